@@ -1,0 +1,36 @@
+package io.rgrid.model;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What to run and with which limits, fully resolved (defaults applied) by api-service.
+ *
+ * @param image          container image
+ * @param args           arguments after {@code python3 script.py}
+ * @param env            environment variables, plain values
+ * @param cpus           CPU limit (fractional cores)
+ * @param memoryMb       memory limit in MiB; swap equals memory
+ * @param timeoutSeconds wall-clock limit of the script
+ * @param network        bridge or none
+ * @param maxAttempts    attempts before a lost execution ends as LOST
+ * @param labels         user labels, for filtering
+ */
+public record ExecutionSpec(
+        String image,
+        List<String> args,
+        Map<String, String> env,
+        double cpus,
+        int memoryMb,
+        int timeoutSeconds,
+        NetworkMode network,
+        int maxAttempts,
+        Map<String, String> labels) {
+
+    public ExecutionSpec {
+        args = args == null ? List.of() : List.copyOf(args);
+        env = env == null ? Map.of() : Map.copyOf(env);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+        network = network == null ? NetworkMode.BRIDGE : network;
+    }
+}

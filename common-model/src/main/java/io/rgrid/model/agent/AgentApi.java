@@ -1,0 +1,28 @@
+package io.rgrid.model.agent;
+
+/**
+ * The worker-agent's HTTP API, called by the orchestrator (and, in Ray mode, by the Ray task
+ * over loopback). Authenticated with the worker token the orchestrator issued at bootstrap:
+ * {@code Authorization: Bearer <worker token>}.
+ *
+ * <ul>
+ *   <li>{@code POST /v1/assignments} with an {@link Assignment}: answers 202 with
+ *       {@link AssignmentAccepted} only once the agent holds the attempt; 409 when it is
+ *       draining or has no free slot; the same assignment twice is accepted once.</li>
+ *   <li>{@code POST /v1/assignments/{executionId}/cancel}: 202; the attempt ends CANCELLED.</li>
+ *   <li>{@code GET /v1/health}: {@link AgentHealth}.</li>
+ * </ul>
+ */
+public final class AgentApi {
+
+    public static final int DEFAULT_PORT = 8002;
+    public static final String ASSIGNMENTS = "/v1/assignments";
+    public static final String HEALTH = "/v1/health";
+
+    private AgentApi() {
+    }
+
+    public static String cancel(String executionId) {
+        return ASSIGNMENTS + "/" + executionId + "/cancel";
+    }
+}

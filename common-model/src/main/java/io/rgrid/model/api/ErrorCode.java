@@ -1,0 +1,44 @@
+package io.rgrid.model.api;
+
+/**
+ * Stable error codes of the HTTP APIs (the {@code code} member of every problem+json body).
+ * Clients may switch on them; the titles are for people.
+ */
+public enum ErrorCode {
+    UNAUTHENTICATED(401, "Missing or invalid API key"),
+    FORBIDDEN(403, "Not allowed"),
+    NOT_FOUND(404, "Not found"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    CONFLICT(409, "Conflict"),
+    INVALID_STATE(409, "Not possible in the current state"),
+    PAYLOAD_TOO_LARGE(413, "Payload too large"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+    MALFORMED_REQUEST(400, "Malformed request"),
+    MISSING_PART(400, "Missing part"),
+    INVALID_FILE_NAME(400, "Invalid file name"),
+    INVALID_SPEC(422, "Invalid execution spec"),
+    CAPACITY_EXHAUSTED(503, "No capacity"),
+    DEPENDENCY_UNAVAILABLE(503, "A dependency is unavailable"),
+    INTERNAL(500, "Internal error");
+
+    private final int status;
+    private final String title;
+
+    ErrorCode(int status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    /** The problem {@code type} URI for this code. */
+    public String type() {
+        return "https://rgrid.dev/problems/" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+}

@@ -1,0 +1,32 @@
+package io.rgrid.model.api;
+
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** An execution as the API shows it. */
+public record ExecutionView(
+        UUID id,
+        String projectId,
+        ExecutionState state,
+        int attempt,
+        ExecutionSpec spec,
+        String scriptName,
+        List<String> inputs,
+        String workerId,
+        Integer exitCode,
+        FailureReason reason,
+        String message,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant startedAt,
+        Instant finishedAt) {
+
+    public boolean isTerminal() {
+        return state != null && state.isTerminal();
+    }
+}

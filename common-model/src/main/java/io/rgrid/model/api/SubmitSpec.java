@@ -1,0 +1,27 @@
+package io.rgrid.model.api;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The {@code spec} part of a submission, as a user writes it. Every field is optional;
+ * api-service fills the gaps from its configured defaults and checks the limits.
+ *
+ * @param memory         {@code 512m}, {@code 2g} (as Docker writes them) or a number of MiB
+ * @param network        {@code bridge} or {@code none}
+ */
+public record SubmitSpec(
+        String image,
+        List<String> args,
+        Map<String, String> env,
+        Double cpus,
+        String memory,
+        Integer timeoutSeconds,
+        String network,
+        Integer maxAttempts,
+        Map<String, String> labels) {
+
+    public static SubmitSpec empty() {
+        return new SubmitSpec(null, null, null, null, null, null, null, null, null);
+    }
+}

@@ -1,0 +1,39 @@
+package io.rgrid.model.event;
+
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An execution's attempt reached a new state. The orchestrator reports ASSIGNED, requeues
+ * (state QUEUED with the new attempt), LOST and CANCELLED of queued work; a worker reports
+ * RUNNING and the terminal outcome of an attempt it ran.
+ *
+ * @param attempt    the attempt this report is about; a report for an older attempt never
+ *                   overwrites a newer one
+ * @param workerId   the worker holding the attempt, when there is one
+ * @param exitCode   the script's exit code, for outcomes of a script that ran
+ * @param reason     why it ended, for terminal states other than SUCCEEDED
+ * @param message    a human-readable detail
+ * @param reportedBy "orchestrator" or the reporting worker's id
+ */
+public record ExecutionStatusChanged(
+        UUID executionId,
+        int attempt,
+        ExecutionState state,
+        String workerId,
+        Integer exitCode,
+        FailureReason reason,
+        String message,
+        String reportedBy,
+        Instant at) implements Event {
+
+    public static final String ORCHESTRATOR = "orchestrator";
+
+    @Override
+    public String key() {
+        return executionId.toString();
+    }
+}

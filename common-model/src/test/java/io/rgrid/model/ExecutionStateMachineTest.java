@@ -1,0 +1,66 @@
+package io.rgrid.model;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static io.rgrid.model.ExecutionState.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ExecutionStateMachineTest {
+
+    /** The contract from DESIGN.md, written out independently of the implementation's table. */
+    private static final Set<String> ALLOWED = Set.of(
+            "QUEUED->ASSIGNED", "QUEUED->CANCELLED",
+            "ASSIGNED->RUNNING", "ASSIGNED->QUEUED", "ASSIGNED->LOST", "ASSIGNED->CANCELLED", "ASSIGNED->FAILED",
+            "RUNNING->SUCCEEDED", "RUNNING->FAILED", "RUNNING->TIMED_OUT", "RUNNING->CANCELLED",
+            "RUNNING->QUEUED", "RUNNING->LOST");
+
+    static Stream<Arguments> everyPair() {
+        List<Arguments> pairs = new ArrayList<>();
+        for (ExecutionState from : values()) {
+            for (ExecutionState to : values()) {
+                pairs.add(Arguments.of(from, to, ALLOWED.contains(from + "->" + to)));
+            }
+        }
+        return pairs.stream();
+    }
+
+    @ParameterizedTest(name = "{0} -> {1}: {2}")
+    @MethodSource("everyPair")
+    void everyTransitionIsAllowedExactlyWhenTheContractSaysSo(ExecutionState from, ExecutionState to, boolean allowed) {
+        assertThat(ExecutionStateMachine.canTransition(from, to)).isEqualTo(allowed);
+        if (allowed) {
+            ExecutionStateMachine.check(from, to);
+        } else {
+            assertThatThrownBy(() -> ExecutionStateMachine.check(from, to))
+                    .isInstanceOf(IllegalStateTransitionException.class)
+                    .hasMessageContaining(from.name()).hasMessageContaining(to.name());
+        }
+    }
+
+    @Test
+    void terminalStatesAreANamedSetWithNoWayOut() {
+        assertThat(TERMINAL).containsExactlyInAnyOrder(SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, LOST);
+        for (ExecutionState terminal : TERMINAL) {
+            assertThat(terminal.isTerminal()).isTrue();
+            assertThat(ExecutionStateMachine.next(terminal)).isEmpty();
+        }
+        assertThat(QUEUED.isTerminal()).isFalse();
+    }
+
+    @Test
+    void onlyARequeueFromAWorkerStartsANewAttempt() {
+        assertThat(ExecutionStateMachine.startsNewAttempt(ASSIGNED, QUEUED)).isTrue();
+        assertThat(ExecutionStateMachine.startsNewAttempt(RUNNING, QUEUED)).isTrue();
+        assertThat(ExecutionStateMachine.startsNewAttempt(QUEUED, ASSIGNED)).isFalse();
+        assertThat(ExecutionStateMachine.startsNewAttempt(RUNNING, SUCCEEDED)).isFalse();
+    }
+}

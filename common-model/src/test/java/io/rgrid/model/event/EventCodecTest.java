@@ -1,0 +1,85 @@
+package io.rgrid.model.event;
+
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.Ids;
+import io.rgrid.model.NetworkMode;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class EventCodecTest {
+
+    private static final ExecutionSpec SPEC = new ExecutionSpec("rgrid/python:3.11-local", List.of("--n", "3"),
+            Map.of("A", "1"), 1.5, 512, 600, NetworkMode.NONE, 3, Map.of("team", "ds"));
+
+    @Test
+    void submittedRoundTripsWithItsEnvelope() {
+        UUID id = Ids.newExecutionId();
+        ExecutionSubmitted submitted = new ExecutionSubmitted(id, "default", 1, SPEC, "executions/" + id + "/script",
+                Map.of("data.csv", "executions/" + id + "/inputs/data.csv"), null, Instant.parse("2026-11-26T10:00:00Z"));
+        Envelope<ExecutionSubmitted> envelope = Envelope.of(submitted);
+
+        Envelope<Event> decoded = EventCodec.decode(EventCodec.encode(envelope)).orElseThrow();
+
+        assertThat(decoded.type()).isEqualTo("ExecutionSubmitted");
+        assertThat(decoded.schemaVersion()).isEqualTo(1);
+        assertThat(decoded.eventId()).isEqualTo(envelope.eventId());
+        assertThat(decoded.payload()).isEqualTo(submitted);
+        assertThat(decoded.payload().key()).isEqualTo(id.toString());
+    }
+
+    @Test
+    void everyEventTypeRoundTrips() {
+        UUID id = Ids.newExecutionId();
+        List<Event> events = List.of(
+                new ExecutionCancelRequested(id, "p", Instant.now()),
+                new ExecutionStatusChanged(id, 2, ExecutionState.FAILED, "rgrid-worker-abc123", 137,
+                        FailureReason.OOM_KILLED, "killed", "rgrid-worker-abc123", Instant.now()),
+                new ExecutionLogChunk(id, 1, LogStream.STDERR, 7, "oops\n"),
+                new WorkerHeartbeat("rgrid-worker-abc123", "http://127.0.0.1:8002", 2, 1.0, 1024,
+                        List.of(new WorkerHeartbeat.RunningAttempt(id, 1)), "0.1.0", "docker", false),
+                new WorkerLifecycleChanged("rgrid-worker-abc123", WorkerState.READY, "local", "local", Instant.now(), 0.0, null),
+                new ExecutionWaiting(id, WaitReason.PROVISIONING, 60, "provisioning a worker"),
+                new CostSnapshot(Instant.now(), 0.02, Map.of("rgrid-worker-abc123", 0.02)));
+        for (Event event : events) {
+            Envelope<Event> decoded = EventCodec.decode(EventCodec.encode(Envelope.of(event))).orElseThrow();
+            assertThat(decoded.payload()).isEqualTo(event);
+            assertThat(decoded.type()).isEqualTo(EventType.of(event).name());
+        }
+    }
+
+    @Test
+    void unknownFieldsAreIgnoredAndUnknownTypesSkipped() {
+        String withExtra = """
+                {"eventId":"%s","type":"ExecutionCancelRequested","schemaVersion":1,"occurredAt":"2026-11-26T10:00:00Z",
+                 "newEnvelopeField":true,
+                 "payload":{"executionId":"%s","projectId":"p","requestedAt":"2026-11-26T10:00:00Z","why":"newer field"}}
+                """.formatted(UUID.randomUUID(), Ids.newExecutionId());
+        assertThat(EventCodec.decode(withExtra.getBytes(StandardCharsets.UTF_8))).isPresent();
+
+        String futureType = """
+                {"eventId":"%s","type":"ExecutionTeleported","schemaVersion":1,"occurredAt":"2026-11-26T10:00:00Z","payload":{}}
+                """.formatted(UUID.randomUUID());
+        assertThat(EventCodec.decode(futureType.getBytes(StandardCharsets.UTF_8))).isEmpty();
+    }
+
+    @Test
+    void garbageIsReportedAsMalformed() {
+        assertThatThrownBy(() -> EventCodec.decode("not json".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedEventException.class);
+        assertThatThrownBy(() -> EventCodec.decode("[1,2]".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedEventException.class);
+        assertThatThrownBy(() -> EventCodec.decode("{\"type\":\"ExecutionSubmitted\"}".getBytes(StandardCharsets.UTF_8)))
+                .isInstanceOf(MalformedEventException.class);
+        assertThatThrownBy(() -> EventCodec.decode(null)).isInstanceOf(MalformedEventException.class);
+    }
+}
