@@ -1,0 +1,45 @@
+package io.rgrid.testinfra;
+
+import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Points a {@code @QuarkusTest} at the test run's shared servers, isolated by a namespace
+ * (init arg {@code namespace}, e.g. "api"): its own database, topic prefix and bucket.
+ * <pre>
+ * &#64;QuarkusTestResource(value = SharedServersResource.class,
+ *                      initArgs = &#64;ResourceArg(name = "namespace", value = "api"))
+ * </pre>
+ */
+public class SharedServersResource implements QuarkusTestResourceLifecycleManager {
+
+    private String namespace = "test";
+
+    @Override
+    public void init(Map<String, String> initArgs) {
+        namespace = initArgs.getOrDefault("namespace", namespace);
+    }
+
+    @Override
+    public Map<String, String> start() {
+        Servers s = SharedServers.get();
+        Map<String, String> config = new HashMap<>();
+        config.put("quarkus.datasource.jdbc.url", s.jdbcUrl(namespace));
+        config.put("quarkus.datasource.username", s.dbUser());
+        config.put("quarkus.datasource.password", s.dbPassword());
+        config.put("rgrid.kafka.bootstrap-servers", s.kafkaBootstrap());
+        config.put("rgrid.kafka.topic-prefix", namespace + ".");
+        config.put("rgrid.storage.endpoint", s.s3Endpoint());
+        config.put("rgrid.storage.access-key", s.s3AccessKey());
+        config.put("rgrid.storage.secret-key", s.s3SecretKey());
+        config.put("rgrid.storage.bucket", namespace);
+        return config;
+    }
+
+    @Override
+    public void stop() {
+        // The servers outlive this test class on purpose: the rest of the run reuses them.
+    }
+}
