@@ -1,0 +1,201 @@
+package io.rgrid.api.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Every setting of api-service under the {@code rgrid} prefix. application.properties maps the seed
+ * guide's environment names (API_SECRET_KEY, MINIO_*, KAFKA_BOOTSTRAP_SERVERS) onto these keys.
+ */
+@ConfigMapping(prefix = "rgrid")
+public interface RgridConfig {
+
+    /** The public API: authentication, spec defaults and limits. */
+    Api api();
+
+    /** The Kafka cluster every event travels through. */
+    Kafka kafka();
+
+    /** The S3-compatible store (MinIO in production) holding scripts, inputs, outputs and logs. */
+    Storage storage();
+
+    /** The relay that moves committed outbox rows to Kafka. */
+    Outbox outbox();
+
+    /** The consumer that applies execution status reports to the executions table. */
+    StatusConsumer statusConsumer();
+
+    interface Api {
+        /**
+         * The admin API key (env API_SECRET_KEY). Every {@code /api/v1} call must carry it as
+         * {@code Authorization: Bearer <key>}. The service refuses to start without it.
+         */
+        Optional<String> secretKey();
+
+        /** The project the admin key acts as until per-project keys exist. */
+        @WithDefault("default")
+        String defaultProject();
+
+        /** Values a submission gets for every spec field it leaves out. */
+        Defaults defaults();
+
+        /** The ranges a submission's spec and files must stay within. */
+        Limits limits();
+    }
+
+    interface Defaults {
+        /** Container image when the spec names none. */
+        @WithDefault("rgrid/python:3.11-local")
+        String image();
+
+        /** CPU limit (fractional cores). */
+        @WithDefault("1")
+        double cpus();
+
+        /** Memory limit, written like Docker does ({@code 512m}, {@code 2g}) or a number of MiB. */
+        @WithDefault("512m")
+        String memory();
+
+        /** Wall-clock limit of a script in seconds. */
+        @WithDefault("3600")
+        int timeoutSeconds();
+
+        /** Container network: {@code bridge} or {@code none}. */
+        @WithDefault("bridge")
+        String network();
+
+        /** Attempts before an execution whose worker keeps getting lost ends as LOST. */
+        @WithDefault("3")
+        int maxAttempts();
+    }
+
+    interface Limits {
+        /** Smallest CPU limit a spec may ask for. */
+        @WithDefault("0.1")
+        double minCpus();
+
+        /** Largest CPU limit a spec may ask for. */
+        @WithDefault("64")
+        double maxCpus();
+
+        /** Smallest memory limit in MiB (Docker refuses less than 6 MiB; 16 leaves room for python3). */
+        @WithDefault("16")
+        int minMemoryMb();
+
+        /** Largest memory limit in MiB (256 GiB). */
+        @WithDefault("262144")
+        int maxMemoryMb();
+
+        /** Smallest timeout in seconds. */
+        @WithDefault("1")
+        int minTimeoutSeconds();
+
+        /** Largest timeout in seconds (24 h). */
+        @WithDefault("86400")
+        int maxTimeoutSeconds();
+
+        /** Smallest max-attempts. */
+        @WithDefault("1")
+        int minAttempts();
+
+        /** Largest max-attempts. */
+        @WithDefault("10")
+        int maxAttempts();
+
+        /** Largest script file in bytes. */
+        @WithDefault("10485760")
+        long maxScriptBytes();
+
+        /** Largest single input file in bytes. */
+        @WithDefault("536870912")
+        long maxInputBytes();
+
+        /** Largest requirements.txt in bytes. */
+        @WithDefault("1048576")
+        long maxRequirementsBytes();
+
+        /** Most input files one submission may carry. */
+        @WithDefault("100")
+        int maxInputs();
+
+        /** Largest spec part in bytes. */
+        @WithDefault("65536")
+        int maxSpecBytes();
+
+        /**
+         * Largest whole request body in bytes, checked against Content-Length before the body is read.
+         * Keep it at or below {@code quarkus.http.limits.max-body-size}, which stops chunked bodies.
+         */
+        @WithDefault("1073741824")
+        long maxRequestBytes();
+    }
+
+    interface Kafka {
+        /** Bootstrap servers (env KAFKA_BOOTSTRAP_SERVERS). */
+        @WithDefault("localhost:9092")
+        String bootstrapServers();
+
+        /** Prepended to every topic name, so several grids or test suites can share a broker; empty for none. */
+        Optional<String> topicPrefix();
+
+        /** How long a single Kafka admin or send call may take before it counts as failed. */
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        /** The prefix applied, or "" when none is set. */
+        default String prefix() {
+            return topicPrefix().orElse("");
+        }
+    }
+
+    interface Storage {
+        /** S3 endpoint URL; filled from MINIO_ENDPOINT and MINIO_USE_SSL when those are set. */
+        @WithDefault("http://localhost:9000")
+        String endpoint();
+
+        /** S3 access key (env MINIO_ACCESS_KEY). */
+        String accessKey();
+
+        /** S3 secret key (env MINIO_SECRET_KEY). */
+        String secretKey();
+
+        /** The bucket holding every execution's files (env MINIO_BUCKET_NAME); created at start if missing. */
+        @WithDefault("rgrid")
+        String bucket();
+
+        /** Region the S3 client signs for; MinIO accepts the default. */
+        @WithDefault("us-east-1")
+        String region();
+    }
+
+    interface Outbox {
+        /** Rows the relay takes per transaction. */
+        @WithDefault("100")
+        int batchSize();
+
+        /** How often the relay looks for rows when no commit woke it (catches rows of other instances). */
+        @WithDefault("1s")
+        Duration pollInterval();
+
+        /** Longest pause between attempts while Kafka or the database is unavailable. */
+        @WithDefault("5s")
+        Duration maxBackoff();
+    }
+
+    interface StatusConsumer {
+        /** Consumer group of the status consumer; every api-service instance shares it. */
+        @WithDefault("rgrid-api-status")
+        String groupId();
+
+        /** Longest a single poll waits for records. */
+        @WithDefault("500ms")
+        Duration pollTimeout();
+
+        /** Longest pause between attempts while the database is unavailable. */
+        @WithDefault("5s")
+        Duration maxBackoff();
+    }
+}

@@ -1,0 +1,40 @@
+package io.rgrid.api.execution.repository;
+
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.api.ExecutionView;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+/** One row of {@code api.executions}. */
+public record ExecutionRecord(
+        UUID id,
+        String projectId,
+        ExecutionState state,
+        int attempt,
+        ExecutionSpec spec,
+        String scriptName,
+        List<String> inputs,
+        boolean hasRequirements,
+        String workerId,
+        Integer exitCode,
+        FailureReason reason,
+        String message,
+        Instant cancelRequestedAt,
+        Instant createdAt,
+        Instant updatedAt,
+        Instant startedAt,
+        Instant finishedAt) {
+
+    public ExecutionRecord {
+        inputs = inputs == null ? List.of() : List.copyOf(inputs);
+    }
+
+    public ExecutionView toView() {
+        return new ExecutionView(id, projectId, state, attempt, spec, scriptName, inputs, workerId, exitCode, reason,
+                message, createdAt, updatedAt, startedAt, finishedAt);
+    }
+}

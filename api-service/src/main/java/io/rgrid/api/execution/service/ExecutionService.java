@@ -1,0 +1,310 @@
+package io.rgrid.api.execution.service;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.rgrid.api.auth.Principal;
+import io.rgrid.api.config.RgridConfig;
+import io.rgrid.api.db.Transactions;
+import io.rgrid.api.error.ApiException;
+import io.rgrid.api.execution.repository.ExecutionRecord;
+import io.rgrid.api.execution.repository.ExecutionRepository;
+import io.rgrid.api.execution.repository.TransitionRepository;
+import io.rgrid.api.outbox.OutboxSignal;
+import io.rgrid.api.outbox.OutboxWriter;
+import io.rgrid.api.storage.ObjectStore;
+import io.rgrid.api.storage.StorageException;
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.Ids;
+import io.rgrid.model.Json;
+import io.rgrid.model.api.ErrorCode;
+import io.rgrid.model.api.ExecutionView;
+import io.rgrid.model.api.Problem.FieldError;
+import io.rgrid.model.api.SubmitSpec;
+import io.rgrid.model.event.ExecutionCancelRequested;
+import io.rgrid.model.event.ExecutionSubmitted;
+import io.rgrid.model.storage.StorageKeys;
+import jakarta.inject.Singleton;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * Submissions, reads and cancellations of executions.
+ *
+ * <p>A submission is checked completely before anything is written, then its files go to S3,
+ * then the row and its {@code ExecutionSubmitted} event commit in one transaction. If that
+ * transaction fails the files are removed again, so a rejected or failed submission leaves
+ * nothing behind; the client hears 201 only after the commit.
+ */
+@Singleton
+public class ExecutionService {
+
+    /** Who the transitions table names for changes the API itself makes. */
+    public static final String REPORTED_BY_API = "api";
+
+    /** Strict for user input, unlike the event codec: a misspelt field is an error, not a silent default. */
+    private static final ObjectMapper SPEC_READER = Json.configure(new ObjectMapper())
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private final RgridConfig.Limits limits;
+    private final SpecResolver specResolver;
+    private final Transactions tx;
+    private final ExecutionRepository executions;
+    private final TransitionRepository transitions;
+    private final OutboxWriter outbox;
+    private final OutboxSignal outboxSignal;
+    private final ObjectStore store;
+
+    public ExecutionService(RgridConfig config, Transactions tx, ExecutionRepository executions,
+                            TransitionRepository transitions, OutboxWriter outbox, OutboxSignal outboxSignal, ObjectStore store) {
+        this.limits = config.api().limits();
+        this.specResolver = new SpecResolver(config.api().defaults(), limits);
+        this.tx = tx;
+        this.executions = executions;
+        this.transitions = transitions;
+        this.outbox = outbox;
+        this.outboxSignal = outboxSignal;
+        this.store = store;
+    }
+
+    public ExecutionView submit(Principal principal, Submission submission) {
+        ExecutionSpec spec = specResolver.resolve(parseSpec(submission.specJson()));
+        checkFiles(submission);
+
+        UUID id = Ids.newExecutionId();
+        String scriptKey = StorageKeys.script(id);
+        Map<String, String> inputKeys = new LinkedHashMap<>();
+        for (UploadedFile input : submission.inputs()) {
+            inputKeys.put(input.fileName(), StorageKeys.input(id, input.fileName()));
+        }
+        String requirementsKey = submission.requirements() == null ? null : StorageKeys.requirements(id);
+
+        List<String> written = new ArrayList<>();
+        try {
+            upload(submission.script(), scriptKey, written);
+            for (UploadedFile input : submission.inputs()) {
+                upload(input, inputKeys.get(input.fileName()), written);
+            }
+            if (requirementsKey != null) {
+                upload(submission.requirements(), requirementsKey, written);
+            }
+        } catch (StorageException e) {
+            store.deleteQuietly(written);
+            throw ApiException.dependencyUnavailable("the object store is unavailable; nothing was submitted", e);
+        } catch (RuntimeException e) {
+            store.deleteQuietly(written);
+            throw e;
+        }
+
+        // Microseconds: what PostgreSQL stores, so the 201 body equals a later GET.
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        ExecutionRecord row = new ExecutionRecord(id, principal.projectId(), ExecutionState.QUEUED, 1, spec,
+                submission.script().fileName(), List.copyOf(inputKeys.keySet()), requirementsKey != null,
+                null, null, null, null, null, now, now, null, null);
+        ExecutionSubmitted event = new ExecutionSubmitted(id, principal.projectId(), 1, spec, scriptKey, inputKeys,
+                requirementsKey, now);
+        try {
+            tx.inTransaction(connection -> {
+                executions.insert(connection, row);
+                transitions.append(connection, new TransitionRepository.Transition(id, 1, null, ExecutionState.QUEUED, now,
+                        REPORTED_BY_API));
+                outbox.append(connection, event);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            // If the commit itself failed after reaching the server its outcome is unknown; deleting
+            // then could orphan a committed row, but the row would fail to run visibly (INPUT_UNAVAILABLE)
+            // rather than silently, and that window is far rarer than plain "database down".
+            store.deleteQuietly(written);
+            throw e;
+        }
+        outboxSignal.wake();
+        return row.toView();
+    }
+
+    public ExecutionView get(Principal principal, String rawId) {
+        return find(principal, rawId).toView();
+    }
+
+    /** The row, or 404 when the id is malformed, unknown, or belongs to a project the caller cannot see. */
+    public ExecutionRecord find(Principal principal, String rawId) {
+        UUID id = Ids.parseExecutionId(rawId);
+        if (id == null) {
+            throw ApiException.notFound("no execution " + abbreviate(rawId));
+        }
+        Optional<ExecutionRecord> row = tx.read(connection -> executions.find(connection, id));
+        if (row.isEmpty() || !principal.canAccess(row.get().projectId())) {
+            throw ApiException.notFound("no execution " + id);
+        }
+        return row.get();
+    }
+
+    /**
+     * Asks the orchestrator to cancel: the row keeps its state until the orchestrator (or the
+     * worker) reports CANCELLED, because only they know whether the script already finished.
+     */
+    public ExecutionView cancel(Principal principal, String rawId) {
+        UUID id = find(principal, rawId).id();
+        ExecutionRecord row = tx.inTransaction(connection -> {
+            ExecutionRecord locked = executions.findForUpdate(connection, id)
+                    .orElseThrow(() -> ApiException.notFound("no execution " + id));
+            if (locked.state().isTerminal()) {
+                throw new ApiException(ErrorCode.INVALID_STATE, "execution " + id + " already ended " + locked.state());
+            }
+            Instant now = Instant.now();
+            executions.markCancelRequested(connection, id, now);
+            outbox.append(connection, new ExecutionCancelRequested(id, locked.projectId(), now));
+            return locked;
+        });
+        outboxSignal.wake();
+        return row.toView();
+    }
+
+    static SubmitSpec parseSpec(String json) {
+        if (json == null || json.isBlank()) {
+            return SubmitSpec.empty();
+        }
+        try {
+            SubmitSpec spec = SPEC_READER.readValue(json, SubmitSpec.class);
+            return spec == null ? SubmitSpec.empty() : spec;
+        } catch (UnrecognizedPropertyException e) {
+            String field = path(e);
+            throw new ApiException(ErrorCode.INVALID_SPEC, "invalid spec: unknown field '" + field + "'",
+                    List.of(new FieldError(field, "unknown field; known fields: " + e.getKnownPropertyIds())));
+        } catch (MismatchedInputException e) {
+            String field = path(e);
+            if (field.isEmpty()) {
+                throw new ApiException(ErrorCode.MALFORMED_REQUEST, "the spec part must be a JSON object");
+            }
+            String message = e.getTargetType() == null ? "has the wrong type"
+                    : "must be " + describe(e.getTargetType());
+            throw new ApiException(ErrorCode.INVALID_SPEC, "invalid spec: " + field + " " + message,
+                    List.of(new FieldError(field, message)));
+        } catch (JsonMappingException e) {
+            String field = path(e);
+            String message = e.getOriginalMessage();
+            if (field.isEmpty()) {
+                throw new ApiException(ErrorCode.MALFORMED_REQUEST, "the spec part is not a valid spec: " + message);
+            }
+            throw new ApiException(ErrorCode.INVALID_SPEC, "invalid spec: " + field + ": " + message,
+                    List.of(new FieldError(field, message)));
+        } catch (JsonProcessingException e) {
+            throw new ApiException(ErrorCode.MALFORMED_REQUEST, "the spec part is not valid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    private void checkFiles(Submission submission) {
+        if (submission.script() == null) {
+            throw new ApiException(ErrorCode.MISSING_PART, "the '" + "script" + "' file part is required");
+        }
+        List<FieldError> errors = new ArrayList<>();
+        checkName("script", submission.script(), errors);
+        checkSize("script", submission.script(), limits.maxScriptBytes());
+        if (submission.inputs().size() > limits.maxInputs()) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "at most " + limits.maxInputs() + " input files per execution");
+        }
+        Set<String> seen = new HashSet<>();
+        for (UploadedFile input : submission.inputs()) {
+            checkName("inputs", input, errors);
+            if (input.fileName() != null && !seen.add(input.fileName())) {
+                errors.add(new FieldError("inputs", "two inputs are named '" + FileNames.printable(input.fileName()) + "'"));
+            }
+            checkSize("input '" + FileNames.printable(String.valueOf(input.fileName())) + "'", input, limits.maxInputBytes());
+        }
+        if (submission.requirements() != null) {
+            checkSize("requirements", submission.requirements(), limits.maxRequirementsBytes());
+        }
+        if (!errors.isEmpty()) {
+            throw new ApiException(ErrorCode.INVALID_FILE_NAME,
+                    errors.stream().map(e -> e.field() + ": " + e.message()).collect(Collectors.joining("; ")), errors);
+        }
+    }
+
+    private static void checkName(String part, UploadedFile file, List<FieldError> errors) {
+        String problem = FileNames.problem(file.fileName());
+        if (problem != null) {
+            errors.add(new FieldError(part, problem));
+        }
+    }
+
+    private static void checkSize(String what, UploadedFile file, long max) {
+        long size;
+        try {
+            size = file.size();
+        } catch (IOException e) {
+            throw new ApiException(ErrorCode.MALFORMED_REQUEST, "the " + what + " part could not be read");
+        }
+        if (size > max) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "the " + what + " file is " + size
+                    + " bytes; the limit is " + max);
+        }
+    }
+
+    private void upload(UploadedFile file, String key, List<String> written) {
+        // Recorded before the put: a put that fails half-way may still leave an object to remove.
+        written.add(key);
+        try (InputStream content = file.open()) {
+            store.put(key, content, file.size(), file.contentType());
+        } catch (IOException e) {
+            throw new StorageException("reading the spooled upload for " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                if (!path.isEmpty()) {
+                    path.append('.');
+                }
+                path.append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.toString();
+    }
+
+    private static String describe(Class<?> type) {
+        if (Number.class.isAssignableFrom(type) || (type.isPrimitive() && type != boolean.class)) {
+            return type == Integer.class || type == int.class ? "a whole number" : "a number";
+        }
+        if (type == String.class) {
+            return "a string";
+        }
+        if (List.class.isAssignableFrom(type)) {
+            return "a list of strings";
+        }
+        if (Map.class.isAssignableFrom(type)) {
+            return "an object of string values";
+        }
+        return "a " + type.getSimpleName();
+    }
+
+    private static String abbreviate(String text) {
+        if (text == null) {
+            return "";
+        }
+        String printable = FileNames.printable(text);
+        return printable.length() > 40 ? printable.substring(0, 40) + "…" : printable;
+    }
+}

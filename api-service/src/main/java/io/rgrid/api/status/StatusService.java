@@ -1,0 +1,94 @@
+package io.rgrid.api.status;
+
+import io.rgrid.api.db.Transactions;
+import io.rgrid.api.execution.repository.ExecutionRecord;
+import io.rgrid.api.execution.repository.ExecutionRepository;
+import io.rgrid.api.execution.repository.TransitionRepository;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/** Applies status reports to the executions table, one transaction per report. */
+@Singleton
+public class StatusService {
+
+    private static final Logger LOG = Logger.getLogger(StatusService.class);
+
+    private final Transactions tx;
+    private final ExecutionRepository executions;
+    private final TransitionRepository transitions;
+
+    public StatusService(Transactions tx, ExecutionRepository executions, TransitionRepository transitions) {
+        this.tx = tx;
+        this.executions = executions;
+        this.transitions = transitions;
+    }
+
+    /**
+     * @return the decision taken (empty for an unknown execution)
+     * @throws io.rgrid.api.db.DatabaseException when the database fails: the caller retries the report
+     */
+    public Optional<StatusDecision> apply(ExecutionStatusChanged report) {
+        return tx.inTransaction(connection -> {
+            Optional<ExecutionRecord> found = executions.findForUpdate(connection, report.executionId());
+            if (found.isEmpty()) {
+                LOG.warnf("status report for unknown execution %s (%s, attempt %d) ignored",
+                        report.executionId(), report.state(), report.attempt());
+                return Optional.empty();
+            }
+            ExecutionRecord row = found.get();
+            StatusDecision decision = StatusDecision.decide(row.state(), row.attempt(), report);
+            switch (decision) {
+                case StatusDecision.Ignore ignore -> {
+                    if (ignore.why() == StatusDecision.Why.ILLEGAL_TRANSITION) {
+                        LOG.warnf("status report for execution %s ignored: %s (reported by %s)",
+                                report.executionId(), ignore.detail(), report.reportedBy());
+                    } else {
+                        LOG.debugf("status report for execution %s ignored: %s", report.executionId(), ignore.detail());
+                    }
+                }
+                case StatusDecision.Apply apply -> {
+                    Instant now = Instant.now();
+                    Instant at = report.at() == null ? now : report.at();
+                    executions.updateStatus(connection, next(row, apply, report, at, now));
+                    String reportedBy = report.reportedBy() == null ? "unknown" : report.reportedBy();
+                    transitions.append(connection, new TransitionRepository.Transition(
+                            row.id(), apply.attempt(), apply.from(), apply.to(), at, reportedBy));
+                    LOG.debugf("execution %s: %s → %s (attempt %d)", row.id(), apply.from(), apply.to(), apply.attempt());
+                }
+            }
+            return Optional.of(decision);
+        });
+    }
+
+    /** The row after an applied report. */
+    static ExecutionRecord next(ExecutionRecord row, StatusDecision.Apply apply, ExecutionStatusChanged report,
+                                Instant at, Instant now) {
+        ExecutionState to = apply.to();
+        // A new attempt starts clean: nothing of the previous attempt's worker or outcome carries over.
+        String workerId = apply.newAttempt() ? null : row.workerId();
+        Integer exitCode = apply.newAttempt() ? null : row.exitCode();
+        Instant startedAt = apply.newAttempt() ? null : row.startedAt();
+        if (to != ExecutionState.QUEUED && report.workerId() != null) {
+            workerId = report.workerId();
+        }
+        if (to == ExecutionState.QUEUED) {
+            workerId = null;
+        }
+        if (to == ExecutionState.RUNNING) {
+            startedAt = at;
+        }
+        Instant finishedAt = null;
+        if (to.isTerminal()) {
+            finishedAt = at;
+            exitCode = report.exitCode();
+        }
+        return new ExecutionRecord(row.id(), row.projectId(), to, apply.attempt(), row.spec(), row.scriptName(), row.inputs(),
+                row.hasRequirements(), workerId, exitCode, to.isTerminal() ? report.reason() : null, report.message(),
+                row.cancelRequestedAt(), row.createdAt(), now, startedAt, finishedAt);
+    }
+}

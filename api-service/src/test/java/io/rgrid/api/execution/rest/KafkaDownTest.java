@@ -1,0 +1,61 @@
+package io.rgrid.api.execution.rest;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.rgrid.api.support.ApiTestSupport;
+import io.rgrid.model.api.ApiPaths;
+import io.rgrid.model.api.Auth;
+import io.rgrid.testinfra.SharedServersResource;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Kafka being unreachable delays events; it never refuses a submission or loses its event. */
+@QuarkusTest
+@TestProfile(KafkaDownTest.NoKafka.class)
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "api"))
+class KafkaDownTest {
+
+    /** Points every Kafka client at a port nobody listens on. */
+    public static class NoKafka implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("rgrid.kafka.bootstrap-servers", "127.0.0.1:9",
+                    "rgrid.kafka.request-timeout", "2s");
+        }
+    }
+
+    @Inject
+    ApiTestSupport servers;
+
+    @ConfigProperty(name = "rgrid.api.secret-key")
+    String key;
+
+    @ConfigProperty(name = "rgrid.kafka.bootstrap-servers")
+    String bootstrap;
+
+    @Test
+    void submissionsAreAcceptedAndTheirEventsWaitInTheOutbox() throws Exception {
+        assertThat(bootstrap).isEqualTo("127.0.0.1:9");
+        given().header(Auth.HEADER, Auth.header(key))
+                .multiPart("script", "offline.py", "print(1)".getBytes(StandardCharsets.UTF_8))
+                .post(ApiPaths.EXECUTIONS)
+                .then().statusCode(201);
+        given().header(Auth.HEADER, Auth.header(key))
+                .multiPart("script", "offline2.py", "print(2)".getBytes(StandardCharsets.UTF_8))
+                .post(ApiPaths.EXECUTIONS)
+                .then().statusCode(201);
+        Thread.sleep(3000);
+        assertThat(servers.rows("SELECT count(*) FROM api.outbox WHERE published_at IS NULL")).isGreaterThanOrEqualTo(2);
+        given().get("/q/health/ready").then().statusCode(503);
+    }
+}

@@ -1,0 +1,58 @@
+package io.rgrid.api.status;
+
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class StatusDecisionTest {
+
+    /** row state, row attempt, reported state, reported attempt → outcome (APPLY, APPLY_NEW_ATTEMPT or the Why). */
+    @ParameterizedTest(name = "{0}@{1} + {2}@{3} → {4}")
+    @CsvSource({
+            "QUEUED,    1, ASSIGNED,  1, APPLY",
+            "ASSIGNED,  1, RUNNING,   1, APPLY",
+            "RUNNING,   1, SUCCEEDED, 1, APPLY",
+            "RUNNING,   1, FAILED,    1, APPLY",
+            "RUNNING,   1, TIMED_OUT, 1, APPLY",
+            "ASSIGNED,  1, FAILED,    1, APPLY",
+            "QUEUED,    1, CANCELLED, 1, APPLY",
+            "RUNNING,   1, LOST,      1, APPLY",
+            "RUNNING,   1, RUNNING,   1, DUPLICATE",
+            "SUCCEEDED, 1, SUCCEEDED, 1, DUPLICATE",
+            "RUNNING,   2, FAILED,    1, STALE_ATTEMPT",
+            "QUEUED,    2, RUNNING,   1, STALE_ATTEMPT",
+            "RUNNING,   1, QUEUED,    2, APPLY_NEW_ATTEMPT",
+            "ASSIGNED,  1, QUEUED,    2, APPLY_NEW_ATTEMPT",
+            "QUEUED,    1, QUEUED,    2, APPLY_NEW_ATTEMPT",
+            "RUNNING,   1, ASSIGNED,  2, APPLY_NEW_ATTEMPT",
+            "RUNNING,   1, RUNNING,   2, ILLEGAL_TRANSITION",
+            "SUCCEEDED, 1, QUEUED,    2, ILLEGAL_TRANSITION",
+            "RUNNING,   1, QUEUED,    1, ILLEGAL_TRANSITION",
+            "QUEUED,    1, RUNNING,   1, ILLEGAL_TRANSITION",
+            "QUEUED,    1, SUCCEEDED, 1, ILLEGAL_TRANSITION",
+            "SUCCEEDED, 1, FAILED,    1, ILLEGAL_TRANSITION",
+            "CANCELLED, 1, RUNNING,   1, ILLEGAL_TRANSITION",
+            "ASSIGNED,  1, SUCCEEDED, 1, ILLEGAL_TRANSITION",
+    })
+    void decides(ExecutionState rowState, int rowAttempt, ExecutionState reported, int reportedAttempt, String expected) {
+        ExecutionStatusChanged report = new ExecutionStatusChanged(UUID.randomUUID(), reportedAttempt, reported, null, null,
+                null, null, "orchestrator", Instant.now());
+        StatusDecision decision = StatusDecision.decide(rowState, rowAttempt, report);
+        String outcome = switch (decision) {
+            case StatusDecision.Apply apply -> {
+                assertThat(apply.from()).isEqualTo(rowState);
+                assertThat(apply.to()).isEqualTo(reported);
+                assertThat(apply.attempt()).isEqualTo(reportedAttempt);
+                yield apply.newAttempt() ? "APPLY_NEW_ATTEMPT" : "APPLY";
+            }
+            case StatusDecision.Ignore ignore -> ignore.why().name();
+        };
+        assertThat(outcome).isEqualTo(expected);
+    }
+}

@@ -1,0 +1,170 @@
+package io.rgrid.api.support;
+
+import io.agroal.api.AgroalDataSource;
+import io.minio.ListObjectsArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.Result;
+import io.minio.StatObjectArgs;
+import io.minio.messages.Item;
+import io.rgrid.model.Topics;
+import io.rgrid.model.event.Envelope;
+import io.rgrid.model.event.Event;
+import io.rgrid.model.event.EventCodec;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+/** Direct access to the servers behind the API, so tests check effects rather than only responses. */
+@ApplicationScoped
+public class ApiTestSupport {
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    MinioClient minio;
+
+    @ConfigProperty(name = "rgrid.storage.bucket")
+    String bucket;
+
+    @ConfigProperty(name = "rgrid.kafka.bootstrap-servers")
+    String bootstrap;
+
+    @ConfigProperty(name = "rgrid.kafka.topic-prefix", defaultValue = "")
+    String prefix;
+
+    public String topic(String canonical) {
+        return Topics.named(prefix, canonical);
+    }
+
+    public long executionRows() throws Exception {
+        return count("SELECT count(*) FROM api.executions");
+    }
+
+    public long rows(String sql, Object... params) throws Exception {
+        return count(sql, params);
+    }
+
+    public void execute(String sql) throws Exception {
+        try (Connection c = dataSource.getConnection(); var st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    public boolean executionExists(UUID id) throws Exception {
+        return count("SELECT count(*) FROM api.executions WHERE id = ?", id) == 1;
+    }
+
+    public List<String> transitions(UUID id) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement st = c.prepareStatement("SELECT attempt, from_state, to_state FROM api.execution_transitions "
+                     + "WHERE execution_id = ? ORDER BY id")) {
+            st.setObject(1, id);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(rs.getInt(1) + ":" + rs.getString(2) + "->" + rs.getString(3));
+                }
+            }
+        }
+        return out;
+    }
+
+    private long count(String sql, Object... params) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement st = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                st.setObject(i + 1, params[i]);
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    public List<String> objectKeys() throws Exception {
+        List<String> keys = new ArrayList<>();
+        for (Result<Item> item : minio.listObjects(ListObjectsArgs.builder().bucket(bucket).recursive(true).build())) {
+            keys.add(item.get().objectName());
+        }
+        return keys;
+    }
+
+    public boolean objectExists(String key) {
+        try {
+            minio.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    public void putObject(String key, String text) throws Exception {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        minio.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType("text/plain").build());
+    }
+
+    public void publishStatus(ExecutionStatusChanged report) throws Exception {
+        publishRaw(report.key(), EventCodec.encode(Envelope.of(report)));
+    }
+
+    public void publishRaw(String key, byte[] value) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            producer.send(new ProducerRecord<>(topic(Topics.EXECUTION_STATUS), key, value)).get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Reads the executions topic from the start until an event for {@code executionId} of the given type shows up. */
+    public Optional<ConsumerRecord<String, byte[]>> awaitExecutionEvent(UUID executionId, String type, Duration timeout) {
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ConsumerConfig.GROUP_ID_CONFIG, "api-test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+            consumer.subscribe(List.of(topic(Topics.EXECUTIONS)));
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    Optional<Envelope<Event>> envelope = EventCodec.decode(record.value());
+                    if (envelope.isPresent() && envelope.get().type().equals(type)
+                            && record.key().equals(executionId.toString())) {
+                        return Optional.of(record);
+                    }
+                }
+            }
+            return Optional.empty();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+package io.rgrid.api.support;
+
+import io.rgrid.api.config.RgridConfig;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+
+import io.quarkus.runtime.configuration.DurationConverter;
+
+import java.time.Duration;
+import java.util.Map;
+
+/** The config mapping with its defaults, for plain unit tests. */
+public final class TestConfigs {
+
+    private TestConfigs() {
+    }
+
+    public static RgridConfig defaults() {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(RgridConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withDefaultValues(Map.of("rgrid.storage.access-key", "unit", "rgrid.storage.secret-key", "unit"))
+                .build();
+        return config.getConfigMapping(RgridConfig.class);
+    }
+}
