@@ -1,0 +1,59 @@
+package io.rgrid.worker.assignment.rest;
+
+import io.rgrid.model.Ids;
+import io.rgrid.model.agent.AgentApi;
+import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.agent.AssignmentAccepted;
+import io.rgrid.model.api.ErrorCode;
+import io.rgrid.worker.assignment.service.AssignmentService;
+import io.rgrid.worker.http.AgentProblemException;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.util.Map;
+import java.util.UUID;
+
+/** The orchestrator hands attempts to this agent and cancels them here; see {@link AgentApi}. */
+@Path(AgentApi.ASSIGNMENTS)
+@Produces(MediaType.APPLICATION_JSON)
+@Blocking
+public class AssignmentResource {
+
+    private final AssignmentService assignments;
+
+    @Inject
+    public AssignmentResource(AssignmentService assignments) {
+        this.assignments = assignments;
+    }
+
+    /** 202 with {@link AssignmentAccepted} once the agent holds the attempt; repeated requests get the same answer. */
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response assign(Assignment assignment) {
+        if (assignment == null) {
+            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "the request has no assignment body");
+        }
+        return Response.accepted(assignments.accept(assignment)).build();
+    }
+
+    /** 202 when the agent holds (or just finished) an attempt of the execution; it ends CANCELLED. */
+    @POST
+    @Path("{executionId}/cancel")
+    public Response cancel(@PathParam("executionId") String executionId) {
+        UUID id = Ids.parseExecutionId(executionId);
+        if (id == null) {
+            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "'" + executionId + "' is not an execution id");
+        }
+        if (!assignments.cancel(id)) {
+            throw new AgentProblemException(ErrorCode.NOT_FOUND, "this worker holds no attempt of execution " + id);
+        }
+        return Response.accepted(Map.of("executionId", id, "cancelled", true)).build();
+    }
+}

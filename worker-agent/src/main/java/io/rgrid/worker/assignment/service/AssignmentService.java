@@ -1,0 +1,310 @@
+package io.rgrid.worker.assignment.service;
+
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.agent.AssignmentAccepted;
+import io.rgrid.model.api.ErrorCode;
+import io.rgrid.model.api.Problem;
+import io.rgrid.model.event.WorkerHeartbeat.RunningAttempt;
+import io.rgrid.worker.config.AgentIdentity;
+import io.rgrid.worker.http.AgentProblemException;
+import io.rgrid.worker.kafka.EventPublisher;
+import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.storage.ExecutionStorage;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+/**
+ * The attempts this agent holds: admission (slots, CPUs, memory, draining), idempotent
+ * acceptance, cancellation, and draining at shutdown.
+ */
+@ApplicationScoped
+public class AssignmentService {
+
+    private static final Logger LOG = Logger.getLogger(AssignmentService.class);
+    /** Finished attempts remembered so a repeated assignment is not run twice. */
+    private static final int REMEMBERED_FINISHED = 4096;
+    private static final Duration LOG_FLUSH_INTERVAL = Duration.ofMillis(200);
+    /** An input's file name: one path segment, no hidden-file tricks. */
+    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._ -]{0,254}");
+
+    private final AgentIdentity identity;
+    private final ContainerRuntime runtime;
+    private final ExecutionStorage storage;
+    private final EventPublisher publisher;
+
+    private final Object lock = new Object();
+    private final Map<AttemptKey, AttemptRunner> running = new LinkedHashMap<>();
+    private final Map<AttemptKey, Boolean> finished = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<AttemptKey, Boolean> eldest) {
+            return size() > REMEMBERED_FINISHED;
+        }
+    };
+    private boolean draining;
+
+    private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
+            Thread.ofPlatform().daemon().name("rgrid-attempt-", 0).factory());
+    private final Set<AttemptLog> liveLogs = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService logFlusher = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("rgrid-log-flusher").factory());
+
+    @Inject
+    public AssignmentService(AgentIdentity identity, ContainerRuntime runtime, ExecutionStorage storage,
+                             EventPublisher publisher) {
+        this.identity = identity;
+        this.runtime = runtime;
+        this.storage = storage;
+        this.publisher = publisher;
+        long every = LOG_FLUSH_INTERVAL.toMillis();
+        logFlusher.scheduleWithFixedDelay(this::flushLogs, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    public String runtimeName() {
+        return runtime.name();
+    }
+
+    /**
+     * Takes an attempt. Returns once the agent holds it (the run continues in the background).
+     *
+     * @throws AgentProblemException 4xx when the assignment is invalid, the agent is draining or has no room
+     */
+    public AssignmentAccepted accept(Assignment assignment) {
+        validate(assignment);
+        AttemptKey key = new AttemptKey(assignment.executionId(), assignment.attempt());
+        AssignmentAccepted accepted = new AssignmentAccepted(assignment.executionId(), assignment.attempt(),
+                identity.workerId());
+        synchronized (lock) {
+            if (running.containsKey(key) || finished.containsKey(key)) {
+                return accepted; // a retried request: this attempt was taken already
+            }
+            if (draining) {
+                throw new AgentProblemException(ErrorCode.INVALID_STATE,
+                        "worker " + identity.workerId() + " is draining and takes no new work");
+            }
+            Capacity free = capacityLocked();
+            ExecutionSpec spec = assignment.spec();
+            if (free.freeSlots() < 1) {
+                throw new AgentProblemException(ErrorCode.CONFLICT, "no free slot: all " + free.slots()
+                        + " slots of worker " + identity.workerId() + " are busy");
+            }
+            if (spec.cpus() > free.freeCpus() + 1e-9 || spec.memoryMb() > free.freeMemoryMb()) {
+                throw new AgentProblemException(ErrorCode.CONFLICT, String.format(java.util.Locale.ROOT,
+                        "not enough free resources: asked for %.2f CPUs and %d MiB, free are %.2f CPUs and %d MiB",
+                        spec.cpus(), spec.memoryMb(), free.freeCpus(), free.freeMemoryMb()));
+            }
+            AttemptRunner runner = new AttemptRunner(assignment, identity.workerId(), identity.workDir(), runtime,
+                    storage, publisher, new AttemptRunner.AttemptLogs() {
+                        @Override
+                        public void started(AttemptLog log) {
+                            liveLogs.add(log);
+                        }
+
+                        @Override
+                        public void finished(AttemptLog log) {
+                            liveLogs.remove(log);
+                        }
+                    }, () -> done(key));
+            running.put(key, runner);
+            workers.execute(runner);
+        }
+        LOG.infof("Accepted attempt %d of execution %s (image %s, %.2f CPUs, %d MiB, timeout %d s)",
+                assignment.attempt(), assignment.executionId(), assignment.spec().image(), assignment.spec().cpus(),
+                assignment.spec().memoryMb(), assignment.spec().timeoutSeconds());
+        return accepted;
+    }
+
+    /**
+     * Cancels the attempts of this execution that the agent holds.
+     *
+     * @return false when the agent holds no attempt of it and has not recently finished one
+     */
+    public boolean cancel(UUID executionId) {
+        List<AttemptRunner> targets = new ArrayList<>();
+        boolean known = false;
+        synchronized (lock) {
+            for (Map.Entry<AttemptKey, AttemptRunner> entry : running.entrySet()) {
+                if (entry.getKey().executionId().equals(executionId)) {
+                    targets.add(entry.getValue());
+                }
+            }
+            for (AttemptKey key : finished.keySet()) {
+                known |= key.executionId().equals(executionId);
+            }
+        }
+        for (AttemptRunner runner : targets) {
+            LOG.infof("Cancelling attempt %d of execution %s", runner.assignment().attempt(), executionId);
+            runner.cancel();
+        }
+        return known || !targets.isEmpty();
+    }
+
+    public Capacity capacity() {
+        synchronized (lock) {
+            return capacityLocked();
+        }
+    }
+
+    private Capacity capacityLocked() {
+        double cpus = identity.cpus();
+        long memory = identity.memoryMb();
+        List<RunningAttempt> attempts = new ArrayList<>(running.size());
+        for (Map.Entry<AttemptKey, AttemptRunner> entry : running.entrySet()) {
+            ExecutionSpec spec = entry.getValue().assignment().spec();
+            cpus -= spec.cpus();
+            memory -= spec.memoryMb();
+            attempts.add(new RunningAttempt(entry.getKey().executionId(), entry.getKey().attempt()));
+        }
+        return new Capacity(identity.slots(), Math.max(0, identity.slots() - running.size()), Math.max(0, cpus),
+                (int) Math.max(0, memory), attempts, draining);
+    }
+
+    public boolean draining() {
+        synchronized (lock) {
+            return draining;
+        }
+    }
+
+    /** Stops taking work (every new assignment gets 409 from now on). */
+    public void startDraining() {
+        synchronized (lock) {
+            draining = true;
+        }
+    }
+
+    /**
+     * Waits up to {@code timeout} for the running attempts to finish; kills what is left, without
+     * reporting it (the orchestrator requeues the attempts of a worker that left).
+     *
+     * @return how many attempts were abandoned
+     */
+    public int drain(Duration timeout) {
+        startDraining();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (!running.isEmpty() && System.nanoTime() < deadline) {
+                try {
+                    lock.wait(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        List<AttemptRunner> left;
+        synchronized (lock) {
+            left = List.copyOf(running.values());
+        }
+        for (AttemptRunner runner : left) {
+            runner.abandon();
+        }
+        if (!left.isEmpty()) {
+            // Give the runners a moment to remove their containers before the JVM exits.
+            awaitIdle(Duration.ofSeconds(15));
+        }
+        return left.size();
+    }
+
+    /** Waits until no attempt runs, at most {@code timeout}. */
+    public boolean awaitIdle(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (!running.isEmpty()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    lock.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
+    private void done(AttemptKey key) {
+        synchronized (lock) {
+            running.remove(key);
+            finished.put(key, Boolean.TRUE);
+            lock.notifyAll();
+        }
+    }
+
+    private void flushLogs() {
+        for (AttemptLog log : liveLogs) {
+            try {
+                log.flush();
+            } catch (RuntimeException e) {
+                LOG.debugf("Log flush failed: %s", e.getMessage());
+            }
+        }
+    }
+
+    private static void validate(Assignment a) {
+        List<Problem.FieldError> errors = new ArrayList<>();
+        if (a.executionId() == null) {
+            errors.add(new Problem.FieldError("executionId", "required"));
+        }
+        if (a.attempt() < 1) {
+            errors.add(new Problem.FieldError("attempt", "must be 1 or more"));
+        }
+        if (a.scriptKey() == null || a.scriptKey().isBlank()) {
+            errors.add(new Problem.FieldError("scriptKey", "required"));
+        }
+        ExecutionSpec spec = a.spec();
+        if (spec == null) {
+            errors.add(new Problem.FieldError("spec", "required"));
+        } else {
+            if (spec.image() == null || spec.image().isBlank()) {
+                errors.add(new Problem.FieldError("spec.image", "required"));
+            }
+            if (!(spec.cpus() > 0)) {
+                errors.add(new Problem.FieldError("spec.cpus", "must be positive"));
+            }
+            if (spec.memoryMb() < 8) {
+                errors.add(new Problem.FieldError("spec.memoryMb", "must be at least 8 MiB"));
+            }
+            if (spec.timeoutSeconds() < 1) {
+                errors.add(new Problem.FieldError("spec.timeoutSeconds", "must be at least 1"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new AgentProblemException(ErrorCode.INVALID_SPEC, "the assignment is incomplete or invalid", errors);
+        }
+        for (String name : a.inputKeys().keySet()) {
+            if (name == null || !FILE_NAME.matcher(name).matches()) {
+                throw new AgentProblemException(ErrorCode.INVALID_FILE_NAME, "input name '" + name
+                        + "' is not a plain file name (letters, digits, '.', '_', '-', ' '; no path)");
+            }
+        }
+    }
+
+    @PreDestroy
+    void stop() {
+        logFlusher.shutdownNow();
+        workers.shutdown();
+    }
+
+    /** One attempt of one execution. */
+    record AttemptKey(UUID executionId, int attempt) {
+    }
+}

@@ -1,0 +1,74 @@
+package io.rgrid.worker.config;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.rgrid.worker.assignment.service.AssignmentService;
+import io.rgrid.worker.heartbeat.HeartbeatService;
+import io.rgrid.worker.kafka.EventPublisher;
+import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.WorkDirs;
+import io.rgrid.worker.storage.ExecutionStorage;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.nio.file.Files;
+
+/**
+ * Start: check the settings, choose the runtime, prepare the work directory, create the bucket
+ * and topics. Stop (SIGTERM): refuse new work, let running attempts finish up to the drain
+ * timeout, send a final heartbeat with draining=true.
+ */
+@ApplicationScoped
+public class AgentLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(AgentLifecycle.class);
+
+    @Inject
+    AgentIdentity identity;
+    @Inject
+    WorkerConfig config;
+    @Inject
+    ContainerRuntime runtime;
+    @Inject
+    ExecutionStorage storage;
+    @Inject
+    EventPublisher publisher;
+    @Inject
+    AssignmentService assignments;
+    @Inject
+    HeartbeatService heartbeats;
+
+    void onStart(@Observes StartupEvent event) throws IOException {
+        // Resolving these here makes a bad setting fail the start, not the first request.
+        String workerId = identity.workerId();
+        String runtimeName = runtime.name();
+        // Work files of a previous life of this worker belong to attempts that are being requeued.
+        WorkDirs.deleteTree(identity.workDir());
+        Files.createDirectories(identity.workDir());
+        LOG.infof("Worker %s starting (runtime %s, work dir %s)", workerId, runtimeName, identity.workDir());
+        // Kafka and S3 may come up after us; their absence must not stop the agent from starting.
+        Thread.ofPlatform().daemon().name("rgrid-bootstrap").start(() -> {
+            publisher.createTopics();
+            storage.ensureBucket();
+        });
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        assignments.startDraining();
+        heartbeats.beatNow();
+        int running = assignments.capacity().running().size();
+        if (running > 0) {
+            LOG.infof("Draining: waiting up to %s for %d running attempt(s)", config.worker().drainTimeout(), running);
+        }
+        int abandoned = assignments.drain(config.worker().drainTimeout());
+        if (abandoned > 0) {
+            LOG.warnf("Drain timeout passed: killed %d attempt(s) without a report; the orchestrator requeues them",
+                    abandoned);
+        }
+        heartbeats.sendFinal();
+        LOG.infof("Worker %s stopped", identity.workerId());
+    }
+}

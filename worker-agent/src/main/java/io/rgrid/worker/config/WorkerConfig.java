@@ -1,0 +1,135 @@
+package io.rgrid.worker.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.OptionalDouble;
+import java.util.OptionalInt;
+
+/**
+ * Every setting of the worker-agent. The seed's environment names are mapped onto these keys in
+ * application.properties; each key can also be set as an environment variable in the usual
+ * Quarkus form (e.g. {@code RGRID_WORKER_TOKEN}).
+ */
+@ConfigMapping(prefix = "rgrid")
+public interface WorkerConfig {
+
+    /** This agent: identity, capacity, runtime and timings. */
+    Worker worker();
+
+    /** The Kafka cluster that status, log and heartbeat events go to. */
+    Kafka kafka();
+
+    /** The S3-compatible store holding scripts, inputs, outputs and logs. */
+    Storage storage();
+
+    interface Worker {
+
+        /**
+         * This worker's id ({@code rgrid-worker-} + 6 lowercase alphanumerics; env {@code RGRID_WORKER_ID}).
+         * The orchestrator sets it when it starts the agent; when absent the agent makes up a new one.
+         */
+        Optional<String> id();
+
+        /**
+         * The bearer token the orchestrator must present on every call ({@code RGRID_WORKER_TOKEN}).
+         * Required: the agent refuses to start without one.
+         */
+        Optional<String> token();
+
+        /**
+         * Directory holding the per-attempt work directories that are mounted into containers.
+         * Default: {@code <java.io.tmpdir>/rgrid-worker/<worker id>}.
+         */
+        Optional<String> workDir();
+
+        /** Executions run at once. Default: the number of CPU cores. */
+        OptionalInt slots();
+
+        /** CPUs this node offers to executions. Default: the number of CPU cores. */
+        OptionalDouble cpus();
+
+        /** Memory in MiB this node offers to executions. Default: the physical memory of the host. */
+        OptionalInt memoryMb();
+
+        /**
+         * Which container runtime runs executions: {@code docker}, {@code process} (python3 as a
+         * child process under rlimits, no isolation) or {@code auto} (docker when an engine answers,
+         * otherwise process).
+         */
+        @WithDefault("auto")
+        RuntimeKind runtime();
+
+        /** Docker Engine endpoint. */
+        @WithDefault("unix:///var/run/docker.sock")
+        String dockerHost();
+
+        /** The python3 interpreter the process runtime starts. */
+        @WithDefault("python3")
+        String python();
+
+        /** Maximum number of processes/threads inside one execution's container. */
+        @WithDefault("256")
+        int pidsLimit();
+
+        /** Size of the tmpfs mounted at /tmp in each container, in MiB; it counts against the memory limit. */
+        @WithDefault("256")
+        int tmpSizeMb();
+
+        /** How long pulling a missing image may take before the attempt fails with IMAGE_PULL_FAILED. */
+        @WithDefault("5m")
+        Duration imagePullTimeout();
+
+        /** Interval between heartbeats (a small random jitter is added so workers do not beat in step). */
+        @WithDefault("30s")
+        Duration heartbeatInterval();
+
+        /**
+         * Base URL the orchestrator should call this agent at, as sent in heartbeats.
+         * Default: {@code http://127.0.0.1:<the port the HTTP server listens on>}.
+         */
+        Optional<String> advertisedAddress();
+
+        /** On shutdown, how long running executions may go on before they are killed. */
+        @WithDefault("60s")
+        Duration drainTimeout();
+    }
+
+    interface Kafka {
+
+        /** Kafka bootstrap servers ({@code KAFKA_BOOTSTRAP_SERVERS}). */
+        @WithDefault("localhost:9092")
+        String bootstrapServers();
+
+        /** Prefix put in front of every topic name, so several grids or test suites can share a broker. */
+        Optional<String> topicPrefix();
+    }
+
+    interface Storage {
+
+        /** S3 endpoint URL; filled from the seed's MINIO_ENDPOINT and MINIO_USE_SSL when those are set. */
+        @WithDefault("http://localhost:9000")
+        String endpoint();
+
+        /** S3 access key ({@code MINIO_ACCESS_KEY}). */
+        String accessKey();
+
+        /** S3 secret key ({@code MINIO_SECRET_KEY}). */
+        String secretKey();
+
+        /** Bucket used when an assignment names none ({@code MINIO_BUCKET_NAME}). */
+        @WithDefault("rgrid")
+        String bucket();
+
+        /** S3 region. */
+        @WithDefault("us-east-1")
+        String region();
+    }
+
+    /** The runtime setting's values. */
+    enum RuntimeKind {
+        AUTO, DOCKER, PROCESS
+    }
+}

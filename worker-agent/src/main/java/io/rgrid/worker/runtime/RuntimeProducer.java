@@ -1,0 +1,68 @@
+package io.rgrid.worker.runtime;
+
+import io.rgrid.worker.config.AgentIdentity;
+import io.rgrid.worker.config.WorkerConfig;
+import io.rgrid.worker.runtime.docker.DockerRuntime;
+import io.rgrid.worker.runtime.process.ProcessRuntime;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Chooses the container runtime from {@code rgrid.worker.runtime}, once, at start. */
+@ApplicationScoped
+public class RuntimeProducer {
+
+    private static final Logger LOG = Logger.getLogger(RuntimeProducer.class);
+    private static final Duration PING_TIMEOUT = Duration.ofSeconds(3);
+
+    @Produces
+    @Singleton
+    ContainerRuntime runtime(WorkerConfig config, AgentIdentity identity) {
+        WorkerConfig.Worker worker = config.worker();
+        String host = worker.dockerHost();
+        return switch (worker.runtime()) {
+            case DOCKER -> {
+                Optional<String> problem = DockerRuntime.ping(host, PING_TIMEOUT);
+                if (problem.isPresent()) {
+                    throw new IllegalStateException("rgrid.worker.runtime=docker but no Docker engine answered at "
+                            + host + " (" + problem.get() + ")");
+                }
+                yield docker(config, identity);
+            }
+            case PROCESS -> process(config, "rgrid.worker.runtime=process");
+            case AUTO -> {
+                Optional<String> problem = DockerRuntime.ping(host, PING_TIMEOUT);
+                if (problem.isEmpty()) {
+                    yield docker(config, identity);
+                }
+                LOG.debugf("Docker ping failed: %s", problem.get());
+                yield process(config, "No Docker engine answered at " + host);
+            }
+        };
+    }
+
+    private static ContainerRuntime docker(WorkerConfig config, AgentIdentity identity) {
+        WorkerConfig.Worker worker = config.worker();
+        DockerRuntime docker = new DockerRuntime(worker.dockerHost(), new DockerRuntime.Settings(
+                worker.pidsLimit(), worker.tmpSizeMb(), worker.imagePullTimeout()));
+        docker.removeLeftovers(identity.workerId());
+        LOG.infof("Running executions in Docker containers (engine at %s)", worker.dockerHost());
+        return docker;
+    }
+
+    private static ContainerRuntime process(WorkerConfig config, String why) {
+        ProcessRuntime process = new ProcessRuntime(config.worker().python());
+        LOG.warnf("%s; running executions with the process runtime (%s on this host, no container isolation)",
+                why, process.python());
+        return process;
+    }
+
+    void close(@Disposes ContainerRuntime runtime) {
+        runtime.close();
+    }
+}

@@ -1,0 +1,347 @@
+package io.rgrid.worker.runtime.docker;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.InspectContainerResponse;
+import com.github.dockerjava.api.command.PullImageResultCallback;
+import com.github.dockerjava.api.command.WaitContainerResultCallback;
+import com.github.dockerjava.api.exception.DockerClientException;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.AccessMode;
+import com.github.dockerjava.api.model.Bind;
+import com.github.dockerjava.api.model.Capability;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.Volume;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.event.LogStream;
+import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.LineSplitter;
+import io.rgrid.worker.runtime.OutputListener;
+import io.rgrid.worker.runtime.RunFailedException;
+import io.rgrid.worker.runtime.RunRegistry;
+import io.rgrid.worker.runtime.RunRequest;
+import io.rgrid.worker.runtime.RunResult;
+import io.rgrid.worker.runtime.WorkDirs;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs scripts in hardened Docker containers: no capabilities, no new privileges, read-only root
+ * file system with a tmpfs {@code /tmp}, uid/gid 65534, memory with no extra swap, CPU and pid
+ * limits, network none or bridge. Only the attempt's work directory is mounted, at {@code /work}.
+ */
+public final class DockerRuntime implements ContainerRuntime {
+
+    public static final String NAME = "docker";
+    public static final String LABEL_EXECUTION_ID = "io.rgrid.execution-id";
+    public static final String LABEL_ATTEMPT = "io.rgrid.attempt";
+    public static final String LABEL_WORKER_ID = "io.rgrid.worker-id";
+    /** nobody:nogroup, present in every Debian-based image; scripts never run as root. */
+    static final String USER = "65534:65534";
+
+    private static final Logger LOG = Logger.getLogger(DockerRuntime.class);
+    /** After the container stopped, how long the log stream may take to drain. */
+    private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
+
+    private final DockerClient docker;
+    private final String dockerHost;
+    private final Settings settings;
+    private final RunRegistry runs = new RunRegistry();
+
+    /**
+     * @param pidsLimit       processes/threads allowed in one container
+     * @param tmpSizeMb       size of the tmpfs at /tmp
+     * @param pullTimeout     deadline for pulling a missing image
+     */
+    public record Settings(int pidsLimit, int tmpSizeMb, Duration pullTimeout) {
+    }
+
+    public DockerRuntime(String dockerHost, Settings settings) {
+        this.dockerHost = dockerHost;
+        this.settings = settings;
+        this.docker = client(dockerHost, null);
+    }
+
+    /**
+     * Asks the engine at {@code dockerHost} whether it is there.
+     *
+     * @return empty when it answered, else why not
+     */
+    public static Optional<String> ping(String dockerHost, Duration timeout) {
+        try (DockerClient client = client(dockerHost, timeout)) {
+            client.pingCmd().exec();
+            return Optional.empty();
+        } catch (Exception | LinkageError e) {
+            return Optional.of(e.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
+    private static DockerClient client(String dockerHost, Duration responseTimeout) {
+        DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
+                .withDockerHost(dockerHost)
+                .build();
+        ApacheDockerHttpClient.Builder http = new ApacheDockerHttpClient.Builder()
+                .dockerHost(config.getDockerHost())
+                .sslConfig(config.getSSLConfig())
+                .maxConnections(64)
+                .connectionTimeout(Duration.ofSeconds(5));
+        if (responseTimeout != null) {
+            // Only for short calls: the wait and log-follow calls of a run stay open as long as the script runs.
+            http.responseTimeout(responseTimeout);
+        }
+        return DockerClientImpl.getInstance(config, http.build());
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    public String dockerHost() {
+        return dockerHost;
+    }
+
+    /**
+     * Removes containers a previous life of this worker left behind (it crashed or was killed
+     * mid-run): their attempts are already being requeued by the orchestrator.
+     */
+    public int removeLeftovers(String workerId) {
+        int removed = 0;
+        List<Container> leftovers = docker.listContainersCmd().withShowAll(true)
+                .withLabelFilter(Map.of(LABEL_WORKER_ID, workerId)).exec();
+        for (Container container : leftovers) {
+            LOG.warnf("Removing leftover container %s (%s) of an earlier run of this worker",
+                    container.getId(), container.getLabels().get(LABEL_EXECUTION_ID));
+            remove(container.getId());
+            removed++;
+        }
+        return removed;
+    }
+
+    @Override
+    public RunResult run(RunRequest request, OutputListener output) throws RunFailedException {
+        RunRegistry.Run run = runs.register(request.runId());
+        String containerId = null;
+        try {
+            ensureImage(request.image());
+            if (run.killRequested()) {
+                Instant now = Instant.now();
+                return new RunResult(137, false, false, true, now, now);
+            }
+            WorkDirs.openForUnprivilegedUser(request.workDir());
+            containerId = create(request);
+            String id = containerId;
+            docker.startContainerCmd(id).exec();
+            Instant startedAt = Instant.now();
+            run.onKill(() -> killContainer(id));
+
+            LogCollector logs = docker.logContainerCmd(id)
+                    .withStdOut(true).withStdErr(true).withFollowStream(true)
+                    .exec(new LogCollector(output));
+            WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+            boolean timedOut = false;
+            try {
+                wait.awaitStatusCode(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
+            } catch (DockerClientException e) {
+                // awaitStatusCode signals its deadline this way: the script ran too long.
+                timedOut = true;
+                closeQuietly(wait);
+                killContainer(id);
+                // A fresh wait: the first one is spent once its deadline passed.
+                WaitContainerResultCallback stopped = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+                try {
+                    stopped.awaitStatusCode(30, TimeUnit.SECONDS);
+                } finally {
+                    closeQuietly(stopped);
+                }
+            } finally {
+                closeQuietly(wait);
+            }
+            Instant finishedAt = Instant.now();
+            if (!logs.awaitCompletion(LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("Log stream of %s did not end %s after the container stopped", request.runId(), LOG_DRAIN);
+            }
+            logs.close();
+            logs.finish();
+            InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
+            Long exitCode = state.getExitCodeLong();
+            boolean oom = Boolean.TRUE.equals(state.getOOMKilled());
+            return new RunResult(exitCode == null ? -1 : exitCode.intValue(), oom, timedOut,
+                    run.killRequested() && !timedOut, startedAt, finishedAt);
+        } catch (RunFailedException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunFailedException(FailureReason.WORKER_ERROR, "interrupted while running the container", e);
+        } catch (IOException | RuntimeException e) {
+            throw new RunFailedException(FailureReason.WORKER_ERROR, "Docker engine error: " + e.getMessage(), e);
+        } finally {
+            runs.unregister(request.runId());
+            if (containerId != null) {
+                remove(containerId);
+            }
+        }
+    }
+
+    private String create(RunRequest request) {
+        long memoryBytes = request.memoryMb() * 1024L * 1024L;
+        HostConfig host = HostConfig.newHostConfig()
+                .withBinds(new Bind(request.workDir().toString(), new Volume(RunRequest.CONTAINER_WORK_DIR), AccessMode.rw))
+                .withMemory(memoryBytes)
+                .withMemorySwap(memoryBytes) // equal: no swap on top of the limit, so OOM is OOM
+                .withNanoCPUs(Math.max(1L, Math.round(request.cpus() * 1_000_000_000d)))
+                .withPidsLimit((long) settings.pidsLimit())
+                .withNetworkMode(request.network().wire())
+                .withCapDrop(Capability.ALL)
+                .withSecurityOpts(List.of("no-new-privileges"))
+                .withReadonlyRootfs(true)
+                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.tmpSizeMb() + "m"));
+        List<String> command = new ArrayList<>();
+        command.add("python3");
+        command.add(RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.SCRIPT);
+        command.addAll(request.args());
+        return docker.createContainerCmd(request.image())
+                .withName(containerName(request.runId()))
+                .withCmd(command)
+                .withWorkingDir(RunRequest.CONTAINER_WORK_DIR)
+                .withEnv(environment(request.env()))
+                .withUser(USER)
+                .withLabels(request.labels())
+                .withTty(false)
+                .withHostConfig(host)
+                .exec()
+                .getId();
+    }
+
+    static List<String> environment(Map<String, String> specEnv) {
+        Map<String, String> env = new LinkedHashMap<>();
+        // Unbuffered so stdout and stderr interleave in the log as the script wrote them.
+        env.put("PYTHONUNBUFFERED", "1");
+        env.put("PYTHONDONTWRITEBYTECODE", "1");
+        env.put("HOME", "/tmp"); // nobody's home does not exist; the root fs is read-only anyway
+        env.putAll(specEnv);
+        List<String> out = new ArrayList<>(env.size());
+        env.forEach((k, v) -> out.add(k + "=" + v));
+        return out;
+    }
+
+    static String containerName(String runId) {
+        return "rgrid-" + runId.replaceAll("[^a-zA-Z0-9_.-]", "-");
+    }
+
+    private void ensureImage(String image) throws RunFailedException, InterruptedException {
+        try {
+            docker.inspectImageCmd(image).exec();
+            return;
+        } catch (NotFoundException e) {
+            LOG.infof("Image %s is not on this host; pulling it (deadline %s)", image, settings.pullTimeout());
+        }
+        var pull = docker.pullImageCmd(image);
+        if (!hasTagOrDigest(image)) {
+            pull.withTag("latest"); // without a tag the engine would pull every tag of the repository
+        }
+        PullImageResultCallback callback = pull.exec(new PullImageResultCallback());
+        try {
+            if (!callback.awaitCompletion(settings.pullTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new RunFailedException(FailureReason.IMAGE_PULL_FAILED,
+                        "image " + image + " was not pulled within " + settings.pullTimeout(), null);
+            }
+            docker.inspectImageCmd(image).exec();
+        } catch (RunFailedException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw new RunFailedException(FailureReason.IMAGE_PULL_FAILED,
+                    "image " + image + " is not on this worker and could not be pulled: " + e.getMessage(), e);
+        } finally {
+            closeQuietly(callback);
+        }
+    }
+
+    static boolean hasTagOrDigest(String image) {
+        String lastSegment = image.substring(image.lastIndexOf('/') + 1);
+        return lastSegment.contains(":") || image.contains("@");
+    }
+
+    @Override
+    public void kill(String runId) {
+        runs.kill(runId);
+    }
+
+    private void killContainer(String containerId) {
+        try {
+            docker.killContainerCmd(containerId).exec();
+        } catch (RuntimeException e) {
+            // Already stopped (409) or gone (404): either way it no longer runs.
+            LOG.debugf("Kill of %s: %s", containerId, e.getMessage());
+        }
+    }
+
+    private void remove(String containerId) {
+        try {
+            docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+        } catch (NotFoundException e) {
+            // gone already
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not remove container %s: %s", containerId, e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(docker);
+    }
+
+    private static void closeQuietly(AutoCloseable closeable) {
+        try {
+            closeable.close();
+        } catch (Exception e) {
+            // nothing left to do
+        }
+    }
+
+    /** Demultiplexes the engine's log stream into per-stream lines. */
+    private static final class LogCollector extends ResultCallback.Adapter<Frame> {
+
+        private final LineSplitter stdout;
+        private final LineSplitter stderr;
+
+        LogCollector(OutputListener output) {
+            this.stdout = new LineSplitter(LogStream.STDOUT, output);
+            this.stderr = new LineSplitter(LogStream.STDERR, output);
+        }
+
+        @Override
+        public void onNext(Frame frame) {
+            byte[] payload = frame.getPayload();
+            if (payload == null) {
+                return;
+            }
+            synchronized (this) {
+                switch (frame.getStreamType()) {
+                    case STDERR -> stderr.accept(payload, 0, payload.length);
+                    default -> stdout.accept(payload, 0, payload.length);
+                }
+            }
+        }
+
+        synchronized void finish() {
+            stdout.finish();
+            stderr.finish();
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.rgrid.worker.runtime.process;
+
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.event.LogStream;
+import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.LineSplitter;
+import io.rgrid.worker.runtime.OutputListener;
+import io.rgrid.worker.runtime.RunFailedException;
+import io.rgrid.worker.runtime.RunRegistry;
+import io.rgrid.worker.runtime.RunRequest;
+import io.rgrid.worker.runtime.RunResult;
+import org.jboss.logging.Logger;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Runs scripts as python3 child processes of the agent, for hosts without a Docker engine.
+ * There is no isolation: the script runs as the agent's user and sees the host's file system and
+ * network. What it does get: a clean environment (the agent's secrets are not inherited), the
+ * work directory as its current directory, and rlimits through {@code prlimit} (address space =
+ * the memory limit, open files, no core dumps) when that tool exists. CPU share, pids and network
+ * mode are not enforced; a {@code MemoryError} on a non-zero exit counts as OOM.
+ */
+public final class ProcessRuntime implements ContainerRuntime {
+
+    public static final String NAME = "process";
+    private static final Logger LOG = Logger.getLogger(ProcessRuntime.class);
+
+    private final String python;
+    private final String prlimit;
+    private final RunRegistry runs = new RunRegistry();
+
+    /**
+     * @param pythonCommand python3, or a path to it; resolved once to the real interpreter so
+     *                      that wrappers (pyenv shims) need none of the environment we strip
+     */
+    public ProcessRuntime(String pythonCommand) {
+        this.python = resolveInterpreter(pythonCommand);
+        this.prlimit = findOnPath("prlimit");
+        if (prlimit == null) {
+            LOG.warn("prlimit is not installed: scripts run by the process runtime get no memory limit");
+        }
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    public String python() {
+        return python;
+    }
+
+    @Override
+    public RunResult run(RunRequest request, OutputListener output) throws RunFailedException {
+        RunRegistry.Run run = runs.register(request.runId());
+        Process process = null;
+        try {
+            if (run.killRequested()) {
+                Instant now = Instant.now();
+                return new RunResult(137, false, false, true, now, now);
+            }
+            ProcessBuilder builder = new ProcessBuilder(command(request)).directory(request.workDir().toFile());
+            Map<String, String> env = builder.environment();
+            env.clear(); // the agent's environment holds its token and storage keys
+            env.put("PATH", System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+            env.put("LANG", "C.UTF-8");
+            env.put("HOME", request.workDir().toString());
+            env.put("PYTHONUNBUFFERED", "1");
+            env.put("PYTHONDONTWRITEBYTECODE", "1");
+            env.put("RGRID_WORK_DIR", request.workDir().toString());
+            env.putAll(request.env());
+
+            AtomicBoolean memoryError = new AtomicBoolean();
+            OutputListener listener = (stream, text) -> {
+                if (stream == LogStream.STDERR && text.contains("MemoryError")) {
+                    memoryError.set(true);
+                }
+                output.onOutput(stream, text);
+            };
+            process = builder.start();
+            Instant startedAt = Instant.now();
+            Process started = process;
+            process.getOutputStream().close();
+            Thread out = pump(process.getInputStream(), new LineSplitter(LogStream.STDOUT, listener), request.runId());
+            Thread err = pump(process.getErrorStream(), new LineSplitter(LogStream.STDERR, listener), request.runId());
+            run.onKill(() -> destroyTree(started));
+
+            boolean timedOut = false;
+            if (!process.waitFor(request.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                timedOut = true;
+                destroyTree(process);
+                process.waitFor();
+            }
+            Instant finishedAt = Instant.now();
+            // A background child may still hold the pipes open; it does not get to outlive the run.
+            out.join(2000);
+            err.join(2000);
+            destroyTree(process);
+            out.join(2000);
+            err.join(2000);
+            int exitCode = process.exitValue();
+            boolean oom = exitCode != 0 && memoryError.get();
+            return new RunResult(exitCode, oom, timedOut, run.killRequested() && !timedOut, startedAt, finishedAt);
+        } catch (IOException e) {
+            throw new RunFailedException(FailureReason.WORKER_ERROR, "could not start " + python + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunFailedException(FailureReason.WORKER_ERROR, "interrupted while running the script", e);
+        } finally {
+            runs.unregister(request.runId());
+            if (process != null && process.isAlive()) {
+                destroyTree(process);
+            }
+        }
+    }
+
+    private List<String> command(RunRequest request) {
+        List<String> command = new ArrayList<>();
+        if (prlimit != null) {
+            long memoryBytes = request.memoryMb() * 1024L * 1024L;
+            command.add(prlimit);
+            command.add("--as=" + memoryBytes);
+            command.add("--nofile=1024");
+            command.add("--core=0");
+            command.add("--");
+        }
+        command.add(python);
+        command.add(RunRequest.SCRIPT);
+        command.addAll(request.args());
+        return command;
+    }
+
+    private static Thread pump(InputStream in, LineSplitter splitter, String runId) {
+        return Thread.ofPlatform().daemon().name("rgrid-output-" + runId).start(() -> {
+            byte[] buffer = new byte[8192];
+            try (in) {
+                int n;
+                while ((n = in.read(buffer)) >= 0) {
+                    splitter.accept(buffer, 0, n);
+                }
+            } catch (IOException e) {
+                // the process is gone and its pipe with it
+            }
+            splitter.finish();
+        });
+    }
+
+    private static void destroyTree(Process process) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+    }
+
+    @Override
+    public void kill(String runId) {
+        runs.kill(runId);
+    }
+
+    private static String resolveInterpreter(String command) {
+        try {
+            Process probe = new ProcessBuilder(command, "-c", "import sys; print(sys.executable)")
+                    .redirectErrorStream(true).start();
+            String out = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            if (probe.waitFor(30, TimeUnit.SECONDS) && probe.exitValue() == 0 && !out.isEmpty()
+                    && Files.isExecutable(Path.of(out))) {
+                return out;
+            }
+            throw new IllegalStateException(command + " did not start: " + out);
+        } catch (IOException e) {
+            throw new IllegalStateException("the process runtime needs " + command + " on this host: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while looking for " + command, e);
+        }
+    }
+
+    private static String findOnPath(String tool) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, tool))) {
+                return Path.of(dir, tool).toString();
+            }
+        }
+        return null;
+    }
+}

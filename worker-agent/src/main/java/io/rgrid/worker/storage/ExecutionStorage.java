@@ -1,0 +1,77 @@
+package io.rgrid.worker.storage;
+
+import io.minio.BucketExistsArgs;
+import io.minio.DownloadObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.UploadObjectArgs;
+import io.minio.errors.ErrorResponseException;
+import io.rgrid.worker.config.WorkerConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Moves an attempt's files between the bucket and its work directory. */
+@ApplicationScoped
+public class ExecutionStorage {
+
+    private static final Logger LOG = Logger.getLogger(ExecutionStorage.class);
+
+    private final MinioClient client;
+    private final String defaultBucket;
+
+    @Inject
+    public ExecutionStorage(MinioClient client, WorkerConfig config) {
+        this.client = client;
+        this.defaultBucket = config.storage().bucket();
+    }
+
+    /** The bucket an assignment's files are in: the one it names, else the configured one. */
+    public String bucketOr(String bucket) {
+        return bucket == null || bucket.isBlank() ? defaultBucket : bucket;
+    }
+
+    /** Creates the configured bucket when missing; failing is logged, not fatal (the store may come later). */
+    public void ensureBucket() {
+        try {
+            if (!client.bucketExists(BucketExistsArgs.builder().bucket(defaultBucket).build())) {
+                client.makeBucket(MakeBucketArgs.builder().bucket(defaultBucket).build());
+                LOG.infof("Created bucket %s", defaultBucket);
+            }
+        } catch (Exception e) {
+            LOG.warnf("Could not check or create bucket %s: %s", defaultBucket, e.getMessage());
+        }
+    }
+
+    /** @throws StorageException naming the key when it is missing or the store fails */
+    public void download(String bucket, String key, Path target) throws StorageException {
+        try {
+            Files.createDirectories(target.getParent());
+            Files.deleteIfExists(target);
+            client.downloadObject(DownloadObjectArgs.builder().bucket(bucket).object(key).filename(target.toString()).build());
+        } catch (ErrorResponseException e) {
+            throw new StorageException("cannot fetch s3://" + bucket + "/" + key + ": " + e.errorResponse().code(), e);
+        } catch (Exception e) {
+            throw new StorageException("cannot fetch s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void upload(String bucket, String key, Path source, String contentType) throws StorageException {
+        try {
+            client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(key).filename(source.toString())
+                    .contentType(contentType).build());
+        } catch (Exception e) {
+            throw new StorageException("cannot store s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A storage operation failed; the message says which object. */
+    public static final class StorageException extends Exception {
+        public StorageException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+package io.rgrid.worker.assignment;
+
+import io.minio.BucketExistsArgs;
+import io.minio.GetObjectArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.http.ContentType;
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.Ids;
+import io.rgrid.model.Json;
+import io.rgrid.model.NetworkMode;
+import io.rgrid.model.agent.AgentApi;
+import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.api.Auth;
+import io.rgrid.model.api.Problem;
+import io.rgrid.model.event.Envelope;
+import io.rgrid.model.event.Event;
+import io.rgrid.model.event.EventCodec;
+import io.rgrid.model.event.ExecutionLogChunk;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.WorkerHeartbeat;
+import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SharedServersResource;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.notNullValue;
+
+/**
+ * The agent against real Kafka and S3 (the test run's shared servers) and the Docker engine when
+ * one answers (otherwise the agent falls back to the process runtime, and these tests still hold).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "worker"))
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class AgentApiTest {
+
+    static final String IMAGE = "rgrid/python:3.11-local";
+
+    @ConfigProperty(name = "rgrid.worker.token")
+    String token;
+    @ConfigProperty(name = "rgrid.storage.bucket")
+    String bucket;
+    @ConfigProperty(name = "rgrid.kafka.topic-prefix")
+    String topicPrefix;
+
+    private MinioClient s3;
+    private KafkaConsumer<String, byte[]> consumer;
+    private final List<ConsumerRecord<String, Event>> seen = new CopyOnWriteArrayList<>();
+
+    @BeforeAll
+    void connect() throws Exception {
+        var servers = SharedServers.get();
+        s3 = MinioClient.builder().endpoint(servers.s3Endpoint())
+                .credentials(servers.s3AccessKey(), servers.s3SecretKey()).region("us-east-1").build();
+        if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
+            try {
+                s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
+            } catch (Exception e) {
+                // the agent created it meanwhile
+            }
+        }
+        consumer = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap(),
+                ConsumerConfig.GROUP_ID_CONFIG, "worker-agent-test-" + UUID.randomUUID(),
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                new StringDeserializer(), new ByteArrayDeserializer());
+        consumer.subscribe(List.of(topicPrefix + "rgrid.execution-status.v1", topicPrefix + "rgrid.execution-logs.v1",
+                topicPrefix + "rgrid.worker-heartbeats.v1"));
+    }
+
+    @AfterAll
+    void disconnect() {
+        consumer.close();
+    }
+
+    /** Reads what arrived since the last call into {@link #seen}; only the test thread calls it. */
+    private synchronized void poll() {
+        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+            Optional<Envelope<Event>> envelope = EventCodec.decode(record.value());
+            envelope.ifPresent(e -> seen.add(new ConsumerRecord<>(record.topic(), record.partition(), record.offset(),
+                    record.key(), e.payload())));
+        }
+    }
+
+    private List<ExecutionStatusChanged> statuses(UUID executionId) {
+        poll();
+        return seen.stream().map(ConsumerRecord::value)
+                .filter(e -> e instanceof ExecutionStatusChanged s && s.executionId().equals(executionId))
+                .map(ExecutionStatusChanged.class::cast).toList();
+    }
+
+    private ExecutionStatusChanged awaitTerminal(UUID executionId, Duration within) {
+        await().atMost(within).pollInterval(Duration.ofMillis(50))
+                .until(() -> statuses(executionId).stream().anyMatch(s -> s.state().isTerminal()));
+        return statuses(executionId).stream().filter(s -> s.state().isTerminal()).findFirst().orElseThrow();
+    }
+
+    private UUID putScript(String script) throws Exception {
+        UUID id = Ids.newExecutionId();
+        byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(StorageKeys.script(id))
+                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+        return id;
+    }
+
+    private String read(String key) throws Exception {
+        try (var in = s3.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    private static Assignment assignment(UUID id, int timeoutSeconds, Map<String, String> inputs) {
+        ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of("arg1"), Map.of("GREETING", "hello"), 0.5, 128,
+                timeoutSeconds, NetworkMode.NONE, 3, Map.of());
+        return new Assignment(id, "project-1", 1, spec, null, StorageKeys.script(id), inputs, null);
+    }
+
+    private io.restassured.response.Response post(Assignment assignment) throws Exception {
+        return given().header(Auth.HEADER, Auth.header(token)).contentType(ContentType.JSON)
+                .body(Json.mapper().writeValueAsString(assignment))
+                .post(AgentApi.ASSIGNMENTS);
+    }
+
+    @Test
+    void runsAScriptAndReportsRunningThenSucceededWithLogAndOutputs() throws Exception {
+        UUID id = putScript("""
+                import os, sys
+                print('hello on stdout', sys.argv[1:], os.environ['GREETING'])
+                print('hello on stderr', file=sys.stderr)
+                print(open('data.csv').read().strip(), open('inputs/data.csv').read().strip())
+                with open('outputs/result.txt', 'w') as f:
+                    f.write('42')
+                """);
+        byte[] input = "x,y\n".getBytes(StandardCharsets.UTF_8);
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(StorageKeys.input(id, "data.csv"))
+                .stream(new ByteArrayInputStream(input), input.length, -1).build());
+        Assignment assignment = assignment(id, 60, Map.of("data.csv", StorageKeys.input(id, "data.csv")));
+
+        String workerId = post(assignment).then().statusCode(202)
+                .body("executionId", equalTo(id.toString()))
+                .body("attempt", equalTo(1))
+                .body("workerId", notNullValue())
+                .extract().path("workerId");
+        // The same attempt again is acknowledged, not run twice.
+        post(assignment).then().statusCode(202).body("workerId", equalTo(workerId));
+
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
+        List<ExecutionStatusChanged> all = statuses(id);
+        assertThat(all).extracting(ExecutionStatusChanged::state)
+                .containsExactly(ExecutionState.RUNNING, ExecutionState.SUCCEEDED);
+        assertThat(all.getFirst().workerId()).isEqualTo(workerId);
+        assertThat(all.getFirst().reportedBy()).isEqualTo(workerId);
+        assertThat(terminal.exitCode()).isZero();
+        assertThat(terminal.reason()).isNull();
+        assertThat(terminal.attempt()).isEqualTo(1);
+
+        String log = read(StorageKeys.log(id, 1));
+        assertThat(log).contains("hello on stdout ['arg1'] hello").contains("hello on stderr").contains("x,y x,y");
+        assertThat(read(StorageKeys.output(id, 1, "result.txt"))).isEqualTo("42");
+
+        // Live log chunks went out too, numbered from 0.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            poll();
+            return seen.stream().anyMatch(r -> r.value() instanceof ExecutionLogChunk c && c.executionId().equals(id));
+        });
+        List<ExecutionLogChunk> chunks = seen.stream().map(ConsumerRecord::value)
+                .filter(e -> e instanceof ExecutionLogChunk c && c.executionId().equals(id))
+                .map(ExecutionLogChunk.class::cast).toList();
+        assertThat(chunks.getFirst().seq()).isZero();
+        assertThat(String.join("", chunks.stream().map(ExecutionLogChunk::text).toList())).isEqualTo(log);
+    }
+
+    @Test
+    void nonZeroExitIsReportedAsFailed() throws Exception {
+        UUID id = putScript("import sys\nprint('about to fail')\nsys.exit(3)\n");
+        post(assignment(id, 60, Map.of())).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.NONZERO_EXIT);
+        assertThat(terminal.exitCode()).isEqualTo(3);
+        assertThat(read(StorageKeys.log(id, 1))).contains("about to fail");
+    }
+
+    @Test
+    void timeoutIsReportedAsTimedOut() throws Exception {
+        UUID id = putScript("import time\ntime.sleep(60)\n");
+        post(assignment(id, 2, Map.of())).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(30));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.TIMED_OUT);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.TIMEOUT);
+    }
+
+    @Test
+    void missingScriptIsReportedAsInputUnavailable() throws Exception {
+        UUID id = Ids.newExecutionId();
+        post(assignment(id, 60, Map.of())).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(30));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.INPUT_UNAVAILABLE);
+        assertThat(terminal.message()).contains(StorageKeys.script(id));
+    }
+
+    @Test
+    void cancelOfASleepingScriptEndsCancelledWithinTwoSeconds() throws Exception {
+        UUID id = putScript("import time\nprint('sleeping', flush=True)\ntime.sleep(120)\n");
+        post(assignment(id, 300, Map.of())).then().statusCode(202);
+        // Wait until the script itself runs (its first log line arrived), so the kill hits a live container.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            poll();
+            return seen.stream().anyMatch(r -> r.value() instanceof ExecutionLogChunk c && c.executionId().equals(id));
+        });
+        long cancelledAt = System.nanoTime();
+        given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(id.toString())).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(2));
+        assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(2));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.CANCELLED);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.CANCELLED);
+    }
+
+    @Test
+    void heartbeatsAnnounceTheWorker() {
+        String workerId = given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.HEALTH)
+                .then().statusCode(200).extract().path("workerId");
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            poll();
+            return seen.stream().anyMatch(r -> r.value() instanceof WorkerHeartbeat h && h.workerId().equals(workerId));
+        });
+        WorkerHeartbeat beat = seen.stream().map(ConsumerRecord::value)
+                .filter(e -> e instanceof WorkerHeartbeat h && h.workerId().equals(workerId))
+                .map(WorkerHeartbeat.class::cast).findFirst().orElseThrow();
+        assertThat(beat.slots()).isEqualTo(4);
+        assertThat(beat.address()).startsWith("http://127.0.0.1:").doesNotEndWith(":0");
+        assertThat(beat.runtime()).isIn("docker", "process");
+        assertThat(beat.draining()).isFalse();
+        assertThat(beat.agentVersion()).isNotBlank();
+        assertThat(seen.stream().filter(r -> r.value() instanceof WorkerHeartbeat h && h.workerId().equals(workerId))
+                .map(ConsumerRecord::key).distinct().toList()).containsExactly(workerId);
+    }
+
+    @Test
+    void healthReportsRuntimeAndSlots() {
+        given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.HEALTH).then().statusCode(200)
+                .body("status", equalTo("UP"))
+                .body("slots", equalTo(4))
+                .body("draining", equalTo(false))
+                .body("runtime", org.hamcrest.Matchers.oneOf("docker", "process"));
+    }
+
+    @Test
+    void everyEndpointNeedsTheWorkerToken() throws Exception {
+        given().get(AgentApi.HEALTH).then().statusCode(401).contentType(Problem.MEDIA_TYPE)
+                .body("code", equalTo("UNAUTHENTICATED"));
+        given().header(Auth.HEADER, Auth.header("wrong-token")).get(AgentApi.HEALTH).then().statusCode(401)
+                .body("code", equalTo("UNAUTHENTICATED"));
+        given().contentType(ContentType.JSON).body(Json.mapper().writeValueAsString(assignment(Ids.newExecutionId(), 5, Map.of())))
+                .post(AgentApi.ASSIGNMENTS).then().statusCode(401).contentType(Problem.MEDIA_TYPE);
+        given().post(AgentApi.cancel(UUID.randomUUID().toString())).then().statusCode(401);
+    }
+
+    @Test
+    void badRequestsGetProblemDetails() {
+        given().header(Auth.HEADER, Auth.header(token)).contentType(ContentType.JSON).body("{not json")
+                .post(AgentApi.ASSIGNMENTS).then().statusCode(400).contentType(Problem.MEDIA_TYPE)
+                .body("code", equalTo("MALFORMED_REQUEST"));
+        given().header(Auth.HEADER, Auth.header(token)).contentType(ContentType.JSON)
+                .body("{\"executionId\":\"" + Ids.newExecutionId() + "\",\"attempt\":1}")
+                .post(AgentApi.ASSIGNMENTS).then().statusCode(422).contentType(Problem.MEDIA_TYPE)
+                .body("code", equalTo("INVALID_SPEC"));
+        given().header(Auth.HEADER, Auth.header(token)).contentType(ContentType.JSON)
+                .body("{\"executionId\":\"" + Ids.newExecutionId() + "\",\"attempt\":1,\"spec\":{\"network\":\"moon\"}}")
+                .post(AgentApi.ASSIGNMENTS).then().statusCode(400).contentType(Problem.MEDIA_TYPE);
+        given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(UUID.randomUUID().toString()))
+                .then().statusCode(404).contentType(Problem.MEDIA_TYPE).body("code", equalTo("NOT_FOUND"));
+        given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel("not-a-uuid"))
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE);
+        given().header(Auth.HEADER, Auth.header(token)).get("/v1/nothing-here")
+                .then().statusCode(404).contentType(Problem.MEDIA_TYPE);
+    }
+
+    @Test
+    void anAssignmentThatDoesNotFitIsRefusedWith409() throws Exception {
+        UUID id = Ids.newExecutionId();
+        ExecutionSpec huge = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.5, Integer.MAX_VALUE, 5, NetworkMode.NONE, 1,
+                Map.of());
+        post(new Assignment(id, "p", 1, huge, null, StorageKeys.script(id), Map.of(), null)).then().statusCode(409)
+                .contentType(Problem.MEDIA_TYPE).body("code", equalTo("CONFLICT"));
+    }
+
+    @Test
+    void inputNamesMustBePlainFileNames() throws Exception {
+        UUID id = Ids.newExecutionId();
+        post(assignment(id, 5, Map.of("../etc/passwd", "x"))).then().statusCode(400)
+                .contentType(Problem.MEDIA_TYPE).body("code", equalTo("INVALID_FILE_NAME"));
+    }
+}

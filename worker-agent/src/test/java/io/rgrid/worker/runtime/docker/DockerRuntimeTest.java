@@ -1,0 +1,169 @@
+package io.rgrid.worker.runtime.docker;
+
+import io.rgrid.model.NetworkMode;
+import io.rgrid.model.event.LogStream;
+import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.ContainerRuntimeContract;
+import io.rgrid.worker.runtime.RunRequest;
+import io.rgrid.worker.runtime.RunResult;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The contract against a real Docker engine, plus the hardening only containers give. Needs
+ * Docker and the image {@value ContainerRuntimeContract#IMAGE}: skipped loudly when no engine
+ * answers, failed instead when CI=true or RGRID_REQUIRE_DOCKER=true.
+ */
+class DockerRuntimeTest extends ContainerRuntimeContract {
+
+    static final String DOCKER_HOST = "unix:///var/run/docker.sock";
+    private static DockerRuntime runtime;
+
+    /** Skips (or, in CI, fails) the calling test class when Docker or the test image is missing. */
+    public static void requireDocker() {
+        Optional<String> problem = DockerRuntime.ping(DOCKER_HOST, Duration.ofSeconds(3));
+        if (problem.isEmpty()) {
+            problem = imageMissing();
+        }
+        if (problem.isEmpty()) {
+            return;
+        }
+        boolean required = "true".equalsIgnoreCase(System.getenv("CI"))
+                || "true".equalsIgnoreCase(System.getenv("RGRID_REQUIRE_DOCKER"));
+        String message = "Docker tests need an engine at " + DOCKER_HOST + " and the image " + IMAGE + ": "
+                + problem.get();
+        if (required) {
+            fail(message + " (CI=true or RGRID_REQUIRE_DOCKER=true: failing instead of skipping)");
+        }
+        System.err.println("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
+                + "!!! SKIPPING DOCKER TESTS: " + message + "\n"
+                + "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
+        Assumptions.abort(message);
+    }
+
+    private static Optional<String> imageMissing() {
+        try (var client = com.github.dockerjava.core.DockerClientImpl.getInstance(
+                com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder()
+                        .withDockerHost(DOCKER_HOST).build(),
+                new com.github.dockerjava.httpclient5.ApacheDockerHttpClient.Builder()
+                        .dockerHost(java.net.URI.create(DOCKER_HOST)).build())) {
+            client.inspectImageCmd(IMAGE).exec();
+            return Optional.empty();
+        } catch (Exception e) {
+            return Optional.of("image missing (" + e.getMessage() + ")");
+        }
+    }
+
+    @BeforeAll
+    static void startRuntime() {
+        requireDocker();
+        runtime = new DockerRuntime(DOCKER_HOST, new DockerRuntime.Settings(64, 32, Duration.ofSeconds(20)));
+    }
+
+    @AfterAll
+    static void closeRuntime() {
+        if (runtime != null) {
+            runtime.close();
+        }
+    }
+
+    @Override
+    protected ContainerRuntime runtime() {
+        return runtime;
+    }
+
+    @Test
+    void containerIsHardened() throws Exception {
+        Path dir = workDir("""
+                import os
+                print('uid', os.getuid(), os.getgid())
+                try:
+                    open('/etc/rgrid-test', 'w')
+                    print('root fs writable')
+                except OSError:
+                    print('root fs read-only')
+                open('/tmp/scratch', 'w').write('ok')
+                print('tmp writable')
+                import socket
+                try:
+                    socket.create_connection(('1.1.1.1', 53), timeout=2)
+                    print('network reachable')
+                except OSError:
+                    print('no network')
+                print('caps', open('/proc/self/status').read().split('CapEff:')[1].split()[0])
+                print('nnp', open('/proc/self/status').read().split('NoNewPrivs:')[1].split()[0])
+                """);
+        Output output = new Output();
+        RunResult result = runtime.run(request(dir, Duration.ofSeconds(60)), output);
+        assertThat(result.exitCode()).as(output.of(LogStream.STDERR)).isZero();
+        assertThat(output.of(LogStream.STDOUT)).isEqualTo("""
+                uid 65534 65534
+                root fs read-only
+                tmp writable
+                no network
+                caps 0000000000000000
+                nnp 1
+                """);
+    }
+
+    @Test
+    void pidsAreLimited() throws Exception {
+        Path dir = workDir("""
+                import subprocess
+                procs = []
+                try:
+                    for i in range(200):
+                        procs.append(subprocess.Popen(['sleep', '5']))
+                    print('started all')
+                except OSError:
+                    print('limited at', len(procs))
+                for p in procs:
+                    p.kill()
+                """);
+        Output output = new Output();
+        RunResult result = runtime.run(request(dir, Duration.ofSeconds(60)), output);
+        assertThat(result.exitCode()).as(output.of(LogStream.STDERR)).isZero();
+        assertThat(output.of(LogStream.STDOUT)).startsWith("limited at");
+    }
+
+    @Test
+    void containerIsLabelledAndRemovedAfterwards() throws Exception {
+        String workerId = "rgrid-worker-t" + UUID.randomUUID().toString().substring(0, 5);
+        RunRequest request = new RunRequest("test-" + UUID.randomUUID(), workDir("print(1)\n"), IMAGE, List.of(),
+                Map.of(), 0.5, 128, Duration.ofSeconds(30), NetworkMode.BRIDGE,
+                Map.of(DockerRuntime.LABEL_WORKER_ID, workerId));
+        runtime.run(request, new Output());
+        assertThat(runtime.removeLeftovers(workerId)).isZero();
+    }
+
+    @Test
+    void missingImageThatCannotBePulledFailsTheRun() throws Exception {
+        RunRequest request = new RunRequest("test-" + UUID.randomUUID(), workDir("print(1)\n"),
+                "rgrid/does-not-exist:never", List.of(), Map.of(), 0.5, 128, Duration.ofSeconds(30),
+                NetworkMode.NONE, Map.of());
+        var thrown = org.assertj.core.api.Assertions.catchThrowableOfType(
+                io.rgrid.worker.runtime.RunFailedException.class, () -> runtime.run(request, new Output()));
+        assertThat(thrown).isNotNull();
+        assertThat(thrown.reason()).isEqualTo(io.rgrid.model.FailureReason.IMAGE_PULL_FAILED);
+    }
+
+    @Test
+    void imageReferencesWithoutTagGetLatest() {
+        assertThat(DockerRuntime.hasTagOrDigest("python")).isFalse();
+        assertThat(DockerRuntime.hasTagOrDigest("localhost:5000/python")).isFalse();
+        assertThat(DockerRuntime.hasTagOrDigest("localhost:5000/python:3.11")).isTrue();
+        assertThat(DockerRuntime.hasTagOrDigest("python@sha256:abc")).isTrue();
+    }
+}
