@@ -1,0 +1,49 @@
+package io.rgrid.cli.command;
+
+import io.rgrid.cli.CliException;
+import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.config.ConfigResolver;
+import io.rgrid.model.config.ClientConfig;
+import picocli.CommandLine.Command;
+
+import java.io.Console;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/** {@code rgrid init --api-url URL --api-key KEY}: writes the CLI config file for a remote grid. */
+@Command(name = "init",
+        description = {
+                "Write the CLI config file with the API URL and key of a remote grid.",
+                "The file is mode 0600; ./rgrid local up writes it for the local grid.",
+                "Without --api-key, asks for the key."})
+public final class InitCommand extends CommandSupport implements Callable<Integer> {
+
+    @Override
+    public Integer call() {
+        RgridCommand root = root();
+        ConfigResolver resolver = resolver();
+        URI url = resolver.resolveUrl(root.apiUrl());
+        String key = root.apiKey();
+        if (key == null || key.isBlank()) {
+            Console console = System.console();
+            if (console == null) {
+                throw CliException.usage("rgrid init needs --api-key KEY (no terminal to ask on)");
+            }
+            char[] typed = console.readPassword("API key for %s: ", url);
+            key = typed == null ? "" : new String(typed).trim();
+            if (key.isEmpty()) {
+                throw CliException.usage("no key given; nothing written");
+            }
+        }
+        Path file = resolver.configFile();
+        try {
+            new ClientConfig(url.toString(), key.trim()).write(file);
+        } catch (IOException e) {
+            throw new CliException(ExitCodes.FAILURE, "cannot write " + file + ": " + e.getMessage());
+        }
+        context().err().println("Wrote " + file + " (API " + url + ")");
+        return ExitCodes.OK;
+    }
+}

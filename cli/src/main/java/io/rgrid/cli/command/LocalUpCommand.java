@@ -1,0 +1,23 @@
+package io.rgrid.cli.command;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code rgrid local up}: delegated to the local-grid launcher, options passed through. */
+@Command(name = "up", description = {
+        "Start the local grid and write the CLI config.",
+        "Returns when the API answers."})
+public final class LocalUpCommand extends CommandSupport implements Callable<Integer> {
+
+    @Parameters(paramLabel = "OPTION", description = "Passed to the local-grid launcher as they are.")
+    List<String> passThrough = new ArrayList<>();
+
+    @Override
+    public Integer call() {
+        return LocalGrid.run(context(), "up", passThrough);
+    }
+}

@@ -1,0 +1,79 @@
+package io.rgrid.cli.command;
+
+import io.rgrid.cli.CliContext;
+import io.rgrid.cli.ExitCodes;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The top {@code rgrid} command: global options, and the list of subcommands. */
+@Command(name = "rgrid",
+        mixinStandardHelpOptions = true,
+        versionProvider = VersionCommand.Provider.class,
+        description = "Run Python scripts on an RGrid grid and follow them to the end.",
+        subcommands = {
+                RunCommand.class,
+                StatusCommand.class,
+                LogsCommand.class,
+                CancelCommand.class,
+                LocalCommand.class,
+                InitCommand.class,
+                VersionCommand.class,
+                CommandLine.HelpCommand.class
+        },
+        footerHeading = "%n",
+        footer = {
+                "Examples:",
+                "  ./rgrid local up                          start a grid on this machine",
+                "  rgrid run analysis.py --input data.csv    run a script, print its output",
+                "  rgrid run -d train.py --cpus 2 --memory 4g -- --epochs 10",
+                "  rgrid status 0190f5c2-...                 show an execution",
+                "  rgrid logs 0190f5c2-...                   print its log (waits for the end)",
+                "  rgrid cancel 0190f5c2-...",
+                "",
+                "Configuration, first found wins:",
+                "  1. --api-url / --api-key",
+                "  2. RGRID_API_URL / RGRID_API_KEY",
+                "  3. $XDG_CONFIG_HOME/rgrid/config.json (default ~/.config/rgrid/config.json),",
+                "     written by ./rgrid local up or rgrid init",
+                "  The API URL defaults to http://127.0.0.1:8000.",
+                "",
+                ExitCodes.HELP
+        })
+public final class RgridCommand {
+
+    private final CliContext context;
+
+    @Option(names = "--api-url", scope = ScopeType.INHERIT, paramLabel = "URL",
+            description = "API base URL (default: RGRID_API_URL, the config file, or http://127.0.0.1:8000).")
+    String apiUrl;
+
+    @Option(names = "--api-key", scope = ScopeType.INHERIT, paramLabel = "KEY",
+            description = "API key (default: RGRID_API_KEY or the config file).")
+    String apiKey;
+
+    @Option(names = "--debug", scope = ScopeType.INHERIT,
+            description = "Trace HTTP calls and print stack traces on errors.")
+    boolean debug;
+
+    public RgridCommand(CliContext context) {
+        this.context = context;
+    }
+
+    public CliContext context() {
+        return context;
+    }
+
+    public String apiUrl() {
+        return apiUrl;
+    }
+
+    public String apiKey() {
+        return apiKey;
+    }
+
+    public boolean debug() {
+        return debug;
+    }
+}

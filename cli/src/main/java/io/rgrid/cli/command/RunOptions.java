@@ -1,0 +1,173 @@
+package io.rgrid.cli.command;
+
+import io.rgrid.cli.CliException;
+import io.rgrid.model.MemorySize;
+import io.rgrid.model.NetworkMode;
+import io.rgrid.model.api.SubmitSpec;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.TypeConversionException;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What {@code rgrid run} and {@code rgrid local run} take: the script, its arguments, its
+ * inputs and limits. rgrid's own options may come before or after SCRIPT; any other
+ * argument after SCRIPT goes to the script, and everything after {@code --} does.
+ */
+public final class RunOptions {
+
+    @Parameters(index = "0", paramLabel = "SCRIPT", description = "The Python script to run.")
+    Path script;
+
+    @Parameters(index = "1..*", paramLabel = "ARGS",
+            description = "Arguments for the script. Put them after -- when they look like rgrid options.")
+    List<String> args = new ArrayList<>();
+
+    @Option(names = {"-i", "--input"}, paramLabel = "FILE",
+            description = "A file the script reads, placed in its working directory under its file name. Repeatable.")
+    List<Path> inputs = new ArrayList<>();
+
+    @Option(names = {"-r", "--requirements"}, paramLabel = "FILE",
+            description = "A requirements.txt to pip-install before the script runs.")
+    Path requirements;
+
+    @Option(names = "--image", paramLabel = "IMAGE", description = "Container image (default: the grid's).")
+    String image;
+
+    @Option(names = "--cpus", paramLabel = "N", converter = PositiveDouble.class,
+            description = "CPU limit in cores, fractions allowed (e.g. 0.5, 2).")
+    Double cpus;
+
+    @Option(names = {"-m", "--memory"}, paramLabel = "SIZE", converter = Memory.class,
+            description = "Memory limit: 512m, 2g or a number of MiB.")
+    String memory;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", converter = PositiveInt.class,
+            description = "Wall-clock limit of the script in seconds; exit code 124 when exceeded.")
+    Integer timeoutSeconds;
+
+    @Option(names = {"-e", "--env"}, paramLabel = "KEY=VALUE",
+            description = "An environment variable for the script. Repeatable.")
+    Map<String, String> env = new LinkedHashMap<>();
+
+    @Option(names = {"-l", "--label"}, paramLabel = "KEY=VALUE", description = "A label on the execution. Repeatable.")
+    Map<String, String> labels = new LinkedHashMap<>();
+
+    @Option(names = "--network", paramLabel = "MODE", converter = Network.class,
+            description = "Container network: bridge (default) or none.")
+    String network;
+
+    @Option(names = "--max-attempts", paramLabel = "N", converter = PositiveInt.class,
+            description = "Attempts before an execution whose worker is lost ends as LOST.")
+    Integer maxAttempts;
+
+    @Option(names = {"-d", "--detach"}, description = "Print the execution id and exit without following it.")
+    boolean detach;
+
+    /**
+     * Checks what can be checked before talking to the API: the files exist and the inputs'
+     * names (their names on the worker) are distinct.
+     */
+    void validate() {
+        if (script.toString().startsWith("-")) {
+            throw CliException.usage("unknown option '" + script + "' (rgrid run --help lists the options)");
+        }
+        requireFile(script, "script");
+        Map<String, Path> byName = new HashMap<>();
+        for (Path input : inputs) {
+            requireFile(input, "input");
+            Path clash = byName.putIfAbsent(input.getFileName().toString(), input);
+            if (clash != null) {
+                throw CliException.usage("two inputs are named " + input.getFileName() + " (" + clash + ", " + input
+                        + "); inputs are placed by file name, rename one");
+            }
+        }
+        if (requirements != null) {
+            requireFile(requirements, "requirements file");
+        }
+        for (String key : env.keySet()) {
+            if (key.isEmpty() || key.contains("\0")) {
+                throw CliException.usage("--env needs KEY=VALUE with a non-empty KEY, not '=" + env.get(key) + "'");
+            }
+        }
+    }
+
+    SubmitSpec toSpec() {
+        return new SubmitSpec(image, List.copyOf(args), env.isEmpty() ? null : Map.copyOf(env), cpus, memory,
+                timeoutSeconds, network, maxAttempts, labels.isEmpty() ? null : Map.copyOf(labels));
+    }
+
+    private static void requireFile(Path file, String what) {
+        if (Files.isDirectory(file)) {
+            throw CliException.usage(file + " is a directory; the " + what + " must be a file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw CliException.usage("no such file: " + file);
+        }
+        if (!Files.isReadable(file)) {
+            throw CliException.usage("cannot read " + file + " (permission denied)");
+        }
+    }
+
+    /** Validates with the API's own parser, so a bad size is a usage error before any upload. */
+    static final class Memory implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                MemorySize.parseMb(value);
+                return value.trim();
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class Network implements ITypeConverter<String> {
+        @Override
+        public String convert(String value) {
+            try {
+                return NetworkMode.parse(value).wire();
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
+        }
+    }
+
+    static final class PositiveDouble implements ITypeConverter<Double> {
+        @Override
+        public Double convert(String value) {
+            try {
+                double parsed = Double.parseDouble(value);
+                if (parsed > 0 && Double.isFinite(parsed)) {
+                    return parsed;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new TypeConversionException("'" + value + "' is not a positive number");
+        }
+    }
+
+    static final class PositiveInt implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            try {
+                int parsed = Integer.parseInt(value.trim());
+                if (parsed > 0) {
+                    return parsed;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            throw new TypeConversionException("'" + value + "' is not a positive whole number");
+        }
+    }
+}

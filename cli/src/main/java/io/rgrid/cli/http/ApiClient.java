@@ -1,0 +1,309 @@
+package io.rgrid.cli.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.rgrid.cli.CliException;
+import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.config.ApiSettings;
+import io.rgrid.model.Json;
+import io.rgrid.model.api.ApiPaths;
+import io.rgrid.model.api.Auth;
+import io.rgrid.model.api.ExecutionView;
+import io.rgrid.model.api.Problem;
+import io.rgrid.model.api.SubmitSpec;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The public API as the CLI uses it. Every failure comes out as a {@link CliException} whose
+ * message says what went wrong and what to do; callers never see an IOException.
+ */
+public final class ApiClient {
+
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    /** For small calls; submissions have none, a large upload may take long. */
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+    private static final String START_HINT = "Is the grid running? Start it with: ./rgrid local up";
+
+    private final ApiSettings settings;
+    private final HttpClient http;
+    private final PrintStream debug;
+
+    /**
+     * @param debug where to trace requests and responses, or null
+     */
+    public ApiClient(ApiSettings settings, PrintStream debug) {
+        this.settings = settings;
+        this.debug = debug;
+        // HTTP/1.1: a streamed multipart upload needs no h2c upgrade dance, and every server speaks it.
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    public URI apiUrl() {
+        return settings.apiUrl();
+    }
+
+    /** {@code POST /api/v1/executions}: uploads the script and inputs, streamed from disk. */
+    public ExecutionView submit(SubmitSpec spec, Path script, List<Path> inputs, Path requirements) {
+        MultipartBody body = new MultipartBody();
+        try {
+            body.addBytes(ApiPaths.PART_SPEC, "application/json", Json.mapper().writeValueAsBytes(spec));
+            body.addFile(ApiPaths.PART_SCRIPT, fileName(script), script);
+            for (Path input : inputs) {
+                body.addFile(ApiPaths.PART_INPUTS, fileName(input), input);
+            }
+            if (requirements != null) {
+                body.addFile(ApiPaths.PART_REQUIREMENTS, "requirements.txt", requirements);
+            }
+        } catch (FileNotFoundException e) {
+            // Checked by the command before; this is a file that vanished in between.
+            throw CliException.usage("no such file: " + e.getMessage());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode the spec", e);
+        }
+        HttpRequest request = request(ApiPaths.EXECUTIONS, null)
+                .header("Content-Type", body.contentType())
+                .POST(body.publisher())
+                .build();
+        return view(send(request, null), null);
+    }
+
+    /** {@code GET /api/v1/executions/{id}}. */
+    public ExecutionView get(String id) {
+        HttpRequest request = request(ApiPaths.execution(id), CALL_TIMEOUT).GET().build();
+        return view(send(request, id), id);
+    }
+
+    /** {@code POST /api/v1/executions/{id}/cancel}; returns the execution as the API shows it afterwards. */
+    public ExecutionView cancel(String id) {
+        HttpRequest request = request(ApiPaths.cancel(id), CALL_TIMEOUT)
+                .POST(HttpRequest.BodyPublishers.noBody()).build();
+        Response response = send(request, id);
+        if (response.body().length == 0 || !response.isJson()) {
+            return get(id);
+        }
+        return view(response, id);
+    }
+
+    /**
+     * {@code GET /api/v1/executions/{id}/logs}: copies the stored log to {@code out} as it arrives.
+     *
+     * The API answers an empty log while none is stored; workers store it before they report
+     * the attempt's end, so a terminal execution's log is complete.
+     *
+     * @param attempt the attempt whose log to fetch, or null for the API's default (the latest)
+     */
+    public void logs(String id, Integer attempt, OutputStream out) {
+        String path = ApiPaths.logs(id) + (attempt == null ? "" : "?attempt=" + attempt);
+        HttpRequest request = request(path, null).GET().build();
+        HttpResponse<InputStream> response = exchange(request);
+        try (InputStream in = response.body()) {
+            if (response.statusCode() / 100 != 2) {
+                Response failed = new Response(response.statusCode(), contentType(response), in.readAllBytes());
+                Problem problem = failed.problem();
+                if (failed.status() == 404 && problem != null && problem.detail() != null) {
+                    // E.g. an --attempt the execution never had: the API's detail says which ones exist.
+                    throw CliException.api(problem.detail());
+                }
+                throw failure(failed, id);
+            }
+            in.transferTo(out);
+            out.flush();
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    private HttpRequest.Builder request(String path, Duration timeout) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(settings.apiUrl() + path))
+                .header(Auth.HEADER, Auth.header(settings.apiKey()))
+                .header("Accept", "application/json, " + Problem.MEDIA_TYPE + ", text/plain")
+                .header("User-Agent", "rgrid-cli");
+        return timeout == null ? builder : builder.timeout(timeout);
+    }
+
+    private Response send(HttpRequest request, String executionId) {
+        HttpResponse<InputStream> response = exchange(request);
+        Response read;
+        try (InputStream in = response.body()) {
+            read = new Response(response.statusCode(), contentType(response), in.readAllBytes());
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+        if (read.status() / 100 != 2) {
+            throw failure(read, executionId);
+        }
+        return read;
+    }
+
+    private HttpResponse<InputStream> exchange(HttpRequest request) {
+        long start = System.nanoTime();
+        if (debug != null) {
+            debug.println("> " + request.method() + " " + request.uri());
+        }
+        try {
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            if (debug != null) {
+                debug.printf(Locale.ROOT, "< %d %s (%d ms)%n", response.statusCode(), contentType(response),
+                        (System.nanoTime() - start) / 1_000_000);
+            }
+            return response;
+        } catch (IOException e) {
+            throw unreachable(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.INTERRUPTED, "interrupted while talking to the API", e);
+        }
+    }
+
+    /** Turns a transport failure into one line that names the URL and the likely fix. */
+    CliException unreachable(IOException e) {
+        String url = settings.apiUrl().toString();
+        if (e instanceof HttpConnectTimeoutException) {
+            return CliException.api("cannot reach the RGrid API at " + url + " (no answer within "
+                    + CONNECT_TIMEOUT.toSeconds() + " s). " + START_HINT, e);
+        }
+        if (e instanceof HttpTimeoutException) {
+            return CliException.api("the RGrid API at " + url + " did not answer within "
+                    + CALL_TIMEOUT.toSeconds() + " s. Try again; if it persists, check the API's logs", e);
+        }
+        if (e instanceof ConnectException) {
+            if (hasCause(e, UnresolvedAddressException.class)) {
+                return CliException.api("cannot reach the RGrid API at " + url + " (unknown host "
+                        + settings.apiUrl().getHost() + "). Check --api-url, RGRID_API_URL or the CLI config", e);
+            }
+            return CliException.api("cannot reach the RGrid API at " + url + " (connection refused). "
+                    + (isLocal() ? START_HINT : "Is the API running there, and is the URL right?"), e);
+        }
+        if (e instanceof javax.net.ssl.SSLException) {
+            return CliException.api("TLS with the RGrid API at " + url + " failed: " + e.getMessage()
+                    + ". Check the URL's scheme (http or https)", e);
+        }
+        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return CliException.api("lost the connection to the RGrid API at " + url + " (" + detail + "). "
+                + "Try again; if it persists, check the API's logs", e);
+    }
+
+    /** Turns a non-2xx answer into a message; problem+json bodies are quoted. */
+    CliException failure(Response response, String executionId) {
+        Problem problem = response.problem();
+        String quoted = problem == null ? "" : quote(problem);
+        int status = response.status();
+        if (status == 401) {
+            return CliException.api("the API rejected the key from " + settings.keySource() + quoted
+                    + ".\nCheck --api-key / RGRID_API_KEY / the CLI config; for the local grid, "
+                    + "./rgrid local up writes the right key");
+        }
+        if (status == 403) {
+            return CliException.api("the API does not allow this key to do that" + quoted);
+        }
+        if (status == 404 && executionId != null) {
+            return CliException.api("no execution " + executionId + " at " + settings.apiUrl());
+        }
+        if (problem != null) {
+            StringBuilder message = new StringBuilder("the API refused the request: ")
+                    .append(problem.detail() != null ? problem.detail() : problem.title())
+                    .append(" (").append(problem.code() != null ? problem.code() : "HTTP " + status)
+                    .append(", HTTP ").append(status).append(')');
+            if (problem.errors() != null) {
+                for (Problem.FieldError error : problem.errors()) {
+                    message.append("\n  ").append(error.field()).append(": ").append(error.message());
+                }
+            }
+            return CliException.api(message.toString());
+        }
+        String text = new String(response.body(), StandardCharsets.UTF_8).strip();
+        if (text.length() > 200) {
+            text = text.substring(0, 200) + "…";
+        }
+        return CliException.api("the API at " + settings.apiUrl() + " answered HTTP " + status
+                + (text.isEmpty() ? "" : ": " + text.replace('\n', ' ')));
+    }
+
+    private static String quote(Problem problem) {
+        String detail = problem.detail() != null ? problem.detail() : problem.title();
+        if (detail == null && problem.code() == null) {
+            return "";
+        }
+        return ": \"" + (detail == null ? "" : detail) + "\"" + (problem.code() == null ? "" : " (" + problem.code() + ")");
+    }
+
+    private ExecutionView view(Response response, String executionId) {
+        try {
+            ExecutionView view = Json.mapper().readValue(response.body(), ExecutionView.class);
+            if (view == null || view.id() == null || view.state() == null) {
+                throw new IOException("no id or state");
+            }
+            return view;
+        } catch (IOException e) {
+            throw CliException.api("the API at " + settings.apiUrl() + " answered with something that is not an "
+                    + "execution" + (executionId == null ? "" : " for " + executionId)
+                    + ". Is that URL an RGrid API?", e);
+        }
+    }
+
+    private boolean isLocal() {
+        String host = settings.apiUrl().getHost();
+        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
+    }
+
+    private static String fileName(Path file) {
+        return file.getFileName().toString();
+    }
+
+    private static String contentType(HttpResponse<?> response) {
+        return response.headers().firstValue("Content-Type").orElse("");
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A fully read response. */
+    record Response(int status, String contentType, byte[] body) {
+
+        boolean isJson() {
+            String type = contentType.toLowerCase(Locale.ROOT);
+            return type.startsWith("application/json") || type.startsWith(Problem.MEDIA_TYPE);
+        }
+
+        /** @return the problem body, or null when the body is not problem+json (or JSON that looks like one) */
+        Problem problem() {
+            if (!isJson() || body.length == 0) {
+                return null;
+            }
+            try {
+                Problem problem = Json.mapper().readValue(body, Problem.class);
+                return problem != null && (problem.detail() != null || problem.code() != null
+                        || problem.title() != null) ? problem : null;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+    }
+}
