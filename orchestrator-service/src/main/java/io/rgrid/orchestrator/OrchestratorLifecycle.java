@@ -1,0 +1,192 @@
+package io.rgrid.orchestrator;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.rgrid.model.Topics;
+import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.autoscaling.Autoscaler;
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.dispatch.Dispatcher;
+import io.rgrid.orchestrator.health.HealthMonitor;
+import io.rgrid.orchestrator.kafka.ConsumerLoop;
+import io.rgrid.orchestrator.kafka.KafkaClients;
+import io.rgrid.orchestrator.outbox.OutboxRelay;
+import io.rgrid.orchestrator.outbox.OutboxWriter;
+import io.rgrid.orchestrator.provider.CloudProvider;
+import io.rgrid.orchestrator.provider.LocalProcessProvider;
+import io.rgrid.orchestrator.queue.ExecutionCommandHandler;
+import io.rgrid.orchestrator.queue.ExecutionStatusHandler;
+import io.rgrid.orchestrator.registry.HeartbeatHandler;
+import io.rgrid.orchestrator.registry.WorkerLifecycle;
+import io.rgrid.orchestrator.registry.WorkerRecord;
+import io.rgrid.orchestrator.registry.WorkerRepository;
+import io.rgrid.orchestrator.support.Database;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Starts the orchestrator's moving parts in dependency order (topics, outbox relay, configured
+ * workers, consumers, dispatcher, periodic autoscaler and health checks) and stops them in reverse.
+ */
+@ApplicationScoped
+public class OrchestratorLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(OrchestratorLifecycle.class);
+
+    @Inject
+    RgridConfig config;
+
+    @Inject
+    KafkaClients kafka;
+
+    @Inject
+    Database database;
+
+    @Inject
+    OutboxRelay relay;
+
+    @Inject
+    OutboxWriter outbox;
+
+    @Inject
+    CloudProvider provider;
+
+    @Inject
+    WorkerLifecycle workerLifecycle;
+
+    @Inject
+    WorkerRepository workers;
+
+    @Inject
+    ExecutionCommandHandler commands;
+
+    @Inject
+    ExecutionStatusHandler statuses;
+
+    @Inject
+    HeartbeatHandler heartbeats;
+
+    @Inject
+    Dispatcher dispatcher;
+
+    @Inject
+    Autoscaler autoscaler;
+
+    @Inject
+    HealthMonitor health;
+
+    private final List<ConsumerLoop> consumers = new ArrayList<>();
+    private ScheduledExecutorService periodic;
+
+    void onStart(@Observes StartupEvent event) {
+        LOG.infof("orchestrator starting: provider %s, Kafka %s, topic prefix '%s'", provider.name(),
+                config.kafka().bootstrapServers(), config.kafka().topicPrefix().orElse(""));
+        if (provider instanceof LocalProcessProvider local && local.missingJarMessage() != null) {
+            LOG.warn(local.missingJarMessage());
+        }
+        kafka.createTopics();
+        relay.start();
+        registerConfiguredWorkers();
+
+        consumers.add(new ConsumerLoop(kafka.newConsumer("executions"), kafka.topic(Topics.EXECUTIONS),
+                commands::handle, dispatcher::wake));
+        consumers.add(new ConsumerLoop(kafka.newConsumer("worker-heartbeats"), kafka.topic(Topics.WORKER_HEARTBEATS),
+                heartbeats::handle, dispatcher::wake));
+        consumers.add(new ConsumerLoop(kafka.newConsumer("execution-status"), kafka.topic(Topics.EXECUTION_STATUS),
+                statuses::handle, dispatcher::wake));
+        consumers.get(0).start("consumer-executions");
+        consumers.get(1).start("consumer-heartbeats");
+        consumers.get(2).start("consumer-execution-status");
+
+        dispatcher.resendAssigned();
+        dispatcher.start();
+        periodic = Executors.newScheduledThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "orchestrator-periodic");
+            thread.setDaemon(true);
+            return thread;
+        });
+        long scaleEvery = config.orchestrator().scaling().interval().toMillis();
+        long checkEvery = config.orchestrator().health().checkInterval().toMillis();
+        periodic.scheduleWithFixedDelay(guarded("autoscaler", autoscaler::tick), scaleEvery, scaleEvery,
+                TimeUnit.MILLISECONDS);
+        periodic.scheduleWithFixedDelay(guarded("health monitor", health::check), checkEvery, checkEvery,
+                TimeUnit.MILLISECONDS);
+    }
+
+    void onStop(@Observes ShutdownEvent event) {
+        if (periodic != null) {
+            periodic.shutdownNow();
+            try {
+                // A provisioning in flight finishes (or fails) before the provider is closed.
+                periodic.awaitTermination(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        dispatcher.stop();
+        consumers.forEach(ConsumerLoop::stop);
+        consumers.clear();
+        stopOwnWorkers();
+        provider.close();
+        relay.stop();
+    }
+
+    /**
+     * Local agents die with the orchestrator: record them LOST (requeueing their work) and stop
+     * them, rather than leave records that look alive until the heartbeat timeout. Also what tests
+     * call in their teardown.
+     */
+    public void stopOwnWorkers() {
+        if (!provider.workersEndWithOrchestrator()) {
+            return;
+        }
+        for (var server : provider.list()) {
+            try {
+                health.loseAndTerminate(server.workerId(), "the orchestrator that started it stopped");
+            } catch (RuntimeException e) {
+                LOG.warnf("could not record worker %s as lost: %s", server.workerId(), e.getMessage());
+                provider.terminate(server.workerId());
+            }
+        }
+    }
+
+    private void registerConfiguredWorkers() {
+        List<CloudProvider.ConfiguredWorker> configured = provider.configuredWorkers();
+        if (configured.isEmpty()) {
+            return;
+        }
+        database.inTransaction(c -> {
+            for (CloudProvider.ConfiguredWorker worker : configured) {
+                // PROVISIONING until its first heartbeat proves it is up; the token is refreshed from config.
+                boolean added = workerLifecycle.recordNew(c, new WorkerRecord(worker.workerId(), provider.name(),
+                        worker.workerId(), "static", 0.0, worker.address(), worker.token(), WorkerState.PROVISIONING,
+                        "configured", 0, 0, 0, 0, 0, null, null, Instant.now(), null));
+                if (!added) {
+                    workers.updateEndpoint(c, worker.workerId(), worker.address(), worker.token());
+                }
+            }
+            return null;
+        });
+        outbox.flushSoon();
+        LOG.infof("registered %d static agents", configured.size());
+    }
+
+    private static Runnable guarded(String name, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "%s tick failed", name);
+            }
+        };
+    }
+}

@@ -1,0 +1,172 @@
+package io.rgrid.orchestrator.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Every setting of orchestrator-service under {@code rgrid.*}. */
+@ConfigMapping(prefix = "rgrid")
+public interface RgridConfig {
+
+    /** {@code rgrid.kafka.*}: the broker and topic naming. */
+    Kafka kafka();
+
+    /** {@code rgrid.storage.*}: the object store the workers use. */
+    Storage storage();
+
+    /** {@code rgrid.orchestrator.*}: providers, scaling, health and dispatch. */
+    Orchestrator orchestrator();
+
+    interface Kafka {
+        /** Kafka bootstrap servers, {@code host:port[,host:port]}. Env: KAFKA_BOOTSTRAP_SERVERS. */
+        @WithDefault("localhost:9092")
+        String bootstrapServers();
+
+        /**
+         * Prefix put in front of every topic name (and consumer group), so several grids or test
+         * suites can share one broker. Empty for none.
+         */
+        Optional<String> topicPrefix();
+    }
+
+    /**
+     * The object store. The orchestrator does not read it itself: it hands these settings to the
+     * workers it starts, which fetch scripts and inputs and upload outputs and logs.
+     */
+    interface Storage {
+        /** S3 endpoint URL. Env: MINIO_ENDPOINT (+ MINIO_USE_SSL). */
+        @WithDefault("http://localhost:9000")
+        String endpoint();
+
+        /** S3 access key. Env: MINIO_ACCESS_KEY. */
+        @WithDefault("minioadmin")
+        String accessKey();
+
+        /** S3 secret key. Env: MINIO_SECRET_KEY. */
+        @WithDefault("minioadmin")
+        String secretKey();
+
+        /** The bucket holding executions' files. Env: MINIO_BUCKET_NAME. */
+        @WithDefault("rgrid")
+        String bucket();
+
+        /** S3 region name (S3-compatible stores mostly ignore it). */
+        @WithDefault("us-east-1")
+        String region();
+    }
+
+    interface Orchestrator {
+        /** Where workers come from: {@code local} (agent processes on this host), {@code static} (a fixed list). */
+        @WithDefault("local")
+        String provider();
+
+        /** {@code rgrid.orchestrator.local.*}: the local provider. */
+        Local local();
+
+        /** The {@code static} provider's settings. */
+        @WithName("static")
+        Static staticProvider();
+
+        /** {@code rgrid.orchestrator.scaling.*}: the autoscaler's limits and pace. */
+        Scaling scaling();
+
+        /** {@code rgrid.orchestrator.health.*}: when a worker counts as lost. */
+        Health health();
+
+        /** {@code rgrid.orchestrator.dispatch.*}: handing work to agents. */
+        Dispatch dispatch();
+    }
+
+    interface Local {
+        /**
+         * The worker-agent's runnable jar ({@code worker-agent/target/quarkus-app/quarkus-run.jar}
+         * after {@code ./mvnw -pl worker-agent package}).
+         */
+        @WithDefault("worker-agent/target/quarkus-app/quarkus-run.jar")
+        Path agentJar();
+
+        /** The first HTTP port tried for a local agent; each agent takes the next free one. */
+        @WithDefault("8002")
+        int firstPort();
+
+        /**
+         * Directory for the local agents' logs ({@code <worker-id>.log}) and working directories.
+         * Default: {@code <java.io.tmpdir>/rgrid-local-workers}.
+         */
+        Optional<Path> workDir();
+
+        /** Extra environment variables for every local agent, e.g. {@code RGRID_WORKER_HEARTBEAT_INTERVAL}. */
+        Map<String, String> agentEnv();
+
+        /** How long a local agent gets after SIGTERM before it is killed. */
+        @WithDefault("15s")
+        Duration stopGracePeriod();
+
+        /** How long a local agent usually takes from start to first heartbeat (for wait estimates). */
+        @WithDefault("10s")
+        Duration expectedBootTime();
+    }
+
+    interface Static {
+        /**
+         * The fixed agents, as {@code id=url=token} entries separated by commas, e.g.
+         * {@code rgrid-worker-abc123=http://10.0.0.5:8002=s3cret}.
+         */
+        Optional<List<String>> agents();
+    }
+
+    interface Scaling {
+        /** Queued executions at or above which one more worker is provisioned per scaling tick (seed: 5). */
+        @WithDefault("5")
+        int queueThreshold();
+
+        /** Most workers that may exist at once, booting ones included (seed: 10). */
+        @WithDefault("10")
+        int maxWorkers();
+
+        /** Workers kept even with nothing queued. */
+        @WithDefault("0")
+        int minWorkers();
+
+        /** How often the autoscaler looks at the queue. */
+        @WithDefault("5s")
+        Duration interval();
+
+        /** After a failed provisioning, how long the autoscaler waits before trying again. */
+        @WithDefault("30s")
+        Duration failureBackoff();
+    }
+
+    interface Health {
+        /** A READY or DRAINING worker whose last heartbeat is older than this is LOST (3 × 30 s heartbeats). */
+        @WithDefault("90s")
+        Duration lostAfter();
+
+        /** A PROVISIONING worker that has not sent its first heartbeat within this is LOST. */
+        @WithDefault("10m")
+        Duration bootTimeout();
+
+        /** How often the health monitor checks heartbeats. */
+        @WithDefault("5s")
+        Duration checkInterval();
+    }
+
+    interface Dispatch {
+        /**
+         * How long an agent has to accept an assignment (connect and answer each bounded by it);
+         * no answer in time and the assignment is taken back.
+         */
+        @WithDefault("5s")
+        Duration ackTimeout();
+
+        /** The dispatcher's periodic tick, besides being woken by new work, heartbeats and reports. */
+        @WithDefault("2s")
+        Duration tick();
+    }
+}

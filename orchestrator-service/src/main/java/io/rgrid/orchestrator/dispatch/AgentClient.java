@@ -1,0 +1,110 @@
+package io.rgrid.orchestrator.dispatch;
+
+import io.rgrid.model.Json;
+import io.rgrid.model.agent.AgentApi;
+import io.rgrid.model.agent.Assignment;
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.registry.WorkerRecord;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Calls a worker-agent's HTTP API ({@link AgentApi}) with the worker's bearer token. Connecting
+ * and answering are each bounded by {@code rgrid.orchestrator.dispatch.ack-timeout}.
+ */
+@ApplicationScoped
+public class AgentClient {
+
+    private static final Logger LOG = Logger.getLogger(AgentClient.class);
+
+    /** What became of an assignment the orchestrator sent. */
+    public sealed interface Outcome {
+        record Accepted() implements Outcome {
+        }
+
+        /** The agent answered but did not take it (draining, no free slot, bad token). */
+        record Refused(int status, String body) implements Outcome {
+        }
+
+        /** No answer within the bound, or the agent could not be reached. */
+        record NoAnswer(String error) implements Outcome {
+        }
+    }
+
+    @Inject
+    RgridConfig config;
+
+    private HttpClient http;
+    private Duration timeout;
+
+    @PostConstruct
+    void init() {
+        timeout = config.orchestrator().dispatch().ackTimeout();
+        http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** POSTs the assignment; completes (never exceptionally) once the agent answered or the bound passed. */
+    public CompletableFuture<Outcome> assign(WorkerRecord worker, Assignment assignment) {
+        HttpRequest request;
+        try {
+            request = request(worker, AgentApi.ASSIGNMENTS)
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(assignment)))
+                    .build();
+        } catch (IOException | IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(new Outcome.NoAnswer(e.toString()));
+        }
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .<Outcome>thenApply(response -> response.statusCode() == 202 || response.statusCode() == 200
+                        ? new Outcome.Accepted()
+                        : new Outcome.Refused(response.statusCode(), abbreviate(response.body())))
+                .exceptionally(e -> new Outcome.NoAnswer(String.valueOf(e.getCause() == null ? e : e.getCause())));
+    }
+
+    /** Asks the agent to cancel its attempt of {@code executionId}; @return true when it accepted. */
+    public boolean cancel(WorkerRecord worker, UUID executionId) {
+        try {
+            HttpResponse<String> response = http.send(request(worker, AgentApi.cancel(executionId.toString()))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 == 2) {
+                return true;
+            }
+            LOG.warnf("agent %s answered %d to the cancel of %s: %s", worker.id(), response.statusCode(), executionId,
+                    abbreviate(response.body()));
+            return false;
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warnf("agent %s unreachable for the cancel of %s: %s", worker.id(), executionId, e.toString());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private HttpRequest.Builder request(WorkerRecord worker, String path) {
+        String base = worker.address().endsWith("/")
+                ? worker.address().substring(0, worker.address().length() - 1) : worker.address();
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(timeout)
+                .header("Authorization", "Bearer " + worker.token())
+                .header("Content-Type", "application/json")
+                .header("Accept", "application/json");
+    }
+
+    private static String abbreviate(String body) {
+        if (body == null) {
+            return "";
+        }
+        return body.length() > 300 ? body.substring(0, 300) + "…" : body;
+    }
+}

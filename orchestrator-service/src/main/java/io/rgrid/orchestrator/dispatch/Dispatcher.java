@@ -1,0 +1,250 @@
+package io.rgrid.orchestrator.dispatch;
+
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.agent.Assignment;
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.outbox.OutboxWriter;
+import io.rgrid.orchestrator.queue.ExecutionRecord;
+import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.registry.WorkerRecord;
+import io.rgrid.orchestrator.registry.WorkerRepository;
+import io.rgrid.orchestrator.support.Database;
+import io.rgrid.orchestrator.support.WakeSignal;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Hands queued executions to workers. One thread, woken by new work, heartbeats and reports and
+ * by a short periodic tick. Per placement: the assignment is committed first (ASSIGNED plus its
+ * event, in one transaction), then POSTed to the agent. An agent that refuses or does not answer
+ * within the ack timeout gets the attempt taken back (requeued with attempt + 1, or LOST when
+ * attempts are exhausted) and is skipped for a short cool-down.
+ */
+@ApplicationScoped
+public class Dispatcher {
+
+    private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    /** Queued executions looked at per round; the rest wait for the next round. */
+    private static final int ROUND_LIMIT = 500;
+    /** How long a worker that refused or ignored an assignment is left alone. */
+    private static final Duration REFUSAL_COOL_DOWN = Duration.ofSeconds(10);
+
+    @Inject
+    RgridConfig config;
+
+    @Inject
+    Database database;
+
+    @Inject
+    ExecutionRepository executions;
+
+    @Inject
+    ExecutionTransitions transitions;
+
+    @Inject
+    WorkerRepository workers;
+
+    @Inject
+    AgentClient agents;
+
+    @Inject
+    OutboxWriter outbox;
+
+    private final WakeSignal signal = new WakeSignal();
+    private final Map<String, Instant> coolingDown = new ConcurrentHashMap<>();
+    private volatile boolean running;
+    private Thread thread;
+
+    public void wake() {
+        signal.wake();
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        running = true;
+        thread = new Thread(this::loop, "dispatcher");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public synchronized void stop() {
+        running = false;
+        signal.wake();
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    private void loop() {
+        Duration tick = config.orchestrator().dispatch().tick();
+        while (running) {
+            try {
+                dispatchRound();
+                signal.await(tick);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf(e, "dispatch round failed");
+                try {
+                    signal.await(tick);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One round: plan on a consistent snapshot, then commit and send each placement. */
+    void dispatchRound() {
+        Snapshot snapshot = database.inTransaction(c -> new Snapshot(
+                executions.queued(c, ROUND_LIMIT), workers.live(c), executions.allOnWorkers(c)));
+        if (snapshot.queued.isEmpty()) {
+            return;
+        }
+        Instant now = Instant.now();
+        coolingDown.values().removeIf(until -> until.isBefore(now));
+        List<DispatchPlanner.Capacity> capacities = capacities(snapshot);
+        if (capacities.isEmpty()) {
+            return;
+        }
+        List<DispatchPlanner.Candidate> candidates = snapshot.queued.stream()
+                .map(e -> new DispatchPlanner.Candidate(e.id(), e.projectId(), e.spec().cpus(), e.spec().memoryMb()))
+                .toList();
+        Map<String, WorkerRecord> workersById = snapshot.workers.stream()
+                .collect(Collectors.toMap(WorkerRecord::id, Function.identity()));
+        for (DispatchPlanner.Placement placement : DispatchPlanner.plan(candidates, capacities)) {
+            assignAndSend(placement, workersById.get(placement.workerId()));
+        }
+    }
+
+    private List<DispatchPlanner.Capacity> capacities(Snapshot snapshot) {
+        Map<String, List<ExecutionRecord>> held = new HashMap<>();
+        for (ExecutionRecord execution : snapshot.onWorkers) {
+            held.computeIfAbsent(execution.workerId(), w -> new ArrayList<>()).add(execution);
+        }
+        List<DispatchPlanner.Capacity> out = new ArrayList<>();
+        for (WorkerRecord worker : snapshot.workers) {
+            if (!worker.acceptsWork() || coolingDown.containsKey(worker.id())) {
+                continue;
+            }
+            List<ExecutionRecord> mine = held.getOrDefault(worker.id(), List.of());
+            double cpus = worker.totalCpus() - mine.stream().mapToDouble(e -> e.spec().cpus()).sum();
+            int memory = worker.totalMemoryMb() - mine.stream().mapToInt(e -> e.spec().memoryMb()).sum();
+            out.add(new DispatchPlanner.Capacity(worker.id(), worker.slots() - mine.size(), cpus, memory));
+        }
+        return out;
+    }
+
+    private void assignAndSend(DispatchPlanner.Placement placement, WorkerRecord worker) {
+        Optional<ExecutionRecord> assigned = database.inTransaction(c -> {
+            Optional<ExecutionRecord> current = executions.lock(c, placement.executionId());
+            // Cancelled or changed since the snapshot: leave it.
+            if (current.isEmpty() || current.get().state() != ExecutionState.QUEUED) {
+                return Optional.<ExecutionRecord>empty();
+            }
+            transitions.assign(c, current.get(), worker.id());
+            return Optional.of(current.get().assignedTo(worker.id(), Instant.now()));
+        });
+        if (assigned.isEmpty()) {
+            return;
+        }
+        outbox.flushSoon();
+        ExecutionRecord execution = assigned.get();
+        LOG.infof("assigned %s attempt %d to %s", execution.id(), execution.attempt(), worker.id());
+        send(execution, worker);
+    }
+
+    /**
+     * Sends again every assignment that is recorded but not yet confirmed by a RUNNING report:
+     * after a crash between the commit and the POST, the agent may never have received it. Agents
+     * accept the same assignment (execution and attempt) only once, so a second delivery of one
+     * they hold is harmless. Called once at start.
+     */
+    public void resendAssigned() {
+        record Pending(ExecutionRecord execution, WorkerRecord worker) {
+        }
+        List<Pending> pending = database.inTransaction(c -> {
+            List<Pending> out = new ArrayList<>();
+            for (ExecutionRecord execution : executions.assigned(c)) {
+                out.add(new Pending(execution, workers.lock(c, execution.workerId()).orElse(null)));
+            }
+            return out;
+        });
+        for (Pending p : pending) {
+            if (p.worker() == null || p.worker().address() == null) {
+                takeBack(p.execution(), p.worker(), "its worker " + p.execution().workerId() + " is unknown");
+            } else {
+                LOG.infof("re-sending %s attempt %d to %s", p.execution().id(), p.execution().attempt(),
+                        p.worker().id());
+                send(p.execution(), p.worker());
+            }
+        }
+    }
+
+    private void send(ExecutionRecord execution, WorkerRecord worker) {
+        Assignment assignment = new Assignment(execution.id(), execution.projectId(), execution.attempt(),
+                execution.spec(), config.storage().bucket(), execution.scriptKey(), execution.inputKeys(),
+                execution.requirementsKey());
+        agents.assign(worker, assignment).thenAccept(outcome -> {
+            switch (outcome) {
+                case AgentClient.Outcome.Accepted accepted ->
+                        LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());
+                case AgentClient.Outcome.Refused refused -> takeBack(execution, worker,
+                        "worker " + worker.id() + " refused the assignment (HTTP " + refused.status() + " "
+                                + refused.body() + ")");
+                case AgentClient.Outcome.NoAnswer noAnswer -> takeBack(execution, worker,
+                        "worker " + worker.id() + " did not accept the assignment: " + noAnswer.error());
+            }
+        });
+    }
+
+    /** Takes the attempt back unless the worker has already reported on it (its answer was lost, not its work). */
+    private void takeBack(ExecutionRecord sent, WorkerRecord worker, String why) {
+        LOG.warnf("%s; taking back %s attempt %d", why, sent.id(), sent.attempt());
+        if (worker != null) {
+            coolingDown.put(worker.id(), Instant.now().plus(REFUSAL_COOL_DOWN));
+        }
+        try {
+            database.inTransaction(c -> {
+                Optional<ExecutionRecord> current = executions.lock(c, sent.id());
+                if (current.isPresent() && current.get().state() == ExecutionState.ASSIGNED
+                        && current.get().attempt() == sent.attempt()
+                        && sent.workerId() != null && sent.workerId().equals(current.get().workerId())) {
+                    transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, why);
+                }
+                return null;
+            });
+            outbox.flushSoon();
+        } catch (RuntimeException e) {
+            // Left ASSIGNED to a worker that does not run it; the health monitor's lost-worker
+            // check, or a later reconciliation against heartbeats, takes it back.
+            LOG.errorf(e, "could not take back %s attempt %d", sent.id(), sent.attempt());
+        }
+        wake();
+    }
+
+    private record Snapshot(List<ExecutionRecord> queued, List<WorkerRecord> workers, List<ExecutionRecord> onWorkers) {
+    }
+}

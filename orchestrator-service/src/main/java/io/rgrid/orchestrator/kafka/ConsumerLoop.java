@@ -1,0 +1,136 @@
+package io.rgrid.orchestrator.kafka;
+
+import io.rgrid.model.event.Envelope;
+import io.rgrid.model.event.Event;
+import io.rgrid.model.event.EventCodec;
+import io.rgrid.model.event.MalformedEventException;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.errors.WakeupException;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One topic, one thread: polls, decodes, hands each event to a handler, then commits the batch
+ * (at least once: a crash before the commit replays the batch, and every handler is idempotent).
+ * Malformed records are logged and skipped. A handler that fails (database down) makes the loop
+ * seek back and retry the same records after a pause, so nothing is skipped silently.
+ */
+public final class ConsumerLoop implements Runnable {
+
+    private static final Logger LOG = Logger.getLogger(ConsumerLoop.class);
+    private static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
+
+    /** Handles one decoded event. */
+    @FunctionalInterface
+    public interface Handler {
+        void handle(Envelope<Event> envelope);
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private final String topic;
+    private final Handler handler;
+    private final Runnable afterBatch;
+    private volatile boolean running = true;
+    private Thread thread;
+
+    public ConsumerLoop(KafkaConsumer<String, byte[]> consumer, String topic, Handler handler, Runnable afterBatch) {
+        this.consumer = consumer;
+        this.topic = topic;
+        this.handler = handler;
+        this.afterBatch = afterBatch;
+    }
+
+    public void start(String threadName) {
+        thread = new Thread(this, threadName);
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public void stop() {
+        running = false;
+        consumer.wakeup();
+        if (thread != null) {
+            try {
+                thread.join(10_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void run() {
+        try {
+            consumer.subscribe(List.of(topic));
+            while (running) {
+                ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(500));
+                if (records.isEmpty()) {
+                    continue;
+                }
+                if (processBatch(records)) {
+                    consumer.commitSync();
+                    afterBatch.run();
+                }
+            }
+        } catch (WakeupException e) {
+            if (running) {
+                throw e;
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "consumer of %s stopped", topic);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** @return true when every record was handled; false after rewinding to the one that failed */
+    private boolean processBatch(ConsumerRecords<String, byte[]> records) {
+        for (ConsumerRecord<String, byte[]> record : records) {
+            Optional<Envelope<Event>> envelope;
+            try {
+                envelope = EventCodec.decode(record.value());
+            } catch (MalformedEventException e) {
+                LOG.warnf("skipping malformed record on %s partition %d offset %d: %s",
+                        record.topic(), record.partition(), record.offset(), e.getMessage());
+                continue;
+            }
+            if (envelope.isEmpty()) {
+                continue; // a type from a newer producer: not ours to understand
+            }
+            try {
+                handler.handle(envelope.get());
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "failed to handle %s from %s offset %d; retrying", envelope.get().type(), topic,
+                        record.offset());
+                rewind(records);
+                pause();
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Seeks every partition of the batch back to its first record, so the next poll hands the
+     * batch out again. Handlers are idempotent, so replaying the records already handled is harmless.
+     */
+    private void rewind(ConsumerRecords<String, byte[]> records) {
+        for (var partition : records.partitions()) {
+            consumer.seek(partition, records.records(partition).getFirst().offset());
+        }
+    }
+
+    private void pause() {
+        try {
+            Thread.sleep(RETRY_PAUSE.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            running = false;
+        }
+    }
+}

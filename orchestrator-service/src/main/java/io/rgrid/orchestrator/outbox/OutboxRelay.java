@@ -1,0 +1,174 @@
+package io.rgrid.orchestrator.outbox;
+
+import io.rgrid.orchestrator.kafka.KafkaClients;
+import io.rgrid.orchestrator.support.Database;
+import io.rgrid.orchestrator.support.WakeSignal;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Publishes outbox rows to Kafka in id order, one synchronous send at a time, so events about
+ * one key reach the topic in the order their transactions wrote them. Rows are locked with
+ * {@code FOR UPDATE SKIP LOCKED} while sent, so a second relay (a second orchestrator during a
+ * rolling restart) never publishes the same row concurrently. While Kafka is down the relay backs
+ * off (1 s doubling to 30 s) and retries the same row: events are delayed, never dropped.
+ */
+@ApplicationScoped
+public class OutboxRelay {
+
+    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    private static final int BATCH = 100;
+    private static final Duration IDLE_POLL = Duration.ofSeconds(1);
+    private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Published rows are kept a while for debugging, then deleted. */
+    private static final String PURGE = "DELETE FROM outbox WHERE published_at < now() - interval '1 day'";
+
+    @Inject
+    Database database;
+
+    @Inject
+    KafkaClients kafka;
+
+    private final WakeSignal signal = new WakeSignal();
+    private volatile boolean running;
+    private Thread thread;
+    private KafkaProducer<String, byte[]> producer;
+
+    public void wake() {
+        signal.wake();
+    }
+
+    public synchronized void start() {
+        if (running) {
+            return;
+        }
+        producer = kafka.newProducer();
+        running = true;
+        thread = new Thread(this::loop, "outbox-relay");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public synchronized void stop() {
+        running = false;
+        signal.wake();
+        if (thread != null) {
+            try {
+                thread.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void loop() {
+        Duration backoff = MIN_BACKOFF;
+        long rounds = 0;
+        while (running) {
+            try {
+                int published = publishBatch();
+                backoff = MIN_BACKOFF;
+                if (++rounds % 3600 == 0) {
+                    database.inTransaction(c -> {
+                        try (PreparedStatement purge = c.prepareStatement(PURGE)) {
+                            return purge.executeUpdate();
+                        }
+                    });
+                }
+                if (published < BATCH) {
+                    signal.await(IDLE_POLL);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                LOG.warnf("outbox relay: %s; retrying in %d s", rootMessage(e), backoff.toSeconds());
+                try {
+                    signal.await(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            }
+        }
+    }
+
+    /**
+     * Sends up to {@link #BATCH} unpublished rows; each row is marked published right after its
+     * send succeeded, so a failure mid-batch commits the rows already sent and retries the rest.
+     */
+    int publishBatch() {
+        return database.inTransaction(connection -> {
+            int sent = 0;
+            try (PreparedStatement select = connection.prepareStatement(
+                    "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ? "
+                            + "FOR UPDATE SKIP LOCKED");
+                 PreparedStatement mark = connection.prepareStatement(
+                         "UPDATE outbox SET published_at = now() WHERE id = ?")) {
+                select.setInt(1, BATCH);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        long id = rows.getLong(1);
+                        ProducerRecord<String, byte[]> record = new ProducerRecord<>(rows.getString(2),
+                                rows.getString(3), rows.getString(4).getBytes(StandardCharsets.UTF_8));
+                        if (!send(record)) {
+                            break;
+                        }
+                        mark.setLong(1, id);
+                        mark.executeUpdate();
+                        sent++;
+                    }
+                }
+            }
+            if (sent == 0 && hasUnpublished(connection)) {
+                throw new IllegalStateException("Kafka did not accept the next outbox event");
+            }
+            return sent;
+        });
+    }
+
+    private boolean send(ProducerRecord<String, byte[]> record) {
+        try {
+            producer.send(record).get(30, TimeUnit.SECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (Exception e) {
+            LOG.debugf("send to %s failed: %s", record.topic(), e);
+            return false;
+        }
+    }
+
+    private static boolean hasUnpublished(Connection connection) throws SQLException {
+        try (PreparedStatement any = connection.prepareStatement(
+                "SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1");
+             ResultSet rows = any.executeQuery()) {
+            return rows.next();
+        }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}

@@ -1,0 +1,61 @@
+package io.rgrid.orchestrator.provider;
+
+import java.util.List;
+
+/**
+ * Where workers come from. The orchestrator records a worker (PROVISIONING, with an id and a
+ * token it issued) before it calls {@link #provision}, so a crash in between leaves a record the
+ * health monitor cleans up rather than a server nobody knows. Implementations: {@code local}
+ * (agent processes on this host), {@code static} (a fixed list), later {@code hetzner}.
+ */
+public interface CloudProvider {
+
+    /** The name in config and in worker records: "local", "static", "hetzner". */
+    String name();
+
+    /** False when the set of workers is fixed: the autoscaler then leaves it alone. */
+    boolean scalable();
+
+    /** What a new worker will be: its type, price and boot time, known before it exists. */
+    ServerOffer offer();
+
+    /**
+     * Creates a server running a worker-agent that identifies as {@code request.workerId()},
+     * accepts {@code request.token()} and heartbeats to the grid's Kafka.
+     *
+     * @throws ProvisioningException when the server cannot be created; the message says why and what to do
+     */
+    ProvisionedServer provision(ProvisionRequest request) throws ProvisioningException;
+
+    /** Deletes the worker's server (a no-op for one it does not know). Blocks until it is gone or given up. */
+    void terminate(String workerId);
+
+    /** The servers this provider runs for the grid now. */
+    List<ProvisionedServer> list();
+
+    /** Agents that exist without being provisioned (the {@code static} list); registered at start. */
+    default List<ConfiguredWorker> configuredWorkers() {
+        return List.of();
+    }
+
+    /** True when this provider's workers stop with the orchestrator (local processes), false for real servers. */
+    default boolean workersEndWithOrchestrator() {
+        return false;
+    }
+
+    /** Releases what this process holds; for {@code local}, stops every agent it started. */
+    default void close() {
+    }
+
+    /** The id and token a new worker gets; the orchestrator issued both. */
+    record ProvisionRequest(String workerId, String token) {
+    }
+
+    /** An agent configured by address and token. */
+    record ConfiguredWorker(String workerId, String address, String token) {
+    }
+
+    /** Type, hourly price (EUR per started hour) and usual time to the first heartbeat. */
+    record ServerOffer(String serverType, double hourlyPriceEur, java.time.Duration expectedBootTime) {
+    }
+}

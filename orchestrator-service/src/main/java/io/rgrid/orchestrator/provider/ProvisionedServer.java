@@ -1,0 +1,16 @@
+package io.rgrid.orchestrator.provider;
+
+import java.time.Instant;
+
+/**
+ * A server a provider created for a worker.
+ *
+ * @param handle         the provider's own id (Hetzner server id, local process id)
+ * @param address        the agent's base URL, when already known (the heartbeat brings it otherwise)
+ * @param createdAt      when the provider created it: billing hours count from here
+ * @param serverType     the provider's machine type
+ * @param hourlyPriceEur price per started hour
+ */
+public record ProvisionedServer(String workerId, String handle, String address, Instant createdAt, String serverType,
+                                double hourlyPriceEur) {
+}

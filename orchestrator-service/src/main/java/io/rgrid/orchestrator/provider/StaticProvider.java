@@ -1,0 +1,81 @@
+package io.rgrid.orchestrator.provider;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A fixed list of agents someone else runs ({@code rgrid.orchestrator.static.agents}, entries
+ * {@code id=url=token}). Nothing is created or deleted: the autoscaler leaves it alone.
+ */
+public final class StaticProvider implements CloudProvider {
+
+    private final List<ConfiguredWorker> agents;
+    private final Instant registeredAt = Instant.now();
+
+    public StaticProvider(List<String> entries) {
+        this.agents = parse(entries);
+    }
+
+    /** Parses {@code id=url=token} entries; the token may itself contain '=' (base64 padding). */
+    static List<ConfiguredWorker> parse(List<String> entries) {
+        List<ConfiguredWorker> out = new ArrayList<>();
+        for (String entry : entries) {
+            String trimmed = entry.trim();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            String[] parts = trimmed.split("=", 3);
+            if (parts.length != 3 || parts[0].isBlank() || parts[1].isBlank() || parts[2].isBlank()) {
+                throw new IllegalArgumentException("rgrid.orchestrator.static.agents: entry '" + redact(trimmed)
+                        + "' is not id=url=token");
+            }
+            out.add(new ConfiguredWorker(parts[0].trim(), parts[1].trim(), parts[2].trim()));
+        }
+        return List.copyOf(out);
+    }
+
+    private static String redact(String entry) {
+        int last = entry.lastIndexOf('=');
+        return last < 0 ? entry : entry.substring(0, last + 1) + "***";
+    }
+
+    @Override
+    public String name() {
+        return "static";
+    }
+
+    @Override
+    public boolean scalable() {
+        return false;
+    }
+
+    @Override
+    public ServerOffer offer() {
+        return new ServerOffer("static", 0.0, Duration.ZERO);
+    }
+
+    @Override
+    public ProvisionedServer provision(ProvisionRequest request) throws ProvisioningException {
+        throw new ProvisioningException("the static provider cannot create workers; add agents to "
+                + "rgrid.orchestrator.static.agents instead");
+    }
+
+    @Override
+    public void terminate(String workerId) {
+        // Not ours to delete: the agent is run by someone else.
+    }
+
+    @Override
+    public List<ProvisionedServer> list() {
+        return agents.stream()
+                .map(a -> new ProvisionedServer(a.workerId(), a.workerId(), a.address(), registeredAt, "static", 0.0))
+                .toList();
+    }
+
+    @Override
+    public List<ConfiguredWorker> configuredWorkers() {
+        return agents;
+    }
+}

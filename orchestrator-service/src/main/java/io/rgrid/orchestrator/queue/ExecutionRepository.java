@@ -1,0 +1,203 @@
+package io.rgrid.orchestrator.queue;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.Json;
+import io.rgrid.model.event.ExecutionSubmitted;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** SQL for {@code executions}; every method runs in the caller's transaction. */
+@ApplicationScoped
+public class ExecutionRepository {
+
+    private static final String COLUMNS = "id, project_id, attempt, state, spec, script_key, input_keys, "
+            + "requirements_key, max_attempts, worker_id, assigned_at, cancel_requested, submitted_at, queued_at";
+    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
+    };
+
+    /** Inserts a QUEUED execution; @return false when it was already known (a redelivery). */
+    public boolean insertQueued(Connection c, ExecutionSubmitted submitted) throws SQLException {
+        int maxAttempts = Math.max(1, submitted.spec().maxAttempts());
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO executions (" + COLUMNS + ", updated_at) "
+                + "VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, NULL, NULL, false, ?, now(), now()) "
+                + "ON CONFLICT (id) DO NOTHING")) {
+            insert.setObject(1, submitted.executionId());
+            insert.setString(2, submitted.projectId());
+            insert.setInt(3, Math.max(1, submitted.attempt()));
+            insert.setString(4, ExecutionState.QUEUED.name());
+            insert.setString(5, json(submitted.spec()));
+            insert.setString(6, submitted.scriptKey());
+            insert.setString(7, json(submitted.inputKeys()));
+            insert.setString(8, submitted.requirementsKey());
+            insert.setInt(9, maxAttempts);
+            insert.setTimestamp(10, Timestamp.from(
+                    submitted.submittedAt() == null ? Instant.now() : submitted.submittedAt()));
+            return insert.executeUpdate() == 1;
+        }
+    }
+
+    /** Reads and locks one execution for a state change. */
+    public Optional<ExecutionRecord> lock(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT " + COLUMNS + " FROM executions WHERE id = ? FOR UPDATE")) {
+            select.setObject(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Reads one execution without locking it. */
+    public Optional<ExecutionRecord> find(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE id = ?")) {
+            select.setObject(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    /** QUEUED executions, oldest submission first (a requeued execution keeps its place). */
+    public List<ExecutionRecord> queued(Connection c, int limit) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
+                + " FROM executions WHERE state = 'QUEUED' ORDER BY submitted_at, id LIMIT ?")) {
+            select.setInt(1, limit);
+            return list(select);
+        }
+    }
+
+    public int countQueued(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT count(*) FROM executions WHERE state = 'QUEUED'");
+             ResultSet rows = select.executeQuery()) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    /** Executions a worker holds according to the orchestrator (ASSIGNED or RUNNING). */
+    public List<ExecutionRecord> onWorker(Connection c, String workerId) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
+                + " FROM executions WHERE worker_id = ? AND state IN ('ASSIGNED', 'RUNNING') ORDER BY id")) {
+            select.setString(1, workerId);
+            return list(select);
+        }
+    }
+
+    /** Executions recorded as assigned whose worker has not reported RUNNING yet. */
+    public List<ExecutionRecord> assigned(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
+                + " FROM executions WHERE state = 'ASSIGNED' ORDER BY assigned_at, id")) {
+            return list(select);
+        }
+    }
+
+    /** Every execution held by some worker, for capacity accounting. */
+    public List<ExecutionRecord> allOnWorkers(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
+                + " FROM executions WHERE state IN ('ASSIGNED', 'RUNNING')")) {
+            return list(select);
+        }
+    }
+
+    public void markAssigned(Connection c, UUID id, String workerId) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'ASSIGNED', worker_id = ?, "
+                + "assigned_at = now(), updated_at = now() WHERE id = ?")) {
+            update.setString(1, workerId);
+            update.setObject(2, id);
+            update.executeUpdate();
+        }
+    }
+
+    /** Back to the queue with a new attempt: the worker no longer holds it. */
+    public void requeue(Connection c, UUID id, int newAttempt) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', attempt = ?, "
+                + "worker_id = NULL, assigned_at = NULL, queued_at = now(), updated_at = now() WHERE id = ?")) {
+            update.setInt(1, newAttempt);
+            update.setObject(2, id);
+            update.executeUpdate();
+        }
+    }
+
+    /** Any other state change of the current attempt (RUNNING, terminal states). */
+    public void setState(Connection c, UUID id, ExecutionState state, FailureReason reason) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE executions SET state = ?, failure_reason = ?, updated_at = now() WHERE id = ?")) {
+            update.setString(1, state.name());
+            if (reason == null) {
+                update.setNull(2, Types.VARCHAR);
+            } else {
+                update.setString(2, reason.name());
+            }
+            update.setObject(3, id);
+            update.executeUpdate();
+        }
+    }
+
+    public void markCancelRequested(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE executions SET cancel_requested = true, updated_at = now() WHERE id = ?")) {
+            update.setObject(1, id);
+            update.executeUpdate();
+        }
+    }
+
+    private static List<ExecutionRecord> list(PreparedStatement select) throws SQLException {
+        List<ExecutionRecord> out = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                out.add(map(rows));
+            }
+        }
+        return out;
+    }
+
+    private static ExecutionRecord map(ResultSet rows) throws SQLException {
+        try {
+            return new ExecutionRecord(
+                    rows.getObject("id", UUID.class),
+                    rows.getString("project_id"),
+                    rows.getInt("attempt"),
+                    ExecutionState.valueOf(rows.getString("state")),
+                    Json.mapper().readValue(rows.getString("spec"), ExecutionSpec.class),
+                    rows.getString("script_key"),
+                    Json.mapper().readValue(rows.getString("input_keys"), STRING_MAP),
+                    rows.getString("requirements_key"),
+                    rows.getInt("max_attempts"),
+                    rows.getString("worker_id"),
+                    instant(rows.getTimestamp("assigned_at")),
+                    rows.getBoolean("cancel_requested"),
+                    instant(rows.getTimestamp("submitted_at")),
+                    instant(rows.getTimestamp("queued_at")));
+        } catch (JsonProcessingException e) {
+            throw new SQLException("unreadable execution row: " + e.getMessage(), e);
+        }
+    }
+
+    private static Instant instant(Timestamp timestamp) {
+        return timestamp == null ? null : timestamp.toInstant();
+    }
+
+    private static String json(Object value) {
+        try {
+            return Json.mapper().writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package io.rgrid.orchestrator.registry;
+
+import io.rgrid.model.event.WorkerHeartbeat;
+import io.rgrid.model.event.WorkerState;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/** SQL for {@code workers}; every method runs in the caller's transaction. */
+@ApplicationScoped
+public class WorkerRepository {
+
+    private static final String COLUMNS = "id, provider, provider_handle, server_type, hourly_price_eur, address, "
+            + "token, state, state_detail, slots, free_cpus, free_memory_mb, total_cpus, total_memory_mb, runtime, "
+            + "agent_version, created_at, last_heartbeat_at";
+
+    /** Records a worker about to be created (or a configured static one); @return false if it existed. */
+    public boolean insert(Connection c, WorkerRecord worker) throws SQLException {
+        try (PreparedStatement insert = c.prepareStatement("INSERT INTO workers (id, provider, provider_handle, "
+                + "server_type, hourly_price_eur, address, token, state, state_detail, created_at, updated_at) "
+                + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()) ON CONFLICT (id) DO NOTHING")) {
+            insert.setString(1, worker.id());
+            insert.setString(2, worker.provider());
+            insert.setString(3, worker.providerHandle());
+            insert.setString(4, worker.serverType());
+            insert.setDouble(5, worker.hourlyPriceEur());
+            insert.setString(6, worker.address());
+            insert.setString(7, worker.token());
+            insert.setString(8, worker.state().name());
+            insert.setString(9, worker.stateDetail());
+            insert.setTimestamp(10, Timestamp.from(worker.createdAt()));
+            return insert.executeUpdate() == 1;
+        }
+    }
+
+    /** Refreshes where a configured agent listens and the token it accepts. */
+    public void updateEndpoint(Connection c, String id, String address, String token) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE workers SET address = ?, token = ?, updated_at = now() WHERE id = ?")) {
+            update.setString(1, address);
+            update.setString(2, token);
+            update.setString(3, id);
+            update.executeUpdate();
+        }
+    }
+
+    public Optional<WorkerRecord> lock(Connection c, String id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE id = ? FOR UPDATE")) {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Workers that still exist or are coming (everything but DELETED), oldest first. */
+    public List<WorkerRecord> live(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT " + COLUMNS + " FROM workers WHERE state <> 'DELETED' ORDER BY created_at, id")) {
+            return list(select);
+        }
+    }
+
+    public List<WorkerRecord> all(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers ORDER BY created_at, id")) {
+            return list(select);
+        }
+    }
+
+    /** READY/DRAINING workers silent since {@code heartbeatBefore}, PROVISIONING ones created before {@code bootBefore}. */
+    public List<WorkerRecord> silent(Connection c, Instant heartbeatBefore, Instant bootBefore) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE "
+                + "(state IN ('READY', 'DRAINING') AND coalesce(last_heartbeat_at, created_at) < ?) "
+                + "OR (state = 'PROVISIONING' AND created_at < ?)")) {
+            select.setTimestamp(1, Timestamp.from(heartbeatBefore));
+            select.setTimestamp(2, Timestamp.from(bootBefore));
+            return list(select);
+        }
+    }
+
+    /** Stores what a heartbeat says; capacity is free + what the attempts it holds reserve. */
+    public void recordHeartbeat(Connection c, WorkerHeartbeat heartbeat, double totalCpus, int totalMemoryMb)
+            throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE workers SET address = coalesce(?, address), "
+                + "slots = ?, free_cpus = ?, free_memory_mb = ?, total_cpus = ?, total_memory_mb = ?, runtime = ?, "
+                + "agent_version = ?, last_heartbeat_at = now(), updated_at = now() WHERE id = ?")) {
+            update.setString(1, heartbeat.address());
+            update.setInt(2, heartbeat.slots());
+            update.setDouble(3, heartbeat.freeCpus());
+            update.setInt(4, heartbeat.freeMemoryMb());
+            update.setDouble(5, totalCpus);
+            update.setInt(6, totalMemoryMb);
+            update.setString(7, heartbeat.runtime());
+            update.setString(8, heartbeat.agentVersion());
+            update.setString(9, heartbeat.workerId());
+            update.executeUpdate();
+        }
+    }
+
+    public void setState(Connection c, String id, WorkerState state, String detail) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE workers SET state = ?, state_detail = ?, updated_at = now() WHERE id = ?")) {
+            update.setString(1, state.name());
+            update.setString(2, detail);
+            update.setString(3, id);
+            update.executeUpdate();
+        }
+    }
+
+    /** What the provider said once the server exists. */
+    public void recordProvisioned(Connection c, String id, String handle, String address, String serverType,
+                                  double hourlyPriceEur, Instant createdAt) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE workers SET provider_handle = ?, "
+                + "address = coalesce(?, address), server_type = ?, hourly_price_eur = ?, created_at = ?, "
+                + "updated_at = now() WHERE id = ?")) {
+            update.setString(1, handle);
+            update.setString(2, address);
+            update.setString(3, serverType);
+            update.setDouble(4, hourlyPriceEur);
+            update.setTimestamp(5, Timestamp.from(createdAt));
+            update.setString(6, id);
+            update.executeUpdate();
+        }
+    }
+
+    private static List<WorkerRecord> list(PreparedStatement select) throws SQLException {
+        List<WorkerRecord> out = new ArrayList<>();
+        try (ResultSet rows = select.executeQuery()) {
+            while (rows.next()) {
+                out.add(map(rows));
+            }
+        }
+        return out;
+    }
+
+    private static WorkerRecord map(ResultSet rows) throws SQLException {
+        Timestamp heartbeat = rows.getTimestamp("last_heartbeat_at");
+        return new WorkerRecord(
+                rows.getString("id"),
+                rows.getString("provider"),
+                rows.getString("provider_handle"),
+                rows.getString("server_type"),
+                rows.getDouble("hourly_price_eur"),
+                rows.getString("address"),
+                rows.getString("token"),
+                WorkerState.valueOf(rows.getString("state")),
+                rows.getString("state_detail"),
+                rows.getInt("slots"),
+                rows.getDouble("free_cpus"),
+                rows.getInt("free_memory_mb"),
+                rows.getDouble("total_cpus"),
+                rows.getInt("total_memory_mb"),
+                rows.getString("runtime"),
+                rows.getString("agent_version"),
+                rows.getTimestamp("created_at").toInstant(),
+                heartbeat == null ? null : heartbeat.toInstant());
+    }
+}

@@ -1,0 +1,55 @@
+package io.rgrid.orchestrator.registry;
+
+import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.queue.ExecutionRecord;
+import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.support.Database;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * {@code GET /v1/workers}: the orchestrator's view of its workers, for debugging. Users see
+ * workers through api-service (fed by rgrid.cluster.v1). Tokens are never shown.
+ */
+@Path("/v1/workers")
+public class WorkersResource {
+
+    /** One worker as shown; {@code held} counts the executions the orchestrator placed on it. */
+    public record WorkerView(String id, String provider, String providerHandle, WorkerState state, String stateDetail,
+                             String address, String serverType, double hourlyPriceEur, int slots, int held,
+                             double freeCpus, int freeMemoryMb, String runtime, String agentVersion,
+                             Instant createdAt, Instant lastHeartbeatAt) {
+    }
+
+    @Inject
+    Database database;
+
+    @Inject
+    WorkerRepository workers;
+
+    @Inject
+    ExecutionRepository executions;
+
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public List<WorkerView> list() {
+        return database.inTransaction(c -> {
+            Map<String, Long> held = executions.allOnWorkers(c).stream()
+                    .collect(Collectors.groupingBy(ExecutionRecord::workerId, Collectors.counting()));
+            return workers.all(c).stream()
+                    .map(w -> new WorkerView(w.id(), w.provider(), w.providerHandle(), w.state(), w.stateDetail(),
+                            w.address(), w.serverType(), w.hourlyPriceEur(), w.slots(),
+                            held.getOrDefault(w.id(), 0L).intValue(), w.freeCpus(), w.freeMemoryMb(), w.runtime(),
+                            w.agentVersion(), w.createdAt(), w.lastHeartbeatAt()))
+                    .toList();
+        });
+    }
+}

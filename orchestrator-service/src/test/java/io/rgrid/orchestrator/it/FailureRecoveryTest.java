@@ -1,0 +1,192 @@
+package io.rgrid.orchestrator.it;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.Ids;
+import io.rgrid.model.Json;
+import io.rgrid.model.Topics;
+import io.rgrid.model.event.ExecutionCancelRequested;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.WorkerLifecycleChanged;
+import io.rgrid.model.event.WorkerState;
+import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.orchestrator.OrchestratorLifecycle;
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.testinfra.SharedServersResource;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Crash points of the placement path, with workers that exist only as rows: a worker that stops
+ * heartbeating, an agent that does not answer, a malformed record on the command topic.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FailureRecoveryTest {
+
+    /** Nobody listens on port 1: connecting fails at once. */
+    private static final String DEAD_ADDRESS = "http://127.0.0.1:1";
+
+    @Inject
+    RgridConfig config;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Inject
+    OrchestratorLifecycle lifecycle;
+
+    @Inject
+    io.rgrid.orchestrator.dispatch.Dispatcher dispatcher;
+
+    private GridEvents grid;
+
+    @BeforeAll
+    void connect() throws Exception {
+        GridEvents.endLeftovers(dataSource);
+        grid = new GridEvents(config);
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        lifecycle.stopOwnWorkers();
+        grid.close();
+    }
+
+    @Test
+    void aSilentWorkerIsLostAndItsExecutionsAreRequeuedOrLost() throws Exception {
+        String workerId = Ids.newWorkerId();
+        insertWorker(workerId, 0, 0, Instant.now().minus(Duration.ofMinutes(10)));
+        UUID requeued = Ids.newExecutionId();
+        UUID exhausted = Ids.newExecutionId();
+        // 64 CPUs so that, once requeued, no worker takes it and the test sees the QUEUED report alone.
+        insertAssigned(requeued, workerId, 1, 3);
+        insertAssigned(exhausted, workerId, 2, 2);
+
+        await().atMost(GridEvents.PATIENCE).until(() -> grid.lifecycle(workerId).stream()
+                .anyMatch(e -> e.state() == WorkerState.DELETED));
+        assertThat(grid.lifecycle(workerId)).extracting(WorkerLifecycleChanged::state)
+                .containsExactly(WorkerState.LOST, WorkerState.DELETED);
+
+        ExecutionStatusChanged queued = grid.awaitStatus(requeued, ExecutionState.QUEUED);
+        assertThat(queued.attempt()).isEqualTo(2);
+        assertThat(queued.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
+        assertThat(queued.workerId()).isNull();
+
+        ExecutionStatusChanged lost = grid.awaitStatus(exhausted, ExecutionState.LOST);
+        assertThat(lost.attempt()).isEqualTo(2);
+        assertThat(lost.reason()).isEqualTo(FailureReason.WORKER_LOST);
+        assertThat(lost.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
+
+        // Tidy up: the requeued one would otherwise wait forever.
+        grid.send(new ExecutionCancelRequested(requeued, "p", Instant.now()));
+        grid.awaitStatus(requeued, ExecutionState.CANCELLED);
+    }
+
+    @Test
+    void anAssignmentTheAgentDoesNotAcceptIsTakenBack() throws Exception {
+        String workerId = Ids.newWorkerId();
+        // Huge capacity: only this (dead) worker can take a 50-CPU execution.
+        insertWorker(workerId, 1, 100, Instant.now());
+        UUID id = Ids.newExecutionId();
+        grid.submit(id, "project-takeback", GridEvents.spec(50, 256, 1), "print('x')");
+
+        ExecutionStatusChanged assigned = grid.awaitStatus(id, ExecutionState.ASSIGNED);
+        assertThat(assigned.workerId()).isEqualTo(workerId);
+        ExecutionStatusChanged lost = grid.awaitStatus(id, ExecutionState.LOST);
+        assertThat(lost.attempt()).isEqualTo(1);
+        assertThat(lost.reason()).isEqualTo(FailureReason.WORKER_LOST);
+        assertThat(lost.message()).contains(workerId);
+        retire(workerId);
+    }
+
+    @Test
+    void anAssignmentRecordedButNeverDeliveredIsSentAgainAndTakenBackWhenTheAgentIsGone() throws Exception {
+        // The state a crash between the ASSIGNED commit and the POST leaves behind.
+        String workerId = Ids.newWorkerId();
+        insertWorker(workerId, 0, 0, Instant.now());
+        UUID id = Ids.newExecutionId();
+        insertAssigned(id, workerId, 1, 3);
+
+        dispatcher.resendAssigned();
+
+        ExecutionStatusChanged requeued = grid.awaitStatus(id, ExecutionState.QUEUED);
+        assertThat(requeued.attempt()).isEqualTo(2);
+        assertThat(requeued.message()).contains(workerId);
+        retire(workerId);
+        grid.send(new ExecutionCancelRequested(id, "p", Instant.now()));
+        grid.awaitStatus(id, ExecutionState.CANCELLED);
+    }
+
+    @Test
+    void aMalformedRecordIsSkippedAndTheNextOneHandled() throws Exception {
+        UUID id = Ids.newExecutionId();
+        grid.sendRaw(Topics.EXECUTIONS, id.toString(), "not json at all".getBytes(StandardCharsets.UTF_8));
+        grid.sendRaw(Topics.EXECUTIONS, id.toString(),
+                "{\"type\":\"ExecutionSubmitted\",\"payload\":42}".getBytes(StandardCharsets.UTF_8));
+        grid.submit(id, "project-malformed", GridEvents.spec(64, 256, 3), "print('x')");
+        grid.send(new ExecutionCancelRequested(id, "project-malformed", Instant.now()));
+        assertThat(grid.awaitStatus(id, ExecutionState.CANCELLED).reportedBy())
+                .isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
+    }
+
+    private void insertWorker(String id, int slots, double cpus, Instant lastHeartbeat) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO workers (id, provider, address, token, state, "
+                     + "slots, free_cpus, free_memory_mb, total_cpus, total_memory_mb, runtime, created_at, "
+                     + "last_heartbeat_at, updated_at) VALUES (?, 'local', ?, 'token', 'READY', ?, ?, 100000, ?, "
+                     + "100000, 'process', now(), ?, now())")) {
+            insert.setString(1, id);
+            insert.setString(2, DEAD_ADDRESS);
+            insert.setInt(3, slots);
+            insert.setDouble(4, cpus);
+            insert.setDouble(5, cpus);
+            insert.setTimestamp(6, java.sql.Timestamp.from(lastHeartbeat));
+            insert.executeUpdate();
+        }
+    }
+
+    /** Takes a row-only worker out of the way of later tests. */
+    private void retire(String id) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement update = c.prepareStatement("UPDATE workers SET state = 'DELETED' WHERE id = ?")) {
+            update.setString(1, id);
+            update.executeUpdate();
+        }
+    }
+
+    private void insertAssigned(UUID id, String workerId, int attempt, int maxAttempts) throws Exception {
+        ExecutionSpec spec = GridEvents.spec(64, 256, maxAttempts);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO executions (id, project_id, attempt, state, "
+                     + "spec, script_key, max_attempts, worker_id, assigned_at, submitted_at, queued_at, updated_at) "
+                     + "VALUES (?, 'p', ?, 'ASSIGNED', ?::jsonb, ?, ?, ?, now(), now(), now(), now())")) {
+            insert.setObject(1, id);
+            insert.setInt(2, attempt);
+            insert.setString(3, Json.mapper().writeValueAsString(spec));
+            insert.setString(4, StorageKeys.script(id));
+            insert.setInt(5, maxAttempts);
+            insert.setString(6, workerId);
+            insert.executeUpdate();
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package io.rgrid.orchestrator.provider;
+
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.config.RgridConfigTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class LocalProcessProviderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void aMissingAgentJarIsAClearErrorNamingThePathAndTheBuild() {
+        Path jar = dir.resolve("nowhere/quarkus-run.jar");
+        LocalProcessProvider provider = new LocalProcessProvider(RgridConfigTest.load(Map.of(
+                "rgrid.orchestrator.local.agent-jar", jar.toString(),
+                "rgrid.orchestrator.local.work-dir", dir.toString())));
+
+        assertThatThrownBy(() -> provider.provision(new CloudProvider.ProvisionRequest("rgrid-worker-aaaaaa", "t")))
+                .isInstanceOf(ProvisioningException.class)
+                .hasMessageContaining(jar.toString())
+                .hasMessageContaining("./mvnw -pl worker-agent")
+                .hasMessageContaining("rgrid.orchestrator.local.agent-jar");
+        assertThat(provider.list()).isEmpty();
+    }
+
+    @Test
+    void agentsGetIdentityAddressKafkaStorageAndExtraEnvironment() {
+        RgridConfig config = RgridConfigTest.load(Map.of(
+                "rgrid.kafka.bootstrap-servers", "k:9092",
+                "rgrid.kafka.topic-prefix", "p.",
+                "rgrid.storage.endpoint", "http://s3:9000",
+                "rgrid.storage.access-key", "ak",
+                "rgrid.storage.secret-key", "sk",
+                "rgrid.storage.bucket", "b",
+                "rgrid.orchestrator.local.agent-env.RGRID_WORKER_HEARTBEAT_INTERVAL", "2s"));
+        Map<String, String> env = new LocalProcessProvider(config)
+                .agentEnvironment(new CloudProvider.ProvisionRequest("rgrid-worker-aaaaaa", "tok"), 8007);
+
+        assertThat(env).containsEntry("QUARKUS_HTTP_PORT", "8007")
+                .containsEntry("RGRID_WORKER_ID", "rgrid-worker-aaaaaa")
+                .containsEntry("RGRID_WORKER_TOKEN", "tok")
+                .containsEntry("RGRID_WORKER_ADVERTISED_ADDRESS", "http://127.0.0.1:8007")
+                .containsEntry("RGRID_KAFKA_BOOTSTRAP_SERVERS", "k:9092")
+                .containsEntry("RGRID_KAFKA_TOPIC_PREFIX", "p.")
+                .containsEntry("RGRID_STORAGE_ENDPOINT", "http://s3:9000")
+                .containsEntry("RGRID_STORAGE_ACCESS_KEY", "ak")
+                .containsEntry("RGRID_STORAGE_SECRET_KEY", "sk")
+                .containsEntry("RGRID_STORAGE_BUCKET", "b")
+                .containsEntry("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s");
+    }
+
+    @Test
+    void aStoppedProviderStartsNothing() {
+        LocalProcessProvider provider = new LocalProcessProvider(RgridConfigTest.load(Map.of()));
+        provider.close();
+        assertThatThrownBy(() -> provider.provision(new CloudProvider.ProvisionRequest("rgrid-worker-aaaaaa", "t")))
+                .hasMessageContaining("stopped");
+    }
+}
