@@ -1,8 +1,12 @@
 package io.rgrid.model;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Deque;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -51,6 +55,51 @@ public final class ExecutionStateMachine {
     /** The states reachable from {@code from} in one step. */
     public static Set<ExecutionState> next(ExecutionState from) {
         return Collections.unmodifiableSet(ALLOWED.get(from));
+    }
+
+    /**
+     * The shortest way forward from {@code from} to {@code to} within one attempt (never through a
+     * requeue): the states entered, ending with {@code to}; empty when there is none.
+     *
+     * <p>Reports of one attempt come from two producers (the orchestrator reports ASSIGNED, the
+     * worker RUNNING and the outcome), so a consumer can see RUNNING before ASSIGNED. Such a
+     * consumer follows this path instead of dropping the report: QUEUED then RUNNING means the
+     * execution went QUEUED → ASSIGNED → RUNNING.
+     */
+    public static List<ExecutionState> forwardPath(ExecutionState from, ExecutionState to) {
+        Map<ExecutionState, ExecutionState> previous = new EnumMap<>(ExecutionState.class);
+        Deque<ExecutionState> frontier = new ArrayDeque<>(List.of(from));
+        while (!frontier.isEmpty()) {
+            ExecutionState state = frontier.removeFirst();
+            for (ExecutionState next : ALLOWED.get(state)) {
+                if (next == QUEUED || next == from || previous.containsKey(next)) {
+                    continue;
+                }
+                previous.put(next, state);
+                if (next == to) {
+                    List<ExecutionState> path = new ArrayList<>();
+                    for (ExecutionState s = to; s != from; s = previous.get(s)) {
+                        path.add(0, s);
+                    }
+                    return path;
+                }
+                frontier.addLast(next);
+            }
+        }
+        return List.of();
+    }
+
+    /**
+     * How far an attempt has progressed: QUEUED 0, ASSIGNED 1, RUNNING 2, terminal 3. A report
+     * whose state ranks below the current one (ASSIGNED after RUNNING) arrived late.
+     */
+    public static int progress(ExecutionState state) {
+        return switch (state) {
+            case QUEUED -> 0;
+            case ASSIGNED -> 1;
+            case RUNNING -> 2;
+            default -> 3;
+        };
     }
 
     /** True for the requeue of a lost or taken-back attempt: the execution gets attempt + 1. */

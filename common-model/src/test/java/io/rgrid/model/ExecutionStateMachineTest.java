@@ -57,6 +57,36 @@ class ExecutionStateMachineTest {
     }
 
     @Test
+    void forwardPathsFollowAllowedStepsAndNeverRequeue() {
+        assertThat(ExecutionStateMachine.forwardPath(QUEUED, RUNNING)).containsExactly(ASSIGNED, RUNNING);
+        assertThat(ExecutionStateMachine.forwardPath(QUEUED, SUCCEEDED)).containsExactly(ASSIGNED, RUNNING, SUCCEEDED);
+        assertThat(ExecutionStateMachine.forwardPath(QUEUED, FAILED)).containsExactly(ASSIGNED, FAILED);
+        assertThat(ExecutionStateMachine.forwardPath(ASSIGNED, TIMED_OUT)).containsExactly(RUNNING, TIMED_OUT);
+        assertThat(ExecutionStateMachine.forwardPath(RUNNING, SUCCEEDED)).containsExactly(SUCCEEDED);
+        assertThat(ExecutionStateMachine.forwardPath(RUNNING, ASSIGNED)).isEmpty();
+        assertThat(ExecutionStateMachine.forwardPath(RUNNING, QUEUED)).isEmpty();
+        assertThat(ExecutionStateMachine.forwardPath(SUCCEEDED, FAILED)).isEmpty();
+        for (ExecutionState from : values()) {
+            for (ExecutionState to : values()) {
+                ExecutionState at = from;
+                for (ExecutionState step : ExecutionStateMachine.forwardPath(from, to)) {
+                    assertThat(ExecutionStateMachine.canTransition(at, step)).as(from + " -> " + to).isTrue();
+                    at = step;
+                }
+            }
+        }
+    }
+
+    @Test
+    void progressOrdersTheStatesOfOneAttempt() {
+        assertThat(ExecutionStateMachine.progress(QUEUED)).isLessThan(ExecutionStateMachine.progress(ASSIGNED));
+        assertThat(ExecutionStateMachine.progress(ASSIGNED)).isLessThan(ExecutionStateMachine.progress(RUNNING));
+        for (ExecutionState terminal : TERMINAL) {
+            assertThat(ExecutionStateMachine.progress(RUNNING)).isLessThan(ExecutionStateMachine.progress(terminal));
+        }
+    }
+
+    @Test
     void onlyARequeueFromAWorkerStartsANewAttempt() {
         assertThat(ExecutionStateMachine.startsNewAttempt(ASSIGNED, QUEUED)).isTrue();
         assertThat(ExecutionStateMachine.startsNewAttempt(RUNNING, QUEUED)).isTrue();

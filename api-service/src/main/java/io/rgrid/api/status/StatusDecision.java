@@ -4,25 +4,39 @@ import io.rgrid.model.ExecutionState;
 import io.rgrid.model.ExecutionStateMachine;
 import io.rgrid.model.event.ExecutionStatusChanged;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * What to do with one status report, given the row as it stands. Pure: no I/O, so every rule is
  * covered by a table test ({@code StatusDecisionTest}).
  *
- * <p>Rules, in order:
+ * <p>Reports of one attempt come from two producers, the orchestrator (ASSIGNED, requeues) and
+ * the worker (RUNNING, the outcome), so they can arrive out of order. Rules, in order:
  * <ol>
  *   <li>a report for an older attempt than the row's is stale: ignored;</li>
- *   <li>a report for a newer attempt means the execution was requeued: from a non-terminal row,
- *       QUEUED applies as the requeue; any other state applies when the new attempt could have
- *       reached it straight from QUEUED (the requeue report itself was overtaken by a report of
- *       another producer); from a terminal row nothing applies;</li>
+ *   <li>a report for a newer attempt means the execution was requeued: from a non-terminal row it
+ *       applies as the requeue followed by the way forward to the reported state (the requeue
+ *       report itself may have been overtaken); from a terminal row nothing applies;</li>
  *   <li>the same state again is a duplicate delivery: ignored without noise;</li>
- *   <li>otherwise the state machine decides; a requeue must carry the next attempt.</li>
+ *   <li>a state the attempt has already passed (ASSIGNED after RUNNING) arrived late: ignored
+ *       without noise;</li>
+ *   <li>otherwise the row follows the state machine's way forward within the attempt
+ *       ({@link ExecutionStateMachine#forwardPath}); with none, the report is illegal.</li>
  * </ol>
  */
 public sealed interface StatusDecision {
 
-    /** Apply the report: the row goes {@code from → to} at {@code attempt}. */
-    record Apply(ExecutionState from, ExecutionState to, int attempt, boolean newAttempt) implements StatusDecision {
+    /**
+     * Apply the report: the row goes {@code from → to} at {@code attempt} through {@code path}
+     * (the states entered, ending with {@code to}; more than one when reports were overtaken).
+     */
+    record Apply(ExecutionState from, ExecutionState to, int attempt, boolean newAttempt, List<ExecutionState> path)
+            implements StatusDecision {
+
+        public Apply {
+            path = List.copyOf(path);
+        }
     }
 
     /** Leave the row alone. */
@@ -32,6 +46,7 @@ public sealed interface StatusDecision {
     enum Why {
         STALE_ATTEMPT,
         DUPLICATE,
+        LATE,
         ILLEGAL_TRANSITION
     }
 
@@ -46,11 +61,13 @@ public sealed interface StatusDecision {
                 return new Ignore(Why.ILLEGAL_TRANSITION, "attempt " + attempt + " reported " + to
                         + " but the execution already ended " + rowState + " at attempt " + rowAttempt);
             }
-            if (to == ExecutionState.QUEUED || ExecutionStateMachine.canTransition(ExecutionState.QUEUED, to)) {
-                return new Apply(rowState, to, attempt, true);
+            List<ExecutionState> path = new ArrayList<>(List.of(ExecutionState.QUEUED));
+            path.addAll(ExecutionStateMachine.forwardPath(ExecutionState.QUEUED, to));
+            if (path.getLast() != to) {
+                return new Ignore(Why.ILLEGAL_TRANSITION, "attempt " + attempt + " reported " + to
+                        + ", which a new attempt cannot reach (row: " + rowState + " at attempt " + rowAttempt + ")");
             }
-            return new Ignore(Why.ILLEGAL_TRANSITION, "attempt " + attempt + " reported " + to
-                    + " before it was queued or assigned (row: " + rowState + " at attempt " + rowAttempt + ")");
+            return new Apply(rowState, to, attempt, true, path);
         }
         if (to == rowState) {
             return new Ignore(Why.DUPLICATE, to + " at attempt " + attempt + " already applied");
@@ -59,9 +76,13 @@ public sealed interface StatusDecision {
             return new Ignore(Why.ILLEGAL_TRANSITION, "requeue from " + rowState + " must carry attempt " + (rowAttempt + 1)
                     + ", not " + attempt);
         }
-        if (!ExecutionStateMachine.canTransition(rowState, to)) {
+        if (ExecutionStateMachine.progress(to) < ExecutionStateMachine.progress(rowState)) {
+            return new Ignore(Why.LATE, to + " at attempt " + attempt + " arrived after " + rowState);
+        }
+        List<ExecutionState> path = ExecutionStateMachine.forwardPath(rowState, to);
+        if (path.isEmpty()) {
             return new Ignore(Why.ILLEGAL_TRANSITION, rowState + " → " + to + " is not allowed (attempt " + attempt + ")");
         }
-        return new Apply(rowState, to, attempt, false);
+        return new Apply(rowState, to, attempt, false, path);
     }
 }

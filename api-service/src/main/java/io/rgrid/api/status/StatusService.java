@@ -56,8 +56,12 @@ public class StatusService {
                     Instant at = report.at() == null ? now : report.at();
                     executions.updateStatus(connection, next(row, apply, report, at, now));
                     String reportedBy = report.reportedBy() == null ? "unknown" : report.reportedBy();
-                    transitions.append(connection, new TransitionRepository.Transition(
-                            row.id(), apply.attempt(), apply.from(), apply.to(), at, reportedBy));
+                    ExecutionState from = apply.from();
+                    for (ExecutionState entered : apply.path()) {
+                        transitions.append(connection, new TransitionRepository.Transition(
+                                row.id(), apply.attempt(), from, entered, at, reportedBy));
+                        from = entered;
+                    }
                     LOG.debugf("execution %s: %s → %s (attempt %d)", row.id(), apply.from(), apply.to(), apply.attempt());
                 }
             }
@@ -79,8 +83,8 @@ public class StatusService {
         if (to == ExecutionState.QUEUED) {
             workerId = null;
         }
-        if (to == ExecutionState.RUNNING) {
-            startedAt = at;
+        if (to == ExecutionState.RUNNING || (startedAt == null && apply.path().contains(ExecutionState.RUNNING))) {
+            startedAt = at; // when RUNNING was overtaken by the outcome, its report's time is the best known
         }
         Instant finishedAt = null;
         if (to.isTerminal()) {

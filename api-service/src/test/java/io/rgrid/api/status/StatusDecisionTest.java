@@ -31,14 +31,19 @@ class StatusDecisionTest {
             "ASSIGNED,  1, QUEUED,    2, APPLY_NEW_ATTEMPT",
             "QUEUED,    1, QUEUED,    2, APPLY_NEW_ATTEMPT",
             "RUNNING,   1, ASSIGNED,  2, APPLY_NEW_ATTEMPT",
-            "RUNNING,   1, RUNNING,   2, ILLEGAL_TRANSITION",
+            "RUNNING,   1, RUNNING,   2, APPLY_NEW_ATTEMPT",
+            "RUNNING,   1, SUCCEEDED, 2, APPLY_NEW_ATTEMPT",
             "SUCCEEDED, 1, QUEUED,    2, ILLEGAL_TRANSITION",
             "RUNNING,   1, QUEUED,    1, ILLEGAL_TRANSITION",
-            "QUEUED,    1, RUNNING,   1, ILLEGAL_TRANSITION",
-            "QUEUED,    1, SUCCEEDED, 1, ILLEGAL_TRANSITION",
+            "QUEUED,    1, RUNNING,   1, APPLY",
+            "RUNNING,   1, ASSIGNED,  1, LATE",
+            "QUEUED,    1, SUCCEEDED, 1, APPLY",
             "SUCCEEDED, 1, FAILED,    1, ILLEGAL_TRANSITION",
-            "CANCELLED, 1, RUNNING,   1, ILLEGAL_TRANSITION",
-            "ASSIGNED,  1, SUCCEEDED, 1, ILLEGAL_TRANSITION",
+            "CANCELLED, 1, RUNNING,   1, LATE",
+            "SUCCEEDED, 1, RUNNING,   1, LATE",
+            "LOST,      1, QUEUED,    2, ILLEGAL_TRANSITION",
+            "ASSIGNED,  1, SUCCEEDED, 1, APPLY",
+            "QUEUED,    1, LOST,      1, APPLY",
     })
     void decides(ExecutionState rowState, int rowAttempt, ExecutionState reported, int reportedAttempt, String expected) {
         ExecutionStatusChanged report = new ExecutionStatusChanged(UUID.randomUUID(), reportedAttempt, reported, null, null,
@@ -49,6 +54,12 @@ class StatusDecisionTest {
                 assertThat(apply.from()).isEqualTo(rowState);
                 assertThat(apply.to()).isEqualTo(reported);
                 assertThat(apply.attempt()).isEqualTo(reportedAttempt);
+                assertThat(apply.path()).isNotEmpty().last().isEqualTo(reported);
+                ExecutionState at = apply.newAttempt() ? ExecutionState.QUEUED : rowState;
+                for (ExecutionState step : apply.path().subList(apply.newAttempt() ? 1 : 0, apply.path().size())) {
+                    assertThat(io.rgrid.model.ExecutionStateMachine.canTransition(at, step)).as(at + " -> " + step).isTrue();
+                    at = step;
+                }
                 yield apply.newAttempt() ? "APPLY_NEW_ATTEMPT" : "APPLY";
             }
             case StatusDecision.Ignore ignore -> ignore.why().name();

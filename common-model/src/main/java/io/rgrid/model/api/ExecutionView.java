@@ -1,5 +1,6 @@
 package io.rgrid.model.api;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
@@ -26,6 +27,7 @@ public record ExecutionView(
         Instant startedAt,
         Instant finishedAt) {
 
+    @JsonIgnore
     public boolean isTerminal() {
         return state != null && state.isTerminal();
     }

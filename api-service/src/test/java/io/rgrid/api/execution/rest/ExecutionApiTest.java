@@ -129,6 +129,26 @@ class ExecutionApiTest {
     }
 
     @Test
+    void workerReportsThatOvertakeTheAssignmentStillDriveTheExecution() throws Exception {
+        // The worker publishes RUNNING and SUCCEEDED directly; the orchestrator's ASSIGNED goes
+        // through its outbox and can arrive last. The row must still end SUCCEEDED.
+        UUID id = submitMinimal();
+        servers.publishStatus(report(id, 1, ExecutionState.RUNNING, "rgrid-worker-abc123", null, "rgrid-worker-abc123"));
+        servers.publishStatus(report(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abc123", 0, "rgrid-worker-abc123"));
+        servers.publishStatus(report(id, 1, ExecutionState.ASSIGNED, "rgrid-worker-abc123", null, "orchestrator"));
+        UUID marker = submitMinimal();
+        servers.publishStatus(report(marker, 1, ExecutionState.ASSIGNED, "rgrid-worker-zzz999", null, "orchestrator"));
+        awaitState(marker, ExecutionState.ASSIGNED);
+
+        ExecutionView view = getView(id);
+        assertThat(view.state()).isEqualTo(ExecutionState.SUCCEEDED);
+        assertThat(view.exitCode()).isZero();
+        assertThat(view.startedAt()).isNotNull();
+        assertThat(servers.transitions(id)).containsExactly(
+                "1:null->QUEUED", "1:QUEUED->ASSIGNED", "1:ASSIGNED->RUNNING", "1:RUNNING->SUCCEEDED");
+    }
+
+    @Test
     void requeueRaisesTheAttemptAndStaleReportsAreIgnored() throws Exception {
         UUID id = submitMinimal();
         servers.publishStatus(report(id, 1, ExecutionState.ASSIGNED, "rgrid-worker-aaaaaa", null, "orchestrator"));

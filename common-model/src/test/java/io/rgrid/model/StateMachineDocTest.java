@@ -1,0 +1,49 @@
+package io.rgrid.model;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** docs/state-machine.md's Mermaid diagram must show exactly the transitions the code allows. */
+class StateMachineDocTest {
+
+    private static final Pattern EDGE = Pattern.compile("^\\s*([A-Z_]+)\\s*-->\\s*([A-Z_]+)\\b");
+
+    @Test
+    void diagramMatchesTheCode() throws IOException {
+        Set<String> documented = new HashSet<>();
+        for (String line : Files.readAllLines(repoRoot().resolve("docs/state-machine.md"))) {
+            Matcher m = EDGE.matcher(line);
+            if (m.find()) {
+                documented.add(m.group(1) + "->" + m.group(2));
+            }
+        }
+        Set<String> allowed = new HashSet<>();
+        for (ExecutionState from : ExecutionState.values()) {
+            for (ExecutionState to : ExecutionStateMachine.next(from)) {
+                allowed.add(from + "->" + to);
+            }
+        }
+        assertThat(documented).isEqualTo(allowed);
+    }
+
+    private static Path repoRoot() {
+        String configured = System.getProperty("build.repo.root");
+        if (configured != null && Files.exists(Path.of(configured, "docs"))) {
+            return Path.of(configured);
+        }
+        Path dir = Path.of("").toAbsolutePath();
+        while (!Files.exists(dir.resolve("docs/state-machine.md"))) {
+            dir = dir.getParent();
+        }
+        return dir;
+    }
+}
