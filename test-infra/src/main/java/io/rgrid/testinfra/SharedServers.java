@@ -46,9 +46,9 @@ public final class SharedServers {
         return servers;
     }
 
-    /** The repository root: surefire passes it as {@code rgrid.repo.root}; otherwise found by walking up. */
+    /** The repository root: surefire passes it as {@code build.repo.root}; otherwise found by walking up. */
     public static Path repoRoot() {
-        String configured = System.getProperty("rgrid.repo.root");
+        String configured = System.getProperty("build.repo.root");
         if (configured != null && !configured.isBlank() && Files.isDirectory(Path.of(configured, "local-grid"))) {
             return Path.of(configured).toAbsolutePath().normalize();
         }

@@ -42,6 +42,9 @@ public final class ManagedProcess {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+            // Children get only the RGrid settings we pass: a user's RGRID_API_KEY or RGRID_* of
+            // another grid in the inherited environment must not leak into a service's config.
+            builder.environment().keySet().removeIf(key -> key.startsWith("RGRID_") || key.startsWith("QUARKUS_"));
             builder.environment().putAll(env);
             return new ManagedProcess(name, builder.start(), logFile);
         } catch (IOException e) {

@@ -1,0 +1,162 @@
+package io.rgrid.e2e;
+
+import io.rgrid.testinfra.SharedServers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Drives the real CLI ({@code ./rgrid}) against the real local grid: embedded PostgreSQL, Kafka,
+ * S3, api-service, orchestrator-service with the local provider, and worker-agents it starts on
+ * demand, running scripts in Docker containers. The grid gets its own data and config
+ * directories and free ports, so a developer's own grid is left alone.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LocalGridEndToEndTest {
+
+    private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
+    private static final Pattern EXECUTION_ID = Pattern.compile("([0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12})");
+
+    private Path repo;
+    private Path home;
+    private Path dataDir;
+    private Map<String, String> env;
+
+    @BeforeAll
+    void startGrid() throws IOException {
+        repo = SharedServers.repoRoot();
+        home = Files.createTempDirectory("rgrid-e2e");
+        dataDir = home.resolve("data");
+        env = new HashMap<>();
+        env.put("XDG_CONFIG_HOME", home.resolve("config").toString());
+        env.put("XDG_DATA_HOME", home.resolve("share").toString());
+        env.remove("API_SECRET_KEY");
+        int apiPort = freePort();
+        int orchestratorPort = freePort();
+        CliRun up = CliRun.run(repo, env, Duration.ofMinutes(5), "local", "up", "--data-dir", dataDir.toString(),
+                "--api-port", Integer.toString(apiPort), "--orchestrator-port", Integer.toString(orchestratorPort));
+        assertThat(up.exitCode()).as(up.toString()).isZero();
+        assertThat(up.stdout()).contains("RGrid local grid is up.", "http://127.0.0.1:" + apiPort);
+        if (dockerRequired()) {
+            assertThat(up.stdout()).as("CI requires the Docker runtime:\n" + up).contains("Workers run    docker");
+        } else if (!up.stdout().contains("Workers run    docker")) {
+            System.err.println("""
+                    ###########################################################################
+                    ## No Docker engine answered: the end-to-end tests run scripts with the  ##
+                    ## process runtime. CI (CI=true) requires Docker and fails instead.      ##
+                    ###########################################################################""");
+        }
+        assertThat(home.resolve("config/rgrid/config.json")).exists();
+    }
+
+    @AfterAll
+    void stopGrid() {
+        if (repo != null) {
+            CliRun down = CliRun.run(repo, env, Duration.ofMinutes(3), "local", "down", "--data-dir", dataDir.toString(), "--purge");
+            assertThat(down.exitCode()).as(down.toString()).isZero();
+        }
+    }
+
+    @Test
+    void helloRunsInTheGridAndPrintsItsGreeting() {
+        CliRun run = CliRun.run(repo, env, RUN_TIMEOUT, "run", "examples/hello.py");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.stdout()).as(run.toString()).contains("Hello from RGrid!");
+        assertThat(run.stderr()).as(run.toString()).contains("SUCCEEDED");
+
+        String id = executionId(run);
+        CliRun status = CliRun.run(repo, env, RUN_TIMEOUT, "status", id);
+        assertThat(status.exitCode()).as(status.toString()).isZero();
+        assertThat(status.stdout()).contains(id, "SUCCEEDED");
+
+        CliRun logs = CliRun.run(repo, env, RUN_TIMEOUT, "logs", id);
+        assertThat(logs.exitCode()).as(logs.toString()).isZero();
+        assertThat(logs.stdout()).contains("Hello from RGrid!");
+    }
+
+    @Test
+    void aFailingScriptsExitCodeReachesTheCli() throws IOException {
+        Path script = home.resolve("fails.py");
+        Files.writeString(script, """
+                import sys
+                print("about to fail")
+                sys.exit(3)
+                """);
+        CliRun run = CliRun.run(repo, env, RUN_TIMEOUT, "run", script.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(3);
+        assertThat(run.stdout()).contains("about to fail");
+        assertThat(run.stderr()).contains("FAILED");
+    }
+
+    @Test
+    void whatAScriptWritesToStderrIsShown() throws IOException {
+        Path script = home.resolve("warns.py");
+        Files.writeString(script, """
+                import sys
+                print("to stdout")
+                print("warning: to stderr", file=sys.stderr)
+                """);
+        CliRun run = CliRun.run(repo, env, RUN_TIMEOUT, "run", script.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.stdout() + run.stderr()).contains("to stdout", "warning: to stderr");
+    }
+
+    @Test
+    void argumentsAndInputsReachTheScript() throws IOException {
+        Path input = home.resolve("numbers.csv");
+        Files.writeString(input, "1\n2\n3\n");
+        Path script = home.resolve("sums.py");
+        Files.writeString(script, """
+                import sys
+                total = sum(int(line) for line in open("inputs/numbers.csv"))
+                print(f"{sys.argv[1]}={total}")
+                """);
+        CliRun run = CliRun.run(repo, env, RUN_TIMEOUT, "run", "--input", input.toString(), script.toString(), "total");
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.stdout()).contains("total=6");
+    }
+
+    @Test
+    void aWrongKeyIsRejectedWithAClearMessage() {
+        Map<String, String> wrongKey = new HashMap<>(env);
+        wrongKey.put("RGRID_API_KEY", "not-the-key");
+        CliRun run = CliRun.run(repo, wrongKey, RUN_TIMEOUT, "run", "examples/hello.py");
+
+        assertThat(run.exitCode()).as(run.toString()).isNotZero();
+        assertThat(run.stderr()).containsIgnoringCase("key");
+        assertThat(run.stderr()).doesNotContain("Exception", "\tat ");
+    }
+
+    private static String executionId(CliRun run) {
+        Matcher m = EXECUTION_ID.matcher(run.stderr() + run.stdout());
+        assertThat(m.find()).as("an execution id in:\n" + run).isTrue();
+        return m.group(1);
+    }
+
+    private static boolean dockerRequired() {
+        return "true".equalsIgnoreCase(System.getenv("CI")) || "true".equalsIgnoreCase(System.getenv("RGRID_REQUIRE_DOCKER"));
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
