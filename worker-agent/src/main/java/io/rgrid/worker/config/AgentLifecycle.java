@@ -1,5 +1,7 @@
 package io.rgrid.worker.config;
 
+import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.worker.assignment.service.AssignmentService;
@@ -15,6 +17,7 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Start: check the settings, choose the runtime, prepare the work directory, create the bucket
@@ -25,6 +28,7 @@ import java.nio.file.Files;
 public class AgentLifecycle {
 
     private static final Logger LOG = Logger.getLogger(AgentLifecycle.class);
+    private final AtomicBoolean terminating = new AtomicBoolean();
 
     @Inject
     AgentIdentity identity;
@@ -49,11 +53,52 @@ public class AgentLifecycle {
         WorkDirs.deleteTree(identity.workDir());
         Files.createDirectories(identity.workDir());
         LOG.infof("Worker %s starting (runtime %s, work dir %s)", workerId, runtimeName, identity.workDir());
+        if (LaunchMode.current() == LaunchMode.NORMAL) {
+            drainOnSigterm();
+        }
         // Kafka and S3 may come up after us; their absence must not stop the agent from starting.
         Thread.ofPlatform().daemon().name("rgrid-bootstrap").start(() -> {
             publisher.createTopics();
             storage.ensureBucket();
         });
+    }
+
+    /**
+     * SIGTERM drains before Quarkus shuts down: by the time the ShutdownEvent fires the HTTP server
+     * no longer accepts connections, so the orchestrator would see "connection refused" instead of
+     * a 409 and could not cancel what still runs. The handler keeps the server up while running
+     * attempts finish (up to the drain timeout), then exits normally.
+     */
+    private void drainOnSigterm() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("TERM"), signal -> {
+                if (terminating.compareAndSet(false, true)) {
+                    // Not on the signal dispatcher thread: draining blocks for up to the drain timeout.
+                    Thread.ofPlatform().name("rgrid-drain").start(this::drainThenExit);
+                }
+            });
+        } catch (IllegalArgumentException | UnsupportedOperationException e) {
+            LOG.warnf("Cannot handle SIGTERM (%s); a SIGTERM stops the agent with a shorter drain", e.getMessage());
+        }
+    }
+
+    private void drainThenExit() {
+        try {
+            assignments.startDraining();
+            heartbeats.beatNow();
+            int running = assignments.capacity().running().size();
+            LOG.infof("SIGTERM: taking no new work; waiting up to %s for %d running attempt(s)",
+                    config.worker().drainTimeout(), running);
+            int abandoned = assignments.drain(config.worker().drainTimeout());
+            if (abandoned > 0) {
+                LOG.warnf("Drain timeout passed: killed %d attempt(s) without a report; the orchestrator requeues them",
+                        abandoned);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "Drain failed; stopping anyway");
+        } finally {
+            Quarkus.asyncExit(0);
+        }
     }
 
     void onStop(@Observes ShutdownEvent event) {

@@ -95,6 +95,44 @@ public interface WorkerConfig {
         /** On shutdown, how long running executions may go on before they are killed. */
         @WithDefault("60s")
         Duration drainTimeout();
+
+        /**
+         * How long installing an execution's requirements.txt (pip, inside the execution's own
+         * container, before the script) may take; past it the attempt fails with REQUIREMENTS_FAILED.
+         */
+        @WithDefault("10m")
+        Duration requirementsTimeout();
+
+        /**
+         * While a script runs, its log so far is rewritten to {@code …/attempts/{n}/log} at least this
+         * often (when it grew), so the partial log of a worker that is lost mid-run survives.
+         */
+        @WithDefault("5s")
+        Duration logUploadInterval();
+
+        /**
+         * A log that grew by this many KiB since its last upload is uploaded early (at most once a
+         * second), so a chatty script loses little when its worker dies.
+         */
+        @WithDefault("256")
+        int logUploadKib();
+
+        /** Most files an execution may leave in /work/outputs; more fails the attempt with OUTPUT_LIMIT. */
+        @WithDefault("100")
+        int maxOutputFiles();
+
+        /** Most bytes (all files together) an execution may leave in /work/outputs; more fails it with OUTPUT_LIMIT. */
+        @WithDefault("1073741824")
+        long maxOutputBytes();
+
+        /**
+         * Whether the production profile may run scripts with the process runtime (no isolation).
+         * Off by default: a production agent without Docker refuses to start rather than run
+         * untrusted code unconfined. The dev and test profiles, and the local grid (which sets
+         * {@code RGRID_WORKER_ALLOW_PROCESS_RUNTIME=true}), allow it.
+         */
+        @WithDefault("false")
+        boolean allowProcessRuntime();
     }
 
     interface Kafka {

@@ -50,12 +50,19 @@ public class RuntimeProducer {
         WorkerConfig.Worker worker = config.worker();
         DockerRuntime docker = new DockerRuntime(worker.dockerHost(), new DockerRuntime.Settings(
                 worker.pidsLimit(), worker.tmpSizeMb(), worker.imagePullTimeout()));
+        // Containers of an earlier life of this worker (killed -9, crashed) must not outlive it.
         docker.removeLeftovers(identity.workerId());
         LOG.infof("Running executions in Docker containers (engine at %s)", worker.dockerHost());
         return docker;
     }
 
     private static ContainerRuntime process(WorkerConfig config, String why) {
+        if (!config.worker().allowProcessRuntime()) {
+            // Running untrusted scripts unconfined must be a decision, never a silent fallback.
+            throw new IllegalStateException(why + "; the process runtime (no isolation) is not allowed here. "
+                    + "Start a Docker engine, or set rgrid.worker.allow-process-runtime=true "
+                    + "(env RGRID_WORKER_ALLOW_PROCESS_RUNTIME=true) on a trusted development host");
+        }
         ProcessRuntime process = new ProcessRuntime(config.worker().python());
         LOG.warnf("%s; running executions with the process runtime (%s on this host, no container isolation)",
                 why, process.python());

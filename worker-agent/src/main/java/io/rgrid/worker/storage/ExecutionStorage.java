@@ -4,6 +4,8 @@ import io.minio.BucketExistsArgs;
 import io.minio.DownloadObjectArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
+import io.minio.RemoveObjectArgs;
 import io.minio.UploadObjectArgs;
 import io.minio.errors.ErrorResponseException;
 import io.rgrid.worker.config.WorkerConfig;
@@ -11,6 +13,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -65,6 +68,64 @@ public class ExecutionStorage {
                     .contentType(contentType).build());
         } catch (Exception e) {
             throw new StorageException("cannot store s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Stores the first {@code length} bytes of a file that may still be growing (a running
+     * attempt's log): bytes written after the length was taken are not read.
+     */
+    public void uploadPrefix(String bucket, String key, Path source, long length, String contentType)
+            throws StorageException {
+        try (InputStream in = Files.newInputStream(source)) {
+            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                    .stream(new java.io.BufferedInputStream(new BoundedInputStream(in, length)), length, -1)
+                    .contentType(contentType).build());
+        } catch (Exception e) {
+            throw new StorageException("cannot store s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Deletes an object; a missing one is no error. */
+    public void delete(String bucket, String key) throws StorageException {
+        try {
+            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
+        } catch (Exception e) {
+            throw new StorageException("cannot delete s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Reads at most a fixed number of bytes of the stream under it. */
+    private static final class BoundedInputStream extends java.io.FilterInputStream {
+        private long left;
+
+        BoundedInputStream(InputStream in, long limit) {
+            super(in);
+            this.left = limit;
+        }
+
+        @Override
+        public int read() throws java.io.IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            if (b >= 0) {
+                left--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws java.io.IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            if (n > 0) {
+                left -= n;
+            }
+            return n;
         }
     }
 

@@ -316,6 +316,124 @@ class AgentApiTest {
                 .contentType(Problem.MEDIA_TYPE).body("code", equalTo("CONFLICT"));
     }
 
+    private void put(String key, byte[] bytes) throws Exception {
+        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
+                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
+    }
+
+    /** The image has pip; on a host without Docker the process runtime needs the host's python3 to have it. */
+    private void assumePipWhereScriptsRun() throws Exception {
+        String runtime = given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.HEALTH).then().statusCode(200)
+                .extract().path("runtime");
+        if ("process".equals(runtime)) {
+            Process pip = new ProcessBuilder("python3", "-m", "pip", "--version").redirectErrorStream(true).start();
+            pip.getInputStream().readAllBytes();
+            org.junit.jupiter.api.Assumptions.assumeTrue(pip.waitFor() == 0,
+                    "process runtime on a host whose python3 has no pip: requirements cannot be installed");
+        }
+    }
+
+    /**
+     * A pure-Python wheel made by hand (no build tools, no index needed): module rgridgreet with
+     * greet(name). pip installs it from a path with no network.
+     */
+    static byte[] greetWheel() throws Exception {
+        Map<String, byte[]> files = new java.util.LinkedHashMap<>();
+        files.put("rgridgreet/__init__.py", "def greet(name):\n    return 'greetings, ' + name\n"
+                .getBytes(StandardCharsets.UTF_8));
+        files.put("rgridgreet-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: rgridgreet\nVersion: 1.0\n"
+                .getBytes(StandardCharsets.UTF_8));
+        files.put("rgridgreet-1.0.dist-info/WHEEL", ("Wheel-Version: 1.0\nGenerator: rgrid-test\n"
+                + "Root-Is-Purelib: true\nTag: py3-none-any\n").getBytes(StandardCharsets.UTF_8));
+        StringBuilder record = new StringBuilder();
+        for (Map.Entry<String, byte[]> file : files.entrySet()) {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(file.getValue());
+            record.append(file.getKey()).append(",sha256=")
+                    .append(java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(digest))
+                    .append(',').append(file.getValue().length).append('\n');
+        }
+        record.append("rgridgreet-1.0.dist-info/RECORD,,\n");
+        files.put("rgridgreet-1.0.dist-info/RECORD", record.toString().getBytes(StandardCharsets.UTF_8));
+        var out = new java.io.ByteArrayOutputStream();
+        try (var zip = new java.util.zip.ZipOutputStream(out)) {
+            for (Map.Entry<String, byte[]> file : files.entrySet()) {
+                zip.putNextEntry(new java.util.zip.ZipEntry(file.getKey()));
+                zip.write(file.getValue());
+                zip.closeEntry();
+            }
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void requirementsAreInstalledBeforeTheScriptWithTheirOutputInTheLog() throws Exception {
+        assumePipWhereScriptsRun();
+        UUID id = putScript("import rgridgreet\nprint(rgridgreet.greet('rgrid'))\n");
+        String wheel = "rgridgreet-1.0-py3-none-any.whl";
+        put(StorageKeys.input(id, wheel), greetWheel());
+        put(StorageKeys.requirements(id), ("./inputs/" + wheel + "\n").getBytes(StandardCharsets.UTF_8));
+        ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.5, 256, 120, NetworkMode.NONE, 3, Map.of());
+        post(new Assignment(id, "p", 1, spec, null, StorageKeys.script(id), Map.of(wheel, StorageKeys.input(id, wheel)),
+                StorageKeys.requirements(id))).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(120));
+        String log = read(StorageKeys.log(id, 1));
+        assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.SUCCEEDED);
+        assertThat(log).contains("[rgrid] installing requirements.txt")
+                .contains("[rgrid] pip: ").contains("Successfully installed rgridgreet-1.0")
+                .contains("[rgrid] requirements installed in").contains("greetings, rgrid");
+    }
+
+    @Test
+    void requirementsThatCannotBeInstalledFailTheAttempt() throws Exception {
+        assumePipWhereScriptsRun();
+        UUID id = putScript("print('never runs')\n");
+        put(StorageKeys.requirements(id), "rgrid-no-such-package==9.9\n".getBytes(StandardCharsets.UTF_8));
+        ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.5, 256, 120, NetworkMode.NONE, 3, Map.of());
+        post(new Assignment(id, "p", 1, spec, null, StorageKeys.script(id), Map.of(), StorageKeys.requirements(id)))
+                .then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(120));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.REQUIREMENTS_FAILED);
+        String log = read(StorageKeys.log(id, 1));
+        assertThat(log).contains("rgrid-no-such-package").doesNotContain("never runs");
+    }
+
+    @Test
+    void outputsOverTheLimitFailTheAttemptAndNothingIsStored() throws Exception {
+        // The test profile allows 5 files.
+        UUID id = putScript("""
+                for i in range(6):
+                    open(f'outputs/part-{i}.txt', 'w').write(str(i))
+                print('wrote 6 files')
+                """);
+        post(assignment(id, 60, Map.of())).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.OUTPUT_LIMIT);
+        assertThat(terminal.exitCode()).isZero();
+        assertThat(terminal.message()).contains("6 files").contains("at most 5 files");
+        assertThat(read(StorageKeys.log(id, 1))).contains("wrote 6 files").contains("[rgrid] outputs over the limit");
+        var listed = s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build());
+        assertThat(listed).isEmpty();
+    }
+
+    @Test
+    void theLogIsStoredWhileTheScriptRuns() throws Exception {
+        UUID id = putScript("import time\nprint('early line', flush=True)\ntime.sleep(60)\n");
+        post(assignment(id, 120, Map.of())).then().statusCode(202);
+        try {
+            // Upload interval is 1 s in the test profile; the attempt is still running meanwhile.
+            await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+                    .until(() -> read(StorageKeys.log(id, 1)).contains("early line"));
+            assertThat(statuses(id)).noneMatch(s -> s.state().isTerminal());
+        } finally {
+            given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(id.toString())).then().statusCode(202);
+        }
+        assertThat(awaitTerminal(id, Duration.ofSeconds(10)).state()).isEqualTo(ExecutionState.CANCELLED);
+        assertThat(read(StorageKeys.log(id, 1))).startsWith("early line\n");
+    }
+
     @Test
     void inputNamesMustBePlainFileNames() throws Exception {
         UUID id = Ids.newExecutionId();

@@ -7,6 +7,7 @@ import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.Problem;
 import io.rgrid.model.event.WorkerHeartbeat.RunningAttempt;
 import io.rgrid.worker.config.AgentIdentity;
+import io.rgrid.worker.config.WorkerConfig;
 import io.rgrid.worker.http.AgentProblemException;
 import io.rgrid.worker.kafka.EventPublisher;
 import io.rgrid.worker.runtime.ContainerRuntime;
@@ -48,6 +49,7 @@ public class AssignmentService {
     private final ContainerRuntime runtime;
     private final ExecutionStorage storage;
     private final EventPublisher publisher;
+    private final AttemptRunner.Settings settings;
 
     private final Object lock = new Object();
     private final Map<AttemptKey, AttemptRunner> running = new LinkedHashMap<>();
@@ -64,16 +66,23 @@ public class AssignmentService {
     private final Set<AttemptLog> liveLogs = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService logFlusher = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("rgrid-log-flusher").factory());
+    private final ScheduledExecutorService logUploader = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("rgrid-log-upload").factory());
 
     @Inject
     public AssignmentService(AgentIdentity identity, ContainerRuntime runtime, ExecutionStorage storage,
-                             EventPublisher publisher) {
+                             EventPublisher publisher, WorkerConfig config) {
+        WorkerConfig.Worker worker = config.worker();
+        this.settings = new AttemptRunner.Settings(worker.requirementsTimeout(), worker.logUploadInterval(),
+                worker.logUploadKib() * 1024L, worker.maxOutputFiles(), worker.maxOutputBytes());
         this.identity = identity;
         this.runtime = runtime;
         this.storage = storage;
         this.publisher = publisher;
         long every = LOG_FLUSH_INTERVAL.toMillis();
         logFlusher.scheduleWithFixedDelay(this::flushLogs, every, every, TimeUnit.MILLISECONDS);
+        // Its own thread: an S3 upload may be slow, and must not hold up the live chunks.
+        logUploader.scheduleWithFixedDelay(this::uploadPartialLogs, 1, 1, TimeUnit.SECONDS);
     }
 
     public String runtimeName() {
@@ -120,7 +129,7 @@ public class AssignmentService {
                         public void finished(AttemptLog log) {
                             liveLogs.remove(log);
                         }
-                    }, () -> done(key));
+                    }, settings, () -> done(key));
             running.put(key, runner);
             workers.execute(runner);
         }
@@ -249,6 +258,16 @@ public class AssignmentService {
         }
     }
 
+    private void uploadPartialLogs() {
+        List<AttemptRunner> runners;
+        synchronized (lock) {
+            runners = List.copyOf(running.values());
+        }
+        for (AttemptRunner runner : runners) {
+            runner.uploadPartialLog();
+        }
+    }
+
     private void flushLogs() {
         for (AttemptLog log : liveLogs) {
             try {
@@ -301,6 +320,7 @@ public class AssignmentService {
     @PreDestroy
     void stop() {
         logFlusher.shutdownNow();
+        logUploader.shutdownNow();
         workers.shutdown();
     }
 

@@ -81,6 +81,14 @@ final class AttemptLog implements OutputListener, AutoCloseable {
         }
     }
 
+    /** Flushes the file and returns its length: a prefix that ends on a boundary of written text. */
+    synchronized long flushedLength() throws IOException {
+        if (!closed) {
+            writer.flush();
+        }
+        return Files.size(file);
+    }
+
     private void sendPending() {
         if (!pending.isEmpty()) {
             chunks.accept(new ExecutionLogChunk(executionId, attempt, pendingStream, nextSeq++, pending.toString()));

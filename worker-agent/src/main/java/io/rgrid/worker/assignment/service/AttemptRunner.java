@@ -3,11 +3,14 @@ package io.rgrid.worker.assignment.service;
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
+import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.LogStream;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.worker.kafka.EventPublisher;
 import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.OutputListener;
 import io.rgrid.worker.runtime.RunFailedException;
 import io.rgrid.worker.runtime.RunRequest;
 import io.rgrid.worker.runtime.RunResult;
@@ -23,6 +26,8 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -38,7 +43,23 @@ final class AttemptRunner implements Runnable {
     private static final Logger LOG = Logger.getLogger(AttemptRunner.class);
     /** Names an input may not take in /work, because the agent's own files live there. */
     private static final Set<String> RESERVED = Set.of(RunRequest.SCRIPT, RunRequest.INPUTS, RunRequest.OUTPUTS,
-            "requirements.txt");
+            RunRequest.REQUIREMENTS, RunRequest.DEPS);
+    private static final String LOG_CONTENT_TYPE = "text/plain; charset=utf-8";
+    /** A log that grew past the size trigger is still uploaded at most this often. */
+    private static final Duration MIN_UPLOAD_GAP = Duration.ofSeconds(1);
+
+    /**
+     * Limits and timings of one attempt, from {@code WorkerConfig}.
+     *
+     * @param requirementsTimeout deadline of the pip install of requirements.txt
+     * @param logUploadInterval   the running log is rewritten to S3 at least this often when it grew
+     * @param logUploadBytes      ... or sooner once it grew by this much
+     * @param maxOutputFiles      most files in outputs/
+     * @param maxOutputBytes      most bytes in outputs/, all files together
+     */
+    record Settings(Duration requirementsTimeout, Duration logUploadInterval, long logUploadBytes, int maxOutputFiles,
+                    long maxOutputBytes) {
+    }
 
     private final Assignment assignment;
     private final String workerId;
@@ -48,12 +69,23 @@ final class AttemptRunner implements Runnable {
     private final EventPublisher publisher;
     private final AttemptLogs logs;
     private final Runnable onDone;
+    private final Settings settings;
     private final String runId;
+    /** Guards the stored log: partial uploads never overwrite the final one. */
+    private final Object logUpload = new Object();
+    private volatile AttemptLog liveLog;
+    private volatile String liveBucket;
+    private boolean finalLogStored;
+    private long uploadedLength = -1;
+    private long uploadedAtNanos;
+    private boolean partialUploadFailed;
     private volatile boolean cancelled;
     private volatile boolean abandoned;
 
     AttemptRunner(Assignment assignment, String workerId, Path workRoot, ContainerRuntime runtime,
-                  ExecutionStorage storage, EventPublisher publisher, AttemptLogs logs, Runnable onDone) {
+                  ExecutionStorage storage, EventPublisher publisher, AttemptLogs logs, Settings settings,
+                  Runnable onDone) {
+        this.settings = settings;
         this.assignment = assignment;
         this.workerId = workerId;
         this.workRoot = workRoot;
@@ -101,6 +133,8 @@ final class AttemptRunner implements Runnable {
             publisher.publishStatus(status(ExecutionState.RUNNING, null, null, null));
             AttemptLog log = new AttemptLog(assignment.executionId(), assignment.attempt(), logFile, publisher::publishLog);
             logs.started(log);
+            liveBucket = bucket;
+            liveLog = log;
             try {
                 terminal = execute(dir, bucket, log);
             } finally {
@@ -108,10 +142,14 @@ final class AttemptRunner implements Runnable {
                 log.close();
             }
             terminal = storeLog(bucket, logFile, terminal);
+            liveLog = null;
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "Attempt %s failed inside the agent", runId);
             terminal = status(ExecutionState.FAILED, null, FailureReason.WORKER_ERROR, "worker error: " + e.getMessage());
         } finally {
+            synchronized (logUpload) {
+                finalLogStored = true; // also when storing failed: no partial upload may start after this
+            }
             cleanUp(dir, logFile);
         }
         try {
@@ -141,11 +179,21 @@ final class AttemptRunner implements Runnable {
             return cancelledStatus(null);
         }
         ExecutionSpec spec = assignment.spec();
-        RunRequest request = new RunRequest(runId, dir, spec.image(), spec.args(), spec.env(), spec.cpus(),
-                spec.memoryMb(), Duration.ofSeconds(spec.timeoutSeconds()), spec.network(), Map.of(
+        Map<String, String> labels = Map.of(
                 DockerRuntime.LABEL_EXECUTION_ID, assignment.executionId().toString(),
                 DockerRuntime.LABEL_ATTEMPT, Integer.toString(assignment.attempt()),
-                DockerRuntime.LABEL_WORKER_ID, workerId));
+                DockerRuntime.LABEL_WORKER_ID, workerId);
+        if (Files.isRegularFile(dir.resolve(RunRequest.REQUIREMENTS))) {
+            ExecutionStatusChanged failed = installRequirements(dir, spec, labels, log);
+            if (failed != null) {
+                return failed;
+            }
+            if (cancelled) {
+                return cancelledStatus(null);
+            }
+        }
+        RunRequest request = new RunRequest(runId, dir, spec.image(), spec.args(), spec.env(), spec.cpus(),
+                spec.memoryMb(), Duration.ofSeconds(spec.timeoutSeconds()), spec.network(), labels);
         RunResult result;
         try {
             result = runtime.run(request, log);
@@ -161,7 +209,14 @@ final class AttemptRunner implements Runnable {
         }
         log.flush();
         try {
-            storeOutputs(dir.resolve(RunRequest.OUTPUTS), bucket);
+            String overLimit = storeOutputs(dir.resolve(RunRequest.OUTPUTS), bucket);
+            if (overLimit != null) {
+                log.system(overLimit);
+                if (outcome.state() == ExecutionState.SUCCEEDED) {
+                    return status(ExecutionState.FAILED, 0, FailureReason.OUTPUT_LIMIT, overLimit);
+                }
+                // The script failed on its own already; that stays the reason.
+            }
         } catch (StorageException | IOException e) {
             log.system("could not store the outputs: " + e.getMessage());
             if (outcome.state() == ExecutionState.SUCCEEDED) {
@@ -170,6 +225,118 @@ final class AttemptRunner implements Runnable {
             }
         }
         return outcome;
+    }
+
+    /**
+     * Runs {@code pip install --target .deps -r requirements.txt} in the execution's own image,
+     * limits and network mode, before the script; the script then finds the packages on
+     * PYTHONPATH. With network none pip looks nowhere but the inputs ({@code --no-index
+     * --find-links inputs}), so wheels shipped as inputs install by path or by name.
+     *
+     * @return the terminal status when the install failed (or was cancelled), else null
+     */
+    private ExecutionStatusChanged installRequirements(Path dir, ExecutionSpec spec, Map<String, String> labels,
+                                                       AttemptLog log) {
+        List<String> pip = new ArrayList<>(List.of("-m", "pip", "install", "--no-cache-dir",
+                "--disable-pip-version-check", "--no-input", "--no-warn-script-location", "--progress-bar", "off",
+                "--target", RunRequest.DEPS, "-r", RunRequest.REQUIREMENTS));
+        if (spec.network() == NetworkMode.NONE) {
+            pip.addAll(List.of("--no-index", "--find-links", RunRequest.INPUTS));
+        }
+        Duration timeout = settings.requirementsTimeout();
+        log.system("installing requirements.txt (time limit " + timeout.toSeconds() + " s)");
+        Map<String, String> phaseLabels = new HashMap<>(labels);
+        phaseLabels.put(DockerRuntime.LABEL_PHASE, "requirements");
+        RunRequest install = new RunRequest(runId, dir, spec.image(), List.of(), spec.env(), spec.cpus(),
+                spec.memoryMb(), timeout, spec.network(), phaseLabels, pip);
+        // pip's output is the agent's doing, not the script's: SYSTEM lines, prefixed.
+        OutputListener asSystem = (stream, text) -> log.onOutput(LogStream.SYSTEM, prefixLines(text, "[rgrid] pip: "));
+        long started = System.nanoTime();
+        RunResult result;
+        try {
+            result = runtime.run(install, asSystem);
+        } catch (RunFailedException e) {
+            log.system(e.getMessage());
+            return status(ExecutionState.FAILED, null, e.reason(), e.getMessage());
+        }
+        if (cancelled) {
+            return cancelledStatus(null);
+        }
+        String problem = null;
+        if (result.timedOut()) {
+            problem = "installing requirements.txt took longer than its limit of " + timeout.toSeconds() + " s";
+        } else if (result.oomKilled()) {
+            problem = "installing requirements.txt exceeded the memory limit of " + spec.memoryMb() + " MiB";
+        } else if (result.killed()) {
+            problem = "installing requirements.txt was stopped";
+        } else if (result.exitCode() != 0) {
+            problem = "installing requirements.txt failed (pip exited with code " + result.exitCode()
+                    + "; its output is in the log)";
+        }
+        if (problem != null) {
+            log.system(problem);
+            return status(ExecutionState.FAILED, null, FailureReason.REQUIREMENTS_FAILED, problem);
+        }
+        log.system(String.format(java.util.Locale.ROOT, "requirements installed in %.1f s",
+                (System.nanoTime() - started) / 1e9));
+        return null;
+    }
+
+    static String prefixLines(String text, String prefix) {
+        StringBuilder out = new StringBuilder(text.length() + prefix.length());
+        int start = 0;
+        while (start < text.length()) {
+            int nl = text.indexOf('\n', start);
+            int end = nl < 0 ? text.length() : nl + 1;
+            out.append(prefix).append(text, start, end);
+            start = end;
+        }
+        if (!text.endsWith("\n")) {
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    /**
+     * Called about once a second while the attempt runs: stores the log so far under the final
+     * log key when it grew and the interval (or the size trigger) says so. The key is rewritten;
+     * the final upload replaces it with the complete log.
+     */
+    void uploadPartialLog() {
+        AttemptLog log = liveLog;
+        String bucket = liveBucket;
+        if (log == null || bucket == null) {
+            return;
+        }
+        synchronized (logUpload) {
+            if (finalLogStored) {
+                return;
+            }
+            try {
+                long length = log.flushedLength();
+                if (length == uploadedLength) {
+                    return;
+                }
+                long now = System.nanoTime();
+                long since = now - uploadedAtNanos;
+                boolean due = uploadedLength < 0 && length > 0 || since >= settings.logUploadInterval().toNanos()
+                        || length - Math.max(0, uploadedLength) >= settings.logUploadBytes()
+                        && since >= MIN_UPLOAD_GAP.toNanos();
+                if (!due) {
+                    return;
+                }
+                storage.uploadPrefix(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()),
+                        log.file(), length, LOG_CONTENT_TYPE);
+                uploadedLength = length;
+                uploadedAtNanos = now;
+                partialUploadFailed = false;
+            } catch (StorageException | IOException | RuntimeException e) {
+                if (!partialUploadFailed) {
+                    LOG.warnf("Partial log of %s not stored (will retry): %s", runId, e.getMessage());
+                    partialUploadFailed = true;
+                }
+            }
+        }
     }
 
     private ExecutionStatusChanged outcome(RunResult result, ExecutionSpec spec) {
@@ -214,26 +381,58 @@ final class AttemptRunner implements Runnable {
         }
     }
 
-    /** Uploads every regular file under outputs/, keyed by its path below it. Symlinks are skipped, never followed. */
-    private void storeOutputs(Path outputs, String bucket) throws StorageException, IOException {
+    /**
+     * Uploads every regular file under outputs/, keyed by its path below it. Symlinks are skipped,
+     * never followed. All or nothing: over the file or byte limit nothing is uploaded, and when an
+     * upload fails midway the objects stored so far are deleted again.
+     *
+     * @return why nothing was stored when the outputs are over a limit, else null
+     */
+    private String storeOutputs(Path outputs, String bucket) throws StorageException, IOException {
         if (!Files.isDirectory(outputs, LinkOption.NOFOLLOW_LINKS)) {
-            return;
+            return null;
         }
         List<Path> files;
         try (Stream<Path> walk = Files.walk(outputs)) {
             files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
         }
+        long bytes = 0;
         for (Path file : files) {
-            String name = outputs.relativize(file).toString().replace('\\', '/');
-            storage.upload(bucket, StorageKeys.output(assignment.executionId(), assignment.attempt(), name), file,
-                    "application/octet-stream");
+            bytes += Files.size(file);
         }
+        if (files.size() > settings.maxOutputFiles() || bytes > settings.maxOutputBytes()) {
+            return String.format(java.util.Locale.ROOT, "outputs over the limit: %d files of %d bytes in total "
+                            + "(this worker stores at most %d files and %d bytes); no output was stored",
+                    files.size(), bytes, settings.maxOutputFiles(), settings.maxOutputBytes());
+        }
+        List<String> stored = new ArrayList<>(files.size());
+        try {
+            for (Path file : files) {
+                String name = outputs.relativize(file).toString().replace('\\', '/');
+                String key = StorageKeys.output(assignment.executionId(), assignment.attempt(), name);
+                storage.upload(bucket, key, file, "application/octet-stream");
+                stored.add(key);
+            }
+        } catch (StorageException e) {
+            for (String key : stored) {
+                try {
+                    storage.delete(bucket, key);
+                } catch (StorageException again) {
+                    LOG.warnf("Half-stored output %s of %s not deleted: %s", key, runId, again.getMessage());
+                }
+            }
+            throw e;
+        }
+        return null;
     }
 
     private ExecutionStatusChanged storeLog(String bucket, Path logFile, ExecutionStatusChanged terminal) {
         try {
-            storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()), logFile,
-                    "text/plain; charset=utf-8");
+            synchronized (logUpload) {
+                finalLogStored = true;
+                storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()), logFile,
+                        LOG_CONTENT_TYPE);
+            }
             return terminal;
         } catch (StorageException e) {
             LOG.errorf("Log of %s not stored: %s", runId, e.getMessage());

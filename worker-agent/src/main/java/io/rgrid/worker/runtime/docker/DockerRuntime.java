@@ -51,6 +51,8 @@ public final class DockerRuntime implements ContainerRuntime {
     public static final String LABEL_EXECUTION_ID = "io.rgrid.execution-id";
     public static final String LABEL_ATTEMPT = "io.rgrid.attempt";
     public static final String LABEL_WORKER_ID = "io.rgrid.worker-id";
+    /** Set on agent steps that are not the script itself, e.g. {@code requirements}. */
+    public static final String LABEL_PHASE = "io.rgrid.phase";
     /** nobody:nogroup, present in every Debian-based image; scripts never run as root. */
     static final String USER = "65534:65534";
 
@@ -117,16 +119,25 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     /**
-     * Removes containers a previous life of this worker left behind (it crashed or was killed
-     * mid-run): their attempts are already being requeued by the orchestrator.
+     * Removes containers a previous life of this worker left behind (it was killed -9 or crashed
+     * mid-run): the agent tracks none of them, and their attempts are being requeued by the
+     * orchestrator. Only containers labelled with this worker's id are touched: several agents
+     * (the local grid's) share one engine, and another agent's containers are its own business.
+     * Called at start, before the agent takes any work, so everything found is an orphan.
+     *
+     * @return how many were removed
      */
     public int removeLeftovers(String workerId) {
         int removed = 0;
         List<Container> leftovers = docker.listContainersCmd().withShowAll(true)
                 .withLabelFilter(Map.of(LABEL_WORKER_ID, workerId)).exec();
         for (Container container : leftovers) {
-            LOG.warnf("Removing leftover container %s (%s) of an earlier run of this worker",
-                    container.getId(), container.getLabels().get(LABEL_EXECUTION_ID));
+            Map<String, String> labels = container.getLabels() == null ? Map.of() : container.getLabels();
+            LOG.warnf("Orphan container %s (%s, state %s) of execution %s attempt %s: left by an earlier run of "
+                            + "worker %s, which this agent does not track; removing it",
+                    container.getId().substring(0, Math.min(12, container.getId().length())),
+                    container.getNames() == null || container.getNames().length == 0 ? "?" : container.getNames()[0],
+                    container.getState(), labels.get(LABEL_EXECUTION_ID), labels.get(LABEL_ATTEMPT), workerId);
             remove(container.getId());
             removed++;
         }
@@ -201,7 +212,10 @@ public final class DockerRuntime implements ContainerRuntime {
     private String create(RunRequest request) {
         long memoryBytes = request.memoryMb() * 1024L * 1024L;
         HostConfig host = HostConfig.newHostConfig()
-                .withBinds(new Bind(request.workDir().toString(), new Volume(RunRequest.CONTAINER_WORK_DIR), AccessMode.rw))
+                .withBinds(new Bind(request.workDir().toString(), new Volume(RunRequest.CONTAINER_WORK_DIR), AccessMode.rw),
+                        // Inputs are the user's data: mounted again, read-only, over the writable work dir.
+                        new Bind(request.workDir().resolve(RunRequest.INPUTS).toString(),
+                                new Volume(RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.INPUTS), AccessMode.ro))
                 .withMemory(memoryBytes)
                 .withMemorySwap(memoryBytes) // equal: no swap on top of the limit, so OOM is OOM
                 .withNanoCPUs(Math.max(1L, Math.round(request.cpus() * 1_000_000_000d)))
@@ -213,13 +227,13 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.tmpSizeMb() + "m"));
         List<String> command = new ArrayList<>();
         command.add("python3");
-        command.add(RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.SCRIPT);
-        command.addAll(request.args());
+        command.addAll(request.pythonArgs());
         return docker.createContainerCmd(request.image())
                 .withName(containerName(request.runId()))
                 .withCmd(command)
                 .withWorkingDir(RunRequest.CONTAINER_WORK_DIR)
-                .withEnv(environment(request.env()))
+                .withEnv(environment(request.env(), java.nio.file.Files.isDirectory(
+                        request.workDir().resolve(RunRequest.DEPS))))
                 .withUser(USER)
                 .withLabels(request.labels())
                 .withTty(false)
@@ -228,8 +242,12 @@ public final class DockerRuntime implements ContainerRuntime {
                 .getId();
     }
 
-    static List<String> environment(Map<String, String> specEnv) {
+    static List<String> environment(Map<String, String> specEnv, boolean withDeps) {
         Map<String, String> env = new LinkedHashMap<>();
+        if (withDeps) {
+            // The execution's requirements, installed with pip --target before the script.
+            env.put("PYTHONPATH", RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.DEPS);
+        }
         // Unbuffered so stdout and stderr interleave in the log as the script wrote them.
         env.put("PYTHONUNBUFFERED", "1");
         env.put("PYTHONDONTWRITEBYTECODE", "1");

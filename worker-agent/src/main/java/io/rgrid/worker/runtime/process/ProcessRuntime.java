@@ -29,8 +29,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * There is no isolation: the script runs as the agent's user and sees the host's file system and
  * network. What it does get: a clean environment (the agent's secrets are not inherited), the
  * work directory as its current directory, and rlimits through {@code prlimit} (address space =
- * the memory limit, open files, no core dumps) when that tool exists. CPU share, pids and network
- * mode are not enforced; a {@code MemoryError} on a non-zero exit counts as OOM.
+ * the memory limit, open files, no core dumps) when that tool exists, and network none through a
+ * new network namespace ({@code unshare --net}) where the host allows one. CPU share, pids and
+ * file-system confinement are not enforced; a {@code MemoryError} on a non-zero exit counts as OOM.
  */
 public final class ProcessRuntime implements ContainerRuntime {
 
@@ -39,6 +40,8 @@ public final class ProcessRuntime implements ContainerRuntime {
 
     private final String python;
     private final String prlimit;
+    /** How to start a command without network (a new, empty network namespace), or null when this host cannot. */
+    private final List<String> noNetwork;
     private final RunRegistry runs = new RunRegistry();
 
     /**
@@ -51,6 +54,46 @@ public final class ProcessRuntime implements ContainerRuntime {
         if (prlimit == null) {
             LOG.warn("prlimit is not installed: scripts run by the process runtime get no memory limit");
         }
+        this.noNetwork = findNoNetworkWrapper();
+        if (noNetwork == null) {
+            LOG.warn("unshare cannot create a network namespace here: network=none is not enforced by the "
+                    + "process runtime");
+        }
+    }
+
+    /** Whether network=none runs are really cut off from the network on this host. */
+    public boolean enforcesNetworkNone() {
+        return noNetwork != null;
+    }
+
+    /**
+     * unshare --net in an unprivileged user namespace (keeping the caller's uid) when the kernel
+     * allows it, else plain unshare --net (works as root); null when neither does.
+     */
+    private static List<String> findNoNetworkWrapper() {
+        String unshare = findOnPath("unshare");
+        if (unshare == null) {
+            return null;
+        }
+        for (List<String> wrapper : List.of(List.of(unshare, "--map-current-user", "--net", "--"),
+                List.of(unshare, "--net", "--"))) {
+            try {
+                List<String> probe = new ArrayList<>(wrapper);
+                probe.add("true");
+                Process process = new ProcessBuilder(probe).redirectErrorStream(true).start();
+                process.getInputStream().readAllBytes();
+                if (process.waitFor(5, TimeUnit.SECONDS) && process.exitValue() == 0) {
+                    return List.copyOf(wrapper);
+                }
+                process.destroyForcibly();
+            } catch (IOException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
+            }
+        }
+        return null;
     }
 
     @Override
@@ -80,6 +123,10 @@ public final class ProcessRuntime implements ContainerRuntime {
             env.put("PYTHONUNBUFFERED", "1");
             env.put("PYTHONDONTWRITEBYTECODE", "1");
             env.put("RGRID_WORK_DIR", request.workDir().toString());
+            Path deps = request.workDir().resolve(RunRequest.DEPS);
+            if (Files.isDirectory(deps)) {
+                env.put("PYTHONPATH", deps.toString());
+            }
             env.putAll(request.env());
 
             AtomicBoolean memoryError = new AtomicBoolean();
@@ -136,9 +183,11 @@ public final class ProcessRuntime implements ContainerRuntime {
             command.add("--core=0");
             command.add("--");
         }
+        if (request.network() == io.rgrid.model.NetworkMode.NONE && noNetwork != null) {
+            command.addAll(noNetwork);
+        }
         command.add(python);
-        command.add(RunRequest.SCRIPT);
-        command.addAll(request.args());
+        command.addAll(request.pythonArgs());
         return command;
     }
 

@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * Docker and the image {@value ContainerRuntimeContract#IMAGE}: skipped loudly when no engine
  * answers, failed instead when CI=true or RGRID_REQUIRE_DOCKER=true.
  */
-class DockerRuntimeTest extends ContainerRuntimeContract {
+public class DockerRuntimeTest extends ContainerRuntimeContract {
 
     static final String DOCKER_HOST = "unix:///var/run/docker.sock";
     private static DockerRuntime runtime;
@@ -157,6 +157,116 @@ class DockerRuntimeTest extends ContainerRuntimeContract {
                 io.rgrid.worker.runtime.RunFailedException.class, () -> runtime.run(request, new Output()));
         assertThat(thrown).isNotNull();
         assertThat(thrown.reason()).isEqualTo(io.rgrid.model.FailureReason.IMAGE_PULL_FAILED);
+    }
+
+    @Test
+    void cpuAndMemoryLimitsReachTheCgroup() throws Exception {
+        Path dir = workDir("""
+                import os
+                def read(*paths):
+                    for p in paths:
+                        if os.path.exists(p):
+                            return open(p).read().strip()
+                    return 'missing'
+                v2 = read('/sys/fs/cgroup/cpu.max')
+                if v2 != 'missing':
+                    quota, period = v2.split()
+                else:
+                    quota = read('/sys/fs/cgroup/cpu/cpu.cfs_quota_us', '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_quota_us')
+                    period = read('/sys/fs/cgroup/cpu/cpu.cfs_period_us', '/sys/fs/cgroup/cpu,cpuacct/cpu.cfs_period_us')
+                print('cpus', int(quota) / int(period))
+                print('memory', read('/sys/fs/cgroup/memory.max', '/sys/fs/cgroup/memory/memory.limit_in_bytes'))
+                print('pids', read('/sys/fs/cgroup/pids.max', '/sys/fs/cgroup/pids/pids.max'))
+                """);
+        RunRequest request = new RunRequest("test-" + UUID.randomUUID(), dir, IMAGE, List.of(), Map.of(), 0.5, 96,
+                Duration.ofSeconds(60), NetworkMode.NONE, Map.of());
+        Output output = new Output();
+        RunResult result = runtime.run(request, output);
+        assertThat(result.exitCode()).as(output.of(LogStream.STDERR)).isZero();
+        assertThat(output.of(LogStream.STDOUT)).isEqualTo("cpus 0.5\nmemory " + 96L * 1024 * 1024 + "\npids 64\n");
+    }
+
+    @Test
+    void inputsAreReadOnlyAndOutputsWritable() throws Exception {
+        Path dir = workDir("""
+                print(open('inputs/data.txt').read().strip())
+                try:
+                    open('inputs/data.txt', 'a').write('tampered')
+                    print('inputs writable')
+                except OSError:
+                    print('inputs read-only')
+                try:
+                    open('inputs/new.txt', 'w').write('x')
+                    print('inputs dir writable')
+                except OSError:
+                    print('inputs dir read-only')
+                open('outputs/out.txt', 'w').write('ok')
+                print('outputs writable')
+                """);
+        java.nio.file.Files.writeString(dir.resolve("inputs/data.txt"), "the input\n");
+        Output output = new Output();
+        RunResult result = runtime.run(request(dir, Duration.ofSeconds(60)), output);
+        assertThat(result.exitCode()).as(output.of(LogStream.STDERR)).isZero();
+        assertThat(output.of(LogStream.STDOUT))
+                .isEqualTo("the input\ninputs read-only\ninputs dir read-only\noutputs writable\n");
+        assertThat(java.nio.file.Files.readString(dir.resolve("inputs/data.txt"))).isEqualTo("the input\n");
+    }
+
+    @Test
+    void aPullThatHangsFailsWithinItsDeadline() throws Exception {
+        // A "registry" that accepts connections and never answers: the pull can only end by our deadline.
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+             DockerRuntime shortPull = new DockerRuntime(DOCKER_HOST,
+                     new DockerRuntime.Settings(64, 32, Duration.ofSeconds(2)))) {
+            List<java.net.Socket> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Thread acceptor = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        held.add(silent.accept());
+                    }
+                } catch (java.io.IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            String image = "127.0.0.1:" + silent.getLocalPort() + "/rgrid/hangs:1";
+            RunRequest request = new RunRequest("test-" + UUID.randomUUID(), workDir("print(1)\n"), image, List.of(),
+                    Map.of(), 0.5, 128, Duration.ofSeconds(30), NetworkMode.NONE, Map.of());
+            long started = System.nanoTime();
+            var thrown = org.assertj.core.api.Assertions.catchThrowableOfType(
+                    io.rgrid.worker.runtime.RunFailedException.class, () -> shortPull.run(request, new Output()));
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            assertThat(thrown).isNotNull();
+            assertThat(thrown.reason()).isEqualTo(io.rgrid.model.FailureReason.IMAGE_PULL_FAILED);
+            assertThat(took).isLessThan(Duration.ofSeconds(5));
+            for (java.net.Socket socket : held) {
+                socket.close();
+            }
+            acceptor.interrupt();
+        }
+    }
+
+    @Test
+    void leftoverContainersOfThisWorkerAreRemovedOthersKept() throws Exception {
+        String mine = "rgrid-worker-m" + UUID.randomUUID().toString().substring(0, 5);
+        String other = "rgrid-worker-o" + UUID.randomUUID().toString().substring(0, 5);
+        try (var client = com.github.dockerjava.core.DockerClientImpl.getInstance(
+                com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder()
+                        .withDockerHost(DOCKER_HOST).build(),
+                new com.github.dockerjava.httpclient5.ApacheDockerHttpClient.Builder()
+                        .dockerHost(java.net.URI.create(DOCKER_HOST)).build())) {
+            String orphan = client.createContainerCmd(IMAGE).withCmd("sleep", "300")
+                    .withLabels(Map.of(DockerRuntime.LABEL_WORKER_ID, mine)).exec().getId();
+            client.startContainerCmd(orphan).exec();
+            String foreign = client.createContainerCmd(IMAGE).withCmd("sleep", "300")
+                    .withLabels(Map.of(DockerRuntime.LABEL_WORKER_ID, other)).exec().getId();
+            try {
+                assertThat(runtime.removeLeftovers(mine)).isEqualTo(1);
+                assertThat(client.listContainersCmd().withShowAll(true).withIdFilter(List.of(orphan)).exec()).isEmpty();
+                assertThat(client.listContainersCmd().withShowAll(true).withIdFilter(List.of(foreign)).exec()).hasSize(1);
+            } finally {
+                client.removeContainerCmd(foreign).withForce(true).exec();
+            }
+        }
     }
 
     @Test

@@ -39,4 +39,28 @@ class ProcessRuntimeTest extends ContainerRuntimeContract {
         assertThat(output.of(LogStream.STDOUT)).isEqualTo(
                 "['HOME', 'LANG', 'MINE', 'PATH', 'PYTHONDONTWRITEBYTECODE', 'PYTHONUNBUFFERED', 'RGRID_WORK_DIR']\n");
     }
+
+    @Test
+    void networkNoneCutsTheScriptOffWhereTheHostAllows() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(runtime.enforcesNetworkNone(),
+                "this host cannot create network namespaces (unshare --net)");
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            String script = """
+                    import socket
+                    try:
+                        socket.create_connection(('127.0.0.1', %d), timeout=2).close()
+                        print('connected')
+                    except OSError:
+                        print('no network')
+                    """.formatted(listener.getLocalPort());
+            Output none = new Output();
+            runtime.run(request(workDir(script), Duration.ofSeconds(30)), none);
+            assertThat(none.of(LogStream.STDOUT)).isEqualTo("no network\n");
+            Output bridge = new Output();
+            runtime.run(new io.rgrid.worker.runtime.RunRequest("test-" + java.util.UUID.randomUUID(), workDir(script),
+                    IMAGE, List.of(), Map.of(), 1.0, 256, Duration.ofSeconds(30), io.rgrid.model.NetworkMode.BRIDGE,
+                    Map.of()), bridge);
+            assertThat(bridge.of(LogStream.STDOUT)).isEqualTo("connected\n");
+        }
+    }
 }
