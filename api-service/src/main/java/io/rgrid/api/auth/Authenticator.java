@@ -1,6 +1,7 @@
 package io.rgrid.api.auth;
 
 import io.rgrid.api.config.RgridConfig;
+import io.rgrid.api.keys.ApiKeyService;
 import io.rgrid.model.api.Auth;
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -11,21 +12,38 @@ import java.util.Optional;
 public class Authenticator {
 
     private final RgridConfig config;
+    private final ApiKeyService keys;
 
-    public Authenticator(RgridConfig config) {
+    public Authenticator(RgridConfig config, ApiKeyService keys) {
         this.config = config;
+        this.keys = keys;
     }
 
-    /** @return the caller, or empty when the header is missing, malformed or names no known key */
+    /** The admin principal when the token is the admin key; checked without I/O, on the event loop. */
+    public Optional<Principal> admin(String token) {
+        String adminKey = config.api().secretKey().orElse(null);
+        if (token != null && adminKey != null && !adminKey.isBlank() && Auth.constantTimeEquals(adminKey, token)) {
+            return Optional.of(new Principal(config.api().defaultProject(), true));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A project key's principal; reads the database, so call it off the event loop.
+     *
+     * @throws io.rgrid.api.db.DatabaseException when the keys cannot be read
+     */
+    public Optional<Principal> project(String token) {
+        return keys.projectOf(token).map(project -> new Principal(project, false));
+    }
+
+    /** @return the caller, or empty when the header is missing, malformed or names no active key */
     public Optional<Principal> authenticate(String authorizationHeader) {
         String token = Auth.bearerToken(authorizationHeader);
         if (token == null) {
             return Optional.empty();
         }
-        String adminKey = config.api().secretKey().orElse(null);
-        if (adminKey != null && !adminKey.isBlank() && Auth.constantTimeEquals(adminKey, token)) {
-            return Optional.of(new Principal(config.api().defaultProject(), true));
-        }
-        return Optional.empty();
+        Optional<Principal> admin = admin(token);
+        return admin.isPresent() ? admin : project(token);
     }
 }

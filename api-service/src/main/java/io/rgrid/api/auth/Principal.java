@@ -3,11 +3,11 @@ package io.rgrid.api.auth;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * Who is calling. Today only the admin key exists and acts as one project; per-project keys
- * will produce non-admin principals that see only their project's executions.
+ * Who is calling: the admin key (sees every project, submits into the default project) or a
+ * project key (sees and touches only its own project's executions, logs and outputs).
  *
  * @param projectId the project new executions belong to
- * @param admin     sees and acts on every project's executions
+ * @param admin     sees and acts on every project's executions, and manages keys
  */
 public record Principal(String projectId, boolean admin) {
 
@@ -16,6 +16,11 @@ public record Principal(String projectId, boolean admin) {
     /** Whether this caller may see an execution of {@code ownerProject}. */
     public boolean canAccess(String ownerProject) {
         return admin || projectId.equals(ownerProject);
+    }
+
+    /** The project a listing is limited to, or null for every project (the admin). */
+    public String projectScope() {
+        return admin ? null : projectId;
     }
 
     /** The principal {@link BearerAuthFilter} attached to the request. */

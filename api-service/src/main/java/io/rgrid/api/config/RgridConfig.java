@@ -28,6 +28,12 @@ public interface RgridConfig {
     /** The consumer that applies execution status reports to the executions table. */
     StatusConsumer statusConsumer();
 
+    /** Live log following ({@code GET /executions/{id}/logs?follow=true}). */
+    Logs logs();
+
+    /** The consumer of {@code rgrid.cluster.v1} that keeps the workers, waits and cost read model. */
+    ClusterConsumer clusterConsumer();
+
     interface Api {
         /**
          * The admin API key (env API_SECRET_KEY). Every {@code /api/v1} call must carry it as
@@ -35,7 +41,7 @@ public interface RgridConfig {
          */
         Optional<String> secretKey();
 
-        /** The project the admin key acts as until per-project keys exist. */
+        /** The project the admin key submits into (it sees every project). */
         @WithDefault("default")
         String defaultProject();
 
@@ -121,6 +127,22 @@ public interface RgridConfig {
         @WithDefault("100")
         int maxInputs();
 
+        /** Largest sum of all input files of one submission in bytes. */
+        @WithDefault("1073741824")
+        long maxTotalInputBytes();
+
+        /** Most environment variables a spec may set. */
+        @WithDefault("256")
+        int maxEnv();
+
+        /** Largest sum of the names and values of a spec's environment variables, in characters. */
+        @WithDefault("32768")
+        int maxEnvBytes();
+
+        /** Most labels a spec may carry. */
+        @WithDefault("64")
+        int maxLabels();
+
         /** Largest spec part in bytes. */
         @WithDefault("65536")
         int maxSpecBytes();
@@ -188,6 +210,44 @@ public interface RgridConfig {
     interface StatusConsumer {
         /** Consumer group of the status consumer; every api-service instance shares it. */
         @WithDefault("rgrid-api-status")
+        String groupId();
+
+        /** Longest a single poll waits for records. */
+        @WithDefault("500ms")
+        Duration pollTimeout();
+
+        /** Longest pause between attempts while the database is unavailable. */
+        @WithDefault("5s")
+        Duration maxBackoff();
+    }
+
+    interface Logs {
+        /**
+         * How far back the live log consumer starts reading when the service starts, so that a
+         * follower of an execution that was already running sees its earlier chunks.
+         */
+        @WithDefault("10m")
+        Duration replayWindow();
+
+        /** Log text kept in memory per running execution for followers that join late (characters). */
+        @WithDefault("1048576")
+        int bufferChars();
+
+        /** Running executions whose log is kept in memory at most; the least recently written are dropped. */
+        @WithDefault("1000")
+        int bufferedExecutions();
+
+        /**
+         * How often open follow streams re-read their execution's state, to end the stream even when
+         * another api-service instance applied the final report; also the SSE keep-alive period.
+         */
+        @WithDefault("2s")
+        Duration stateCheckInterval();
+    }
+
+    interface ClusterConsumer {
+        /** Consumer group of the read-model consumer; every api-service instance shares it (one database). */
+        @WithDefault("rgrid-api-cluster")
         String groupId();
 
         /** Longest a single poll waits for records. */

@@ -147,7 +147,7 @@ public class OutboxRelay {
         return producer;
     }
 
-    private synchronized void closeProducer() {
+    synchronized void closeProducer() {
         if (producer != null) {
             try {
                 producer.close(Duration.ofSeconds(2));

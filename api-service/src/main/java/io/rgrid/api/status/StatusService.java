@@ -22,7 +22,13 @@ public class StatusService {
     private final ExecutionRepository executions;
     private final TransitionRepository transitions;
 
-    public StatusService(Transactions tx, ExecutionRepository executions, TransitionRepository transitions) {
+    private final jakarta.enterprise.event.Event<StateApplied> applied;
+    private final io.rgrid.api.metrics.ApiMetrics metrics;
+
+    public StatusService(Transactions tx, ExecutionRepository executions, TransitionRepository transitions,
+                         jakarta.enterprise.event.Event<StateApplied> applied, io.rgrid.api.metrics.ApiMetrics metrics) {
+        this.applied = applied;
+        this.metrics = metrics;
         this.tx = tx;
         this.executions = executions;
         this.transitions = transitions;
@@ -33,7 +39,8 @@ public class StatusService {
      * @throws io.rgrid.api.db.DatabaseException when the database fails: the caller retries the report
      */
     public Optional<StatusDecision> apply(ExecutionStatusChanged report) {
-        return tx.inTransaction(connection -> {
+        ExecutionRecord[] after = new ExecutionRecord[1];
+        Optional<StatusDecision> result = tx.inTransaction(connection -> {
             Optional<ExecutionRecord> found = executions.findForUpdate(connection, report.executionId());
             if (found.isEmpty()) {
                 LOG.warnf("status report for unknown execution %s (%s, attempt %d) ignored",
@@ -54,7 +61,8 @@ public class StatusService {
                 case StatusDecision.Apply apply -> {
                     Instant now = Instant.now();
                     Instant at = report.at() == null ? now : report.at();
-                    executions.updateStatus(connection, next(row, apply, report, at, now));
+                    after[0] = next(row, apply, report, at, now);
+                    executions.updateStatus(connection, after[0]);
                     String reportedBy = report.reportedBy() == null ? "unknown" : report.reportedBy();
                     ExecutionState from = apply.from();
                     for (ExecutionState entered : apply.path()) {
@@ -67,6 +75,12 @@ public class StatusService {
             }
             return Optional.of(decision);
         });
+        if (after[0] != null) {
+            // After the commit: followers of the log may end their stream, metrics count the change.
+            metrics.stateEntered(after[0].state());
+            applied.fire(new StateApplied(after[0]));
+        }
+        return result;
     }
 
     /** The row after an applied report. */
@@ -93,6 +107,6 @@ public class StatusService {
         }
         return new ExecutionRecord(row.id(), row.projectId(), to, apply.attempt(), row.spec(), row.scriptName(), row.inputs(),
                 row.hasRequirements(), workerId, exitCode, to.isTerminal() ? report.reason() : null, report.message(),
-                row.cancelRequestedAt(), row.createdAt(), now, startedAt, finishedAt);
+                row.cancelRequestedAt(), row.createdAt(), now, startedAt, finishedAt, row.retryOf());
     }
 }

@@ -100,6 +100,65 @@ public class ObjectStore {
         }
     }
 
+    /** An object's name (relative to the listed prefix), size and ETag. */
+    public record ObjectInfo(String name, long size, String etag, java.time.Instant lastModified) {
+    }
+
+    /** Every object under {@code prefix}, in key order. */
+    public java.util.List<ObjectInfo> list(String prefix) {
+        java.util.List<ObjectInfo> out = new java.util.ArrayList<>();
+        try {
+            for (io.minio.Result<io.minio.messages.Item> result : client.listObjects(
+                    io.minio.ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+                io.minio.messages.Item item = result.get();
+                out.add(new ObjectInfo(item.objectName().substring(prefix.length()), item.size(), unquote(item.etag()),
+                        item.lastModified() == null ? null : item.lastModified().toInstant()));
+            }
+        } catch (Exception e) {
+            throw new StorageException("listing " + prefix + " failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The object's size and ETag, or empty when it does not exist. */
+    public Optional<ObjectInfo> stat(String key) {
+        try {
+            io.minio.StatObjectResponse stat = client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+            return Optional.of(new ObjectInfo(key, stat.size(), unquote(stat.etag()),
+                    stat.lastModified() == null ? null : stat.lastModified().toInstant()));
+        } catch (ErrorResponseException e) {
+            if (isMissing(e)) {
+                return Optional.empty();
+            }
+            throw new StorageException("stat of " + key + " failed: " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new StorageException("stat of " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Server-side copy inside the bucket; @return false when {@code from} does not exist */
+    public boolean copy(String from, String to) {
+        try {
+            client.copyObject(io.minio.CopyObjectArgs.builder().bucket(bucket).object(to)
+                    .source(io.minio.CopySource.builder().bucket(bucket).object(from).build()).build());
+            return true;
+        } catch (ErrorResponseException e) {
+            if (isMissing(e)) {
+                return false;
+            }
+            throw new StorageException("copy of " + from + " failed: " + e.getMessage(), e);
+        } catch (Exception e) {
+            throw new StorageException("copy of " + from + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String unquote(String etag) {
+        if (etag == null) {
+            return null;
+        }
+        return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"") ? etag.substring(1, etag.length() - 1) : etag;
+    }
+
     public boolean exists(String key) {
         try {
             client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());

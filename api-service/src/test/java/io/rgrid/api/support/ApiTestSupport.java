@@ -134,6 +134,18 @@ public class ApiTestSupport {
         publishRaw(report.key(), EventCodec.encode(Envelope.of(report)));
     }
 
+    /** Publishes any event to its canonical topic (prefix applied), keyed as the event says. */
+    public void publish(String canonicalTopic, Event event) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                ProducerConfig.ACKS_CONFIG, "all",
+                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
+            producer.send(new ProducerRecord<>(topic(canonicalTopic), event.key(), EventCodec.encode(Envelope.of(event))))
+                    .get(30, TimeUnit.SECONDS);
+        }
+    }
+
     public void publishRaw(String key, byte[] value) throws Exception {
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,

@@ -9,7 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** One row of {@code api.executions}. */
+/** One row of {@code api.executions}; {@code retryOf} names the execution this one retries, if any. */
 public record ExecutionRecord(
         UUID id,
         String projectId,
@@ -27,7 +27,8 @@ public record ExecutionRecord(
         Instant createdAt,
         Instant updatedAt,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        UUID retryOf) {
 
     public ExecutionRecord {
         inputs = inputs == null ? List.of() : List.copyOf(inputs);

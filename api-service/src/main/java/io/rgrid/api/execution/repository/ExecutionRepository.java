@@ -24,12 +24,12 @@ import java.util.UUID;
 public class ExecutionRepository {
 
     private static final String COLUMNS = "id, project_id, state, attempt, spec, script_name, inputs, has_requirements, "
-            + "worker_id, exit_code, reason, message, cancel_requested_at, created_at, updated_at, started_at, finished_at";
+            + "worker_id, exit_code, reason, message, cancel_requested_at, created_at, updated_at, started_at, finished_at, retry_of";
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
     };
 
     public void insert(Connection connection, ExecutionRecord row) throws SQLException {
-        String sql = "INSERT INTO api.executions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        String sql = "INSERT INTO api.executions (" + COLUMNS + ") VALUES (?, ?, ?, ?, ?::jsonb, ?, ?::jsonb, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
             st.setObject(1, row.id());
             st.setString(2, row.projectId());
@@ -48,6 +48,7 @@ public class ExecutionRepository {
             st.setTimestamp(15, timestamp(row.updatedAt()));
             st.setTimestamp(16, timestamp(row.startedAt()));
             st.setTimestamp(17, timestamp(row.finishedAt()));
+            st.setObject(18, row.retryOf());
             st.executeUpdate();
         }
     }
@@ -89,6 +90,100 @@ public class ExecutionRepository {
         }
     }
 
+    /** One page of a listing; see {@link ExecutionQuery}. Newest first, {@code limit + 1} rows to tell whether more follow. */
+    public List<ExecutionRecord> list(Connection connection, ExecutionQuery q) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM api.executions WHERE true");
+        List<Object> params = new java.util.ArrayList<>();
+        if (q.projectId() != null) {
+            sql.append(" AND project_id = ?");
+            params.add(q.projectId());
+        }
+        if (!q.states().isEmpty()) {
+            sql.append(" AND state = ANY (?)");
+            params.add(q.states().stream().map(Enum::name).toArray(String[]::new));
+        }
+        if (!q.labels().isEmpty()) {
+            sql.append(" AND spec -> 'labels' @> ?::jsonb");
+            params.add(json(q.labels()));
+        }
+        if (q.createdSince() != null) {
+            sql.append(" AND created_at >= ?");
+            params.add(timestamp(q.createdSince()));
+        }
+        if (q.createdBefore() != null) {
+            sql.append(" AND created_at < ?");
+            params.add(timestamp(q.createdBefore()));
+        }
+        if (q.after() != null) {
+            sql.append(" AND (created_at, id) < (?, ?)");
+            params.add(timestamp(q.after().createdAt()));
+            params.add(q.after().id());
+        }
+        sql.append(" ORDER BY created_at DESC, id DESC LIMIT ?");
+        params.add(q.limit() + 1);
+        try (PreparedStatement st = connection.prepareStatement(sql.toString())) {
+            for (int i = 0; i < params.size(); i++) {
+                Object p = params.get(i);
+                if (p instanceof String[] array) {
+                    st.setArray(i + 1, connection.createArrayOf("text", array));
+                } else {
+                    st.setObject(i + 1, p);
+                }
+            }
+            List<ExecutionRecord> out = new java.util.ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(map(rs));
+                }
+            }
+            return out;
+        }
+    }
+
+    /** Non-terminal executions per state, for one project or (null) all. */
+    public java.util.Map<ExecutionState, Long> countActiveByState(Connection connection, String projectId) throws SQLException {
+        java.util.Map<ExecutionState, Long> out = new java.util.EnumMap<>(ExecutionState.class);
+        String sql = "SELECT state, count(*) FROM api.executions WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')"
+                + (projectId == null ? "" : " AND project_id = ?") + " GROUP BY state";
+        try (PreparedStatement st = connection.prepareStatement(sql)) {
+            if (projectId != null) {
+                st.setString(1, projectId);
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.put(ExecutionState.valueOf(rs.getString(1)), rs.getLong(2));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every execution per state (all projects), for the metrics gauge. */
+    public java.util.Map<ExecutionState, Long> countAllByState(Connection connection) throws SQLException {
+        java.util.Map<ExecutionState, Long> out = new java.util.EnumMap<>(ExecutionState.class);
+        try (PreparedStatement st = connection.prepareStatement("SELECT state, count(*) FROM api.executions GROUP BY state");
+             ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                out.put(ExecutionState.valueOf(rs.getString(1)), rs.getLong(2));
+            }
+        }
+        return out;
+    }
+
+    /** The queued execution that has waited longest, of one project or (null) all. */
+    public Optional<ExecutionRecord> oldestQueued(Connection connection, String projectId) throws SQLException {
+        String sql = "SELECT " + COLUMNS + " FROM api.executions WHERE state = 'QUEUED'"
+                + (projectId == null ? "" : " AND project_id = ?") + " ORDER BY created_at, id LIMIT 1";
+        try (PreparedStatement st = connection.prepareStatement(sql)) {
+            if (projectId != null) {
+                st.setString(1, projectId);
+            }
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+            }
+        }
+    }
+
     private Optional<ExecutionRecord> select(Connection connection, UUID id, boolean forUpdate) throws SQLException {
         String sql = "SELECT " + COLUMNS + " FROM api.executions WHERE id = ?" + (forUpdate ? " FOR UPDATE" : "");
         try (PreparedStatement st = connection.prepareStatement(sql)) {
@@ -121,7 +216,8 @@ public class ExecutionRepository {
                     instant(rs, "created_at"),
                     instant(rs, "updated_at"),
                     instant(rs, "started_at"),
-                    instant(rs, "finished_at"));
+                    instant(rs, "finished_at"),
+                    rs.getObject("retry_of", UUID.class));
         } catch (JsonProcessingException e) {
             throw new SQLException("unreadable JSON column in execution row: " + e.getMessage(), e);
         }

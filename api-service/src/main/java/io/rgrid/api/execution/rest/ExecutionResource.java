@@ -3,7 +3,10 @@ package io.rgrid.api.execution.rest;
 import io.rgrid.api.auth.Principal;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.error.ApiException;
+import io.rgrid.api.execution.repository.ExecutionQuery;
 import io.rgrid.api.execution.repository.ExecutionRecord;
+import io.rgrid.api.execution.service.FileNames;
+import io.rgrid.api.execution.service.IdempotencyKeys;
 import io.rgrid.api.execution.service.ExecutionService;
 import io.rgrid.api.execution.service.Submission;
 import io.rgrid.api.execution.service.UploadedFile;
@@ -16,7 +19,9 @@ import io.rgrid.model.storage.StorageKeys;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -32,6 +37,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -40,7 +46,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
-/** {@code /api/v1/executions}: submit, read, follow the log of, and cancel executions. */
+/** {@code /api/v1/executions}: submit, list, read, retry and cancel executions; their logs and outputs. */
 @Path(ApiPaths.EXECUTIONS)
 @Blocking
 public class ExecutionResource {
@@ -61,7 +67,8 @@ public class ExecutionResource {
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
     @Produces(MediaType.APPLICATION_JSON)
-    public Response submit(MultipartFormDataInput form, RoutingContext context) {
+    public Response submit(MultipartFormDataInput form, @HeaderParam(IdempotencyKeys.HEADER) String idempotencyKey,
+                           RoutingContext context) {
         Map<String, Collection<FormValue>> values = form.getValues();
         for (String name : values.keySet()) {
             if (!PARTS.contains(name)) {
@@ -73,34 +80,137 @@ public class ExecutionResource {
                 file(single(values, ApiPaths.PART_SCRIPT), ApiPaths.PART_SCRIPT),
                 files(values.get(ApiPaths.PART_INPUTS)),
                 file(single(values, ApiPaths.PART_REQUIREMENTS), ApiPaths.PART_REQUIREMENTS));
-        ExecutionView view = executions.submit(Principal.of(context), submission);
-        return Response.created(URI.create(ApiPaths.execution(view.id().toString()))).entity(view).build();
+        ExecutionService.Submitted submitted = executions.submit(Principal.of(context), submission, idempotencyKey);
+        URI location = URI.create(ApiPaths.execution(submitted.row().id().toString()));
+        Object body = ExecutionJson.of(submitted.row());
+        return submitted.created()
+                ? Response.created(location).entity(body).build()
+                : Response.ok(body).location(location).header("Idempotent-Replayed", "true").build();
     }
 
+    /** An execution: ExecutionView's fields, plus {@code retryOf} when it retries another one. */
     @GET
     @Path("{id}")
     @Produces(MediaType.APPLICATION_JSON)
-    public ExecutionView get(@PathParam("id") String id, RoutingContext context) {
-        return executions.get(Principal.of(context), id);
+    public Object get(@PathParam("id") String id, RoutingContext context) {
+        return ExecutionJson.of(executions.find(Principal.of(context), id));
     }
 
-    /** The stored log of one attempt (default: the current one); empty while none was stored yet. */
+    /**
+     * The caller's executions, newest first, one page at a time: pass {@code nextCursor} of a page
+     * as {@code cursor} for the next. Filters: {@code state} (repeatable or comma-separated),
+     * {@code label=key=value} (repeatable; all must match), {@code createdSince}/{@code createdBefore}
+     * (ISO-8601 instants), {@code limit} (1-500, default 50).
+     */
+    @GET
+    @Produces(MediaType.APPLICATION_JSON)
+    public ExecutionJson.Page list(@QueryParam("state") List<String> states, @QueryParam("label") List<String> labels,
+                                   @QueryParam("createdSince") String createdSince, @QueryParam("createdBefore") String createdBefore,
+                                   @QueryParam("limit") String limit, @QueryParam("cursor") String cursor,
+                                   RoutingContext context) {
+        ExecutionQuery query = ListParameters.parse(states, labels, createdSince, createdBefore, limit, cursor);
+        List<ExecutionRecord> rows = executions.list(Principal.of(context), query);
+        boolean more = rows.size() > query.limit();
+        List<ExecutionRecord> page = more ? rows.subList(0, query.limit()) : rows;
+        String next = more ? ListParameters.cursor(page.getLast()) : null;
+        return new ExecutionJson.Page(page.stream().map(ExecutionJson::of).toList(), next);
+    }
+
+    /** A new execution with the same spec and files as an ended one; the answer names it in {@code retryOf}. */
+    @POST
+    @Path("{id}/retry")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Response retry(@PathParam("id") String id, RoutingContext context) {
+        ExecutionRecord row = executions.retry(Principal.of(context), id);
+        return Response.created(URI.create(ApiPaths.execution(row.id().toString()))).entity(ExecutionJson.of(row)).build();
+    }
+
+    /** The outputs an attempt (default: the current one) stored: names, sizes and ETags. */
+    @GET
+    @Path("{id}/outputs")
+    @Produces(MediaType.APPLICATION_JSON)
+    public ExecutionJson.Outputs outputs(@PathParam("id") String id, @QueryParam("attempt") String attemptParam,
+                                         RoutingContext context) {
+        ExecutionRecord row = executions.find(Principal.of(context), id);
+        int attempt = attempt(row, attemptParam);
+        List<ObjectStore.ObjectInfo> objects;
+        try {
+            objects = store.list(StorageKeys.outputsPrefix(row.id(), attempt));
+        } catch (StorageException e) {
+            throw ApiException.dependencyUnavailable("the object store is unavailable", e);
+        }
+        return new ExecutionJson.Outputs(row.id(), attempt, objects.stream()
+                .map(o -> new ExecutionJson.Output(o.name(), o.size(), o.etag(), o.lastModified())).toList());
+    }
+
+    /** One output's content, streamed (works behind nginx without exposing the object store). */
+    @GET
+    @Path("{id}/outputs/{name}")
+    @Produces(MediaType.WILDCARD)
+    public Response output(@PathParam("id") String id, @PathParam("name") String name, @QueryParam("attempt") String attemptParam,
+                           RoutingContext context) {
+        ExecutionRecord row = executions.find(Principal.of(context), id);
+        int attempt = attempt(row, attemptParam);
+        if (FileNames.problem(name) != null) {
+            throw ApiException.notFound("no output named like that");
+        }
+        String key = StorageKeys.output(row.id(), attempt, name);
+        Optional<ObjectStore.ObjectInfo> info;
+        Optional<InputStream> content;
+        try {
+            info = store.stat(key);
+            content = info.isPresent() ? store.get(key) : Optional.empty();
+        } catch (StorageException e) {
+            throw ApiException.dependencyUnavailable("the object store is unavailable", e);
+        }
+        if (content.isEmpty()) {
+            throw ApiException.notFound("attempt " + attempt + " of execution " + row.id() + " has no output '" + FileNames.printable(name) + "'");
+        }
+        InputStream in = content.get();
+        StreamingOutput body = out -> {
+            try (in) {
+                in.transferTo(out);
+            }
+        };
+        Response.ResponseBuilder response = Response.ok(body, MediaType.APPLICATION_OCTET_STREAM_TYPE)
+                .header("Content-Length", info.get().size())
+                .header("Content-Disposition", "attachment; filename*=UTF-8''" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
+        if (info.get().etag() != null) {
+            response.header("ETag", "\"" + info.get().etag() + "\"");
+        }
+        return response.build();
+    }
+
+    private static int attempt(ExecutionRecord row, String attemptParam) {
+        if (attemptParam == null) {
+            return row.attempt();
+        }
+        int attempt;
+        try {
+            attempt = Integer.parseInt(attemptParam.trim());
+        } catch (NumberFormatException e) {
+            throw new ApiException(ErrorCode.MALFORMED_REQUEST, "attempt must be a whole number");
+        }
+        if (attempt < 1 || attempt > row.attempt()) {
+            throw ApiException.notFound("execution " + row.id() + " has attempts 1 to " + row.attempt());
+        }
+        return attempt;
+    }
+
+    /**
+     * The stored log of one attempt (default: the current one); empty while none was stored yet.
+     * With {@code follow=true} the request never reaches this method: {@link io.rgrid.api.logs.LogFollowRoute}
+     * answers it as a server-sent event stream.
+     */
     @GET
     @Path("{id}/logs")
     @Produces(MediaType.TEXT_PLAIN + ";charset=utf-8")
-    public Response logs(@PathParam("id") String id, @QueryParam("attempt") String attemptParam, RoutingContext context) {
+    public Response logs(@PathParam("id") String id, @QueryParam("attempt") String attemptParam,
+                         @Parameter(description = "true: a text/event-stream of the log as it is written (events 'log', then "
+                                 + "'end' with the final state)") @QueryParam("follow") String follow,
+                         RoutingContext context) {
         ExecutionRecord row = executions.find(Principal.of(context), id);
-        int attempt = row.attempt();
-        if (attemptParam != null) {
-            try {
-                attempt = Integer.parseInt(attemptParam.trim());
-            } catch (NumberFormatException e) {
-                throw new ApiException(ErrorCode.MALFORMED_REQUEST, "attempt must be a whole number");
-            }
-            if (attempt < 1 || attempt > row.attempt()) {
-                throw ApiException.notFound("execution " + row.id() + " has attempts 1 to " + row.attempt());
-            }
-        }
+        int attempt = attempt(row, attemptParam);
         Optional<InputStream> log;
         try {
             log = store.get(StorageKeys.log(row.id(), attempt));

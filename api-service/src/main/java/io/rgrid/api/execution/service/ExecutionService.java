@@ -11,7 +11,10 @@ import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.Transactions;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.api.execution.repository.ExecutionRecord;
+import io.rgrid.api.execution.repository.ExecutionQuery;
 import io.rgrid.api.execution.repository.ExecutionRepository;
+import io.rgrid.api.execution.repository.IdempotencyRepository;
+import io.rgrid.api.metrics.ApiMetrics;
 import io.rgrid.api.execution.repository.TransitionRepository;
 import io.rgrid.api.outbox.OutboxSignal;
 import io.rgrid.api.outbox.OutboxWriter;
@@ -73,9 +76,14 @@ public class ExecutionService {
     private final OutboxWriter outbox;
     private final OutboxSignal outboxSignal;
     private final ObjectStore store;
+    private final IdempotencyRepository idempotency;
+    private final ApiMetrics metrics;
 
     public ExecutionService(RgridConfig config, Transactions tx, ExecutionRepository executions,
-                            TransitionRepository transitions, OutboxWriter outbox, OutboxSignal outboxSignal, ObjectStore store) {
+                            TransitionRepository transitions, OutboxWriter outbox, OutboxSignal outboxSignal, ObjectStore store,
+                            IdempotencyRepository idempotency, ApiMetrics metrics) {
+        this.idempotency = idempotency;
+        this.metrics = metrics;
         this.limits = config.api().limits();
         this.specResolver = new SpecResolver(config.api().defaults(), limits);
         this.tx = tx;
@@ -86,9 +94,29 @@ public class ExecutionService {
         this.store = store;
     }
 
-    public ExecutionView submit(Principal principal, Submission submission) {
+    /** What a submission produced; {@code created} is false when an Idempotency-Key replayed an earlier one. */
+    public record Submitted(ExecutionRecord row, boolean created) {
+    }
+
+    /**
+     * @param idempotencyKey the client's Idempotency-Key header, or null: the same key with the same
+     *                       request answers with the execution it created; with another request, 409
+     */
+    public Submitted submit(Principal principal, Submission submission, String idempotencyKey) {
+        if (idempotencyKey != null) {
+            IdempotencyKeys.check(idempotencyKey);
+        }
         ExecutionSpec spec = specResolver.resolve(parseSpec(submission.specJson()));
         checkFiles(submission);
+
+        String requestHash = null;
+        if (idempotencyKey != null) {
+            requestHash = IdempotencyKeys.requestHash(submission);
+            Optional<Submitted> earlier = replay(principal, idempotencyKey, requestHash);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+        }
 
         UUID id = Ids.newExecutionId();
         String scriptKey = StorageKeys.script(id);
@@ -99,6 +127,7 @@ public class ExecutionService {
         String requirementsKey = submission.requirements() == null ? null : StorageKeys.requirements(id);
 
         List<String> written = new ArrayList<>();
+        long uploadStart = System.nanoTime();
         try {
             upload(submission.script(), scriptKey, written);
             for (UploadedFile input : submission.inputs()) {
@@ -115,20 +144,27 @@ public class ExecutionService {
             throw e;
         }
 
+        long commitStart = System.nanoTime();
+        metrics.submitPhase("upload", commitStart - uploadStart);
         // Microseconds: what PostgreSQL stores, so the 201 body equals a later GET.
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         ExecutionRecord row = new ExecutionRecord(id, principal.projectId(), ExecutionState.QUEUED, 1, spec,
                 submission.script().fileName(), List.copyOf(inputKeys.keySet()), requirementsKey != null,
-                null, null, null, null, null, now, now, null, null);
+                null, null, null, null, null, now, now, null, null, null);
         ExecutionSubmitted event = new ExecutionSubmitted(id, principal.projectId(), 1, spec, scriptKey, inputKeys,
                 requirementsKey, now);
+        String hash = requestHash;
+        boolean keyTaken;
         try {
-            tx.inTransaction(connection -> {
-                executions.insert(connection, row);
-                transitions.append(connection, new TransitionRepository.Transition(id, 1, null, ExecutionState.QUEUED, now,
-                        REPORTED_BY_API));
-                outbox.append(connection, event);
-                return null;
+            keyTaken = tx.inTransaction(connection -> {
+                insertQueued(connection, row, event);
+                if (idempotencyKey != null
+                        && !idempotency.insert(connection, principal.projectId(), idempotencyKey, hash, id, now)) {
+                    // Undo the row and its event: the execution of the request that took the key stands.
+                    connection.rollback();
+                    return true;
+                }
+                return false;
             });
         } catch (RuntimeException e) {
             // If the commit itself failed after reaching the server its outcome is unknown; deleting
@@ -137,8 +173,107 @@ public class ExecutionService {
             store.deleteQuietly(written);
             throw e;
         }
+        metrics.submitPhase("commit", System.nanoTime() - commitStart);
+        if (keyTaken) {
+            // A concurrent request with the same key committed first: ours is the duplicate.
+            store.deleteQuietly(written);
+            return replay(principal, idempotencyKey, requestHash)
+                    .orElseThrow(() -> new ApiException(ErrorCode.CONFLICT, "Idempotency-Key is in use by a concurrent request"));
+        }
         outboxSignal.wake();
-        return row.toView();
+        metrics.submitted("created");
+        return new Submitted(row, true);
+    }
+
+    private Optional<Submitted> replay(Principal principal, String key, String requestHash) {
+        Optional<IdempotencyRepository.Entry> entry = tx.read(c -> idempotency.find(c, principal.projectId(), key));
+        if (entry.isEmpty()) {
+            return Optional.empty();
+        }
+        if (!entry.get().requestHash().equals(requestHash)) {
+            throw new ApiException(ErrorCode.CONFLICT, "Idempotency-Key '" + abbreviate(key)
+                    + "' was already used for a different request (execution " + entry.get().executionId() + ")");
+        }
+        ExecutionRecord row = tx.read(c -> executions.find(c, entry.get().executionId()))
+                .orElseThrow(() -> new ApiException(ErrorCode.CONFLICT, "Idempotency-Key names an execution that no longer exists"));
+        metrics.submitted("replayed");
+        return Optional.of(new Submitted(row, false));
+    }
+
+    private void insertQueued(java.sql.Connection connection, ExecutionRecord row, ExecutionSubmitted event)
+            throws java.sql.SQLException {
+        executions.insert(connection, row);
+        transitions.append(connection, new TransitionRepository.Transition(row.id(), 1, null, ExecutionState.QUEUED,
+                row.createdAt(), REPORTED_BY_API));
+        outbox.append(connection, event);
+    }
+
+    /**
+     * A new execution with the same spec and files as a finished one; the files are copied inside
+     * the bucket, so the new execution does not depend on the old one's files staying.
+     */
+    public ExecutionRecord retry(Principal principal, String rawId) {
+        ExecutionRecord source = find(principal, rawId);
+        if (!source.state().isTerminal()) {
+            throw new ApiException(ErrorCode.INVALID_STATE, "execution " + source.id() + " is " + source.state()
+                    + "; only an execution that ended can be retried (cancel it first)");
+        }
+        UUID id = Ids.newExecutionId();
+        String scriptKey = StorageKeys.script(id);
+        Map<String, String> inputKeys = new LinkedHashMap<>();
+        for (String name : source.inputs()) {
+            inputKeys.put(name, StorageKeys.input(id, name));
+        }
+        String requirementsKey = source.hasRequirements() ? StorageKeys.requirements(id) : null;
+        List<String> written = new ArrayList<>();
+        try {
+            copy(StorageKeys.script(source.id()), scriptKey, written);
+            for (String name : source.inputs()) {
+                copy(StorageKeys.input(source.id(), name), inputKeys.get(name), written);
+            }
+            if (requirementsKey != null) {
+                copy(StorageKeys.requirements(source.id()), requirementsKey, written);
+            }
+        } catch (StorageException e) {
+            store.deleteQuietly(written);
+            throw ApiException.dependencyUnavailable("the object store is unavailable; nothing was submitted", e);
+        } catch (RuntimeException e) {
+            store.deleteQuietly(written);
+            throw e;
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        ExecutionRecord row = new ExecutionRecord(id, source.projectId(), ExecutionState.QUEUED, 1, source.spec(),
+                source.scriptName(), source.inputs(), source.hasRequirements(), null, null, null, null, null, now, now,
+                null, null, source.id());
+        ExecutionSubmitted event = new ExecutionSubmitted(id, source.projectId(), 1, source.spec(), scriptKey, inputKeys,
+                requirementsKey, now);
+        try {
+            tx.inTransaction(connection -> {
+                insertQueued(connection, row, event);
+                return null;
+            });
+        } catch (RuntimeException e) {
+            store.deleteQuietly(written);
+            throw e;
+        }
+        outboxSignal.wake();
+        metrics.submitted("retry");
+        return row;
+    }
+
+    private void copy(String from, String to, List<String> written) {
+        written.add(to);
+        if (!store.copy(from, to)) {
+            throw new ApiException(ErrorCode.INVALID_STATE, "the files of the original execution are gone (" + from
+                    + "); it cannot be retried");
+        }
+    }
+
+    /** One page of the caller's executions (the admin's: every project's). */
+    public List<ExecutionRecord> list(Principal principal, ExecutionQuery query) {
+        ExecutionQuery scoped = new ExecutionQuery(principal.projectScope(), query.states(), query.labels(),
+                query.createdSince(), query.createdBefore(), query.after(), query.limit());
+        return tx.read(c -> executions.list(c, scoped));
     }
 
     public ExecutionView get(Principal principal, String rawId) {
@@ -229,6 +364,18 @@ public class ExecutionService {
                 errors.add(new FieldError("inputs", "two inputs are named '" + FileNames.printable(input.fileName()) + "'"));
             }
             checkSize("input '" + FileNames.printable(String.valueOf(input.fileName())) + "'", input, limits.maxInputBytes());
+        }
+        long total = 0;
+        for (UploadedFile input : submission.inputs()) {
+            try {
+                total += input.size();
+            } catch (IOException e) {
+                throw new ApiException(ErrorCode.MALFORMED_REQUEST, "an input part could not be read");
+            }
+        }
+        if (total > limits.maxTotalInputBytes()) {
+            throw new ApiException(ErrorCode.PAYLOAD_TOO_LARGE, "the inputs are " + total + " bytes together; the limit is "
+                    + limits.maxTotalInputBytes());
         }
         if (submission.requirements() != null) {
             checkSize("requirements", submission.requirements(), limits.maxRequirementsBytes());

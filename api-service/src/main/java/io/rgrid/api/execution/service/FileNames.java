@@ -41,7 +41,7 @@ public final class FileNames {
     }
 
     /** A name safe to echo back in an error message. */
-    static String printable(String name) {
+    public static String printable(String name) {
         StringBuilder out = new StringBuilder();
         name.codePoints().limit(80).forEach(cp -> out.append(cp < 0x20 || cp == 0x7f ? '?' : Character.toString(cp)));
         return out.toString();

@@ -23,8 +23,6 @@ public final class SpecResolver {
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?");
     private static final int MAX_ARGS = 1000;
-    private static final int MAX_ENV = 1000;
-    private static final int MAX_LABELS = 100;
     private static final int MAX_VALUE_LENGTH = 32 * 1024;
 
     private final RgridConfig.Defaults defaults;
@@ -57,8 +55,14 @@ public final class SpecResolver {
         }
 
         Map<String, String> env = spec.env() == null ? Map.of() : spec.env();
-        if (env.size() > MAX_ENV) {
-            errors.add(new FieldError("env", "at most " + MAX_ENV + " variables"));
+        if (env.size() > limits.maxEnv()) {
+            errors.add(new FieldError("env", "at most " + limits.maxEnv() + " variables"));
+        }
+        long envChars = env.entrySet().stream()
+                .mapToLong(e -> e.getKey().length() + (e.getValue() == null ? 0 : e.getValue().length())).sum();
+        if (envChars > limits.maxEnvBytes()) {
+            errors.add(new FieldError("env", "names and values together are " + envChars + " characters; the limit is "
+                    + limits.maxEnvBytes()));
         }
         env.forEach((name, value) -> {
             if (!ENV_NAME.matcher(name).matches()) {
@@ -104,8 +108,8 @@ public final class SpecResolver {
         }
 
         Map<String, String> labels = spec.labels() == null ? Map.of() : spec.labels();
-        if (labels.size() > MAX_LABELS) {
-            errors.add(new FieldError("labels", "at most " + MAX_LABELS + " labels"));
+        if (labels.size() > limits.maxLabels()) {
+            errors.add(new FieldError("labels", "at most " + limits.maxLabels() + " labels"));
         }
         labels.forEach((key, value) -> {
             if (!LABEL_KEY.matcher(key).matches()) {

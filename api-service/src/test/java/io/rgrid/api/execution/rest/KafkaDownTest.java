@@ -3,9 +3,9 @@ package io.rgrid.api.execution.rest;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
-import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.rgrid.api.support.ApiTestSupport;
+import io.rgrid.api.support.NoKafkaProfile;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
 import io.rgrid.testinfra.SharedServersResource;
@@ -21,18 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Kafka being unreachable delays events; it never refuses a submission or loses its event. */
 @QuarkusTest
-@TestProfile(KafkaDownTest.NoKafka.class)
+@TestProfile(NoKafkaProfile.class)
 @QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "api"))
 class KafkaDownTest {
-
-    /** Points every Kafka client at a port nobody listens on. */
-    public static class NoKafka implements QuarkusTestProfile {
-        @Override
-        public Map<String, String> getConfigOverrides() {
-            return Map.of("rgrid.kafka.bootstrap-servers", "127.0.0.1:9",
-                    "rgrid.kafka.request-timeout", "2s");
-        }
-    }
 
     @Inject
     ApiTestSupport servers;

@@ -75,7 +75,69 @@ class RejectedSubmissionTest {
                 rejected("script above its size limit", 413, "PAYLOAD_TOO_LARGE", null,
                         r -> r.multiPart("script", "big.py", new byte[5000])),
                 rejected("JSON body instead of multipart", 415, "UNSUPPORTED_MEDIA_TYPE", null,
-                        r -> r.contentType(ContentType.JSON).body("{\"script\": \"print(1)\"}")));
+                        r -> r.contentType(ContentType.JSON).body("{\"script\": \"print(1)\"}")),
+                rejected("too many environment variables", 422, "INVALID_SPEC", "env",
+                        r -> spec(r, "{\"env\": {\"A\": \"1\", \"B\": \"2\", \"C\": \"3\", \"D\": \"4\"}}")),
+                rejected("environment too large", 422, "INVALID_SPEC", "env",
+                        r -> spec(r, "{\"env\": {\"BIG\": \"" + "x".repeat(300) + "\"}}")),
+                rejected("invalid environment variable name", 422, "INVALID_SPEC", "env.1BAD",
+                        r -> spec(r, "{\"env\": {\"1BAD\": \"x\"}}")),
+                rejected("env is a list", 422, "INVALID_SPEC", "env",
+                        r -> spec(r, "{\"env\": [\"A=1\"]}")),
+                rejected("too many labels", 422, "INVALID_SPEC", "labels",
+                        r -> spec(r, "{\"labels\": {\"a\": \"1\", \"b\": \"2\", \"c\": \"3\", \"d\": \"4\"}}")),
+                rejected("invalid label key", 422, "INVALID_SPEC", "labels.-bad",
+                        r -> spec(r, "{\"labels\": {\"-bad\": \"x\"}}")),
+                rejected("negative cpus", 422, "INVALID_SPEC", "cpus",
+                        r -> spec(r, "{\"cpus\": -1}")),
+                rejected("zero memory", 422, "INVALID_SPEC", "memory",
+                        r -> spec(r, "{\"memory\": \"0\"}")),
+                rejected("memory above the maximum", 422, "INVALID_SPEC", "memory",
+                        r -> spec(r, "{\"memory\": \"1024g\"}")),
+                rejected("zero max attempts", 422, "INVALID_SPEC", "maxAttempts",
+                        r -> spec(r, "{\"maxAttempts\": 0}")),
+                rejected("timeout above the maximum", 422, "INVALID_SPEC", "timeoutSeconds",
+                        r -> spec(r, "{\"timeoutSeconds\": 86401}")),
+                rejected("timeout as a string", 422, "INVALID_SPEC", "timeoutSeconds",
+                        r -> spec(r, "{\"timeoutSeconds\": \"soon\"}")),
+                rejected("fractional timeout", 422, "INVALID_SPEC", "timeoutSeconds",
+                        r -> spec(r, "{\"timeoutSeconds\": 1.5}")),
+                rejected("args is not a list", 422, "INVALID_SPEC", "args",
+                        r -> spec(r, "{\"args\": \"--fast\"}")),
+                rejected("image with white space", 422, "INVALID_SPEC", "image",
+                        r -> spec(r, "{\"image\": \"python 3\"}")),
+                rejected("spec with trailing garbage", 400, "MALFORMED_REQUEST", null,
+                        r -> spec(r, "{} {}")),
+                rejected("spec part twice", 400, "MALFORMED_REQUEST", null,
+                        r -> spec(spec(r, "{}"), "{}")),
+                rejected("spec above its size limit", 413, "PAYLOAD_TOO_LARGE", null,
+                        r -> spec(r, "{\"image\": \"" + "x".repeat(70_000) + "\"}")),
+                rejected("script part twice", 400, "MALFORMED_REQUEST", null,
+                        r -> script(script(r))),
+                rejected("script sent as a plain field", 400, "MISSING_PART", null,
+                        r -> r.multiPart("script", "print(1)")),
+                rejected("too many inputs", 413, "PAYLOAD_TOO_LARGE", null,
+                        r -> script(r).multiPart("inputs", "1", SCRIPT).multiPart("inputs", "2", SCRIPT)
+                                .multiPart("inputs", "3", SCRIPT).multiPart("inputs", "4", SCRIPT)),
+                rejected("inputs above their total size limit", 413, "PAYLOAD_TOO_LARGE", null,
+                        r -> script(r).multiPart("inputs", "a.bin", new byte[5000]).multiPart("inputs", "b.bin", new byte[5000])),
+                rejected("input name with a control character", 400, "INVALID_FILE_NAME", "inputs",
+                        r -> script(r).multiPart("inputs", "bad\u0001name", SCRIPT)),
+                rejected("input name is a Windows path", 400, "INVALID_FILE_NAME", "inputs",
+                        r -> script(r).multiPart("inputs", "C:evil.txt", SCRIPT)),
+                rejected("malformed Idempotency-Key", 400, "MALFORMED_REQUEST", null,
+                        r -> script(r).header("Idempotency-Key", "has spaces in it")),
+                rejected("Idempotency-Key too long", 400, "MALFORMED_REQUEST", null,
+                        r -> script(r).header("Idempotency-Key", "k".repeat(256))),
+                rejected("multipart body without a boundary: no parts", 400, "MISSING_PART", null,
+                        r -> r.contentType("multipart/form-data").body("garbage".getBytes(StandardCharsets.UTF_8))),
+                rejected("text body", 415, "UNSUPPORTED_MEDIA_TYPE", null,
+                        r -> r.contentType(ContentType.TEXT).body("print(1)")));
+    }
+
+    @Test
+    void theTableHasAtLeastThirtyRows() {
+        assertThat(rejections().count()).isGreaterThanOrEqualTo(30);
     }
 
     @ParameterizedTest(name = "{0} → {1} {2}")
@@ -131,6 +193,10 @@ class RejectedSubmissionTest {
 
     static Stream<String> unknownIds() {
         return Stream.of(UUID.randomUUID().toString(), "nope", "01234567-89ab-cdef-0123-456789abcdeg", "%2e%2e");
+    }
+
+    private static RequestSpecification spec(RequestSpecification r, String json) {
+        return script(r).multiPart("spec", json, "application/json");
     }
 
     private static RequestSpecification script(RequestSpecification r) {

@@ -1,0 +1,147 @@
+package io.rgrid.api.cluster;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import io.rgrid.model.Json;
+import io.rgrid.model.event.CostSnapshot;
+import io.rgrid.model.event.ExecutionWaiting;
+import io.rgrid.model.event.WorkerLifecycleChanged;
+import jakarta.inject.Singleton;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The read model of {@code rgrid.cluster.v1}: workers, wait reasons, the latest cost snapshot.
+ * Every upsert keeps the newer fact: an event that occurred before the stored one changes nothing,
+ * so redelivery and reordering are harmless.
+ */
+@Singleton
+public class ClusterRepository {
+
+    private static final TypeReference<Map<String, Double>> PER_WORKER = new TypeReference<>() {
+    };
+
+    public record WorkerRow(String workerId, String state, String provider, String serverType, Instant createdAt,
+                            double hourlyPriceEur, String detail, Instant updatedAt) {
+    }
+
+    public record WaitRow(UUID executionId, String reason, Integer etaSeconds, String detail, Instant updatedAt) {
+    }
+
+    public record CostRow(Instant at, double totalEur, Map<String, Double> perWorkerEur) {
+    }
+
+    public void upsertWorker(Connection c, WorkerLifecycleChanged e, Instant occurredAt) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO api.workers AS w (worker_id, state, provider, server_type, "
+                + "created_at, hourly_price_eur, detail, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (worker_id) DO UPDATE SET state = EXCLUDED.state, provider = COALESCE(EXCLUDED.provider, w.provider), "
+                + "server_type = COALESCE(EXCLUDED.server_type, w.server_type), created_at = COALESCE(EXCLUDED.created_at, w.created_at), "
+                + "hourly_price_eur = EXCLUDED.hourly_price_eur, detail = EXCLUDED.detail, updated_at = EXCLUDED.updated_at "
+                + "WHERE w.updated_at <= EXCLUDED.updated_at")) {
+            st.setString(1, e.workerId());
+            st.setString(2, e.state() == null ? "UNKNOWN" : e.state().name());
+            st.setString(3, e.provider());
+            st.setString(4, e.serverType());
+            st.setTimestamp(5, ts(e.createdAt()));
+            st.setDouble(6, e.hourlyPriceEur());
+            st.setString(7, e.detail());
+            st.setTimestamp(8, ts(occurredAt));
+            st.executeUpdate();
+        }
+    }
+
+    public void upsertWait(Connection c, ExecutionWaiting e, Instant occurredAt) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO api.execution_waits AS w (execution_id, reason, eta_seconds, "
+                + "detail, updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (execution_id) DO UPDATE SET reason = EXCLUDED.reason, "
+                + "eta_seconds = EXCLUDED.eta_seconds, detail = EXCLUDED.detail, updated_at = EXCLUDED.updated_at "
+                + "WHERE w.updated_at <= EXCLUDED.updated_at")) {
+            st.setObject(1, e.executionId());
+            st.setString(2, e.reason() == null ? "UNKNOWN" : e.reason().name());
+            if (e.etaSeconds() == null) {
+                st.setNull(3, Types.INTEGER);
+            } else {
+                st.setInt(3, e.etaSeconds());
+            }
+            st.setString(4, e.detail());
+            st.setTimestamp(5, ts(occurredAt));
+            st.executeUpdate();
+        }
+    }
+
+    public void upsertCost(Connection c, CostSnapshot e, Instant occurredAt) throws SQLException {
+        Instant at = e.at() == null ? occurredAt : e.at();
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO api.cost_snapshot AS s (id, at, total_eur, per_worker_eur) "
+                + "VALUES ('cluster', ?, ?, ?::jsonb) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at, total_eur = EXCLUDED.total_eur, "
+                + "per_worker_eur = EXCLUDED.per_worker_eur WHERE s.at <= EXCLUDED.at")) {
+            st.setTimestamp(1, ts(at));
+            st.setDouble(2, e.totalEur());
+            st.setString(3, Json.mapper().writeValueAsString(e.perWorkerEur()));
+            st.executeUpdate();
+        } catch (JsonProcessingException ex) {
+            throw new SQLException("cannot encode cost per worker: " + ex.getMessage(), ex);
+        }
+    }
+
+    public List<WorkerRow> workers(Connection c, boolean includeDeleted) throws SQLException {
+        List<WorkerRow> out = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement("SELECT worker_id, state, provider, server_type, created_at, hourly_price_eur, "
+                + "detail, updated_at FROM api.workers" + (includeDeleted ? "" : " WHERE state <> 'DELETED'") + " ORDER BY worker_id");
+             ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                out.add(new WorkerRow(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), instant(rs, 5),
+                        rs.getDouble(6), rs.getString(7), instant(rs, 8)));
+            }
+        }
+        return out;
+    }
+
+    public Optional<WaitRow> waitOf(Connection c, UUID executionId) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement(
+                "SELECT execution_id, reason, eta_seconds, detail, updated_at FROM api.execution_waits WHERE execution_id = ?")) {
+            st.setObject(1, executionId);
+            try (ResultSet rs = st.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                int eta = rs.getInt(3);
+                Integer etaSeconds = rs.wasNull() ? null : eta;
+                return Optional.of(new WaitRow(rs.getObject(1, UUID.class), rs.getString(2), etaSeconds, rs.getString(4),
+                        instant(rs, 5)));
+            }
+        }
+    }
+
+    public Optional<CostRow> cost(Connection c) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT at, total_eur, per_worker_eur FROM api.cost_snapshot WHERE id = 'cluster'");
+             ResultSet rs = st.executeQuery()) {
+            if (!rs.next()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.of(new CostRow(instant(rs, 1), rs.getDouble(2), Json.mapper().readValue(rs.getString(3), PER_WORKER)));
+            } catch (JsonProcessingException e) {
+                throw new SQLException("unreadable cost snapshot: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static Timestamp ts(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static Instant instant(ResultSet rs, int column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+}

@@ -1,0 +1,168 @@
+package io.rgrid.api.logs;
+
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
+import io.restassured.response.Response;
+import io.rgrid.api.support.ApiTestSupport;
+import io.rgrid.api.support.Keys;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.Topics;
+import io.rgrid.model.api.ApiPaths;
+import io.rgrid.model.api.Auth;
+import io.rgrid.model.event.ExecutionLogChunk;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.LogStream;
+import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.testinfra.SharedServersResource;
+import jakarta.inject.Inject;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
+
+/** Live logs as server-sent events, and the outputs of an attempt. */
+@QuarkusTest
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "api"))
+class LiveLogsAndOutputsTest {
+
+    @Inject
+    ApiTestSupport servers;
+
+    @ConfigProperty(name = "rgrid.api.secret-key")
+    String adminKey;
+
+    @Test
+    void followStreamsBufferedAndLiveChunksOnceAndEndsWithTheFinalState() throws Exception {
+        UUID id = submit();
+        // A chunk written before anyone follows: the follower still gets it (from the buffer).
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "first\n"));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> !hub.followed().contains(id)
+                && bufferedHas(id));
+
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpClient client = HttpClient.newHttpClient();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port
+                        + ApiPaths.logs(id.toString()) + "?follow=true"))
+                .header(Auth.HEADER, Auth.header(adminKey)).build();
+        CompletableFuture<HttpResponse<java.io.InputStream>> pending = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<java.io.InputStream> response = pending.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // stream closed
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("first")));
+
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n"));
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n")); // redelivered
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDERR, 2, "third\n"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains("third")));
+        servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abcdef", 0, null, null,
+                "rgrid-worker-abcdef", Instant.now()));
+        reader.join(Duration.ofSeconds(20));
+        assertThat(reader.isAlive()).as("the stream ends after the final state").isFalse();
+
+        List<String> events = new ArrayList<>(lines.stream().filter(l -> l.startsWith("event: ")).toList());
+        assertThat(events).containsExactly("event: log", "event: log", "event: log", "event: end");
+        assertThat(lines.stream().filter(l -> l.contains("second")).count()).isEqualTo(1);
+        assertThat(lines).contains("id: 1-2");
+        assertThat(lines.stream().filter(l -> l.startsWith("data: ") && l.contains("\"state\"")).findFirst().orElseThrow())
+                .contains("\"state\":\"SUCCEEDED\"").contains("\"exitCode\":0");
+    }
+
+    @Test
+    void followOfAnEndedExecutionSendsTheStoredLogAndEnds() throws Exception {
+        UUID id = submit();
+        servers.putObject(StorageKeys.log(id, 1), "stored line\n");
+        servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.CANCELLED, null, null, null, null, "orchestrator",
+                Instant.now()));
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "CANCELLED".equals(Keys.as(adminKey).get(ApiPaths.execution(id.toString())).jsonPath().getString("state")));
+        Response response = Keys.as(adminKey).queryParam("follow", "true").get(ApiPaths.logs(id.toString()));
+        response.then().statusCode(200);
+        String body = response.asString();
+        assertThat(body).contains("event: log").contains("stored line").contains("event: end").contains("CANCELLED");
+    }
+
+    @Test
+    void outputsAreListedAndDownloaded() throws Exception {
+        UUID id = submit();
+        servers.putObject(StorageKeys.output(id, 1, "result.csv"), "a,b\n1,2\n");
+        servers.putObject(StorageKeys.output(id, 1, "plot data.txt"), "xy");
+        Response list = Keys.as(adminKey).get(ApiPaths.execution(id.toString()) + "/outputs");
+        list.then().statusCode(200).body("attempt", equalTo(1)).body("outputs.name", hasItem("result.csv"))
+                .body("outputs.find { it.name == 'result.csv' }.size", equalTo(8))
+                .body("outputs.find { it.name == 'plot data.txt' }.size", equalTo(2));
+        assertThat(list.jsonPath().getString("outputs.find { it.name == 'result.csv' }.etag")).isNotBlank();
+
+        Response download = Keys.as(adminKey).get(ApiPaths.execution(id.toString()) + "/outputs/result.csv");
+        download.then().statusCode(200).body(equalTo("a,b\n1,2\n"));
+        assertThat(download.header("Content-Disposition")).contains("result.csv");
+        assertThat(download.header("Content-Length")).isEqualTo("8");
+        Keys.as(adminKey).get(ApiPaths.execution(id.toString()) + "/outputs/plot data.txt").then().statusCode(200).body(equalTo("xy"));
+
+        expect(Keys.as(adminKey).get(ApiPaths.execution(id.toString()) + "/outputs/missing.txt"), 404);
+        expect(Keys.as(adminKey).get(ApiPaths.execution(id.toString()) + "/outputs/..%2Fscript"), 404);
+        expect(Keys.as(adminKey).queryParam("attempt", 2).get(ApiPaths.execution(id.toString()) + "/outputs"), 404);
+        Keys.as(adminKey).get(ApiPaths.execution(submit().toString()) + "/outputs").then().statusCode(200)
+                .body("outputs.size()", equalTo(0));
+    }
+
+    @Inject
+    LogHub hub;
+
+    private boolean bufferedHas(UUID id) {
+        List<ExecutionLogChunk> got = new ArrayList<>();
+        LogHub.Follower probe = new LogHub.Follower() {
+            @Override
+            public void chunk(ExecutionLogChunk chunk) {
+                got.add(chunk);
+            }
+
+            @Override
+            public void end(io.rgrid.api.execution.repository.ExecutionRecord row) {
+            }
+        };
+        hub.follow(id, probe);
+        hub.unfollow(id, probe);
+        return !got.isEmpty();
+    }
+
+    private static void expect(Response response, int status) {
+        response.then().statusCode(status).contentType("application/problem+json");
+    }
+
+    private UUID submit() {
+        Response response = Keys.as(adminKey).multiPart("script", "main.py", "print(1)\n".getBytes(StandardCharsets.UTF_8))
+                .post(ApiPaths.EXECUTIONS);
+        response.then().statusCode(201);
+        return UUID.fromString(response.jsonPath().getString("id"));
+    }
+}
