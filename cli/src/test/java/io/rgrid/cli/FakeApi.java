@@ -50,6 +50,19 @@ public final class FakeApi implements AutoCloseable {
     /** The log of executions created from now on. */
     private volatile String logText = "hello from the grid\n";
     private volatile Integer failedExitCode = 3;
+    /** Serve logs?follow=true as server-sent events (otherwise 404, as an API without the stream). */
+    private volatile boolean sse;
+    /** How much of the log the stream sends before "end" (the real API may end before the last chunks). */
+    public volatile int streamChars = Integer.MAX_VALUE;
+    /** The outputs of executions created from now on. */
+    private volatile Map<String, byte[]> outputsTemplate = Map.of();
+    private final Map<UUID, Map<String, byte[]>> outputs = new ConcurrentHashMap<>();
+    private final Map<UUID, UUID> retryOf = new ConcurrentHashMap<>();
+    /** Creation order, newest last: the list endpoint pages over it newest first. */
+    private final List<UUID> order = new CopyOnWriteArrayList<>();
+    private final Map<UUID, Map<String, String>> labelsOf = new ConcurrentHashMap<>();
+    /** Body of GET /api/v1/queue, or null for 404. */
+    public volatile String queueJson;
 
     /** A received submission, parsed. */
     public record Submission(SubmitSpec spec, List<Multipart.Part> parts, String contentLength) {
@@ -58,11 +71,25 @@ public final class FakeApi implements AutoCloseable {
     public FakeApi() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         server.createContext("/", this::handle);
+        // Several at once: a live log stream stays open while the CLI polls.
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "fake-api");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
     }
 
     public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    /** The largest page the list endpoint answers (the real API: 500). */
+    public volatile int maxPage = 500;
+
+    public FakeApi planBy(Function<SubmitSpec, List<ExecutionState>> byspec) {
+        plan = byspec;
+        return this;
     }
 
     public FakeApi plan(ExecutionState... states) {
@@ -72,6 +99,16 @@ public final class FakeApi implements AutoCloseable {
 
     public FakeApi failedExitCode(Integer code) {
         failedExitCode = code;
+        return this;
+    }
+
+    public FakeApi sse(boolean on) {
+        sse = on;
+        return this;
+    }
+
+    public FakeApi outputs(Map<String, byte[]> files) {
+        outputsTemplate = Map.copyOf(files);
         return this;
     }
 
@@ -85,6 +122,8 @@ public final class FakeApi implements AutoCloseable {
         UUID id = UUID.randomUUID();
         progressions.put(id, views(id, List.of(states), null));
         logs.put(id, logText);
+        outputs.put(id, outputsTemplate);
+        order.add(id);
         return id;
     }
 
@@ -102,6 +141,30 @@ public final class FakeApi implements AutoCloseable {
                 submit(exchange);
                 return;
             }
+            if (path.equals(ApiPaths.EXECUTIONS)) {
+                list(exchange, query);
+                return;
+            }
+            if (path.equals(ApiPaths.BASE + "/queue")) {
+                if (queueJson == null) {
+                    problem(exchange, ErrorCode.NOT_FOUND, "no such path");
+                } else {
+                    send(exchange, 200, "application/json", queueJson.getBytes(StandardCharsets.UTF_8));
+                }
+                return;
+            }
+            if (path.equals(ApiPaths.BASE + "/workers")) {
+                send(exchange, 200, "application/json", ("{\"items\":[{\"id\":\"" + WORKER + "\",\"state\":\"READY\","
+                        + "\"provider\":\"local\",\"serverType\":\"local\",\"createdAt\":\"2025-01-01T10:00:00Z\","
+                        + "\"hourlyPriceEur\":0.0066,\"detail\":null,\"updatedAt\":\"2025-01-01T10:00:00Z\"}]}")
+                        .getBytes(StandardCharsets.UTF_8));
+                return;
+            }
+            if (path.equals(ApiPaths.BASE + "/cost")) {
+                send(exchange, 200, "application/json", ("{\"at\":\"2025-01-01T10:05:00Z\",\"totalEur\":0.0123,"
+                        + "\"perWorkerEur\":{\"" + WORKER + "\":0.0123}}").getBytes(StandardCharsets.UTF_8));
+                return;
+            }
             String[] segments = path.substring(ApiPaths.EXECUTIONS.length()).split("/");
             UUID id = segments.length > 1 ? UUID.fromString(segments[1]) : null;
             List<ExecutionView> views = id == null ? null : progressions.get(id);
@@ -112,6 +175,35 @@ public final class FakeApi implements AutoCloseable {
             if (segments.length == 2) {
                 ExecutionView view = views.size() > 1 ? views.remove(0) : views.get(0);
                 json(exchange, 200, view);
+            } else if (segments[2].equals("logs") && query != null && query.equals("follow=true") && sse) {
+                stream(exchange, id, views);
+            } else if (segments[2].equals("outputs")) {
+                Map<String, byte[]> files = outputs.getOrDefault(id, Map.of());
+                if (segments.length == 3) {
+                    List<Map<String, Object>> listing = new ArrayList<>();
+                    new java.util.TreeMap<>(files).forEach((name, bytes) -> listing.add(Map.of("name", name,
+                            "size", bytes.length, "etag", "e" + bytes.length, "lastModified", "2025-01-01T10:00:02Z")));
+                    json(exchange, 200, Map.of("executionId", id.toString(), "attempt", 1, "outputs", listing));
+                } else {
+                    String name = java.net.URLDecoder.decode(segments[3], StandardCharsets.UTF_8);
+                    byte[] bytes = files.get(name);
+                    if (bytes == null) {
+                        problem(exchange, ErrorCode.NOT_FOUND, "attempt 1 of execution " + id + " has no output '" + name + "'");
+                    } else {
+                        send(exchange, 200, "application/octet-stream", bytes);
+                    }
+                }
+            } else if (segments[2].equals("retry")) {
+                UUID retried = UUID.randomUUID();
+                List<ExecutionView> retriedViews = views(retried, plan.apply(null), null);
+                progressions.put(retried, retriedViews);
+                logs.put(retried, logText);
+                outputs.put(retried, outputsTemplate);
+                retryOf.put(retried, id);
+                order.add(retried);
+                com.fasterxml.jackson.databind.node.ObjectNode body = Json.mapper().valueToTree(retriedViews.get(0));
+                body.put("retryOf", id.toString());
+                json(exchange, 201, body);
             } else if (segments[2].equals("logs")) {
                 if (query != null && !query.equals("attempt=1")) {
                     problem(exchange, ErrorCode.NOT_FOUND, "execution " + id + " has attempts 1 to 1");
@@ -130,6 +222,69 @@ public final class FakeApi implements AutoCloseable {
         }
     }
 
+    /** An SSE stream like LogFollowRoute's: the log in two events, then "end" once the progression is terminal. */
+    private void stream(HttpExchange exchange, UUID id, List<ExecutionView> views) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream;charset=utf-8");
+        exchange.sendResponseHeaders(200, 0);
+        OutputStream out = exchange.getResponseBody();
+        String text = logs.get(id);
+        text = text.substring(0, Math.min(text.length(), streamChars));
+        int half = text.length() / 2;
+        for (String piece : List.of(text.substring(0, half), text.substring(half))) {
+            String data = Json.mapper().writeValueAsString(Map.of("attempt", 1, "stream", "STDOUT", "text", piece));
+            out.write((": following\n\nevent: log\nid: 1-1\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (System.nanoTime() < deadline && !(views.size() == 1 && views.get(0).isTerminal())) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+        ExecutionView end = views.get(0);
+        String data = Json.mapper().writeValueAsString(Map.of("id", id.toString(), "state", end.state().name(), "attempt", 1));
+        out.write(("event: end\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.close();
+    }
+
+    /** GET /executions: newest first, state/label filters, opaque cursor (here: an index). */
+    private void list(HttpExchange exchange, String query) throws IOException {
+        List<String> states = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        int limit = 50;
+        int from = 0;
+        for (String pair : query == null ? new String[0] : query.split("&")) {
+            String[] kv = pair.split("=", 2);
+            String value = java.net.URLDecoder.decode(kv.length > 1 ? kv[1] : "", StandardCharsets.UTF_8);
+            switch (kv[0]) {
+                case "state" -> states.add(value);
+                case "label" -> labels.add(value);
+                case "limit" -> limit = Math.min(maxPage, Integer.parseInt(value));
+                case "cursor" -> from = Integer.parseInt(value);
+                default -> {
+                }
+            }
+        }
+        List<Object> matching = new ArrayList<>();
+        List<UUID> newestFirst = new ArrayList<>(order);
+        java.util.Collections.reverse(newestFirst);
+        for (UUID id : newestFirst) {
+            ExecutionView view = progressions.get(id).get(0);
+            Map<String, String> l = labelsOf.getOrDefault(id, Map.of());
+            if ((states.isEmpty() || states.contains(view.state().name()))
+                    && labels.stream().allMatch(kv -> kv.equals(kv.split("=", 2)[0] + "=" + l.get(kv.split("=", 2)[0])))) {
+                matching.add(view);
+            }
+        }
+        int to = Math.min(matching.size(), from + limit);
+        Map<String, Object> page = new java.util.HashMap<>();
+        page.put("items", matching.subList(Math.min(from, to), to));
+        page.put("nextCursor", to < matching.size() ? String.valueOf(to) : null);
+        json(exchange, 200, page);
+    }
+
     private void submit(HttpExchange exchange) throws IOException {
         String contentType = exchange.getRequestHeaders().getFirst("Content-Type");
         byte[] body = exchange.getRequestBody().readAllBytes();
@@ -145,11 +300,16 @@ public final class FakeApi implements AutoCloseable {
         List<ExecutionView> views = views(id, plan.apply(spec), spec);
         progressions.put(id, views);
         logs.put(id, logText);
+        outputs.put(id, outputsTemplate);
+        if (spec.labels() != null) {
+            labelsOf.put(id, spec.labels());
+        }
+        order.add(id);
         json(exchange, 201, views.get(0));
     }
 
     private List<ExecutionView> views(UUID id, List<ExecutionState> states, SubmitSpec spec) {
-        List<ExecutionView> views = new ArrayList<>();
+        List<ExecutionView> views = java.util.Collections.synchronizedList(new ArrayList<>());
         for (ExecutionState state : states) {
             Integer exitCode = switch (state) {
                 case SUCCEEDED -> 0;

@@ -18,8 +18,10 @@ import java.util.concurrent.Callable;
 @Command(name = "logs",
         description = {
                 "Print an execution's log (waits for the execution to end).",
-                "If the execution has not ended, follows it first (state changes on stderr)",
-                "and prints the log when it ends."})
+                "If the execution has not ended, streams its log live (state changes on stderr)",
+                "until it ends; Ctrl-C stops following, not the execution."},
+        footerHeading = "%n",
+        footer = {"Examples:", "  rgrid logs -f 0190f5c2-...", "  rgrid logs 0190f5c2-... --attempt 1 > attempt1.log"})
 public final class LogsCommand extends CommandSupport implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "ID", description = "Execution id.")
@@ -28,6 +30,10 @@ public final class LogsCommand extends CommandSupport implements Callable<Intege
     @Option(names = "--attempt", paramLabel = "N", converter = RunOptions.PositiveInt.class,
             description = "Print this attempt's log (default: the latest). Does not wait.")
     Integer attempt;
+
+    @Option(names = {"-f", "--follow"},
+            description = "Stream the log live until the execution ends (the default for one that has not ended).")
+    boolean follow;
 
     @Option(names = "--no-follow", description = "Do not wait for an execution that has not ended.")
     boolean noFollow;
@@ -48,7 +54,7 @@ public final class LogsCommand extends CommandSupport implements Callable<Intege
                 return ExitCodes.OK;
             }
             ExecutionFollower follower = new ExecutionFollower(api, context(), start);
-            view = follower.follow(view);
+            view = follower.follow(view, true);
             follower.printLog(view);
             return ExitCodes.OK;
         }

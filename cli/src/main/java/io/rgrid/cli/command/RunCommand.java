@@ -9,24 +9,35 @@ import io.rgrid.model.api.ExecutionView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 /** {@code rgrid run SCRIPT [ARGS...]}: submit, follow to the end, print the output, exit with the script's code. */
 @Command(name = "run",
         description = {
                 "Run a Python script on the grid and print its output.",
-                "Uploads the script and its inputs, shows each state change on stderr,",
-                "then prints the script's output on stdout and exits with its exit code."},
+                "Uploads the script and its inputs, shows each state change (and why it waits) on stderr,",
+                "streams the script's output to stdout as it runs, downloads its outputs and exits",
+                "with its exit code."},
         footerHeading = "%n",
         footer = {
                 "Examples:",
-                "  rgrid run analysis.py --input data.csv",
-                "  rgrid run train.py --cpus 2 --memory 4g -e SEED=42 -- --epochs 10",
-                "  id=$(rgrid run --detach job.py) && rgrid logs \"$id\"",
+                "  rgrid run analysis.py --input data.csv --output-dir results/",
+                "  rgrid run train.py --cpus 2 --memory 4g -e SEED=42 --env-file .env -- --epochs 10",
+                "  rgrid run merge.py --input 'parts/*.csv'        every match is an input",
+                "  rgrid run process.py --batch 'data/*.csv'       one execution per file",
+                "  id=$(rgrid run --detach job.py) && rgrid logs -f \"$id\"",
                 "",
+                "A requirements.txt beside the script is used unless --requirements or --no-requirements.",
                 "Ctrl-C stops following; the execution keeps running.",
-                "Stop it with: rgrid cancel ID. Follow it again with: rgrid logs ID."})
+                "Stop it with: rgrid cancel ID. Follow it again with: rgrid logs -f ID."})
 public final class RunCommand extends CommandSupport implements Callable<Integer> {
+
+    /** Below this, an upload is over before a progress line would help. */
+    private static final long PROGRESS_MIN_BYTES = 1024 * 1024;
 
     @Mixin
     RunOptions options;
@@ -45,8 +56,13 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
      */
     static int submitAndFollow(CommandSupport command, RunOptions options, long start) {
         CliContext context = command.context();
+        Path requirements = requirements(context, options);
         ApiClient api = command.api();
-        ExecutionView submitted = api.submit(options.toSpec(), options.script, options.inputs, options.requirements);
+        if (options.batch != null) {
+            return new BatchRun(api, context, options, requirements).run();
+        }
+        ExecutionView submitted = api.submit(options.toSpec(), options.script, options.inputs, requirements,
+                progress(context, "Uploading"));
         String id = submitted.id().toString();
         if (options.detach) {
             context.out().println(id);
@@ -54,12 +70,74 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
         }
         context.err().println("Submitted " + id);
         ExecutionFollower follower = new ExecutionFollower(api, context, start);
-        ExecutionView terminal = follower.follow(submitted);
+        ExecutionView terminal = follower.follow(submitted, true);
         follower.printLog(terminal);
         String failure = ExecutionFormat.failureLine(terminal);
         if (failure != null) {
             context.err().println("rgrid: " + failure);
+            context.err().println("Outputs it stored, if any: rgrid outputs " + id);
+        } else if (!options.noDownload) {
+            Path dir = options.outputDir != null ? options.outputDir : Path.of("rgrid-outputs", id);
+            Outputs.download(api, context, id, terminal.attempt() > 0 ? terminal.attempt() : null, dir);
         }
         return ExitCodes.forExecution(terminal);
+    }
+
+    /**
+     * --requirements, else the requirements.txt beside the script: on a terminal rgrid asks, otherwise
+     * it uses it and says so (--no-requirements skips it).
+     */
+    static Path requirements(CliContext context, RunOptions options) {
+        if (options.requirements != null || options.defaultRequirements == null) {
+            return options.requirements;
+        }
+        Path found = options.defaultRequirements;
+        java.io.Console console = context.interactive() && context.terminal() ? System.console() : null;
+        if (console != null) {
+            String answer = console.readLine("Install %s before the script runs? [Y/n] ", found);
+            if (answer != null && answer.strip().toLowerCase(Locale.ROOT).startsWith("n")) {
+                context.err().println("Not using " + found + " (--no-requirements skips this question)");
+                return null;
+            }
+            return found;
+        }
+        context.err().println("Using " + found + " (beside the script; --no-requirements skips it)");
+        return found;
+    }
+
+    /** A progress line redrawn in place on stderr, only on a terminal. */
+    static ApiClient.Progress progress(CliContext context, String what) {
+        if (!context.terminal()) {
+            return null;
+        }
+        return new ApiClient.Progress() {
+            private long lastDraw;
+
+            @Override
+            public void sent(long bytes, long total) {
+                if (total < PROGRESS_MIN_BYTES) {
+                    return;
+                }
+                long now = System.nanoTime();
+                boolean done = bytes >= total;
+                if (!done && now - lastDraw < 100_000_000L) {
+                    return;
+                }
+                lastDraw = now;
+                int percent = (int) (bytes * 100 / Math.max(1, total));
+                int filled = percent / 5;
+                context.err().print("\r" + what + " [" + "#".repeat(filled) + " ".repeat(20 - filled) + "] "
+                        + percent + "% " + Sizes.human(bytes) + " of " + Sizes.human(total) + (done ? "\n" : ""));
+                context.err().flush();
+            }
+        };
+    }
+
+    /** The files of a run's inputs plus the batch input, refusing duplicates by name. */
+    static List<Path> batchInputs(RunOptions options, Path batchInput) {
+        List<Path> all = new ArrayList<>(options.inputs);
+        all.removeIf(p -> p.getFileName().equals(batchInput.getFileName()));
+        all.add(batchInput);
+        return all;
     }
 }

@@ -31,13 +31,45 @@ public final class RunOptions {
             description = "Arguments for the script. Put them after -- when they look like rgrid options.")
     List<String> args = new ArrayList<>();
 
-    @Option(names = {"-i", "--input"}, paramLabel = "FILE",
-            description = "A file the script reads, placed in its working directory under its file name. Repeatable.")
+    @Option(names = {"-i", "--input"}, paramLabel = "FILE|GLOB",
+            description = "A file the script reads, placed in its working directory under its file name. "
+                    + "Repeatable; a quoted glob ('data/*.csv', 'in/**.json') adds every match.")
+    List<String> inputPatterns = new ArrayList<>();
+
+    /** {@link #inputPatterns} expanded by {@link #validate()}. */
     List<Path> inputs = new ArrayList<>();
 
     @Option(names = {"-r", "--requirements"}, paramLabel = "FILE",
-            description = "A requirements.txt to pip-install before the script runs.")
+            description = "A requirements.txt to pip-install before the script runs "
+                    + "(default: the requirements.txt beside the script, if there is one).")
     Path requirements;
+
+    @Option(names = "--no-requirements", description = "Do not use the requirements.txt beside the script.")
+    boolean noRequirements;
+
+    @Option(names = "--env-file", paramLabel = "FILE",
+            description = "KEY=VALUE lines (# comments, optional 'export ', quotes stripped) added to the script's "
+                    + "environment; --env wins over it. Repeatable.")
+    List<Path> envFiles = new ArrayList<>();
+
+    @Option(names = {"-o", "--output-dir"}, paramLabel = "DIR",
+            description = "Where to download the outputs after a successful run (default: rgrid-outputs/ID; "
+                    + "with --batch: DIR/<input name>/).")
+    Path outputDir;
+
+    @Option(names = "--no-download", description = "Do not download the outputs (rgrid outputs ID does it later).")
+    boolean noDownload;
+
+    @Option(names = "--batch", paramLabel = "GLOB",
+            description = "One execution per file matching GLOB (quote it): the file is an input of its execution, "
+                    + "its name the script's first argument and RGRID_BATCH_INPUT. Shows a live table and a summary.")
+    String batch;
+
+    /** The files --batch matched, expanded by {@link #validate()}. */
+    List<Path> batchFiles = new ArrayList<>();
+
+    /** Set by {@link #validate()} when the requirements.txt beside the script was picked up. */
+    Path defaultRequirements;
 
     @Option(names = "--image", paramLabel = "IMAGE", description = "Container image (default: the grid's).")
     String image;
@@ -81,6 +113,13 @@ public final class RunOptions {
             throw CliException.usage("unknown option '" + script + "' (rgrid run --help lists the options)");
         }
         requireFile(script, "script");
+        inputs = new ArrayList<>();
+        for (String pattern : inputPatterns) {
+            inputs.addAll(Globs.expand(pattern, "--input"));
+        }
+        if (batch != null) {
+            batchFiles = Globs.expand(batch, "--batch");
+        }
         Map<String, Path> byName = new HashMap<>();
         for (Path input : inputs) {
             requireFile(input, "input");
@@ -92,7 +131,18 @@ public final class RunOptions {
         }
         if (requirements != null) {
             requireFile(requirements, "requirements file");
+        } else if (!noRequirements) {
+            Path beside = script.toAbsolutePath().getParent().resolve("requirements.txt");
+            if (Files.isRegularFile(beside) && Files.isReadable(beside)) {
+                defaultRequirements = beside;
+            }
         }
+        Map<String, String> merged = new LinkedHashMap<>();
+        for (Path file : envFiles) {
+            merged.putAll(EnvFile.read(file));
+        }
+        merged.putAll(env);
+        env = merged;
         for (String key : env.keySet()) {
             if (key.isEmpty() || key.contains("\0")) {
                 throw CliException.usage("--env needs KEY=VALUE with a non-empty KEY, not '=" + env.get(key) + "'");
@@ -101,8 +151,23 @@ public final class RunOptions {
     }
 
     SubmitSpec toSpec() {
-        return new SubmitSpec(image, List.copyOf(args), env.isEmpty() ? null : Map.copyOf(env), cpus, memory,
-                timeoutSeconds, network, maxAttempts, labels.isEmpty() ? null : Map.copyOf(labels));
+        return toSpec(List.copyOf(args), env);
+    }
+
+    /** The spec of one --batch execution: the input's name first among the script's arguments, and in its env. */
+    SubmitSpec toBatchSpec(Path input) {
+        String name = input.getFileName().toString();
+        List<String> batchArgs = new ArrayList<>();
+        batchArgs.add(name);
+        batchArgs.addAll(args);
+        Map<String, String> batchEnv = new LinkedHashMap<>(env);
+        batchEnv.put("RGRID_BATCH_INPUT", name);
+        return toSpec(batchArgs, batchEnv);
+    }
+
+    private SubmitSpec toSpec(List<String> scriptArgs, Map<String, String> environment) {
+        return new SubmitSpec(image, List.copyOf(scriptArgs), environment.isEmpty() ? null : Map.copyOf(environment), cpus,
+                memory, timeoutSeconds, network, maxAttempts, labels.isEmpty() ? null : Map.copyOf(labels));
     }
 
     private static void requireFile(Path file, String what) {

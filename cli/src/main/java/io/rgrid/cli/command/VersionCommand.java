@@ -3,6 +3,7 @@ package io.rgrid.cli.command;
 import io.rgrid.cli.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
+import picocli.CommandLine.Option;
 
 import java.util.concurrent.Callable;
 
@@ -10,8 +11,19 @@ import java.util.concurrent.Callable;
 @Command(name = "version", description = "Print the CLI's version and the Java it runs on.")
 public final class VersionCommand extends CommandSupport implements Callable<Integer> {
 
+    @Option(names = "--json", description = "Print {\"version\": ..., \"java\": ...}.")
+    boolean json;
+
     @Override
     public Integer call() {
+        if (json) {
+            String version = VersionCommand.class.getPackage().getImplementationVersion();
+            java.util.Map<String, String> info = new java.util.LinkedHashMap<>();
+            info.put("version", version);
+            info.put("java", Runtime.version().toString());
+            JsonOut.print(context().out(), info);
+            return ExitCodes.OK;
+        }
         for (String line : new Provider().getVersion()) {
             context().out().println(line);
         }

@@ -1,6 +1,7 @@
 package io.rgrid.cli.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.rgrid.cli.CliException;
 import io.rgrid.cli.ExitCodes;
 import io.rgrid.cli.config.ApiSettings;
@@ -12,7 +13,9 @@ import io.rgrid.model.api.Problem;
 import io.rgrid.model.api.SubmitSpec;
 
 import java.io.FileNotFoundException;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -25,10 +28,15 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
+import java.net.URLEncoder;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.BiConsumer;
+import java.util.function.LongConsumer;
 
 /**
  * The public API as the CLI uses it. Every failure comes out as a {@link CliException} whose
@@ -65,6 +73,14 @@ public final class ApiClient {
 
     /** {@code POST /api/v1/executions}: uploads the script and inputs, streamed from disk. */
     public ExecutionView submit(SubmitSpec spec, Path script, List<Path> inputs, Path requirements) {
+        return submit(spec, script, inputs, requirements, null);
+    }
+
+    /**
+     * As {@link #submit(SubmitSpec, Path, List, Path)}, reporting the bytes sent so far to {@code progress}
+     * (may be null) as the body streams out.
+     */
+    public ExecutionView submit(SubmitSpec spec, Path script, List<Path> inputs, Path requirements, Progress progress) {
         MultipartBody body = new MultipartBody();
         try {
             body.addBytes(ApiPaths.PART_SPEC, "application/json", Json.mapper().writeValueAsBytes(spec));
@@ -83,7 +99,7 @@ public final class ApiClient {
         }
         HttpRequest request = request(ApiPaths.EXECUTIONS, null)
                 .header("Content-Type", body.contentType())
-                .POST(body.publisher())
+                .POST(progress == null ? body.publisher() : CountingPublisher.wrap(body.publisher(), progress))
                 .build();
         return view(send(request, null), null);
     }
@@ -131,6 +147,140 @@ public final class ApiClient {
             out.flush();
         } catch (IOException e) {
             throw unreachable(e);
+        }
+    }
+
+    /** Upload progress: bytes sent of the total body length. */
+    public interface Progress {
+        void sent(long bytes, long total);
+    }
+
+    /** {@code GET path} (below the API URL, with its query) answered with JSON; 404 names {@code executionId} when given. */
+    public JsonNode getJson(String pathAndQuery, String executionId) {
+        HttpRequest request = request(pathAndQuery, CALL_TIMEOUT).GET().build();
+        return json(send(request, executionId));
+    }
+
+    /** {@code POST path} with no body, answered with JSON. */
+    public JsonNode postJson(String path, String executionId) {
+        HttpRequest request = request(path, CALL_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody()).build();
+        return json(send(request, executionId));
+    }
+
+    /** {@code GET /api/v1/executions/{id}/outputs[?attempt=N]}. */
+    public JsonNode outputs(String id, Integer attempt) {
+        return getJson(ApiPaths.execution(id) + "/outputs" + (attempt == null ? "" : "?attempt=" + attempt), id);
+    }
+
+    /**
+     * {@code GET /api/v1/executions/{id}/outputs/{name}[?attempt=N]} into {@code target}, written to a
+     * temporary file beside it first so an interrupted download never leaves a truncated file.
+     */
+    public long download(String id, String name, Integer attempt, Path target) {
+        String path = ApiPaths.execution(id) + "/outputs/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20")
+                + (attempt == null ? "" : "?attempt=" + attempt);
+        HttpResponse<InputStream> response = exchange(request(path, null).GET().build());
+        try (InputStream in = response.body()) {
+            if (response.statusCode() / 100 != 2) {
+                Response failed = new Response(response.statusCode(), contentType(response), in.readAllBytes());
+                Problem problem = failed.problem();
+                if (failed.status() == 404 && problem != null && problem.detail() != null) {
+                    throw CliException.api(problem.detail());
+                }
+                throw failure(failed, id);
+            }
+            Path parent = target.toAbsolutePath().getParent();
+            Files.createDirectories(parent);
+            Path partial = Files.createTempFile(parent, ".rgrid-", ".part");
+            try {
+                long n = Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                return n;
+            } finally {
+                Files.deleteIfExists(partial);
+            }
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw CliException.usage("cannot write " + target + " (permission denied); pick another --dir/--output-dir");
+        } catch (IOException e) {
+            throw unreachable(e);
+        }
+    }
+
+    /** How a live log stream ended. */
+    public enum StreamEnd {
+        /** The server sent its {@code end} event: the log is complete. */
+        ENDED,
+        /** The API has no streaming endpoint (400/404/405 to {@code follow=true}): poll and print the stored log. */
+        UNSUPPORTED,
+        /** The connection broke before the end. */
+        BROKEN
+    }
+
+    /**
+     * {@code GET /api/v1/executions/{id}/logs?follow=true} (server-sent events): calls {@code onEvent}
+     * with each event's name and parsed data ({@code log}: attempt, stream, text; {@code end}: the final state).
+     */
+    public StreamEnd followLogs(String id, BiConsumer<String, JsonNode> onEvent) {
+        HttpRequest request = request(ApiPaths.logs(id) + "?follow=true", null)
+                .header("Accept", "text/event-stream").GET().build();
+        HttpResponse<InputStream> response;
+        try {
+            response = exchange(request);
+        } catch (CliException e) {
+            return StreamEnd.BROKEN;
+        }
+        int status = response.statusCode();
+        try (InputStream in = response.body()) {
+            if (status == 400 || status == 404 || status == 405 || status == 406
+                    || (status / 100 == 2 && !contentType(response).startsWith("text/event-stream"))) {
+                // An unknown execution is also a 404 here; the polling that follows reports it properly.
+                return StreamEnd.UNSUPPORTED;
+            }
+            if (status / 100 != 2) {
+                throw failure(new Response(status, contentType(response), in.readAllBytes()), id);
+            }
+            BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
+            String event = "message";
+            StringBuilder data = new StringBuilder();
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.isEmpty()) {
+                    if (!data.isEmpty()) {
+                        JsonNode node = Json.mapper().readTree(data.toString());
+                        onEvent.accept(event, node);
+                        if (event.equals("end")) {
+                            return StreamEnd.ENDED;
+                        }
+                    }
+                    event = "message";
+                    data.setLength(0);
+                } else if (line.startsWith("event:")) {
+                    event = line.substring(6).strip();
+                } else if (line.startsWith("data:")) {
+                    if (!data.isEmpty()) {
+                        data.append('\n');
+                    }
+                    String value = line.substring(5);
+                    data.append(value.startsWith(" ") ? value.substring(1) : value);
+                }
+                // comments (": keep-alive") and id: lines need nothing
+            }
+            return StreamEnd.BROKEN;
+        } catch (IOException e) {
+            return StreamEnd.BROKEN;
+        }
+    }
+
+    private JsonNode json(Response response) {
+        try {
+            JsonNode node = Json.mapper().readTree(response.body());
+            if (node == null || node.isMissingNode()) {
+                throw new IOException("empty body");
+            }
+            return node;
+        } catch (IOException e) {
+            throw CliException.api("the API at " + settings.apiUrl() + " answered with something that is not JSON. "
+                    + "Is that URL an RGrid API?", e);
         }
     }
 
@@ -218,6 +368,10 @@ public final class ApiClient {
             return CliException.api("the API does not allow this key to do that" + quoted);
         }
         if (status == 404 && executionId != null) {
+            if (problem != null && problem.detail() != null && !problem.detail().startsWith("no execution")) {
+                // E.g. an --attempt the execution never had: the API's detail says which ones exist.
+                return CliException.api(problem.detail());
+            }
             return CliException.api("no execution " + executionId + " at " + settings.apiUrl());
         }
         if (problem != null) {
