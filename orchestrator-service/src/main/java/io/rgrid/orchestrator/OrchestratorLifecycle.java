@@ -6,6 +6,8 @@ import io.rgrid.model.Topics;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.autoscaling.Autoscaler;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.cost.CostResource;
+import io.rgrid.orchestrator.lifecycle.Reconciler;
 import io.rgrid.orchestrator.dispatch.Dispatcher;
 import io.rgrid.orchestrator.health.HealthMonitor;
 import io.rgrid.orchestrator.kafka.ConsumerLoop;
@@ -84,8 +86,16 @@ public class OrchestratorLifecycle {
     @Inject
     HealthMonitor health;
 
+    @Inject
+    Reconciler reconciler;
+
+    @Inject
+    CostResource cost;
+
     private final List<ConsumerLoop> consumers = new ArrayList<>();
     private ScheduledExecutorService periodic;
+    /** Autoscaler, reconciliation and cost on one thread: they never see each other half-way. */
+    private ScheduledExecutorService lifecycleThread;
 
     void onStart(@Observes StartupEvent event) {
         LOG.infof("orchestrator starting: provider %s, Kafka %s, topic prefix '%s'", provider.name(),
@@ -107,27 +117,44 @@ public class OrchestratorLifecycle {
         consumers.get(1).start("consumer-heartbeats");
         consumers.get(2).start("consumer-execution-status");
 
+        // Agents a killed orchestrator left (adopted by the provider) are kept or deleted, and
+        // workers whose server is gone are forgotten, before any assignment is re-sent.
+        guarded("reconciliation", reconciler::reconcile).run();
         dispatcher.resendAssigned();
         dispatcher.start();
-        periodic = Executors.newScheduledThreadPool(2, runnable -> {
-            Thread thread = new Thread(runnable, "orchestrator-periodic");
+        periodic = Executors.newScheduledThreadPool(1, runnable -> {
+            Thread thread = new Thread(runnable, "orchestrator-health");
+            thread.setDaemon(true);
+            return thread;
+        });
+        lifecycleThread = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "orchestrator-lifecycle");
             thread.setDaemon(true);
             return thread;
         });
         long scaleEvery = config.orchestrator().scaling().interval().toMillis();
         long checkEvery = config.orchestrator().health().checkInterval().toMillis();
-        periodic.scheduleWithFixedDelay(guarded("autoscaler", autoscaler::tick), scaleEvery, scaleEvery,
+        long reconcileEvery = config.orchestrator().lifecycle().reconcileInterval().toMillis();
+        long costEvery = config.orchestrator().lifecycle().costInterval().toMillis();
+        lifecycleThread.scheduleWithFixedDelay(guarded("autoscaler", autoscaler::tick), scaleEvery, scaleEvery,
+                TimeUnit.MILLISECONDS);
+        lifecycleThread.scheduleWithFixedDelay(guarded("reconciliation", reconciler::reconcile), reconcileEvery,
+                reconcileEvery, TimeUnit.MILLISECONDS);
+        lifecycleThread.scheduleWithFixedDelay(guarded("cost report", cost::publish), costEvery, costEvery,
                 TimeUnit.MILLISECONDS);
         periodic.scheduleWithFixedDelay(guarded("health monitor", health::check), checkEvery, checkEvery,
                 TimeUnit.MILLISECONDS);
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        if (periodic != null) {
-            periodic.shutdownNow();
+        for (ScheduledExecutorService executor : new ScheduledExecutorService[] {lifecycleThread, periodic}) {
+            if (executor == null) {
+                continue;
+            }
+            executor.shutdownNow();
             try {
                 // A provisioning in flight finishes (or fails) before the provider is closed.
-                periodic.awaitTermination(30, TimeUnit.SECONDS);
+                executor.awaitTermination(30, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -169,7 +196,7 @@ public class OrchestratorLifecycle {
                 // PROVISIONING until its first heartbeat proves it is up; the token is refreshed from config.
                 boolean added = workerLifecycle.recordNew(c, new WorkerRecord(worker.workerId(), provider.name(),
                         worker.workerId(), "static", 0.0, worker.address(), worker.token(), WorkerState.PROVISIONING,
-                        "configured", 0, 0, 0, 0, 0, null, null, Instant.now(), null));
+                        "configured", 0, 0, 0, 0, 0, null, null, Instant.now(), null, null));
                 if (!added) {
                     workers.updateEndpoint(c, worker.workerId(), worker.address(), worker.token());
                 }

@@ -2,6 +2,7 @@ package io.rgrid.orchestrator.autoscaling;
 
 import io.rgrid.model.event.WorkerState;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 
@@ -9,25 +10,37 @@ import java.util.List;
  * What the autoscaler decides on: the queue, the workers and the limits. Built from the
  * database by {@link Autoscaler}; {@link ScalingPolicy} reads nothing else.
  *
- * @param queued         executions in QUEUED
- * @param workers        every worker not DELETED
- * @param queueThreshold queued count at which one more worker is added per tick
- * @param maxWorkers     most workers at once, booting ones included
- * @param minWorkers     workers kept with nothing queued
- * @param now            the decision's clock (for rules about billing hours)
+ * @param queued          executions in QUEUED
+ * @param workers         every worker not DELETED
+ * @param queueThreshold  queued count at which one more worker is added per tick
+ * @param maxWorkers      most workers at once, booting ones included
+ * @param minWorkers      workers kept with nothing queued
+ * @param billingPeriod   the provider's billing unit, counted from each worker's creation
+ * @param terminateWindow an idle worker is deleted only inside the last this-much of its current period
+ * @param now             the decision's clock
  */
 public record ClusterSnapshot(int queued, List<Worker> workers, int queueThreshold, int maxWorkers, int minWorkers,
-                              Instant now) {
+                              Duration billingPeriod, Duration terminateWindow, Instant now) {
 
-    /**
-     * One worker. {@code heldExecutions} and {@code createdAt} are there for the idle-termination
-     * rule (delete an idle worker only as its paid hour ends), which comes later.
-     */
+    /** One worker: its state, when its billing started, and how many executions it holds (ASSIGNED or RUNNING). */
     public record Worker(String id, WorkerState state, Instant createdAt, int heldExecutions) {
+
+        public boolean idle() {
+            return heldExecutions == 0;
+        }
     }
 
     public ClusterSnapshot {
         workers = List.copyOf(workers);
+        if (billingPeriod.isZero() || billingPeriod.isNegative()) {
+            throw new IllegalArgumentException("billing period must be positive");
+        }
+    }
+
+    /** A snapshot with the production billing (1 h period, last 5 min window); for tests of the other rules. */
+    public ClusterSnapshot(int queued, List<Worker> workers, int queueThreshold, int maxWorkers, int minWorkers,
+                           Instant now) {
+        this(queued, workers, queueThreshold, maxWorkers, minWorkers, Duration.ofHours(1), Duration.ofMinutes(5), now);
     }
 
     public long count(WorkerState state) {
@@ -37,5 +50,24 @@ public record ClusterSnapshot(int queued, List<Worker> workers, int queueThresho
     /** Workers that exist or are coming and cost money: PROVISIONING, READY, DRAINING. */
     public long existing() {
         return count(WorkerState.PROVISIONING) + count(WorkerState.READY) + count(WorkerState.DRAINING);
+    }
+
+    /**
+     * How far {@code worker} is into its current billing period. A worker created at 10:00 with a
+     * 1 h period is 50 min in at 10:50 and at 11:50, 0 at 11:00.
+     */
+    public Duration intoBillingPeriod(Worker worker) {
+        Duration age = Duration.between(worker.createdAt(), now);
+        if (age.isNegative()) {
+            return Duration.ZERO; // clock skew: a worker "from the future" has just started its period
+        }
+        long periodNanos = billingPeriod.toNanos();
+        return Duration.ofNanos(age.toNanos() % periodNanos);
+    }
+
+    /** True inside the last {@code terminateWindow} of the worker's current billing period (start inclusive). */
+    public boolean inTerminateWindow(Worker worker) {
+        Duration left = billingPeriod.minus(intoBillingPeriod(worker));
+        return left.compareTo(terminateWindow) <= 0;
     }
 }

@@ -2,6 +2,8 @@ package io.rgrid.orchestrator.autoscaling;
 
 import io.rgrid.model.event.WorkerState;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 
 /**
@@ -12,9 +14,16 @@ import java.util.List;
  *   <li>Queued ≥ queue threshold (seed: 5) and fewer than max workers (seed: 10, booting ones
  *       included): provision one more per tick.</li>
  *   <li>Fewer than min workers: provision up to min.</li>
+ *   <li>Terminate (drain, then delete) a READY worker only when it is idle (holds no execution),
+ *       nothing is queued, it is inside the last {@code terminateWindow} of its current billing
+ *       period (counted from its creation: the started hour is paid in full anyway, so deleting
+ *       earlier saves nothing and loses a warm worker), and at least min workers stay.</li>
+ *   <li>An idle DRAINING worker takes no work and only costs: terminate it at once, whatever the
+ *       window (this also finishes a termination a crash interrupted after the drain).</li>
  * </ol>
- * Never beyond max workers. Termination of idle workers (only as their paid hour ends) is a
- * later rule: it will fill {@link ScalingPlan#terminate()} from the snapshot's workers.
+ * Never beyond max workers; never a busy worker; no READY worker is terminated in a tick that provisions.
+ * Nothing is terminated while executions are queued: a queued execution that fits no worker
+ * would otherwise make the cluster delete and re-create workers each billing period.
  */
 public final class ScalingPolicy {
 
@@ -40,9 +49,41 @@ public final class ScalingPolicy {
             reason = "below min workers (" + snapshot.minWorkers() + ")";
         }
         provision = (int) Math.min(provision, room);
-        if (provision == 0) {
+
+        List<String> terminate = new ArrayList<>();
+        List<String> why = new ArrayList<>();
+        if (provision > 0) {
+            why.add(reason);
+        }
+        for (ClusterSnapshot.Worker worker : snapshot.workers()) {
+            if (worker.state() == WorkerState.DRAINING && worker.idle()) {
+                terminate.add(worker.id());
+                why.add("terminate " + worker.id() + ": draining and idle");
+            }
+        }
+        if (provision == 0 && snapshot.queued() == 0) {
+            // Workers that keep running count toward min: booting ones and READY ones not chosen.
+            long keptUp = upOrComing;
+            List<ClusterSnapshot.Worker> candidates = snapshot.workers().stream()
+                    .filter(w -> w.state() == WorkerState.READY && w.idle() && snapshot.inTerminateWindow(w))
+                    // Closest to its next billing period first: it is the one about to cost another period.
+                    .sorted(Comparator.comparing(snapshot::intoBillingPeriod).reversed()
+                            .thenComparing(ClusterSnapshot.Worker::id))
+                    .toList();
+            for (ClusterSnapshot.Worker worker : candidates) {
+                if (keptUp - 1 < snapshot.minWorkers()) {
+                    break;
+                }
+                keptUp--;
+                terminate.add(worker.id());
+                why.add("terminate " + worker.id() + ": idle, "
+                        + snapshot.billingPeriod().minus(snapshot.intoBillingPeriod(worker)).toSeconds()
+                        + " s left in its billing period");
+            }
+        }
+        if (provision == 0 && terminate.isEmpty()) {
             return ScalingPlan.NOTHING;
         }
-        return new ScalingPlan(provision, List.of(), reason);
+        return new ScalingPlan(provision, terminate, String.join("; ", why));
     }
 }

@@ -81,6 +81,9 @@ public interface RgridConfig {
 
         /** {@code rgrid.orchestrator.dispatch.*}: handing work to agents. */
         Dispatch dispatch();
+
+        /** {@code rgrid.orchestrator.lifecycle.*}: reconciliation with the provider and cost reports. */
+        Lifecycle lifecycle();
     }
 
     interface Local {
@@ -111,6 +114,13 @@ public interface RgridConfig {
         /** How long a local agent usually takes from start to first heartbeat (for wait estimates). */
         @WithDefault("10s")
         Duration expectedBootTime();
+
+        /**
+         * Price in EUR per started hour reported for a local agent (for cost figures only; a local
+         * process costs nothing, so 0 unless one wants to rehearse the billing maths).
+         */
+        @WithDefault("0")
+        double hourlyPriceEur();
     }
 
     interface Static {
@@ -141,6 +151,20 @@ public interface RgridConfig {
         /** After a failed provisioning, how long the autoscaler waits before trying again. */
         @WithDefault("30s")
         Duration failureBackoff();
+
+        /**
+         * The provider's billing unit, counted from each worker's creation (Hetzner: a started hour
+         * is paid in full). Tests shorten it to see the idle rule act within seconds.
+         */
+        @WithDefault("1h")
+        Duration billingPeriod();
+
+        /**
+         * An idle worker is drained and deleted only inside the last this-much of its current
+         * billing period: earlier, the hour is paid anyway and the worker may still get work.
+         */
+        @WithDefault("5m")
+        Duration terminateWindow();
     }
 
     interface Health {
@@ -155,6 +179,24 @@ public interface RgridConfig {
         /** How often the health monitor checks heartbeats. */
         @WithDefault("5s")
         Duration checkInterval();
+
+        /**
+         * Slack on top of an execution's {@code timeoutSeconds}, counted from its assignment, before
+         * the orchestrator enforces the deadline itself (the agent normally ends it first and reports
+         * TIMED_OUT; this catches an agent that went silent or lost track of it). Covers image pull,
+         * dependency install and the report's way through Kafka.
+         */
+        @WithDefault("5m")
+        Duration deadlineGrace();
+
+        /**
+         * How long an attempt the orchestrator believes a worker holds may be missing from that
+         * worker's heartbeats (and be older than this since its assignment) before it is taken back.
+         * Longer than a heartbeat interval plus the status topic's usual lag, so a finished attempt
+         * whose report is still on its way is not re-run.
+         */
+        @WithDefault("60s")
+        Duration missingGrace();
     }
 
     interface Dispatch {
@@ -168,5 +210,28 @@ public interface RgridConfig {
         /** The dispatcher's periodic tick, besides being woken by new work, heartbeats and reports. */
         @WithDefault("2s")
         Duration tick();
+
+        /**
+         * TEST ONLY: halts the JVM ({@code Runtime.halt}, like kill -9) at a point of the dispatch
+         * path, so the crash-safety test can prove a restart loses and duplicates nothing:
+         * {@code after-record} (ASSIGNED committed, not sent) or {@code after-send} (sent, before
+         * the agent's answer is handled). Never set in production.
+         */
+        Optional<String> faultPoint();
+    }
+
+    /** {@code rgrid.orchestrator.lifecycle.*}: keeping the provider and the registry in agreement. */
+    interface Lifecycle {
+        /**
+         * How often the provider's list of servers is compared with the registry: servers tagged
+         * for this grid that the registry does not know are deleted, known workers whose server
+         * vanished are forgotten (their work requeued).
+         */
+        @WithDefault("1m")
+        Duration reconcileInterval();
+
+        /** How often the grid's cost is published (CostSnapshot on rgrid.cluster.v1). */
+        @WithDefault("1m")
+        Duration costInterval();
     }
 }

@@ -40,6 +40,8 @@ public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     /** Queued executions looked at per round; the rest wait for the next round. */
     private static final int ROUND_LIMIT = 500;
+    /** Placements recorded per transaction. */
+    private static final int COMMIT_BATCH = 100;
     /** How long a worker that refused or ignored an assignment is left alone. */
     private static final Duration REFUSAL_COOL_DOWN = Duration.ofSeconds(10);
 
@@ -63,6 +65,9 @@ public class Dispatcher {
 
     @Inject
     OutboxWriter outbox;
+
+    @Inject
+    io.rgrid.orchestrator.metrics.ClusterStats stats;
 
     private final WakeSignal signal = new WakeSignal();
     private final Map<String, Instant> coolingDown = new ConcurrentHashMap<>();
@@ -119,7 +124,7 @@ public class Dispatcher {
     /** One round: plan on a consistent snapshot, then commit and send each placement. */
     void dispatchRound() {
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
-                executions.queued(c, ROUND_LIMIT), workers.live(c), executions.allOnWorkers(c)));
+                executions.queued(c, ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
         if (snapshot.queued.isEmpty()) {
             return;
         }
@@ -134,46 +139,81 @@ public class Dispatcher {
                 .toList();
         Map<String, WorkerRecord> workersById = snapshot.workers.stream()
                 .collect(Collectors.toMap(WorkerRecord::id, Function.identity()));
-        for (DispatchPlanner.Placement placement : DispatchPlanner.plan(candidates, capacities)) {
-            assignAndSend(placement, workersById.get(placement.workerId()));
+        List<DispatchPlanner.Placement> placements = DispatchPlanner.plan(candidates, capacities);
+        for (int from = 0; from < placements.size(); from += COMMIT_BATCH) {
+            assignAndSend(placements.subList(from, Math.min(placements.size(), from + COMMIT_BATCH)), workersById);
         }
     }
 
     private List<DispatchPlanner.Capacity> capacities(Snapshot snapshot) {
-        Map<String, List<ExecutionRecord>> held = new HashMap<>();
-        for (ExecutionRecord execution : snapshot.onWorkers) {
-            held.computeIfAbsent(execution.workerId(), w -> new ArrayList<>()).add(execution);
-        }
         List<DispatchPlanner.Capacity> out = new ArrayList<>();
         for (WorkerRecord worker : snapshot.workers) {
             if (!worker.acceptsWork() || coolingDown.containsKey(worker.id())) {
                 continue;
             }
-            List<ExecutionRecord> mine = held.getOrDefault(worker.id(), List.of());
-            double cpus = worker.totalCpus() - mine.stream().mapToDouble(e -> e.spec().cpus()).sum();
-            int memory = worker.totalMemoryMb() - mine.stream().mapToInt(e -> e.spec().memoryMb()).sum();
-            out.add(new DispatchPlanner.Capacity(worker.id(), worker.slots() - mine.size(), cpus, memory));
+            ExecutionRepository.Held mine = snapshot.held.getOrDefault(worker.id(), ExecutionRepository.Held.NONE);
+            out.add(new DispatchPlanner.Capacity(worker.id(), worker.slots() - mine.count(),
+                    worker.totalCpus() - mine.cpus(), worker.totalMemoryMb() - mine.memoryMb()));
         }
         return out;
     }
 
-    private void assignAndSend(DispatchPlanner.Placement placement, WorkerRecord worker) {
-        Optional<ExecutionRecord> assigned = database.inTransaction(c -> {
-            Optional<ExecutionRecord> current = executions.lock(c, placement.executionId());
-            // Cancelled or changed since the snapshot: leave it.
-            if (current.isEmpty() || current.get().state() != ExecutionState.QUEUED) {
-                return Optional.<ExecutionRecord>empty();
+    /**
+     * Records a batch of placements in one transaction (ASSIGNED plus its event, per execution),
+     * then sends each. One commit per batch, not per assignment: under a deep queue the commit is
+     * what bounds throughput; a lone submission is a batch of one, so latency is unchanged.
+     */
+    private void assignAndSend(List<DispatchPlanner.Placement> batch, Map<String, WorkerRecord> workersById) {
+        record Recorded(ExecutionRecord execution, WorkerRecord worker) {
+        }
+        List<Recorded> recorded = database.inTransaction(c -> {
+            // Workers first, in id order (the order the health monitor and the autoscaler lock
+            // in): one being drained, lost or deleted since the snapshot gets nothing.
+            Map<String, Boolean> accepting = new HashMap<>();
+            for (String workerId : batch.stream().map(DispatchPlanner.Placement::workerId).distinct().sorted()
+                    .toList()) {
+                accepting.put(workerId, workers.lockShared(c, workerId).map(WorkerRecord::acceptsWork).orElse(false));
             }
-            transitions.assign(c, current.get(), worker.id());
-            return Optional.of(current.get().assignedTo(worker.id(), Instant.now()));
+            List<Recorded> out = new ArrayList<>(batch.size());
+            for (DispatchPlanner.Placement placement : batch) {
+                if (!accepting.get(placement.workerId())) {
+                    continue;
+                }
+                Optional<ExecutionRecord> current = executions.lock(c, placement.executionId());
+                // Cancelled or changed since the snapshot: leave it.
+                if (current.isEmpty() || current.get().state() != ExecutionState.QUEUED) {
+                    continue;
+                }
+                transitions.assign(c, current.get(), placement.workerId());
+                out.add(new Recorded(current.get().assignedTo(placement.workerId(), Instant.now()),
+                        workersById.get(placement.workerId())));
+            }
+            return out;
         });
-        if (assigned.isEmpty()) {
+        if (recorded.isEmpty()) {
             return;
         }
         outbox.flushSoon();
-        ExecutionRecord execution = assigned.get();
-        LOG.infof("assigned %s attempt %d to %s", execution.id(), execution.attempt(), worker.id());
-        send(execution, worker);
+        for (Recorded r : recorded) {
+            ExecutionRecord execution = r.execution();
+            if (execution.queuedAt() != null) {
+                stats.dispatched(Duration.between(execution.queuedAt(), execution.assignedAt()));
+            }
+            LOG.debugf("assigned %s attempt %d to %s", execution.id(), execution.attempt(), r.worker().id());
+            faultPoint("after-record");
+            send(execution, r.worker());
+        }
+    }
+
+    /**
+     * The crash-safety test's hook ({@code rgrid.orchestrator.dispatch.fault-point}, never set in
+     * production): halts the JVM at once, as kill -9 would, at the named point.
+     */
+    private void faultPoint(String point) {
+        if (config.orchestrator().dispatch().faultPoint().map(point::equals).orElse(false)) {
+            LOG.errorf("fault point %s reached: halting (test-only rgrid.orchestrator.dispatch.fault-point)", point);
+            Runtime.getRuntime().halt(137);
+        }
     }
 
     /**
@@ -208,6 +248,7 @@ public class Dispatcher {
                 execution.spec(), config.storage().bucket(), execution.scriptKey(), execution.inputKeys(),
                 execution.requirementsKey());
         agents.assign(worker, assignment).thenAccept(outcome -> {
+            faultPoint("after-send");
             switch (outcome) {
                 case AgentClient.Outcome.Accepted accepted ->
                         LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());
@@ -245,6 +286,7 @@ public class Dispatcher {
         wake();
     }
 
-    private record Snapshot(List<ExecutionRecord> queued, List<WorkerRecord> workers, List<ExecutionRecord> onWorkers) {
+    private record Snapshot(List<ExecutionRecord> queued, List<WorkerRecord> workers,
+                            Map<String, ExecutionRepository.Held> held) {
     }
 }

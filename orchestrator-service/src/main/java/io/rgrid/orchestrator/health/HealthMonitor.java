@@ -1,6 +1,8 @@
 package io.rgrid.orchestrator.health;
 
+import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
+import io.rgrid.orchestrator.dispatch.AgentClient;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.Dispatcher;
@@ -60,16 +62,65 @@ public class HealthMonitor {
     @Inject
     OutboxWriter outbox;
 
+    @Inject
+    AgentClient agents;
+
+    @Inject
+    io.rgrid.orchestrator.metrics.ClusterStats stats;
+
     public void check() {
         Instant now = Instant.now();
         Instant heartbeatBefore = now.minus(config.orchestrator().health().lostAfter());
         Instant bootBefore = now.minus(config.orchestrator().health().bootTimeout());
         List<WorkerRecord> silent = database.inTransaction(c -> workers.silent(c, heartbeatBefore, bootBefore));
         for (WorkerRecord worker : silent) {
-            String why = worker.state() == WorkerState.PROVISIONING
+            boolean booting = worker.state() == WorkerState.PROVISIONING;
+            String why = booting
                     ? "no first heartbeat within " + config.orchestrator().health().bootTimeout()
                     : "no heartbeat since " + worker.lastHeartbeatAt();
-            loseAndTerminate(worker.id(), why, heartbeatBefore, bootBefore);
+            if (loseAndTerminate(worker.id(), why, heartbeatBefore, bootBefore) && booting) {
+                stats.bootTimedOut();
+            }
+        }
+        enforceDeadlines(now);
+    }
+
+    /**
+     * The execution's deadline, enforced here for a worker that never reported the outcome: once
+     * {@code timeoutSeconds + deadline-grace} have passed since the assignment, a RUNNING attempt
+     * ends TIMED_OUT (it had its whole budget; running it again would break the user's limit), an
+     * attempt still ASSIGNED (the worker never started it) is taken back like a refused one
+     * (requeued with attempt + 1, or LOST). The worker is asked to cancel it, best effort.
+     */
+    void enforceDeadlines(Instant now) {
+        var grace = config.orchestrator().health().deadlineGrace();
+        List<ExecutionRecord> overdue = database.inTransaction(c -> executions.overdue(c, grace));
+        for (ExecutionRecord seen : overdue) {
+            Optional<WorkerRecord> holder = database.inTransaction(c -> {
+                Optional<ExecutionRecord> current = executions.lock(c, seen.id());
+                if (current.isEmpty() || current.get().attempt() != seen.attempt()
+                        || !ExecutionState.ON_WORKER.contains(current.get().state())) {
+                    return Optional.<WorkerRecord>empty();
+                }
+                ExecutionRecord execution = current.get();
+                String why = "no outcome from worker " + execution.workerId() + " within the timeout ("
+                        + execution.spec().timeoutSeconds() + " s) + " + grace.toSeconds() + " s since it was assigned";
+                if (execution.state() == ExecutionState.RUNNING && !execution.cancelRequested()) {
+                    transitions.timeOut(c, execution, why);
+                } else {
+                    transitions.takeBack(c, execution, FailureReason.TIMEOUT, why);
+                }
+                return workers.find(c, execution.workerId());
+            });
+            outbox.flushSoon();
+            holder.ifPresent(worker -> {
+                try {
+                    agents.cancel(worker, seen.id());
+                } catch (RuntimeException e) {
+                    LOG.debugf("cancel of overdue %s on %s failed: %s", seen.id(), worker.id(), e.getMessage());
+                }
+            });
+            dispatcher.wake();
         }
     }
 
@@ -79,7 +130,8 @@ public class HealthMonitor {
         loseAndTerminate(workerId, why, never, never);
     }
 
-    private void loseAndTerminate(String workerId, String why, Instant heartbeatBefore, Instant bootBefore) {
+    /** @return true when the worker was found silent and marked LOST here */
+    private boolean loseAndTerminate(String workerId, String why, Instant heartbeatBefore, Instant bootBefore) {
         Optional<WorkerRecord> lost = database.inTransaction(c -> {
             Optional<WorkerRecord> current = workers.lock(c, workerId);
             if (current.isEmpty() || !stillSilent(current.get(), heartbeatBefore, bootBefore)) {
@@ -93,13 +145,13 @@ public class HealthMonitor {
             return current;
         });
         if (lost.isEmpty()) {
-            return;
+            return false;
         }
         LOG.warnf("worker %s is LOST: %s", workerId, why);
         outbox.flushSoon();
         dispatcher.wake();
         if (!provider.name().equals(lost.get().provider()) || !provider.scalable()) {
-            return; // a fixed agent stays LOST until it heartbeats again
+            return true; // a fixed agent stays LOST until it heartbeats again
         }
         try {
             provider.terminate(workerId);
@@ -114,6 +166,7 @@ public class HealthMonitor {
         } catch (RuntimeException e) {
             LOG.errorf(e, "could not delete lost worker %s; it stays LOST", workerId);
         }
+        return true;
     }
 
     private static boolean stillSilent(WorkerRecord worker, Instant heartbeatBefore, Instant bootBefore) {

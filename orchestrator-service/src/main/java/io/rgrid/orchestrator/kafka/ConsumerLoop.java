@@ -73,8 +73,10 @@ public final class ConsumerLoop implements Runnable {
                     continue;
                 }
                 if (processBatch(records)) {
-                    consumer.commitSync();
+                    // The batch's effects are committed in the database: wake the dispatcher before
+                    // the offset commit's round trip (which only decides what a restart re-reads).
                     afterBatch.run();
+                    consumer.commitSync();
                 }
             }
         } catch (WakeupException e) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -31,8 +32,12 @@ public final class LocalProcessProvider implements CloudProvider {
     private static final Logger LOG = Logger.getLogger(LocalProcessProvider.class);
     private static final int PORT_SEARCH_RANGE = 200;
 
-    private record LocalAgent(String workerId, Process process, int port, Instant startedAt) {
+    /** An agent process: started by this orchestrator, or adopted from a pid file a killed one left. */
+    private record LocalAgent(String workerId, ProcessHandle process, int port, Instant startedAt) {
     }
+
+    /** Suffix of the file each agent's pid, port, start and grid tag are kept in (its "server tag"). */
+    static final String PID_SUFFIX = ".pid";
 
     private final RgridConfig config;
     private final Map<String, LocalAgent> agents = new ConcurrentHashMap<>();
@@ -41,6 +46,89 @@ public final class LocalProcessProvider implements CloudProvider {
 
     public LocalProcessProvider(RgridConfig config) {
         this.config = config;
+        adoptLeftovers();
+    }
+
+    /**
+     * Tells this grid's agents from another's sharing the work dir (tests, a second local grid):
+     * the Kafka they heartbeat to and the topic prefix.
+     */
+    private String gridTag() {
+        return config.kafka().bootstrapServers() + "|" + config.kafka().topicPrefix().orElse("");
+    }
+
+    /**
+     * An orchestrator killed with SIGKILL leaves its agents running. Each agent has a pid file in
+     * the work dir; at start, every one whose process still runs the agent jar for this grid is
+     * adopted into {@link #list()}, so the lifecycle manager's reconciliation keeps the ones the
+     * registry knows and deletes the others. Files of dead processes are removed.
+     */
+    private void adoptLeftovers() {
+        Path dir = workDir();
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        try (var files = Files.list(dir)) {
+            for (Path file : files.filter(f -> f.getFileName().toString().endsWith(PID_SUFFIX)).toList()) {
+                adopt(file);
+            }
+        } catch (IOException e) {
+            LOG.warnf("cannot look for local agents left in %s: %s", dir, e.getMessage());
+        }
+    }
+
+    private void adopt(Path file) {
+        String name = file.getFileName().toString();
+        String workerId = name.substring(0, name.length() - PID_SUFFIX.length());
+        try {
+            java.util.Properties props = new java.util.Properties();
+            try (var in = Files.newInputStream(file)) {
+                props.load(in);
+            }
+            if (!gridTag().equals(props.getProperty("grid"))) {
+                return; // another grid's agent: not ours to adopt or stop
+            }
+            long pid = Long.parseLong(props.getProperty("pid"));
+            Optional<ProcessHandle> handle = ProcessHandle.of(pid).filter(ProcessHandle::isAlive)
+                    .filter(this::runsAgentJar);
+            if (handle.isEmpty()) {
+                Files.deleteIfExists(file);
+                return;
+            }
+            int port = Integer.parseInt(props.getProperty("port"));
+            Instant startedAt = Instant.parse(props.getProperty("started"));
+            agents.put(workerId, new LocalAgent(workerId, handle.get(), port, startedAt));
+            LOG.infof("adopted local worker %s (pid %d, port %d) left by a previous orchestrator", workerId, pid, port);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("ignoring unreadable pid file %s: %s", file, e.getMessage());
+        }
+    }
+
+    /** Guards against a pid reused by an unrelated process since the file was written. */
+    private boolean runsAgentJar(ProcessHandle process) {
+        String jar = agentJar().toString();
+        return process.info().commandLine().map(cmd -> cmd.contains(jar)).orElse(false)
+                || process.info().arguments().map(args -> java.util.Arrays.asList(args).contains(jar)).orElse(false);
+    }
+
+    private void writePidFile(LocalAgent agent) {
+        Path file = workDir().resolve(agent.workerId() + PID_SUFFIX);
+        String text = "pid=" + agent.process().pid() + "\nport=" + agent.port() + "\nstarted=" + agent.startedAt()
+                + "\ngrid=" + gridTag().replace("\\", "\\\\").replace(":", "\\:") + "\n";
+        try {
+            Files.writeString(file, text);
+        } catch (IOException e) {
+            LOG.warnf("cannot write %s (a restarted orchestrator will not find this agent): %s", file,
+                    e.getMessage());
+        }
+    }
+
+    private void deletePidFile(String workerId) {
+        try {
+            Files.deleteIfExists(workDir().resolve(workerId + PID_SUFFIX));
+        } catch (IOException e) {
+            LOG.debugf("cannot delete pid file of %s: %s", workerId, e.getMessage());
+        }
     }
 
     @Override
@@ -55,7 +143,8 @@ public final class LocalProcessProvider implements CloudProvider {
 
     @Override
     public ServerOffer offer() {
-        return new ServerOffer("local", 0.0, config.orchestrator().local().expectedBootTime());
+        return new ServerOffer("local", config.orchestrator().local().hourlyPriceEur(),
+                config.orchestrator().local().expectedBootTime());
     }
 
     /** The agent jar, resolved; a missing one is reported at start too, so it is noticed early. */
@@ -108,11 +197,13 @@ public final class LocalProcessProvider implements CloudProvider {
         try {
             Process process = builder.start();
             Instant startedAt = Instant.now();
-            agents.put(request.workerId(), new LocalAgent(request.workerId(), process, port, startedAt));
+            LocalAgent agent = new LocalAgent(request.workerId(), process.toHandle(), port, startedAt);
+            agents.put(request.workerId(), agent);
+            writePidFile(agent);
             LOG.infof("started local worker %s (pid %d) on port %d; log %s", request.workerId(), process.pid(), port,
                     log);
             return new ProvisionedServer(request.workerId(), Long.toString(process.pid()), address(port), startedAt,
-                    "local", 0.0);
+                    "local", config.orchestrator().local().hourlyPriceEur());
         } catch (IOException e) {
             throw new ProvisioningException("cannot start " + javaBinary() + " -jar " + agentJar() + ": "
                     + e.getMessage(), e);
@@ -126,6 +217,9 @@ public final class LocalProcessProvider implements CloudProvider {
         env.put("RGRID_WORKER_ID", request.workerId());
         env.put("RGRID_WORKER_TOKEN", request.token());
         env.put("RGRID_WORKER_ADVERTISED_ADDRESS", address(port));
+        // Local agents run on the developer's own machine: when no Docker engine answers they fall
+        // back to running scripts as processes (and say so) rather than refusing to start.
+        env.put("RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", config.kafka().bootstrapServers());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", config.kafka().topicPrefix().orElse(""));
         env.put("RGRID_STORAGE_ENDPOINT", config.storage().endpoint());
@@ -175,6 +269,7 @@ public final class LocalProcessProvider implements CloudProvider {
     public void terminate(String workerId) {
         LocalAgent agent = agents.remove(workerId);
         if (agent == null) {
+            deletePidFile(workerId);
             return;
         }
         stop(List.of(agent));
@@ -188,15 +283,28 @@ public final class LocalProcessProvider implements CloudProvider {
         for (LocalAgent agent : toStop) {
             try {
                 long left = Math.max(0, deadline - System.nanoTime());
-                if (!agent.process().waitFor(left, TimeUnit.NANOSECONDS)) {
+                if (!waitFor(agent.process(), left)) {
                     LOG.warnf("local worker %s did not stop within %s; killing it", agent.workerId(), grace);
-                    agent.process().destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+                    agent.process().destroyForcibly();
+                    waitFor(agent.process(), TimeUnit.SECONDS.toNanos(5));
                 }
             } catch (InterruptedException e) {
                 agent.process().destroyForcibly();
                 Thread.currentThread().interrupt();
             }
+            deletePidFile(agent.workerId());
             LOG.infof("stopped local worker %s", agent.workerId());
+        }
+    }
+
+    private static boolean waitFor(ProcessHandle process, long nanos) throws InterruptedException {
+        try {
+            process.onExit().get(nanos, TimeUnit.NANOSECONDS);
+            return true;
+        } catch (java.util.concurrent.TimeoutException e) {
+            return !process.isAlive();
+        } catch (java.util.concurrent.ExecutionException e) {
+            return !process.isAlive();
         }
     }
 
@@ -206,7 +314,8 @@ public final class LocalProcessProvider implements CloudProvider {
         for (LocalAgent agent : agents.values()) {
             if (agent.process().isAlive()) {
                 out.add(new ProvisionedServer(agent.workerId(), Long.toString(agent.process().pid()),
-                        address(agent.port()), agent.startedAt(), "local", 0.0));
+                        address(agent.port()), agent.startedAt(), "local",
+                        config.orchestrator().local().hourlyPriceEur()));
             }
         }
         return out;

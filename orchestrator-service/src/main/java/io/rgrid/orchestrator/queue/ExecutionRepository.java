@@ -115,6 +115,43 @@ public class ExecutionRepository {
         }
     }
 
+    /**
+     * ASSIGNED/RUNNING executions whose {@code timeoutSeconds} plus {@code grace} have passed since
+     * their assignment (a timeout of 0 means none).
+     */
+    public List<ExecutionRecord> overdue(Connection c, java.time.Duration grace) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM executions "
+                + "WHERE state IN ('ASSIGNED', 'RUNNING') AND assigned_at IS NOT NULL "
+                + "AND (spec->>'timeoutSeconds')::int > 0 "
+                + "AND assigned_at + make_interval(secs => (spec->>'timeoutSeconds')::int + ?) < now() LIMIT 1000")) {
+            select.setDouble(1, grace.toMillis() / 1000.0);
+            return list(select);
+        }
+    }
+
+    /** What the executions a worker holds reserve, summed. */
+    public record Held(int count, double cpus, int memoryMb) {
+        public static final Held NONE = new Held(0, 0, 0);
+    }
+
+    /**
+     * Per worker, what its ASSIGNED/RUNNING executions reserve, summed in the database: the
+     * dispatcher needs only the sums, and with thousands held, reading every row each round
+     * would dominate a round.
+     */
+    public Map<String, Held> heldPerWorker(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT worker_id, count(*), "
+                + "coalesce(sum((spec->>'cpus')::float8), 0), coalesce(sum((spec->>'memoryMb')::int), 0) "
+                + "FROM executions WHERE state IN ('ASSIGNED', 'RUNNING') AND worker_id IS NOT NULL GROUP BY worker_id");
+             ResultSet rows = select.executeQuery()) {
+            Map<String, Held> out = new java.util.HashMap<>();
+            while (rows.next()) {
+                out.put(rows.getString(1), new Held(rows.getInt(2), rows.getDouble(3), rows.getInt(4)));
+            }
+            return out;
+        }
+    }
+
     public void markAssigned(Connection c, UUID id, String workerId) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'ASSIGNED', worker_id = ?, "
                 + "assigned_at = now(), updated_at = now() WHERE id = ?")) {

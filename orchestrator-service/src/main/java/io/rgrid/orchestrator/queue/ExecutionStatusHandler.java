@@ -45,7 +45,7 @@ public class ExecutionStatusHandler {
             if (execution.isEmpty()) {
                 LOG.debugf("report about unknown execution %s ignored", report.executionId());
             } else if (transitions.applyWorkerReport(c, execution.get(), report)) {
-                LOG.infof("%s attempt %d is %s (reported by %s)", report.executionId(), report.attempt(),
+                LOG.debugf("%s attempt %d is %s (reported by %s)", report.executionId(), report.attempt(),
                         report.state(), report.reportedBy());
             }
             return null;

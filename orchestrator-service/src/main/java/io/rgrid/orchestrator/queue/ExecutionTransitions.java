@@ -81,6 +81,19 @@ public class ExecutionTransitions {
     }
 
     /**
+     * The orchestrator's own deadline for a RUNNING attempt whose worker never reported its
+     * outcome (timeoutSeconds + grace have passed since the assignment): RUNNING → TIMED_OUT with
+     * reason TIMEOUT. The script had its full time budget, so it is not run again.
+     */
+    public void timeOut(Connection c, ExecutionRecord execution, String why) throws SQLException {
+        ExecutionStateMachine.check(execution.state(), ExecutionState.TIMED_OUT);
+        executions.setState(c, execution.id(), ExecutionState.TIMED_OUT, FailureReason.TIMEOUT);
+        report(c, execution, execution.attempt(), ExecutionState.TIMED_OUT, execution.workerId(),
+                FailureReason.TIMEOUT, why);
+        LOG.infof("%s attempt %d TIMED_OUT: %s", execution.id(), execution.attempt(), why);
+    }
+
+    /**
      * Applies a worker's report about the current attempt to the orchestrator's copy (the report
      * itself is already on the topic; nothing is published). Reports about other attempts, and
      * changes the state machine refuses (a duplicate, a late RUNNING after the outcome), are ignored.

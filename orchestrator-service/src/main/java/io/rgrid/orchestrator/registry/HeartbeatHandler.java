@@ -12,7 +12,21 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.queue.ExecutionTransitions;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Applies workers' heartbeats (topic rgrid.worker-heartbeats.v1): the first heartbeat of a
@@ -38,6 +52,62 @@ public class HeartbeatHandler {
 
     @Inject
     OutboxWriter outbox;
+
+    @Inject
+    RgridConfig config;
+
+    @Inject
+    ExecutionTransitions transitions;
+
+    /**
+     * Per worker: attempts the orchestrator believes it holds that its heartbeats no longer list,
+     * with when that was first seen. Replaced at each heartbeat, so it only holds what is missing now.
+     */
+    private final Map<String, Map<String, Instant>> missingSince = new ConcurrentHashMap<>();
+
+    /**
+     * Reconciliation against the heartbeat's {@code running} list: an attempt recorded on this
+     * worker (ASSIGNED or RUNNING) that the agent does not list, continuously for
+     * {@code health.missing-grace} and assigned longer ago than that, is taken back (requeued with
+     * attempt + 1, or LOST). That is an agent that restarted within the heartbeat timeout, or
+     * dropped the attempt without a report. The grace lets an assignment in flight, and an outcome
+     * report still on its way through Kafka, arrive first.
+     */
+    private void reconcileRunning(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat) throws SQLException {
+        Set<String> held = new HashSet<>();
+        for (WorkerHeartbeat.RunningAttempt running : heartbeat.running()) {
+            held.add(running.executionId() + ":" + running.attempt());
+        }
+        Instant now = Instant.now();
+        Duration grace = config.orchestrator().health().missingGrace();
+        Map<String, Instant> before = missingSince.getOrDefault(worker.id(), Map.of());
+        Map<String, Instant> stillMissing = new HashMap<>();
+        for (ExecutionRecord execution : executions.onWorker(c, worker.id())) {
+            String key = execution.id() + ":" + execution.attempt();
+            if (held.contains(key)) {
+                continue;
+            }
+            Instant since = before.getOrDefault(key, now);
+            boolean assignedLongAgo = execution.assignedAt() == null
+                    || execution.assignedAt().plus(grace).isBefore(now);
+            if (assignedLongAgo && since.plus(grace).isBefore(now)) {
+                Optional<ExecutionRecord> locked = executions.lock(c, execution.id());
+                if (locked.isPresent() && locked.get().attempt() == execution.attempt()
+                        && ExecutionState.ON_WORKER.contains(locked.get().state())) {
+                    transitions.takeBack(c, locked.get(), FailureReason.WORKER_LOST, "worker " + worker.id()
+                            + " no longer holds attempt " + execution.attempt() + " (missing from its heartbeats since "
+                            + since + ")");
+                }
+            } else {
+                stillMissing.put(key, since);
+            }
+        }
+        if (stillMissing.isEmpty()) {
+            missingSince.remove(worker.id());
+        } else {
+            missingSince.put(worker.id(), stillMissing);
+        }
+    }
 
     public void handle(Envelope<Event> envelope) {
         if (!(envelope.payload() instanceof WorkerHeartbeat heartbeat)) {
@@ -72,6 +142,7 @@ public class HeartbeatHandler {
             }
             workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reservedCpus,
                     heartbeat.freeMemoryMb() + reservedMemory);
+            reconcileRunning(c, worker, heartbeat);
             if (heartbeat.draining()) {
                 lifecycle.change(c, worker, WorkerState.DRAINING, "agent is draining");
             } else if (worker.state() == WorkerState.PROVISIONING || worker.state() == WorkerState.LOST) {

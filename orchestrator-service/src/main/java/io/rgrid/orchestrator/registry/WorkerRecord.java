@@ -6,7 +6,8 @@ import java.time.Instant;
 
 /**
  * A worker as the orchestrator knows it. {@code totalCpus}/{@code totalMemoryMb} are its
- * capacity, derived at each heartbeat (free + what the attempts it holds reserve).
+ * capacity, derived at each heartbeat (free + what the attempts it holds reserve); {@code deletedAt}
+ * ends its billing.
  */
 public record WorkerRecord(
         String id,
@@ -26,7 +27,8 @@ public record WorkerRecord(
         String runtime,
         String agentVersion,
         Instant createdAt,
-        Instant lastHeartbeatAt) {
+        Instant lastHeartbeatAt,
+        Instant deletedAt) {
 
     /** Ready to be given work: READY, reachable and holding a token the orchestrator issued. */
     public boolean acceptsWork() {

@@ -20,7 +20,7 @@ public class WorkerRepository {
 
     private static final String COLUMNS = "id, provider, provider_handle, server_type, hourly_price_eur, address, "
             + "token, state, state_detail, slots, free_cpus, free_memory_mb, total_cpus, total_memory_mb, runtime, "
-            + "agent_version, created_at, last_heartbeat_at";
+            + "agent_version, created_at, last_heartbeat_at, deleted_at";
 
     /** Records a worker about to be created (or a configured static one); @return false if it existed. */
     public boolean insert(Connection c, WorkerRecord worker) throws SQLException {
@@ -54,6 +54,30 @@ public class WorkerRepository {
 
     public Optional<WorkerRecord> lock(Connection c, String id) throws SQLException {
         try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE id = ? FOR UPDATE")) {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Reads a worker and holds a share lock on its row until the transaction ends: the dispatcher
+     * takes it before recording an assignment, so a concurrent drain (which takes the row's update
+     * lock) sees the assignment, or the assignment sees the drain.
+     */
+    public Optional<WorkerRecord> lockShared(Connection c, String id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE id = ? FOR SHARE")) {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    /** Reads a worker without locking it. */
+    public Optional<WorkerRecord> find(Connection c, String id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE id = ?")) {
             select.setString(1, id);
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next() ? Optional.of(map(rows)) : Optional.empty();
@@ -107,10 +131,12 @@ public class WorkerRepository {
 
     public void setState(Connection c, String id, WorkerState state, String detail) throws SQLException {
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE workers SET state = ?, state_detail = ?, updated_at = now() WHERE id = ?")) {
+                "UPDATE workers SET state = ?, state_detail = ?, updated_at = now(), "
+                        + "deleted_at = CASE WHEN ? THEN coalesce(deleted_at, now()) ELSE NULL END WHERE id = ?")) {
             update.setString(1, state.name());
             update.setString(2, detail);
-            update.setString(3, id);
+            update.setBoolean(3, state == WorkerState.DELETED);
+            update.setString(4, id);
             update.executeUpdate();
         }
     }
@@ -143,6 +169,7 @@ public class WorkerRepository {
 
     private static WorkerRecord map(ResultSet rows) throws SQLException {
         Timestamp heartbeat = rows.getTimestamp("last_heartbeat_at");
+        Timestamp deleted = rows.getTimestamp("deleted_at");
         return new WorkerRecord(
                 rows.getString("id"),
                 rows.getString("provider"),
@@ -161,6 +188,7 @@ public class WorkerRepository {
                 rows.getString("runtime"),
                 rows.getString("agent_version"),
                 rows.getTimestamp("created_at").toInstant(),
-                heartbeat == null ? null : heartbeat.toInstant());
+                heartbeat == null ? null : heartbeat.toInstant(),
+                deleted == null ? null : deleted.toInstant());
     }
 }

@@ -1,9 +1,11 @@
 package io.rgrid.orchestrator.autoscaling;
 
 import io.rgrid.model.event.WorkerState;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,7 +48,8 @@ class ScalingPolicyTest {
         ScalingPlan plan = ScalingPolicy.decide(snapshot);
 
         assertThat(plan.provision()).as(name).isEqualTo(expected);
-        assertThat(plan.terminate()).as("no terminations before the idle rule exists").isEmpty();
+        // Workers created now are at the start of their billing period: only idle DRAINING ones go.
+        assertThat(plan.terminate()).as(name).hasSize(draining);
         if (expected > 0) {
             assertThat(plan.reason()).isNotBlank();
         }
@@ -57,5 +60,93 @@ class ScalingPolicyTest {
             workers.add(new ClusterSnapshot.Worker("rgrid-worker-" + state.name().toLowerCase().charAt(0) + "0000" + i,
                     state, Instant.now(), 0));
         }
+    }
+
+    private static final Instant NOW = Instant.parse("2026-11-26T12:00:00Z");
+
+    /**
+     * Idle termination: one worker whose age (minutes:seconds since creation) and load are given;
+     * billing period 60 min, window 5 min unless the row says otherwise.
+     */
+    @ParameterizedTest(name = "[{index}] {0}: state={1} age={2} held={3} queued={4} min={5} -> terminate {6}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                                        | state    | age (s) | held | queued | min | terminate
+            idle, just created                            | READY    | 0       | 0    | 0      | 0   | false
+            idle, middle of the first hour                | READY    | 1800    | 0    | 0      | 0   | false
+            idle, one second before the window            | READY    | 3299    | 0    | 0      | 0   | false
+            idle, window starts (55:00, inclusive)        | READY    | 3300    | 0    | 0      | 0   | true
+            idle, inside the window                       | READY    | 3420    | 0    | 0      | 0   | true
+            idle, last second of the hour                 | READY    | 3599    | 0    | 0      | 0   | true
+            idle, exactly one hour: a new hour started    | READY    | 3600    | 0    | 0      | 0   | false
+            idle, second hour before its window           | READY    | 6000    | 0    | 0      | 0   | false
+            idle, second hour inside its window           | READY    | 6900    | 0    | 0      | 0   | true
+            idle, tenth hour inside its window            | READY    | 35700   | 0    | 0      | 0   | true
+            busy in the window: never                     | READY    | 3500    | 1    | 0      | 0   | false
+            idle in the window but work queued            | READY    | 3500    | 0    | 2      | 0   | false
+            idle in the window but min workers 1          | READY    | 3500    | 0    | 0      | 1   | false
+            booting in the window: not idle-terminated    | PROVISIONING | 3500 | 0    | 0      | 0   | false
+            lost worker: not the autoscaler's             | LOST     | 3500    | 0    | 0      | 0   | false
+            draining and idle: at once, any time          | DRAINING | 60      | 0    | 0      | 0   | true
+            draining and idle, even with work queued      | DRAINING | 60      | 0    | 3      | 0   | true
+            draining and busy: wait for it                | DRAINING | 3500    | 2    | 0      | 0   | false
+            """)
+    void terminatesIdleWorkersOnlyAtTheEndOfTheirBillingPeriod(String name, WorkerState state, long ageSeconds,
+                                                               int held, int queued, int min, boolean terminate) {
+        ClusterSnapshot.Worker worker = new ClusterSnapshot.Worker("rgrid-worker-aaaaaa", state,
+                NOW.minusSeconds(ageSeconds), held);
+        // Threshold high, so queued work alone never provisions here (the DRAINING row still needs no new worker).
+        ClusterSnapshot snapshot = new ClusterSnapshot(queued, List.of(worker), 100, 10, min, Duration.ofHours(1),
+                Duration.ofMinutes(5), NOW);
+
+        ScalingPlan plan = ScalingPolicy.decide(snapshot);
+
+        if (terminate) {
+            assertThat(plan.terminate()).as(name).containsExactly(worker.id());
+        } else {
+            assertThat(plan.terminate()).as(name).isEmpty();
+        }
+    }
+
+    @ParameterizedTest(name = "[{index}] short period: age={0} ms -> terminate {1}")
+    @CsvSource({"0, false", "14999, false", "15000, true", "19999, true", "20000, false", "35000, true"})
+    void shortBillingPeriodAsUsedByTheIntegrationTest(long ageMillis, boolean terminate) {
+        ClusterSnapshot.Worker worker = new ClusterSnapshot.Worker("rgrid-worker-bbbbbb", WorkerState.READY,
+                NOW.minusMillis(ageMillis), 0);
+        ClusterSnapshot snapshot = new ClusterSnapshot(0, List.of(worker), 5, 10, 0, Duration.ofSeconds(20),
+                Duration.ofSeconds(5), NOW);
+
+        assertThat(ScalingPolicy.decide(snapshot).terminate().contains(worker.id())).isEqualTo(terminate);
+    }
+
+    @Test
+    void keepsMinWorkersAndTerminatesTheOneClosestToItsNextPeriodFirst() {
+        List<ClusterSnapshot.Worker> workers = List.of(
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa1", WorkerState.READY, NOW.minusSeconds(3310), 0),
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa2", WorkerState.READY, NOW.minusSeconds(3590), 0),
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa3", WorkerState.READY, NOW.minusSeconds(3500), 0),
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa4", WorkerState.READY, NOW.minusSeconds(3500), 1));
+        ClusterSnapshot snapshot = new ClusterSnapshot(0, workers, 5, 10, 2, Duration.ofHours(1),
+                Duration.ofMinutes(5), NOW);
+
+        ScalingPlan plan = ScalingPolicy.decide(snapshot);
+
+        // Four up, min two: two go; the busy one stays; the ones nearest the hour's end go first.
+        assertThat(plan.terminate()).containsExactly("rgrid-worker-aaaaa2", "rgrid-worker-aaaaa3");
+    }
+
+    @Test
+    void provisioningTickTerminatesNoReadyWorkerButAnIdleDrainingOne() {
+        List<ClusterSnapshot.Worker> workers = List.of(
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa1", WorkerState.DRAINING, NOW.minusSeconds(3500), 0),
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa2", WorkerState.READY, NOW.minusSeconds(3500), 0),
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa3", WorkerState.READY, NOW.minusSeconds(3500), 1));
+        // Below min (3 with the draining one gone): one is provisioned; the idle READY one in its window stays.
+        ClusterSnapshot snapshot = new ClusterSnapshot(0, workers, 5, 10, 4, Duration.ofHours(1),
+                Duration.ofMinutes(5), NOW);
+
+        ScalingPlan plan = ScalingPolicy.decide(snapshot);
+
+        assertThat(plan.provision()).isEqualTo(1);
+        assertThat(plan.terminate()).containsExactly("rgrid-worker-aaaaa1");
     }
 }

@@ -12,6 +12,7 @@ import io.rgrid.model.Json;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.ExecutionCancelRequested;
 import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.model.storage.StorageKeys;
@@ -29,6 +30,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -138,6 +140,58 @@ class FailureRecoveryTest {
     }
 
     @Test
+    void pastItsDeadlineARunningAttemptTimesOutAndAnUnstartedOneIsRequeued() throws Exception {
+        // The worker heartbeats (it is not lost) but never reports an outcome.
+        String workerId = Ids.newWorkerId();
+        insertWorker(workerId, 0, 0, Instant.now().plus(Duration.ofMinutes(5)));
+        UUID running = Ids.newExecutionId();
+        UUID assigned = Ids.newExecutionId();
+        // timeout 60 s + deadline-grace 5 min < 10 min since the assignment.
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10));
+        insertHeld(running, workerId, "RUNNING", 1, 3, longAgo);
+        insertHeld(assigned, workerId, "ASSIGNED", 1, 3, longAgo);
+
+        ExecutionStatusChanged timedOut = grid.awaitStatus(running, ExecutionState.TIMED_OUT);
+        assertThat(timedOut.reason()).isEqualTo(FailureReason.TIMEOUT);
+        assertThat(timedOut.attempt()).isEqualTo(1);
+        assertThat(timedOut.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
+        ExecutionStatusChanged requeued = grid.awaitStatus(assigned, ExecutionState.QUEUED);
+        assertThat(requeued.attempt()).isEqualTo(2);
+
+        retire(workerId);
+        grid.send(new ExecutionCancelRequested(assigned, "p", Instant.now()));
+        grid.awaitStatus(assigned, ExecutionState.CANCELLED);
+    }
+
+    @Test
+    void anAttemptMissingFromTheWorkersHeartbeatsIsTakenBack() throws Exception {
+        String workerId = Ids.newWorkerId();
+        insertWorker(workerId, 0, 0, Instant.now());
+        UUID dropped = Ids.newExecutionId();
+        UUID kept = Ids.newExecutionId();
+        Instant assignedAt = Instant.now().minus(Duration.ofMinutes(2));
+        insertHeld(dropped, workerId, "RUNNING", 1, 3, assignedAt);
+        insertHeld(kept, workerId, "RUNNING", 1, 3, assignedAt);
+
+        // The agent restarted: it heartbeats, listing only one of the two (missing-grace is 10 s in tests).
+        ExecutionStatusChanged requeued = await().atMost(GridEvents.PATIENCE).pollInterval(Duration.ofSeconds(1))
+                .until(() -> {
+                    grid.sendTo(Topics.WORKER_HEARTBEATS, new WorkerHeartbeat(workerId, DEAD_ADDRESS, 0, 0, 0,
+                            List.of(new WorkerHeartbeat.RunningAttempt(kept, 1)), "test", "process", false));
+                    return grid.statuses(dropped).stream().filter(st -> st.state() == ExecutionState.QUEUED)
+                            .findFirst().orElse(null);
+                }, java.util.Objects::nonNull);
+        assertThat(requeued.attempt()).isEqualTo(2);
+        assertThat(requeued.message()).contains("no longer holds");
+        assertThat(grid.statuses(kept)).as("the attempt it still lists stays").isEmpty();
+
+        retire(workerId);
+        grid.send(new ExecutionCancelRequested(dropped, "p", Instant.now()));
+        grid.send(new ExecutionCancelRequested(kept, "p", Instant.now()));
+        grid.awaitStatus(dropped, ExecutionState.CANCELLED);
+    }
+
+    @Test
     void aMalformedRecordIsSkippedAndTheNextOneHandled() throws Exception {
         UUID id = Ids.newExecutionId();
         grid.sendRaw(Topics.EXECUTIONS, id.toString(), "not json at all".getBytes(StandardCharsets.UTF_8));
@@ -171,6 +225,25 @@ class FailureRecoveryTest {
              PreparedStatement update = c.prepareStatement("UPDATE workers SET state = 'DELETED' WHERE id = ?")) {
             update.setString(1, id);
             update.executeUpdate();
+        }
+    }
+
+    private void insertHeld(UUID id, String workerId, String state, int attempt, int maxAttempts, Instant assignedAt)
+            throws Exception {
+        ExecutionSpec spec = GridEvents.spec(64, 256, maxAttempts);
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO executions (id, project_id, attempt, state, "
+                     + "spec, script_key, max_attempts, worker_id, assigned_at, submitted_at, queued_at, updated_at) "
+                     + "VALUES (?, 'p', ?, ?, ?::jsonb, ?, ?, ?, ?, now(), now(), now())")) {
+            insert.setObject(1, id);
+            insert.setInt(2, attempt);
+            insert.setString(3, state);
+            insert.setString(4, Json.mapper().writeValueAsString(spec));
+            insert.setString(5, StorageKeys.script(id));
+            insert.setInt(6, maxAttempts);
+            insert.setString(7, workerId);
+            insert.setTimestamp(8, java.sql.Timestamp.from(assignedAt));
+            insert.executeUpdate();
         }
     }
 

@@ -110,6 +110,12 @@ final class GridEvents implements AutoCloseable {
                 .get(10, TimeUnit.SECONDS);
     }
 
+    /** Produces an event on another of the grid's topics (e.g. a heartbeat, playing an agent). */
+    void sendTo(String canonicalTopic, Event event) throws Exception {
+        producer.send(new ProducerRecord<>(topic(canonicalTopic), event.key(), EventCodec.encode(Envelope.of(event))))
+                .get(10, TimeUnit.SECONDS);
+    }
+
     /** Produces raw bytes, for malformed-record tests. */
     void sendRaw(String canonicalTopic, String key, byte[] value) throws Exception {
         producer.send(new ProducerRecord<>(topic(canonicalTopic), key, value)).get(10, TimeUnit.SECONDS);
@@ -129,6 +135,16 @@ final class GridEvents implements AutoCloseable {
         return seen.stream().map(Envelope::payload)
                 .filter(e -> e instanceof WorkerLifecycleChanged w && w.workerId().equals(workerId))
                 .map(WorkerLifecycleChanged.class::cast).toList();
+    }
+
+    /** Lifecycle events of every worker, in the order seen, with their envelopes (for occurredAt). */
+    List<Envelope<Event>> lifecycleEnvelopes() {
+        return seen.stream().filter(e -> e.payload() instanceof WorkerLifecycleChanged).toList();
+    }
+
+    /** Every event of one type seen so far. */
+    <T extends Event> List<T> events(Class<T> type) {
+        return seen.stream().map(Envelope::payload).filter(type::isInstance).map(type::cast).toList();
     }
 
     ExecutionStatusChanged awaitStatus(UUID id, ExecutionState state) {

@@ -64,4 +64,40 @@ class LocalProcessProviderTest {
         assertThatThrownBy(() -> provider.provision(new CloudProvider.ProvisionRequest("rgrid-worker-aaaaaa", "t")))
                 .hasMessageContaining("stopped");
     }
+
+    @Test
+    void agentsLeftByAKilledOrchestratorAreAdoptedOthersForgotten() throws Exception {
+        Path jar = dir.resolve("agent.jar");
+        java.nio.file.Files.writeString(jar, "not really a jar");
+        Map<String, String> settings = Map.of(
+                "rgrid.orchestrator.local.agent-jar", jar.toString(),
+                "rgrid.orchestrator.local.work-dir", dir.toString(),
+                "rgrid.orchestrator.local.stop-grace-period", "2s",
+                "rgrid.kafka.bootstrap-servers", "k:9092");
+        // A process whose command line names the agent jar stands in for a left agent.
+        Process left = new ProcessBuilder("sh", "-c", "sleep 60", jar.toString()).start();
+        try {
+            pidFile("rgrid-worker-live01", left.pid(), "k\\:9092|");
+            pidFile("rgrid-worker-dead01", Long.MAX_VALUE / 2, "k\\:9092|");
+            pidFile("rgrid-worker-other1", ProcessHandle.current().pid(), "k\\:9092|"); // alive, not an agent
+            pidFile("rgrid-worker-grid02", left.pid(), "elsewhere\\:9092|"); // another grid's
+
+            LocalProcessProvider provider = new LocalProcessProvider(RgridConfigTest.load(settings));
+
+            assertThat(provider.list()).extracting(ProvisionedServer::workerId).containsExactly("rgrid-worker-live01");
+            assertThat(dir.resolve("rgrid-worker-dead01.pid")).doesNotExist();
+            assertThat(dir.resolve("rgrid-worker-other1.pid")).doesNotExist();
+            assertThat(dir.resolve("rgrid-worker-grid02.pid")).exists();
+            provider.terminate("rgrid-worker-live01");
+            assertThat(left.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(dir.resolve("rgrid-worker-live01.pid")).doesNotExist();
+        } finally {
+            left.destroyForcibly();
+        }
+    }
+
+    private void pidFile(String workerId, long pid, String grid) throws Exception {
+        java.nio.file.Files.writeString(dir.resolve(workerId + LocalProcessProvider.PID_SUFFIX),
+                "pid=" + pid + "\nport=8002\nstarted=2026-11-26T10:00:00Z\ngrid=" + grid + "\n");
+    }
 }

@@ -1,0 +1,116 @@
+package io.rgrid.orchestrator.lifecycle;
+
+import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.health.HealthMonitor;
+import io.rgrid.orchestrator.provider.CloudProvider;
+import io.rgrid.orchestrator.provider.ProvisionedServer;
+import io.rgrid.orchestrator.registry.WorkerLifecycle;
+import io.rgrid.orchestrator.registry.WorkerRecord;
+import io.rgrid.orchestrator.registry.WorkerRepository;
+import io.rgrid.orchestrator.support.Database;
+import io.rgrid.orchestrator.outbox.OutboxWriter;
+import io.rgrid.orchestrator.metrics.ClusterStats;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Keeps the provider and the registry in agreement (every
+ * {@code rgrid.orchestrator.lifecycle.reconcile-interval}, and once at start):
+ * <ul>
+ *   <li>A server the provider runs for this grid that the registry does not know as live
+ *       (unknown, LOST or DELETED) is deleted: nobody would give it work, but it costs.</li>
+ *   <li>A worker the registry has as live (PROVISIONING, READY, DRAINING) and the provider
+ *       confirmed (it has a provider handle) whose server the provider no longer lists is forgotten: LOST, its executions
+ *       taken back (requeued with attempt + 1, or LOST), then DELETED. A local agent killed with
+ *       -9 is noticed here within one interval instead of after the heartbeat timeout.</li>
+ * </ul>
+ * Runs on the autoscaler's thread, so it never sees a worker half-way through a provisioning
+ * or a termination the autoscaler is doing. Only the scalable providers are reconciled (a static
+ * list is configuration, not servers).
+ */
+@ApplicationScoped
+public class Reconciler {
+
+    private static final Logger LOG = Logger.getLogger(Reconciler.class);
+    private static final Set<WorkerState> LIVE = EnumSet.of(WorkerState.PROVISIONING, WorkerState.READY,
+            WorkerState.DRAINING);
+
+    @Inject
+    Database database;
+
+    @Inject
+    WorkerRepository workers;
+
+    @Inject
+    WorkerLifecycle lifecycle;
+
+    @Inject
+    CloudProvider provider;
+
+    @Inject
+    HealthMonitor health;
+
+    @Inject
+    OutboxWriter outbox;
+
+    @Inject
+    ClusterStats stats;
+
+    public void reconcile() {
+        if (!provider.scalable()) {
+            return;
+        }
+        Map<String, ProvisionedServer> servers = provider.list().stream()
+                .collect(Collectors.toMap(ProvisionedServer::workerId, Function.identity(), (a, b) -> a));
+        List<WorkerRecord> known = database.inTransaction(c -> workers.all(c)).stream()
+                .filter(w -> provider.name().equals(w.provider()))
+                .toList();
+        Map<String, WorkerRecord> byId = known.stream()
+                .collect(Collectors.toMap(WorkerRecord::id, Function.identity()));
+
+        for (ProvisionedServer server : servers.values()) {
+            WorkerRecord worker = byId.get(server.workerId());
+            if (worker == null || !LIVE.contains(worker.state())) {
+                LOG.warnf("deleting server of worker %s (%s): the registry %s", server.workerId(), server.handle(),
+                        worker == null ? "does not know it" : "has it " + worker.state());
+                try {
+                    provider.terminate(server.workerId());
+                    stats.orphanDeleted();
+                    if (worker != null && worker.state() == WorkerState.LOST) {
+                        database.inTransaction(c -> {
+                            Optional<WorkerRecord> current = workers.lock(c, worker.id());
+                            if (current.isPresent() && current.get().state() == WorkerState.LOST) {
+                                lifecycle.change(c, current.get(), WorkerState.DELETED, "deleted by reconciliation");
+                            }
+                            return null;
+                        });
+                        outbox.flushSoon();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "could not delete server of worker %s", server.workerId());
+                }
+            }
+        }
+        for (WorkerRecord worker : known) {
+            if (!LIVE.contains(worker.state()) || servers.containsKey(worker.id())) {
+                continue;
+            }
+            if (worker.providerHandle() == null) {
+                // The provider never confirmed it (recorded, then a crash before or during the
+                // provider call): the boot timeout and the heartbeat timeout deal with it.
+                continue;
+            }
+            health.loseAndTerminate(worker.id(), "its server is gone from the provider");
+            stats.vanished();
+        }
+    }
+}

@@ -1,0 +1,109 @@
+package io.rgrid.orchestrator.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.rgrid.model.event.WorkerState;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The orchestrator's Prometheus metrics (served at {@code /q/metrics}). Gauges read values the
+ * periodic tasks refresh, so a scrape never queries the database.
+ * <ul>
+ *   <li>{@code rgrid_orchestrator_queue_depth}: executions QUEUED</li>
+ *   <li>{@code rgrid_orchestrator_workers{state}}: workers by state (DELETED excluded)</li>
+ *   <li>{@code rgrid_orchestrator_dispatch_latency_seconds}: queued (or requeued) → ASSIGNED, histogram</li>
+ *   <li>{@code rgrid_orchestrator_provisioning_total{outcome}}: succeeded, failed, boot_timeout,
+ *       idle_terminated, vanished, orphan_deleted</li>
+ *   <li>{@code rgrid_orchestrator_cost_eur}: the grid's spend so far (started billing periods × price)</li>
+ * </ul>
+ */
+@ApplicationScoped
+public class ClusterStats {
+
+    @Inject
+    MeterRegistry registry;
+
+    private final AtomicInteger queueDepth = new AtomicInteger();
+    private final Map<WorkerState, AtomicInteger> workersByState = new EnumMap<>(WorkerState.class);
+    private final AtomicReference<Double> costEur = new AtomicReference<>(0.0);
+    private volatile Timer dispatchLatency;
+
+    @jakarta.annotation.PostConstruct
+    void register() {
+        Gauge.builder("rgrid.orchestrator.queue.depth", queueDepth, AtomicInteger::get)
+                .description("Executions waiting in QUEUED").register(registry);
+        for (WorkerState state : WorkerState.values()) {
+            if (state == WorkerState.DELETED) {
+                continue;
+            }
+            AtomicInteger count = new AtomicInteger();
+            workersByState.put(state, count);
+            Gauge.builder("rgrid.orchestrator.workers", count, AtomicInteger::get).tag("state", state.name())
+                    .description("Workers by lifecycle state").register(registry);
+        }
+        Gauge.builder("rgrid.orchestrator.cost.eur", costEur, AtomicReference::get).baseUnit("eur")
+                .description("Spend so far: started billing periods times hourly price, all workers").register(registry);
+        dispatchLatency = Timer.builder("rgrid.orchestrator.dispatch.latency")
+                .description("From QUEUED (or requeued) to ASSIGNED")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+    }
+
+    public void queueDepth(int queued) {
+        queueDepth.set(queued);
+    }
+
+    public void workers(Map<WorkerState, Long> counts) {
+        workersByState.forEach((state, gauge) -> gauge.set(counts.getOrDefault(state, 0L).intValue()));
+    }
+
+    public void cost(double eur) {
+        costEur.set(eur);
+    }
+
+    public void dispatched(Duration waited) {
+        if (dispatchLatency != null && !waited.isNegative()) {
+            dispatchLatency.record(waited);
+        }
+    }
+
+    public void provisioned() {
+        outcome("succeeded");
+    }
+
+    public void provisioningFailed() {
+        outcome("failed");
+    }
+
+    public void bootTimedOut() {
+        outcome("boot_timeout");
+    }
+
+    public void idleTerminated() {
+        outcome("idle_terminated");
+    }
+
+    public void vanished() {
+        outcome("vanished");
+    }
+
+    public void orphanDeleted() {
+        outcome("orphan_deleted");
+    }
+
+    private void outcome(String outcome) {
+        Counter.builder("rgrid.orchestrator.provisioning").tag("outcome", outcome)
+                .description("Worker provisioning outcomes and deletions").register(registry).increment();
+    }
+}

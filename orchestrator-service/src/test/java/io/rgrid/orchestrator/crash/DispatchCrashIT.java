@@ -1,0 +1,287 @@
+package io.rgrid.orchestrator.crash;
+
+import com.sun.net.httpserver.HttpServer;
+import io.rgrid.model.ExecutionSpec;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.Ids;
+import io.rgrid.model.Json;
+import io.rgrid.model.NetworkMode;
+import io.rgrid.model.Topics;
+import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.event.Envelope;
+import io.rgrid.model.event.Event;
+import io.rgrid.model.event.EventCodec;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.ExecutionSubmitted;
+import io.rgrid.model.event.WorkerHeartbeat;
+import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.Servers;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * kill -9 of the orchestrator mid-dispatch. The orchestrator runs as a real child process
+ * ({@code java -jar target/quarkus-app/quarkus-run.jar}, so this runs in the integration-test
+ * phase, after packaging) against the shared servers, with the {@code static} provider pointing
+ * at an agent this test plays. The test-only fault hook {@code rgrid.orchestrator.dispatch.fault-point}
+ * halts its JVM (Runtime.halt: no shutdown hooks, like SIGKILL) between recording and sending an
+ * assignment, or between sending it and handling the agent's answer. Then a restart must finish
+ * the execution exactly once: it runs once, never two attempts at the same time, and nothing
+ * stays ASSIGNED.
+ */
+class DispatchCrashIT {
+
+    private static final String DATABASE = "orchcrash";
+    private static final String PREFIX = "orchcrash.";
+
+    private final List<Process> orchestrators = new ArrayList<>();
+    private FakeAgent agent;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Process p : orchestrators) {
+            p.destroy();
+            if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+        if (agent != null) {
+            agent.close();
+        }
+    }
+
+    @ParameterizedTest(name = "killed {0}")
+    @ValueSource(strings = {"after-record", "after-send"})
+    void aRestartFinishesTheExecutionExactlyOnce(String faultPoint) throws Exception {
+        Path jar = Path.of(System.getProperty("build.repo.root", "."),
+                "orchestrator-service/target/quarkus-app/quarkus-run.jar");
+        Assumptions.assumeTrue(Files.isRegularFile(jar), "orchestrator not packaged at " + jar);
+        Servers servers = SharedServers.get();
+        String jdbcUrl = servers.jdbcUrl(DATABASE);
+        endLeftovers(jdbcUrl, servers);
+
+        String workerId = Ids.newWorkerId();
+        agent = new FakeAgent(workerId, "token-" + UUID.randomUUID(), servers.kafkaBootstrap());
+        UUID id = Ids.newExecutionId();
+        agent.submit(id);
+
+        Process first = startOrchestrator(jar, servers, jdbcUrl, faultPoint, faultPoint + "-first");
+        assertThat(first.waitFor(120, TimeUnit.SECONDS)).as("the orchestrator reached %s and halted", faultPoint)
+                .isTrue();
+        assertThat(first.exitValue()).isEqualTo(137);
+        assertThat(state(jdbcUrl, servers, id)).as("the assignment was recorded before the crash")
+                .isEqualTo("ASSIGNED");
+        if (faultPoint.equals("after-record")) {
+            assertThat(agent.deliveries).as("never sent").isEmpty();
+        } else {
+            assertThat(agent.deliveries).as("sent and accepted once").hasSize(1);
+        }
+
+        startOrchestrator(jar, servers, jdbcUrl, null, faultPoint + "-second");
+        await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
+                .until(() -> "SUCCEEDED".equals(state(jdbcUrl, servers, id)));
+
+        assertThat(agent.starts.get(id).get()).as("ran exactly once").isEqualTo(1);
+        assertThat(agent.overlaps).as("never two attempts at the same time").isZero();
+        assertThat(agent.deliveries).extracting(Assignment::attempt).as("one attempt, delivered again at most")
+                .containsOnly(1);
+        assertThat(countInState(jdbcUrl, servers, "ASSIGNED")).as("nothing stays ASSIGNED").isZero();
+    }
+
+    private Process startOrchestrator(Path jar, Servers servers, String jdbcUrl, String faultPoint, String name)
+            throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dquarkus.http.port=0",
+                "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
+                "-Dquarkus.datasource.username=" + servers.dbUser(),
+                "-Dquarkus.datasource.password=" + servers.dbPassword(),
+                "-Drgrid.kafka.bootstrap-servers=" + servers.kafkaBootstrap(),
+                "-Drgrid.kafka.topic-prefix=" + PREFIX,
+                "-Drgrid.storage.endpoint=" + servers.s3Endpoint(),
+                "-Drgrid.storage.access-key=" + servers.s3AccessKey(),
+                "-Drgrid.storage.secret-key=" + servers.s3SecretKey(),
+                "-Drgrid.storage.bucket=" + DATABASE,
+                "-Drgrid.orchestrator.provider=static",
+                "-Drgrid.orchestrator.static.agents=" + agent.workerId + "=" + agent.address() + "=" + agent.token,
+                "-Drgrid.orchestrator.dispatch.tick=200ms",
+                "-Drgrid.orchestrator.health.check-interval=1s"));
+        if (faultPoint != null) {
+            command.add("-Drgrid.orchestrator.dispatch.fault-point=" + faultPoint);
+        }
+        command.addAll(List.of("-jar", jar.toString()));
+        Path log = jar.getParent().getParent().resolve("crash-it-" + name + ".log");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
+        orchestrators.add(process);
+        return process;
+    }
+
+    private static void endLeftovers(String jdbcUrl, Servers servers) {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
+             Statement s = c.createStatement()) {
+            s.executeUpdate("UPDATE orchestrator.executions SET state = 'CANCELLED' "
+                    + "WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')");
+            s.executeUpdate("UPDATE orchestrator.workers SET state = 'DELETED' WHERE state <> 'DELETED'");
+        } catch (java.sql.SQLException e) {
+            // first run: the schema does not exist yet
+        }
+    }
+
+    private static String state(String jdbcUrl, Servers servers, UUID id) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
+             PreparedStatement select = c.prepareStatement("SELECT state FROM orchestrator.executions WHERE id = ?")) {
+            select.setObject(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
+        } catch (java.sql.SQLException e) {
+            return null;
+        }
+    }
+
+    private static int countInState(String jdbcUrl, Servers servers, String state) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
+             PreparedStatement select = c.prepareStatement(
+                     "SELECT count(*) FROM orchestrator.executions WHERE state = ?")) {
+            select.setString(1, state);
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return rows.getInt(1);
+            }
+        }
+    }
+
+    /**
+     * Plays a worker-agent: accepts an assignment once per (execution, attempt) (a second delivery
+     * of one it holds or ran is answered 202 and not started again, as the real agent does),
+     * reports RUNNING then SUCCEEDED, heartbeats with what it holds, and counts starts and overlaps.
+     */
+    static final class FakeAgent implements AutoCloseable {
+        final String workerId;
+        final String token;
+        final List<Assignment> deliveries = new CopyOnWriteArrayList<>();
+        final Map<UUID, AtomicInteger> starts = new ConcurrentHashMap<>();
+        final Set<String> seenAttempts = ConcurrentHashMap.newKeySet();
+        final Map<UUID, Integer> holding = new ConcurrentHashMap<>();
+        volatile int overlaps;
+        private final HttpServer server;
+        private final KafkaProducer<String, byte[]> producer;
+        private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
+
+        FakeAgent(String workerId, String token, String kafka) throws IOException {
+            this.workerId = workerId;
+            this.token = token;
+            Properties props = new Properties();
+            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            props.put(ProducerConfig.ACKS_CONFIG, "all");
+            producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+            server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+            server.createContext("/v1/assignments", exchange -> {
+                try (exchange) {
+                    if (!("Bearer " + token).equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                        exchange.sendResponseHeaders(401, -1);
+                        return;
+                    }
+                    Assignment a = Json.mapper().readValue(exchange.getRequestBody(), Assignment.class);
+                    deliveries.add(a);
+                    if (seenAttempts.add(a.executionId() + ":" + a.attempt())) {
+                        start(a);
+                    }
+                    byte[] body = "{}".getBytes(StandardCharsets.UTF_8);
+                    exchange.sendResponseHeaders(202, body.length);
+                    exchange.getResponseBody().write(body);
+                }
+            });
+            server.start();
+            timer.scheduleAtFixedRate(this::heartbeat, 0, 500, TimeUnit.MILLISECONDS);
+        }
+
+        String address() {
+            return "http://127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        void submit(UUID id) {
+            ExecutionSpec spec = new ExecutionSpec("rgrid/python:3.11-local", List.of(), Map.of(), 0.5, 256, 60,
+                    NetworkMode.NONE, 3, Map.of());
+            send(Topics.EXECUTIONS, new ExecutionSubmitted(id, "project-crash", 1, spec, StorageKeys.script(id),
+                    Map.of(), null, Instant.now()));
+        }
+
+        private void start(Assignment a) {
+            starts.computeIfAbsent(a.executionId(), k -> new AtomicInteger()).incrementAndGet();
+            if (holding.putIfAbsent(a.executionId(), a.attempt()) != null) {
+                overlaps++;
+            }
+            timer.schedule(() -> report(a, ExecutionState.RUNNING), 200, TimeUnit.MILLISECONDS);
+            timer.schedule(() -> {
+                report(a, ExecutionState.SUCCEEDED);
+                holding.remove(a.executionId(), a.attempt());
+            }, 1500, TimeUnit.MILLISECONDS);
+        }
+
+        private void report(Assignment a, ExecutionState state) {
+            send(Topics.EXECUTION_STATUS, new ExecutionStatusChanged(a.executionId(), a.attempt(), state, workerId,
+                    state == ExecutionState.SUCCEEDED ? 0 : null, null, null, workerId, Instant.now()));
+        }
+
+        private void heartbeat() {
+            List<WorkerHeartbeat.RunningAttempt> running = holding.entrySet().stream()
+                    .map(e -> new WorkerHeartbeat.RunningAttempt(e.getKey(), e.getValue())).toList();
+            send(Topics.WORKER_HEARTBEATS, new WorkerHeartbeat(workerId, address(), 4, 8, 16_000, running, "fake",
+                    "process", false));
+        }
+
+        private void send(String topic, Event event) {
+            try {
+                producer.send(new ProducerRecord<>(Topics.named(PREFIX, topic), event.key(),
+                        EventCodec.encode(Envelope.of(event)))).get(10, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+            server.stop(0);
+            producer.close();
+        }
+    }
+}
