@@ -134,6 +134,43 @@ class LocalGridEndToEndTest {
     }
 
     @Test
+    void outputsAreDownloadedAndTheReadVerbsSeeTheExecution() throws IOException {
+        Path script = home.resolve("writes.py");
+        Files.writeString(script, """
+                import os
+                os.makedirs("outputs", exist_ok=True)
+                with open("outputs/result.txt", "w") as f:
+                    f.write("forty-two\n")
+                print("wrote result")
+                """);
+        Path outputDir = home.resolve("out");
+        CliRun run = CliRun.run(repo, env, RUN_TIMEOUT, "run", "--label", "suite=e2e", "--output-dir", outputDir.toString(),
+                script.toString());
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(outputDir.resolve("result.txt")).as(run.toString()).hasContent("forty-two");
+        String id = executionId(run);
+
+        CliRun outputs = CliRun.run(repo, env, RUN_TIMEOUT, "outputs", id, "--json");
+        assertThat(outputs.exitCode()).as(outputs.toString()).isZero();
+        assertThat(outputs.stdout()).contains("result.txt");
+
+        CliRun list = CliRun.run(repo, env, RUN_TIMEOUT, "list", "--label", "suite=e2e", "--json");
+        assertThat(list.exitCode()).as(list.toString()).isZero();
+        assertThat(list.stdout()).contains(id);
+
+        CliRun retry = CliRun.run(repo, env, RUN_TIMEOUT, "retry", id, "--json");
+        assertThat(retry.exitCode()).as(retry.toString()).isZero();
+        assertThat(retry.stdout()).contains("\"retryOf\"", id);
+
+        CliRun workers = CliRun.run(repo, env, RUN_TIMEOUT, "workers", "--json");
+        assertThat(workers.exitCode()).as(workers.toString()).isZero();
+        assertThat(workers.stdout()).contains("rgrid-worker-");
+
+        CliRun cost = CliRun.run(repo, env, RUN_TIMEOUT, "cost");
+        assertThat(cost.exitCode()).as(cost.toString()).isZero();
+    }
+
+    @Test
     void aWrongKeyIsRejectedWithAClearMessage() {
         Map<String, String> wrongKey = new HashMap<>(env);
         wrongKey.put("RGRID_API_KEY", "not-the-key");

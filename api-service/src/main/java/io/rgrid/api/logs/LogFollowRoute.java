@@ -112,6 +112,7 @@ public class LogFollowRoute {
                 int n;
                 while ((n = reader.read(piece)) > 0) {
                     follower.send("log", null, Map.of("attempt", row.attempt(), "stream", "STORED", "text", new String(piece, 0, n)));
+                    follower.storedChars += n;
                 }
             } catch (IOException e) {
                 throw new StorageException("reading the stored log failed: " + e.getMessage(), e);
@@ -167,8 +168,14 @@ public class LogFollowRoute {
         private final HttpServerResponse response;
         private final Context context;
         private final UUID executionId;
-        private final Map<Integer, Long> lastSeq = new HashMap<>();
+        /** Per attempt: the next chunk seq expected, and how many chars of its log this stream has covered. */
+        private final Map<Integer, Long> nextSeq = new HashMap<>();
+        private final Map<Integer, Long> covered = new HashMap<>();
+        /** Attempts whose chunks arrived with a gap: where they sit in the log is no longer known. */
+        private final java.util.Set<Integer> gaps = new java.util.HashSet<>();
         volatile int storedAttempt = -1;
+        /** Chars of the stored log sent when the stream opened (the worker stores partial logs while it runs). */
+        volatile long storedChars;
         private volatile boolean done;
 
         SseFollower(HttpServerResponse response, Context context, UUID executionId) {
@@ -179,19 +186,36 @@ public class LogFollowRoute {
 
         @Override
         public synchronized void chunk(ExecutionLogChunk chunk) {
-            if (done || chunk.attempt() == storedAttempt) {
-                return; // the stored log of that attempt was sent whole already
-            }
-            Long last = lastSeq.get(chunk.attempt());
-            if (last != null && chunk.seq() <= last) {
+            if (done) {
                 return;
             }
-            lastSeq.put(chunk.attempt(), chunk.seq());
+            int attempt = chunk.attempt();
+            long expected = nextSeq.getOrDefault(attempt, 0L);
+            if (chunk.seq() < expected) {
+                return; // delivered twice (buffer replay and live, or a Kafka redelivery)
+            }
+            if (chunk.seq() > expected) {
+                gaps.add(attempt);
+            }
+            nextSeq.put(attempt, chunk.seq() + 1);
+            String text = chunk.text() == null ? "" : chunk.text();
+            long start = covered.getOrDefault(attempt, 0L);
+            covered.put(attempt, start + text.length());
+            // The chunks of an attempt, in seq order, spell out its stored log; skip what the
+            // stored log sent when the stream opened already covered.
+            if (attempt == storedAttempt && !gaps.contains(attempt)) {
+                if (start + text.length() <= storedChars) {
+                    return;
+                }
+                if (start < storedChars) {
+                    text = text.substring((int) (storedChars - start));
+                }
+            }
             Map<String, Object> data = new LinkedHashMap<>();
-            data.put("attempt", chunk.attempt());
+            data.put("attempt", attempt);
             data.put("stream", chunk.stream() == null ? null : chunk.stream().name());
             data.put("seq", chunk.seq());
-            data.put("text", chunk.text());
+            data.put("text", text);
             send("log", chunk.attempt() + "-" + chunk.seq(), data);
         }
 
@@ -200,6 +224,7 @@ public class LogFollowRoute {
             if (done) {
                 return;
             }
+            sendStoredTail(row);
             Map<String, Object> data = new LinkedHashMap<>();
             data.put("id", row.id().toString());
             data.put("state", row.state().name());
@@ -214,6 +239,41 @@ public class LogFollowRoute {
                     response.end();
                 }
             });
+        }
+
+        /**
+         * The final state can be applied before the attempt's last chunks arrive (they travel on
+         * another topic). The worker stores the complete log before it reports the outcome, so the
+         * stream sends whatever of the stored log it has not covered yet, then ends.
+         */
+        private void sendStoredTail(ExecutionRecord row) {
+            int attempt = row.attempt();
+            if (gaps.contains(attempt)) {
+                return; // where this stream stands in the log is unknown; better short than doubled
+            }
+            long sent = Math.max(covered.getOrDefault(attempt, 0L), attempt == storedAttempt ? storedChars : 0L);
+            Optional<InputStream> stored;
+            try {
+                stored = store.get(StorageKeys.log(row.id(), attempt));
+            } catch (RuntimeException e) {
+                return; // the stored log stays available at GET .../logs
+            }
+            if (stored.isEmpty()) {
+                return;
+            }
+            try (Reader reader = new InputStreamReader(stored.get(), StandardCharsets.UTF_8)) {
+                long skipped = reader.skip(sent);
+                if (skipped < sent) {
+                    return;
+                }
+                char[] piece = new char[STORED_PIECE_CHARS];
+                int n;
+                while ((n = reader.read(piece)) > 0) {
+                    send("log", null, Map.of("attempt", attempt, "stream", "STORED", "text", new String(piece, 0, n)));
+                }
+            } catch (IOException e) {
+                LOG.debugf("reading the stored log of %s for its tail failed: %s", row.id(), e.getMessage());
+            }
         }
 
         void keepAlive() {

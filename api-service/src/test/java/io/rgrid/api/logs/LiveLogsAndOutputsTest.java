@@ -8,6 +8,7 @@ import io.restassured.response.Response;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.Keys;
 import io.rgrid.model.ExecutionState;
+import io.rgrid.model.Json;
 import io.rgrid.model.Topics;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
@@ -95,6 +96,49 @@ class LiveLogsAndOutputsTest {
         assertThat(lines).contains("id: 1-2");
         assertThat(lines.stream().filter(l -> l.startsWith("data: ") && l.contains("\"state\"")).findFirst().orElseThrow())
                 .contains("\"state\":\"SUCCEEDED\"").contains("\"exitCode\":0");
+    }
+
+    @Test
+    void followAfterAPartialStoredLogContinuesLiveAndEndsWithTheWholeLog() throws Exception {
+        // The worker stores the log so far while it runs, and the final state can overtake the
+        // last chunks: the stream must neither repeat what was stored nor lose the tail.
+        UUID id = submit();
+        servers.putObject(StorageKeys.log(id, 1), "one\ntwo\n");
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port
+                        + ApiPaths.logs(id.toString()) + "?follow=true"))
+                .header(Auth.HEADER, Auth.header(adminKey)).build();
+        HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
+                .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // stream closed
+            }
+        });
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("two")));
+
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "one\n"));
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "two\nthr"));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains("\"thr\"")));
+        servers.putObject(StorageKeys.log(id, 1), "one\ntwo\nthree\nfour\n");
+        servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abcdef", 0, null, null,
+                "rgrid-worker-abcdef", Instant.now()));
+        reader.join(Duration.ofSeconds(20));
+        assertThat(reader.isAlive()).as("the stream ends after the final state").isFalse();
+
+        StringBuilder text = new StringBuilder();
+        for (String line : lines) {
+            if (line.startsWith("data: ") && line.contains("\"text\"")) {
+                text.append(Json.mapper().readTree(line.substring(6)).path("text").asText());
+            }
+        }
+        assertThat(text.toString()).isEqualTo("one\ntwo\nthree\nfour\n");
+        assertThat(lines.getLast().isEmpty() ? lines.get(lines.size() - 2) : lines.getLast()).contains("SUCCEEDED");
     }
 
     @Test
