@@ -61,24 +61,7 @@ class LiveLogsAndOutputsTest {
                 && bufferedHas(id));
 
         List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        HttpClient client = HttpClient.newHttpClient();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port
-                        + ApiPaths.logs(id.toString()) + "?follow=true"))
-                .header(Auth.HEADER, Auth.header(adminKey)).build();
-        CompletableFuture<HttpResponse<java.io.InputStream>> pending = client.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
-        HttpResponse<java.io.InputStream> response = pending.get(10, TimeUnit.SECONDS);
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // stream closed
-            }
-        });
+        Thread reader = follow(id, lines);
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("first")));
 
         servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n"));
@@ -105,21 +88,7 @@ class LiveLogsAndOutputsTest {
         UUID id = submit();
         servers.putObject(StorageKeys.log(id, 1), "one\ntwo\n");
         List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port
-                        + ApiPaths.logs(id.toString()) + "?follow=true"))
-                .header(Auth.HEADER, Auth.header(adminKey)).build();
-        HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
-                .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS);
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // stream closed
-            }
-        });
+        Thread reader = follow(id, lines);
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("two")));
 
         servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "one\n"));
@@ -197,6 +166,28 @@ class LiveLogsAndOutputsTest {
         hub.follow(id, probe);
         hub.unfollow(id, probe);
         return !got.isEmpty();
+    }
+
+    /** Opens {@code logs?follow=true}, checks it is an event stream, and collects its lines on a virtual thread. */
+    private Thread follow(UUID id, List<String> lines) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port
+                        + ApiPaths.logs(id.toString()) + "?follow=true"))
+                .header(Auth.HEADER, Auth.header(adminKey)).build();
+        CompletableFuture<HttpResponse<java.io.InputStream>> pending = HttpClient.newHttpClient()
+                .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<java.io.InputStream> response = pending.get(10, TimeUnit.SECONDS);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+        return Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // stream closed
+            }
+        });
     }
 
     private static void expect(Response response, int status) {
