@@ -164,6 +164,18 @@ class CliCommandsTest {
     }
 
     @Test
+    void logsAsJsonCarriesTheLogWithItsAttemptAndState() throws Exception {
+        UUID done = api.existing(ExecutionState.SUCCEEDED);
+        CliRun run = rgrid("logs", done.toString(), "--json");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        var json = io.rgrid.model.Json.mapper().readTree(run.out());
+        assertThat(json.path("id").asText()).isEqualTo(done.toString());
+        assertThat(json.path("attempt").asInt()).isEqualTo(1);
+        assertThat(json.path("state").asText()).isEqualTo("SUCCEEDED");
+        assertThat(json.path("log").asText()).isEqualTo("hello from the grid\n");
+    }
+
+    @Test
     void cancelPostsAndReports() {
         UUID id = api.existing(ExecutionState.RUNNING);
         CliRun run = rgrid("cancel", id.toString());

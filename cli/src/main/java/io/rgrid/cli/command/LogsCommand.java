@@ -8,6 +8,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -21,7 +25,8 @@ import java.util.concurrent.Callable;
                 "If the execution has not ended, streams its log live (state changes on stderr)",
                 "until it ends; Ctrl-C stops following, not the execution."},
         footerHeading = "%n",
-        footer = {"Examples:", "  rgrid logs -f 0190f5c2-...", "  rgrid logs 0190f5c2-... --attempt 1 > attempt1.log"})
+        footer = {"Examples:", "  rgrid logs -f 0190f5c2-...", "  rgrid logs 0190f5c2-... --attempt 1 > attempt1.log",
+                "  rgrid logs 0190f5c2-... --json | jq -r .log"})
 public final class LogsCommand extends CommandSupport implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "ID", description = "Execution id.")
@@ -38,11 +43,17 @@ public final class LogsCommand extends CommandSupport implements Callable<Intege
     @Option(names = "--no-follow", description = "Do not wait for an execution that has not ended.")
     boolean noFollow;
 
+    @Option(names = "--json", description = "Print {id, attempt, state, log} as JSON: the log stored so far, without waiting.")
+    boolean json;
+
     @Override
     public Integer call() {
         long start = System.nanoTime();
         String executionId = executionId(id);
         ApiClient api = api();
+        if (json) {
+            return printJson(api, executionId);
+        }
         if (attempt != null) {
             api.logs(executionId, attempt, context().out());
             return ExitCodes.OK;
@@ -59,6 +70,20 @@ public final class LogsCommand extends CommandSupport implements Callable<Intege
             return ExitCodes.OK;
         }
         api.logs(executionId, view.attempt() > 0 ? view.attempt() : null, context().out());
+        return ExitCodes.OK;
+    }
+
+    private Integer printJson(ApiClient api, String executionId) {
+        ExecutionView view = api.get(executionId);
+        int shown = attempt != null ? attempt : view.attempt();
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        api.logs(executionId, shown, log);
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("id", view.id());
+        out.put("attempt", shown);
+        out.put("state", view.state());
+        out.put("log", log.toString(StandardCharsets.UTF_8));
+        JsonOut.print(context().out(), out);
         return ExitCodes.OK;
     }
 }
