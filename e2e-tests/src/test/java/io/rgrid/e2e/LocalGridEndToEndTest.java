@@ -140,7 +140,7 @@ class LocalGridEndToEndTest {
                 import os
                 os.makedirs("outputs", exist_ok=True)
                 with open("outputs/result.txt", "w") as f:
-                    f.write("forty-two\n")
+                    print("forty-two", file=f)
                 print("wrote result")
                 """);
         Path outputDir = home.resolve("out");
