@@ -4,15 +4,14 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.Transactions;
+import io.rgrid.api.kafka.ConsumerThread;
 import io.rgrid.api.kafka.KafkaClients;
 import io.rgrid.api.kafka.TopicInitializer;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.CostSnapshot;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
-import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionWaiting;
-import io.rgrid.model.event.MalformedEventException;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -24,13 +23,12 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps {@link ClusterRepository}'s tables from {@code rgrid.cluster.v1}. One group for every
@@ -47,10 +45,7 @@ public class ClusterConsumer {
     private final Transactions tx;
     private final ClusterRepository repository;
     private final RgridConfig.ClusterConsumer config;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean running;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
+    private final ConsumerThread thread = new ConsumerThread("rgrid-cluster-consumer", this::run);
 
     public ClusterConsumer(KafkaClients kafka, TopicInitializer topics, Transactions tx, ClusterRepository repository,
                            RgridConfig config) {
@@ -62,45 +57,23 @@ public class ClusterConsumer {
     }
 
     void onStart(@Observes StartupEvent event) {
-        running = true;
-        thread = new Thread(this::run, "rgrid-cluster-consumer");
-        thread.setDaemon(true);
         thread.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        stopped.countDown();
-        KafkaConsumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        thread.stop();
     }
 
     private void run() {
-        long backoff = 200;
-        while (running) {
-            try {
-                topics.ensureTopics();
-                break;
-            } catch (Exception e) {
-                pause(backoff);
-                backoff = Math.min(backoff * 2, config.maxBackoff().toMillis());
-            }
+        if (!thread.awaitTopics(topics, config.maxBackoff(), LOG)) {
+            return;
         }
         String topic = kafka.topic(Topics.CLUSTER);
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(kafka.consumer(config.groupId(), "rgrid-api-cluster"))) {
-            consumer = c;
+            thread.attach(c);
             c.subscribe(List.of(topic));
-            backoff = 200;
-            while (running) {
+            Duration backoff = ConsumerThread.MIN_BACKOFF;
+            while (thread.running()) {
                 ConsumerRecords<String, byte[]> records = c.poll(config.pollTimeout());
                 if (records.isEmpty()) {
                     continue;
@@ -118,36 +91,29 @@ public class ClusterConsumer {
                         done.put(p, new OffsetAndMetadata(list.getLast().offset() + 1));
                     }
                     c.commitSync(done);
-                    backoff = 200;
+                    backoff = ConsumerThread.MIN_BACKOFF;
                 } catch (RuntimeException e) {
                     LOG.warnf("cluster read model not updated (%s); retrying", e.getMessage());
                     for (TopicPartition p : records.partitions()) {
                         c.seek(p, records.records(p).getFirst().offset());
                     }
-                    pause(backoff);
-                    backoff = Math.min(backoff * 2, config.maxBackoff().toMillis());
+                    thread.pause(backoff);
+                    backoff = ConsumerThread.nextBackoff(backoff, config.maxBackoff());
                 }
             }
         } catch (WakeupException e) {
             // shutting down
         } catch (Exception e) {
-            if (running) {
+            if (thread.running()) {
                 LOG.errorf(e, "cluster consumer stopped");
             }
         } finally {
-            consumer = null;
+            thread.attach(null);
         }
     }
 
     void apply(java.sql.Connection connection, ConsumerRecord<String, byte[]> record) throws java.sql.SQLException {
-        Optional<Envelope<Event>> envelope;
-        try {
-            envelope = EventCodec.decode(record.value());
-        } catch (MalformedEventException e) {
-            LOG.warnf("skipping malformed cluster record at %s-%d offset %d: %s", record.topic(), record.partition(),
-                    record.offset(), e.getMessage());
-            return;
-        }
+        Optional<Envelope<Event>> envelope = ConsumerThread.decode(record, LOG);
         if (envelope.isEmpty()) {
             return;
         }
@@ -157,15 +123,6 @@ public class ClusterConsumer {
             case ExecutionWaiting w when w.executionId() != null -> repository.upsertWait(connection, w, at);
             case CostSnapshot s -> repository.upsertCost(connection, s, at);
             default -> LOG.debugf("ignoring %s on the cluster topic", envelope.get().type());
-        }
-    }
-
-    private void pause(long millis) {
-        try {
-            stopped.await(millis, TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
         }
     }
 }

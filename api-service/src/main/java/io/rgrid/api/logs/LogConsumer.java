@@ -3,14 +3,13 @@ package io.rgrid.api.logs;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
+import io.rgrid.api.kafka.ConsumerThread;
 import io.rgrid.api.kafka.KafkaClients;
 import io.rgrid.api.kafka.TopicInitializer;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
-import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionLogChunk;
-import io.rgrid.model.event.MalformedEventException;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -27,8 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads {@link Topics#EXECUTION_LOGS} into {@link LogHub}. Every api-service instance needs every
@@ -40,15 +37,13 @@ import java.util.concurrent.TimeUnit;
 public class LogConsumer {
 
     private static final Logger LOG = Logger.getLogger(LogConsumer.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final KafkaClients kafka;
     private final TopicInitializer topics;
     private final LogHub hub;
     private final RgridConfig config;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean running;
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private Thread thread;
+    private final ConsumerThread thread = new ConsumerThread("rgrid-log-consumer", this::run);
 
     public LogConsumer(KafkaClients kafka, TopicInitializer topics, LogHub hub, RgridConfig config) {
         this.kafka = kafka;
@@ -58,31 +53,16 @@ public class LogConsumer {
     }
 
     void onStart(@Observes StartupEvent event) {
-        running = true;
-        thread = new Thread(this::run, "rgrid-log-consumer");
-        thread.setDaemon(true);
         thread.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        stopped.countDown();
-        KafkaConsumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        thread.stop();
     }
 
     private void run() {
-        long backoff = 200;
-        while (running) {
+        Duration backoff = ConsumerThread.MIN_BACKOFF;
+        while (thread.running()) {
             try {
                 topics.ensureTopics();
                 consume();
@@ -90,12 +70,8 @@ public class LogConsumer {
                 return;
             } catch (Exception e) {
                 LOG.debugf("log consumer waits for Kafka: %s", e.getMessage());
-                try {
-                    stopped.await(backoff, TimeUnit.MILLISECONDS);
-                } catch (InterruptedException ie) {
-                    return;
-                }
-                backoff = Math.min(backoff * 2, 5000);
+                thread.pause(backoff);
+                backoff = ConsumerThread.nextBackoff(backoff, MAX_BACKOFF);
             }
         }
     }
@@ -105,7 +81,7 @@ public class LogConsumer {
         props.remove(ConsumerConfig.GROUP_ID_CONFIG);
         String topic = kafka.topic(Topics.EXECUTION_LOGS);
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props)) {
-            consumer = c;
+            thread.attach(c);
             List<PartitionInfo> infos = c.partitionsFor(topic, config.kafka().requestTimeout());
             List<TopicPartition> partitions = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
             c.assign(partitions);
@@ -122,25 +98,18 @@ public class LogConsumer {
                 }
             }
             LOG.infof("log consumer reads %s (%d partitions)", topic, partitions.size());
-            while (running) {
+            while (thread.running()) {
                 for (ConsumerRecord<String, byte[]> record : c.poll(Duration.ofMillis(500))) {
                     handle(record);
                 }
             }
         } finally {
-            consumer = null;
+            thread.attach(null);
         }
     }
 
     void handle(ConsumerRecord<String, byte[]> record) {
-        Optional<Envelope<Event>> envelope;
-        try {
-            envelope = EventCodec.decode(record.value());
-        } catch (MalformedEventException e) {
-            LOG.warnf("skipping malformed log record at %s-%d offset %d: %s", record.topic(), record.partition(),
-                    record.offset(), e.getMessage());
-            return;
-        }
+        Optional<Envelope<Event>> envelope = ConsumerThread.decode(record, LOG);
         if (envelope.isPresent() && envelope.get().payload() instanceof ExecutionLogChunk chunk && chunk.executionId() != null) {
             hub.publish(chunk);
         }

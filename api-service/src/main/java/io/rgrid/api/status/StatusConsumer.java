@@ -3,14 +3,13 @@ package io.rgrid.api.status;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
+import io.rgrid.api.kafka.ConsumerThread;
 import io.rgrid.api.kafka.KafkaClients;
 import io.rgrid.api.kafka.TopicInitializer;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
-import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
-import io.rgrid.model.event.MalformedEventException;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -27,8 +26,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Reads {@link Topics#EXECUTION_STATUS} and applies each report through {@link StatusService}.
@@ -40,17 +37,12 @@ import java.util.concurrent.TimeUnit;
 public class StatusConsumer {
 
     private static final Logger LOG = Logger.getLogger(StatusConsumer.class);
-    private static final Duration MIN_BACKOFF = Duration.ofMillis(200);
 
     private final KafkaClients kafka;
     private final TopicInitializer topics;
     private final StatusService statusService;
     private final RgridConfig.StatusConsumer config;
-    private final CountDownLatch stopped = new CountDownLatch(1);
-
-    private volatile boolean running;
-    private volatile Consumer<String, byte[]> consumer;
-    private Thread thread;
+    private final ConsumerThread thread = new ConsumerThread("rgrid-status-consumer", this::run);
 
     public StatusConsumer(KafkaClients kafka, TopicInitializer topics, StatusService statusService, RgridConfig config) {
         this.kafka = kafka;
@@ -60,68 +52,43 @@ public class StatusConsumer {
     }
 
     void onStart(@Observes StartupEvent event) {
-        running = true;
-        thread = new Thread(this::run, "rgrid-status-consumer");
         thread.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        running = false;
-        stopped.countDown();
-        Consumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        if (thread != null) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        thread.stop();
     }
 
     private void run() {
-        Duration backoff = MIN_BACKOFF;
-        while (running) {
-            try {
-                topics.ensureTopics();
-                break;
-            } catch (Exception e) {
-                LOG.debugf("status consumer waits for Kafka: %s", e.getMessage());
-                pause(backoff);
-                backoff = min(backoff.multipliedBy(2), config.maxBackoff());
-            }
-        }
-        if (!running) {
+        if (!thread.awaitTopics(topics, config.maxBackoff(), LOG)) {
             return;
         }
         String topic = kafka.topic(Topics.EXECUTION_STATUS);
         try (Consumer<String, byte[]> c = new KafkaConsumer<>(kafka.consumer(config.groupId(), "rgrid-api-status"))) {
-            consumer = c;
+            thread.attach(c);
             c.subscribe(List.of(topic));
             LOG.infof("status consumer subscribed to %s", topic);
-            backoff = MIN_BACKOFF;
-            while (running) {
+            Duration backoff = ConsumerThread.MIN_BACKOFF;
+            while (thread.running()) {
                 ConsumerRecords<String, byte[]> records = c.poll(config.pollTimeout());
                 if (records.isEmpty()) {
                     continue;
                 }
                 if (processAndCommit(c, records)) {
-                    backoff = MIN_BACKOFF;
+                    backoff = ConsumerThread.MIN_BACKOFF;
                 } else {
-                    pause(backoff);
-                    backoff = min(backoff.multipliedBy(2), config.maxBackoff());
+                    thread.pause(backoff);
+                    backoff = ConsumerThread.nextBackoff(backoff, config.maxBackoff());
                 }
             }
         } catch (WakeupException e) {
-            if (running) {
+            if (thread.running()) {
                 LOG.error("status consumer woken unexpectedly", e);
             }
         } catch (Exception e) {
             LOG.error("status consumer stopped by an unexpected failure", e);
         } finally {
-            consumer = null;
+            thread.attach(null);
         }
     }
 
@@ -155,13 +122,7 @@ public class StatusConsumer {
 
     /** Applies one record; malformed and unknown records are skipped here, database failures propagate. */
     void handle(ConsumerRecord<String, byte[]> record) {
-        Optional<Envelope<Event>> envelope;
-        try {
-            envelope = EventCodec.decode(record.value());
-        } catch (MalformedEventException e) {
-            LOG.warnf("skipping malformed record at %s-%d offset %d: %s", record.topic(), record.partition(), record.offset(), e.getMessage());
-            return;
-        }
+        Optional<Envelope<Event>> envelope = ConsumerThread.decode(record, LOG);
         if (envelope.isEmpty()) {
             LOG.debugf("skipping record of an unknown event type at offset %d", record.offset());
             return;
@@ -175,18 +136,5 @@ public class StatusConsumer {
             return;
         }
         statusService.apply(report);
-    }
-
-    private void pause(Duration duration) {
-        try {
-            stopped.await(duration.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        }
-    }
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 }
