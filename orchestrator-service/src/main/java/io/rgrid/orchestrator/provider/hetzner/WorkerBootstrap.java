@@ -1,0 +1,44 @@
+package io.rgrid.orchestrator.provider.hetzner;
+
+import java.time.Duration;
+
+/**
+ * Turns a freshly created, running Hetzner server into a worker: connects over SSH, pins the host
+ * key, pushes the worker-agent distribution and its configuration, starts the agent. The
+ * Hetzner provider calls it once the server is {@code running}; waiting for the first
+ * heartbeat is the caller's.
+ */
+public interface WorkerBootstrap {
+
+    /**
+     * Bootstraps one server. Each step has its own timeout; the whole call ends within
+     * {@code budget}.
+     *
+     * @throws BootstrapException with the step that failed and why
+     */
+    void bootstrap(Target target, Duration budget) throws BootstrapException;
+
+    /** The server to bootstrap and the identity its agent gets (the token is never logged). */
+    record Target(String serverName, long serverId, String workerId, String token,
+                  String sshHost, int sshPort, String privateIp) {
+        @Override
+        public String toString() {
+            return "Target[" + serverName + " (" + serverId + "), worker " + workerId + ", ssh " + sshHost + ":" + sshPort
+                    + ", private " + privateIp + "]";
+        }
+    }
+
+    /** A bootstrap step that failed: which one and why, never a credential. */
+    final class BootstrapException extends Exception {
+        private final String step;
+
+        public BootstrapException(String step, String message, Throwable cause) {
+            super(step + ": " + message, cause);
+            this.step = step;
+        }
+
+        public String step() {
+            return step;
+        }
+    }
+}
