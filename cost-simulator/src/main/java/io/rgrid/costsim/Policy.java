@@ -1,0 +1,114 @@
+package io.rgrid.costsim;
+
+import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.autoscaling.ClusterSnapshot;
+import io.rgrid.orchestrator.autoscaling.ScalingPlan;
+import io.rgrid.orchestrator.autoscaling.ScalingPolicy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A scaling policy the simulator can replay: asked once per autoscaler tick, answers how many
+ * workers to create and which to delete. The simulator deletes only idle READY workers, whatever a
+ * policy asks.
+ *
+ * <p>RGrid's policy is the orchestrator's real {@link ScalingPolicy}. The three alternatives scale
+ * <em>up</em> exactly as RGrid does (they take the provisioning part of the same decision) and
+ * differ only in when they delete, so the comparison isolates the billing-aware scale-down rule;
+ * "always max" is the exception, by definition.
+ */
+public interface Policy {
+
+    String name();
+
+    ScalingPlan decide(ClusterView view);
+
+    /** The orchestrator's {@link ScalingPolicy}, fed a {@link ClusterSnapshot} of the simulated grid. */
+    static Policy rgrid() {
+        return new Policy() {
+            @Override
+            public String name() {
+                return "rgrid (billing-aware)";
+            }
+
+            @Override
+            public ScalingPlan decide(ClusterView view) {
+                return ScalingPolicy.decide(snapshot(view));
+            }
+        };
+    }
+
+    /** Deletes a worker at the first tick it is idle with nothing queued (min workers kept). */
+    static Policy deleteWhenIdle() {
+        return idleTimeout("delete when idle", Duration.ZERO);
+    }
+
+    /** Deletes a worker idle for at least {@code timeout} (Ray's autoscaler: {@code idle_timeout_minutes}, 1 min). */
+    static Policy idleTimeout(Duration timeout) {
+        return idleTimeout("idle timeout " + timeout.toSeconds() + " s", timeout);
+    }
+
+    private static Policy idleTimeout(String name, Duration timeout) {
+        return new Policy() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public ScalingPlan decide(ClusterView view) {
+                int provision = ScalingPolicy.decide(snapshot(view)).provision();
+                List<String> terminate = new ArrayList<>();
+                if (provision == 0 && view.queued() == 0) {
+                    long up = view.workers().stream()
+                            .filter(w -> w.state() == WorkerState.READY || w.state() == WorkerState.PROVISIONING)
+                            .count();
+                    for (ClusterView.Worker worker : view.workers()) {
+                        if (up <= view.settings().minWorkers()) {
+                            break;
+                        }
+                        if (worker.state() == WorkerState.READY && worker.idle()
+                                && !worker.idleSince().plus(timeout).isAfter(view.now())) {
+                            terminate.add(worker.id());
+                            up--;
+                        }
+                    }
+                }
+                return provision == 0 && terminate.isEmpty() ? ScalingPlan.NOTHING
+                        : new ScalingPlan(provision, terminate, name);
+            }
+        };
+    }
+
+    /** Max workers from the first tick while the trace has work; deletes them all once it has none. */
+    static Policy alwaysMax() {
+        return new Policy() {
+            @Override
+            public String name() {
+                return "always max workers";
+            }
+
+            @Override
+            public ScalingPlan decide(ClusterView view) {
+                if (view.workRemaining()) {
+                    int missing = view.settings().maxWorkers() - view.workers().size();
+                    return missing > 0 ? new ScalingPlan(missing, List.of(), "fill up to max") : ScalingPlan.NOTHING;
+                }
+                List<String> all = view.workers().stream().map(ClusterView.Worker::id).toList();
+                return all.isEmpty() ? ScalingPlan.NOTHING : new ScalingPlan(0, all, "the trace is over");
+            }
+        };
+    }
+
+    /** The simulated grid as the orchestrator's autoscaler would load it from its database. */
+    static ClusterSnapshot snapshot(ClusterView view) {
+        Settings s = view.settings();
+        List<ClusterSnapshot.Worker> workers = view.workers().stream()
+                .map(w -> new ClusterSnapshot.Worker(w.id(), w.state(), w.createdAt(), w.held()))
+                .toList();
+        return new ClusterSnapshot(view.queued(), workers, s.queueThreshold(), s.maxWorkers(), s.minWorkers(),
+                s.billingPeriod(), s.terminateWindow(), view.now());
+    }
+}
