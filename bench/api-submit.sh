@@ -7,12 +7,12 @@
 # worker) competes for the CPU; runs the load generator (io.rgrid.api.bench.SubmitBench, java.net.http
 # + HdrHistogram) on the same machine; stops everything it started.
 #
-#   bench/api-submit.sh [SECONDS_PER_LEVEL (20)] [WARMUP_SECONDS (5)] [CONCURRENCY (1,8,32)]
+#   bench/api-submit.sh [SECONDS_PER_LEVEL (20)] [WARMUP_SECONDS (5)] [CONCURRENCY (1,8,32)] [RUNS (3)]
 #
 # Needs the jars built: ./mvnw -o install -DskipTests (api-service, local-grid).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds="${1:-20}"; warmup="${2:-5}"; levels="${3:-1,8,32}"
+seconds="${1:-20}"; warmup="${2:-5}"; levels="${3:-1,8,32}"; runs="${4:-3}"
 : "${JAVA_HOME:=/usr/lib/jvm/temurin-25-jdk-amd64}"; export JAVA_HOME PATH="$JAVA_HOME/bin:$PATH"
 
 work="$(mktemp -d /tmp/rgrid-bench-api.XXXXXX)"
@@ -53,7 +53,7 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date 
 echo "API RSS idle: $(( $(awk '/VmRSS/ {print $2}' /proc/$api_pid/status) / 1024 )) MiB"
 java -cp "$PWD/api-service/target/test-classes:$(cat "$work/cp.txt")" io.rgrid.api.bench.SubmitBench \
   --url "http://127.0.0.1:$api_port" --key "$key" --concurrency "$levels" --seconds "$seconds" \
-  --warmup-seconds "$warmup" --pid "$api_pid"
+  --warmup-seconds "$warmup" --runs "$runs" --pid "$api_pid"
 # Where a submission's time goes inside the API (means over the whole run, warm-up included).
 curl -sf "http://127.0.0.1:$api_port/q/metrics" | python3 -c '
 import re, sys

@@ -28,8 +28,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <pre>
  * java -cp ... io.rgrid.api.bench.SubmitBench --url http://127.0.0.1:8000 --key KEY \
- *      [--concurrency 1,8,32] [--seconds 20] [--warmup-seconds 5] [--pid API_PID]
+ *      [--concurrency 1,8,32] [--seconds 20] [--warmup-seconds 5] [--runs 1] [--pid API_PID]
  * </pre>
+ *
+ * With {@code --runs N > 1}, each level is measured N times after its warm-up, one row per run,
+ * then a row with the median over the runs of the throughput and of each percentile.
  */
 public final class SubmitBench {
 
@@ -44,6 +47,7 @@ public final class SubmitBench {
         List<Integer> levels = List.of(1, 8, 32);
         int seconds = 20;
         int warmup = 5;
+        int runs = 1;
         long pid = -1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
@@ -52,6 +56,7 @@ public final class SubmitBench {
                 case "--concurrency" -> levels = java.util.Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
                 case "--seconds" -> seconds = Integer.parseInt(args[++i]);
                 case "--warmup-seconds" -> warmup = Integer.parseInt(args[++i]);
+                case "--runs" -> runs = Integer.parseInt(args[++i]);
                 case "--pid" -> pid = Long.parseLong(args[++i]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
@@ -68,17 +73,33 @@ public final class SubmitBench {
                 .timeout(Duration.ofSeconds(30))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
 
-        System.out.printf("POST %s/api/v1/executions, script of %d bytes in a %d-byte multipart body; %d s per level after %d s warm-up%n",
-                url, SCRIPT.length(), body.length, seconds, warmup);
-        System.out.println("| concurrency | submissions | errors | throughput (/s) | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | API RSS peak (MiB) |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.printf("POST %s/api/v1/executions, script of %d bytes in a %d-byte multipart body; %d s per level after %d s warm-up, %d run(s) per level%n",
+                url, SCRIPT.length(), body.length, seconds, warmup, runs);
+        System.out.println("| concurrency | run | submissions | errors | throughput (/s) | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | API RSS peak (MiB) |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (int concurrency : levels) {
             run(client, request, concurrency, warmup, null, pid);
-            Result r = run(client, request, concurrency, seconds, new Histogram(60_000_000_000L, 3), pid);
-            System.out.printf("| %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %s |%n", concurrency, r.ok, r.errors,
-                    r.ok / r.seconds, ms(r.histogram.getValueAtPercentile(50)), ms(r.histogram.getValueAtPercentile(90)),
-                    ms(r.histogram.getValueAtPercentile(99)), ms(r.histogram.getMaxValue()),
-                    r.rssPeakMib < 0 ? "n/a" : Long.toString(r.rssPeakMib));
+            List<Result> results = new ArrayList<>();
+            for (int n = 1; n <= runs; n++) {
+                Result r = run(client, request, concurrency, seconds, new Histogram(60_000_000_000L, 3), pid);
+                results.add(r);
+                System.out.printf("| %d | %d | %d | %d | %.0f | %.2f | %.2f | %.2f | %.2f | %s |%n", concurrency, n, r.ok,
+                        r.errors, r.ok / r.seconds, ms(r.histogram.getValueAtPercentile(50)),
+                        ms(r.histogram.getValueAtPercentile(90)), ms(r.histogram.getValueAtPercentile(99)),
+                        ms(r.histogram.getMaxValue()), r.rssPeakMib < 0 ? "n/a" : Long.toString(r.rssPeakMib));
+            }
+            if (runs > 1) {
+                System.out.printf("| **%d** | **median of %d** | %d | %d | **%.0f** | **%.2f** | %.2f | **%.2f** | %.2f | %s |%n",
+                        concurrency, runs, results.stream().mapToLong(Result::ok).sum(),
+                        results.stream().mapToLong(Result::errors).sum(),
+                        median(results.stream().mapToDouble(r -> r.ok / r.seconds).toArray()),
+                        median(results.stream().mapToDouble(r -> ms(r.histogram.getValueAtPercentile(50))).toArray()),
+                        median(results.stream().mapToDouble(r -> ms(r.histogram.getValueAtPercentile(90))).toArray()),
+                        median(results.stream().mapToDouble(r -> ms(r.histogram.getValueAtPercentile(99))).toArray()),
+                        median(results.stream().mapToDouble(r -> ms(r.histogram.getMaxValue())).toArray()),
+                        results.stream().mapToLong(Result::rssPeakMib).max().orElse(-1) < 0 ? "n/a"
+                                : Long.toString(results.stream().mapToLong(Result::rssPeakMib).max().getAsLong()));
+            }
         }
         System.exit(0);
     }
@@ -155,6 +176,13 @@ public final class SubmitBench {
             // the process is gone or /proc is not there
         }
         return -1;
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        java.util.Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 
     private static double ms(long nanos) {
