@@ -11,7 +11,7 @@ import java.util.Map;
  * @param peakWorkers      most workers alive at once
  * @param waitP50Millis    queue wait (arrival → placed on a READY worker), median
  * @param waitP95Millis    queue wait, 95th percentile (nearest rank)
- * @param endMillis        when the last worker was deleted
+ * @param endMillis        when the replay ended: work done and workers down to min workers
  * @param periodsPerWorker started periods of each worker, by id
  */
 public record Result(String trace, String policy, int executions, long periods, double costEur, int serversCreated,

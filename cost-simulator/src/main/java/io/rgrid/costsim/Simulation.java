@@ -27,8 +27,9 @@ import java.util.PriorityQueue;
  * take no simulated time), and the dispatcher runs again. Dispatch itself takes no time (tens of
  * milliseconds in the real grid).
  *
- * <p>The replay ends when every execution has finished and the policy has deleted every worker.
- * Cost: each worker's started billing periods from creation to deletion
+ * <p>The replay ends when every execution has finished and the policy has deleted every worker
+ * beyond min workers (those are billed up to that moment). Cost: each worker's started billing
+ * periods from creation to deletion
  * ({@link CostCalculator#startedPeriods}, the orchestrator's own billing maths) × the price.
  */
 public final class Simulation {
@@ -99,8 +100,9 @@ public final class Simulation {
                 dispatch(now);
                 nextTick += tick;
             }
-            boolean workRemaining = finished < jobs.size();
-            if (!workRemaining && workers.stream().allMatch(w -> w.state == WorkerState.DELETED)) {
+            // Over once the work is done and the policy is down to the workers it keeps for good (min workers).
+            if (finished == jobs.size()
+                    && workers.stream().filter(w -> w.state != WorkerState.DELETED).count() <= settings.minWorkers()) {
                 return result(now);
             }
             if (now > giveUpAt) {
@@ -203,8 +205,8 @@ public final class Simulation {
         long periods = 0;
         Map<String, Long> perWorker = new LinkedHashMap<>();
         for (SimWorker w : workers) {
-            long p = CostCalculator.startedPeriods(instant(w.createdMillis), instant(w.deletedMillis),
-                    settings.billingPeriod());
+            long until = w.state == WorkerState.DELETED ? w.deletedMillis : end; // min workers: billed to the end
+            long p = CostCalculator.startedPeriods(instant(w.createdMillis), instant(until), settings.billingPeriod());
             perWorker.put(w.id, p);
             periods += p;
         }

@@ -166,6 +166,20 @@ class SimulationTest {
     }
 
     @Test
+    void minWorkersStayAndArePaidUntilTheReplayEnds() throws IOException {
+        // Min 1: the worker is never deleted; the replay ends at the first tick after the run (660 s).
+        Settings s = new Settings("test", 0.01, Duration.ofSeconds(60), 2, 2, 5, 10, 1, Duration.ofSeconds(5),
+                Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(60));
+        for (Policy policy : CostSimulator.policies(s)) {
+            Result r = Simulation.run(trace("0,600,1\n"), policy, s);
+            if (!policy.name().equals("always max workers")) {
+                assertThat(r.endMillis()).as(policy.name()).isEqualTo(660_000);
+                assertThat(r.periods()).as(policy.name()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void refusesAnExecutionNoWorkerCanHold() throws IOException {
         assertThatThrownBy(() -> Simulation.run(trace("0,10,4\n"), Policy.rgrid(), settings(Duration.ZERO, 2, 2, 1)))
                 .isInstanceOf(IllegalArgumentException.class)
