@@ -28,6 +28,7 @@ for s in "${steps[@]}"; do
   case $s in jmh|cost|submit|grid|dispatch) ;; *) echo "unknown step '$s': use jmh cost submit grid dispatch" >&2; exit 2;; esac
 done
 wanted() { [[ " ${steps[*]} " == *" $1 "* ]]; }
+failed=()
 if $quick; then
   jmh_args=(--quick); submit_args=(3 1 "1,8" 2); dispatch_args=(10 50 500); dispatch_runs=1
   docker_runs=3; batch=6; idle_settle=10
@@ -53,33 +54,55 @@ echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); load at start (1/5/15 min): $(load)"
 $quick && echo "- QUICK MODE: sizes too small for figures; this run only shows that every step works"
 
 if wanted jmh; then
+  set +e
+  (
+  set -e
   step "1. JMH: in-process parts" "bench/jmh.sh ${jmh_args[*]}"
   bench/jmh.sh "${jmh_args[@]}"
   done_step
+  )
+  rc=$?; set -e
+  [[ $rc -eq 0 ]] || { failed+=(jmh); echo; echo "**step jmh FAILED (exit $rc); the next steps run anyway**"; }
 fi
 
 if wanted cost; then
+  set +e
+  (
+  set -e
   step "2. Autoscaling cost simulator" "bench/cost-simulator.sh"
   bench/cost-simulator.sh
   done_step
+  )
+  rc=$?; set -e
+  [[ $rc -eq 0 ]] || { failed+=(cost); echo; echo "**step cost FAILED (exit $rc); the next steps run anyway**"; }
 fi
 
 if wanted submit; then
+  set +e
+  (
+  set -e
   step "3. api-service: submission throughput and latency" "bench/api-submit.sh ${submit_args[*]}"
   bench/api-submit.sh "${submit_args[@]}"
   done_step
+  )
+  rc=$?; set -e
+  [[ $rc -eq 0 ]] || { failed+=(submit); echo; echo "**step submit FAILED (exit $rc); the next steps run anyway**"; }
 fi
 
 if wanted grid; then
+  set +e
+  (
+  set -e
   # 4. The local grid: private directories and ports, stopped and purged on exit.
   grid_home="$(mktemp -d /tmp/rgrid-bench-grid.XXXXXX)"
   export XDG_DATA_HOME="$grid_home/data" XDG_CONFIG_HOME="$grid_home/config"
   data_dir="$XDG_DATA_HOME/rgrid/local"
+  # shellcheck disable=SC2317  # called by the trap
   stop_grid() {
     ./rgrid local down --purge >/dev/null 2>&1 || true
     rm -rf "$grid_home"
   }
-  trap stop_grid EXIT
+  trap stop_grid EXIT   # the subshell's exit: the grid goes when this step ends
   # The API port and the orchestrator's (api + 1) plus room for local agents (orchestrator + 1...),
   # all free and away from 8000-8002.
   base="$(python3 - <<'PY'
@@ -130,9 +153,15 @@ PY
   echo
   cat "$grid_home/peak.md"
   done_step
+  )
+  rc=$?; set -e
+  [[ $rc -eq 0 ]] || { failed+=(grid); echo; echo "**step grid FAILED (exit $rc); the next steps run anyway**"; }
 fi
 
 if wanted dispatch; then
+  set +e
+  (
+  set -e
   step "5. orchestrator-service: dispatch latency and drain ($dispatch_runs runs)" "bench/orchestrator-dispatch.sh ${dispatch_args[*]}"
   dispatch_out="$(mktemp)"
   for i in $(seq 1 "$dispatch_runs"); do
@@ -158,7 +187,11 @@ for name, v in rows:
 PY
   rm -f "$dispatch_out"
   done_step
+  )
+  rc=$?; set -e
+  [[ $rc -eq 0 ]] || { failed+=(dispatch); echo; echo "**step dispatch FAILED (exit $rc); the next steps run anyway**"; }
 fi
 
 echo
 echo "load at the end (1/5/15 min): $(load); report: $report"
+if [[ ${#failed[@]} -gt 0 ]]; then echo "FAILED steps: ${failed[*]}"; exit 1; fi
