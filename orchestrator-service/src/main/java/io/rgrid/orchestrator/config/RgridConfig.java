@@ -177,7 +177,7 @@ public interface RgridConfig {
          * The private SSH key the orchestrator bootstraps workers with. Env: HETZNER_SSH_KEY_PATH
          * (seed). Its public half ({@code <path>.pub}) is registered with Hetzner when missing.
          */
-        @WithDefault("infra/hetzner_worker.key")
+        @WithDefault("/opt/rgrid/infra/hetzner_worker.key")
         Path sshKeyPath();
 
         /** The name the public key carries in the Hetzner project. */
@@ -229,7 +229,8 @@ public interface RgridConfig {
         int sshPort();
 
         /**
-         * The cloud-init template sent as user_data. {@code ${RGRID_WORKER_ID}}, {@code ${RGRID_POOL}},
+         * The cloud-init template sent as user_data when no other renderer is installed
+         * ({@code UserDataRenderer}). {@code ${RGRID_WORKER_ID}}, {@code ${RGRID_POOL}},
          * {@code ${RGRID_SERVER_TYPE}}, {@code ${RGRID_LOCATION}} and every {@code cloud-init-vars}
          * name are replaced; any other {@code ${...}} (a shell variable) is left as it is.
          */

@@ -4,6 +4,8 @@ import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.health.HealthMonitor;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.provider.hetzner.HetznerProvider;
+import io.rgrid.orchestrator.provider.hetzner.TemplateUserData;
+import io.rgrid.orchestrator.provider.hetzner.UserDataRenderer;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap;
 import io.rgrid.orchestrator.provider.hetzner.api.HetznerCloud;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,20 +20,25 @@ public class CloudProviders {
 
     @Produces
     @ApplicationScoped
-    CloudProvider provider(RgridConfig config, Instance<WorkerBootstrap> bootstrap, ProvisioningTimeline timeline,
-                           Instance<HealthMonitor> health, ClusterStats stats) {
+    CloudProvider provider(RgridConfig config, Instance<WorkerBootstrap> bootstrap, Instance<UserDataRenderer> userData,
+                           ProvisioningTimeline timeline, Instance<HealthMonitor> health, ClusterStats stats) {
         return switch (config.orchestrator().provider()) {
             case "local" -> new LocalProcessProvider(config);
             case "static" -> new StaticProvider(config.orchestrator().staticProvider().agents().orElse(List.of()));
-            case "hetzner" -> hetzner(config.orchestrator().hetzner(), bootstrap, timeline, health, stats);
+            case "hetzner" -> hetzner(config.orchestrator().hetzner(), bootstrap, userData, timeline, health, stats);
             default -> throw new IllegalArgumentException("rgrid.orchestrator.provider: unknown provider '"
                     + config.orchestrator().provider() + "' (known: local, static, hetzner)");
         };
     }
 
+    /**
+     * The hetzner provider: its API client, the {@link WorkerBootstrap} bean (exactly one must
+     * exist), the {@link UserDataRenderer} bean when there is one (else the template file of
+     * {@code rgrid.orchestrator.hetzner.cloud-init-template}), and the health monitor for failed boots.
+     */
     private static CloudProvider hetzner(RgridConfig.Hetzner settings, Instance<WorkerBootstrap> bootstrap,
-                                         ProvisioningTimeline timeline, Instance<HealthMonitor> health,
-                                         ClusterStats stats) {
+                                         Instance<UserDataRenderer> userData, ProvisioningTimeline timeline,
+                                         Instance<HealthMonitor> health, ClusterStats stats) {
         String token = settings.apiToken().filter(t -> !t.isBlank()).orElseThrow(() -> new IllegalArgumentException(
                 "rgrid.orchestrator.provider=hetzner needs an API token: set HETZNER_API_TOKEN "
                         + "(rgrid.orchestrator.hetzner.api-token) to a Read & Write token of the Hetzner project"));
@@ -47,6 +54,8 @@ public class CloudProviders {
             stats.provisioningFailed();
             health.get().loseAndTerminate(workerId, reason);
         };
-        return new HetznerProvider(settings, cloud, bootstrap.get(), timeline, onBootFailure);
+        UserDataRenderer renderer = userData.isResolvable() ? userData.get()
+                : new TemplateUserData(settings.cloudInitTemplate(), settings.pool(), settings.cloudInitVars());
+        return new HetznerProvider(settings, cloud, bootstrap.get(), renderer, timeline, onBootFailure);
     }
 }

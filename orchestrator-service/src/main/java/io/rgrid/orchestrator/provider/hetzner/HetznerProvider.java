@@ -79,6 +79,7 @@ public final class HetznerProvider implements CloudProvider {
     private final RgridConfig.Hetzner settings;
     private final HetznerCloud cloud;
     private final WorkerBootstrap bootstrap;
+    private final UserDataRenderer userData;
     private final ProvisioningTimeline timeline;
     private final BootListener bootListener;
     private final List<Placement> placements;
@@ -94,11 +95,17 @@ public final class HetznerProvider implements CloudProvider {
     record Infrastructure(long sshKeyId, long networkId, long firewallId) {
     }
 
+    /**
+     * @param userData     the user data of each server ({@link TemplateUserData} or the bootstrap's renderer)
+     * @param timeline     where boot steps are recorded; null for none
+     * @param bootListener told when a created server could not be made a worker
+     */
     public HetznerProvider(RgridConfig.Hetzner settings, HetznerCloud cloud, WorkerBootstrap bootstrap,
-                           ProvisioningTimeline timeline, BootListener bootListener) {
+                           UserDataRenderer userData, ProvisioningTimeline timeline, BootListener bootListener) {
         this.settings = settings;
         this.cloud = cloud;
         this.bootstrap = bootstrap;
+        this.userData = userData;
         this.timeline = timeline;
         this.bootListener = bootListener;
         this.placements = placements(settings);
@@ -177,11 +184,10 @@ public final class HetznerProvider implements CloudProvider {
 
         List<String> refused = new ArrayList<>();
         for (Placement placement : placements) {
-            String userData = CloudInitTemplate.render(settings.cloudInitTemplate(),
-                    templateValues(request.workerId(), placement));
+            String rendered = userData.render(request.workerId(), placement.serverType(), placement.location());
             ApiModel.CreateServerRequest create = new ApiModel.CreateServerRequest(request.workerId(),
                     placement.serverType(), settings.image(), placement.location(), List.of(infra.sshKeyId()), labels,
-                    userData, List.of(infra.networkId()), List.of(new ApiModel.FirewallRef(infra.firewallId())),
+                    rendered, List.of(infra.networkId()), List.of(new ApiModel.FirewallRef(infra.firewallId())),
                     new ApiModel.PublicNetRequest(settings.publicIpv4(), settings.publicIpv6()), true);
             ApiModel.ServerResponse created;
             try {
@@ -207,15 +213,6 @@ public final class HetznerProvider implements CloudProvider {
         throw new ProvisioningException("Hetzner has no capacity for any configured server type and location: "
                 + String.join(", ", refused) + ". Add type@location pairs to rgrid.orchestrator.hetzner.fallbacks "
                 + "(e.g. cx33@fsn1) or wait: the autoscaler tries again after its failure back-off");
-    }
-
-    private Map<String, String> templateValues(String workerId, Placement placement) {
-        Map<String, String> values = new LinkedHashMap<>(settings.cloudInitVars());
-        values.put("RGRID_WORKER_ID", workerId);
-        values.put("RGRID_POOL", settings.pool());
-        values.put("RGRID_SERVER_TYPE", placement.serverType());
-        values.put("RGRID_LOCATION", placement.location());
-        return values;
     }
 
     /** Hetzner's error, as what the operator should do about it. Never includes the token (the exception cannot hold it). */

@@ -163,7 +163,8 @@ class HetznerProviderTest {
         if (token.equals(HetznerEmulatorResource.TOKEN) && overrides.isEmpty()) {
             cloud = client;
         }
-        return new HetznerProvider(settings, client, bootstrap, timeline,
+        return new HetznerProvider(settings, client, bootstrap,
+                new TemplateUserData(settings.cloudInitTemplate(), settings.pool(), settings.cloudInitVars()), timeline,
                 (workerId, reason) -> bootFailures.add(workerId + ": " + reason));
     }
 

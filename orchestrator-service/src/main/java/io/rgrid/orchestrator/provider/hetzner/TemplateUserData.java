@@ -6,27 +6,35 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The cloud-init user data a worker boots with: the template file with {@code ${NAME}} replaced
- * for the names given and every other {@code ${...}} left as it is (shell variables in the
- * template's scripts). The result holds no secret: Hetzner stores user data and shows it to
- * anyone with project access; the worker's token and credentials arrive later over SSH.
+ * User data from a template file: {@code ${RGRID_WORKER_ID}}, {@code ${RGRID_POOL}},
+ * {@code ${RGRID_SERVER_TYPE}}, {@code ${RGRID_LOCATION}} and every name of {@code extra} are
+ * replaced; every other {@code ${...}} (a shell variable of the template's scripts) is left as it
+ * is. The file is read at each render, so an edited template applies to the next server.
  */
-public final class CloudInitTemplate {
+public final class TemplateUserData implements UserDataRenderer {
 
     /** Hetzner's limit on user_data. */
     static final int MAX_BYTES = 32 * 1024;
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_]+)}");
 
-    private CloudInitTemplate() {
+    private final Path template;
+    private final String pool;
+    private final Map<String, String> extra;
+
+    public TemplateUserData(Path template, String pool, Map<String, String> extra) {
+        this.template = template;
+        this.pool = pool;
+        this.extra = Map.copyOf(extra);
     }
 
-    /** Reads {@code template} and renders it with {@code values}. */
-    public static String render(Path template, Map<String, String> values) throws ProvisioningException {
+    @Override
+    public String render(String workerId, String serverType, String location) throws ProvisioningException {
         String text;
         try {
             text = Files.readString(template, StandardCharsets.UTF_8);
@@ -35,7 +43,12 @@ public final class CloudInitTemplate {
                     + " (" + e.getClass().getSimpleName() + "): set rgrid.orchestrator.hetzner.cloud-init-template "
                     + "to deploy/cloud-init/worker.yaml of the RGrid checkout or release", e);
         }
-        String rendered = render(text, values);
+        Map<String, String> values = new LinkedHashMap<>(extra);
+        values.put("RGRID_WORKER_ID", workerId);
+        values.put("RGRID_POOL", pool);
+        values.put("RGRID_SERVER_TYPE", serverType);
+        values.put("RGRID_LOCATION", location);
+        String rendered = substitute(text, values);
         int size = rendered.getBytes(StandardCharsets.UTF_8).length;
         if (size > MAX_BYTES) {
             throw new ProvisioningException("the rendered cloud-init template " + template + " is " + size
@@ -45,7 +58,7 @@ public final class CloudInitTemplate {
     }
 
     /** Replaces {@code ${NAME}} for every NAME in {@code values}; leaves the others. */
-    public static String render(String text, Map<String, String> values) {
+    static String substitute(String text, Map<String, String> values) {
         Matcher m = PLACEHOLDER.matcher(text);
         StringBuilder out = new StringBuilder();
         while (m.find()) {
@@ -54,5 +67,10 @@ public final class CloudInitTemplate {
         }
         m.appendTail(out);
         return out.toString();
+    }
+
+    @Override
+    public String toString() {
+        return "TemplateUserData[" + template + "]";
     }
 }
