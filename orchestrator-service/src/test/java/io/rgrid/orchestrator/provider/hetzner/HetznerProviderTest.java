@@ -20,6 +20,7 @@ import io.rgrid.orchestrator.provider.ProvisioningTimeline;
 import io.rgrid.orchestrator.provider.hetzner.api.HetznerCloud;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
+import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.orchestrator.support.Database;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
@@ -101,6 +102,9 @@ class HetznerProviderTest {
 
     @Inject
     WorkerLifecycle lifecycle;
+
+    @Inject
+    WorkerRepository workers;
 
     private HetznerEmulator hetzner;
     private HetznerCloud cloud;
@@ -406,9 +410,7 @@ class HetznerProviderTest {
                 send("DELETE", "/servers/" + id, null);
             }
             database.inTransaction(c -> {
-                var row = io.rgrid.orchestrator.registry.WorkerRepository.class.cast(
-                        io.quarkus.arc.Arc.container().instance(io.rgrid.orchestrator.registry.WorkerRepository.class)
-                                .get()).lock(c, known);
+                var row = workers.lock(c, known);
                 if (row.isPresent()) {
                     lifecycle.change(c, row.get(), WorkerState.DELETED, "test over");
                 }
@@ -420,13 +422,17 @@ class HetznerProviderTest {
     @Test
     void theWorkersEndpointAndMetricsShowTheTimeline() {
         String workerId = Ids.newWorkerId();
+        database.inTransaction(c -> lifecycle.recordNew(c, new WorkerRecord(workerId, "hetzner", "1", "cx23", 0.0,
+                null, "t", WorkerState.DELETED, "test", 0, 0, 0, 0, 0, null, null, Instant.now(), null, null)));
         timeline.mark(workerId, ProvisioningTimeline.Phase.REQUESTED, Instant.now().minusSeconds(30));
         timeline.mark(workerId, ProvisioningTimeline.Phase.CREATED, Instant.now().minusSeconds(28));
         timeline.mark(workerId, ProvisioningTimeline.Phase.RUNNING, Instant.now().minusSeconds(10));
         assertThat(timeline.of(workerId)).containsKeys("requested", "created", "running");
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
         assertThat(metrics).contains("rgrid_orchestrator_provisioning_phase_seconds_count{phase=\"running\"");
-        given().get("/v1/workers").then().statusCode(200);
+        String running = given().get("/v1/workers").then().statusCode(200).extract().jsonPath()
+                .getString("find { it.id == '" + workerId + "' }.timeline.running");
+        assertThat(running).isNotNull();
     }
 
     // ---- raw access to the emulator, as another client of the same project ----
