@@ -122,9 +122,29 @@ final class WebDriver implements AutoCloseable {
         command("POST", "/window/rect", Map.of("width", width, "height", height));
     }
 
+    /**
+     * Saves a PNG of the whole page: the window grows to the page's height (up to 4000 px) for the
+     * shot and gets its size back afterwards (WebDriver itself captures only the viewport).
+     */
     void screenshot(Path file) throws IOException {
         Files.createDirectories(file.getParent());
-        Files.write(file, Base64.getDecoder().decode(command("GET", "/screenshot", null).asText()));
+        JsonNode rect = command("GET", "/window/rect", null);
+        int width = rect.path("width").asInt();
+        int height = rect.path("height").asInt();
+        JsonNode sizes = script("return [document.documentElement.scrollHeight, window.innerHeight]");
+        int extra = height - sizes.get(1).asInt();
+        int full = Math.min(4000, sizes.get(0).asInt() + Math.max(0, extra));
+        boolean grow = full > height;
+        if (grow) {
+            windowSize(width, full);
+        }
+        try {
+            Files.write(file, Base64.getDecoder().decode(command("GET", "/screenshot", null).asText()));
+        } finally {
+            if (grow) {
+                windowSize(width, height);
+            }
+        }
     }
 
     /** Polls {@code condition} until it is true; fails with {@code what} and the page's state otherwise. */

@@ -189,8 +189,10 @@ class DashboardApiTest {
         String key = Keys.create(adminKey, project);
         submit(Keys.as(key)).then().statusCode(201);
         submit(Keys.as(key)).then().statusCode(201);
-        Instant at = Instant.now();
+        // A sample time of its own (the scheduled sampler may have taken the current one between the submissions).
+        Instant at = Instant.now().plus(Duration.ofMinutes(10));
         sampler.sampleAt(at);
+        submit(Keys.as(key)).then().statusCode(201);
         sampler.sampleAt(at); // a second instance in the same interval writes nothing more
 
         Response mine = Keys.as(key).get(ApiPaths.BASE + "/queue/history");
@@ -215,7 +217,8 @@ class DashboardApiTest {
         Instant yesterdayNoon = today.minusDays(1).atTime(12, 0).toInstant(ZoneOffset.UTC);
         Instant now = Instant.now();
         tx.inTransaction(c -> {
-            c.createStatement().execute("DELETE FROM api.cost_days");
+            // Other tests publish snapshots an hour ahead; start from none (this test owns the rows it checks).
+            c.createStatement().execute("DELETE FROM api.cost_days; DELETE FROM api.cost_snapshot");
             cluster.upsertCost(c, new CostSnapshot(yesterdayNoon.minusSeconds(3600), 0.5, Map.of()), yesterdayNoon);
             cluster.upsertCost(c, new CostSnapshot(yesterdayNoon, 1.25, Map.of()), yesterdayNoon);
             cluster.upsertCost(c, new CostSnapshot(now, 2.0, Map.of("rgrid-worker-dash01", 0.75)), now);
@@ -247,7 +250,7 @@ class DashboardApiTest {
             assertThat(((Number) w.get("heartbeatAgeSeconds")).longValue()).isBetween(0L, 30L);
             assertThat(((Number) w.get("uptimeSeconds")).longValue()).isGreaterThanOrEqualTo(3725L);
             assertThat(((Number) w.get("billingHourSeconds")).longValue()).isBetween(125L, 3599L);
-            assertThat(((Number) w.get("costEur")).doubleValue()).isEqualTo(0.75);
+            assertThat(w.get("costEur")).isEqualTo(0.75f);
         });
     }
 
