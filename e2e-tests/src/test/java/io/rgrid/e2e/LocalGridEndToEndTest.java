@@ -1,13 +1,11 @@
 package io.rgrid.e2e;
 
-import io.rgrid.testinfra.SharedServers;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,12 +17,12 @@ import java.util.regex.Pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Drives the real CLI ({@code ./rgrid}) against the real local grid: embedded PostgreSQL, Kafka,
- * S3, api-service, orchestrator-service with the local provider, and worker-agents it starts on
- * demand, running scripts in Docker containers. The grid gets its own data and config
- * directories and free ports, so a developer's own grid is left alone.
+ * Drives the real CLI ({@code ./rgrid}) against the real local grid ({@link LocalGrid}: embedded
+ * PostgreSQL, Kafka, S3, api-service, orchestrator-service with the local provider, and
+ * worker-agents it starts on demand, running scripts in Docker containers).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@ExtendWith(LocalGrid.Extension.class)
 class LocalGridEndToEndTest {
 
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(3);
@@ -32,41 +30,21 @@ class LocalGridEndToEndTest {
 
     private Path repo;
     private Path home;
-    private Path dataDir;
     private Map<String, String> env;
 
     @BeforeAll
-    void startGrid() throws IOException {
-        repo = SharedServers.repoRoot();
-        home = Files.createTempDirectory("rgrid-e2e");
-        dataDir = home.resolve("data");
-        env = new HashMap<>();
-        env.put("XDG_CONFIG_HOME", home.resolve("config").toString());
-        env.put("XDG_DATA_HOME", home.resolve("share").toString());
-        env.remove("API_SECRET_KEY");
-        int apiPort = freePort();
-        int orchestratorPort = freePort();
-        CliRun up = CliRun.run(repo, env, Duration.ofMinutes(5), "local", "up", "--data-dir", dataDir.toString(),
-                "--api-port", Integer.toString(apiPort), "--orchestrator-port", Integer.toString(orchestratorPort));
-        assertThat(up.exitCode()).as(up.toString()).isZero();
-        assertThat(up.stdout()).contains("RGrid local grid is up.", "http://127.0.0.1:" + apiPort);
+    void useGrid(LocalGrid grid) {
+        repo = grid.repo;
+        home = grid.home;
+        env = grid.env;
         if (dockerRequired()) {
-            assertThat(up.stdout()).as("CI requires the Docker runtime:\n" + up).contains("Workers run    docker");
-        } else if (!up.stdout().contains("Workers run    docker")) {
+            assertThat(grid.stdout).as("CI requires the Docker runtime:\n" + grid.stdout).contains("Workers run    docker");
+        } else if (!grid.workersRunDocker()) {
             System.err.println("""
                     ###########################################################################
                     ## No Docker engine answered: the end-to-end tests run scripts with the  ##
                     ## process runtime. CI (CI=true) requires Docker and fails instead.      ##
                     ###########################################################################""");
-        }
-        assertThat(home.resolve("config/rgrid/config.json")).exists();
-    }
-
-    @AfterAll
-    void stopGrid() {
-        if (repo != null) {
-            CliRun down = CliRun.run(repo, env, Duration.ofMinutes(3), "local", "down", "--data-dir", dataDir.toString(), "--purge");
-            assertThat(down.exitCode()).as(down.toString()).isZero();
         }
     }
 
@@ -189,11 +167,5 @@ class LocalGridEndToEndTest {
 
     private static boolean dockerRequired() {
         return "true".equalsIgnoreCase(System.getenv("CI")) || "true".equalsIgnoreCase(System.getenv("RGRID_REQUIRE_DOCKER"));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,6 +1,7 @@
 package io.rgrid.api.auth;
 
 import io.rgrid.api.error.Problems;
+import io.rgrid.api.session.SessionService;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
 import io.rgrid.model.api.ErrorCode;
@@ -13,12 +14,18 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Authenticates every {@code /api/v1} request before its body is read, so an unauthenticated
  * client cannot make the service spool a gigabyte upload to disk. Health, metrics and OpenAPI
  * endpoints stay open. The admin key is checked on the event loop; a project key needs a
  * database lookup, which runs on a worker thread while the request stays paused.
+ *
+ * <p>Without an Authorization header, the dashboard's session cookie ({@link SessionService})
+ * authenticates instead; then every method but GET/HEAD/OPTIONS must also carry the session's
+ * CSRF token in {@link SessionService#CSRF_HEADER} (403 FORBIDDEN otherwise). The login itself,
+ * {@code POST /api/v1/session}, is the one open {@code /api/v1} call.
  */
 @Singleton
 public class BearerAuthFilter {
@@ -27,15 +34,29 @@ public class BearerAuthFilter {
     public static final int ORDER = -900;
     private static final Logger LOG = Logger.getLogger(BearerAuthFilter.class);
 
-    private final Authenticator authenticator;
+    private static final Set<String> SAFE_METHODS = Set.of("GET", "HEAD", "OPTIONS");
+    private static final String LOGIN_PATH = ApiPaths.BASE + "/session";
 
-    public BearerAuthFilter(Authenticator authenticator) {
+    private final Authenticator authenticator;
+    private final SessionService sessions;
+
+    public BearerAuthFilter(Authenticator authenticator, SessionService sessions) {
         this.authenticator = authenticator;
+        this.sessions = sessions;
     }
 
     void register(@Observes Router router) {
         router.route(ApiPaths.BASE + "/*").order(ORDER).handler(context -> {
             String header = context.request().getHeader(Auth.HEADER);
+            if (header == null && "POST".equals(context.request().method().name()) && LOGIN_PATH.equals(context.request().path())) {
+                context.next(); // the login: the key is in the body
+                return;
+            }
+            var cookie = header == null ? context.request().getCookie(SessionService.COOKIE) : null;
+            if (cookie != null) {
+                bySession(context, cookie.getValue());
+                return;
+            }
             String token = Auth.bearerToken(header);
             if (token == null) {
                 refuse(context, header);
@@ -63,6 +84,32 @@ public class BearerAuthFilter {
                         }
                     });
         });
+    }
+
+    private void bySession(RoutingContext context, String cookieValue) {
+        context.request().pause();
+        context.vertx().<Optional<SessionService.Session>>executeBlocking(() -> sessions.find(cookieValue), false)
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        LOG.warnf("session lookup failed: %s", result.cause().getMessage());
+                        end(context, 503, Problem.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
+                                "the database is unavailable; the session could not be checked"));
+                    } else if (result.result().isEmpty()) {
+                        end(context, 401, Problem.of(ErrorCode.UNAUTHENTICATED,
+                                "the session has ended (logged out, expired, or its key was revoked); log in again"));
+                    } else {
+                        SessionService.Session session = result.result().get();
+                        if (!SAFE_METHODS.contains(context.request().method().name())
+                                && !SessionService.csrfMatches(session, context.request().getHeader(SessionService.CSRF_HEADER))) {
+                            end(context, 403, Problem.of(ErrorCode.FORBIDDEN, "a request authenticated by the session cookie "
+                                    + "must carry the session's CSRF token in the " + SessionService.CSRF_HEADER + " header"));
+                            return;
+                        }
+                        context.put(Principal.CONTEXT_KEY, session.principal());
+                        context.put(SessionService.CONTEXT_KEY, session);
+                        context.next();
+                    }
+                });
     }
 
     private static void refuse(RoutingContext context, String header) {

@@ -12,6 +12,7 @@ import io.rgrid.model.event.CostSnapshot;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionWaiting;
+import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -71,7 +72,8 @@ public class ClusterConsumer {
         String topic = kafka.topic(Topics.CLUSTER);
         try (KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(kafka.consumer(config.groupId(), "rgrid-api-cluster"))) {
             thread.attach(c);
-            c.subscribe(List.of(topic));
+            // Heartbeats too (their own consumer group is this one): the dashboard shows heartbeat age and slots in use.
+            c.subscribe(List.of(topic, kafka.topic(Topics.WORKER_HEARTBEATS)));
             Duration backoff = ConsumerThread.MIN_BACKOFF;
             while (thread.running()) {
                 ConsumerRecords<String, byte[]> records = c.poll(config.pollTimeout());
@@ -122,6 +124,7 @@ public class ClusterConsumer {
             case WorkerLifecycleChanged w when w.workerId() != null -> repository.upsertWorker(connection, w, at);
             case ExecutionWaiting w when w.executionId() != null -> repository.upsertWait(connection, w, at);
             case CostSnapshot s -> repository.upsertCost(connection, s, at);
+            case WorkerHeartbeat h when h.workerId() != null -> repository.upsertHeartbeat(connection, h, at);
             default -> LOG.debugf("ignoring %s on the cluster topic", envelope.get().type());
         }
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.rgrid.model.Json;
 import io.rgrid.model.event.CostSnapshot;
 import io.rgrid.model.event.ExecutionWaiting;
+import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import jakarta.inject.Singleton;
 
@@ -15,6 +16,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,19 @@ public class ClusterRepository {
     }
 
     public record CostRow(Instant at, double totalEur, Map<String, Double> perWorkerEur) {
+    }
+
+    /** A worker's latest heartbeat: {@code running} attempts in its {@code slots}. */
+    public record HeartbeatRow(String workerId, Instant at, int slots, int running, double freeCpus, int freeMemoryMb,
+                               boolean draining, String runtime, String agentVersion) {
+    }
+
+    /** Queue depth at one sample time. */
+    public record QueueSample(Instant at, int queued, int assigned, int running) {
+    }
+
+    /** The grid's running cost total at the end of a UTC day (the highest seen that day). */
+    public record CostDay(LocalDate day, double totalEur, Instant at) {
     }
 
     public void upsertWorker(Connection c, WorkerLifecycleChanged e, Instant occurredAt) throws SQLException {
@@ -79,8 +95,105 @@ public class ClusterRepository {
         }
     }
 
+    public void upsertHeartbeat(Connection c, WorkerHeartbeat e, Instant occurredAt) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO api.worker_heartbeats AS h (worker_id, at, slots, running, "
+                + "free_cpus, free_memory_mb, draining, runtime, agent_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                + "ON CONFLICT (worker_id) DO UPDATE SET at = EXCLUDED.at, slots = EXCLUDED.slots, running = EXCLUDED.running, "
+                + "free_cpus = EXCLUDED.free_cpus, free_memory_mb = EXCLUDED.free_memory_mb, draining = EXCLUDED.draining, "
+                + "runtime = EXCLUDED.runtime, agent_version = EXCLUDED.agent_version WHERE h.at <= EXCLUDED.at")) {
+            st.setString(1, e.workerId());
+            st.setTimestamp(2, ts(occurredAt));
+            st.setInt(3, e.slots());
+            st.setInt(4, e.running().size());
+            st.setDouble(5, e.freeCpus());
+            st.setInt(6, e.freeMemoryMb());
+            st.setBoolean(7, e.draining());
+            st.setString(8, e.runtime());
+            st.setString(9, e.agentVersion());
+            st.executeUpdate();
+        }
+    }
+
+    public Map<String, HeartbeatRow> heartbeats(Connection c) throws SQLException {
+        Map<String, HeartbeatRow> out = new java.util.HashMap<>();
+        try (PreparedStatement st = c.prepareStatement("SELECT worker_id, at, slots, running, free_cpus, free_memory_mb, draining, "
+                + "runtime, agent_version FROM api.worker_heartbeats");
+             ResultSet rs = st.executeQuery()) {
+            while (rs.next()) {
+                out.put(rs.getString(1), new HeartbeatRow(rs.getString(1), instant(rs, 2), rs.getInt(3), rs.getInt(4),
+                        rs.getDouble(5), rs.getInt(6), rs.getBoolean(7), rs.getString(8), rs.getString(9)));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Stores one queue sample: a row for the whole grid (project {@code *}) and one per project with
+     * active executions. A sample time another instance already wrote is left as it is.
+     */
+    public void insertQueueSample(Connection c, Instant at) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO api.queue_samples (at, project_id, queued, assigned, running) "
+                + "SELECT ?, p, q, a, r FROM ("
+                + " SELECT '*' AS p, count(*) FILTER (WHERE state = 'QUEUED') AS q, count(*) FILTER (WHERE state = 'ASSIGNED') AS a,"
+                + " count(*) FILTER (WHERE state = 'RUNNING') AS r FROM api.executions WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')"
+                + " UNION ALL"
+                + " SELECT project_id, count(*) FILTER (WHERE state = 'QUEUED'), count(*) FILTER (WHERE state = 'ASSIGNED'),"
+                + " count(*) FILTER (WHERE state = 'RUNNING') FROM api.executions WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')"
+                + " GROUP BY project_id) s ON CONFLICT (at, project_id) DO NOTHING")) {
+            st.setTimestamp(1, ts(at));
+            st.executeUpdate();
+        }
+    }
+
+    /** Samples since {@code since}, oldest first, for one project or (null) the whole grid; zero where the project had none. */
+    public List<QueueSample> queueSamples(Connection c, String projectId, Instant since) throws SQLException {
+        List<QueueSample> out = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement("SELECT g.at, COALESCE(p.queued, 0), COALESCE(p.assigned, 0), "
+                + "COALESCE(p.running, 0) FROM api.queue_samples g LEFT JOIN api.queue_samples p ON p.at = g.at AND p.project_id = ? "
+                + "WHERE g.project_id = '*' AND g.at >= ? ORDER BY g.at")) {
+            st.setString(1, projectId == null ? "*" : projectId);
+            st.setTimestamp(2, ts(since));
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new QueueSample(instant(rs, 1), rs.getInt(2), rs.getInt(3), rs.getInt(4)));
+                }
+            }
+        }
+        return out;
+    }
+
+    public int deleteQueueSamplesBefore(Connection c, Instant before) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("DELETE FROM api.queue_samples WHERE at < ?")) {
+            st.setTimestamp(1, ts(before));
+            return st.executeUpdate();
+        }
+    }
+
+    /** Per UTC day, the highest running total seen, oldest first; starting the day before {@code since} (to diff against). */
+    public List<CostDay> costDays(Connection c, LocalDate since) throws SQLException {
+        List<CostDay> out = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement("SELECT day, total_eur, at FROM api.cost_days WHERE day >= "
+                + "COALESCE((SELECT max(day) FROM api.cost_days WHERE day < ?), ?) ORDER BY day")) {
+            st.setObject(1, since);
+            st.setObject(2, since);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new CostDay(rs.getObject(1, LocalDate.class), rs.getDouble(2), instant(rs, 3)));
+                }
+            }
+        }
+        return out;
+    }
+
     public void upsertCost(Connection c, CostSnapshot e, Instant occurredAt) throws SQLException {
         Instant at = e.at() == null ? occurredAt : e.at();
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO api.cost_days AS d (day, total_eur, at) VALUES (?, ?, ?) "
+                + "ON CONFLICT (day) DO UPDATE SET total_eur = EXCLUDED.total_eur, at = EXCLUDED.at WHERE d.at <= EXCLUDED.at")) {
+            st.setObject(1, LocalDate.ofInstant(at, ZoneOffset.UTC));
+            st.setDouble(2, e.totalEur());
+            st.setTimestamp(3, ts(at));
+            st.executeUpdate();
+        }
         try (PreparedStatement st = c.prepareStatement("INSERT INTO api.cost_snapshot AS s (id, at, total_eur, per_worker_eur) "
                 + "VALUES ('cluster', ?, ?, ?::jsonb) ON CONFLICT (id) DO UPDATE SET at = EXCLUDED.at, total_eur = EXCLUDED.total_eur, "
                 + "per_worker_eur = EXCLUDED.per_worker_eur WHERE s.at <= EXCLUDED.at")) {

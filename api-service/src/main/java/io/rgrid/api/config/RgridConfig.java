@@ -34,6 +34,9 @@ public interface RgridConfig {
     /** The consumer of {@code rgrid.cluster.v1} that keeps the workers, waits and cost read model. */
     ClusterConsumer clusterConsumer();
 
+    /** The web dashboard at {@code /}: browser sessions, its live event stream, queue-depth samples. */
+    Dashboard dashboard();
+
     interface Api {
         /**
          * The admin API key (env API_SECRET_KEY). Every {@code /api/v1} call must carry it as
@@ -257,5 +260,36 @@ public interface RgridConfig {
         /** Longest pause between attempts while the database is unavailable. */
         @WithDefault("5s")
         Duration maxBackoff();
+    }
+
+    interface Dashboard {
+        /**
+         * How long a browser session lasts after the login (absolute, not sliding). Long enough for
+         * a working day; revoking the key ends it at once whatever is left.
+         */
+        @WithDefault("12h")
+        Duration sessionTtl();
+
+        /**
+         * How often the queue depth is sampled for the chart. Sample times are aligned to it, so
+         * several instances store each sample once. 15 s gives 240 points per hour.
+         */
+        @WithDefault("15s")
+        Duration queueSampleInterval();
+
+        /** How long queue samples are kept; the chart shows the last hour. */
+        @WithDefault("24h")
+        Duration queueSampleRetention();
+
+        /**
+         * How often the event stream ({@code GET /api/v1/events}) looks for executions that changed:
+         * the delay a dashboard sees, whichever instance applied the change.
+         */
+        @WithDefault("1s")
+        Duration eventsPollInterval();
+
+        /** How often the event stream sends the queue, workers and cost summary (and keeps proxies from timing out). */
+        @WithDefault("5s")
+        Duration clusterInterval();
     }
 }

@@ -99,7 +99,8 @@ public class ApiKeyService {
         return tx.read(c -> keys.findActiveByHash(c, h)).map(ApiKeyRepository.KeyRow::projectId);
     }
 
-    static String hash(String secret) {
+    /** The SHA-256 (hex) a key is stored and looked up by. */
+    public static String hash(String secret) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException e) {

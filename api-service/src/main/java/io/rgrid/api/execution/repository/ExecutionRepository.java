@@ -140,6 +140,22 @@ public class ExecutionRepository {
         }
     }
 
+    /** Executions whose row changed at or after {@code since} (every project), oldest change first, at most {@code limit}. */
+    public List<ExecutionRecord> changedSince(Connection connection, Instant since, int limit) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("SELECT " + COLUMNS + " FROM api.executions WHERE updated_at >= ? "
+                + "ORDER BY updated_at, id LIMIT ?")) {
+            st.setTimestamp(1, timestamp(since));
+            st.setInt(2, limit);
+            List<ExecutionRecord> out = new java.util.ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(map(rs));
+                }
+            }
+            return out;
+        }
+    }
+
     /** Non-terminal executions per state, for one project or (null) all. */
     public java.util.Map<ExecutionState, Long> countActiveByState(Connection connection, String projectId) throws SQLException {
         java.util.Map<ExecutionState, Long> out = new java.util.EnumMap<>(ExecutionState.class);

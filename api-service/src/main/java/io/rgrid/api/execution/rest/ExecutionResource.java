@@ -100,20 +100,39 @@ public class ExecutionResource {
      * The caller's executions, newest first, one page at a time: pass {@code nextCursor} of a page
      * as {@code cursor} for the next. Filters: {@code state} (repeatable or comma-separated),
      * {@code label=key=value} (repeatable; all must match), {@code createdSince}/{@code createdBefore}
-     * (ISO-8601 instants), {@code limit} (1-500, default 50).
+     * (ISO-8601 instants), {@code limit} (1-500, default 50), {@code project} (the admin's filter;
+     * a project key asking for another project gets an empty page).
      */
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public ExecutionJson.Page list(@QueryParam("state") List<String> states, @QueryParam("label") List<String> labels,
                                    @QueryParam("createdSince") String createdSince, @QueryParam("createdBefore") String createdBefore,
                                    @QueryParam("limit") String limit, @QueryParam("cursor") String cursor,
-                                   RoutingContext context) {
-        ExecutionQuery query = ListParameters.parse(states, labels, createdSince, createdBefore, limit, cursor);
+                                   @QueryParam("project") String project, RoutingContext context) {
+        ExecutionQuery query = ListParameters.parse(states, labels, createdSince, createdBefore, limit, cursor, project);
         List<ExecutionRecord> rows = executions.list(Principal.of(context), query);
         boolean more = rows.size() > query.limit();
         List<ExecutionRecord> page = more ? rows.subList(0, query.limit()) : rows;
         String next = more ? ListParameters.cursor(page.getLast()) : null;
         return new ExecutionJson.Page(page.stream().map(ExecutionJson::of).toList(), next);
+    }
+
+    /** One state change of an execution; {@code from} is null for the submission. */
+    public record TransitionView(int attempt, String from, String to, java.time.Instant at, String reportedBy) {
+    }
+
+    public record Transitions(List<TransitionView> items) {
+    }
+
+    /** Every state change of the execution, oldest first, with the attempt it belongs to: its timeline. */
+    @GET
+    @Path("{id}/transitions")
+    @Produces(MediaType.APPLICATION_JSON)
+    public Transitions transitions(@PathParam("id") String id, RoutingContext context) {
+        return new Transitions(executions.transitions(Principal.of(context), id).stream()
+                .map(t -> new TransitionView(t.attempt(), t.from() == null ? null : t.from().name(), t.to().name(), t.at(),
+                        t.reportedBy()))
+                .toList());
     }
 
     /** A new execution with the same spec and files as an ended one; the answer names it in {@code retryOf}. */

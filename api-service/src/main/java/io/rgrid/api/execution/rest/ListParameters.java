@@ -24,12 +24,22 @@ public final class ListParameters {
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 500;
     private static final String CURSOR_VERSION = "1";
+    private static final java.util.regex.Pattern PROJECT = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?");
 
     private ListParameters() {
     }
 
     public static ExecutionQuery parse(List<String> states, List<String> labels, String createdSince, String createdBefore,
                                        String limit, String cursor) {
+        return parse(states, labels, createdSince, createdBefore, limit, cursor, null);
+    }
+
+    /** @param project only this project's executions (the admin's filter; a project key sees only its own anyway) */
+    public static ExecutionQuery parse(List<String> states, List<String> labels, String createdSince, String createdBefore,
+                                       String limit, String cursor, String project) {
+        if (project != null && !PROJECT.matcher(project).matches()) {
+            throw bad("project must be a project id: 1-63 lowercase letters, digits, '-' and '_'");
+        }
         Set<ExecutionState> stateSet = EnumSet.noneOf(ExecutionState.class);
         for (String value : states == null ? List.<String>of() : states) {
             for (String part : value.split(",")) {
@@ -64,7 +74,7 @@ public final class ListParameters {
                 throw bad("limit must be a whole number from 1 to " + MAX_LIMIT);
             }
         }
-        return new ExecutionQuery(null, stateSet, labelMap, since, before, cursor == null ? null : decode(cursor), pageSize);
+        return new ExecutionQuery(project, stateSet, labelMap, since, before, cursor == null ? null : decode(cursor), pageSize);
     }
 
     /** Opaque to clients: base64url of "1:{created_at micros}:{id}", the last row of a page. */

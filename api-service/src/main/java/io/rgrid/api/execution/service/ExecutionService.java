@@ -271,9 +271,22 @@ public class ExecutionService {
 
     /** One page of the caller's executions (the admin's: every project's). */
     public List<ExecutionRecord> list(Principal principal, ExecutionQuery query) {
-        ExecutionQuery scoped = new ExecutionQuery(principal.projectScope(), query.states(), query.labels(),
+        String scope = principal.projectScope();
+        if (query.projectId() != null) {
+            if (scope != null && !scope.equals(query.projectId())) {
+                return List.of(); // another project's executions: as if there were none
+            }
+            scope = query.projectId();
+        }
+        ExecutionQuery scoped = new ExecutionQuery(scope, query.states(), query.labels(),
                 query.createdSince(), query.createdBefore(), query.after(), query.limit());
         return tx.read(c -> executions.list(c, scoped));
+    }
+
+    /** Every state change of an execution the caller can see, oldest first (404 like {@link #find}). */
+    public List<TransitionRepository.Transition> transitions(Principal principal, String rawId) {
+        UUID id = find(principal, rawId).id();
+        return tx.read(c -> transitions.list(c, id));
     }
 
     public ExecutionView get(Principal principal, String rawId) {

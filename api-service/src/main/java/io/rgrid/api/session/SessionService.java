@@ -1,0 +1,138 @@
+package io.rgrid.api.session;
+
+import io.quarkus.scheduler.Scheduled;
+import io.rgrid.api.auth.Authenticator;
+import io.rgrid.api.auth.Principal;
+import io.rgrid.api.config.RgridConfig;
+import io.rgrid.api.db.Transactions;
+import io.rgrid.api.keys.ApiKeyService;
+import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
+
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.Optional;
+
+/**
+ * Browser sessions of the dashboard. A browser cannot put an API key on an EventSource or a
+ * download link, so the login exchanges the key for a random session id in an HttpOnly,
+ * SameSite=Strict cookie that the API accepts in place of the Authorization header. Requests that
+ * change something must also carry the session's CSRF token in {@link #CSRF_HEADER}: a header no
+ * other site can make a browser send.
+ */
+@Singleton
+public class SessionService {
+
+    public static final String COOKIE = "rgrid_session";
+    public static final String CSRF_HEADER = "X-RGrid-CSRF";
+    /** The cookie goes only to the API, never to the static pages. */
+    public static final String COOKIE_PATH = "/api/v1";
+    public static final String CONTEXT_KEY = "rgrid.session";
+    private static final Logger LOG = Logger.getLogger(SessionService.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    /** An open session: who it speaks for and the token its mutations must carry. */
+    public record Session(String idHash, Principal principal, String csrfToken, Instant expiresAt) {
+    }
+
+    /** A new login: {@code cookieValue} goes into the Set-Cookie header and nowhere else. */
+    public record Opened(String cookieValue, Session session) {
+    }
+
+    private final Transactions tx;
+    private final SessionRepository sessions;
+    private final Authenticator authenticator;
+    private final RgridConfig config;
+
+    public SessionService(Transactions tx, SessionRepository sessions, Authenticator authenticator, RgridConfig config) {
+        this.tx = tx;
+        this.sessions = sessions;
+        this.authenticator = authenticator;
+        this.config = config;
+    }
+
+    /** Opens a session for a valid key; empty when the key is unknown or revoked. */
+    public Optional<Opened> login(String key) {
+        if (key == null || key.isBlank()) {
+            return Optional.empty();
+        }
+        Optional<Principal> principal = authenticator.admin(key);
+        if (principal.isEmpty()) {
+            principal = authenticator.project(key);
+        }
+        if (principal.isEmpty()) {
+            return Optional.empty();
+        }
+        String cookie = random();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        SessionRepository.SessionRow row = new SessionRepository.SessionRow(principal.get().projectId(), principal.get().admin(),
+                ApiKeyService.hash(key), random(), now, now.plus(config.dashboard().sessionTtl()));
+        String idHash = ApiKeyService.hash(cookie);
+        tx.inTransaction(c -> {
+            sessions.insert(c, idHash, row);
+            return null;
+        });
+        return Optional.of(new Opened(cookie, new Session(idHash, principal.get(), row.csrfToken(), row.expiresAt())));
+    }
+
+    /**
+     * The session a cookie names; empty when unknown, expired, its key was revoked, or (admin) the
+     * admin key changed since. Reads the database: call it off the event loop.
+     */
+    public Optional<Session> find(String cookieValue) {
+        if (cookieValue == null || cookieValue.isBlank() || cookieValue.length() > 200) {
+            return Optional.empty();
+        }
+        String idHash = ApiKeyService.hash(cookieValue);
+        Optional<SessionRepository.SessionRow> row = tx.read(c -> sessions.findActive(c, idHash, Instant.now()));
+        if (row.isEmpty()) {
+            return Optional.empty();
+        }
+        SessionRepository.SessionRow r = row.get();
+        if (r.admin()) {
+            String adminKey = config.api().secretKey().orElse("");
+            if (adminKey.isBlank() || !MessageDigest.isEqual(ApiKeyService.hash(adminKey).getBytes(), r.keyHash().getBytes())) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(new Session(idHash, new Principal(r.projectId(), r.admin()), r.csrfToken(), r.expiresAt()));
+    }
+
+    public void logout(Session session) {
+        tx.inTransaction(c -> {
+            sessions.delete(c, session.idHash());
+            return null;
+        });
+    }
+
+    /** Whether {@code presented} is this session's CSRF token (compared in constant time). */
+    public static boolean csrfMatches(Session session, String presented) {
+        return presented != null && MessageDigest.isEqual(session.csrfToken().getBytes(), presented.getBytes());
+    }
+
+    @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void deleteExpired() {
+        try {
+            int n = tx.inTransaction(c -> sessions.deleteExpired(c, Instant.now()));
+            if (n > 0) {
+                LOG.debugf("deleted %d expired dashboard sessions", n);
+            }
+        } catch (RuntimeException e) {
+            LOG.debugf("expired sessions not deleted: %s", e.getMessage());
+        }
+    }
+
+    /** The session the auth filter attached to the request, if it came with the cookie. */
+    public static Optional<Session> of(io.vertx.ext.web.RoutingContext context) {
+        return Optional.ofNullable(context.get(CONTEXT_KEY));
+    }
+
+    private static String random() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+}
