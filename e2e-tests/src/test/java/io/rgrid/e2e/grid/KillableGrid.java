@@ -99,7 +99,8 @@ public final class KillableGrid implements AutoCloseable {
     }
 
     private void startKafka() {
-        kafka = KafkaServer.start(layout.libDir(), dir.resolve("kafka"), kafkaPort, kafkaControllerPort, logs().resolve("kafka.log"));
+        kafka = KafkaServer.start(layout.libDir(), dir.resolve("kafka"), kafkaPort, kafkaControllerPort, logs().resolve("kafka.log"),
+                Duration.ofMinutes(4));
     }
 
     public void startApi() {
