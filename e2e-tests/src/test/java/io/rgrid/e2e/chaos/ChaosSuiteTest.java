@@ -5,6 +5,7 @@ import io.rgrid.e2e.grid.Api;
 import io.rgrid.e2e.grid.DockerEvents;
 import io.rgrid.e2e.grid.GridExtension;
 import io.rgrid.e2e.grid.KillableGrid;
+import io.rgrid.e2e.grid.SuiteOrder;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -51,7 +52,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * changes the size. Counts are printed as a {@code [chaos] RESULT} line (recorded in docs/chaos.md).
  */
 @ExtendWith(GridExtension.class)
-@Order(1)
+@Order(SuiteOrder.CHAOS)
 class ChaosSuiteTest {
 
     static final int DEFAULT_EXECUTIONS = 200;

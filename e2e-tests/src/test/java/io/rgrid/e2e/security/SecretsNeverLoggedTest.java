@@ -2,6 +2,7 @@ package io.rgrid.e2e.security;
 
 import io.rgrid.e2e.grid.GridExtension;
 import io.rgrid.e2e.grid.KillableGrid;
+import io.rgrid.e2e.grid.SuiteOrder;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * issued.
  */
 @ExtendWith(GridExtension.class)
-@Order(Integer.MAX_VALUE)
+@Order(SuiteOrder.SECRETS)
 class SecretsNeverLoggedTest {
 
     @Test

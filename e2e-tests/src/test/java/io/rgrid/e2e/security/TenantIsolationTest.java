@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.rgrid.e2e.grid.Api;
 import io.rgrid.e2e.grid.GridExtension;
 import io.rgrid.e2e.grid.KillableGrid;
+import io.rgrid.e2e.grid.SuiteOrder;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (api-service's TenancyTest covers the same rules in-process with a hand-written list.)
  */
 @ExtendWith(GridExtension.class)
-@Order(2)
+@Order(SuiteOrder.SECURITY)
 class TenantIsolationTest {
 
     private static final String SCRIPT = """

@@ -3,6 +3,7 @@ package io.rgrid.e2e.security;
 import io.rgrid.e2e.grid.Api;
 import io.rgrid.e2e.grid.GridExtension;
 import io.rgrid.e2e.grid.KillableGrid;
+import io.rgrid.e2e.grid.SuiteOrder;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -22,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * not the key that was sent, not a valid key, no stack trace, no SQL, no internal class name.
  */
 @ExtendWith(GridExtension.class)
-@Order(3)
+@Order(SuiteOrder.SECURITY)
 class UnauthenticatedRequestsTest {
 
     @Test
