@@ -39,7 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @ExtendWith(LocalGrid.Extension.class)
 // Last on the shared grid: its blockers fill every worker for a while, which must not starve the CLI tests.
-@Order(Integer.MAX_VALUE)
+@Order(io.rgrid.e2e.grid.SuiteOrder.DASHBOARD)
 class DashboardBrowserTest {
 
     private static final Duration STEP = Duration.ofSeconds(90);

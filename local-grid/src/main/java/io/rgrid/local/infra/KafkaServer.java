@@ -25,6 +25,16 @@ public final class KafkaServer {
     }
 
     public static KafkaServer start(Path libDir, Path dataDir, int port, int controllerPort, Path logFile) {
+        return start(libDir, dataDir, port, controllerPort, logFile, Duration.ofSeconds(90));
+    }
+
+    /**
+     * Starts the broker and waits up to {@code startTimeout} for its port. A broker that is not up
+     * in time is stopped before the error is thrown, so no caller is left with a stray broker.
+     * (The chaos suite restarts Kafka on the same ports and data mid-run, and on a loaded machine
+     * gives it longer than the local grid's 90 s.)
+     */
+    public static KafkaServer start(Path libDir, Path dataDir, int port, int controllerPort, Path logFile, Duration startTimeout) {
         try {
             Files.createDirectories(dataDir);
             Path config = dataDir.resolve("server.properties");
@@ -66,7 +76,12 @@ public final class KafkaServer {
                     List.of(ManagedProcess.javaBinary(), "-Xms128m", "-Xmx512m", "-XX:+UseG1GC",
                             "-cp", classpath, "kafka.Kafka", config.toString()),
                     Map.of(), logFile);
-            broker.awaitPort(port, Duration.ofSeconds(90));
+            try {
+                broker.awaitPort(port, startTimeout);
+            } catch (RuntimeException e) {
+                broker.stop(Duration.ofSeconds(10));
+                throw e;
+            }
             return new KafkaServer(broker, port);
         } catch (IOException e) {
             throw new UncheckedIOException("Kafka did not start: " + e.getMessage(), e);

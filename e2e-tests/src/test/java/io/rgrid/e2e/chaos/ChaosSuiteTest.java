@@ -1,0 +1,368 @@
+package io.rgrid.e2e.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.rgrid.e2e.grid.Api;
+import io.rgrid.e2e.grid.DockerEvents;
+import io.rgrid.e2e.grid.GridExtension;
+import io.rgrid.e2e.grid.KillableGrid;
+import io.rgrid.e2e.grid.SuiteOrder;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The chaos suite: {@value #DEFAULT_EXECUTIONS} executions of a script whose output is derived
+ * from its input, submitted over about a minute while, at seeded random moments, a worker-agent,
+ * the orchestrator and the api-service are killed with SIGKILL (and restarted), and the Kafka
+ * broker and PostgreSQL are restarted. Then:
+ * <ul>
+ *   <li>every execution is in exactly one terminal state: the API shows a terminal state, the
+ *       orchestrator's own record agrees, and the API's transition log has exactly one entry
+ *       into a terminal state;</li>
+ *   <li>every SUCCEEDED execution's output, downloaded through the API, is the one its input
+ *       determines;</li>
+ *   <li>no execution ran two attempts at the same time: the Docker Engine's start and die events
+ *       of every container carrying the execution's label (orphans of killed agents included)
+ *       never overlap;</li>
+ *   <li>nothing is lost or failed (the script cannot fail by itself).</li>
+ * </ul>
+ * The seed is printed; {@code -Drgrid.chaos.seed=N} replays a schedule, {@code -Drgrid.chaos.executions=N}
+ * changes the size. Counts are printed as a {@code [chaos] RESULT} line (recorded in docs/chaos.md).
+ */
+@ExtendWith(GridExtension.class)
+@Order(SuiteOrder.CHAOS)
+class ChaosSuiteTest {
+
+    static final int DEFAULT_EXECUTIONS = 200;
+    private static final Duration SUBMIT_WINDOW = Duration.ofSeconds(60);
+    private static final Duration SETTLE = Duration.ofMinutes(6);
+
+    static final String SCRIPT = """
+            import hashlib, json, os, time
+            started = time.time()
+            text = open("inputs/n.txt").read()
+            n = int(text)
+            time.sleep(1.0)
+            os.makedirs("outputs", exist_ok=True)
+            with open("outputs/result.json", "w") as f:
+                json.dump({"n": n, "square": n * n, "sha256": hashlib.sha256(text.encode()).hexdigest(),
+                           "started": started, "finished": time.time()}, f)
+            print("done", n)
+            """;
+
+    enum Action { KILL_WORKER, KILL_ORCHESTRATOR, KILL_API, RESTART_KAFKA, RESTART_POSTGRES }
+
+    record Step(long delayMillis, Action action) {
+    }
+
+    @Test
+    void everyExecutionEndsOnceWithTheRightOutputAndNoOverlappingAttempts(GridExtension.Running running) throws Exception {
+        KillableGrid grid = running.grid();
+        int count = Integer.getInteger("rgrid.chaos.executions", DEFAULT_EXECUTIONS);
+        long seed = Long.getLong("rgrid.chaos.seed", new Random().nextLong());
+        System.out.println("[chaos] seed " + seed + " (replay: -Drgrid.chaos.seed=" + seed + "), " + count + " executions");
+        Random random = new Random(seed);
+        List<Step> schedule = schedule(random);
+        System.out.println("[chaos] schedule " + schedule);
+        String run = "chaos-" + Long.toHexString(seed);
+        Api api = new Api(grid.apiUrl());
+        // One execution before the faults start: the workers exist and every path is warm.
+        JsonNode warmUp = api.submitPatiently(grid.adminKey(), "derive.py", SCRIPT, "n.txt", "1".getBytes(StandardCharsets.UTF_8),
+                "{\"labels\": {\"suite\": \"" + run + "-warm-up\"}}", Duration.ofMinutes(5));
+        awaitTerminal(api, grid.adminKey(), run + "-warm-up", Set.of(warmUp.path("id").asText()));
+        long t0 = System.nanoTime();
+
+        // Submissions on their own thread, paced over the window; chaos on this one.
+        Map<Integer, String> ids = new ConcurrentHashMap<>();
+        List<Throwable> submitterFailure = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread submitter = Thread.ofPlatform().name("chaos-submitter").daemon(true).start(() -> {
+            try {
+                submitAll(api, grid, run, count, ids);
+            } catch (Throwable e) {
+                submitterFailure.add(e);
+            }
+        });
+        List<String> done = new ArrayList<>();
+        try {
+            runSchedule(grid, schedule, random, t0, done);
+        } catch (RuntimeException | Error e) {
+            submitter.interrupt();
+            throw e;
+        }
+        submitter.join(Duration.ofMinutes(12).toMillis());
+        assertThat(submitterFailure).as("submissions").isEmpty();
+        assertThat(ids).as("every submission was taken").hasSize(count);
+        long chaosEnd = System.nanoTime();
+
+        // Wait until every execution is terminal (or the patience runs out: then the checks below say which are not).
+        Map<String, JsonNode> views = awaitTerminal(api, grid.adminKey(), run, Set.copyOf(ids.values()));
+        long settled = System.nanoTime();
+        Api.sleep(3000); // the orphan containers of killed agents end within seconds of their script
+
+        Map<String, Integer> byState = new TreeMap<>();
+        List<String> problems = new ArrayList<>();
+        int retried = 0;
+        int succeeded = 0;
+        for (var entry : new TreeMap<>(ids).entrySet()) {
+            int n = entry.getKey();
+            String id = entry.getValue();
+            JsonNode view = views.get(id);
+            String state = view == null ? "UNKNOWN" : view.path("state").asText();
+            byState.merge(state, 1, Integer::sum);
+            if (view != null && view.path("attempt").asInt() > 1) {
+                retried++;
+            }
+            if (!Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST").contains(state)) {
+                problems.add(id + " (n=" + n + ") is not terminal: " + state);
+                continue;
+            }
+            if (state.equals("SUCCEEDED")) {
+                succeeded++;
+                String output = outputProblem(api, grid.adminKey(), id, n);
+                if (output != null) {
+                    problems.add(id + " (n=" + n + "): " + output);
+                }
+            }
+        }
+        problems.addAll(databaseProblems(grid, ids.values()));
+        List<String> overlaps = new ArrayList<>();
+        Map<String, Integer> containersPerExecution = new LinkedHashMap<>();
+        problems.addAll(overlapProblems(running.docker(), Set.copyOf(ids.values()), views, overlaps, containersPerExecution));
+        long lost = byState.getOrDefault("LOST", 0);
+        long failed = byState.entrySet().stream().filter(e -> Set.of("FAILED", "TIMED_OUT", "CANCELLED").contains(e.getKey()))
+                .mapToLong(Map.Entry::getValue).sum();
+        long extraContainers = containersPerExecution.values().stream().filter(c -> c > 1).count();
+
+        String result = String.format("[chaos] RESULT seed=%d submitted=%d succeeded=%d retried=%d lost=%d failed=%d "
+                        + "states=%s executions-with-more-than-one-container=%d overlapping=%d chaos-actions=%d "
+                        + "service-starts-retried=%d chaos-phase=%.0fs settle=%.0fs total=%.0fs",
+                seed, ids.size(), succeeded, retried, lost, failed, byState, extraContainers, overlaps.size(), done.size(), grid.failedStarts(),
+                (chaosEnd - t0) / 1e9, (settled - chaosEnd) / 1e9, (System.nanoTime() - t0) / 1e9);
+        System.out.println(result);
+        problems.forEach(p -> System.out.println("[chaos] PROBLEM " + p));
+        assertThat(problems).as(result + "\nreplay with -Drgrid.chaos.seed=" + seed).isEmpty();
+        assertThat(lost).as("executions LOST; " + result).isZero();
+        assertThat(failed).as("executions FAILED/TIMED_OUT/CANCELLED; " + result).isZero();
+        assertThat(done).as("every chaos action ran").hasSize(schedule.size());
+    }
+
+    /**
+     * Every kind of fault once, plus a second worker kill and two more at random, in random
+     * order; each comes a random 3-12 s after the grid recovered from the previous one (a fault
+     * whose restart is still in progress is not a new fault), the first 3-8 s into the run.
+     */
+    static List<Step> schedule(Random random) {
+        List<Action> actions = new ArrayList<>(List.of(Action.values()));
+        actions.add(Action.KILL_WORKER);
+        actions.add(Action.values()[random.nextInt(Action.values().length)]);
+        actions.add(Action.values()[random.nextInt(Action.values().length)]);
+        Collections.shuffle(actions, random);
+        List<Step> steps = new ArrayList<>();
+        for (int i = 0; i < actions.size(); i++) {
+            long delay = i == 0 ? 3_000 + random.nextLong(5_000) : 3_000 + random.nextLong(9_000);
+            steps.add(new Step(delay, actions.get(i)));
+        }
+        return steps;
+    }
+
+    /** Paced over the submission window; each submission waits out an API outage (same Idempotency-Key). */
+    private static void submitAll(Api api, KillableGrid grid, String run, int count, Map<Integer, String> ids) {
+        long pace = SUBMIT_WINDOW.toMillis() / count;
+        for (int i = 0; i < count; i++) {
+            String spec = """
+                    {"network": "none", "memory": "128m", "timeoutSeconds": 120, "maxAttempts": 5,
+                     "labels": {"suite": "%s", "n": "%d"}}""".formatted(run, i);
+            JsonNode created = api.submitPatiently(grid.adminKey(), "derive.py", SCRIPT, "n.txt",
+                    Integer.toString(i * 7 + 3).getBytes(StandardCharsets.UTF_8), spec, Duration.ofMinutes(10));
+            ids.put(i, created.path("id").asText());
+            Api.sleep(pace);
+        }
+    }
+
+    private static void runSchedule(KillableGrid grid, List<Step> schedule, Random random, long t0, List<String> done)
+            throws InterruptedException {
+        for (Step step : schedule) {
+            Thread.sleep(step.delayMillis());
+            long started = System.nanoTime();
+            String what = act(grid, step.action(), random);
+            String line = String.format("%s at %.1f s took %.1f s%s", step.action(), (started - t0) / 1e9,
+                    (System.nanoTime() - started) / 1e9, what);
+            System.out.println("[chaos] " + line);
+            done.add(line);
+        }
+    }
+
+    private static String act(KillableGrid grid, Action action, Random random) {
+        switch (action) {
+            case KILL_WORKER -> {
+                return grid.killWorker(random::nextInt).map(id -> ": killed " + id).orElse(": no worker was running");
+            }
+            case KILL_ORCHESTRATOR -> grid.killAndRestartOrchestrator();
+            case KILL_API -> grid.killAndRestartApi();
+            case RESTART_KAFKA -> grid.restartKafka();
+            case RESTART_POSTGRES -> grid.restartPostgres();
+        }
+        return "";
+    }
+
+    private static Map<String, JsonNode> awaitTerminal(Api api, String key, String run, Set<String> ids) {
+        long deadline = System.nanoTime() + SETTLE.toNanos();
+        Map<String, JsonNode> views = new ConcurrentHashMap<>();
+        while (true) {
+            views.clear();
+            String cursor = null;
+            do {
+                String path = "/api/v1/executions?limit=500&label=suite%3D" + run + (cursor == null ? "" : "&cursor=" + cursor);
+                Api.Reply reply = api.getPatiently(path, key, Duration.ofMinutes(2));
+                assertThat(reply.status()).as(reply.toString()).isEqualTo(200);
+                JsonNode page = reply.json();
+                page.path("items").forEach(item -> views.put(item.path("id").asText(), item));
+                cursor = page.path("nextCursor").isTextual() ? page.path("nextCursor").asText() : null;
+            } while (cursor != null);
+            long open = ids.stream().filter(id -> views.get(id) == null
+                    || !Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST").contains(views.get(id).path("state").asText()))
+                    .count();
+            if (open == 0 || System.nanoTime() > deadline) {
+                return Map.copyOf(views);
+            }
+            Api.sleep(1000);
+        }
+    }
+
+    /** Null when the SUCCEEDED execution's output is the one its input {@code n} determines. */
+    private static String outputProblem(Api api, String key, String id, int n) throws Exception {
+        Api.Reply reply = api.getPatiently("/api/v1/executions/" + id + "/outputs/result.json", key, Duration.ofMinutes(1));
+        if (reply.status() != 200) {
+            return "output download answered " + reply;
+        }
+        JsonNode output = reply.json();
+        String input = Integer.toString(n * 7 + 3);
+        long value = n * 7L + 3;
+        String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8)));
+        if (output.path("n").asLong() != value || output.path("square").asLong() != value * value
+                || !sha.equals(output.path("sha256").asText())) {
+            return "wrong output " + output + " for input " + input;
+        }
+        return null;
+    }
+
+    /** The API's transition log has exactly one entry into a terminal state, and the orchestrator agrees on it. */
+    private static List<String> databaseProblems(KillableGrid grid, java.util.Collection<String> ids) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "")) {
+            while (true) {
+                problems.clear();
+                Map<String, String> apiStates = states(c, "SELECT id::text, state FROM api.executions");
+                Map<String, String> orchestratorStates = states(c, "SELECT id::text, state FROM orchestrator.executions");
+                Map<String, String> terminalEntries = states(c, """
+                        SELECT execution_id::text, count(*)::text FROM api.execution_transitions
+                        WHERE to_state IN ('SUCCEEDED','FAILED','TIMED_OUT','CANCELLED','LOST') GROUP BY execution_id""");
+                for (String id : ids) {
+                    if (!"1".equals(terminalEntries.get(id))) {
+                        problems.add(id + ": " + terminalEntries.getOrDefault(id, "0") + " transitions into a terminal state");
+                    }
+                    if (!java.util.Objects.equals(apiStates.get(id), orchestratorStates.get(id))) {
+                        problems.add(id + ": api-service says " + apiStates.get(id) + ", orchestrator says " + orchestratorStates.get(id));
+                    }
+                }
+                if (problems.isEmpty() || System.nanoTime() > deadline) {
+                    return problems;
+                }
+                Api.sleep(1000); // the orchestrator applies the outcome from Kafka a moment later
+            }
+        }
+    }
+
+    private static Map<String, String> states(Connection c, String sql) throws SQLException {
+        Map<String, String> out = new java.util.HashMap<>();
+        try (var s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            while (rs.next()) {
+                out.put(rs.getString(1), rs.getString(2));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * From the engine's events: each container of each execution as [start, die]; two containers
+     * of one execution whose intervals intersect ran at the same time. A container that started
+     * and never died is a problem too (an attempt nobody stopped), and so is a SUCCEEDED
+     * execution without any container (the evidence would be missing, not clean).
+     */
+    static List<String> overlapProblems(DockerEvents docker, Set<String> ids, Map<String, JsonNode> views,
+                                        List<String> overlaps, Map<String, Integer> containersPerExecution) {
+        List<String> problems = new ArrayList<>();
+        if (!docker.alive()) {
+            problems.add("docker events stopped recording during the run");
+        }
+        Map<String, Map<String, long[]>> byExecution = new TreeMap<>();
+        Map<String, Integer> attemptOf = new java.util.HashMap<>();
+        for (DockerEvents.Event event : docker.events()) {
+            if (!ids.contains(event.executionId())) {
+                continue;
+            }
+            long[] interval = byExecution.computeIfAbsent(event.executionId(), k -> new LinkedHashMap<>())
+                    .computeIfAbsent(event.containerId(), k -> new long[]{-1, -1});
+            attemptOf.put(event.containerId(), event.attempt());
+            if (event.action().equals("start")) {
+                interval[0] = event.timeNanos();
+            } else if (event.action().equals("die")) {
+                interval[1] = event.timeNanos();
+            }
+        }
+        for (String id : ids) {
+            Map<String, long[]> containers = byExecution.getOrDefault(id, Map.of());
+            containersPerExecution.put(id, containers.size());
+            if (containers.isEmpty() && views.get(id) != null && "SUCCEEDED".equals(views.get(id).path("state").asText())) {
+                problems.add(id + ": SUCCEEDED but the engine recorded no container for it");
+            }
+            List<Map.Entry<String, long[]>> list = new ArrayList<>(containers.entrySet());
+            for (var container : list) {
+                if (container.getValue()[0] < 0 || container.getValue()[1] < 0) {
+                    problems.add(id + ": container " + container.getKey().substring(0, 12) + " (attempt "
+                            + attemptOf.get(container.getKey()) + ") has no " + (container.getValue()[0] < 0 ? "start" : "die") + " event");
+                }
+            }
+            for (int i = 0; i < list.size(); i++) {
+                for (int j = i + 1; j < list.size(); j++) {
+                    long[] a = list.get(i).getValue();
+                    long[] b = list.get(j).getValue();
+                    long aEnd = a[1] < 0 ? Long.MAX_VALUE : a[1];
+                    long bEnd = b[1] < 0 ? Long.MAX_VALUE : b[1];
+                    if (a[0] >= 0 && b[0] >= 0 && a[0] < bEnd && b[0] < aEnd) {
+                        String overlap = id + ": attempt " + attemptOf.get(list.get(i).getKey()) + " ["
+                                + Instant.ofEpochSecond(0, a[0]) + " .. " + (a[1] < 0 ? "still running" : Instant.ofEpochSecond(0, a[1]))
+                                + "] and attempt " + attemptOf.get(list.get(j).getKey()) + " [" + Instant.ofEpochSecond(0, b[0])
+                                + " .. " + (b[1] < 0 ? "still running" : Instant.ofEpochSecond(0, b[1])) + "] ran at the same time";
+                        overlaps.add(overlap);
+                        problems.add(overlap);
+                    }
+                }
+            }
+        }
+        return problems.stream().collect(Collectors.toList());
+    }
+}

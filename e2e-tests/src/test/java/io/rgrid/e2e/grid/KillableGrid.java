@@ -1,0 +1,365 @@
+package io.rgrid.e2e.grid;
+
+import io.rgrid.local.Layout;
+import io.rgrid.local.infra.InfraServers;
+import io.rgrid.local.infra.KafkaServer;
+import io.rgrid.local.infra.ManagedProcess;
+import io.rgrid.local.infra.Ports;
+import io.rgrid.local.infra.PostgresServer;
+import io.rgrid.local.infra.S3Server;
+import io.rgrid.testinfra.SharedServers;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.stream.Stream;
+
+/**
+ * A whole grid (PostgreSQL, Kafka, S3, api-service, orchestrator-service with the local provider,
+ * and the worker-agents it starts) whose every component the test can kill and restart. It is
+ * built from local-grid's server classes, like {@code rgrid local up}, but without its
+ * supervisor: the supervisor restarts a dead service itself and cannot restart PostgreSQL or
+ * Kafka, while a chaos run has to decide when each component dies and comes back.
+ *
+ * <p>Timings are short so a lost worker is noticed within seconds: agents heartbeat every 2 s,
+ * a worker silent for 15 s is lost. Everything lives in one directory; {@link #logFiles()} lists
+ * every log the run produced.
+ */
+public final class KillableGrid implements AutoCloseable {
+
+    public static final String DATABASE = "rgrid";
+    public static final String BUCKET = "rgrid";
+    /** A fake, recognisable Hetzner token handed to the services: it must never show up in a log or event. */
+    public static final String FAKE_HETZNER_TOKEN = "hcloud-FAKE-7f3a9c1e5b2d4680-chaos-token-0xC0FFEE";
+    private static final Duration READY = Duration.ofSeconds(180);
+
+    private final Path dir;
+    private final Layout layout;
+    private final String adminKey = "rgadm_" + InfraServers.randomSecret(24);
+    private final String s3AccessKey = "rgrid-chaos";
+    private final String s3SecretKey = "s3sec_" + InfraServers.randomSecret(24);
+    private final int postgresPort = Ports.free();
+    private final int kafkaPort = Ports.free();
+    private final int kafkaControllerPort = Ports.free();
+    private final int s3Port = Ports.free();
+    private final int apiPort = Ports.free();
+    private final int orchestratorPort = Ports.free();
+    private final int firstAgentPort = Ports.free();
+
+    private final java.util.concurrent.atomic.AtomicInteger failedStarts = new java.util.concurrent.atomic.AtomicInteger();
+    private PostgresServer postgres;
+    private KafkaServer kafka;
+    private S3Server s3;
+    private ManagedProcess api;
+    private ManagedProcess orchestrator;
+
+    private KillableGrid(Path dir) {
+        this.dir = dir;
+        Path repo = SharedServers.repoRoot();
+        this.layout = new Layout(repo, repo.resolve("local-grid").resolve("target"));
+    }
+
+    /** Starts every component in {@code dir} (created if missing). */
+    public static KillableGrid start(Path dir) {
+        KillableGrid grid = new KillableGrid(dir);
+        try {
+            grid.startAll();
+        } catch (RuntimeException e) {
+            grid.close();
+            throw e;
+        }
+        return grid;
+    }
+
+    private void startAll() {
+        layout.requireServiceJars("api-service", "orchestrator-service", "worker-agent");
+        try {
+            Files.createDirectories(logs());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        startPostgres();
+        postgres.ensureDatabase(DATABASE);
+        startKafka();
+        s3 = S3Server.start(layout.s3proxyJar(), dir.resolve("s3"), s3Port, s3AccessKey, s3SecretKey, logs().resolve("s3.log"));
+        startApi();
+        startOrchestrator();
+    }
+
+    private void startPostgres() {
+        postgres = PostgresServer.start(dir.resolve("postgres"), postgresPort);
+    }
+
+    private void startKafka() {
+        kafka = KafkaServer.start(layout.libDir(), dir.resolve("kafka"), kafkaPort, kafkaControllerPort, logs().resolve("kafka.log"),
+                Duration.ofMinutes(4));
+    }
+
+    public void startApi() {
+        Map<String, String> env = commonEnv();
+        env.put("API_PORT", Integer.toString(apiPort));
+        env.put("API_HOST", Ports.LOOPBACK);
+        env.put("API_SECRET_KEY", adminKey);
+        api = startUntilReady("api-service", () -> ManagedProcess.start("api-service", javaCommand("api-service", List.of()), env,
+                logs().resolve("api-service.log")), apiUrl() + "/q/health/ready");
+    }
+
+    /**
+     * Starts a service and waits until it is ready; when it exits during start-up (on a loaded
+     * machine a restarted service can time out reaching a database that is itself just back), it
+     * is started again, as systemd's {@code Restart=on-failure} does in production, up to 5 times.
+     */
+    private ManagedProcess startUntilReady(String name, java.util.function.Supplier<ManagedProcess> start, String readyUrl) {
+        for (int attempt = 1; ; attempt++) {
+            ManagedProcess process = start.get();
+            try {
+                process.awaitHttpOk(readyUrl, READY);
+                return process;
+            } catch (IllegalStateException e) {
+                if (process.isAlive() || attempt >= 5) {
+                    process.stop(Duration.ofSeconds(10));
+                    throw e;
+                }
+                failedStarts.incrementAndGet();
+                System.out.println("[grid] " + name + " exited during start-up (try " + attempt + "); starting it again");
+            }
+        }
+    }
+
+    /** How many times a service exited during start-up and was started again. */
+    public int failedStarts() {
+        return failedStarts.get();
+    }
+
+    public void startOrchestrator() {
+        Map<String, String> env = commonEnv();
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(orchestratorPort));
+        env.put("RGRID_ORCHESTRATOR_PROVIDER", "local");
+        env.put("RGRID_ORCHESTRATOR_LOCAL_AGENT_JAR", layout.serviceJar("worker-agent").toString());
+        env.put("RGRID_ORCHESTRATOR_LOCAL_WORK_DIR", workersDir().toString());
+        env.put("RGRID_ORCHESTRATOR_LOCAL_FIRST_PORT", Integer.toString(firstAgentPort));
+        List<String> settings = List.of(
+                "-Drgrid.orchestrator.local.agent-env.RGRID_WORKER_HEARTBEAT_INTERVAL=2s",
+                "-Drgrid.orchestrator.local.agent-env.RGRID_WORKER_DRAIN_TIMEOUT=5s",
+                "-Drgrid.orchestrator.local.agent-env.RGRID_WORKER_SLOTS=3",
+                "-Drgrid.orchestrator.local.agent-env.RGRID_WORKER_RUNTIME=docker",
+                "-Drgrid.orchestrator.local.stop-grace-period=10s",
+                "-Drgrid.orchestrator.scaling.interval=1s",
+                "-Drgrid.orchestrator.scaling.min-workers=2",
+                "-Drgrid.orchestrator.scaling.max-workers=3",
+                "-Drgrid.orchestrator.scaling.queue-threshold=3",
+                "-Drgrid.orchestrator.scaling.failure-backoff=2s",
+                "-Drgrid.orchestrator.health.check-interval=1s",
+                "-Drgrid.orchestrator.health.lost-after=15s",
+                "-Drgrid.orchestrator.health.missing-grace=10s",
+                "-Drgrid.orchestrator.dispatch.tick=500ms",
+                "-Drgrid.orchestrator.lifecycle.reconcile-interval=2s");
+        orchestrator = startUntilReady("orchestrator-service", () -> ManagedProcess.start("orchestrator-service",
+                javaCommand("orchestrator-service", settings), env, logs().resolve("orchestrator.log")),
+                "http://127.0.0.1:" + orchestratorPort + "/q/health/ready");
+    }
+
+    private List<String> javaCommand(String module, List<String> properties) {
+        List<String> command = new ArrayList<>(List.of(ManagedProcess.javaBinary(), "-Xms32m", "-Xmx256m",
+                "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(properties);
+        command.addAll(List.of("-jar", layout.serviceJar(module).toString()));
+        return command;
+    }
+
+    private Map<String, String> commonEnv() {
+        Map<String, String> env = new HashMap<>();
+        env.put("QUARKUS_HTTP_HOST", Ports.LOOPBACK);
+        env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(DATABASE));
+        env.put("QUARKUS_DATASOURCE_USERNAME", PostgresServer.USER);
+        env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap());
+        env.put("RGRID_STORAGE_ENDPOINT", s3Endpoint());
+        env.put("RGRID_STORAGE_ACCESS_KEY", s3AccessKey);
+        env.put("RGRID_STORAGE_SECRET_KEY", s3SecretKey);
+        env.put("RGRID_STORAGE_BUCKET", BUCKET);
+        // The production guide's name for it; no component may ever print it.
+        env.put("HETZNER_API_TOKEN", FAKE_HETZNER_TOKEN);
+        return env;
+    }
+
+    // ---- chaos actions ----------------------------------------------------------------------
+
+    /** kill -9 of api-service, then a new one on the same port; returns once it is ready. */
+    public void killAndRestartApi() {
+        kill9(api.pid());
+        startApi();
+    }
+
+    /** kill -9 of orchestrator-service (its agents keep running and are adopted), then a new one. */
+    public void killAndRestartOrchestrator() {
+        kill9(orchestrator.pid());
+        startOrchestrator();
+    }
+
+    /**
+     * kill -9 of one running worker-agent, chosen by {@code pick} among the live ones; the
+     * orchestrator notices it is silent, requeues its executions and starts a replacement.
+     *
+     * @return the killed worker's id, or empty when no agent was running
+     */
+    public Optional<String> killWorker(java.util.function.IntUnaryOperator pick) {
+        List<Map.Entry<String, Long>> agents = liveAgents();
+        if (agents.isEmpty()) {
+            return Optional.empty();
+        }
+        Map.Entry<String, Long> victim = agents.get(pick.applyAsInt(agents.size()));
+        kill9(victim.getValue());
+        return Optional.of(victim.getKey());
+    }
+
+    /** Stops the Kafka broker (SIGTERM, as a restart does) and starts it again on the same ports and data. */
+    public void restartKafka() {
+        kafka.stop();
+        startKafka();
+    }
+
+    /** Stops PostgreSQL and starts it again on the same port and data directory. */
+    public void restartPostgres() {
+        postgres.close();
+        startPostgres();
+    }
+
+    /** Worker id → pid of every agent process alive, from the pid files the local provider keeps. */
+    public List<Map.Entry<String, Long>> liveAgents() {
+        List<Map.Entry<String, Long>> out = new ArrayList<>();
+        if (!Files.isDirectory(workersDir())) {
+            return out;
+        }
+        try (Stream<Path> files = Files.list(workersDir())) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".pid")).sorted().toList()) {
+                Properties props = new Properties();
+                try (var in = Files.newInputStream(file)) {
+                    props.load(in);
+                } catch (IOException e) {
+                    continue; // being written or deleted
+                }
+                String name = file.getFileName().toString();
+                long pid = Long.parseLong(props.getProperty("pid", "-1"));
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    out.add(Map.entry(name.substring(0, name.length() - ".pid".length()), pid));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
+    /** Every worker id this grid ever started (each agent's log file is named after it). */
+    public List<String> knownWorkerIds() {
+        if (!Files.isDirectory(workersDir())) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(workersDir())) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".log"))
+                    .map(n -> n.substring(0, n.length() - ".log".length())).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static void kill9(long pid) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroyForcibly(); // SIGKILL on Linux
+            try {
+                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("process " + pid + " survived SIGKILL for 30 s", e);
+            }
+        });
+    }
+
+    // ---- what tests need to know ------------------------------------------------------------
+
+    public String apiUrl() {
+        return "http://" + Ports.LOOPBACK + ":" + apiPort;
+    }
+
+    public String adminKey() {
+        return adminKey;
+    }
+
+    public String s3AccessKey() {
+        return s3AccessKey;
+    }
+
+    public String s3SecretKey() {
+        return s3SecretKey;
+    }
+
+    public String s3Endpoint() {
+        return "http://" + Ports.LOOPBACK + ":" + s3Port;
+    }
+
+    public String kafkaBootstrap() {
+        return Ports.LOOPBACK + ":" + kafkaPort;
+    }
+
+    public String jdbcUrl() {
+        return postgres.jdbcUrl(DATABASE);
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    public Path logs() {
+        return dir.resolve("logs");
+    }
+
+    public Path workersDir() {
+        return dir.resolve("workers");
+    }
+
+    /** Every log file the run produced: the services', Kafka's, S3's, PostgreSQL's and each agent's. */
+    public List<Path> logFiles() {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> {
+                        String name = f.getFileName().toString();
+                        return name.endsWith(".log") || name.contains("postgresql") && name.endsWith(".csv")
+                                || f.toString().contains("/log/") || f.getParent().getFileName().toString().equals("logs");
+                    })
+                    .filter(f -> !f.toString().contains("/kafka/data/")) // the broker's own partitions: searched as records
+                    .toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        // The orchestrator stops the agents it started; agents a killed orchestrator left are killed here.
+        if (orchestrator != null) {
+            orchestrator.stop(Duration.ofSeconds(40));
+        }
+        for (Map.Entry<String, Long> agent : liveAgents()) {
+            kill9(agent.getValue());
+        }
+        if (api != null) {
+            api.stop(Duration.ofSeconds(20));
+        }
+        if (s3 != null) {
+            s3.stop();
+        }
+        if (kafka != null) {
+            kafka.stop();
+        }
+        if (postgres != null) {
+            postgres.close();
+        }
+    }
+}
