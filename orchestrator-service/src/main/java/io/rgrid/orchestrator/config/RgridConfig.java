@@ -84,6 +84,9 @@ public interface RgridConfig {
 
         /** {@code rgrid.orchestrator.lifecycle.*}: reconciliation with the provider and cost reports. */
         Lifecycle lifecycle();
+
+        /** {@code rgrid.orchestrator.bootstrap.*}: turning a new Hetzner server into a worker over SSH. */
+        Bootstrap bootstrap();
     }
 
     interface Local {
@@ -233,5 +236,97 @@ public interface RgridConfig {
         /** How often the grid's cost is published (CostSnapshot on rgrid.cluster.v1). */
         @WithDefault("1m")
         Duration costInterval();
+    }
+
+    /**
+     * {@code rgrid.orchestrator.bootstrap.*}: the SSH bootstrap of a new Hetzner server (after its
+     * cloud-init, {@code deploy/cloud-init/worker.yaml}): connect, pin the host key, wait for
+     * cloud-init, push the worker-agent and its credentials, start it. In {@code remote-agent-dir},
+     * {@code remote-env-file}, {@code ready-command} and {@code start-command}, {@code {worker-id}}
+     * and {@code {server-name}} are replaced by the worker's id and server name, and in the commands
+     * also {@code {agent-dir}} and {@code {env-file}} by the two remote paths.
+     */
+    interface Bootstrap {
+        /**
+         * The private key (OpenSSH format, ed25519: {@code infra/hetzner_worker_key.sh}) the
+         * orchestrator logs in to workers with; its public half is registered with Hetzner. Env:
+         * HETZNER_SSH_KEY_PATH.
+         */
+        @WithDefault("/opt/rgrid/infra/hetzner_worker.key")
+        Path sshKeyPath();
+
+        /** The user the orchestrator logs in as (Hetzner images: root). */
+        @WithDefault("root")
+        String sshUser();
+
+        /**
+         * The known_hosts file the orchestrator owns: each server's host key is pinned there on
+         * first contact, and a changed key is refused. Must be writable by the orchestrator.
+         */
+        @WithDefault("/var/lib/rgrid-orchestrator/worker_known_hosts")
+        Path knownHosts();
+
+        /** The worker-agent distribution pushed to each server: a {@code quarkus-app} directory. */
+        @WithDefault("/usr/local/lib/rgrid/worker-agent")
+        Path agentDistribution();
+
+        /** Where the distribution goes on the worker (rgrid-worker.service runs it from there). */
+        @WithDefault("/usr/local/lib/rgrid/worker-agent")
+        String remoteAgentDir();
+
+        /** The agent's configuration and credentials on the worker: mode 0600, owned by {@code agent-user}. */
+        @WithDefault("/etc/rgrid/worker.env")
+        String remoteEnvFile();
+
+        /** The agent's user on the worker (deploy/cloud-init/worker.yaml creates it). */
+        @WithDefault("rgrid-worker")
+        String agentUser();
+
+        /** The agent's HTTP port on the worker's private address. */
+        @WithDefault("8002")
+        int agentPort();
+
+        /**
+         * Run first: returns when the machine is ready for the agent (cloud-init has installed
+         * Docker and Java). Exit status 0 or 2 (cloud-init's "done with recoverable errors") is ready.
+         */
+        @WithDefault("cloud-init status --wait")
+        String readyCommand();
+
+        /** Starts (or restarts) the agent once its files are in place. */
+        @WithDefault("systemctl daemon-reload && systemctl enable rgrid-worker && systemctl restart rgrid-worker")
+        String startCommand();
+
+        /**
+         * Kafka bootstrap servers as the workers reach them (the control plane's private address).
+         * Default: the orchestrator's own {@code rgrid.kafka.bootstrap-servers}.
+         */
+        Optional<String> workerKafkaBootstrapServers();
+
+        /** The S3 endpoint as the workers reach it. Default: the orchestrator's {@code rgrid.storage.endpoint}. */
+        Optional<String> workerStorageEndpoint();
+
+        /** Extra environment of every agent (written to its env file), e.g. {@code RGRID_WORKER_SLOTS}. */
+        Map<String, String> agentEnv();
+
+        /** How long to keep trying to reach a new server's sshd (it starts late in the boot). */
+        @WithDefault("3m")
+        Duration connectTimeout();
+
+        /** How long the ready command may take (cloud-init installs Docker and Java: minutes). */
+        @WithDefault("15m")
+        Duration readyTimeout();
+
+        /** How long pushing the distribution may take. */
+        @WithDefault("5m")
+        Duration uploadTimeout();
+
+        /** How long writing the configuration may take. */
+        @WithDefault("30s")
+        Duration configureTimeout();
+
+        /** How long the start command may take. */
+        @WithDefault("2m")
+        Duration startTimeout();
     }
 }
