@@ -10,6 +10,7 @@ import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.ProvisionedServer;
 import io.rgrid.orchestrator.provider.ProvisioningException;
+import io.rgrid.orchestrator.provider.ProvisioningTimeline;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
@@ -63,6 +64,9 @@ public class Autoscaler {
 
     @Inject
     ClusterStats stats;
+
+    @Inject
+    ProvisioningTimeline timeline;
 
     private volatile Instant pausedUntil = Instant.MIN;
     /** The execution last told it waits for provisioning, so the event is sent once, not every tick. */
@@ -122,8 +126,11 @@ public class Autoscaler {
             return null;
         });
         outbox.flushSoon();
+        timeline.mark(workerId, ProvisioningTimeline.Phase.REQUESTED);
         try {
+            // Bounded: the hetzner provider returns once the server exists and boots it on its own threads.
             ProvisionedServer server = provider.provision(new CloudProvider.ProvisionRequest(workerId, token));
+            timeline.mark(workerId, ProvisioningTimeline.Phase.CREATED);
             database.inTransaction(c -> {
                 workers.recordProvisioned(c, workerId, server.handle(), server.address(), server.serverType(),
                         server.hourlyPriceEur(), server.createdAt());

@@ -62,7 +62,10 @@ public interface RgridConfig {
     }
 
     interface Orchestrator {
-        /** Where workers come from: {@code local} (agent processes on this host), {@code static} (a fixed list). */
+        /**
+         * Where workers come from: {@code local} (agent processes on this host), {@code static} (a fixed list),
+         * {@code hetzner} (Hetzner Cloud servers; production).
+         */
         @WithDefault("local")
         String provider();
 
@@ -72,6 +75,9 @@ public interface RgridConfig {
         /** The {@code static} provider's settings. */
         @WithName("static")
         Static staticProvider();
+
+        /** {@code rgrid.orchestrator.hetzner.*}: the Hetzner Cloud provider. */
+        Hetzner hetzner();
 
         /** {@code rgrid.orchestrator.scaling.*}: the autoscaler's limits and pace. */
         Scaling scaling();
@@ -124,6 +130,145 @@ public interface RgridConfig {
          */
         @WithDefault("0")
         double hourlyPriceEur();
+    }
+
+    /**
+     * The {@code hetzner} provider. Every server it creates is named after its worker id, labelled
+     * {@code managed-by=rgrid}, {@code pool=<pool>}, {@code worker-id=<id>}, joins the grid's private
+     * network and gets the grid's firewall; only servers carrying both the managed-by and pool labels
+     * are ever listed or deleted.
+     */
+    interface Hetzner {
+        /**
+         * The API token (read/write) of the Hetzner project. Env: HETZNER_API_TOKEN (seed). Never
+         * logged, never in an exception message or an event.
+         */
+        Optional<String> apiToken();
+
+        /** The API's base URL; tests point it at the hetzner-emulator module. */
+        @WithDefault("https://api.hetzner.cloud/v1")
+        String apiUrl();
+
+        /** The server type tried first: cx23 (2 vCPU, 4 GB), the successor of the deprecated cx22. */
+        @WithDefault("cx23")
+        String serverType();
+
+        /** The location tried first (Nuremberg). */
+        @WithDefault("nbg1")
+        String location();
+
+        /** The image every worker boots: an Ubuntu LTS the cloud-init template is written for. */
+        @WithDefault("ubuntu-24.04")
+        String image();
+
+        /**
+         * Ordered {@code type@location} pairs tried, in order, after the default one when Hetzner
+         * answers {@code resource_unavailable} or {@code placement_error} (sold out, placement
+         * failed). Empty for none.
+         */
+        @WithDefault("cx23@fsn1,cx23@hel1,cx33@nbg1,cx33@fsn1")
+        List<String> fallbacks();
+
+        /**
+         * The grid's name in the {@code pool} label. Two grids sharing one Hetzner project must use
+         * different pools: each only lists and deletes its own servers.
+         */
+        @WithDefault("default")
+        String pool();
+
+        /**
+         * The private SSH key the orchestrator bootstraps workers with. Env: HETZNER_SSH_KEY_PATH
+         * (seed). Its public half ({@code <path>.pub}) is registered with Hetzner when missing.
+         */
+        @WithDefault("/opt/rgrid/infra/hetzner_worker.key")
+        Path sshKeyPath();
+
+        /** The name the public key carries in the Hetzner project. */
+        @WithDefault("rgrid-worker")
+        String sshKeyName();
+
+        /** The private network workers and the control plane share (created when missing). */
+        @WithDefault("rgrid")
+        String networkName();
+
+        /** The private network's range, when it has to be created. */
+        @WithDefault("10.0.0.0/16")
+        String networkIpRange();
+
+        /** The subnet workers get addresses from, when the network has to be created. */
+        @WithDefault("10.0.1.0/24")
+        String subnetIpRange();
+
+        /** The network zone of that subnet: the zone of the locations used (nbg1, fsn1, hel1: eu-central). */
+        @WithDefault("eu-central")
+        String networkZone();
+
+        /** The firewall every worker gets (created when missing): no public inbound rule but SSH from below. */
+        @WithDefault("rgrid-workers")
+        String firewallName();
+
+        /**
+         * Public source ranges (CIDR) allowed to reach workers' SSH port, e.g. the control plane's
+         * public address {@code 203.0.113.10/32}. Empty (the default): no public inbound port at
+         * all; the orchestrator then reaches SSH over the private network, which Hetzner firewalls
+         * do not filter.
+         */
+        Optional<List<String>> sshSourceIps();
+
+        /** Whether workers get a public IPv4 (egress for image pulls and packages without a NAT gateway). */
+        @WithDefault("true")
+        boolean publicIpv4();
+
+        /** Whether workers get a public IPv6 network. */
+        @WithDefault("true")
+        boolean publicIpv6();
+
+        /** Which address the bootstrap connects to: {@code private} (the default) or {@code public}. */
+        @WithDefault("private")
+        String sshVia();
+
+        /** The port the bootstrap connects to. */
+        @WithDefault("22")
+        int sshPort();
+
+        /**
+         * The cloud-init template sent as user_data when no other renderer is installed
+         * ({@code UserDataRenderer}). {@code ${RGRID_WORKER_ID}}, {@code ${RGRID_POOL}},
+         * {@code ${RGRID_SERVER_TYPE}}, {@code ${RGRID_LOCATION}} and every {@code cloud-init-vars}
+         * name are replaced; any other {@code ${...}} (a shell variable) is left as it is.
+         */
+        @WithDefault("deploy/cloud-init/worker.yaml")
+        Path cloudInitTemplate();
+
+        /** Extra {@code ${NAME}} values for the cloud-init template. Never put a secret here: Hetzner stores user_data. */
+        Map<String, String> cloudInitVars();
+
+        /** How long a created server may take to be {@code running} (its create action done). */
+        @WithDefault("5m")
+        Duration runningTimeout();
+
+        /** The whole SSH bootstrap's time budget, once the server runs. */
+        @WithDefault("5m")
+        Duration bootstrapBudget();
+
+        /** Usual time from the create call to the first heartbeat, for wait estimates. */
+        @WithDefault("2m")
+        Duration expectedBootTime();
+
+        /**
+         * Requests per hour this orchestrator allows itself (Hetzner's budget: 3,600 per project and
+         * hour, refilled at one per second). Lower it when other tools share the project's token.
+         */
+        @WithDefault("3600")
+        int requestsPerHour();
+
+        /** How long one call may wait for rate-limit budget (429 back-off included) before it fails. */
+        @WithDefault("2m")
+        Duration maxRateLimitWait();
+
+        /** How often a running action or a booting server is polled. */
+        @WithDefault("2s")
+        Duration pollInterval();
     }
 
     interface Static {
@@ -240,21 +385,15 @@ public interface RgridConfig {
 
     /**
      * {@code rgrid.orchestrator.bootstrap.*}: the SSH bootstrap of a new Hetzner server (after its
-     * cloud-init, {@code deploy/cloud-init/worker.yaml}): connect, pin the host key, wait for
-     * cloud-init, push the worker-agent and its credentials, start it. In {@code remote-agent-dir},
+     * cloud-init, {@code deploy/cloud-init/worker.yaml}): connect with the key at
+     * {@code rgrid.orchestrator.hetzner.ssh-key-path} (HETZNER_SSH_KEY_PATH; made by
+     * {@code infra/hetzner_worker_key.sh}), pin the host key, wait for cloud-init, push the
+     * worker-agent and its credentials, start it. In {@code remote-agent-dir},
      * {@code remote-env-file}, {@code ready-command} and {@code start-command}, {@code {worker-id}}
      * and {@code {server-name}} are replaced by the worker's id and server name, and in the commands
      * also {@code {agent-dir}} and {@code {env-file}} by the two remote paths.
      */
     interface Bootstrap {
-        /**
-         * The private key (OpenSSH format, ed25519: {@code infra/hetzner_worker_key.sh}) the
-         * orchestrator logs in to workers with; its public half is registered with Hetzner. Env:
-         * HETZNER_SSH_KEY_PATH.
-         */
-        @WithDefault("/opt/rgrid/infra/hetzner_worker.key")
-        Path sshKeyPath();
-
         /** The user the orchestrator logs in as (Hetzner images: root). */
         @WithDefault("root")
         String sshUser();
@@ -285,6 +424,34 @@ public interface RgridConfig {
         /** The agent's HTTP port on the worker's private address. */
         @WithDefault("8002")
         int agentPort();
+
+        /**
+         * The address the agent listens on and advertises: {@code private} (the server's address in
+         * the grid's private network, DESIGN.md "Production network"; the default) or {@code ssh}
+         * (the address the bootstrap connected to: for a grid without a private network, and the
+         * emulator's loopback servers in tests).
+         */
+        @WithDefault("private")
+        String agentAddress();
+
+        /** The Java runtime the cloud-init template installs (a Debian package, Java >= 21). */
+        @WithDefault("openjdk-21-jre-headless")
+        String javaPackage();
+
+        /**
+         * With Ray dispatch (RAY_ENABLED): the Ray head's GCS address as workers reach it, the control
+         * plane's private IP and port 6380, e.g. {@code 10.0.0.2:6380}. When set, the cloud-init
+         * template's Ray block installs Ray and joins each worker to the cluster; unset, no Ray.
+         */
+        Optional<String> rayHeadAddress();
+
+        /** The Ray version workers install: the control plane's (docs/ray.md). */
+        @WithDefault("2.58.0")
+        String rayVersion();
+
+        /** Each worker's Ray {@code rgrid_worker} resource and --num-cpus: its slots (cx23: 2 vCPUs). */
+        @WithDefault("2")
+        int raySlots();
 
         /**
          * Run first: returns when the machine is ready for the agent (cloud-init has installed

@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code rgrid_orchestrator_provisioning_total{outcome}}: succeeded, failed, boot_timeout,
  *       idle_terminated, vanished, orphan_deleted</li>
  *   <li>{@code rgrid_orchestrator_cost_eur}: the grid's spend so far (started billing periods × price)</li>
+ *   <li>{@code rgrid_orchestrator_provisioning_phase_seconds{phase}}: time from the provisioning request to
+ *       each step (created, running, ssh_ready, first_heartbeat), histogram</li>
  * </ul>
  */
 @ApplicationScoped
@@ -76,6 +78,19 @@ public class ClusterStats {
         if (dispatchLatency != null && !waited.isNegative()) {
             dispatchLatency.record(waited);
         }
+    }
+
+    /** A worker reached {@code phase} of its provisioning {@code sinceRequested} after it was requested. */
+    public void provisioningPhase(String phase, Duration sinceRequested) {
+        if (sinceRequested.isNegative()) {
+            return;
+        }
+        Timer.builder("rgrid.orchestrator.provisioning.phase").tag("phase", phase)
+                .description("From the provisioning request to this step of a worker's provisioning")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(100))
+                .maximumExpectedValue(Duration.ofMinutes(15))
+                .register(registry).record(sinceRequested);
     }
 
     public void provisioned() {

@@ -1,7 +1,15 @@
 package io.rgrid.orchestrator.provider;
 
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.health.HealthMonitor;
+import io.rgrid.orchestrator.metrics.ClusterStats;
+import io.rgrid.orchestrator.provider.hetzner.HetznerProvider;
+import io.rgrid.orchestrator.provider.hetzner.TemplateUserData;
+import io.rgrid.orchestrator.provider.hetzner.UserDataRenderer;
+import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap;
+import io.rgrid.orchestrator.provider.hetzner.api.HetznerCloud;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 
 import java.util.List;
@@ -12,12 +20,42 @@ public class CloudProviders {
 
     @Produces
     @ApplicationScoped
-    CloudProvider provider(RgridConfig config) {
+    CloudProvider provider(RgridConfig config, Instance<WorkerBootstrap> bootstrap, Instance<UserDataRenderer> userData,
+                           ProvisioningTimeline timeline, Instance<HealthMonitor> health, ClusterStats stats) {
         return switch (config.orchestrator().provider()) {
             case "local" -> new LocalProcessProvider(config);
             case "static" -> new StaticProvider(config.orchestrator().staticProvider().agents().orElse(List.of()));
+            case "hetzner" -> hetzner(config.orchestrator().hetzner(), bootstrap, userData, timeline, health, stats);
             default -> throw new IllegalArgumentException("rgrid.orchestrator.provider: unknown provider '"
-                    + config.orchestrator().provider() + "' (known: local, static)");
+                    + config.orchestrator().provider() + "' (known: local, static, hetzner)");
         };
+    }
+
+    /**
+     * The hetzner provider: its API client, the {@link WorkerBootstrap} bean (exactly one must
+     * exist), the {@link UserDataRenderer} bean when there is one (else the template file of
+     * {@code rgrid.orchestrator.hetzner.cloud-init-template}), and the health monitor for failed boots.
+     */
+    private static CloudProvider hetzner(RgridConfig.Hetzner settings, Instance<WorkerBootstrap> bootstrap,
+                                         Instance<UserDataRenderer> userData, ProvisioningTimeline timeline,
+                                         Instance<HealthMonitor> health, ClusterStats stats) {
+        String token = settings.apiToken().filter(t -> !t.isBlank()).orElseThrow(() -> new IllegalArgumentException(
+                "rgrid.orchestrator.provider=hetzner needs an API token: set HETZNER_API_TOKEN "
+                        + "(rgrid.orchestrator.hetzner.api-token) to a Read & Write token of the Hetzner project"));
+        if (!bootstrap.isResolvable()) {
+            throw new IllegalStateException("rgrid.orchestrator.provider=hetzner needs exactly one WorkerBootstrap "
+                    + "implementation (the SSH bootstrap); found " + (bootstrap.isUnsatisfied() ? "none" : "several"));
+        }
+        HetznerCloud cloud = HetznerCloud.connect(settings.apiUrl(), token, settings.requestsPerHour(),
+                settings.maxRateLimitWait(), settings.pollInterval());
+        // A server that was created but could not be made a worker: LOST (its work, if any, taken
+        // back), its server deleted, then DELETED, like a worker that missed its first heartbeat.
+        HetznerProvider.BootListener onBootFailure = (workerId, reason) -> {
+            stats.provisioningFailed();
+            health.get().loseAndTerminate(workerId, reason);
+        };
+        UserDataRenderer renderer = userData.isResolvable() ? userData.get()
+                : new TemplateUserData(settings.cloudInitTemplate(), settings.pool(), settings.cloudInitVars());
+        return new HetznerProvider(settings, cloud, bootstrap.get(), renderer, timeline, onBootFailure);
     }
 }

@@ -59,6 +59,9 @@ public class HeartbeatHandler {
     @Inject
     ExecutionTransitions transitions;
 
+    @Inject
+    io.rgrid.orchestrator.provider.ProvisioningTimeline timeline;
+
     /**
      * Per worker: attempts the orchestrator believes it holds that its heartbeats no longer list,
      * with when that was first seen. Replaced at each heartbeat, so it only holds what is missing now.
@@ -117,19 +120,19 @@ public class HeartbeatHandler {
             LOG.warn("skipping heartbeat without a worker id");
             return;
         }
-        database.inTransaction(c -> {
+        boolean firstHeartbeat = database.inTransaction(c -> {
             Optional<WorkerRecord> known = workers.lock(c, heartbeat.workerId());
             if (known.isEmpty()) {
                 // Without a token the orchestrator issued, it cannot (and must not) hand this agent work.
                 LOG.warnf("heartbeat from unknown worker %s at %s ignored: it was not started by this orchestrator "
                         + "nor configured as a static agent", heartbeat.workerId(), heartbeat.address());
-                return null;
+                return false;
             }
             WorkerRecord worker = known.get();
             if (worker.state() == WorkerState.DELETED
                     || (worker.state() == WorkerState.LOST && !"static".equals(worker.provider()))) {
                 LOG.debugf("heartbeat from %s worker %s ignored", worker.state(), worker.id());
-                return null;
+                return false;
             }
             double reservedCpus = 0;
             int reservedMemory = 0;
@@ -149,9 +152,13 @@ public class HeartbeatHandler {
                 lifecycle.change(c, worker, WorkerState.READY, "first heartbeat from " + heartbeat.address());
                 LOG.infof("worker %s is READY at %s (%d slots, runtime %s)", worker.id(), heartbeat.address(),
                         heartbeat.slots(), heartbeat.runtime());
+                return worker.state() == WorkerState.PROVISIONING;
             }
-            return null;
+            return false;
         });
+        if (firstHeartbeat) {
+            timeline.mark(heartbeat.workerId(), io.rgrid.orchestrator.provider.ProvisioningTimeline.Phase.FIRST_HEARTBEAT);
+        }
         outbox.flushSoon();
     }
 }

@@ -22,12 +22,19 @@ import java.util.stream.Collectors;
 @Path("/v1/workers")
 public class WorkersResource {
 
-    /** One worker as shown; {@code held} counts the executions the orchestrator placed on it. */
+    /**
+     * One worker as shown; {@code held} counts the executions the orchestrator placed on it;
+     * {@code timeline} when it reached each provisioning step (requested, created, running,
+     * ssh_ready, first_heartbeat), for workers provisioned since this orchestrator started.
+     */
     public record WorkerView(String id, String provider, String providerHandle, WorkerState state, String stateDetail,
                              String address, String serverType, double hourlyPriceEur, int slots, int held,
                              double freeCpus, int freeMemoryMb, String runtime, String agentVersion,
-                             Instant createdAt, Instant lastHeartbeatAt) {
+                             Instant createdAt, Instant lastHeartbeatAt, Map<String, Instant> timeline) {
     }
+
+    @Inject
+    io.rgrid.orchestrator.provider.ProvisioningTimeline timeline;
 
     @Inject
     Database database;
@@ -48,7 +55,7 @@ public class WorkersResource {
                     .map(w -> new WorkerView(w.id(), w.provider(), w.providerHandle(), w.state(), w.stateDetail(),
                             w.address(), w.serverType(), w.hourlyPriceEur(), w.slots(),
                             held.getOrDefault(w.id(), 0L).intValue(), w.freeCpus(), w.freeMemoryMb(), w.runtime(),
-                            w.agentVersion(), w.createdAt(), w.lastHeartbeatAt()))
+                            w.agentVersion(), w.createdAt(), w.lastHeartbeatAt(), timeline.of(w.id())))
                     .toList();
         });
     }

@@ -43,6 +43,22 @@ public class RgridConfigTest {
     }
 
     @Test
+    void hetznerDefaults() {
+        RgridConfig.Hetzner hetzner = load(Map.of()).orchestrator().hetzner();
+        assertThat(hetzner.apiToken()).isEmpty();
+        assertThat(hetzner.apiUrl()).isEqualTo("https://api.hetzner.cloud/v1");
+        assertThat(hetzner.serverType()).isEqualTo("cx23");
+        assertThat(hetzner.location()).isEqualTo("nbg1");
+        assertThat(hetzner.image()).isEqualTo("ubuntu-24.04");
+        assertThat(hetzner.fallbacks()).containsExactly("cx23@fsn1", "cx23@hel1", "cx33@nbg1", "cx33@fsn1");
+        assertThat(hetzner.pool()).isEqualTo("default");
+        assertThat(hetzner.sshKeyPath()).isEqualTo(Path.of("/opt/rgrid/infra/hetzner_worker.key"));
+        assertThat(hetzner.sshSourceIps()).isEmpty();
+        assertThat(hetzner.requestsPerHour()).isEqualTo(3600);
+        assertThat(hetzner.sshVia()).isEqualTo("private");
+    }
+
+    @Test
     void agentEnvAndStaticAgents() {
         RgridConfig config = load(Map.of(
                 "rgrid.orchestrator.local.agent-env.RGRID_WORKER_HEARTBEAT_INTERVAL", "2s",

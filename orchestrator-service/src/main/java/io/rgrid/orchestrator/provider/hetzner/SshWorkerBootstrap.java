@@ -58,6 +58,7 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     /** Everything the bootstrap needs; {@link #from(RgridConfig)} reads it from the orchestrator's config. */
     public record Settings(Path sshKey, String sshUser, Path knownHosts, Path agentDistribution,
                            String remoteAgentDir, String remoteEnvFile, String agentUser, int agentPort,
+                           boolean agentOnSshAddress,
                            String readyCommand, String startCommand, String kafkaBootstrapServers,
                            String kafkaTopicPrefix, String storageEndpoint, String storageAccessKey,
                            String storageSecretKey, String storageBucket, String storageRegion,
@@ -66,8 +67,15 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
 
         public static Settings from(RgridConfig config) {
             RgridConfig.Bootstrap b = config.orchestrator().bootstrap();
-            return new Settings(b.sshKeyPath(), b.sshUser(), b.knownHosts(), b.agentDistribution(),
-                    b.remoteAgentDir(), b.remoteEnvFile(), b.agentUser(), b.agentPort(), b.readyCommand(),
+            boolean onSsh = switch (b.agentAddress()) {
+                case "private" -> false;
+                case "ssh" -> true;
+                default -> throw new IllegalArgumentException("rgrid.orchestrator.bootstrap.agent-address: '"
+                        + b.agentAddress() + "' is neither 'private' nor 'ssh'");
+            };
+            return new Settings(config.orchestrator().hetzner().sshKeyPath(), b.sshUser(), b.knownHosts(),
+                    b.agentDistribution(), b.remoteAgentDir(), b.remoteEnvFile(), b.agentUser(), b.agentPort(), onSsh,
+                    b.readyCommand(),
                     b.startCommand(), b.workerKafkaBootstrapServers().orElse(config.kafka().bootstrapServers()),
                     config.kafka().topicPrefix().orElse(""),
                     b.workerStorageEndpoint().orElse(config.storage().endpoint()), config.storage().accessKey(),
@@ -357,7 +365,12 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
      * values, so nothing is expanded. Package-private for the test that checks its keys.
      */
     String envFile(Target target) throws BootstrapException {
-        String host = target.privateIp() != null && !target.privateIp().isBlank() ? target.privateIp() : target.sshHost();
+        boolean hasPrivate = target.privateIp() != null && !target.privateIp().isBlank();
+        if (!settings.agentOnSshAddress() && !hasPrivate) {
+            throw new BootstrapException(CONFIGURE, target.serverName() + " has no private network address for its "
+                    + "agent (rgrid.orchestrator.bootstrap.agent-address=private)", null);
+        }
+        String host = settings.agentOnSshAddress() ? target.sshHost() : target.privateIp();
         Map<String, String> env = new LinkedHashMap<>();
         env.put("RGRID_WORKER_ID", target.workerId());
         env.put("RGRID_WORKER_TOKEN", target.token());

@@ -111,7 +111,7 @@ class SshWorkerBootstrapTest {
         Path remote = tmp.resolve("remote/{server-name}");
         return new SshWorkerBootstrap.Settings(key, System.getProperty("user.name"), tmp.resolve("state/worker_known_hosts"),
                 SharedServers.repoRoot().resolve("worker-agent/target/quarkus-app"), remote + "/worker-agent",
-                remote + "/etc/worker.env", System.getProperty("user.name"), agentPort, readyCommand, startCommand,
+                remote + "/etc/worker.env", System.getProperty("user.name"), agentPort, true, readyCommand, startCommand,
                 s.kafkaBootstrap(), topicPrefix, s.s3Endpoint(), s.s3AccessKey(), s.s3SecretKey(), "hzboot", "us-east-1",
                 Map.of("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s", "RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true",
                         "RGRID_WORKER_RUNTIME", "process", "RGRID_WORKER_WORK_DIR", remote + "/work"),
