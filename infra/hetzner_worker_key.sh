@@ -8,7 +8,8 @@
 #     "rgrid-workers"; FILE.pub is (re)written from it when missing. An existing key is never
 #     replaced.
 #  2. Its public key is registered with Hetzner Cloud when missing (looked up by fingerprint):
-#     POST /ssh_keys with NAME (default rgrid-workers) and the label managed-by=rgrid. A different
+#     POST /ssh_keys with NAME (default rgrid-worker, the provider's
+#     rgrid.orchestrator.hetzner.ssh-key-name) and the label managed-by=rgrid. A different
 #     key already registered under NAME is an error (rename with --name, or delete that one).
 #
 # Env: HETZNER_API_TOKEN (needed for step 2; read from the environment only, never printed or put
@@ -20,7 +21,7 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 key=$repo/infra/hetzner_worker.key
-name=rgrid-workers
+name=rgrid-worker
 register=true
 api=${HETZNER_API_URL:-https://api.hetzner.cloud/v1}
 api=${api%/}

@@ -70,21 +70,21 @@ class WorkerKeyScriptTest {
         Path key = tmp.resolve("infra/hetzner_worker.key");
         Run first = script(TOKEN, "--key", key.toString());
         assertThat(first.exit()).as(first.output()).isZero();
-        assertThat(first.output()).contains("generated", "registered the public key with Hetzner as rgrid-workers")
+        assertThat(first.output()).contains("generated", "registered the public key with Hetzner as rgrid-worker")
                 .doesNotContain(TOKEN);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(key))).isEqualTo("rw-------");
         String publicKey = Files.readString(Path.of(key + ".pub")).strip();
         assertThat(publicKey).startsWith("ssh-ed25519 ");
         JsonNode keys = sshKeys();
         assertThat(keys).hasSize(1);
-        assertThat(keys.get(0).get("name").asText()).isEqualTo("rgrid-workers");
+        assertThat(keys.get(0).get("name").asText()).isEqualTo("rgrid-worker");
         assertThat(keys.get(0).get("labels")).isEqualTo(new ObjectMapper().valueToTree(Map.of("managed-by", "rgrid")));
         assertThat(publicKey).startsWith(keys.get(0).get("public_key").asText());
 
         String privateKey = Files.readString(key);
         Run second = script(TOKEN, "--key", key.toString());
         assertThat(second.exit()).as(second.output()).isZero();
-        assertThat(second.output()).contains("exists; kept", "already registered with Hetzner as rgrid-workers");
+        assertThat(second.output()).contains("exists; kept", "already registered with Hetzner as rgrid-worker");
         assertThat(Files.readString(key)).isEqualTo(privateKey);
         assertThat(sshKeys()).hasSize(1);
     }
@@ -94,8 +94,8 @@ class WorkerKeyScriptTest {
         assertThat(script(TOKEN, "--key", tmp.resolve("a.key").toString()).exit()).isZero();
         Run clash = script(TOKEN, "--key", tmp.resolve("b.key").toString());
         assertThat(clash.exit()).isEqualTo(1);
-        assertThat(clash.output()).contains("already has a different key named 'rgrid-workers'", "uniqueness_error");
-        Run renamed = script(TOKEN, "--key", tmp.resolve("b.key").toString(), "--name", "rgrid-workers-2");
+        assertThat(clash.output()).contains("already has a different key named 'rgrid-worker'", "uniqueness_error");
+        Run renamed = script(TOKEN, "--key", tmp.resolve("b.key").toString(), "--name", "rgrid-worker-2");
         assertThat(renamed.exit()).as(renamed.output()).isZero();
         assertThat(sshKeys()).hasSize(2);
     }
