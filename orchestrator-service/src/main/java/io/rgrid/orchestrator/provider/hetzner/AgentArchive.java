@@ -80,11 +80,10 @@ final class AgentArchive {
         byte[] header = new byte[BLOCK];
         String prefix = "";
         if (name.getBytes(StandardCharsets.UTF_8).length > 100) {
+            // ustar: up to 155 bytes of directory in the prefix field, the rest (<= 100) in the name.
             int cut = name.lastIndexOf('/', name.length() - 2);
-            while (cut > 0 && name.substring(cut + 1).getBytes(StandardCharsets.UTF_8).length > 100) {
-                cut = -1;
-            }
-            if (cut <= 0 || name.substring(0, cut).getBytes(StandardCharsets.UTF_8).length > 155) {
+            if (cut <= 0 || name.substring(cut + 1).getBytes(StandardCharsets.UTF_8).length > 100
+                    || name.substring(0, cut).getBytes(StandardCharsets.UTF_8).length > 155) {
                 throw new IOException("path too long for a tar header: " + name);
             }
             prefix = name.substring(0, cut);

@@ -52,16 +52,11 @@ public final class HostKeyPins {
         return Optional.empty();
     }
 
-    /** Forgets a deleted server's key (its address may come back with another server). */
-    public synchronized void forget(long serverId) {
-        List<String> kept = lines().stream().filter(l -> !l.contains(" " + ID_MARK + serverId + " ")
-                && !l.endsWith(" " + ID_MARK + serverId)).toList();
-        write(kept);
-    }
-
     /**
      * Checks a presented key against the server's pin; a server seen for the first time gets
-     * pinned. Returns {@link HostKeyRepository#OK} or {@link HostKeyRepository#CHANGED}.
+     * pinned, replacing the pins of other (deleted) servers at the same address, so the file
+     * holds one line per address in use. Returns {@link HostKeyRepository#OK} or
+     * {@link HostKeyRepository#CHANGED}.
      */
     synchronized int checkOrPin(long serverId, String serverName, String host, int port, byte[] key) {
         String type;
@@ -76,8 +71,9 @@ public final class HostKeyPins {
             return pin.get()[0].equals(type) && pin.get()[1].equals(blob) ? HostKeyRepository.OK
                     : HostKeyRepository.CHANGED;
         }
-        List<String> all = new java.util.ArrayList<>(lines());
-        all.add("[" + host + "]:" + port + " " + type + " " + blob + " " + ID_MARK + serverId + " " + serverName);
+        String address = "[" + host + "]:" + port + " ";
+        List<String> all = new java.util.ArrayList<>(lines().stream().filter(l -> !l.startsWith(address)).toList());
+        all.add(address + type + " " + blob + " " + ID_MARK + serverId + " " + serverName);
         write(all);
         return HostKeyRepository.OK;
     }

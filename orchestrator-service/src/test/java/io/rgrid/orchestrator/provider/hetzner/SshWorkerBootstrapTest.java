@@ -193,11 +193,14 @@ class SshWorkerBootstrapTest {
                     assertThat(e.step()).isEqualTo(SshWorkerBootstrap.HOST_KEY);
                     assertThat(e.getMessage()).contains("host key different").contains("rgrid-worker-rekey1");
                 });
-        // Another server id at the same address (Hetzner reuses IPs) gets its own pin.
+        // Another server id at the same address (Hetzner reuses a deleted server's IP) gets its own
+        // pin, which replaces the old server's line.
         Target other = new Target("rgrid-worker-rekey2", 203, "rgrid-worker-rekey2", "t", "127.0.0.1", port, null);
         assertThatThrownBy(() -> bootstrap.bootstrap(other, Duration.ofSeconds(60)))
                 .isInstanceOfSatisfying(BootstrapException.class,
                         e -> assertThat(e.step()).isEqualTo(SshWorkerBootstrap.READY));
+        assertThat(bootstrap.pins().pinned(203)).isPresent();
+        assertThat(bootstrap.pins().pinned(202)).isEmpty();
     }
 
     @Test
