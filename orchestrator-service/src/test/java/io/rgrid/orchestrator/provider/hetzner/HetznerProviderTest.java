@@ -64,7 +64,7 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(HetznerProviderTest.EmulatedHetzner.class)
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "hetzner"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HetznerProviderTest {
 
