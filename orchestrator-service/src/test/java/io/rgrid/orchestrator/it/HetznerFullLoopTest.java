@@ -74,6 +74,7 @@ class HetznerFullLoopTest {
         static volatile HetznerEmulator emulator;
         static volatile LocalServerBoot boot;
         static volatile boolean skipped;
+        static volatile Path dir;
 
         @Override
         public Map<String, String> start() {
@@ -85,7 +86,7 @@ class HetznerFullLoopTest {
                 return Map.of();
             }
             try {
-                Path dir = Files.createTempDirectory("rgrid-hetzner-loop");
+                dir = Files.createTempDirectory("rgrid-hetzner-loop");
                 Path key = dir.resolve("hetzner_worker.key");
                 LocalSshd.keygen(key, "rgrid-workers");
                 int sshPort = freePort();
@@ -146,6 +147,13 @@ class HetznerFullLoopTest {
             }
             if (emulator != null) {
                 emulator.stop();
+            }
+            if (dir != null) {
+                try (var walk = Files.walk(dir)) {
+                    walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+                } catch (IOException e) {
+                    System.err.println("cannot delete " + dir + ": " + e.getMessage());
+                }
             }
         }
 
