@@ -22,9 +22,13 @@
 #  6. docker-compose config -q (or docker compose config -q): docker-compose.yml is valid; no
 #     image is pulled.
 #  7. firewall.sh --dry-run opens exactly 22, 80 and 443 publicly.
+#  8. cloud-init schema --config-file: deploy/cloud-init/worker.yaml rendered by the orchestrator's
+#     CloudInitTemplate (run as a single-file program) without and with Ray is a valid
+#     cloud-config with no placeholder left; a deliberately broken copy (a type error, a YAML
+#     error) must be rejected by the same check.
 #
 # Exit codes: 0 all passed, 1 a check failed, 3 a tool is missing (the list is printed).
-# Needs: bash, shellcheck, systemd-analyze, systemd-sysusers, nginx, openssl, docker-compose (or
+# Needs: bash, shellcheck, systemd-analyze, systemd-sysusers, nginx, openssl, cloud-init, docker-compose (or
 # the docker compose plugin), python3, a JDK >= 21 (JAVA_HOME or /usr/lib/jvm), and the built
 # jars (*/target/quarkus-app, local-grid/target/lib).
 set -euo pipefail
@@ -57,12 +61,12 @@ elif command -v docker >/dev/null && docker compose version >/dev/null 2>&1; the
     compose=(docker compose)
 fi
 missing=()
-for tool in shellcheck systemd-analyze systemd-sysusers nginx openssl python3; do
+for tool in shellcheck systemd-analyze systemd-sysusers nginx openssl python3 cloud-init; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 [[ ${#compose[@]} -gt 0 ]] || missing+=("docker-compose")
 if [[ ${#missing[@]} -gt 0 ]]; then
-    echo "check-deploy: missing tools: ${missing[*]} (apt-get install -y nginx shellcheck docker-compose systemd)" >&2
+    echo "check-deploy: missing tools: ${missing[*]} (apt-get install -y nginx shellcheck docker-compose systemd cloud-init)" >&2
     exit 3
 fi
 
@@ -332,6 +336,39 @@ else
     printf '%s\n' "$rules"
     fail "firewall rules"
 fi
+
+# --- 8. cloud-init ------------------------------------------------------------------------------------
+step "cloud-init schema: deploy/cloud-init/worker.yaml"
+renderer=$repo/orchestrator-service/src/main/java/io/rgrid/orchestrator/provider/hetzner/CloudInitTemplate.java
+# One check for the real template and the broken ones: render, no placeholder left, schema valid.
+cloud_config_ok() { # template out [renderer args...]
+    local template=$1 out=$2
+    shift 2
+    "$java" "$renderer" --template "$template" --unit "$repo/deploy/systemd/rgrid-worker.service" "$@" >"$out" \
+        && ! grep -v '^[[:space:]]*#' "$out" | grep -q '[$][{]' \
+        && cloud-init schema --config-file "$out"
+}
+if cloud_config_ok "$repo/deploy/cloud-init/worker.yaml" "$work/worker.yaml"; then
+    pass "worker.yaml without Ray"
+else
+    fail "worker.yaml without Ray is not a valid cloud-config"
+fi
+if cloud_config_ok "$repo/deploy/cloud-init/worker.yaml" "$work/worker-ray.yaml" --ray-head 10.0.0.2:6380 --slots 2 \
+        && grep -q 'ray start' "$work/worker-ray.yaml"; then
+    pass "worker.yaml with Ray"
+else
+    fail "worker.yaml with Ray is not a valid cloud-config"
+fi
+sed 's/^package_update: true$/package_update: "sometimes"/' "$repo/deploy/cloud-init/worker.yaml" >"$work/broken-type.yaml"
+sed 's/^packages:$/packages: [/' "$repo/deploy/cloud-init/worker.yaml" >"$work/broken-yaml.yaml"
+for broken in broken-type broken-yaml; do
+    if ! cmp -s "$repo/deploy/cloud-init/worker.yaml" "$work/$broken.yaml" \
+            && ! cloud_config_ok "$work/$broken.yaml" "$work/$broken-out.yaml" >/dev/null 2>&1; then
+        pass "a $broken template is rejected"
+    else
+        fail "the check accepted a $broken template"
+    fi
+done
 
 echo
 if [[ $failures -gt 0 ]]; then

@@ -63,6 +63,8 @@ final class CloudState {
     private long nextNetworkId = 3_000_001L;
     private long nextFirewallId = 1_000_001L;
     private long nextPublicIp = 1;
+    /** First three octets and a dot (e.g. {@code 127.0.100.}) of the public IPv4 addresses given to new servers. */
+    private String publicIpv4Prefix = "203.0.113.";
 
     private final Map<Long, Server> servers = new LinkedHashMap<>();
     private final Map<Long, Action> actions = new LinkedHashMap<>();
@@ -182,6 +184,16 @@ final class CloudState {
 
     synchronized void setServerLimit(int limit) {
         this.serverLimit = limit;
+    }
+
+    synchronized void setPublicIpv4Prefix(String prefix) {
+        this.publicIpv4Prefix = prefix;
+    }
+
+    /** The public key of an SSH key, for a boot hook that authorizes a server's keys. */
+    synchronized java.util.Optional<String> sshPublicKey(long id) {
+        SshKey k = sshKeys.get(id);
+        return k == null ? java.util.Optional.empty() : java.util.Optional.of(k.publicKey);
     }
 
     void addListener(ServerLifecycleListener listener) {
@@ -334,7 +346,7 @@ final class CloudState {
         s.locked = true;
         s.ipId = 90_000_000L + nextPublicIp;
         // Documentation address blocks (RFC 5737 / RFC 3849): never routable, never someone's real machine.
-        s.ipv4 = enableIpv4 ? "203.0.113." + (nextPublicIp % 254 + 1) : null;
+        s.ipv4 = enableIpv4 ? publicIpv4Prefix + (nextPublicIp % 254 + 1) : null;
         s.ipv6 = enableIpv6 ? "2001:db8:" + Long.toHexString(nextPublicIp) + "::/64" : null;
         nextPublicIp++;
         for (Network n : nets) {

@@ -86,6 +86,7 @@ public final class HetznerEmulator implements AutoCloseable {
         this.httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
         this.state = new CloudState(scheduler, listenerExecutor, b.initializingDelay, b.startingDelay, b.deleteDelay,
                 b.serverLimit);
+        state.setPublicIpv4Prefix(b.publicIpv4Prefix);
     }
 
     public static Builder builder() {
@@ -143,6 +144,11 @@ public final class HetznerEmulator implements AutoCloseable {
 
     public void removeListener(ServerLifecycleListener listener) {
         state.removeListener(listener);
+    }
+
+    /** The public key ({@code ssh-ed25519 AAAA...}) of an SSH key in the project, if it exists. */
+    public java.util.Optional<String> sshPublicKey(long id) {
+        return state.sshPublicKey(id);
     }
 
     /** How long a new server stays {@code initializing}, then {@code starting}, and how long a delete action runs. */
@@ -489,6 +495,7 @@ public final class HetznerEmulator implements AutoCloseable {
         private Duration startingDelay = Duration.ofMillis(200);
         private Duration deleteDelay = Duration.ofMillis(200);
         private int serverLimit = 100;
+        private String publicIpv4Prefix = "203.0.113.";
 
         /** Address to bind; default 127.0.0.1. */
         public Builder host(String host) {
@@ -534,6 +541,20 @@ public final class HetznerEmulator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * First three octets of new servers' public IPv4 addresses, e.g. {@code 127.0.100} so that
+         * each server's address is a distinct loopback address a {@link LocalServerBoot} sshd can
+         * listen on. Default {@code 203.0.113} (documentation range, never routable).
+         */
+        public Builder publicIpv4Prefix(String firstThreeOctets) {
+            String p = firstThreeOctets.endsWith(".") ? firstThreeOctets : firstThreeOctets + ".";
+            if (!p.matches("(25[0-5]\\.|2[0-4][0-9]\\.|1?[0-9]?[0-9]\\.){3}")) {
+                throw new IllegalArgumentException("not three IPv4 octets: " + firstThreeOctets);
+            }
+            this.publicIpv4Prefix = p;
+            return this;
+        }
+
         public HetznerEmulator build() {
             return new HetznerEmulator(this);
         }
@@ -541,10 +562,14 @@ public final class HetznerEmulator implements AutoCloseable {
 
     /**
      * Runs the emulator until killed. Options: {@code --port N} (default 8085), {@code --host H} (default 127.0.0.1),
-     * {@code --token T} (default: env HETZNER_EMULATOR_TOKEN, else emulator-token), {@code --boot-delay-ms N}.
+     * {@code --token T} (default: env HETZNER_EMULATOR_TOKEN, else emulator-token), {@code --boot-delay-ms N},
+     * {@code --public-ipv4-prefix 127.0.100}, and {@code --boot-dir DIR [--ssh-port N]} (default 2222) for a
+     * {@link LocalServerBoot}: running servers get a real sshd.
      */
     public static void main(String[] args) throws InterruptedException {
         Builder b = builder().port(8085);
+        java.nio.file.Path bootDir = null;
+        int sshPort = 2222;
         String envToken = System.getenv("HETZNER_EMULATOR_TOKEN");
         if (envToken != null && !envToken.isBlank()) {
             b.token(envToken);
@@ -555,21 +580,33 @@ public final class HetznerEmulator implements AutoCloseable {
                 case "--port" -> b.port(Integer.parseInt(Objects.requireNonNull(value, "--port needs a value")));
                 case "--host" -> b.host(Objects.requireNonNull(value, "--host needs a value"));
                 case "--token" -> b.token(Objects.requireNonNull(value, "--token needs a value"));
+                case "--boot-dir" -> bootDir = java.nio.file.Path.of(Objects.requireNonNull(value, "--boot-dir needs a value"));
+                case "--ssh-port" -> sshPort = Integer.parseInt(Objects.requireNonNull(value, "--ssh-port needs a value"));
+                case "--public-ipv4-prefix" -> b.publicIpv4Prefix(Objects.requireNonNull(value, "--public-ipv4-prefix needs a value"));
                 case "--boot-delay-ms" -> {
                     Duration d = Duration.ofMillis(Long.parseLong(Objects.requireNonNull(value, "--boot-delay-ms needs a value")));
                     b.bootDelays(d, d);
                 }
                 default -> {
-                    System.err.println("usage: HetznerEmulator [--port N] [--host H] [--token T] [--boot-delay-ms N]");
+                    System.err.println("usage: HetznerEmulator [--port N] [--host H] [--token T] [--boot-delay-ms N] "
+                            + "[--public-ipv4-prefix 127.0.100 --boot-dir DIR [--ssh-port N]]");
                     System.exit(2);
                 }
             }
             i++;
         }
         HetznerEmulator emulator = b.build().start();
+        LocalServerBoot boot = bootDir == null ? null : new LocalServerBoot(emulator, bootDir, sshPort, 15);
+        if (boot != null) {
+            emulator.addListener(boot);
+            System.out.println("servers boot into " + bootDir + " with an sshd on <public IPv4>:" + sshPort);
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             emulator.stop();
+            if (boot != null) {
+                boot.close();
+            }
             stopped.countDown();
         }));
         System.out.println("Hetzner Cloud API emulator listening on " + emulator.baseUrl());

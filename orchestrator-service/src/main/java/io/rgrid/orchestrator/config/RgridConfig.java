@@ -90,6 +90,9 @@ public interface RgridConfig {
 
         /** {@code rgrid.orchestrator.lifecycle.*}: reconciliation with the provider and cost reports. */
         Lifecycle lifecycle();
+
+        /** {@code rgrid.orchestrator.bootstrap.*}: turning a new Hetzner server into a worker over SSH. */
+        Bootstrap bootstrap();
     }
 
     interface Local {
@@ -378,5 +381,119 @@ public interface RgridConfig {
         /** How often the grid's cost is published (CostSnapshot on rgrid.cluster.v1). */
         @WithDefault("1m")
         Duration costInterval();
+    }
+
+    /**
+     * {@code rgrid.orchestrator.bootstrap.*}: the SSH bootstrap of a new Hetzner server (after its
+     * cloud-init, {@code deploy/cloud-init/worker.yaml}): connect with the key at
+     * {@code rgrid.orchestrator.hetzner.ssh-key-path} (HETZNER_SSH_KEY_PATH; made by
+     * {@code infra/hetzner_worker_key.sh}), pin the host key, wait for cloud-init, push the
+     * worker-agent and its credentials, start it. In {@code remote-agent-dir},
+     * {@code remote-env-file}, {@code ready-command} and {@code start-command}, {@code {worker-id}}
+     * and {@code {server-name}} are replaced by the worker's id and server name, and in the commands
+     * also {@code {agent-dir}} and {@code {env-file}} by the two remote paths.
+     */
+    interface Bootstrap {
+        /** The user the orchestrator logs in as (Hetzner images: root). */
+        @WithDefault("root")
+        String sshUser();
+
+        /**
+         * The known_hosts file the orchestrator owns: each server's host key is pinned there on
+         * first contact, and a changed key is refused. Must be writable by the orchestrator.
+         */
+        @WithDefault("/var/lib/rgrid-orchestrator/worker_known_hosts")
+        Path knownHosts();
+
+        /** The worker-agent distribution pushed to each server: a {@code quarkus-app} directory. */
+        @WithDefault("/usr/local/lib/rgrid/worker-agent")
+        Path agentDistribution();
+
+        /** Where the distribution goes on the worker (rgrid-worker.service runs it from there). */
+        @WithDefault("/usr/local/lib/rgrid/worker-agent")
+        String remoteAgentDir();
+
+        /** The agent's configuration and credentials on the worker: mode 0600, owned by {@code agent-user}. */
+        @WithDefault("/etc/rgrid/worker.env")
+        String remoteEnvFile();
+
+        /** The agent's user on the worker (deploy/cloud-init/worker.yaml creates it). */
+        @WithDefault("rgrid-worker")
+        String agentUser();
+
+        /** The agent's HTTP port on the worker's private address. */
+        @WithDefault("8002")
+        int agentPort();
+
+        /**
+         * The address the agent listens on and advertises: {@code private} (the server's address in
+         * the grid's private network, DESIGN.md "Production network"; the default) or {@code ssh}
+         * (the address the bootstrap connected to: for a grid without a private network, and the
+         * emulator's loopback servers in tests).
+         */
+        @WithDefault("private")
+        String agentAddress();
+
+        /** The Java runtime the cloud-init template installs (a Debian package, Java >= 21). */
+        @WithDefault("openjdk-21-jre-headless")
+        String javaPackage();
+
+        /**
+         * With Ray dispatch (RAY_ENABLED): the Ray head's GCS address as workers reach it, the control
+         * plane's private IP and port 6380, e.g. {@code 10.0.0.2:6380}. When set, the cloud-init
+         * template's Ray block installs Ray and joins each worker to the cluster; unset, no Ray.
+         */
+        Optional<String> rayHeadAddress();
+
+        /** The Ray version workers install: the control plane's (docs/ray.md). */
+        @WithDefault("2.58.0")
+        String rayVersion();
+
+        /** Each worker's Ray {@code rgrid_worker} resource and --num-cpus: its slots (cx23: 2 vCPUs). */
+        @WithDefault("2")
+        int raySlots();
+
+        /**
+         * Run first: returns when the machine is ready for the agent (cloud-init has installed
+         * Docker and Java). Exit status 0 or 2 (cloud-init's "done with recoverable errors") is ready.
+         */
+        @WithDefault("cloud-init status --wait")
+        String readyCommand();
+
+        /** Starts (or restarts) the agent once its files are in place. */
+        @WithDefault("systemctl daemon-reload && systemctl enable rgrid-worker && systemctl restart rgrid-worker")
+        String startCommand();
+
+        /**
+         * Kafka bootstrap servers as the workers reach them (the control plane's private address).
+         * Default: the orchestrator's own {@code rgrid.kafka.bootstrap-servers}.
+         */
+        Optional<String> workerKafkaBootstrapServers();
+
+        /** The S3 endpoint as the workers reach it. Default: the orchestrator's {@code rgrid.storage.endpoint}. */
+        Optional<String> workerStorageEndpoint();
+
+        /** Extra environment of every agent (written to its env file), e.g. {@code RGRID_WORKER_SLOTS}. */
+        Map<String, String> agentEnv();
+
+        /** How long to keep trying to reach a new server's sshd (it starts late in the boot). */
+        @WithDefault("3m")
+        Duration connectTimeout();
+
+        /** How long the ready command may take (cloud-init installs Docker and Java: minutes). */
+        @WithDefault("15m")
+        Duration readyTimeout();
+
+        /** How long pushing the distribution may take. */
+        @WithDefault("5m")
+        Duration uploadTimeout();
+
+        /** How long writing the configuration may take. */
+        @WithDefault("30s")
+        Duration configureTimeout();
+
+        /** How long the start command may take. */
+        @WithDefault("2m")
+        Duration startTimeout();
     }
 }

@@ -1,0 +1,84 @@
+package io.rgrid.orchestrator.provider.hetzner;
+
+import io.rgrid.orchestrator.provider.hetzner.CloudInitTemplate.Ray;
+import io.rgrid.orchestrator.provider.hetzner.CloudInitTemplate.Settings;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The renderer of deploy/cloud-init/worker.yaml (the bundled copy). Schema validation with the real
+ * {@code cloud-init schema} is infra/check-deploy.sh's (DeployChecksTest in CI).
+ */
+class CloudInitTemplateTest {
+
+    private static final Ray RAY = new Ray("10.0.0.2:6380", "2.58.0", 2);
+
+    @Test
+    void rendersWithoutRayAndHoldsNoPlaceholderOrSecret() {
+        String out = CloudInitTemplate.bundled().render(Settings.withoutRay());
+        assertThat(out).startsWith("#cloud-config\n");
+        assertThat(out.lines().filter(l -> !l.strip().startsWith("#"))).noneMatch(l -> l.contains("${"));
+        assertThat(out).contains("  - docker.io", "  - openjdk-21-jre-headless", "/etc/systemd/system/rgrid-worker.service")
+                .doesNotContain("ray start", "python3-venv")
+                .doesNotContainIgnoringCase("token=").doesNotContainIgnoringCase("secret_key");
+        assertThat(out.getBytes(StandardCharsets.UTF_8).length).isLessThan(CloudInitTemplate.USER_DATA_LIMIT);
+        assertThat(code(out)).doesNotContain("@ray-");
+    }
+
+    @Test
+    void theUnitIsEmbeddedVerbatimInsideItsBlockScalar() throws Exception {
+        String out = CloudInitTemplate.bundled().render(Settings.withoutRay());
+        Path unit = Path.of(System.getProperty("build.repo.root", "..")).resolve("deploy/systemd/rgrid-worker.service");
+        for (String line : Files.readAllLines(unit)) {
+            assertThat(out).contains(line.isEmpty() ? "\n\n" : "\n      " + line + "\n");
+        }
+    }
+
+    @Test
+    void rendersTheRayBlockWhenRayIsEnabled() {
+        String out = CloudInitTemplate.bundled().render(new Settings("openjdk-25-jre-headless", Optional.of(RAY)));
+        assertThat(out).contains("  - python3-venv", "head=10.0.0.2:6380", "--num-cpus=2",
+                "--resources='{\"rgrid_worker\": 2}'", "\"ray==2.58.0\"", "systemctl enable --now rgrid-ray-worker",
+                "  - openjdk-25-jre-headless");
+        assertThat(code(out)).doesNotContain("@ray-");
+    }
+
+    /** The rendered text without its comment lines. */
+    private static String code(String rendered) {
+        return String.join("\n", rendered.lines().filter(l -> !l.strip().startsWith("#")).toList());
+    }
+
+    @Test
+    void anUnknownPlaceholderOrAnUnbalancedMarkerIsAnError() {
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\npackages: [${NOPE}]\n", "").render(Settings.withoutRay()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 2").hasMessageContaining("${NOPE}");
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\nruncmd: [\"${RAY_VERSION}\"]\n", "")
+                .render(Settings.withoutRay())).hasMessageContaining("${RAY_VERSION}");
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\n# @ray-begin\n", "").render(Settings.withoutRay()))
+                .hasMessageContaining("without");
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\n# @ray-end\n", "").render(Settings.withoutRay()))
+                .hasMessageContaining("unbalanced");
+    }
+
+    @Test
+    void badSettingsAreRefused() {
+        assertThatThrownBy(() -> new Ray("10.0.0.2", "2.58.0", 2)).hasMessageContaining("host:port");
+        assertThatThrownBy(() -> new Ray("10.0.0.2:6380", "2.58; rm -rf /", 2)).hasMessageContaining("version");
+        assertThatThrownBy(() -> new Ray("10.0.0.2:6380", "2.58.0", 0)).hasMessageContaining("at least 1");
+        assertThatThrownBy(() -> new Settings("jre\n - evil", Optional.empty())).hasMessageContaining("package");
+    }
+
+    @Test
+    void userDataOverHetznersLimitIsRefused() {
+        String big = "#cloud-config\nwrite_files:\n  - path: /x\n    content: |\n      ${RGRID_WORKER_UNIT}\n";
+        assertThatThrownBy(() -> CloudInitTemplate.of(big, "x".repeat(40_000)).render(Settings.withoutRay()))
+                .hasMessageContaining("at most 32768");
+    }
+}
