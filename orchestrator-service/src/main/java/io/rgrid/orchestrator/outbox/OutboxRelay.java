@@ -7,6 +7,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -15,11 +16,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Publishes outbox rows to Kafka in id order, one synchronous send at a time, so events about
- * one key reach the topic in the order their transactions wrote them. Rows are locked with
+ * Publishes outbox rows to Kafka in id order, a batch of rows at a time through the idempotent
+ * producer, so events about one key reach the topic in the order their transactions wrote them. Rows are locked with
  * {@code FOR UPDATE SKIP LOCKED} while sent, so a second relay (a second orchestrator during a
  * rolling restart) never publishes the same row concurrently. While Kafka is down the relay backs
  * off (1 s doubling to 30 s) and retries the same row: events are delayed, never dropped.
@@ -28,7 +32,7 @@ import java.util.concurrent.TimeUnit;
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final int BATCH = 100;
+    private static final int BATCH = 500;
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -110,30 +114,45 @@ public class OutboxRelay {
     }
 
     /**
-     * Sends up to {@link #BATCH} unpublished rows; each row is marked published right after its
-     * send succeeded, so a failure mid-batch commits the rows already sent and retries the rest.
+     * Sends up to {@link #BATCH} unpublished rows: all handed to the producer at once (it batches
+     * them into few requests; the idempotent producer keeps each partition's order, and a failed
+     * send fails the ones behind it rather than letting them overtake), then awaited in id order.
+     * The rows up to the first failure are marked published in one statement, so a failure
+     * mid-batch commits the rows already sent and retries the rest.
      */
     int publishBatch() {
         return database.inTransaction(connection -> {
-            int sent = 0;
+            List<Long> ids = new ArrayList<>(BATCH);
+            List<Future<RecordMetadata>> sends = new ArrayList<>(BATCH);
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ? "
-                            + "FOR UPDATE SKIP LOCKED");
-                 PreparedStatement mark = connection.prepareStatement(
-                         "UPDATE outbox SET published_at = now() WHERE id = ?")) {
+                            + "FOR UPDATE SKIP LOCKED")) {
                 select.setInt(1, BATCH);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        long id = rows.getLong(1);
                         ProducerRecord<String, byte[]> record = new ProducerRecord<>(rows.getString(2),
                                 rows.getString(3), rows.getString(4).getBytes(StandardCharsets.UTF_8));
-                        if (!send(record)) {
+                        Future<RecordMetadata> send;
+                        try {
+                            send = producer.send(record);
+                        } catch (RuntimeException e) {
+                            LOG.debugf("send to %s failed: %s", record.topic(), e);
                             break;
                         }
-                        mark.setLong(1, id);
-                        mark.executeUpdate();
-                        sent++;
+                        ids.add(rows.getLong(1));
+                        sends.add(send);
                     }
+                }
+            }
+            int sent = 0;
+            while (sent < sends.size() && awaited(sends.get(sent))) {
+                sent++;
+            }
+            if (sent > 0) {
+                try (PreparedStatement mark = connection.prepareStatement(
+                        "UPDATE outbox SET published_at = now() WHERE id = ANY(?::bigint[])")) {
+                    mark.setArray(1, connection.createArrayOf("int8", ids.subList(0, sent).toArray()));
+                    mark.executeUpdate();
                 }
             }
             if (sent == 0 && hasUnpublished(connection)) {
@@ -143,15 +162,15 @@ public class OutboxRelay {
         });
     }
 
-    private boolean send(ProducerRecord<String, byte[]> record) {
+    private static boolean awaited(Future<RecordMetadata> send) {
         try {
-            producer.send(record).get(30, TimeUnit.SECONDS);
+            send.get(30, TimeUnit.SECONDS);
             return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         } catch (Exception e) {
-            LOG.debugf("send to %s failed: %s", record.topic(), e);
+            LOG.debugf("send failed: %s", e);
             return false;
         }
     }
