@@ -145,8 +145,12 @@ public class OutboxRelay {
                 }
             }
             int sent = 0;
-            while (sent < sends.size() && awaited(sends.get(sent))) {
-                sent++;
+            String failure = null;
+            for (; sent < sends.size(); sent++) {
+                failure = failure(sends.get(sent));
+                if (failure != null) {
+                    break;
+                }
             }
             if (sent > 0) {
                 try (PreparedStatement mark = connection.prepareStatement(
@@ -156,22 +160,23 @@ public class OutboxRelay {
                 }
             }
             if (sent == 0 && hasUnpublished(connection)) {
-                throw new IllegalStateException("Kafka did not accept the next outbox event");
+                throw new IllegalStateException("Kafka did not accept the next outbox event: "
+                        + (failure == null ? "the producer refused it" : failure));
             }
             return sent;
         });
     }
 
-    private static boolean awaited(Future<RecordMetadata> send) {
+    /** Waits for one send; @return null once the broker acknowledged it, else why not. */
+    private static String failure(Future<RecordMetadata> send) {
         try {
             send.get(30, TimeUnit.SECONDS);
-            return true;
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return "interrupted";
         } catch (Exception e) {
-            LOG.debugf("send failed: %s", e);
-            return false;
+            return rootMessage(e);
         }
     }
 
