@@ -11,10 +11,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -124,6 +122,7 @@ public class OutboxRelay {
         return database.inTransaction(connection -> {
             List<Long> ids = new ArrayList<>(BATCH);
             List<Future<RecordMetadata>> sends = new ArrayList<>(BATCH);
+            String failure = null;
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ? "
                             + "FOR UPDATE SKIP LOCKED")) {
@@ -136,7 +135,7 @@ public class OutboxRelay {
                         try {
                             send = producer.send(record);
                         } catch (RuntimeException e) {
-                            LOG.debugf("send to %s failed: %s", record.topic(), e);
+                            failure = rootMessage(e);
                             break;
                         }
                         ids.add(rows.getLong(1));
@@ -145,10 +144,10 @@ public class OutboxRelay {
                 }
             }
             int sent = 0;
-            String failure = null;
             for (; sent < sends.size(); sent++) {
-                failure = failure(sends.get(sent));
-                if (failure != null) {
+                String failed = failure(sends.get(sent));
+                if (failed != null) {
+                    failure = failed;
                     break;
                 }
             }
@@ -159,9 +158,10 @@ public class OutboxRelay {
                     mark.executeUpdate();
                 }
             }
-            if (sent == 0 && hasUnpublished(connection)) {
-                throw new IllegalStateException("Kafka did not accept the next outbox event: "
-                        + (failure == null ? "the producer refused it" : failure));
+            // Nothing went out because a send failed: back off. (No rows at all is not a failure:
+            // a transaction may have committed new ones just after this one's snapshot.)
+            if (sent == 0 && failure != null) {
+                throw new IllegalStateException("Kafka did not accept the next outbox event: " + failure);
             }
             return sent;
         });
@@ -177,14 +177,6 @@ public class OutboxRelay {
             return "interrupted";
         } catch (Exception e) {
             return rootMessage(e);
-        }
-    }
-
-    private static boolean hasUnpublished(Connection connection) throws SQLException {
-        try (PreparedStatement any = connection.prepareStatement(
-                "SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1");
-             ResultSet rows = any.executeQuery()) {
-            return rows.next();
         }
     }
 
