@@ -343,7 +343,8 @@ public final class OrchestratorBenchmark {
     }
 
     private static void waitReady(String jdbcUrl, Servers servers, int workers) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        // Ten agent JVMs booting on a busy two-core machine can take minutes.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline) {
             try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
                  ResultSet rows = c.createStatement().executeQuery(
