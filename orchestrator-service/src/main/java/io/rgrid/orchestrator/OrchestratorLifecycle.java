@@ -112,7 +112,7 @@ public class OrchestratorLifecycle {
         consumers.add(new ConsumerLoop(kafka.newConsumer("worker-heartbeats"), kafka.topic(Topics.WORKER_HEARTBEATS),
                 heartbeats::handle, dispatcher::wake));
         consumers.add(new ConsumerLoop(kafka.newConsumer("execution-status"), kafka.topic(Topics.EXECUTION_STATUS),
-                statuses::handle, dispatcher::wake));
+                (ConsumerLoop.BatchHandler) statuses::handleAll, dispatcher::wake));
         consumers.get(0).start("consumer-executions");
         consumers.get(1).start("consumer-heartbeats");
         consumers.get(2).start("consumer-execution-status");

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -150,10 +151,24 @@ public final class GridSupervisor {
     }
 
     private ManagedProcess startService(String module, Map<String, String> env, Path log) {
-        return ManagedProcess.start(module,
-                List.of(ManagedProcess.javaBinary(), "-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError",
-                        "-jar", layout.serviceJar(module).toString()),
-                env, log);
+        List<String> command = new ArrayList<>();
+        command.add(ManagedProcess.javaBinary());
+        command.addAll(jvmOptions(module));
+        command.addAll(List.of("-jar", layout.serviceJar(module).toString()));
+        return ManagedProcess.start(module, command, env, log);
+    }
+
+    /**
+     * Heap and GC options per service. The orchestrator gets its production unit's
+     * (deploy/systemd/orchestrator.service), which keep it under 300 MB while it drains 10,000
+     * queued executions (docs/benchmarks.md).
+     */
+    static List<String> jvmOptions(String module) {
+        if (module.equals("orchestrator-service")) {
+            return List.of("-Xms64m", "-Xmx192m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
+                    "-Xss512k", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+        }
+        return List.of("-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
     }
 
     private Map<String, String> commonEnv() {

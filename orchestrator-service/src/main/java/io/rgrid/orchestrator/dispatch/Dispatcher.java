@@ -23,7 +23,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -69,7 +71,11 @@ public class Dispatcher {
     @Inject
     io.rgrid.orchestrator.metrics.ClusterStats stats;
 
+    /** Assignments POSTed and not yet answered, at most. */
+    private static final int MAX_IN_FLIGHT = 32;
+
     private final WakeSignal signal = new WakeSignal();
+    private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Map<String, Instant> coolingDown = new ConcurrentHashMap<>();
     private volatile boolean running;
     private Thread thread;
@@ -104,8 +110,11 @@ public class Dispatcher {
         Duration tick = config.orchestrator().dispatch().tick();
         while (running) {
             try {
-                dispatchRound();
-                signal.await(tick);
+                // A round that placed something goes again at once: more may be queued than one
+                // round looks at, and capacity may remain.
+                if (!dispatchRound()) {
+                    signal.await(tick);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -121,28 +130,37 @@ public class Dispatcher {
         }
     }
 
-    /** One round: plan on a consistent snapshot, then commit and send each placement. */
-    void dispatchRound() {
+    /**
+     * One round: plan on a consistent snapshot, then commit and send each placement.
+     *
+     * @return true when something was assigned
+     */
+    boolean dispatchRound() {
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
                 executions.queued(c, ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
         if (snapshot.queued.isEmpty()) {
-            return;
+            return false;
         }
         Instant now = Instant.now();
         coolingDown.values().removeIf(until -> until.isBefore(now));
         List<DispatchPlanner.Capacity> capacities = capacities(snapshot);
         if (capacities.isEmpty()) {
-            return;
+            return false;
         }
         List<DispatchPlanner.Candidate> candidates = snapshot.queued.stream()
                 .map(e -> new DispatchPlanner.Candidate(e.id(), e.projectId(), e.spec().cpus(), e.spec().memoryMb()))
                 .toList();
         Map<String, WorkerRecord> workersById = snapshot.workers.stream()
                 .collect(Collectors.toMap(WorkerRecord::id, Function.identity()));
+        Map<UUID, ExecutionRecord> queuedById = snapshot.queued.stream()
+                .collect(Collectors.toMap(ExecutionRecord::id, Function.identity()));
         List<DispatchPlanner.Placement> placements = DispatchPlanner.plan(candidates, capacities);
+        int assigned = 0;
         for (int from = 0; from < placements.size(); from += COMMIT_BATCH) {
-            assignAndSend(placements.subList(from, Math.min(placements.size(), from + COMMIT_BATCH)), workersById);
+            assigned += assignAndSend(placements.subList(from, Math.min(placements.size(), from + COMMIT_BATCH)),
+                    queuedById, workersById);
         }
+        return assigned > 0;
     }
 
     private List<DispatchPlanner.Capacity> capacities(Snapshot snapshot) {
@@ -159,14 +177,16 @@ public class Dispatcher {
     }
 
     /**
-     * Records a batch of placements in one transaction (ASSIGNED plus its event, per execution),
-     * then sends each. One commit per batch, not per assignment: under a deep queue the commit is
-     * what bounds throughput; a lone submission is a batch of one, so latency is unchanged.
+     * Records a batch of placements in one transaction (ASSIGNED plus its event, per execution,
+     * written with one UPDATE and one batched outbox insert), then sends each. One commit per
+     * batch, not per assignment: under a deep queue the commit is what bounds throughput; a lone
+     * submission is a batch of one, so latency is unchanged.
+     *
+     * @return how many were recorded
      */
-    private void assignAndSend(List<DispatchPlanner.Placement> batch, Map<String, WorkerRecord> workersById) {
-        record Recorded(ExecutionRecord execution, WorkerRecord worker) {
-        }
-        List<Recorded> recorded = database.inTransaction(c -> {
+    private int assignAndSend(List<DispatchPlanner.Placement> batch, Map<UUID, ExecutionRecord> queuedById,
+                              Map<String, WorkerRecord> workersById) {
+        List<ExecutionTransitions.Placement> recorded = database.inTransaction(c -> {
             // Workers first, in id order (the order the health monitor and the autoscaler lock
             // in): one being drained, lost or deleted since the snapshot gets nothing.
             Map<String, Boolean> accepting = new HashMap<>();
@@ -174,35 +194,28 @@ public class Dispatcher {
                     .toList()) {
                 accepting.put(workerId, workers.lockShared(c, workerId).map(WorkerRecord::acceptsWork).orElse(false));
             }
-            List<Recorded> out = new ArrayList<>(batch.size());
-            for (DispatchPlanner.Placement placement : batch) {
-                if (!accepting.get(placement.workerId())) {
-                    continue;
-                }
-                Optional<ExecutionRecord> current = executions.lock(c, placement.executionId());
-                // Cancelled or changed since the snapshot: leave it.
-                if (current.isEmpty() || current.get().state() != ExecutionState.QUEUED) {
-                    continue;
-                }
-                transitions.assign(c, current.get(), placement.workerId());
-                out.add(new Recorded(current.get().assignedTo(placement.workerId(), Instant.now()),
-                        workersById.get(placement.workerId())));
-            }
-            return out;
+            // Then the executions, in one statement: one cancelled or changed since the snapshot
+            // (no longer QUEUED with the same attempt) is left out.
+            return transitions.assignAll(c, batch.stream()
+                    .filter(p -> accepting.get(p.workerId()))
+                    .map(p -> new ExecutionTransitions.Placement(queuedById.get(p.executionId()), p.workerId()))
+                    .toList());
         });
         if (recorded.isEmpty()) {
-            return;
+            return 0;
         }
         outbox.flushSoon();
-        for (Recorded r : recorded) {
-            ExecutionRecord execution = r.execution();
+        Instant assignedAt = Instant.now();
+        for (ExecutionTransitions.Placement r : recorded) {
+            ExecutionRecord execution = r.execution().assignedTo(r.workerId(), assignedAt);
             if (execution.queuedAt() != null) {
                 stats.dispatched(Duration.between(execution.queuedAt(), execution.assignedAt()));
             }
-            LOG.debugf("assigned %s attempt %d to %s", execution.id(), execution.attempt(), r.worker().id());
+            LOG.debugf("assigned %s attempt %d to %s", execution.id(), execution.attempt(), r.workerId());
             faultPoint("after-record");
-            send(execution, r.worker());
+            send(execution, workersById.get(r.workerId()));
         }
+        return recorded.size();
     }
 
     /**
@@ -243,11 +256,17 @@ public class Dispatcher {
         }
     }
 
+    /**
+     * POSTs the assignment without waiting for the answer; at most {@link #MAX_IN_FLIGHT} are
+     * unanswered at a time (the caller waits for a free one), so a deep queue neither opens a
+     * connection per assignment nor lets answers queue up past the ack timeout.
+     */
     private void send(ExecutionRecord execution, WorkerRecord worker) {
         Assignment assignment = new Assignment(execution.id(), execution.projectId(), execution.attempt(),
                 execution.spec(), config.storage().bucket(), execution.scriptKey(), execution.inputKeys(),
                 execution.requirementsKey());
-        agents.assign(worker, assignment).thenAccept(outcome -> {
+        inFlight.acquireUninterruptibly();
+        agents.assign(worker, assignment).whenComplete((outcome, error) -> inFlight.release()).thenAccept(outcome -> {
             faultPoint("after-send");
             switch (outcome) {
                 case AgentClient.Outcome.Accepted accepted ->

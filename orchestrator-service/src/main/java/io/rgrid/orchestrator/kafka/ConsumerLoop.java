@@ -11,11 +11,11 @@ import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
- * One topic, one thread: polls, decodes, hands each event to a handler, then commits the batch
+ * One topic, one thread: polls, decodes, hands the poll's events to a handler, then commits the batch
  * (at least once: a crash before the commit replays the batch, and every handler is idempotent).
  * Malformed records are logged and skipped. A handler that fails (database down) makes the loop
  * seek back and retry the same records after a pause, so nothing is skipped silently.
@@ -33,12 +33,23 @@ public final class ConsumerLoop implements Runnable {
 
     private final KafkaConsumer<String, byte[]> consumer;
     private final String topic;
-    private final Handler handler;
+    /** Handles the decoded events of one poll, in order (e.g. in one transaction). */
+    @FunctionalInterface
+    public interface BatchHandler {
+        void handleAll(List<Envelope<Event>> envelopes);
+    }
+
+    private final BatchHandler handler;
     private final Runnable afterBatch;
     private volatile boolean running = true;
     private Thread thread;
 
     public ConsumerLoop(KafkaConsumer<String, byte[]> consumer, String topic, Handler handler, Runnable afterBatch) {
+        this(consumer, topic, (BatchHandler) envelopes -> envelopes.forEach(handler::handle), afterBatch);
+    }
+
+    public ConsumerLoop(KafkaConsumer<String, byte[]> consumer, String topic, BatchHandler handler,
+                        Runnable afterBatch) {
         this.consumer = consumer;
         this.topic = topic;
         this.handler = handler;
@@ -90,31 +101,29 @@ public final class ConsumerLoop implements Runnable {
         }
     }
 
-    /** @return true when every record was handled; false after rewinding to the one that failed */
+    /** @return true when every record was handled; false after rewinding the batch because one failed */
     private boolean processBatch(ConsumerRecords<String, byte[]> records) {
+        List<Envelope<Event>> envelopes = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
-            Optional<Envelope<Event>> envelope;
             try {
-                envelope = EventCodec.decode(record.value());
+                EventCodec.decode(record.value()).ifPresent(envelopes::add); // empty: a newer producer's type
             } catch (MalformedEventException e) {
                 LOG.warnf("skipping malformed record on %s partition %d offset %d: %s",
                         record.topic(), record.partition(), record.offset(), e.getMessage());
-                continue;
-            }
-            if (envelope.isEmpty()) {
-                continue; // a type from a newer producer: not ours to understand
-            }
-            try {
-                handler.handle(envelope.get());
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "failed to handle %s from %s offset %d; retrying", envelope.get().type(), topic,
-                        record.offset());
-                rewind(records);
-                pause();
-                return false;
             }
         }
-        return true;
+        if (envelopes.isEmpty()) {
+            return true;
+        }
+        try {
+            handler.handleAll(envelopes);
+            return true;
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "failed to handle a batch of %d events from %s; retrying", envelopes.size(), topic);
+            rewind(records);
+            pause();
+            return false;
+        }
     }
 
     /**

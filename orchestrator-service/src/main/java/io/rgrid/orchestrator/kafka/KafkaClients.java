@@ -77,7 +77,8 @@ public class KafkaClients {
         props.put(ConsumerConfig.CLIENT_ID_CONFIG, "rgrid-orchestrator-" + purpose);
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100);
+        // The status consumer applies a whole poll in one transaction: larger polls, fewer commits.
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
         return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 

@@ -7,19 +7,21 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Publishes outbox rows to Kafka in id order, one synchronous send at a time, so events about
- * one key reach the topic in the order their transactions wrote them. Rows are locked with
+ * Publishes outbox rows to Kafka in id order, a batch of rows at a time through the idempotent
+ * producer, so events about one key reach the topic in the order their transactions wrote them. Rows are locked with
  * {@code FOR UPDATE SKIP LOCKED} while sent, so a second relay (a second orchestrator during a
  * rolling restart) never publishes the same row concurrently. While Kafka is down the relay backs
  * off (1 s doubling to 30 s) and retries the same row: events are delayed, never dropped.
@@ -28,7 +30,7 @@ import java.util.concurrent.TimeUnit;
 public class OutboxRelay {
 
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
-    private static final int BATCH = 100;
+    private static final int BATCH = 500;
     private static final Duration IDLE_POLL = Duration.ofSeconds(1);
     private static final Duration MIN_BACKOFF = Duration.ofSeconds(1);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
@@ -110,57 +112,71 @@ public class OutboxRelay {
     }
 
     /**
-     * Sends up to {@link #BATCH} unpublished rows; each row is marked published right after its
-     * send succeeded, so a failure mid-batch commits the rows already sent and retries the rest.
+     * Sends up to {@link #BATCH} unpublished rows: all handed to the producer at once (it batches
+     * them into few requests; the idempotent producer keeps each partition's order, and a failed
+     * send fails the ones behind it rather than letting them overtake), then awaited in id order.
+     * The rows up to the first failure are marked published in one statement, so a failure
+     * mid-batch commits the rows already sent and retries the rest.
      */
     int publishBatch() {
         return database.inTransaction(connection -> {
-            int sent = 0;
+            List<Long> ids = new ArrayList<>(BATCH);
+            List<Future<RecordMetadata>> sends = new ArrayList<>(BATCH);
+            String failure = null;
             try (PreparedStatement select = connection.prepareStatement(
                     "SELECT id, topic, key, payload FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT ? "
-                            + "FOR UPDATE SKIP LOCKED");
-                 PreparedStatement mark = connection.prepareStatement(
-                         "UPDATE outbox SET published_at = now() WHERE id = ?")) {
+                            + "FOR UPDATE SKIP LOCKED")) {
                 select.setInt(1, BATCH);
                 try (ResultSet rows = select.executeQuery()) {
                     while (rows.next()) {
-                        long id = rows.getLong(1);
                         ProducerRecord<String, byte[]> record = new ProducerRecord<>(rows.getString(2),
                                 rows.getString(3), rows.getString(4).getBytes(StandardCharsets.UTF_8));
-                        if (!send(record)) {
+                        Future<RecordMetadata> send;
+                        try {
+                            send = producer.send(record);
+                        } catch (RuntimeException e) {
+                            failure = rootMessage(e);
                             break;
                         }
-                        mark.setLong(1, id);
-                        mark.executeUpdate();
-                        sent++;
+                        ids.add(rows.getLong(1));
+                        sends.add(send);
                     }
                 }
             }
-            if (sent == 0 && hasUnpublished(connection)) {
-                throw new IllegalStateException("Kafka did not accept the next outbox event");
+            int sent = 0;
+            for (; sent < sends.size(); sent++) {
+                String failed = failure(sends.get(sent));
+                if (failed != null) {
+                    failure = failed;
+                    break;
+                }
+            }
+            if (sent > 0) {
+                try (PreparedStatement mark = connection.prepareStatement(
+                        "UPDATE outbox SET published_at = now() WHERE id = ANY(?::bigint[])")) {
+                    mark.setArray(1, connection.createArrayOf("int8", ids.subList(0, sent).toArray()));
+                    mark.executeUpdate();
+                }
+            }
+            // Nothing went out because a send failed: back off. (No rows at all is not a failure:
+            // a transaction may have committed new ones just after this one's snapshot.)
+            if (sent == 0 && failure != null) {
+                throw new IllegalStateException("Kafka did not accept the next outbox event: " + failure);
             }
             return sent;
         });
     }
 
-    private boolean send(ProducerRecord<String, byte[]> record) {
+    /** Waits for one send; @return null once the broker acknowledged it, else why not. */
+    private static String failure(Future<RecordMetadata> send) {
         try {
-            producer.send(record).get(30, TimeUnit.SECONDS);
-            return true;
+            send.get(30, TimeUnit.SECONDS);
+            return null;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return "interrupted";
         } catch (Exception e) {
-            LOG.debugf("send to %s failed: %s", record.topic(), e);
-            return false;
-        }
-    }
-
-    private static boolean hasUnpublished(Connection connection) throws SQLException {
-        try (PreparedStatement any = connection.prepareStatement(
-                "SELECT 1 FROM outbox WHERE published_at IS NULL LIMIT 1");
-             ResultSet rows = any.executeQuery()) {
-            return rows.next();
+            return rootMessage(e);
         }
     }
 

@@ -30,6 +30,12 @@ public record ExecutionRecord(
                 requirementsKey, maxAttempts, worker, at, cancelRequested, submittedAt, queuedAt);
     }
 
+    /** This execution with another state of the same attempt. */
+    public ExecutionRecord withState(ExecutionState newState) {
+        return new ExecutionRecord(id, projectId, attempt, newState, spec, scriptKey, inputKeys, requirementsKey,
+                maxAttempts, workerId, assignedAt, cancelRequested, submittedAt, queuedAt);
+    }
+
     public boolean attemptsLeft() {
         return attempt < maxAttempts;
     }

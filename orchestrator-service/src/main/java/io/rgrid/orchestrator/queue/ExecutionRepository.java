@@ -17,9 +17,13 @@ import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /** SQL for {@code executions}; every method runs in the caller's transaction. */
@@ -144,7 +148,7 @@ public class ExecutionRepository {
                 + "coalesce(sum((spec->>'cpus')::float8), 0), coalesce(sum((spec->>'memoryMb')::int), 0) "
                 + "FROM executions WHERE state IN ('ASSIGNED', 'RUNNING') AND worker_id IS NOT NULL GROUP BY worker_id");
              ResultSet rows = select.executeQuery()) {
-            Map<String, Held> out = new java.util.HashMap<>();
+            Map<String, Held> out = new HashMap<>();
             while (rows.next()) {
                 out.put(rows.getString(1), new Held(rows.getInt(2), rows.getDouble(3), rows.getInt(4)));
             }
@@ -158,6 +162,82 @@ public class ExecutionRepository {
             update.setString(1, workerId);
             update.setObject(2, id);
             update.executeUpdate();
+        }
+    }
+
+    /** One placement to record: this attempt of a QUEUED execution goes to that worker. */
+    public record Claim(UUID id, int attempt, String workerId) {
+    }
+
+    /**
+     * Records a batch of placements in one statement: each execution still QUEUED with the same
+     * attempt becomes ASSIGNED to its worker. Rows another transaction holds locked (a cancel in
+     * progress) are skipped, not waited for; they stay QUEUED for a later round.
+     *
+     * @return the ids that were assigned
+     */
+    public Set<UUID> claimQueued(Connection c, List<Claim> claims) throws SQLException {
+        Set<UUID> claimed = new HashSet<>();
+        if (claims.isEmpty()) {
+            return claimed;
+        }
+        try (PreparedStatement update = c.prepareStatement("WITH v AS ("
+                + "SELECT * FROM unnest(?::uuid[], ?::int[], ?::text[]) AS v(id, attempt, worker_id)), "
+                + "claimable AS (SELECT e.id FROM executions e JOIN v ON e.id = v.id AND e.attempt = v.attempt "
+                + "WHERE e.state = 'QUEUED' ORDER BY e.id FOR UPDATE OF e SKIP LOCKED) "
+                + "UPDATE executions e SET state = 'ASSIGNED', worker_id = v.worker_id, assigned_at = now(), "
+                + "updated_at = now() FROM v WHERE e.id = v.id AND e.id IN (SELECT id FROM claimable) "
+                + "RETURNING e.id")) {
+            update.setArray(1, c.createArrayOf("uuid", claims.stream().map(Claim::id).toArray()));
+            update.setArray(2, c.createArrayOf("int4", claims.stream().map(Claim::attempt).toArray()));
+            update.setArray(3, c.createArrayOf("text", claims.stream().map(Claim::workerId).toArray()));
+            try (ResultSet rows = update.executeQuery()) {
+                while (rows.next()) {
+                    claimed.add(rows.getObject(1, UUID.class));
+                }
+            }
+        }
+        return claimed;
+    }
+
+    /** Reads and locks several executions (in id order, so concurrent batches never deadlock). */
+    public Map<UUID, ExecutionRecord> lockAll(Connection c, Collection<UUID> ids) throws SQLException {
+        Map<UUID, ExecutionRecord> out = new HashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
+                + " FROM executions WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE")) {
+            select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            for (ExecutionRecord record : list(select)) {
+                out.put(record.id(), record);
+            }
+        }
+        return out;
+    }
+
+    /** A state change of the current attempt (RUNNING, a terminal state), for {@link #setStates}. */
+    public record StateChange(UUID id, ExecutionState state, FailureReason reason) {
+    }
+
+    /** {@link #setState} for several executions in one batch (one round trip). */
+    public void setStates(Connection c, List<StateChange> changes) throws SQLException {
+        if (changes.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE executions SET state = ?, failure_reason = ?, updated_at = now() WHERE id = ?")) {
+            for (StateChange change : changes) {
+                update.setString(1, change.state().name());
+                if (change.reason() == null) {
+                    update.setNull(2, Types.VARCHAR);
+                } else {
+                    update.setString(2, change.reason().name());
+                }
+                update.setObject(3, change.id());
+                update.addBatch();
+            }
+            update.executeBatch();
         }
     }
 

@@ -8,7 +8,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Applies workers' reports (topic rgrid.execution-status.v1) to the orchestrator's copy, so a
@@ -30,25 +34,33 @@ public class ExecutionStatusHandler {
     ExecutionTransitions transitions;
 
     public void handle(Envelope<Event> envelope) {
-        if (!(envelope.payload() instanceof ExecutionStatusChanged report)) {
-            return;
-        }
-        if (ExecutionStatusChanged.ORCHESTRATOR.equals(report.reportedBy())) {
-            return;
-        }
-        if (report.executionId() == null || report.state() == null) {
-            LOG.warn("skipping ExecutionStatusChanged without execution id or state");
-            return;
-        }
-        database.inTransaction(c -> {
-            Optional<ExecutionRecord> execution = executions.lock(c, report.executionId());
-            if (execution.isEmpty()) {
-                LOG.debugf("report about unknown execution %s ignored", report.executionId());
-            } else if (transitions.applyWorkerReport(c, execution.get(), report)) {
-                LOG.debugf("%s attempt %d is %s (reported by %s)", report.executionId(), report.attempt(),
-                        report.state(), report.reportedBy());
+        handleAll(List.of(envelope));
+    }
+
+    /**
+     * Applies the reports of one consumer poll in one transaction: their executions are locked
+     * in one statement (id order), each report is fenced and checked in publication order, and
+     * the changed executions are written in one batch.
+     */
+    public void handleAll(List<Envelope<Event>> envelopes) {
+        List<ExecutionStatusChanged> reports = new ArrayList<>();
+        for (Envelope<Event> envelope : envelopes) {
+            if (!(envelope.payload() instanceof ExecutionStatusChanged report)
+                    || ExecutionStatusChanged.ORCHESTRATOR.equals(report.reportedBy())) {
+                continue;
             }
-            return null;
-        });
+            if (report.executionId() == null || report.state() == null) {
+                LOG.warn("skipping ExecutionStatusChanged without execution id or state");
+                continue;
+            }
+            reports.add(report);
+        }
+        if (reports.isEmpty()) {
+            return;
+        }
+        Set<UUID> ids = new HashSet<>();
+        reports.forEach(r -> ids.add(r.executionId()));
+        int applied = database.inTransaction(c -> transitions.applyWorkerReports(c, executions.lockAll(c, ids), reports));
+        LOG.debugf("%d of %d worker reports applied", applied, reports.size());
     }
 }

@@ -3,6 +3,7 @@ package io.rgrid.orchestrator.queue;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.ExecutionStateMachine;
 import io.rgrid.model.FailureReason;
+import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,6 +13,12 @@ import org.jboss.logging.Logger;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 
 /**
  * Every change the orchestrator makes to an execution, each approved by
@@ -34,6 +41,35 @@ public class ExecutionTransitions {
         ExecutionStateMachine.check(execution.state(), ExecutionState.ASSIGNED);
         executions.markAssigned(c, execution.id(), workerId);
         report(c, execution, execution.attempt(), ExecutionState.ASSIGNED, workerId, null, null);
+    }
+
+    /** One placement: a QUEUED execution (as read by the caller) and the worker it goes to. */
+    public record Placement(ExecutionRecord execution, String workerId) {
+    }
+
+    /**
+     * QUEUED → ASSIGNED for a batch of placements, with their events, in the caller's transaction:
+     * one UPDATE for all of them and one batched outbox insert. An execution that is no longer
+     * QUEUED with the same attempt (cancelled, changed since it was read) or that another
+     * transaction holds locked is left alone.
+     *
+     * @return the placements that were recorded
+     */
+    public List<Placement> assignAll(Connection c, List<Placement> placements)
+            throws SQLException {
+        for (Placement placement : placements) {
+            ExecutionStateMachine.check(placement.execution().state(), ExecutionState.ASSIGNED);
+        }
+        Set<UUID> claimed = executions.claimQueued(c, placements.stream()
+                .map(p -> new ExecutionRepository.Claim(p.execution().id(), p.execution().attempt(), p.workerId()))
+                .toList());
+        List<Placement> recorded = placements.stream()
+                .filter(p -> claimed.contains(p.execution().id())).toList();
+        Instant now = Instant.now();
+        outbox.appendAll(c, recorded.stream().<Event>map(p -> new ExecutionStatusChanged(
+                p.execution().id(), p.execution().attempt(), ExecutionState.ASSIGNED, p.workerId(), null, null, null,
+                ExecutionStatusChanged.ORCHESTRATOR, now)).toList());
+        return recorded;
     }
 
     /** A user's cancel of an execution no worker holds: QUEUED → CANCELLED. */
@@ -102,6 +138,47 @@ public class ExecutionTransitions {
      */
     public boolean applyWorkerReport(Connection c, ExecutionRecord execution, ExecutionStatusChanged report)
             throws SQLException {
+        if (!acceptsWorkerReport(execution, report)) {
+            return false;
+        }
+        executions.setState(c, execution.id(), report.state(), report.reason());
+        return true;
+    }
+
+    /**
+     * {@link #applyWorkerReport} for the reports of one consumer poll, in one statement batch:
+     * each report is judged against the execution as the reports before it left it (a RUNNING and
+     * its outcome in the same poll both apply), and each changed execution is written once.
+     *
+     * @param locked  the executions the reports are about, read with {@link ExecutionRepository#lockAll}
+     * @param reports in the order they were published
+     * @return how many reports changed the copy
+     */
+    public int applyWorkerReports(Connection c, Map<UUID, ExecutionRecord> locked,
+                                  List<ExecutionStatusChanged> reports) throws SQLException {
+        Map<UUID, ExecutionRecord> current = new HashMap<>(locked);
+        Map<UUID, ExecutionRepository.StateChange> changes = new LinkedHashMap<>();
+        int applied = 0;
+        for (ExecutionStatusChanged report : reports) {
+            ExecutionRecord execution = current.get(report.executionId());
+            if (execution == null) {
+                LOG.debugf("report about unknown execution %s ignored", report.executionId());
+                continue;
+            }
+            if (!acceptsWorkerReport(execution, report)) {
+                continue;
+            }
+            current.put(execution.id(), execution.withState(report.state()));
+            changes.put(execution.id(), new ExecutionRepository.StateChange(execution.id(), report.state(),
+                    report.reason()));
+            applied++;
+        }
+        executions.setStates(c, List.copyOf(changes.values()));
+        return applied;
+    }
+
+    /** Whether a worker's report may change the orchestrator's copy (attempt fencing, state machine). */
+    private static boolean acceptsWorkerReport(ExecutionRecord execution, ExecutionStatusChanged report) {
         if (report.attempt() != execution.attempt()) {
             LOG.debugf("ignoring %s report for attempt %d of %s (current %d)", report.state(), report.attempt(),
                     execution.id(), execution.attempt());
@@ -115,7 +192,6 @@ public class ExecutionTransitions {
             // Only the orchestrator requeues; a worker's QUEUED would mean a new attempt it cannot allocate.
             return false;
         }
-        executions.setState(c, execution.id(), report.state(), report.reason());
         return true;
     }
 

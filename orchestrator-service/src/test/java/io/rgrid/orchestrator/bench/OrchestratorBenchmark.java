@@ -15,6 +15,10 @@ import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
+import io.minio.BucketExistsArgs;
+import io.minio.MakeBucketArgs;
+import io.minio.MinioClient;
+import io.minio.PutObjectArgs;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -23,6 +27,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -68,6 +73,9 @@ public final class OrchestratorBenchmark {
 
     private static final String DATABASE = "orchbench";
     private static final String PREFIX = "orchbench.";
+    private static final String BUCKET = "orchbench";
+    /** The no-op script every execution of run 2 runs. */
+    private static final String NOOP_KEY = "bench/noop.py";
 
     public static void main(String[] args) {
         int status = 0;
@@ -86,6 +94,9 @@ public final class OrchestratorBenchmark {
         int latencySamples = intArg(args, 1, 300);
         int drainCount = intArg(args, 2, 10_000);
         int slots = intArg(args, 3, 1000);
+        int processDrain = intArg(args, 4, 10_000);
+        int processSlots = intArg(args, 5, 4);
+        String only = System.getProperty("bench.only", "");
         Path jar = Path.of(System.getProperty("orchestrator.jar",
                 "orchestrator-service/target/quarkus-app/quarkus-run.jar")).toAbsolutePath();
         if (!Files.isRegularFile(jar)) {
@@ -94,6 +105,20 @@ public final class OrchestratorBenchmark {
         Servers servers = SharedServers.get();
         String jdbcUrl = servers.jdbcUrl(DATABASE);
         KafkaProducer<String, byte[]> producer = producer(servers.kafkaBootstrap());
+        if (!only.equals("process")) {
+            runBenchAgents(jar, servers, jdbcUrl, producer, workers, latencySamples, drainCount, slots);
+        }
+        if (!only.equals("bench") && processDrain > 0) {
+            runProcessAgents(jar, servers, jdbcUrl, producer, workers, Math.max(1, latencySamples / 3), processDrain,
+                    processSlots);
+        }
+        producer.close();
+    }
+
+    /** Run 1: the benchmark's own agents (accept and complete at once): the orchestrator alone. */
+    private static void runBenchAgents(Path jar, Servers servers, String jdbcUrl, KafkaProducer<String, byte[]> producer,
+                                       int workers, int latencySamples, int drainCount, int slots) throws Exception {
+        System.out.println("== run 1: benchmark agents (accept and complete at once)");
         List<BenchAgent> agents = new ArrayList<>();
         for (int i = 0; i < workers; i++) {
             agents.add(new BenchAgent(Ids.newWorkerId(), "t" + UUID.randomUUID(), slots, producer));
@@ -104,7 +129,9 @@ public final class OrchestratorBenchmark {
 
         // 1. Latency with idle workers.
         int port = freePort();
-        Process orchestrator = start(jar, servers, jdbcUrl, staticList, port, "latency");
+        List<String> staticProvider = List.of("-Drgrid.orchestrator.provider=static",
+                "-Drgrid.orchestrator.static.agents=" + staticList);
+        Process orchestrator = start(jar, servers, jdbcUrl, staticProvider, port, "latency");
         try {
             waitReady(jdbcUrl, servers, workers);
             List<Long> latencies = new ArrayList<>();
@@ -147,7 +174,7 @@ public final class OrchestratorBenchmark {
         BenchAgent.LAST.set(0);
         port = freePort();
         long started = System.nanoTime();
-        orchestrator = start(jar, servers, jdbcUrl, staticList, port, "drain");
+        orchestrator = start(jar, servers, jdbcUrl, staticProvider, port, "drain");
         try {
             long pid = orchestrator.pid();
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
@@ -175,7 +202,101 @@ public final class OrchestratorBenchmark {
         } finally {
             stop(orchestrator);
             agents.forEach(BenchAgent::close);
-            producer.close();
+        }
+    }
+
+    /**
+     * Run 2: real worker-agents the orchestrator starts itself (local provider, {@code workers}
+     * of them, each with {@code slots} slots) on the process runtime, running a no-op script.
+     * Latency: executions submitted one at a time, each waited for; submit → ASSIGNED recorded
+     * (its {@code assigned_at}), plus the orchestrator's histogram. Drain: {@code n} executions
+     * QUEUED at once once the agents are up; first → last assignment recorded, all terminal.
+     */
+    private static void runProcessAgents(Path jar, Servers servers, String jdbcUrl,
+                                         KafkaProducer<String, byte[]> producer, int workers, int latencySamples,
+                                         int n, int slots) throws Exception {
+        System.out.printf("== run 2: %d real worker-agents (process runtime, %d slots each), no-op script%n", workers,
+                slots);
+        Path agentJar = Path.of(System.getProperty("build.repo.root", "."),
+                "worker-agent/target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+        if (!Files.isRegularFile(agentJar)) {
+            throw new IllegalStateException("build the worker-agent first: " + agentJar);
+        }
+        clear(jdbcUrl, servers);
+        MinioClient s3 = MinioClient.builder().endpoint(servers.s3Endpoint())
+                .credentials(servers.s3AccessKey(), servers.s3SecretKey()).region("us-east-1").build();
+        if (!s3.bucketExists(BucketExistsArgs.builder().bucket(BUCKET).build())) {
+            s3.makeBucket(MakeBucketArgs.builder().bucket(BUCKET).build());
+        }
+        byte[] noop = "pass\n".getBytes(StandardCharsets.UTF_8);
+        s3.putObject(PutObjectArgs.builder().bucket(BUCKET).object(NOOP_KEY)
+                .stream(new ByteArrayInputStream(noop), noop.length, -1).build());
+
+        int port = freePort();
+        List<String> options = new ArrayList<>(List.of(
+                "-Drgrid.storage.access-key=" + servers.s3AccessKey(),
+                "-Drgrid.storage.secret-key=" + servers.s3SecretKey(),
+                "-Drgrid.storage.bucket=" + BUCKET,
+                "-Drgrid.orchestrator.provider=local",
+                "-Drgrid.orchestrator.local.agent-jar=" + agentJar,
+                "-Drgrid.orchestrator.local.work-dir=" + Path.of("orchestrator-service/target/bench-workers")
+                        .toAbsolutePath(),
+                "-Drgrid.orchestrator.local.first-port=" + (20_000 + port % 20_000),
+                "-Drgrid.orchestrator.local.agent-env.RGRID_WORKER_RUNTIME=process",
+                "-Drgrid.orchestrator.local.agent-env.RGRID_WORKER_SLOTS=" + slots,
+                "-Drgrid.orchestrator.local.agent-env.RGRID_WORKER_HEARTBEAT_INTERVAL=2s",
+                // The production agent unit's heap settings (deploy/systemd/rgrid-worker.service).
+                "-Drgrid.orchestrator.local.agent-env.JAVA_TOOL_OPTIONS=-Xms32m -Xmx96m -XX:TieredStopAtLevel=1 "
+                        + "-XX:+UseSerialGC",
+                "-Drgrid.orchestrator.scaling.min-workers=" + workers,
+                "-Drgrid.orchestrator.scaling.max-workers=" + workers,
+                "-Drgrid.orchestrator.scaling.interval=1s"));
+        Process orchestrator = start(jar, servers, jdbcUrl, options, port, "process");
+        try {
+            waitReady(jdbcUrl, servers, workers);
+            List<Long> latencies = new ArrayList<>();
+            for (int i = 0; i < latencySamples; i++) {
+                UUID id = Ids.newExecutionId();
+                Instant submitted = Instant.now();
+                send(producer, Topics.EXECUTIONS, new ExecutionSubmitted(id, "bench", 1, processSpec(), NOOP_KEY, Map.of(),
+                        null, submitted));
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                Instant assignedAt = null;
+                while (System.nanoTime() < deadline) {
+                    String[] row = row(jdbcUrl, servers, id);
+                    if (row != null && ExecutionState.valueOf(row[0]).isTerminal()) {
+                        assignedAt = row[1] == null ? null : Instant.parse(row[1]);
+                        break;
+                    }
+                    Thread.sleep(20);
+                }
+                if (assignedAt != null) {
+                    latencies.add(Duration.between(submitted, assignedAt).toNanos());
+                }
+            }
+            Collections.sort(latencies);
+            System.out.printf("LATENCY submit->ASSIGNED recorded, %d idle real workers, %d samples: p50 %.1f ms, "
+                            + "p99 %.1f ms, max %.1f ms%n", workers, latencies.size(), pct(latencies, 50),
+                    pct(latencies, 99), latencies.isEmpty() ? Double.NaN : latencies.getLast() / 1e6);
+            histogramQuantiles(httpGet("http://127.0.0.1:" + port + "/q/metrics"),
+                    "rgrid_orchestrator_dispatch_latency_seconds_bucket");
+
+            insertQueued(jdbcUrl, servers, n, NOOP_KEY, processSpec());
+            long started = System.nanoTime();
+            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(20);
+            while (System.nanoTime() < deadline && countNotTerminal(jdbcUrl, servers) > 0) {
+                Thread.sleep(250);
+            }
+            long done = System.nanoTime();
+            double window = assignmentWindowSeconds(jdbcUrl, servers);
+            System.out.printf("DRAIN %d queued, %d real workers x %d slots: first->last assignment %.2f s "
+                            + "(%.0f assignments/s); queued->all terminal %.2f s; SUCCEEDED %d, other states %d%n",
+                    n, workers, slots, window, n / Math.max(window, 1e-3), (done - started) / 1e9,
+                    count(jdbcUrl, servers, "SUCCEEDED"), n + latencySamples - count(jdbcUrl, servers, "SUCCEEDED"));
+            System.out.println("RSS " + rss(orchestrator.pid()) + " (orchestrator JVM options: "
+                    + System.getProperty("orchestrator.jvm-opts", "default") + ")");
+        } finally {
+            stop(orchestrator);
         }
     }
 
@@ -184,7 +305,13 @@ public final class OrchestratorBenchmark {
                 Map.of());
     }
 
-    private static Process start(Path jar, Servers servers, String jdbcUrl, String staticList, int port, String name)
+    /** Run 2's executions: the process runtime applies the memory as an address-space limit. */
+    private static ExecutionSpec processSpec() {
+        return new ExecutionSpec("rgrid/python:3.11-local", List.of(), Map.of(), 0.1, 256, 60, NetworkMode.NONE, 3,
+                Map.of());
+    }
+
+    private static Process start(Path jar, Servers servers, String jdbcUrl, List<String> options, int port, String name)
             throws IOException {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString()));
@@ -200,10 +327,9 @@ public final class OrchestratorBenchmark {
                 "-Dquarkus.datasource.password=" + servers.dbPassword(),
                 "-Drgrid.kafka.bootstrap-servers=" + servers.kafkaBootstrap(),
                 "-Drgrid.kafka.topic-prefix=" + PREFIX,
-                "-Drgrid.storage.endpoint=" + servers.s3Endpoint(),
-                "-Drgrid.orchestrator.provider=static",
-                "-Drgrid.orchestrator.static.agents=" + staticList,
-                "-jar", jar.toString()));
+                "-Drgrid.storage.endpoint=" + servers.s3Endpoint()));
+        command.addAll(options);
+        command.addAll(List.of("-jar", jar.toString()));
         Path log = Path.of("orchestrator-service/target/bench-orchestrator-" + name + ".log").toAbsolutePath();
         Files.createDirectories(log.getParent());
         return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -217,7 +343,8 @@ public final class OrchestratorBenchmark {
     }
 
     private static void waitReady(String jdbcUrl, Servers servers, int workers) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        // Ten agent JVMs booting on a busy two-core machine can take minutes.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
         while (System.nanoTime() < deadline) {
             try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
                  ResultSet rows = c.createStatement().executeQuery(
@@ -248,8 +375,14 @@ public final class OrchestratorBenchmark {
 
     /** Executions QUEUED before the orchestrator starts, as its consumer would have inserted them. */
     private static void insertQueued(String jdbcUrl, Servers servers, int n) throws Exception {
+        insertQueued(jdbcUrl, servers, n, null, spec());
+    }
+
+    /** @param scriptKey the script every execution runs, or null for each its own (never fetched) */
+    private static void insertQueued(String jdbcUrl, Servers servers, int n, String scriptKey, ExecutionSpec spec)
+            throws Exception {
         // The schema exists once the latency phase ran the orchestrator (Flyway).
-        String spec = Json.mapper().writeValueAsString(spec());
+        String specJson = Json.mapper().writeValueAsString(spec);
         try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword())) {
             c.setAutoCommit(false);
             try (PreparedStatement insert = c.prepareStatement("INSERT INTO orchestrator.executions (id, project_id, "
@@ -260,8 +393,8 @@ public final class OrchestratorBenchmark {
                     UUID id = Ids.newExecutionId();
                     insert.setObject(1, id);
                     insert.setString(2, "bench-" + (i % 7));
-                    insert.setString(3, spec);
-                    insert.setString(4, StorageKeys.script(id));
+                    insert.setString(3, specJson);
+                    insert.setString(4, scriptKey == null ? StorageKeys.script(id) : scriptKey);
                     insert.setTimestamp(5, Timestamp.from(t.plusNanos(i * 1000L)));
                     insert.addBatch();
                 }
@@ -279,6 +412,42 @@ public final class OrchestratorBenchmark {
             try (ResultSet rows = select.executeQuery()) {
                 rows.next();
                 return rows.getInt(1);
+            }
+        }
+    }
+
+    private static int countNotTerminal(String jdbcUrl, Servers servers) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
+             ResultSet rows = c.createStatement().executeQuery("SELECT count(*) FROM orchestrator.executions "
+                     + "WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')")) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    /** Seconds between the first and the last assignment the orchestrator recorded. */
+    private static double assignmentWindowSeconds(String jdbcUrl, Servers servers) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
+             ResultSet rows = c.createStatement().executeQuery("SELECT extract(epoch FROM max(assigned_at) - "
+                     + "min(assigned_at)) FROM orchestrator.executions WHERE script_key = '" + NOOP_KEY + "' "
+                     + "AND project_id LIKE 'bench-%'")) {
+            rows.next();
+            return rows.getDouble(1);
+        }
+    }
+
+    /** State and assigned_at (ISO) of one execution, or null while it is unknown. */
+    private static String[] row(String jdbcUrl, Servers servers, UUID id) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
+             PreparedStatement select = c.prepareStatement(
+                     "SELECT state, assigned_at FROM orchestrator.executions WHERE id = ?")) {
+            select.setObject(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                if (!rows.next()) {
+                    return null;
+                }
+                Timestamp at = rows.getTimestamp(2);
+                return new String[] {rows.getString(1), at == null ? null : at.toInstant().toString()};
             }
         }
     }
