@@ -247,8 +247,12 @@ public interface RgridConfig {
         @WithDefault("5m")
         Duration runningTimeout();
 
-        /** The whole SSH bootstrap's time budget, once the server runs. */
-        @WithDefault("5m")
+        /**
+         * The whole SSH bootstrap's time budget, once the server runs. Most of it is cloud-init
+         * installing Docker and Java (minutes on a fresh server); it stays inside
+         * {@code health.boot-timeout} (10 min from the create call).
+         */
+        @WithDefault("8m")
         Duration bootstrapBudget();
 
         /** Usual time from the create call to the first heartbeat, for wait estimates. */
@@ -481,7 +485,7 @@ public interface RgridConfig {
         Duration connectTimeout();
 
         /** How long the ready command may take (cloud-init installs Docker and Java: minutes). */
-        @WithDefault("15m")
+        @WithDefault("8m")
         Duration readyTimeout();
 
         /** How long pushing the distribution may take. */
