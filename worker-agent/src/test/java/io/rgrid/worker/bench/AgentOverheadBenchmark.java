@@ -99,6 +99,8 @@ public final class AgentOverheadBenchmark {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.addAll(AGENT_JVM_FLAGS);
+        // Per-phase timings of every attempt (AttemptRunner, DockerRuntime), read back below.
+        command.add("-Dquarkus.log.category.\"io.rgrid.worker.timings\".level=DEBUG");
         command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
@@ -132,17 +134,21 @@ public final class AgentOverheadBenchmark {
             List<Long> raw = new ArrayList<>();
             List<Long> viaRuntime = new ArrayList<>();
             List<Long> viaAgent = new ArrayList<>();
+            List<Long> accepted = new ArrayList<>();
+            List<String> measuredRuns = new ArrayList<>();
             int warmUp = 3;
             for (int i = 0; i < warmUp + runs; i++) {
                 long r = raw(docker, workDir(tmp));
                 long t = runtime(runtime, workDir(tmp));
-                long a = agent(http, port, s3, consumer);
+                AgentRun a = agent(http, port, s3, consumer);
                 if (i >= warmUp) {
                     raw.add(r);
                     viaRuntime.add(t);
-                    viaAgent.add(a);
-                    System.out.printf(Locale.ROOT, "run %2d: raw %4d ms, runtime %4d ms, agent %4d ms%n",
-                            i - warmUp + 1, r, t, a);
+                    viaAgent.add(a.millis());
+                    accepted.add(a.acceptedMillis());
+                    measuredRuns.add(a.runId());
+                    System.out.printf(Locale.ROOT, "run %2d: raw %4d ms, runtime %4d ms, agent %4d ms (202 after %d ms)%n",
+                            i - warmUp + 1, r, t, a.millis(), a.acceptedMillis());
                 }
             }
             long mr = median(raw);
@@ -151,6 +157,8 @@ public final class AgentOverheadBenchmark {
             System.out.printf(Locale.ROOT, "median of %d: raw docker-java %d ms, DockerRuntime.run %d ms "
                             + "(overhead %+d ms, ratio %.2f), full agent path %d ms (overhead %+d ms, ratio %.2f)%n",
                     runs, mr, mt, mt - mr, (double) mt / mr, ma, ma - mr, (double) ma / mr);
+            System.out.printf(Locale.ROOT, "agent path: POST answered 202 after %d ms (median)%n", median(accepted));
+            printPhases(tmp.resolve("agent.log"), measuredRuns);
 
             Thread.sleep(30_000); // idle: heartbeats only
             Process ps = new ProcessBuilder("ps", "-o", "rss=", "-p", Long.toString(agent.pid()))
@@ -220,7 +228,45 @@ public final class AgentOverheadBenchmark {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
-    private static long agent(HttpClient http, int port, MinioClient s3, KafkaConsumer<String, byte[]> consumer)
+    /** One run through the agent: until the terminal report was read, until the POST was answered. */
+    private record AgentRun(String runId, long millis, long acceptedMillis) {
+    }
+
+    /**
+     * Medians of the phases the agent logged (category io.rgrid.worker.timings) for the measured
+     * runs: "attempt RUN: total T ms: phase a ms, ..." and "docker RUN: step b ms, ...".
+     */
+    private static void printPhases(Path agentLog, List<String> runIds) throws Exception {
+        Thread.sleep(500); // the last run's cleanup line comes after its report
+        Map<String, Map<String, List<Double>>> bySource = new java.util.LinkedHashMap<>();
+        java.util.regex.Pattern phase = java.util.regex.Pattern.compile("([a-z+-]+) ([0-9.]+) ms");
+        for (String line : Files.readAllLines(agentLog, StandardCharsets.UTF_8)) {
+            for (String source : List.of("attempt", "docker")) {
+                for (String runId : runIds) {
+                    int at = line.indexOf(source + " " + runId + ": ");
+                    if (at < 0) {
+                        continue;
+                    }
+                    var m = phase.matcher(line.substring(at + source.length() + runId.length() + 3));
+                    while (m.find()) {
+                        bySource.computeIfAbsent(source, k -> new java.util.LinkedHashMap<>())
+                                .computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(Double.parseDouble(m.group(2)));
+                    }
+                }
+            }
+        }
+        bySource.forEach((source, phases) -> {
+            StringBuilder out = new StringBuilder(source.equals("attempt") ? "agent phases" : "docker steps");
+            out.append(" (median ms of ").append(runIds.size()).append(" runs):");
+            phases.forEach((name, values) -> out.append(' ').append(name).append(' ')
+                    .append(String.format(Locale.ROOT, "%.1f", values.stream().sorted().toList().get(values.size() / 2)))
+                    .append(','));
+            out.setLength(out.length() - 1);
+            System.out.println(out);
+        });
+    }
+
+    private static AgentRun agent(HttpClient http, int port, MinioClient s3, KafkaConsumer<String, byte[]> consumer)
             throws Exception {
         UUID id = Ids.newExecutionId();
         byte[] bytes = SCRIPT.getBytes(StandardCharsets.UTF_8);
@@ -234,6 +280,7 @@ public final class AgentOverheadBenchmark {
                 .header(Auth.HEADER, Auth.header(TOKEN)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().writeValueAsString(assignment))).build(),
                 HttpResponse.BodyHandlers.ofString());
+        long acceptedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (accepted.statusCode() != 202) {
             throw new IllegalStateException("assignment refused: " + accepted.body());
         }
@@ -246,7 +293,8 @@ public final class AgentOverheadBenchmark {
                     if (s.exitCode() == null || s.exitCode() != 0) {
                         throw new IllegalStateException("bench run failed: " + s);
                     }
-                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    return new AgentRun(id + "-1", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                            acceptedMillis);
                 }
             }
         }

@@ -41,6 +41,8 @@ import java.util.stream.Stream;
 final class AttemptRunner implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(AttemptRunner.class);
+    /** Per-phase timings of each attempt at DEBUG (see bench/worker-overhead.sh). */
+    private static final Logger TIMINGS = Logger.getLogger("io.rgrid.worker.timings");
     /** Names an input may not take in /work, because the agent's own files live there. */
     private static final Set<String> RESERVED = Set.of(RunRequest.SCRIPT, RunRequest.INPUTS, RunRequest.OUTPUTS,
             RunRequest.REQUIREMENTS, RunRequest.DEPS);
@@ -125,23 +127,26 @@ final class AttemptRunner implements Runnable {
 
     @Override
     public void run() {
+        PhaseTimes times = new PhaseTimes();
         Path dir = workRoot.resolve(runId);
         Path logFile = workRoot.resolve(runId + ".log");
         String bucket = storage.bucketOr(assignment.bucket());
         ExecutionStatusChanged terminal;
         try {
             publisher.publishStatus(status(ExecutionState.RUNNING, null, null, null));
+            times.mark("running-report");
             AttemptLog log = new AttemptLog(assignment.executionId(), assignment.attempt(), logFile, publisher::publishLog);
             logs.started(log);
             liveBucket = bucket;
             liveLog = log;
             try {
-                terminal = execute(dir, bucket, log);
+                terminal = execute(dir, bucket, log, times);
             } finally {
                 logs.finished(log);
                 log.close();
             }
             terminal = storeLog(bucket, logFile, terminal);
+            times.mark("log-upload");
             liveLog = null;
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "Attempt %s failed inside the agent", runId);
@@ -151,21 +156,26 @@ final class AttemptRunner implements Runnable {
                 finalLogStored = true; // also when storing failed: no partial upload may start after this
             }
             cleanUp(dir, logFile);
+            times.mark("cleanup");
         }
         try {
             if (abandoned) {
                 LOG.warnf("Attempt %s abandoned at shutdown; the orchestrator will requeue it", runId);
             } else {
                 publisher.publishStatus(terminal);
+                times.mark("terminal-report");
                 LOG.infof("Attempt %s ended %s%s", runId, terminal.state(),
                         terminal.reason() == null ? "" : " (" + terminal.reason() + ")");
             }
         } finally {
             onDone.run();
+            if (TIMINGS.isDebugEnabled()) {
+                TIMINGS.debugf("attempt %s: %s", runId, times);
+            }
         }
     }
 
-    private ExecutionStatusChanged execute(Path dir, String bucket, AttemptLog log) {
+    private ExecutionStatusChanged execute(Path dir, String bucket, AttemptLog log, PhaseTimes times) {
         if (cancelled) {
             return cancelledStatus(null);
         }
@@ -174,6 +184,8 @@ final class AttemptRunner implements Runnable {
         } catch (StorageException | IOException e) {
             log.system("could not fetch the execution's files: " + e.getMessage());
             return status(ExecutionState.FAILED, null, FailureReason.INPUT_UNAVAILABLE, e.getMessage());
+        } finally {
+            times.mark("fetch");
         }
         if (cancelled) {
             return cancelledStatus(null);
@@ -200,6 +212,8 @@ final class AttemptRunner implements Runnable {
         } catch (RunFailedException e) {
             log.system(e.getMessage());
             return status(ExecutionState.FAILED, null, e.reason(), e.getMessage());
+        } finally {
+            times.mark("container");
         }
         ExecutionStatusChanged outcome = outcome(result, spec);
         if (outcome.state() == ExecutionState.TIMED_OUT) {
@@ -210,6 +224,7 @@ final class AttemptRunner implements Runnable {
         log.flush();
         try {
             String overLimit = storeOutputs(dir.resolve(RunRequest.OUTPUTS), bucket);
+            times.mark("outputs");
             if (overLimit != null) {
                 log.system(overLimit);
                 if (outcome.state() == ExecutionState.SUCCEEDED) {

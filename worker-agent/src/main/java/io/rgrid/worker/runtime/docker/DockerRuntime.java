@@ -57,6 +57,8 @@ public final class DockerRuntime implements ContainerRuntime {
     static final String USER = "65534:65534";
 
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class);
+    /** Per-step timings of a run at DEBUG (see bench/worker-overhead.sh). */
+    private static final Logger TIMINGS = Logger.getLogger("io.rgrid.worker.timings");
     /** After the container stopped, how long the log stream may take to drain. */
     private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
 
@@ -148,8 +150,10 @@ public final class DockerRuntime implements ContainerRuntime {
     public RunResult run(RunRequest request, OutputListener output) throws RunFailedException {
         RunRegistry.Run run = runs.register(request.runId());
         String containerId = null;
+        long t0 = System.nanoTime();
         try {
             ensureImage(request.image());
+            long tImage = System.nanoTime();
             if (run.killRequested()) {
                 Instant now = Instant.now();
                 return new RunResult(137, false, false, true, now, now);
@@ -157,6 +161,7 @@ public final class DockerRuntime implements ContainerRuntime {
             WorkDirs.openForUnprivilegedUser(request.workDir());
             containerId = create(request);
             String id = containerId;
+            long tCreate = System.nanoTime();
             docker.startContainerCmd(id).exec();
             Instant startedAt = Instant.now();
             run.onKill(() -> killContainer(id));
@@ -165,6 +170,7 @@ public final class DockerRuntime implements ContainerRuntime {
                     .withStdOut(true).withStdErr(true).withFollowStream(true)
                     .exec(new LogCollector(output));
             WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+            long tStart = System.nanoTime();
             boolean timedOut = false;
             try {
                 wait.awaitStatusCode(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -184,14 +190,23 @@ public final class DockerRuntime implements ContainerRuntime {
                 closeQuietly(wait);
             }
             Instant finishedAt = Instant.now();
+            long tWait = System.nanoTime();
             if (!logs.awaitCompletion(LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warnf("Log stream of %s did not end %s after the container stopped", request.runId(), LOG_DRAIN);
             }
             logs.close();
             logs.finish();
+            long tLogs = System.nanoTime();
             InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
             Long exitCode = state.getExitCodeLong();
             boolean oom = Boolean.TRUE.equals(state.getOOMKilled());
+            long tInspect = System.nanoTime();
+            if (TIMINGS.isDebugEnabled()) {
+                TIMINGS.debugf("docker %s: image-check %.1f ms, create %.1f ms, start+attach %.1f ms, "
+                                + "script+wait %.1f ms, log-drain %.1f ms, inspect %.1f ms", request.runId(),
+                        ms(tImage - t0), ms(tCreate - tImage), ms(tStart - tCreate), ms(tWait - tStart),
+                        ms(tLogs - tWait), ms(tInspect - tLogs));
+            }
             return new RunResult(exitCode == null ? -1 : exitCode.intValue(), oom, timedOut,
                     run.killRequested() && !timedOut, startedAt, finishedAt);
         } catch (RunFailedException e) {
@@ -204,9 +219,15 @@ public final class DockerRuntime implements ContainerRuntime {
         } finally {
             runs.unregister(request.runId());
             if (containerId != null) {
+                long t = System.nanoTime();
                 remove(containerId);
+                TIMINGS.debugf("docker %s: remove %.1f ms", request.runId(), ms(System.nanoTime() - t));
             }
         }
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
     }
 
     private String create(RunRequest request) {
