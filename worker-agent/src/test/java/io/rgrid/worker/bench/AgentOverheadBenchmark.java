@@ -239,7 +239,7 @@ public final class AgentOverheadBenchmark {
     private static void printPhases(Path agentLog, List<String> runIds) throws Exception {
         Thread.sleep(500); // the last run's cleanup line comes after its report
         Map<String, Map<String, List<Double>>> bySource = new java.util.LinkedHashMap<>();
-        java.util.regex.Pattern phase = java.util.regex.Pattern.compile("([a-z+-]+) ([0-9.]+) ms");
+        java.util.regex.Pattern phase = java.util.regex.Pattern.compile("([a-z+()-]+) ([0-9.]+) ms");
         for (String line : Files.readAllLines(agentLog, StandardCharsets.UTF_8)) {
             for (String source : List.of("attempt", "docker")) {
                 for (String runId : runIds) {

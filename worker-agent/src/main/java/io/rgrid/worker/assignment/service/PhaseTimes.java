@@ -22,6 +22,15 @@ final class PhaseTimes {
         last = now;
     }
 
+    /** A phase that ran beside the others (its time is not added to the sequence): since {@code startNanos}. */
+    synchronized void parallel(String phase, long startNanos) {
+        if (!phases.isEmpty()) {
+            phases.append(", ");
+        }
+        phases.append(phase).append("(parallel) ")
+                .append(String.format(Locale.ROOT, "%.1f", (System.nanoTime() - startNanos) / 1e6)).append(" ms");
+    }
+
     @Override
     public synchronized String toString() {
         return String.format(Locale.ROOT, "total %.1f ms: ", (last - start) / 1e6) + phases;
