@@ -71,6 +71,10 @@ public class EventPublisher {
                 // No batching delay: a status report is waited for, and the client's default 5 ms
                 // would be added to each. Log chunks are batched by the agent already (200 ms).
                 ProducerConfig.LINGER_MS_CONFIG, 0,
+                // Records waiting for Kafka live on the heap (-Xmx48m, jvm.options): 8 MiB instead of
+                // the client's 32 MiB, so log chunks piling up while Kafka is away cannot exhaust it
+                // (send() then blocks up to max.block.ms and the chunk is dropped; it is in S3 too).
+                ProducerConfig.BUFFER_MEMORY_CONFIG, 8L * 1024 * 1024,
                 // Bounded so a send fails and is retried by us (with logging) instead of hanging unseen.
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,

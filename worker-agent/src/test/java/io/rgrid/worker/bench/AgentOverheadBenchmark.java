@@ -74,10 +74,12 @@ public final class AgentOverheadBenchmark {
     private static final String SCRIPT = "print('hello')\n";
     private static final String TOKEN = "bench-token";
     private static final String NAMESPACE = "worker-bench";
-    /** JVM flags recommended for the agent (README): small heap, serial GC, C1 only. */
-    static final List<String> AGENT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss256k",
-            "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-Xms8m", "-Xmx48m",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+    /**
+     * Extra JVM options for the agent, after its own list ({@code jvm.options} next to the jar, as
+     * every launcher passes it): {@code -Dbench.agent-jvm-opts="-Xmx64m ..."} to compare settings.
+     */
+    static final List<String> EXTRA_AGENT_JVM_OPTS = List.of(System.getProperty("bench.agent-jvm-opts", "")
+            .trim().split("\\s+")).stream().filter(s -> !s.isEmpty()).toList();
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 15;
@@ -98,7 +100,9 @@ public final class AgentOverheadBenchmark {
         String workerId = Ids.newWorkerId();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(AGENT_JVM_FLAGS);
+        Path jvmOptions = jar.toAbsolutePath().resolveSibling("jvm.options");
+        command.add("@" + jvmOptions);
+        command.addAll(EXTRA_AGENT_JVM_OPTS);
         // Per-phase timings of every attempt (AttemptRunner, DockerRuntime), read back below.
         command.add("-Dquarkus.log.category.\"io.rgrid.worker.timings\".level=DEBUG");
         command.addAll(List.of("-jar", jar.toString()));
@@ -165,8 +169,10 @@ public final class AgentOverheadBenchmark {
                     .redirectErrorStream(true).start();
             String rss = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             ps.waitFor();
-            System.out.printf(Locale.ROOT, "agent idle RSS after 30 s: %d MiB (flags %s)%n",
-                    Long.parseLong(rss) / 1024, String.join(" ", AGENT_JVM_FLAGS));
+            System.out.printf(Locale.ROOT, "agent idle RSS after 30 s: %d MiB (JVM options: %s%s)%n",
+                    Long.parseLong(rss) / 1024, String.join(" ", Files.readAllLines(jvmOptions).stream()
+                            .filter(l -> !l.isBlank() && !l.startsWith("#")).toList()),
+                    EXTRA_AGENT_JVM_OPTS.isEmpty() ? "" : " " + String.join(" ", EXTRA_AGENT_JVM_OPTS));
         } finally {
             agent.destroy();
             if (!agent.waitFor(30, TimeUnit.SECONDS)) {
