@@ -5,8 +5,6 @@ import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
-import io.quarkus.test.common.QuarkusTestResource;
-import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -24,7 +22,6 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.SharedServers;
-import io.rgrid.testinfra.SharedServersResource;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -55,13 +52,29 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 @TestProfile(RequirementsTimeoutTest.ShortRequirementsLimit.class)
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "worker"))
 class RequirementsTimeoutTest {
 
+    /**
+     * The shared Kafka and S3 of namespace "worker" like AgentApiTest, set here rather than by
+     * SharedServersResource: that one also creates a database, and the JDBC driver is not
+     * reachable from a second Quarkus boot of this module (which has no database).
+     */
     public static class ShortRequirementsLimit implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("rgrid.worker.requirements-timeout", "3s");
+            var servers = SharedServers.get();
+            return Map.of("rgrid.worker.requirements-timeout", "3s",
+                    "rgrid.kafka.bootstrap-servers", servers.kafkaBootstrap(),
+                    "rgrid.kafka.topic-prefix", "worker.",
+                    "rgrid.storage.endpoint", servers.s3Endpoint(),
+                    "rgrid.storage.access-key", servers.s3AccessKey(),
+                    "rgrid.storage.secret-key", servers.s3SecretKey(),
+                    "rgrid.storage.bucket", "worker");
+        }
+
+        @Override
+        public boolean disableGlobalTestResources() {
+            return true;
         }
     }
 
