@@ -106,6 +106,7 @@ expected=(
     usr/local/lib/rgrid/api-service/quarkus-run.jar
     usr/local/lib/rgrid/orchestrator-service/quarkus-run.jar
     usr/local/lib/rgrid/worker-agent/quarkus-run.jar
+    usr/local/lib/rgrid/worker-agent/jvm.options
     usr/local/lib/rgrid/java/bin/java
     etc/systemd/system/rgrid-api.service
     etc/systemd/system/orchestrator.service

@@ -29,6 +29,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class LocalProcessProvider implements CloudProvider {
 
+    /** The agent's JVM argument file, next to its quarkus-run.jar. */
+    static final String AGENT_JVM_OPTIONS = "jvm.options";
+
     private static final Logger LOG = Logger.getLogger(LocalProcessProvider.class);
     private static final int PORT_SEARCH_RANGE = 200;
 
@@ -189,7 +192,7 @@ public final class LocalProcessProvider implements CloudProvider {
         } catch (IOException e) {
             throw new ProvisioningException("cannot create " + agentDir + ": " + e.getMessage(), e);
         }
-        ProcessBuilder builder = new ProcessBuilder(javaBinary(), "-jar", agentJar().toString())
+        ProcessBuilder builder = new ProcessBuilder(agentCommand(agentJar()))
                 .directory(agentDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
@@ -255,6 +258,23 @@ public final class LocalProcessProvider implements CloudProvider {
         } catch (IOException e) {
             return false;
         }
+    }
+
+    /**
+     * {@code java [@jvm.options] -jar <agent jar>}: the agent's JVM options are its own list,
+     * packaged next to its jar (worker-agent's {@code src/main/jvm/jvm.options}); an older build
+     * without it starts with the JVM's defaults.
+     */
+    static List<String> agentCommand(Path jar) {
+        List<String> command = new ArrayList<>();
+        command.add(javaBinary());
+        Path options = jar.toAbsolutePath().resolveSibling(AGENT_JVM_OPTIONS);
+        if (Files.isRegularFile(options)) {
+            command.add("@" + options);
+        }
+        command.add("-jar");
+        command.add(jar.toString());
+        return command;
     }
 
     private static String javaBinary() {

@@ -32,6 +32,17 @@ class LocalProcessProviderTest {
     }
 
     @Test
+    void agentsStartWithTheJvmOptionsFilePackagedNextToTheirJar() throws Exception {
+        Path jar = dir.resolve("quarkus-app/quarkus-run.jar");
+        java.nio.file.Files.createDirectories(jar.getParent());
+        assertThat(LocalProcessProvider.agentCommand(jar)).hasSize(3).endsWith("-jar", jar.toString());
+
+        java.nio.file.Files.writeString(jar.resolveSibling("jvm.options"), "-Xmx48m\n");
+        assertThat(LocalProcessProvider.agentCommand(jar)).hasSize(4)
+                .containsSubsequence("@" + jar.resolveSibling("jvm.options").toAbsolutePath(), "-jar", jar.toString());
+    }
+
+    @Test
     void agentsGetIdentityAddressKafkaStorageAndExtraEnvironment() {
         RgridConfig config = RgridConfigTest.load(Map.of(
                 "rgrid.kafka.bootstrap-servers", "k:9092",

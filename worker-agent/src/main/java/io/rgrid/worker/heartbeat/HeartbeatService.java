@@ -86,13 +86,18 @@ public class HeartbeatService {
         } catch (RuntimeException e) {
             LOG.warnf("Heartbeat failed: %s", e.getMessage());
         }
-        Duration interval = config.worker().heartbeatInterval();
-        long jitterMs = ThreadLocalRandom.current().nextLong(Math.max(1, Math.min(interval.toMillis() / 10, 3000)));
         try {
-            scheduler.schedule(this::beatAndReschedule, interval.toMillis() + jitterMs, TimeUnit.MILLISECONDS);
+            scheduler.schedule(this::beatAndReschedule, delayMillis(config.worker().heartbeatInterval()),
+                    TimeUnit.MILLISECONDS);
         } catch (RejectedExecutionException e) {
             // shutting down: the final heartbeat is sent by sendFinal()
         }
+    }
+
+    /** The wait before the next heartbeat: the interval plus a random jitter of up to 10 % of it, at most 3 s. */
+    static long delayMillis(Duration interval) {
+        long jitterMs = ThreadLocalRandom.current().nextLong(Math.max(1, Math.min(interval.toMillis() / 10, 3000)));
+        return interval.toMillis() + jitterMs;
     }
 
     public WorkerHeartbeat heartbeat() {

@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -48,6 +49,9 @@ public class EventPublisher {
     private final String heartbeatsTopic;
     private final Map<String, Object> adminConfig;
     private volatile boolean closed;
+    /** Sends asynchronous status reports; mostly idle, so virtual threads (no pool to keep). */
+    private final java.util.concurrent.Executor statusSender =
+            Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rgrid-status-", 0).factory());
 
     @Inject
     public EventPublisher(WorkerConfig config) {
@@ -64,7 +68,13 @@ public class EventPublisher {
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.CLIENT_ID_CONFIG, "rgrid-worker-agent",
-                ProducerConfig.LINGER_MS_CONFIG, 5,
+                // No batching delay: a status report is waited for, and the client's default 5 ms
+                // would be added to each. Log chunks are batched by the agent already (200 ms).
+                ProducerConfig.LINGER_MS_CONFIG, 0,
+                // Records waiting for Kafka live on the heap (-Xmx48m, jvm.options): 8 MiB instead of
+                // the client's 32 MiB, so log chunks piling up while Kafka is away cannot exhaust it
+                // (send() then blocks up to max.block.ms and the chunk is dropped; it is in S3 too).
+                ProducerConfig.BUFFER_MEMORY_CONFIG, 8L * 1024 * 1024,
                 // Bounded so a send fails and is retried by us (with logging) instead of hanging unseen.
                 ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
@@ -125,6 +135,15 @@ public class EventPublisher {
                 backoffMs = Math.min(backoffMs * 2, MAX_BACKOFF.toMillis());
             }
         }
+    }
+
+    /**
+     * Sends a status report from another thread, with the same retries as {@link #publishStatus}.
+     * The returned future completes once Kafka has it; a later report of the same attempt must be
+     * sent only after it completed, so the two arrive in order.
+     */
+    public CompletableFuture<Void> publishStatusAsync(ExecutionStatusChanged status) {
+        return CompletableFuture.runAsync(() -> publishStatus(status), statusSender);
     }
 
     public void publishLog(ExecutionLogChunk chunk) {

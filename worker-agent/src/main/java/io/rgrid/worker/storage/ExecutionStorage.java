@@ -1,7 +1,7 @@
 package io.rgrid.worker.storage;
 
 import io.minio.BucketExistsArgs;
-import io.minio.DownloadObjectArgs;
+import io.minio.GetObjectArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -54,7 +54,10 @@ public class ExecutionStorage {
         try {
             Files.createDirectories(target.getParent());
             Files.deleteIfExists(target);
-            client.downloadObject(DownloadObjectArgs.builder().bucket(bucket).object(key).filename(target.toString()).build());
+            // One GET streamed to the file (downloadObject would first HEAD the object: a round trip more).
+            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
+                Files.copy(in, target);
+            }
         } catch (ErrorResponseException e) {
             throw new StorageException("cannot fetch s3://" + bucket + "/" + key + ": " + e.errorResponse().code(), e);
         } catch (Exception e) {

@@ -419,6 +419,24 @@ class AgentApiTest {
     }
 
     @Test
+    void outputsOverTheByteLimitFailTheAttemptAndNothingIsStored() throws Exception {
+        // The test profile allows 1 MiB in all: two files of 600 KiB are each under it, together over it.
+        UUID id = putScript("""
+                for name in ('a.bin', 'b.bin'):
+                    open('outputs/' + name, 'wb').write(b'x' * 600 * 1024)
+                """);
+        post(assignment(id, 60, Map.of())).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.OUTPUT_LIMIT);
+        assertThat(terminal.message()).contains("2 files of 1228800 bytes").contains("1048576 bytes");
+        assertThat(read(StorageKeys.log(id, 1))).contains("[rgrid] outputs over the limit");
+        var listed = s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build());
+        assertThat(listed).isEmpty();
+    }
+
+    @Test
     void theLogIsStoredWhileTheScriptRuns() throws Exception {
         UUID id = putScript("import time\nprint('early line', flush=True)\ntime.sleep(60)\n");
         post(assignment(id, 120, Map.of())).then().statusCode(202);

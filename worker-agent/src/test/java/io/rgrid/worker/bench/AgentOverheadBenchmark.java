@@ -74,10 +74,12 @@ public final class AgentOverheadBenchmark {
     private static final String SCRIPT = "print('hello')\n";
     private static final String TOKEN = "bench-token";
     private static final String NAMESPACE = "worker-bench";
-    /** JVM flags recommended for the agent (README): small heap, serial GC, C1 only. */
-    static final List<String> AGENT_JVM_FLAGS = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xss256k",
-            "-XX:ReservedCodeCacheSize=32m", "-XX:MaxMetaspaceSize=96m", "-Xms8m", "-Xmx48m",
-            "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+    /**
+     * Extra JVM options for the agent, after its own list ({@code jvm.options} next to the jar, as
+     * every launcher passes it): {@code -Dbench.agent-jvm-opts="-Xmx64m ..."} to compare settings.
+     */
+    static final List<String> EXTRA_AGENT_JVM_OPTS = List.of(System.getProperty("bench.agent-jvm-opts", "")
+            .trim().split("\\s+")).stream().filter(s -> !s.isEmpty()).toList();
 
     public static void main(String[] args) throws Exception {
         int runs = args.length > 0 ? Integer.parseInt(args[0]) : 15;
@@ -98,7 +100,11 @@ public final class AgentOverheadBenchmark {
         String workerId = Ids.newWorkerId();
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(AGENT_JVM_FLAGS);
+        Path jvmOptions = jar.toAbsolutePath().resolveSibling("jvm.options");
+        command.add("@" + jvmOptions);
+        command.addAll(EXTRA_AGENT_JVM_OPTS);
+        // Per-phase timings of every attempt (AttemptRunner, DockerRuntime), read back below.
+        command.add("-Dquarkus.log.category.\"io.rgrid.worker.timings\".level=DEBUG");
         command.addAll(List.of("-jar", jar.toString()));
         ProcessBuilder builder = new ProcessBuilder(command);
         Map<String, String> env = builder.environment();
@@ -132,17 +138,21 @@ public final class AgentOverheadBenchmark {
             List<Long> raw = new ArrayList<>();
             List<Long> viaRuntime = new ArrayList<>();
             List<Long> viaAgent = new ArrayList<>();
+            List<Long> accepted = new ArrayList<>();
+            List<String> measuredRuns = new ArrayList<>();
             int warmUp = 3;
             for (int i = 0; i < warmUp + runs; i++) {
                 long r = raw(docker, workDir(tmp));
                 long t = runtime(runtime, workDir(tmp));
-                long a = agent(http, port, s3, consumer);
+                AgentRun a = agent(http, port, s3, consumer);
                 if (i >= warmUp) {
                     raw.add(r);
                     viaRuntime.add(t);
-                    viaAgent.add(a);
-                    System.out.printf(Locale.ROOT, "run %2d: raw %4d ms, runtime %4d ms, agent %4d ms%n",
-                            i - warmUp + 1, r, t, a);
+                    viaAgent.add(a.millis());
+                    accepted.add(a.acceptedMillis());
+                    measuredRuns.add(a.runId());
+                    System.out.printf(Locale.ROOT, "run %2d: raw %4d ms, runtime %4d ms, agent %4d ms (202 after %d ms)%n",
+                            i - warmUp + 1, r, t, a.millis(), a.acceptedMillis());
                 }
             }
             long mr = median(raw);
@@ -151,14 +161,18 @@ public final class AgentOverheadBenchmark {
             System.out.printf(Locale.ROOT, "median of %d: raw docker-java %d ms, DockerRuntime.run %d ms "
                             + "(overhead %+d ms, ratio %.2f), full agent path %d ms (overhead %+d ms, ratio %.2f)%n",
                     runs, mr, mt, mt - mr, (double) mt / mr, ma, ma - mr, (double) ma / mr);
+            System.out.printf(Locale.ROOT, "agent path: POST answered 202 after %d ms (median)%n", median(accepted));
+            printPhases(tmp.resolve("agent.log"), measuredRuns);
 
             Thread.sleep(30_000); // idle: heartbeats only
             Process ps = new ProcessBuilder("ps", "-o", "rss=", "-p", Long.toString(agent.pid()))
                     .redirectErrorStream(true).start();
             String rss = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
             ps.waitFor();
-            System.out.printf(Locale.ROOT, "agent idle RSS after 30 s: %d MiB (flags %s)%n",
-                    Long.parseLong(rss) / 1024, String.join(" ", AGENT_JVM_FLAGS));
+            System.out.printf(Locale.ROOT, "agent idle RSS after 30 s: %d MiB (JVM options: %s%s)%n",
+                    Long.parseLong(rss) / 1024, String.join(" ", Files.readAllLines(jvmOptions).stream()
+                            .filter(l -> !l.isBlank() && !l.startsWith("#")).toList()),
+                    EXTRA_AGENT_JVM_OPTS.isEmpty() ? "" : " " + String.join(" ", EXTRA_AGENT_JVM_OPTS));
         } finally {
             agent.destroy();
             if (!agent.waitFor(30, TimeUnit.SECONDS)) {
@@ -220,7 +234,45 @@ public final class AgentOverheadBenchmark {
         return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     }
 
-    private static long agent(HttpClient http, int port, MinioClient s3, KafkaConsumer<String, byte[]> consumer)
+    /** One run through the agent: until the terminal report was read, until the POST was answered. */
+    private record AgentRun(String runId, long millis, long acceptedMillis) {
+    }
+
+    /**
+     * Medians of the phases the agent logged (category io.rgrid.worker.timings) for the measured
+     * runs: "attempt RUN: total T ms: phase a ms, ..." and "docker RUN: step b ms, ...".
+     */
+    private static void printPhases(Path agentLog, List<String> runIds) throws Exception {
+        Thread.sleep(500); // the last run's cleanup line comes after its report
+        Map<String, Map<String, List<Double>>> bySource = new java.util.LinkedHashMap<>();
+        java.util.regex.Pattern phase = java.util.regex.Pattern.compile("([a-z+()-]+) ([0-9.]+) ms");
+        for (String line : Files.readAllLines(agentLog, StandardCharsets.UTF_8)) {
+            for (String source : List.of("attempt", "docker")) {
+                for (String runId : runIds) {
+                    int at = line.indexOf(source + " " + runId + ": ");
+                    if (at < 0) {
+                        continue;
+                    }
+                    var m = phase.matcher(line.substring(at + source.length() + runId.length() + 3));
+                    while (m.find()) {
+                        bySource.computeIfAbsent(source, k -> new java.util.LinkedHashMap<>())
+                                .computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(Double.parseDouble(m.group(2)));
+                    }
+                }
+            }
+        }
+        bySource.forEach((source, phases) -> {
+            StringBuilder out = new StringBuilder(source.equals("attempt") ? "agent phases" : "docker steps");
+            out.append(" (median ms of ").append(runIds.size()).append(" runs):");
+            phases.forEach((name, values) -> out.append(' ').append(name).append(' ')
+                    .append(String.format(Locale.ROOT, "%.1f", values.stream().sorted().toList().get(values.size() / 2)))
+                    .append(','));
+            out.setLength(out.length() - 1);
+            System.out.println(out);
+        });
+    }
+
+    private static AgentRun agent(HttpClient http, int port, MinioClient s3, KafkaConsumer<String, byte[]> consumer)
             throws Exception {
         UUID id = Ids.newExecutionId();
         byte[] bytes = SCRIPT.getBytes(StandardCharsets.UTF_8);
@@ -234,6 +286,7 @@ public final class AgentOverheadBenchmark {
                 .header(Auth.HEADER, Auth.header(TOKEN)).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(Json.mapper().writeValueAsString(assignment))).build(),
                 HttpResponse.BodyHandlers.ofString());
+        long acceptedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
         if (accepted.statusCode() != 202) {
             throw new IllegalStateException("assignment refused: " + accepted.body());
         }
@@ -246,7 +299,8 @@ public final class AgentOverheadBenchmark {
                     if (s.exitCode() == null || s.exitCode() != 0) {
                         throw new IllegalStateException("bench run failed: " + s);
                     }
-                    return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    return new AgentRun(id + "-1", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                            acceptedMillis);
                 }
             }
         }

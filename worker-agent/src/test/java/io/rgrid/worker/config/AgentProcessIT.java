@@ -129,7 +129,8 @@ class AgentProcessIT {
     /** Starts the agent jar with the environment the orchestrator's local provider gives it. */
     private Process startAgent(String workerId, int port, Path logFile, Map<String, String> extra) throws IOException {
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-Xmx128m", "-jar", JAR.toString());
+                // The agent's own JVM options, as every launcher passes them (src/main/jvm/jvm.options).
+                "@" + JAR.resolveSibling("jvm.options").toAbsolutePath(), "-jar", JAR.toString());
         Map<String, String> env = builder.environment();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("RGRID_WORKER_ID", workerId);

@@ -60,6 +60,11 @@ public class AssignmentService {
         }
     };
     private boolean draining;
+    /**
+     * Attempts whose runner has not finished: reported (or abandoned) ones still remove their
+     * container and files after {@link #done}. Guarded by {@link #lock}.
+     */
+    private int cleaning;
 
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofPlatform().daemon().name("rgrid-attempt-", 0).factory());
@@ -129,7 +134,8 @@ public class AssignmentService {
                         public void finished(AttemptLog log) {
                             liveLogs.remove(log);
                         }
-                    }, settings, () -> done(key));
+                    }, settings, () -> done(key), this::cleaned);
+            cleaning++;
             running.put(key, runner);
             workers.execute(runner);
         }
@@ -223,18 +229,17 @@ public class AssignmentService {
         for (AttemptRunner runner : left) {
             runner.abandon();
         }
-        if (!left.isEmpty()) {
-            // Give the runners a moment to remove their containers before the JVM exits.
-            awaitIdle(Duration.ofSeconds(15));
-        }
+        // Give the runners a moment to remove their containers before the JVM exits (finished ones
+        // remove theirs after reporting; abandoned ones once killed).
+        awaitIdle(Duration.ofSeconds(15));
         return left.size();
     }
 
-    /** Waits until no attempt runs, at most {@code timeout}. */
+    /** Waits until no attempt runs and every finished one has removed its container, at most {@code timeout}. */
     public boolean awaitIdle(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         synchronized (lock) {
-            while (!running.isEmpty()) {
+            while (!running.isEmpty() || cleaning > 0) {
                 long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (left <= 0) {
                     return false;
@@ -247,6 +252,13 @@ public class AssignmentService {
                 }
             }
             return true;
+        }
+    }
+
+    private void cleaned() {
+        synchronized (lock) {
+            cleaning--;
+            lock.notifyAll();
         }
     }
 

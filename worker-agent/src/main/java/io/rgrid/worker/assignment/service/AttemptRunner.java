@@ -31,6 +31,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.stream.Stream;
 
 /**
@@ -41,6 +44,8 @@ import java.util.stream.Stream;
 final class AttemptRunner implements Runnable {
 
     private static final Logger LOG = Logger.getLogger(AttemptRunner.class);
+    /** Per-phase timings of each attempt at DEBUG (see bench/worker-overhead.sh). */
+    private static final Logger TIMINGS = Logger.getLogger("io.rgrid.worker.timings");
     /** Names an input may not take in /work, because the agent's own files live there. */
     private static final Set<String> RESERVED = Set.of(RunRequest.SCRIPT, RunRequest.INPUTS, RunRequest.OUTPUTS,
             RunRequest.REQUIREMENTS, RunRequest.DEPS);
@@ -69,6 +74,9 @@ final class AttemptRunner implements Runnable {
     private final EventPublisher publisher;
     private final AttemptLogs logs;
     private final Runnable onDone;
+    private final Runnable onCleaned;
+    /** Removes what the runs left behind (the script's container), after the report. */
+    private final List<Runnable> releases = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Settings settings;
     private final String runId;
     /** Guards the stored log: partial uploads never overwrite the final one. */
@@ -81,10 +89,12 @@ final class AttemptRunner implements Runnable {
     private boolean partialUploadFailed;
     private volatile boolean cancelled;
     private volatile boolean abandoned;
+    /** Why the files could not be fetched, once that is known. */
+    private volatile Throwable fetchFailure;
 
     AttemptRunner(Assignment assignment, String workerId, Path workRoot, ContainerRuntime runtime,
                   ExecutionStorage storage, EventPublisher publisher, AttemptLogs logs, Settings settings,
-                  Runnable onDone) {
+                  Runnable onDone, Runnable onCleaned) {
         this.settings = settings;
         this.assignment = assignment;
         this.workerId = workerId;
@@ -94,6 +104,7 @@ final class AttemptRunner implements Runnable {
         this.publisher = publisher;
         this.logs = logs;
         this.onDone = onDone;
+        this.onCleaned = onCleaned;
         this.runId = assignment.executionId() + "-" + assignment.attempt();
     }
 
@@ -125,23 +136,26 @@ final class AttemptRunner implements Runnable {
 
     @Override
     public void run() {
+        PhaseTimes times = new PhaseTimes();
         Path dir = workRoot.resolve(runId);
         Path logFile = workRoot.resolve(runId + ".log");
         String bucket = storage.bucketOr(assignment.bucket());
         ExecutionStatusChanged terminal;
+        CompletableFuture<Void> runningReport = CompletableFuture.completedFuture(null);
         try {
-            publisher.publishStatus(status(ExecutionState.RUNNING, null, null, null));
+            // Goes out while the files are fetched and the container starts; the terminal report
+            // waits for it, so the two reach Kafka in order.
+            runningReport = publisher.publishStatusAsync(status(ExecutionState.RUNNING, null, null, null));
             AttemptLog log = new AttemptLog(assignment.executionId(), assignment.attempt(), logFile, publisher::publishLog);
             logs.started(log);
             liveBucket = bucket;
             liveLog = log;
             try {
-                terminal = execute(dir, bucket, log);
+                terminal = execute(dir, bucket, log, times);
             } finally {
                 logs.finished(log);
                 log.close();
             }
-            terminal = storeLog(bucket, logFile, terminal);
             liveLog = null;
         } catch (IOException | RuntimeException e) {
             LOG.errorf(e, "Attempt %s failed inside the agent", runId);
@@ -150,56 +164,114 @@ final class AttemptRunner implements Runnable {
             synchronized (logUpload) {
                 finalLogStored = true; // also when storing failed: no partial upload may start after this
             }
-            cleanUp(dir, logFile);
         }
         try {
             if (abandoned) {
                 LOG.warnf("Attempt %s abandoned at shutdown; the orchestrator will requeue it", runId);
             } else {
+                runningReport.join(); // publishStatus never throws; it returns once Kafka has the report
+                times.mark("running-report-wait");
                 publisher.publishStatus(terminal);
+                times.mark("terminal-report");
                 LOG.infof("Attempt %s ended %s%s", runId, terminal.state(),
                         terminal.reason() == null ? "" : " (" + terminal.reason() + ")");
             }
         } finally {
+            // The outcome is out (and the slot free); the container and files go after, off the
+            // path anyone waits on. Draining waits for this too (see AssignmentService).
             onDone.run();
+            try {
+                for (Runnable release : releases) {
+                    release.run();
+                }
+                cleanUp(dir, logFile);
+                times.mark("cleanup");
+            } finally {
+                onCleaned.run();
+            }
+            if (TIMINGS.isDebugEnabled()) {
+                TIMINGS.debugf("attempt %s: %s", runId, times);
+            }
         }
     }
 
-    private ExecutionStatusChanged execute(Path dir, String bucket, AttemptLog log) {
+    /** Whether the script ran (so outputs are stored), and the outcome so far. */
+    private record Ran(ExecutionStatusChanged status, boolean scriptRan) {
+    }
+
+    private ExecutionStatusChanged execute(Path dir, String bucket, AttemptLog log, PhaseTimes times) {
+        Ran ran = runScript(dir, bucket, log, times);
+        return store(dir, bucket, log, ran, times);
+    }
+
+    private Ran runScript(Path dir, String bucket, AttemptLog log, PhaseTimes times) {
         if (cancelled) {
-            return cancelledStatus(null);
+            return new Ran(cancelledStatus(null), false);
         }
+        FutureTask<Void> fetch;
         try {
+            WorkDirs.deleteTree(dir); // a leftover of an earlier try of the same attempt
+            Files.createDirectories(dir.resolve(RunRequest.INPUTS));
+            Files.createDirectories(dir.resolve(RunRequest.OUTPUTS));
+        } catch (IOException e) {
+            return fetchFailed(log, e);
+        }
+        // The files come from storage while the engine checks the image and creates the
+        // container (which needs the directories only); the container starts once they are here.
+        long fetchStart = System.nanoTime();
+        fetch = new FutureTask<>(() -> {
             fetchFiles(dir, bucket);
-        } catch (StorageException | IOException e) {
-            log.system("could not fetch the execution's files: " + e.getMessage());
-            return status(ExecutionState.FAILED, null, FailureReason.INPUT_UNAVAILABLE, e.getMessage());
-        }
-        if (cancelled) {
-            return cancelledStatus(null);
-        }
+            times.parallel("fetch", fetchStart);
+            return null;
+        });
+        Thread.ofVirtual().name("rgrid-fetch-" + runId).start(fetch);
         ExecutionSpec spec = assignment.spec();
         Map<String, String> labels = Map.of(
                 DockerRuntime.LABEL_EXECUTION_ID, assignment.executionId().toString(),
                 DockerRuntime.LABEL_ATTEMPT, Integer.toString(assignment.attempt()),
                 DockerRuntime.LABEL_WORKER_ID, workerId);
-        if (Files.isRegularFile(dir.resolve(RunRequest.REQUIREMENTS))) {
-            ExecutionStatusChanged failed = installRequirements(dir, spec, labels, log);
-            if (failed != null) {
-                return failed;
+        ContainerRuntime.BeforeStart filesFetched = () -> awaitFetch(fetch);
+        if (assignment.requirementsKey() != null && !assignment.requirementsKey().isBlank()) {
+            // pip needs requirements.txt and the inputs: no overlap here.
+            try {
+                filesFetched.await();
+            } catch (RunFailedException e) {
+                return fetchFailedOrCancelled(log);
             }
             if (cancelled) {
-                return cancelledStatus(null);
+                return new Ran(cancelledStatus(null), false);
+            }
+            ExecutionStatusChanged failed = installRequirements(dir, spec, labels, log);
+            times.mark("requirements");
+            if (failed != null) {
+                return new Ran(failed, false);
+            }
+            if (cancelled) {
+                return new Ran(cancelledStatus(null), false);
             }
         }
         RunRequest request = new RunRequest(runId, dir, spec.image(), spec.args(), spec.env(), spec.cpus(),
                 spec.memoryMb(), Duration.ofSeconds(spec.timeoutSeconds()), spec.network(), labels);
         RunResult result;
         try {
-            result = runtime.run(request, log);
+            ContainerRuntime.Finished finished = runtime.runKeeping(request, log, filesFetched);
+            releases.add(finished.release());
+            result = finished.result();
         } catch (RunFailedException e) {
+            try {
+                fetch.get(); // not left writing into the directory that is removed next
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException ignored) {
+                // reported below when it is why the run failed
+            }
+            if (fetchFailure != null || cancelled) {
+                return fetchFailedOrCancelled(log);
+            }
             log.system(e.getMessage());
-            return status(ExecutionState.FAILED, null, e.reason(), e.getMessage());
+            return new Ran(status(ExecutionState.FAILED, null, e.reason(), e.getMessage()), false);
+        } finally {
+            times.mark("container");
         }
         ExecutionStatusChanged outcome = outcome(result, spec);
         if (outcome.state() == ExecutionState.TIMED_OUT) {
@@ -207,22 +279,98 @@ final class AttemptRunner implements Runnable {
         } else if (outcome.reason() == FailureReason.OOM_KILLED) {
             log.system("killed for exceeding the memory limit of " + spec.memoryMb() + " MiB");
         }
-        log.flush();
-        try {
-            String overLimit = storeOutputs(dir.resolve(RunRequest.OUTPUTS), bucket);
-            if (overLimit != null) {
-                log.system(overLimit);
-                if (outcome.state() == ExecutionState.SUCCEEDED) {
-                    return status(ExecutionState.FAILED, 0, FailureReason.OUTPUT_LIMIT, overLimit);
+        return new Ran(outcome, true);
+    }
+
+    /**
+     * Stores the outputs (when the script ran) and the complete log, the two at the same time;
+     * returns once both are stored (or failed), with the outcome they leave. The limits are
+     * checked first, so the log says when nothing was stored because of them.
+     */
+    private ExecutionStatusChanged store(Path dir, String bucket, AttemptLog log, Ran ran, PhaseTimes times) {
+        ExecutionStatusChanged outcome = ran.status();
+        List<Path> files = List.of();
+        Path outputs = dir.resolve(RunRequest.OUTPUTS);
+        if (ran.scriptRan()) {
+            try {
+                OutputScan scan = scanOutputs(outputs);
+                if (scan.overLimit() != null) {
+                    log.system(scan.overLimit());
+                    if (outcome.state() == ExecutionState.SUCCEEDED) {
+                        outcome = status(ExecutionState.FAILED, 0, FailureReason.OUTPUT_LIMIT, scan.overLimit());
+                    }
+                    // A script that failed on its own keeps its reason.
+                } else {
+                    files = scan.files();
                 }
-                // The script failed on its own already; that stays the reason.
+            } catch (IOException | RuntimeException e) {
+                outcome = outputsNotStored(log, outcome, e.getMessage());
             }
-        } catch (StorageException | IOException e) {
-            log.system("could not store the outputs: " + e.getMessage());
-            if (outcome.state() == ExecutionState.SUCCEEDED) {
-                return status(ExecutionState.FAILED, 0, FailureReason.WORKER_ERROR,
-                        "the script succeeded but its outputs could not be stored: " + e.getMessage());
+        }
+        times.mark("output-scan");
+        FutureTask<Void> upload = null;
+        if (!files.isEmpty()) {
+            List<Path> toUpload = files;
+            long uploadStart = System.nanoTime();
+            upload = new FutureTask<>(() -> {
+                uploadOutputs(outputs, toUpload, bucket);
+                times.parallel("outputs-upload", uploadStart);
+                return null;
+            });
+            Thread.ofVirtual().name("rgrid-outputs-" + runId).start(upload);
+        }
+        ExecutionStatusChanged stored = storeLog(bucket, log, outcome);
+        if (upload != null) {
+            try {
+                upload.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                outcome = outputsNotStored(log, outcome, "interrupted");
+                stored = storeLog(bucket, log, outcome);
+            } catch (ExecutionException e) {
+                outcome = outputsNotStored(log, outcome, e.getCause().getMessage());
+                // The log got a line more: store it again (the outputs' failure is the reason to report).
+                stored = storeLog(bucket, log, outcome);
             }
+        }
+        times.mark(upload == null ? "log-upload" : "log+outputs-upload");
+        return stored;
+    }
+
+    /** Waits for the files; fails the run (it does not start) when they could not be fetched or it was cancelled. */
+    private void awaitFetch(FutureTask<Void> fetch) throws RunFailedException {
+        try {
+            fetch.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            fetchFailure = e;
+            throw new RunFailedException(FailureReason.INPUT_UNAVAILABLE, "interrupted while fetching the files", e);
+        } catch (ExecutionException e) {
+            fetchFailure = e.getCause();
+            throw new RunFailedException(FailureReason.INPUT_UNAVAILABLE, e.getCause().getMessage(), e.getCause());
+        }
+        if (cancelled) {
+            throw new RunFailedException(FailureReason.CANCELLED, "cancelled on request", null);
+        }
+    }
+
+    private Ran fetchFailedOrCancelled(AttemptLog log) {
+        if (fetchFailure != null) {
+            return fetchFailed(log, fetchFailure);
+        }
+        return new Ran(cancelledStatus(null), false);
+    }
+
+    private Ran fetchFailed(AttemptLog log, Throwable e) {
+        log.system("could not fetch the execution's files: " + e.getMessage());
+        return new Ran(status(ExecutionState.FAILED, null, FailureReason.INPUT_UNAVAILABLE, e.getMessage()), false);
+    }
+
+    private ExecutionStatusChanged outputsNotStored(AttemptLog log, ExecutionStatusChanged outcome, String why) {
+        log.system("could not store the outputs: " + why);
+        if (outcome.state() == ExecutionState.SUCCEEDED) {
+            return status(ExecutionState.FAILED, 0, FailureReason.WORKER_ERROR,
+                    "the script succeeded but its outputs could not be stored: " + why);
         }
         return outcome;
     }
@@ -358,10 +506,8 @@ final class AttemptRunner implements Runnable {
                 "the script exited with code " + result.exitCode());
     }
 
+    /** Fetches the script, inputs and requirements.txt into the (existing, empty) attempt directory. */
     private void fetchFiles(Path dir, String bucket) throws StorageException, IOException {
-        WorkDirs.deleteTree(dir); // a leftover of an earlier try of the same attempt
-        Files.createDirectories(dir.resolve(RunRequest.INPUTS));
-        Files.createDirectories(dir.resolve(RunRequest.OUTPUTS));
         storage.download(bucket, assignment.scriptKey(), dir.resolve(RunRequest.SCRIPT));
         for (Map.Entry<String, String> input : assignment.inputKeys().entrySet()) {
             Path file = dir.resolve(RunRequest.INPUTS).resolve(input.getKey());
@@ -382,15 +528,15 @@ final class AttemptRunner implements Runnable {
     }
 
     /**
-     * Uploads every regular file under outputs/, keyed by its path below it. Symlinks are skipped,
-     * never followed. All or nothing: over the file or byte limit nothing is uploaded, and when an
-     * upload fails midway the objects stored so far are deleted again.
-     *
-     * @return why nothing was stored when the outputs are over a limit, else null
+     * The files to upload: every regular file under outputs/ (symlinks are skipped, never
+     * followed), or why none is stored because they are over the file or byte limit.
      */
-    private String storeOutputs(Path outputs, String bucket) throws StorageException, IOException {
+    private record OutputScan(List<Path> files, String overLimit) {
+    }
+
+    private OutputScan scanOutputs(Path outputs) throws IOException {
         if (!Files.isDirectory(outputs, LinkOption.NOFOLLOW_LINKS)) {
-            return null;
+            return new OutputScan(List.of(), null);
         }
         List<Path> files;
         try (Stream<Path> walk = Files.walk(outputs)) {
@@ -401,10 +547,19 @@ final class AttemptRunner implements Runnable {
             bytes += Files.size(file);
         }
         if (files.size() > settings.maxOutputFiles() || bytes > settings.maxOutputBytes()) {
-            return String.format(java.util.Locale.ROOT, "outputs over the limit: %d files of %d bytes in total "
+            return new OutputScan(List.of(), String.format(java.util.Locale.ROOT,
+                    "outputs over the limit: %d files of %d bytes in total "
                             + "(this worker stores at most %d files and %d bytes); no output was stored",
-                    files.size(), bytes, settings.maxOutputFiles(), settings.maxOutputBytes());
+                    files.size(), bytes, settings.maxOutputFiles(), settings.maxOutputBytes()));
         }
+        return new OutputScan(files, null);
+    }
+
+    /**
+     * Uploads the files, keyed by their path below outputs/. All or nothing: when an upload fails
+     * midway the objects stored so far are deleted again.
+     */
+    private void uploadOutputs(Path outputs, List<Path> files, String bucket) throws StorageException {
         List<String> stored = new ArrayList<>(files.size());
         try {
             for (Path file : files) {
@@ -423,18 +578,24 @@ final class AttemptRunner implements Runnable {
             }
             throw e;
         }
-        return null;
     }
 
-    private ExecutionStatusChanged storeLog(String bucket, Path logFile, ExecutionStatusChanged terminal) {
+    /** Stores the complete log (written so far: the script has ended) under the attempt's log key. */
+    private ExecutionStatusChanged storeLog(String bucket, AttemptLog log, ExecutionStatusChanged terminal) {
         try {
             synchronized (logUpload) {
                 finalLogStored = true;
-                storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()), logFile,
+                log.flush(); // the last live chunk too
+                long length = log.flushedLength();
+                if (length == uploadedLength) {
+                    return terminal; // a partial upload stored exactly this already (same file, same length)
+                }
+                storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()), log.file(),
                         LOG_CONTENT_TYPE);
+                uploadedLength = length;
             }
             return terminal;
-        } catch (StorageException e) {
+        } catch (StorageException | IOException e) {
             LOG.errorf("Log of %s not stored: %s", runId, e.getMessage());
             if (terminal.state() == ExecutionState.SUCCEEDED) {
                 return status(ExecutionState.FAILED, 0, FailureReason.WORKER_ERROR,

@@ -38,6 +38,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,6 +59,8 @@ public final class DockerRuntime implements ContainerRuntime {
     static final String USER = "65534:65534";
 
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class);
+    /** Per-step timings of a run at DEBUG (see bench/worker-overhead.sh). */
+    private static final Logger TIMINGS = Logger.getLogger("io.rgrid.worker.timings");
     /** After the container stopped, how long the log stream may take to drain. */
     private static final Duration LOG_DRAIN = Duration.ofSeconds(10);
 
@@ -64,6 +68,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private final String dockerHost;
     private final Settings settings;
     private final RunRegistry runs = new RunRegistry();
+    /** Images found on this host before; see {@link #createEnsuringImage}. */
+    private final Set<String> knownImages = ConcurrentHashMap.newKeySet();
 
     /**
      * @param pidsLimit       processes/threads allowed in one container
@@ -146,25 +152,50 @@ public final class DockerRuntime implements ContainerRuntime {
 
     @Override
     public RunResult run(RunRequest request, OutputListener output) throws RunFailedException {
+        Finished finished = runKeeping(request, output);
+        finished.release().run();
+        return finished.result();
+    }
+
+    @Override
+    public Finished runKeeping(RunRequest request, OutputListener output) throws RunFailedException {
+        return runKeeping(request, output, () -> { });
+    }
+
+    @Override
+    public Finished runKeeping(RunRequest request, OutputListener output, BeforeStart beforeStart)
+            throws RunFailedException {
         RunRegistry.Run run = runs.register(request.runId());
         String containerId = null;
+        boolean keep = false;
+        long t0 = System.nanoTime();
         try {
             ensureImage(request.image());
+            long tImage = System.nanoTime();
             if (run.killRequested()) {
                 Instant now = Instant.now();
-                return new RunResult(137, false, false, true, now, now);
+                return new Finished(new RunResult(137, false, false, true, now, now), () -> { });
             }
-            WorkDirs.openForUnprivilegedUser(request.workDir());
-            containerId = create(request);
+            containerId = createEnsuringImage(request);
             String id = containerId;
+            long tCreate = System.nanoTime();
+            beforeStart.await();
+            long tReady = System.nanoTime();
+            if (run.killRequested()) {
+                Instant now = Instant.now();
+                return new Finished(new RunResult(137, false, false, true, now, now), () -> { });
+            }
+            WorkDirs.openForUnprivilegedUser(request.workDir()); // after beforeStart: its files too
             docker.startContainerCmd(id).exec();
             Instant startedAt = Instant.now();
             run.onKill(() -> killContainer(id));
-
+            // After the start: the engine ends a follow of a container that is not running at once
+            // (and a wait for "not-running" too). The log is read from its beginning, nothing is missed.
             LogCollector logs = docker.logContainerCmd(id)
                     .withStdOut(true).withStdErr(true).withFollowStream(true)
                     .exec(new LogCollector(output));
             WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
+            long tStart = System.nanoTime();
             boolean timedOut = false;
             try {
                 wait.awaitStatusCode(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -184,16 +215,28 @@ public final class DockerRuntime implements ContainerRuntime {
                 closeQuietly(wait);
             }
             Instant finishedAt = Instant.now();
+            long tWait = System.nanoTime();
             if (!logs.awaitCompletion(LOG_DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warnf("Log stream of %s did not end %s after the container stopped", request.runId(), LOG_DRAIN);
             }
             logs.close();
             logs.finish();
+            long tLogs = System.nanoTime();
+            // The wait answer has the exit code, but only inspect knows whether the OOM killer struck.
             InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
             Long exitCode = state.getExitCodeLong();
             boolean oom = Boolean.TRUE.equals(state.getOOMKilled());
-            return new RunResult(exitCode == null ? -1 : exitCode.intValue(), oom, timedOut,
+            long tInspect = System.nanoTime();
+            if (TIMINGS.isDebugEnabled()) {
+                TIMINGS.debugf("docker %s: image-check %.1f ms, create %.1f ms, files-wait %.1f ms, start+attach %.1f ms, "
+                                + "script+wait %.1f ms, log-drain %.1f ms, inspect %.1f ms", request.runId(),
+                        ms(tImage - t0), ms(tCreate - tImage), ms(tReady - tCreate), ms(tStart - tReady), ms(tWait - tStart),
+                        ms(tLogs - tWait), ms(tInspect - tLogs));
+            }
+            RunResult result = new RunResult(exitCode == null ? -1 : exitCode.intValue(), oom, timedOut,
                     run.killRequested() && !timedOut, startedAt, finishedAt);
+            keep = true;
+            return new Finished(result, new Releaser(request.runId(), id));
         } catch (RunFailedException e) {
             throw e;
         } catch (InterruptedException e) {
@@ -203,9 +246,53 @@ public final class DockerRuntime implements ContainerRuntime {
             throw new RunFailedException(FailureReason.WORKER_ERROR, "Docker engine error: " + e.getMessage(), e);
         } finally {
             runs.unregister(request.runId());
-            if (containerId != null) {
+            if (containerId != null && !keep) {
                 remove(containerId);
             }
+        }
+    }
+
+    private static double ms(long nanos) {
+        return nanos / 1e6;
+    }
+
+    /** Removes a finished run's container once. */
+    private final class Releaser implements Runnable {
+        private final String runId;
+        private final String containerId;
+        private boolean done;
+
+        Releaser(String runId, String containerId) {
+            this.runId = runId;
+            this.containerId = containerId;
+        }
+
+        @Override
+        public synchronized void run() {
+            if (!done) {
+                done = true;
+                long t = System.nanoTime();
+                remove(containerId);
+                TIMINGS.debugf("docker %s: remove %.1f ms", runId, ms(System.nanoTime() - t));
+            }
+        }
+    }
+
+    /**
+     * Creates the container. The image check before it is skipped for an image seen on this host
+     * before (one engine call less per run); when such an image has gone since, the create fails
+     * with "no such image" and the image is checked (and pulled) and the create repeated.
+     */
+    private String createEnsuringImage(RunRequest request) throws RunFailedException, InterruptedException {
+        try {
+            return create(request);
+        } catch (NotFoundException e) {
+            if (!knownImages.remove(request.image())) {
+                throw e;
+            }
+            LOG.infof("Image %s is gone from this host since its last use; checking it again", request.image());
+            ensureImage(request.image());
+            return create(request);
         }
     }
 
@@ -263,8 +350,12 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private void ensureImage(String image) throws RunFailedException, InterruptedException {
+        if (knownImages.contains(image)) {
+            return; // createEnsuringImage checks again should it have gone
+        }
         try {
             docker.inspectImageCmd(image).exec();
+            knownImages.add(image);
             return;
         } catch (NotFoundException e) {
             LOG.infof("Image %s is not on this host; pulling it (deadline %s)", image, settings.pullTimeout());
@@ -280,6 +371,7 @@ public final class DockerRuntime implements ContainerRuntime {
                         "image " + image + " was not pulled within " + settings.pullTimeout(), null);
             }
             docker.inspectImageCmd(image).exec();
+            knownImages.add(image);
         } catch (RunFailedException e) {
             throw e;
         } catch (RuntimeException e) {
