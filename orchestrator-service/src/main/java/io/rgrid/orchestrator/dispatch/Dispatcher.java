@@ -69,6 +69,10 @@ public class Dispatcher {
     @Inject
     io.rgrid.orchestrator.metrics.ClusterStats stats;
 
+    /** Ray dispatch mode: when connected, it dispatches instead of this class (docs/ray.md). */
+    @Inject
+    io.rgrid.orchestrator.dispatch.ray.RayDispatcher ray;
+
     private final WakeSignal signal = new WakeSignal();
     private final Map<String, Instant> coolingDown = new ConcurrentHashMap<>();
     private volatile boolean running;
@@ -76,9 +80,14 @@ public class Dispatcher {
 
     public void wake() {
         signal.wake();
+        ray.wake();
     }
 
     public synchronized void start() {
+        if (ray.active()) {
+            ray.start();
+            return;
+        }
         if (running) {
             return;
         }
@@ -89,6 +98,7 @@ public class Dispatcher {
     }
 
     public synchronized void stop() {
+        ray.stop();
         running = false;
         signal.wake();
         if (thread != null) {
@@ -223,11 +233,17 @@ public class Dispatcher {
      * they hold is harmless. Called once at start.
      */
     public void resendAssigned() {
+        if (ray.active()) {
+            ray.recoverAtStart();
+        }
         record Pending(ExecutionRecord execution, WorkerRecord worker) {
         }
         List<Pending> pending = database.inTransaction(c -> {
             List<Pending> out = new ArrayList<>();
             for (ExecutionRecord execution : executions.assigned(c)) {
+                if (io.rgrid.orchestrator.dispatch.ray.RayDispatcher.PLACEMENT.equals(execution.workerId())) {
+                    continue; // Ray placement: not an agent's to resend (RayDispatcher.recoverAtStart)
+                }
                 out.add(new Pending(execution, workers.lock(c, execution.workerId()).orElse(null)));
             }
             return out;

@@ -23,6 +23,9 @@ public class ExecutionTransitions {
 
     private static final Logger LOG = Logger.getLogger(ExecutionTransitions.class);
 
+    /** The worker id of an attempt Ray is placing ({@code dispatch.ray.RayDispatcher#PLACEMENT}). */
+    private static final String RAY_PLACEMENT = "ray";
+
     @Inject
     ExecutionRepository executions;
 
@@ -116,6 +119,11 @@ public class ExecutionTransitions {
             return false;
         }
         executions.setState(c, execution.id(), report.state(), report.reason());
+        if (RAY_PLACEMENT.equals(execution.workerId()) && report.workerId() != null
+                && !RAY_PLACEMENT.equals(report.workerId())) {
+            // Ray placed it: now the orchestrator knows which agent holds it.
+            executions.setWorker(c, execution.id(), report.workerId());
+        }
         return true;
     }
 
