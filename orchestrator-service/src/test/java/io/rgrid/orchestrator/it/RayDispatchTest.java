@@ -139,6 +139,20 @@ class RayDispatchTest {
         assertThat(statuses).filteredOn(s -> s.attempt() == 1 && s.state() == ExecutionState.SUCCEEDED).isEmpty();
     }
 
+    @Test
+    void aUsersCancelEndsARayPlacedExecutionCancelled() throws Exception {
+        UUID id = Ids.newExecutionId();
+        grid.submit(id, "project-ray-cancel", GridEvents.spec(0.5, 128, 3), "import time\ntime.sleep(120)\n");
+        // As early as possible: usually while Ray is still placing it (no agent named yet), in which
+        // case the dispatcher passes the cancel on once the agent's RUNNING report names it.
+        grid.awaitStatus(id, ExecutionState.ASSIGNED);
+        grid.send(new io.rgrid.model.event.ExecutionCancelRequested(id, "project-ray-cancel", java.time.Instant.now()));
+
+        ExecutionStatusChanged cancelled = grid.awaitStatus(id, ExecutionState.CANCELLED);
+        assertThat(cancelled.attempt()).isEqualTo(1);
+        assertThat(grid.statuses(id)).filteredOn(s -> s.attempt() > 1).isEmpty();
+    }
+
     /** The PID of the Ray worker running the task of that attempt, from the line the task logs at its start. */
     private static Optional<Long> taskPid(UUID id, int attempt) throws IOException {
         Path logs = RayGridResource.sessionLogs;

@@ -118,7 +118,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         agent = agentStart.start();
 
         awaitPort(gcsPort, Duration.ofSeconds(90), "the Ray head's GCS", head, work.resolve("ray-head.log"));
-        sessionLogs = awaitSession(Duration.ofSeconds(60));
+        sessionLogs = awaitSession(head.pid(), Duration.ofSeconds(60));
         awaitPort(agentPort, Duration.ofSeconds(90), "the worker-agent", agent,
                 work.resolve("agent-" + workerId + ".log"));
 
@@ -142,19 +142,24 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         return config;
     }
 
-    /** The newest Ray session directory's logs, created by this head. */
-    private static Path awaitSession(Duration patience) throws InterruptedException, IOException {
-        long started = System.currentTimeMillis();
-        long deadline = started + patience.toMillis();
-        Path latest = Path.of("/tmp/ray/session_latest");
+    /**
+     * This head's session directory's logs, read from its own processes' command lines (not
+     * {@code /tmp/ray/session_latest}, which another head on the host may have moved).
+     */
+    private static Path awaitSession(long session, Duration patience) throws InterruptedException, IOException {
+        long deadline = System.currentTimeMillis() + patience.toMillis();
+        java.util.regex.Pattern dir = java.util.regex.Pattern.compile("(/tmp/ray/session_[0-9_\\-]+)");
         while (System.currentTimeMillis() < deadline) {
-            if (Files.isDirectory(latest.resolve("logs")) && Files.exists(latest.resolve("sockets/raylet"))
-                    && Files.getLastModifiedTime(latest.resolve("sockets/raylet")).toMillis() >= started - 60_000) {
-                return latest.toRealPath().resolve("logs");
+            for (long pid : sessionMembers(session)) {
+                String cmd = ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("");
+                java.util.regex.Matcher m = dir.matcher(cmd);
+                if (cmd.contains("raylet") && m.find() && Files.exists(Path.of(m.group(1), "sockets/raylet"))) {
+                    return Path.of(m.group(1), "logs");
+                }
             }
             Thread.sleep(200);
         }
-        throw new IOException("no Ray session with a raylet appeared under /tmp/ray within " + patience);
+        throw new IOException("no raylet of this Ray head (session " + session + ") within " + patience);
     }
 
     private ProcessBuilder.Redirect log(Path file) {

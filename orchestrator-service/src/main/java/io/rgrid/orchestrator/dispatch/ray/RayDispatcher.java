@@ -101,6 +101,9 @@ public class RayDispatcher {
     private final AtomicBoolean workArrived = new AtomicBoolean(true);
     /** Attempts being stopped before their execution may be dispatched again, by execution. */
     private final Map<UUID, Fence> fences = new ConcurrentHashMap<>();
+    /** Attempts whose Ray task is in flight, by execution; and those whose user cancel was passed on. */
+    private final Map<UUID, Integer> inFlight = new ConcurrentHashMap<>();
+    private final Set<UUID> cancelPassedOn = ConcurrentHashMap.newKeySet();
     private volatile RayGateway gateway;
     private volatile boolean running;
     private Thread thread;
@@ -244,6 +247,7 @@ public class RayDispatcher {
 
     /** Records and submits what the live agents' pooled capacity takes. */
     void dispatchRound() {
+        passOnCancels();
         record Snapshot(List<ExecutionRecord> queued, List<WorkerRecord> workers,
                         Map<String, ExecutionRepository.Held> held) {
         }
@@ -307,6 +311,7 @@ public class RayDispatcher {
             gateway.submit(key(execution.id(), execution.attempt()), execution.id().toString(), execution.attempt(),
                     execution.spec().cpus(), (long) execution.spec().memoryMb() * 1024 * 1024,
                     Json.mapper().writeValueAsString(assignment));
+            inFlight.put(execution.id(), execution.attempt());
             LOG.debugf("submitted %s attempt %d to Ray", execution.id(), execution.attempt());
         } catch (IOException | RuntimeException e) {
             LOG.errorf("could not submit %s attempt %d to Ray: %s", execution.id(), execution.attempt(), e);
@@ -318,6 +323,8 @@ public class RayDispatcher {
         int hash = ended.key().lastIndexOf('#');
         UUID id = UUID.fromString(ended.key().substring(0, hash));
         int attempt = Integer.parseInt(ended.key().substring(hash + 1));
+        inFlight.remove(id, attempt);
+        cancelPassedOn.remove(id);
         if (ended.failed()) {
             takeBack(id, attempt, "its Ray task failed: " + ended.failure());
         } else if (ended.outcome() != null && ended.outcome().startsWith("FINISHED")) {
@@ -367,6 +374,45 @@ public class RayDispatcher {
                 fence.targets().isEmpty() ? "no agent (none is live)" : fence.targets().keySet());
         outbox.flushSoon();
         wake();
+    }
+
+    /**
+     * A user's cancel that arrived while Ray was still placing the attempt found no agent to tell
+     * (the execution named no worker yet; {@code ExecutionCommandHandler} only marked it). Once the
+     * agent's RUNNING report names the worker, the cancel is passed on to it here, once.
+     */
+    private void passOnCancels() {
+        if (inFlight.isEmpty()) {
+            return;
+        }
+        List<WorkerRecord> targets = new ArrayList<>();
+        List<UUID> ids = new ArrayList<>();
+        database.inTransaction(c -> {
+            for (Map.Entry<UUID, Integer> entry : inFlight.entrySet()) {
+                if (cancelPassedOn.contains(entry.getKey())) {
+                    continue;
+                }
+                Optional<ExecutionRecord> execution = executions.find(c, entry.getKey());
+                if (execution.isPresent() && execution.get().cancelRequested()
+                        && execution.get().attempt() == entry.getValue()
+                        && ExecutionState.ON_WORKER.contains(execution.get().state())
+                        && execution.get().workerId() != null && !PLACEMENT.equals(execution.get().workerId())) {
+                    Optional<WorkerRecord> worker = workers.find(c, execution.get().workerId());
+                    if (worker.isPresent() && reachable(worker.get())) {
+                        targets.add(worker.get());
+                        ids.add(entry.getKey());
+                    }
+                }
+            }
+            return null;
+        });
+        for (int i = 0; i < ids.size(); i++) {
+            int status = call(targets.get(i), "POST", AgentApi.cancel(ids.get(i).toString()));
+            if (status / 100 == 2 || status == 404) {
+                cancelPassedOn.add(ids.get(i));
+                LOG.infof("passed the cancel of %s on to worker %s (HTTP %d)", ids.get(i), targets.get(i).id(), status);
+            }
+        }
     }
 
     /** The agent that reported the attempt RUNNING, or, while Ray is still placing it, every live agent. */
