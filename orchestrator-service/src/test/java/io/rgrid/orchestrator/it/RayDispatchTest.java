@@ -1,6 +1,5 @@
 package io.rgrid.orchestrator.it;
 
-import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
@@ -35,7 +34,7 @@ import static org.awaitility.Awaitility.await;
  * Java driver running with the installed {@code ray_dist.jar} ({@link RayGridResource}).
  */
 @QuarkusTest
-@QuarkusTestResource(value = RayGridResource.class, restrictToAnnotatedClass = true)
+@io.quarkus.test.junit.TestProfile(RayGridProfile.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RayDispatchTest {
 
