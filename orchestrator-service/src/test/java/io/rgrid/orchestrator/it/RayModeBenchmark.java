@@ -256,7 +256,9 @@ public final class RayModeBenchmark {
     }
 
     private static boolean isJavaWorker(long pid) {
-        return ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse("").contains("DefaultWorker");
+        // The raylet's own command line names the Java worker class too (its worker command template).
+        String cmd = ProcessHandle.of(pid).flatMap(h -> h.info().commandLine()).orElse("");
+        return cmd.contains("io.ray.runtime.runner.worker.DefaultWorker") && !cmd.contains("/raylet");
     }
 
     private static long headRssKb(boolean javaWorkers) {
