@@ -81,6 +81,9 @@ public class OrchestratorLifecycle {
     Dispatcher dispatcher;
 
     @Inject
+    io.rgrid.orchestrator.dispatch.ray.RayDispatcher rayDispatcher;
+
+    @Inject
     Autoscaler autoscaler;
 
     @Inject
@@ -103,6 +106,8 @@ public class OrchestratorLifecycle {
         if (provider instanceof LocalProcessProvider local && local.missingJarMessage() != null) {
             LOG.warn(local.missingJarMessage());
         }
+        // RAY_ENABLED=true: connect the Ray driver first, so an unreachable head fails the start at once.
+        rayDispatcher.connect();
         kafka.createTopics();
         relay.start();
         registerConfiguredWorkers();

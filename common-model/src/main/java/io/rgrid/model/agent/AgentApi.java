@@ -10,6 +10,9 @@ package io.rgrid.model.agent;
  *       {@link AssignmentAccepted} only once the agent holds the attempt; 409 when it is
  *       draining or has no free slot; the same assignment twice is accepted once.</li>
  *   <li>{@code POST /v1/assignments/{executionId}/cancel}: 202; the attempt ends CANCELLED.</li>
+ *   <li>{@code GET /v1/assignments/{executionId}[?attempt=N]}: {@link AssignmentStatus} of that
+ *       attempt (default: the newest the agent knows); 404 when it knows none. Used by the Ray
+ *       task to wait for the end of the attempt it handed over.</li>
  *   <li>{@code GET /v1/health}: {@link AgentHealth}.</li>
  * </ul>
  */
@@ -20,6 +23,11 @@ public final class AgentApi {
     public static final String HEALTH = "/v1/health";
 
     private AgentApi() {
+    }
+
+    /** {@code GET} this for an {@link AssignmentStatus}. */
+    public static String assignment(String executionId) {
+        return ASSIGNMENTS + "/" + executionId;
     }
 
     public static String cancel(String executionId) {

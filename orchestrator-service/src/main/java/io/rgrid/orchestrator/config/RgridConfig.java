@@ -93,6 +93,65 @@ public interface RgridConfig {
 
         /** {@code rgrid.orchestrator.bootstrap.*}: turning a new Hetzner server into a worker over SSH. */
         Bootstrap bootstrap();
+        /** {@code rgrid.orchestrator.ray.*}: Ray dispatch mode (docs/ray.md). */
+        Ray ray();
+    }
+
+    /**
+     * Ray dispatch mode: the orchestrator is a Ray Java driver; each dispatch is a Ray task that
+     * asks for the execution's CPUs and memory plus {@code rgrid_worker}, and hands the attempt to
+     * the worker-agent of the node Ray picked. See docs/ray.md.
+     */
+    interface Ray {
+        /** Dispatch through Ray instead of POSTing to agents directly. Env: RAY_ENABLED (seed name). */
+        @WithDefault("false")
+        boolean enabled();
+
+        /**
+         * The Ray head's GCS, {@code host:6380}. Env: RAY_HEAD_ADDRESS (seed name). The seed's
+         * {@code ray://host:10001} (Ray Client, Python only) is accepted with a warning and read as
+         * {@code host:6380}; a bare {@code host} also means port 6380.
+         */
+        @WithDefault("127.0.0.1:6380")
+        String headAddress();
+
+        /**
+         * This host's address in the Ray cluster ({@code ray.node-ip}: the control plane's private
+         * IP, where its raylet, the head, runs). Default: the head address's host.
+         */
+        Optional<String> nodeIp();
+
+        /**
+         * The installed Ray's venv ({@code infra/install-ray.sh --venv}); the driver runs with its
+         * {@code lib/python3.x/site-packages/ray/jars/ray_dist.jar}, so driver and cluster share one
+         * Ray version. Ignored when {@code dist-jar} is set.
+         */
+        @WithDefault("/opt/rgrid/ray-venv")
+        Path venv();
+
+        /** The {@code ray_dist.jar} to run with, when not the one in {@code venv}. */
+        Optional<Path> distJar();
+
+        /**
+         * Where the task jar ({@code rgrid-ray-task.jar} of module ray-task) lies on every Ray node,
+         * this host included: given to Ray as {@code ray.job.code-search-path}.
+         */
+        @WithDefault("/opt/rgrid/ray-task/rgrid-ray-task.jar")
+        Path taskJar();
+
+        /**
+         * How long one wait for finished Ray tasks lasts; new work waits at most this long for the
+         * next submission round.
+         */
+        @WithDefault("100ms")
+        Duration waitInterval();
+
+        /**
+         * When Ray cannot be reached at start: {@code false} (default) fails the start with the
+         * reason; {@code true} logs it and dispatches in agent mode instead.
+         */
+        @WithDefault("false")
+        boolean fallbackToAgent();
     }
 
     interface Local {

@@ -74,6 +74,10 @@ public class Dispatcher {
     /** Assignments POSTed and not yet answered, at most. */
     private static final int MAX_IN_FLIGHT = 32;
 
+    /** Ray dispatch mode: when connected, it dispatches instead of this class (docs/ray.md). */
+    @Inject
+    io.rgrid.orchestrator.dispatch.ray.RayDispatcher ray;
+
     private final WakeSignal signal = new WakeSignal();
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Map<String, Instant> coolingDown = new ConcurrentHashMap<>();
@@ -82,9 +86,14 @@ public class Dispatcher {
 
     public void wake() {
         signal.wake();
+        ray.wake();
     }
 
     public synchronized void start() {
+        if (ray.active()) {
+            ray.start();
+            return;
+        }
         if (running) {
             return;
         }
@@ -95,6 +104,7 @@ public class Dispatcher {
     }
 
     public synchronized void stop() {
+        ray.stop();
         running = false;
         signal.wake();
         if (thread != null) {
@@ -236,11 +246,17 @@ public class Dispatcher {
      * they hold is harmless. Called once at start.
      */
     public void resendAssigned() {
+        if (ray.active()) {
+            ray.recoverAtStart();
+        }
         record Pending(ExecutionRecord execution, WorkerRecord worker) {
         }
         List<Pending> pending = database.inTransaction(c -> {
             List<Pending> out = new ArrayList<>();
             for (ExecutionRecord execution : executions.assigned(c)) {
+                if (io.rgrid.orchestrator.dispatch.ray.RayDispatcher.PLACEMENT.equals(execution.workerId())) {
+                    continue; // Ray placement: not an agent's to resend (RayDispatcher.recoverAtStart)
+                }
                 out.add(new Pending(execution, workers.lock(c, execution.workerId()).orElse(null)));
             }
             return out;

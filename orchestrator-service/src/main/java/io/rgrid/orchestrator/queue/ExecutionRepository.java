@@ -241,6 +241,16 @@ public class ExecutionRepository {
         }
     }
 
+    /** Names the worker that holds the attempt (Ray mode: learnt from the agent's RUNNING report). */
+    public void setWorker(Connection c, UUID id, String workerId) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement(
+                "UPDATE executions SET worker_id = ?, updated_at = now() WHERE id = ?")) {
+            update.setString(1, workerId);
+            update.setObject(2, id);
+            update.executeUpdate();
+        }
+    }
+
     /** Back to the queue with a new attempt: the worker no longer holds it. */
     public void requeue(Connection c, UUID id, int newAttempt) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', attempt = ?, "

@@ -30,6 +30,9 @@ public class ExecutionTransitions {
 
     private static final Logger LOG = Logger.getLogger(ExecutionTransitions.class);
 
+    /** The worker id of an attempt Ray is placing ({@code dispatch.ray.RayDispatcher#PLACEMENT}). */
+    private static final String RAY_PLACEMENT = "ray";
+
     @Inject
     ExecutionRepository executions;
 
@@ -142,7 +145,17 @@ public class ExecutionTransitions {
             return false;
         }
         executions.setState(c, execution.id(), report.state(), report.reason());
+        learnRayWorker(c, execution, report);
         return true;
+    }
+
+    /** Ray placed the attempt: its agent's report names the worker that holds it, which is recorded. */
+    private void learnRayWorker(Connection c, ExecutionRecord execution, ExecutionStatusChanged report)
+            throws SQLException {
+        if (RAY_PLACEMENT.equals(execution.workerId()) && report.workerId() != null
+                && !RAY_PLACEMENT.equals(report.workerId())) {
+            executions.setWorker(c, execution.id(), report.workerId());
+        }
     }
 
     /**
@@ -171,6 +184,7 @@ public class ExecutionTransitions {
             current.put(execution.id(), execution.withState(report.state()));
             changes.put(execution.id(), new ExecutionRepository.StateChange(execution.id(), report.state(),
                     report.reason()));
+            learnRayWorker(c, execution, report);
             applied++;
         }
         executions.setStates(c, List.copyOf(changes.values()));

@@ -239,12 +239,21 @@ class AgentApiTest {
             poll();
             return seen.stream().anyMatch(r -> r.value() instanceof ExecutionLogChunk c && c.executionId().equals(id));
         });
+        // What the Ray task polls: the agent holds the attempt...
+        given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment(id.toString())).then().statusCode(200)
+                .body("state", equalTo("RUNNING")).body("attempt", equalTo(1));
         long cancelledAt = System.nanoTime();
         given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(id.toString())).then().statusCode(202);
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(2));
         assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(2));
         assertThat(terminal.state()).isEqualTo(ExecutionState.CANCELLED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.CANCELLED);
+        // ... and once it ended, it is FINISHED; an attempt it never had is 404.
+        await().atMost(Duration.ofSeconds(10)).until(() -> "FINISHED".equals(given()
+                .header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment(id.toString()) + "?attempt=1")
+                .then().statusCode(200).extract().path("state")));
+        given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment(id.toString()) + "?attempt=2")
+                .then().statusCode(404).contentType(Problem.MEDIA_TYPE).body("code", equalTo("NOT_FOUND"));
     }
 
     @Test
@@ -303,6 +312,12 @@ class AgentApiTest {
                 .then().statusCode(404).contentType(Problem.MEDIA_TYPE).body("code", equalTo("NOT_FOUND"));
         given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel("not-a-uuid"))
                 .then().statusCode(400).contentType(Problem.MEDIA_TYPE);
+        given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment(UUID.randomUUID().toString()))
+                .then().statusCode(404).contentType(Problem.MEDIA_TYPE).body("code", equalTo("NOT_FOUND"));
+        given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment("not-a-uuid"))
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE);
+        given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment(UUID.randomUUID().toString()) + "?attempt=x")
+                .then().statusCode(400).contentType(Problem.MEDIA_TYPE).body("code", equalTo("MALFORMED_REQUEST"));
         given().header(Auth.HEADER, Auth.header(token)).get("/v1/nothing-here")
                 .then().statusCode(404).contentType(Problem.MEDIA_TYPE);
     }

@@ -10,10 +10,12 @@ import io.rgrid.worker.http.AgentProblemException;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
@@ -41,6 +43,35 @@ public class AssignmentResource {
             throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "the request has no assignment body");
         }
         return Response.accepted(assignments.accept(assignment)).build();
+    }
+
+    /**
+     * 200 with {@link io.rgrid.model.agent.AssignmentStatus} of the attempt ({@code ?attempt=N}, default the
+     * newest this agent knows); 404 when it knows none. The Ray task polls this to wait for the end.
+     */
+    @GET
+    @Path("{executionId}")
+    public io.rgrid.model.agent.AssignmentStatus status(@PathParam("executionId") String executionId,
+                                                        @QueryParam("attempt") String attemptParam) {
+        UUID id = Ids.parseExecutionId(executionId);
+        if (id == null) {
+            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "'" + executionId + "' is not an execution id");
+        }
+        Integer attempt = null;
+        if (attemptParam != null) {
+            try {
+                attempt = Integer.valueOf(attemptParam);
+            } catch (NumberFormatException e) {
+                attempt = 0;
+            }
+            if (attempt < 1) {
+                throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST,
+                        "attempt must be a whole number of 1 or more, not '" + attemptParam + "'");
+            }
+        }
+        Integer asked = attempt;
+        return assignments.status(id, asked).orElseThrow(() -> new AgentProblemException(ErrorCode.NOT_FOUND,
+                "this worker knows no attempt" + (asked == null ? "" : " " + asked) + " of execution " + id));
     }
 
     /** 202 when the agent holds (or just finished) an attempt of the execution; it ends CANCELLED. */

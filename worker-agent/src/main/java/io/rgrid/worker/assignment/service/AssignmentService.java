@@ -170,6 +170,41 @@ public class AssignmentService {
         return known || !targets.isEmpty();
     }
 
+    /**
+     * Whether this agent holds or has finished an attempt of the execution: the one asked for, or
+     * with {@code attempt} null the newest it knows.
+     *
+     * @return empty when it knows no such attempt
+     */
+    public java.util.Optional<io.rgrid.model.agent.AssignmentStatus> status(UUID executionId, Integer attempt) {
+        AttemptKey best = null;
+        boolean bestRunning = false;
+        synchronized (lock) {
+            for (AttemptKey key : running.keySet()) {
+                if (matches(key, executionId, attempt) && (best == null || key.attempt() > best.attempt())) {
+                    best = key;
+                    bestRunning = true;
+                }
+            }
+            for (AttemptKey key : finished.keySet()) {
+                if (matches(key, executionId, attempt) && (best == null || key.attempt() > best.attempt())) {
+                    best = key;
+                    bestRunning = false;
+                }
+            }
+        }
+        if (best == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new io.rgrid.model.agent.AssignmentStatus(executionId, best.attempt(),
+                identity.workerId(), bestRunning ? io.rgrid.model.agent.AssignmentStatus.RUNNING
+                : io.rgrid.model.agent.AssignmentStatus.FINISHED));
+    }
+
+    private static boolean matches(AttemptKey key, UUID executionId, Integer attempt) {
+        return key.executionId().equals(executionId) && (attempt == null || key.attempt() == attempt);
+    }
+
     public Capacity capacity() {
         synchronized (lock) {
             return capacityLocked();

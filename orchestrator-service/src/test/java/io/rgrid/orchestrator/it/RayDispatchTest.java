@@ -1,0 +1,180 @@
+package io.rgrid.orchestrator.it;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.Ids;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.dispatch.ray.RayDispatcher;
+import io.rgrid.orchestrator.dispatch.ray.RayTestSupport;
+import jakarta.inject.Inject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Ray dispatch mode end to end, against a real Ray 2.58 head on loopback (one node offering CPUs
+ * and {@code rgrid_worker}), a real worker-agent (process runtime) and the orchestrator as a Ray
+ * Java driver running with the installed {@code ray_dist.jar} ({@link RayGridResource}).
+ */
+@QuarkusTest
+@io.quarkus.test.junit.TestProfile(RayGridProfile.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RayDispatchTest {
+
+    private static final Pattern TASK_PID = Pattern.compile("rgrid-ray-task: execution (\\S+) attempt (\\d+) in pid (\\d+)");
+
+    @Inject
+    RgridConfig config;
+
+    @Inject
+    RayDispatcher ray;
+
+    @Inject
+    io.agroal.api.AgroalDataSource dataSource;
+
+    private GridEvents grid;
+
+    @BeforeAll
+    void connect() throws Exception {
+        if (RayGridResource.skipReason != null) {
+            RayTestSupport.skipOrFail(RayGridResource.skipReason);
+        }
+        assertThat(ray.active()).as("the orchestrator dispatches through Ray").isTrue();
+        // Leftovers of earlier runs in this class's own namespace; this run's static agent stays.
+        try (java.sql.Connection c = dataSource.getConnection();
+             java.sql.PreparedStatement end = c.prepareStatement("UPDATE executions SET state = 'CANCELLED', "
+                     + "updated_at = now() WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')");
+             java.sql.PreparedStatement forget = c.prepareStatement(
+                     "UPDATE workers SET state = 'DELETED', updated_at = now() WHERE id <> ?")) {
+            end.executeUpdate();
+            forget.setString(1, RayGridResource.workerId);
+            forget.executeUpdate();
+        }
+        grid = new GridEvents(config);
+    }
+
+    @AfterAll
+    void tearDown() throws Exception {
+        if (grid != null) {
+            grid.close();
+        }
+    }
+
+    @Test
+    void fiveExecutionsRunEndToEndThroughRay() throws Exception {
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            UUID id = Ids.newExecutionId();
+            ids.add(id);
+            grid.submit(id, "project-ray", GridEvents.spec(0.5, 128, 2), "print('hello from ray " + i + "')\n");
+        }
+        for (UUID id : ids) {
+            ExecutionStatusChanged succeeded = grid.awaitStatus(id, ExecutionState.SUCCEEDED);
+            assertThat(succeeded.attempt()).isEqualTo(1);
+            assertThat(succeeded.exitCode()).isZero();
+            assertThat(succeeded.reportedBy()).isEqualTo(RayGridResource.workerId);
+            ExecutionStatusChanged assigned = grid.awaitStatus(id, ExecutionState.ASSIGNED);
+            assertThat(assigned.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
+            assertThat(assigned.workerId()).as("Ray places it, not the orchestrator").isEqualTo(RayDispatcher.PLACEMENT);
+            assertThat(grid.awaitStatus(id, ExecutionState.RUNNING).workerId()).isEqualTo(RayGridResource.workerId);
+        }
+    }
+
+    @Test
+    void killingTheRayWorkerOfATaskRequeuesItsExecutionWhichCompletesOnTheNextAttemptAlone() throws Exception {
+        UUID id = Ids.newExecutionId();
+        // Long enough that attempt 1 is surely still running when its Ray worker is killed.
+        grid.submit(id, "project-ray-kill", GridEvents.spec(0.5, 128, 3), """
+                import sys, time
+                print('attempt starting', flush=True)
+                time.sleep(20)
+                print('attempt done')
+                """);
+        grid.awaitStatus(id, ExecutionState.RUNNING);
+        long pid = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> taskPid(id, 1), Optional::isPresent).orElseThrow();
+        assertThat(ProcessHandle.of(pid)).as("the Ray worker running attempt 1").isPresent();
+        assertThat(ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse(""))
+                .contains("io.ray.runtime.runner.worker.DefaultWorker");
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+
+        ExecutionStatusChanged requeued = grid.awaitStatus(id, ExecutionState.QUEUED);
+        assertThat(requeued.attempt()).isEqualTo(2);
+        assertThat(requeued.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
+        assertThat(requeued.message()).contains("attempt 1").contains("Ray task failed");
+
+        ExecutionStatusChanged succeeded = await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(200))
+                .until(() -> grid.statuses(id).stream().filter(s -> s.state() == ExecutionState.SUCCEEDED)
+                        .findFirst().orElse(null), java.util.Objects::nonNull);
+        assertThat(succeeded.attempt()).isEqualTo(2);
+
+        // Never two attempts at once: the agent ended attempt 1 (CANCELLED) before attempt 2 started.
+        List<ExecutionStatusChanged> statuses = grid.statuses(id);
+        ExecutionStatusChanged firstEnded = statuses.stream()
+                .filter(s -> s.attempt() == 1 && s.state() == ExecutionState.CANCELLED
+                        && RayGridResource.workerId.equals(s.reportedBy())).findFirst()
+                .orElseThrow(() -> new AssertionError("attempt 1 was never stopped: " + statuses));
+        ExecutionStatusChanged secondRunning = statuses.stream()
+                .filter(s -> s.attempt() == 2 && s.state() == ExecutionState.RUNNING).findFirst().orElseThrow();
+        assertThat(secondRunning.at()).as("attempt 2 started after attempt 1 ended")
+                .isAfterOrEqualTo(firstEnded.at());
+        assertThat(statuses).filteredOn(s -> s.attempt() == 1 && s.state() == ExecutionState.SUCCEEDED).isEmpty();
+    }
+
+    @Test
+    void aUsersCancelEndsARayPlacedExecutionCancelled() throws Exception {
+        UUID id = Ids.newExecutionId();
+        grid.submit(id, "project-ray-cancel", GridEvents.spec(0.5, 128, 3), "import time\ntime.sleep(120)\n");
+        // As early as possible: usually while Ray is still placing it (no agent named yet), in which
+        // case the dispatcher passes the cancel on once the agent's RUNNING report names it.
+        grid.awaitStatus(id, ExecutionState.ASSIGNED);
+        grid.send(new io.rgrid.model.event.ExecutionCancelRequested(id, "project-ray-cancel", java.time.Instant.now()));
+
+        ExecutionStatusChanged cancelled = grid.awaitStatus(id, ExecutionState.CANCELLED);
+        assertThat(cancelled.attempt()).isEqualTo(1);
+        assertThat(grid.statuses(id)).filteredOn(s -> s.attempt() > 1).isEmpty();
+    }
+
+    /** The PID of the Ray worker running the task of that attempt, from the line the task logs at its start. */
+    private static Optional<Long> taskPid(UUID id, int attempt) throws IOException {
+        Path logs = RayGridResource.sessionLogs;
+        try (Stream<Path> files = Files.walk(logs)) {
+            for (Path file : files.filter(Files::isRegularFile).toList()) {
+                String name = file.getFileName().toString();
+                if (!(name.endsWith(".err") || name.endsWith(".out") || name.endsWith(".log"))) {
+                    continue;
+                }
+                String text;
+                try {
+                    text = Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+                } catch (IOException e) {
+                    continue;
+                }
+                Matcher m = TASK_PID.matcher(text);
+                while (m.find()) {
+                    if (m.group(1).equals(id.toString()) && Integer.parseInt(m.group(2)) == attempt) {
+                        return Optional.of(Long.parseLong(m.group(3)));
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
