@@ -10,6 +10,10 @@ package io.rgrid.model.agent;
  *       {@link AssignmentAccepted} only once the agent holds the attempt; 409 when it is
  *       draining or has no free slot; the same assignment twice is accepted once.</li>
  *   <li>{@code POST /v1/assignments/{executionId}/cancel}: 202; the attempt ends CANCELLED.</li>
+ *   <li>{@code POST /v1/assignments/{executionId}/fence?attempt=N}: 200 with {@link FenceResult}. For an
+ *       assignment the orchestrator got no answer to: {@code held=true} when the agent holds (or
+ *       finished) that attempt; otherwise {@code held=false} and the agent refuses that attempt from
+ *       then on (409), so a request that arrives late can never start it.</li>
  *   <li>{@code GET /v1/assignments/{executionId}[?attempt=N]}: {@link AssignmentStatus} of that
  *       attempt (default: the newest the agent knows); 404 when it knows none. Used by the Ray
  *       task to wait for the end of the attempt it handed over.</li>
@@ -28,6 +32,14 @@ public final class AgentApi {
     /** {@code GET} this for an {@link AssignmentStatus}. */
     public static String assignment(String executionId) {
         return ASSIGNMENTS + "/" + executionId;
+    }
+
+    public static String fence(String executionId, int attempt) {
+        return ASSIGNMENTS + "/" + executionId + "/fence?attempt=" + attempt;
+    }
+
+    /** The answer to a fence: whether the agent holds (or finished) the attempt. */
+    public record FenceResult(java.util.UUID executionId, int attempt, boolean held) {
     }
 
     public static String cancel(String executionId) {

@@ -16,6 +16,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
@@ -69,6 +70,37 @@ public class AgentClient {
                         ? new Outcome.Accepted()
                         : new Outcome.Refused(response.statusCode(), abbreviate(response.body())))
                 .exceptionally(e -> new Outcome.NoAnswer(String.valueOf(e.getCause() == null ? e : e.getCause())));
+    }
+
+    /**
+     * Asks the agent to fence an attempt it did not answer for in time (see {@link AgentApi}).
+     * Completes (never exceptionally) with whether it holds the attempt, or empty when it did not
+     * answer this either.
+     */
+    public CompletableFuture<Optional<Boolean>> fence(WorkerRecord worker, UUID executionId, int attempt) {
+        HttpRequest request;
+        try {
+            request = request(worker, AgentApi.fence(executionId.toString(), attempt))
+                    .POST(HttpRequest.BodyPublishers.noBody()).build();
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApply(response -> {
+                    if (response.statusCode() != 200) {
+                        LOG.warnf("agent %s answered %d to the fence of %s attempt %d: %s", worker.id(),
+                                response.statusCode(), executionId, attempt, abbreviate(response.body()));
+                        return Optional.<Boolean>empty();
+                    }
+                    try {
+                        return Optional.of(Json.mapper().readValue(response.body(), AgentApi.FenceResult.class).held());
+                    } catch (IOException e) {
+                        LOG.warnf("agent %s answered the fence of %s with an unreadable body: %s", worker.id(),
+                                executionId, abbreviate(response.body()));
+                        return Optional.<Boolean>empty();
+                    }
+                })
+                .exceptionally(e -> Optional.empty());
     }
 
     /** Asks the agent to cancel its attempt of {@code executionId}; @return true when it accepted. */

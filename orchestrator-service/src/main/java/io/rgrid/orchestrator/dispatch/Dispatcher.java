@@ -43,7 +43,7 @@ public class Dispatcher {
     /** Queued executions looked at per round; the rest wait for the next round. */
     private static final int ROUND_LIMIT = 500;
     /** Placements recorded per transaction. */
-    private static final int COMMIT_BATCH = 100;
+    private static final int COMMIT_BATCH = 500;
     /** How long a worker that refused or ignored an assignment is left alone. */
     private static final Duration REFUSAL_COOL_DOWN = Duration.ofSeconds(10);
 
@@ -72,7 +72,7 @@ public class Dispatcher {
     io.rgrid.orchestrator.metrics.ClusterStats stats;
 
     /** Assignments POSTed and not yet answered, at most. */
-    private static final int MAX_IN_FLIGHT = 32;
+    private static final int MAX_IN_FLIGHT = 128;
 
     /** Ray dispatch mode: when connected, it dispatches instead of this class (docs/ray.md). */
     @Inject
@@ -290,8 +290,32 @@ public class Dispatcher {
                 case AgentClient.Outcome.Refused refused -> takeBack(execution, worker,
                         "worker " + worker.id() + " refused the assignment (HTTP " + refused.status() + " "
                                 + refused.body() + ")");
-                case AgentClient.Outcome.NoAnswer noAnswer -> takeBack(execution, worker,
-                        "worker " + worker.id() + " did not accept the assignment: " + noAnswer.error());
+                case AgentClient.Outcome.NoAnswer noAnswer -> fenceOrTakeBack(execution, worker, noAnswer.error());
+            }
+        });
+    }
+
+    /**
+     * The agent did not answer the assignment in time: it may hold the attempt all the same (a slow
+     * answer), so taking it back at once could let two attempts run. The agent is asked to fence the
+     * attempt; only when it confirms that it does not hold it (and so will refuse it from now on) is
+     * the attempt taken back. When it answers neither, the attempt stays ASSIGNED: the heartbeat
+     * reconciliation takes it back once the worker's heartbeats keep not listing it, or the health
+     * monitor when the worker is lost.
+     */
+    private void fenceOrTakeBack(ExecutionRecord execution, WorkerRecord worker, String error) {
+        coolingDown.put(worker.id(), Instant.now().plus(REFUSAL_COOL_DOWN));
+        agents.fence(worker, execution.id(), execution.attempt()).thenAccept(held -> {
+            if (held.isEmpty()) {
+                LOG.warnf("worker %s answered neither the assignment of %s attempt %d (%s) nor its fence; it stays"
+                        + " ASSIGNED until the worker's heartbeats settle it", worker.id(), execution.id(),
+                        execution.attempt(), error);
+            } else if (held.get()) {
+                LOG.infof("worker %s holds %s attempt %d after all (its answer was lost: %s)", worker.id(),
+                        execution.id(), execution.attempt(), error);
+            } else {
+                takeBack(execution, worker, "worker " + worker.id() + " did not accept the assignment (" + error
+                        + ") and confirmed that it does not hold it");
             }
         });
     }

@@ -51,6 +51,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 
@@ -320,6 +321,29 @@ class AgentApiTest {
                 .then().statusCode(400).contentType(Problem.MEDIA_TYPE).body("code", equalTo("MALFORMED_REQUEST"));
         given().header(Auth.HEADER, Auth.header(token)).get("/v1/nothing-here")
                 .then().statusCode(404).contentType(Problem.MEDIA_TYPE);
+    }
+
+    @Test
+    void aFencedAttemptIsRefusedWhenItArrivesLateAndAHeldOneIsReportedHeld() throws Exception {
+        // The orchestrator got no answer for attempt 1 and fences it before the request arrives.
+        UUID late = putScript("print('must never run')\n");
+        given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.fence(late.toString(), 1)).then()
+                .statusCode(200).body("held", equalTo(false)).body("attempt", equalTo(1));
+        post(assignment(late, 60, Map.of())).then().statusCode(409).contentType(Problem.MEDIA_TYPE)
+                .body("code", equalTo("CONFLICT")).body("detail", containsString("fenced"));
+        given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment(late.toString()) + "?attempt=1")
+                .then().statusCode(404);
+
+        // An attempt the agent took: the fence says held, and changes nothing.
+        UUID held = putScript("print('held')\n");
+        post(assignment(held, 60, Map.of())).then().statusCode(202);
+        given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.fence(held.toString(), 1)).then()
+                .statusCode(200).body("held", equalTo(true));
+        assertThat(awaitTerminal(held, Duration.ofSeconds(60)).state()).isEqualTo(ExecutionState.SUCCEEDED);
+
+        // A fence without an attempt number is a bad request.
+        given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.ASSIGNMENTS + "/" + held + "/fence").then()
+                .statusCode(400).contentType(Problem.MEDIA_TYPE);
     }
 
     @Test

@@ -74,6 +74,31 @@ public class AssignmentResource {
                 "this worker knows no attempt" + (asked == null ? "" : " " + asked) + " of execution " + id));
     }
 
+    /**
+     * 200 with {@link AgentApi.FenceResult}: whether the agent holds the attempt; when it does not,
+     * it refuses that attempt from now on (see {@link AgentApi}).
+     */
+    @POST
+    @Path("{executionId}/fence")
+    public AgentApi.FenceResult fence(@PathParam("executionId") String executionId,
+                                      @QueryParam("attempt") String attemptParam) {
+        UUID id = Ids.parseExecutionId(executionId);
+        if (id == null) {
+            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "'" + executionId + "' is not an execution id");
+        }
+        int attempt;
+        try {
+            attempt = attemptParam == null ? 0 : Integer.parseInt(attemptParam);
+        } catch (NumberFormatException e) {
+            attempt = 0;
+        }
+        if (attempt < 1) {
+            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST,
+                    "attempt is required: a whole number of 1 or more, not '" + attemptParam + "'");
+        }
+        return new AgentApi.FenceResult(id, attempt, assignments.fence(id, attempt));
+    }
+
     /** 202 when the agent holds (or just finished) an attempt of the execution; it ends CANCELLED. */
     @POST
     @Path("{executionId}/cancel")

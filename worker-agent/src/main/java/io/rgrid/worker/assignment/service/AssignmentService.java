@@ -53,6 +53,13 @@ public class AssignmentService {
 
     private final Object lock = new Object();
     private final Map<AttemptKey, AttemptRunner> running = new LinkedHashMap<>();
+    /** Attempts the orchestrator took back after getting no answer: refused if they arrive late. Guarded by {@link #lock}. */
+    private final Map<AttemptKey, Boolean> fenced = new LinkedHashMap<>(64, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<AttemptKey, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    };
     private final Map<AttemptKey, Boolean> finished = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<AttemptKey, Boolean> eldest) {
@@ -108,6 +115,11 @@ public class AssignmentService {
             if (running.containsKey(key) || finished.containsKey(key)) {
                 return accepted; // a retried request: this attempt was taken already
             }
+            if (fenced.containsKey(key)) {
+                throw new AgentProblemException(ErrorCode.CONFLICT, "attempt " + assignment.attempt()
+                        + " of execution " + assignment.executionId()
+                        + " was fenced: the orchestrator took it back after getting no answer");
+            }
             if (draining) {
                 throw new AgentProblemException(ErrorCode.INVALID_STATE,
                         "worker " + identity.workerId() + " is draining and takes no new work");
@@ -143,6 +155,24 @@ public class AssignmentService {
                 assignment.attempt(), assignment.executionId(), assignment.spec().image(), assignment.spec().cpus(),
                 assignment.spec().memoryMb(), assignment.spec().timeoutSeconds());
         return accepted;
+    }
+
+    /**
+     * Fences an attempt whose assignment the orchestrator got no answer to. Atomic with
+     * {@link #accept}: either the agent already holds (or finished) the attempt, or it never will.
+     *
+     * @return true when the agent holds or finished the attempt
+     */
+    public boolean fence(UUID executionId, int attempt) {
+        AttemptKey key = new AttemptKey(executionId, attempt);
+        synchronized (lock) {
+            if (running.containsKey(key) || finished.containsKey(key)) {
+                return true;
+            }
+            fenced.put(key, Boolean.TRUE);
+        }
+        LOG.infof("Fenced attempt %d of execution %s: a late request for it will be refused", attempt, executionId);
+        return false;
     }
 
     /**
