@@ -78,10 +78,19 @@ public class ExecutionRepository {
     }
 
     /** QUEUED executions, oldest submission first (a requeued execution keeps its place). */
+    /**
+     * A dispatch round's candidates: at most {@code limit} queued executions, taken in turns from
+     * every project that has queued work (each project's oldest first, then each one's second, …),
+     * so one project's backlog, however large, never hides another project's execution from the
+     * round. Within a turn the older submission comes first.
+     */
     public List<ExecutionRecord> queued(Connection c, int limit) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM executions WHERE state = 'QUEUED' ORDER BY submitted_at, id LIMIT ?")) {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM ("
+                + "SELECT e.*, row_number() OVER (PARTITION BY project_id ORDER BY submitted_at, id) AS project_turn"
+                + " FROM executions e WHERE state = 'QUEUED') q"
+                + " WHERE project_turn <= ? ORDER BY project_turn, submitted_at, id LIMIT ?")) {
             select.setInt(1, limit);
+            select.setInt(2, limit);
             return list(select);
         }
     }

@@ -129,12 +129,33 @@ class BatchTransitionsTest {
         assertThat(row(b.id())).isEqualTo("RUNNING/2/w2");
     }
 
+    @Test
+    void aRoundsCandidatesTakeTurnsAcrossProjectsSoABacklogHidesNoOne() throws Exception {
+        // Project "big" queued 30 before "small" queued its one: a round of 10 must still see it.
+        for (int i = 0; i < 30; i++) {
+            queue("big");
+        }
+        ExecutionRecord small = queue("small");
+        List<ExecutionRecord> round = database.inTransaction(c -> executions.queued(c, 10));
+        assertThat(round).hasSize(10);
+        assertThat(round).extracting(ExecutionRecord::id).contains(small.id());
+        assertThat(round.get(0).projectId()).isEqualTo("big"); // the oldest submission leads the first turn
+        assertThat(round.get(1).id()).isEqualTo(small.id());
+        // Within a project, oldest first.
+        List<ExecutionRecord> big = round.stream().filter(e -> e.projectId().equals("big")).toList();
+        assertThat(big).extracting(ExecutionRecord::submittedAt).isSorted();
+    }
+
     private static ExecutionRecord queue() {
+        return queue("p");
+    }
+
+    private static ExecutionRecord queue(String project) {
         UUID id = UUID.randomUUID();
         ExecutionSpec spec = new ExecutionSpec("rgrid/python:3.11-local", List.of(), Map.of(), 0.5, 128, 60,
                 NetworkMode.NONE, 3, Map.of());
         return database.inTransaction(c -> {
-            executions.insertQueued(c, new ExecutionSubmitted(id, "p", 1, spec, "executions/" + id + "/script",
+            executions.insertQueued(c, new ExecutionSubmitted(id, project, 1, spec, "executions/" + id + "/script",
                     Map.of(), null, Instant.now()));
             return executions.find(c, id).orElseThrow();
         });
