@@ -106,6 +106,16 @@ class TenantIsolationTest {
                 assertThat(foreign.text().replace(aSecond.id(), "ID")).isEqualTo(unknown.text().replace(unknownId.get("id"), "ID"));
                 assertNothingOfA(foreign, a, key);
                 checked.add(key);
+            } else if (endpoint.path().equals("/api/v1/session")) {
+                // The dashboard's login and logout act on the caller's own session: B's login names
+                // B's project and carries nothing of A's; B's logout touches no one else's session.
+                Api.Reply reply = endpoint.method().equals("POST")
+                        ? api.call("POST", endpoint.path(), null, "application/json",
+                        ("{\"key\": \"" + b.secret() + "\"}").getBytes(StandardCharsets.UTF_8), Map.of())
+                        : send(api, endpoint, Map.of(), "", b.secret());
+                assertThat(reply.status()).as(key + " with B's key: " + reply).isBetween(200, 204);
+                assertNothingOfA(reply, a, key);
+                checked.add(key);
             } else {
                 uncovered.add(key);
             }
