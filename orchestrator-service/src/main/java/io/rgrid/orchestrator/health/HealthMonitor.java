@@ -132,6 +132,8 @@ public class HealthMonitor {
 
     /** @return true when the worker was found silent and marked LOST here */
     private boolean loseAndTerminate(String workerId, String why, Instant heartbeatBefore, Instant bootBefore) {
+        // What a dead agent left running must stop before its work goes to another worker.
+        provider.stopLeftovers(workerId);
         Optional<WorkerRecord> lost = database.inTransaction(c -> {
             Optional<WorkerRecord> current = workers.lock(c, workerId);
             if (current.isEmpty() || !stillSilent(current.get(), heartbeatBefore, bootBefore)) {

@@ -43,6 +43,15 @@ public interface CloudProvider {
         return false;
     }
 
+    /**
+     * Called when a worker is about to be declared lost, before its work is handed to another
+     * worker: stops what a dead agent left running on a host the provider still controls, so an
+     * old attempt cannot run beside its requeued successor. Leaves a live agent alone. A deleted
+     * cloud server takes its containers with it, so the default does nothing.
+     */
+    default void stopLeftovers(String workerId) {
+    }
+
     /** Releases what this process holds; for {@code local}, stops every agent it started. */
     default void close() {
     }

@@ -285,6 +285,39 @@ public final class LocalProcessProvider implements CloudProvider {
         return File.separatorChar == '\\';
     }
 
+    /**
+     * A local agent killed with SIGKILL leaves its containers running on this host: they are
+     * removed (by the worker-id label the agent puts on them) before the work is requeued, unless
+     * the agent still runs. Needs the {@code docker} CLI; without it (process runtime) nothing is
+     * left to find by label, and the step is skipped.
+     */
+    @Override
+    public void stopLeftovers(String workerId) {
+        LocalAgent agent = agents.get(workerId);
+        if (agent != null && agent.process().isAlive()) {
+            return;
+        }
+        try {
+            Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.rgrid.worker-id=" + workerId)
+                    .redirectErrorStream(true).start();
+            String ids = new String(ps.getInputStream().readAllBytes()).trim();
+            if (!ps.waitFor(10, TimeUnit.SECONDS) || ps.exitValue() != 0 || ids.isEmpty()) {
+                return;
+            }
+            List<String> command = new ArrayList<>(List.of("docker", "rm", "-f"));
+            command.addAll(List.of(ids.split("\\s+")));
+            Process rm = new ProcessBuilder(command).redirectErrorStream(true).start();
+            rm.getInputStream().readAllBytes();
+            boolean done = rm.waitFor(30, TimeUnit.SECONDS);
+            LOG.warnf("removed the containers dead local worker %s left running (%s): %s", workerId,
+                    ids.replace('\n', ' '), done && rm.exitValue() == 0 ? "done" : "docker rm failed");
+        } catch (IOException e) {
+            LOG.debugf("no docker CLI to look for containers of dead local worker %s: %s", workerId, e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     @Override
     public void terminate(String workerId) {
         LocalAgent agent = agents.remove(workerId);
