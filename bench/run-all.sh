@@ -175,7 +175,9 @@ def values(pattern):
     return [float(v) for v in re.findall(pattern, text)]
 rows = [("submit->agent p50 (ms)", values(r"LATENCY .*?p50 ([0-9.]+) ms")),
         ("submit->agent p99 (ms)", values(r"LATENCY .*?p99 ([0-9.]+) ms")),
-        ("drain (assignments/s)", values(r"DRAIN .*?\(([0-9.]+) assignments/s\)"))]
+        ("drain, cold start with the backlog (assignments/s)", values(r"DRAIN .*?\(cold.*?\(([0-9.]+) assignments/s\)")),
+        ("drain, warm orchestrator (assignments/s)", values(r"DRAIN .*?\(warm.*?\(([0-9.]+) assignments/s\)")),
+        ("drain, real agents (assignments/s)", values(r"DRAIN .*?real workers.*?\(([0-9.]+) assignments/s\)"))]
 print()
 print("| dispatch, over %d run(s) | median | min | max |" % max(len(v) for _, v in rows))
 print("|---|---:|---:|---:|")

@@ -40,6 +40,8 @@ import java.util.stream.Collectors;
 public class Dispatcher {
 
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
+    /** Where each round's time goes, at DEBUG (off unless asked for: bench/orchestrator-dispatch.sh). */
+    private static final Logger TIMINGS = Logger.getLogger("io.rgrid.orchestrator.dispatch.timings");
     /** Queued executions looked at per round; the rest wait for the next round. */
     private static final int ROUND_LIMIT = 500;
     /** Placements recorded per transaction. */
@@ -146,6 +148,7 @@ public class Dispatcher {
      * @return true when something was assigned
      */
     boolean dispatchRound() {
+        long started = System.nanoTime();
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
                 executions.queued(c, ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
         if (snapshot.queued.isEmpty()) {
@@ -165,10 +168,15 @@ public class Dispatcher {
         Map<UUID, ExecutionRecord> queuedById = snapshot.queued.stream()
                 .collect(Collectors.toMap(ExecutionRecord::id, Function.identity()));
         List<DispatchPlanner.Placement> placements = DispatchPlanner.plan(candidates, capacities);
+        long planned = System.nanoTime();
         int assigned = 0;
         for (int from = 0; from < placements.size(); from += COMMIT_BATCH) {
             assigned += assignAndSend(placements.subList(from, Math.min(placements.size(), from + COMMIT_BATCH)),
                     queuedById, workersById);
+        }
+        if (TIMINGS.isDebugEnabled()) {
+            TIMINGS.debugf("round: %d candidates, %d placed; snapshot+plan %.1f ms, record+send %.1f ms",
+                    (Object) snapshot.queued.size(), assigned, (planned - started) / 1e6, (System.nanoTime() - planned) / 1e6);
         }
         return assigned > 0;
     }
@@ -196,6 +204,7 @@ public class Dispatcher {
      */
     private int assignAndSend(List<DispatchPlanner.Placement> batch, Map<UUID, ExecutionRecord> queuedById,
                               Map<String, WorkerRecord> workersById) {
+        long sentStart = System.nanoTime();
         List<ExecutionTransitions.Placement> recorded = database.inTransaction(c -> {
             // Workers first, in id order (the order the health monitor and the autoscaler lock
             // in): one being drained, lost or deleted since the snapshot gets nothing.
@@ -214,6 +223,7 @@ public class Dispatcher {
         if (recorded.isEmpty()) {
             return 0;
         }
+        long committed = System.nanoTime();
         outbox.flushSoon();
         Instant assignedAt = Instant.now();
         for (ExecutionTransitions.Placement r : recorded) {
@@ -224,6 +234,10 @@ public class Dispatcher {
             LOG.debugf("assigned %s attempt %d to %s", execution.id(), execution.attempt(), r.workerId());
             faultPoint("after-record");
             send(execution, workersById.get(r.workerId()));
+        }
+        if (TIMINGS.isDebugEnabled()) {
+            TIMINGS.debugf("batch: %d recorded in %.1f ms (transaction), sent in %.1f ms", (Object) recorded.size(),
+                    (committed - sentStart) / 1e6, (System.nanoTime() - committed) / 1e6);
         }
         return recorded.size();
     }

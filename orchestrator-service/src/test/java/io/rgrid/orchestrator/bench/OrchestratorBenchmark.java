@@ -64,9 +64,10 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>Dispatch latency with 10 idle workers: executions submitted one at a time; latency =
  *       submit (Kafka produce) → the assignment's POST reaching an agent, p50/p99; and the
  *       orchestrator's own queued → ASSIGNED histogram from /q/metrics.</li>
- *   <li>Drain: 10,000 executions QUEUED in the orchestrator's table before it starts; time from
- *       the first to the last assignment received (assignments/s), time until all are SUCCEEDED
- *       in its table, and the orchestrator's peak RSS (VmHWM).</li>
+ *   <li>Drain, twice in one orchestrator: cold (10,000 executions QUEUED in its table before it
+ *       starts, as after a restart) and warm (10,000 more queued once those are done); each time
+ *       from the first to the last assignment received (assignments/s) and until all are
+ *       SUCCEEDED in its table; then the orchestrator's peak RSS (VmHWM).</li>
  * </ol>
  */
 public final class OrchestratorBenchmark {
@@ -165,44 +166,55 @@ public final class OrchestratorBenchmark {
             stop(orchestrator);
         }
 
-        // 2. Drain of queued executions.
+        // 2. Drain of queued executions, twice in one orchestrator: cold (it starts with the backlog
+        // already queued, as after a restart) and warm (a second backlog once the first is done).
         clear(jdbcUrl, servers);
         insertQueued(jdbcUrl, servers, drainCount);
-        BenchAgent.RECEIVED.clear();
-        BenchAgent.ASSIGNMENTS.set(0);
-        BenchAgent.FIRST.set(0);
-        BenchAgent.LAST.set(0);
         port = freePort();
         long started = System.nanoTime();
         orchestrator = start(jar, servers, jdbcUrl, staticProvider, port, "drain");
         try {
-            long pid = orchestrator.pid();
-            long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-            long allAssigned = 0;
-            while (System.nanoTime() < deadline) {
-                if (allAssigned == 0 && BenchAgent.ASSIGNMENTS.get() >= drainCount) {
-                    allAssigned = System.nanoTime();
-                }
-                if (allAssigned != 0 && count(jdbcUrl, servers, "SUCCEEDED") >= drainCount) {
-                    break;
-                }
-                Thread.sleep(100);
-            }
-            long done = System.nanoTime();
-            long first = BenchAgent.FIRST.get();
-            long last = BenchAgent.LAST.get();
-            double window = (last - first) / 1e9;
-            System.out.printf("DRAIN %d queued, %d workers x %d slots: first->last assignment %.2f s "
-                            + "(%.0f assignments/s); orchestrator start->all SUCCEEDED in its table %.2f s; "
-                            + "assignments received %d%n", drainCount, workers, slots, window,
-                    BenchAgent.ASSIGNMENTS.get() / Math.max(window, 1e-3), (done - started) / 1e9,
-                    BenchAgent.ASSIGNMENTS.get());
-            System.out.println("RSS " + rss(pid) + " (orchestrator JVM options: "
+            drain("cold: the orchestrator starts with them queued", jdbcUrl, servers, drainCount, workers, slots,
+                    started, drainCount);
+            insertQueued(jdbcUrl, servers, drainCount);
+            drain("warm: queued while the same orchestrator runs", jdbcUrl, servers, drainCount, workers, slots,
+                    System.nanoTime(), 2 * drainCount);
+            System.out.println("RSS " + rss(orchestrator.pid()) + " (orchestrator JVM options: "
                     + System.getProperty("orchestrator.jvm-opts", "default") + ")");
         } finally {
             stop(orchestrator);
             agents.forEach(BenchAgent::close);
         }
+    }
+
+    /**
+     * Waits until the benchmark's agents have received {@code drainCount} assignments and the
+     * orchestrator's table holds {@code succeededTotal} SUCCEEDED, then prints the assignment rate
+     * (first → last assignment received) and the time since {@code started}.
+     */
+    private static void drain(String label, String jdbcUrl, Servers servers, int drainCount, int workers, int slots,
+                              long started, int succeededTotal) throws Exception {
+        BenchAgent.RECEIVED.clear();
+        BenchAgent.ASSIGNMENTS.set(0);
+        BenchAgent.FIRST.set(0);
+        BenchAgent.LAST.set(0);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        long allAssigned = 0;
+        while (System.nanoTime() < deadline) {
+            if (allAssigned == 0 && BenchAgent.ASSIGNMENTS.get() >= drainCount) {
+                allAssigned = System.nanoTime();
+            }
+            if (allAssigned != 0 && count(jdbcUrl, servers, "SUCCEEDED") >= succeededTotal) {
+                break;
+            }
+            Thread.sleep(100);
+        }
+        long done = System.nanoTime();
+        double window = (BenchAgent.LAST.get() - BenchAgent.FIRST.get()) / 1e9;
+        System.out.printf("DRAIN %d queued (%s), %d workers x %d slots: first->last assignment %.2f s "
+                        + "(%.0f assignments/s); start->all SUCCEEDED in its table %.2f s; assignments received %d%n",
+                drainCount, label, workers, slots, window, BenchAgent.ASSIGNMENTS.get() / Math.max(window, 1e-3),
+                (done - started) / 1e9, BenchAgent.ASSIGNMENTS.get());
     }
 
     /**
