@@ -161,12 +161,12 @@ public final class GridSupervisor {
     /**
      * Heap and GC options per service. The orchestrator gets its production unit's
      * (deploy/systemd/orchestrator.service), which keep it under 300 MB while it drains 10,000
-     * queued executions (docs/benchmarks.md).
+     * queued executions, and C1 only, which drains faster on a small machine (docs/benchmarks.md).
      */
     static List<String> jvmOptions(String module) {
         if (module.equals("orchestrator-service")) {
             return List.of("-Xms64m", "-Xmx192m", "-XX:MaxMetaspaceSize=128m", "-XX:ReservedCodeCacheSize=64m",
-                    "-Xss512k", "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+                    "-Xss512k", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:+ExitOnOutOfMemoryError");
         }
         return List.of("-Xms32m", "-Xmx384m", "-XX:+ExitOnOutOfMemoryError");
     }
