@@ -32,6 +32,8 @@ public class ExecutionRepository {
 
     private static final String COLUMNS = "id, project_id, attempt, state, spec, script_key, input_keys, "
             + "requirements_key, max_attempts, worker_id, assigned_at, cancel_requested, submitted_at, queued_at";
+    /** {@link #COLUMNS} of the subquery {@code q} (names shared with joined tables stay unambiguous). */
+    private static final String QUALIFIED_COLUMNS = "q." + COLUMNS.replace(", ", ", q.");
     private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
     };
 
@@ -77,18 +79,28 @@ public class ExecutionRepository {
         }
     }
 
-    /** QUEUED executions, oldest submission first (a requeued execution keeps its place). */
     /**
      * A dispatch round's candidates: at most {@code limit} queued executions, taken in turns from
      * every project that has queued work (each project's oldest first, then each one's second, …),
      * so one project's backlog, however large, never hides another project's execution from the
      * round. Within a turn the older submission comes first.
+     * <p>
+     * It reads at most {@code limit} rows per project, through the index
+     * {@code executions_queued_by_project}: the projects with queued work are found by a skip scan
+     * (one index probe per project), then each one's oldest {@code limit}. A backlog of any depth
+     * costs no more than a round's worth of rows per project.
      */
     public List<ExecutionRecord> queued(Connection c, int limit) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM ("
-                + "SELECT e.*, row_number() OVER (PARTITION BY project_id ORDER BY submitted_at, id) AS project_turn"
-                + " FROM executions e WHERE state = 'QUEUED') q"
-                + " WHERE project_turn <= ? ORDER BY project_turn, submitted_at, id LIMIT ?")) {
+        try (PreparedStatement select = c.prepareStatement("WITH RECURSIVE projects(project_id) AS ("
+                + "(SELECT project_id FROM executions WHERE state = 'QUEUED' ORDER BY project_id LIMIT 1)"
+                + " UNION ALL"
+                + " SELECT (SELECT e.project_id FROM executions e WHERE e.state = 'QUEUED'"
+                + " AND e.project_id > p.project_id ORDER BY e.project_id LIMIT 1)"
+                + " FROM projects p WHERE p.project_id IS NOT NULL)"
+                + " SELECT " + QUALIFIED_COLUMNS + " FROM projects p CROSS JOIN LATERAL ("
+                + "SELECT e.*, row_number() OVER (ORDER BY e.submitted_at, e.id) AS project_turn FROM executions e"
+                + " WHERE e.state = 'QUEUED' AND e.project_id = p.project_id ORDER BY e.submitted_at, e.id LIMIT ?) q"
+                + " WHERE p.project_id IS NOT NULL ORDER BY q.project_turn, q.submitted_at, q.id LIMIT ?")) {
             select.setInt(1, limit);
             select.setInt(2, limit);
             return list(select);
@@ -109,6 +121,46 @@ public class ExecutionRepository {
                 + " FROM executions WHERE worker_id = ? AND state IN ('ASSIGNED', 'RUNNING') ORDER BY id")) {
             select.setString(1, workerId);
             return list(select);
+        }
+    }
+
+    /** An attempt the orchestrator records on a worker, without its spec: what a heartbeat is checked against. */
+    public record HeldAttempt(UUID id, int attempt, Instant assignedAt) {
+    }
+
+    /** {@link #onWorker} without specs or keys: one light row per attempt, for every heartbeat. */
+    public List<HeldAttempt> attemptsOnWorker(Connection c, String workerId) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT id, attempt, assigned_at FROM executions "
+                + "WHERE worker_id = ? AND state IN ('ASSIGNED', 'RUNNING') ORDER BY id")) {
+            select.setString(1, workerId);
+            List<HeldAttempt> out = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    Timestamp assignedAt = rows.getTimestamp(3);
+                    out.add(new HeldAttempt(rows.getObject(1, UUID.class), rows.getInt(2),
+                            assignedAt == null ? null : assignedAt.toInstant()));
+                }
+            }
+            return out;
+        }
+    }
+
+    /**
+     * What the given executions reserve, summed in the database (cpus and memory of their specs;
+     * unknown ids add nothing): one statement however many a heartbeat lists.
+     */
+    public Held reservedBy(Connection c, Collection<UUID> ids) throws SQLException {
+        if (ids.isEmpty()) {
+            return Held.NONE;
+        }
+        try (PreparedStatement select = c.prepareStatement("SELECT count(*), "
+                + "coalesce(sum((spec->>'cpus')::float8), 0), coalesce(sum((spec->>'memoryMb')::int), 0) "
+                + "FROM executions WHERE id = ANY(?::uuid[])")) {
+            select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rows = select.executeQuery()) {
+                rows.next();
+                return new Held(rows.getInt(1), rows.getDouble(2), rows.getInt(3));
+            }
         }
     }
 

@@ -24,9 +24,11 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * Applies workers' heartbeats (topic rgrid.worker-heartbeats.v1): the first heartbeat of a
@@ -85,7 +87,7 @@ public class HeartbeatHandler {
         Duration grace = config.orchestrator().health().missingGrace();
         Map<String, Instant> before = missingSince.getOrDefault(worker.id(), Map.of());
         Map<String, Instant> stillMissing = new HashMap<>();
-        for (ExecutionRecord execution : executions.onWorker(c, worker.id())) {
+        for (ExecutionRepository.HeldAttempt execution : executions.attemptsOnWorker(c, worker.id())) {
             String key = execution.id() + ":" + execution.attempt();
             if (held.contains(key)) {
                 continue;
@@ -134,17 +136,11 @@ public class HeartbeatHandler {
                 LOG.debugf("heartbeat from %s worker %s ignored", worker.state(), worker.id());
                 return false;
             }
-            double reservedCpus = 0;
-            int reservedMemory = 0;
-            for (WorkerHeartbeat.RunningAttempt running : heartbeat.running()) {
-                Optional<ExecutionRecord> execution = executions.find(c, running.executionId());
-                if (execution.isPresent()) {
-                    reservedCpus += execution.get().spec().cpus();
-                    reservedMemory += execution.get().spec().memoryMb();
-                }
-            }
-            workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reservedCpus,
-                    heartbeat.freeMemoryMb() + reservedMemory);
+            // The worker's totals: what it reports free plus what the executions it runs reserve.
+            ExecutionRepository.Held reserved = executions.reservedBy(c, heartbeat.running().stream()
+                    .map(WorkerHeartbeat.RunningAttempt::executionId).filter(Objects::nonNull).collect(Collectors.toSet()));
+            workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reserved.cpus(),
+                    heartbeat.freeMemoryMb() + reserved.memoryMb());
             reconcileRunning(c, worker, heartbeat);
             if (heartbeat.draining()) {
                 lifecycle.change(c, worker, WorkerState.DRAINING, "agent is draining");

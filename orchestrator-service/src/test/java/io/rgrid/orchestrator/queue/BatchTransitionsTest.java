@@ -146,6 +146,41 @@ class BatchTransitionsTest {
         assertThat(big).extracting(ExecutionRecord::submittedAt).isSorted();
     }
 
+    @Test
+    void turnsFollowEachProjectsOldestAndARoundReadsNoMoreThanItsLimitPerProject() throws Exception {
+        // a1 < b1 < a2 < c1 < b2 < a3 (submission order): turn 1 is a1, b1, c1; turn 2 a2, b2; turn 3 a3.
+        ExecutionRecord a1 = queue("a");
+        ExecutionRecord b1 = queue("b");
+        ExecutionRecord a2 = queue("a");
+        ExecutionRecord c1 = queue("c");
+        ExecutionRecord b2 = queue("b");
+        ExecutionRecord a3 = queue("a");
+        List<ExecutionRecord> round = database.inTransaction(c -> executions.queued(c, 10));
+        assertThat(round).extracting(ExecutionRecord::id)
+                .containsExactly(a1.id(), b1.id(), c1.id(), a2.id(), b2.id(), a3.id());
+        List<ExecutionRecord> smallRound = database.inTransaction(c -> executions.queued(c, 4));
+        assertThat(smallRound).extracting(ExecutionRecord::id).containsExactly(a1.id(), b1.id(), c1.id(), a2.id());
+        // A project with nothing QUEUED takes no turn: c1 assigned, the rest keep their order.
+        database.inTransaction(c -> transitions.assignAll(c, List.of(new ExecutionTransitions.Placement(
+                executions.lock(c, c1.id()).orElseThrow(), "w1"))));
+        List<ExecutionRecord> afterAssign = database.inTransaction(c -> executions.queued(c, 10));
+        assertThat(afterAssign).extracting(ExecutionRecord::id)
+                .containsExactly(a1.id(), b1.id(), a2.id(), b2.id(), a3.id());
+    }
+
+    @Test
+    void reservedBySumsTheSpecsOfKnownExecutionsOnly() throws Exception {
+        ExecutionRecord a = queue("r");
+        ExecutionRecord b = queue("r");
+        ExecutionRepository.Held held = database.inTransaction(c -> executions.reservedBy(c,
+                List.of(a.id(), b.id(), UUID.randomUUID())));
+        assertThat(held.count()).isEqualTo(2);
+        assertThat(held.cpus()).isEqualTo(1.0);
+        assertThat(held.memoryMb()).isEqualTo(256);
+        ExecutionRepository.Held none = database.inTransaction(c -> executions.reservedBy(c, List.of()));
+        assertThat(none).isEqualTo(ExecutionRepository.Held.NONE);
+    }
+
     private static ExecutionRecord queue() {
         return queue("p");
     }
