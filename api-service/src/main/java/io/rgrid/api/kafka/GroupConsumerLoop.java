@@ -27,8 +27,9 @@ import java.util.Map;
  * {@link ConsumerThread#MIN_BACKOFF} up to {@code maxBackoff}; a fully applied batch resets it.
  * Undecodable records are the handler's business: it logs and skips them
  * ({@link ConsumerThread#decode}), so they never stop the loop. The loop ends when the service
- * stops (the consumer is woken out of {@code poll}) or, logged as an ERROR, on a failure outside
- * applying a batch; closing the consumer then leaves the group.
+ * stops (the consumer is woken out of {@code poll}) or, logged as an ERROR, on any other failure
+ * (subscribing, polling, rewinding; record by record also committing); closing the consumer then
+ * leaves the group.
  *
  * <p>Each user only states its thread, group, topics and how it applies records: one database
  * transaction for the whole poll ({@link #inOneTransaction}) or record by record
