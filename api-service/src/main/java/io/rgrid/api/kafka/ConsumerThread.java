@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  * The thread one of api-service's Kafka consumer loops runs on (status reports, log chunks,
  * the cluster read model): started at start-up; at shutdown told to stop, its consumer woken
  * out of {@code poll}, and joined. Pauses between retries end early at shutdown.
- * What each loop does with its records stays in its own class.
+ * The poll, apply, commit and back-off loop of the two consumers in a group (status, cluster) is
+ * {@link GroupConsumerLoop}; the log consumer, which joins no group, runs its own loop.
  */
 public final class ConsumerThread {
 

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Creates every RGrid topic that does not exist yet. Tried at start; when Kafka is down then,
  * the service starts anyway (submissions only need PostgreSQL and S3) and the outbox relay and
- * status consumer call {@link #ensureTopics()} again before they first touch Kafka.
+ * the consumers call {@link #ensureTopics()} again before they first touch Kafka.
  */
 @Singleton
 public class TopicInitializer {

@@ -4,6 +4,7 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.kafka.ConsumerThread;
+import io.rgrid.api.kafka.GroupConsumerLoop;
 import io.rgrid.api.kafka.KafkaClients;
 import io.rgrid.api.kafka.TopicInitializer;
 import io.rgrid.model.Topics;
@@ -12,112 +13,44 @@ import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
-import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads {@link Topics#EXECUTION_STATUS} and applies each report through {@link StatusService}.
- * Offsets are committed only after the reports before them were applied (at least once; applying
- * is idempotent). When the database fails, the consumer rewinds to the first report it could not
- * apply and tries again after a pause, so no report is skipped.
+ * Reads {@link Topics#EXECUTION_STATUS} and applies each report through {@link StatusService}, one
+ * transaction per report. Offsets are committed only after the reports before them were applied
+ * (at least once; applying is idempotent). When the database fails, the consumer rewinds to the
+ * first report it could not apply and tries again after a pause, so no report is skipped
+ * ({@link GroupConsumerLoop#recordByRecord}).
  */
 @Singleton
 public class StatusConsumer {
 
     private static final Logger LOG = Logger.getLogger(StatusConsumer.class);
 
-    private final KafkaClients kafka;
-    private final TopicInitializer topics;
     private final StatusService statusService;
-    private final RgridConfig.StatusConsumer config;
-    private final ConsumerThread thread = new ConsumerThread("rgrid-status-consumer", this::run);
+    private final GroupConsumerLoop loop;
 
     public StatusConsumer(KafkaClients kafka, TopicInitializer topics, StatusService statusService, RgridConfig config) {
-        this.kafka = kafka;
-        this.topics = topics;
         this.statusService = statusService;
-        this.config = config.statusConsumer();
+        RgridConfig.StatusConsumer settings = config.statusConsumer();
+        this.loop = new GroupConsumerLoop(kafka, topics, LOG, new GroupConsumerLoop.Settings(
+                "rgrid-status-consumer", "status consumer", settings.groupId(), "rgrid-api-status",
+                List.of(Topics.EXECUTION_STATUS), settings.pollTimeout(), settings.maxBackoff()),
+                // Record by record, not one transaction per poll: StatusService commits each report on its
+                // own and acts after that commit (StateApplied ends log follows, metrics count the change).
+                GroupConsumerLoop.recordByRecord("status report", this::handle));
     }
 
     void onStart(@Observes StartupEvent event) {
-        thread.start();
+        loop.start();
     }
 
     void onStop(@Observes ShutdownEvent event) {
-        thread.stop();
-    }
-
-    private void run() {
-        if (!thread.awaitTopics(topics, config.maxBackoff(), LOG)) {
-            return;
-        }
-        String topic = kafka.topic(Topics.EXECUTION_STATUS);
-        try (Consumer<String, byte[]> c = new KafkaConsumer<>(kafka.consumer(config.groupId(), "rgrid-api-status"))) {
-            thread.attach(c);
-            c.subscribe(List.of(topic));
-            LOG.infof("status consumer subscribed to %s", topic);
-            Duration backoff = ConsumerThread.MIN_BACKOFF;
-            while (thread.running()) {
-                ConsumerRecords<String, byte[]> records = c.poll(config.pollTimeout());
-                if (records.isEmpty()) {
-                    continue;
-                }
-                if (processAndCommit(c, records)) {
-                    backoff = ConsumerThread.MIN_BACKOFF;
-                } else {
-                    thread.pause(backoff);
-                    backoff = ConsumerThread.nextBackoff(backoff, config.maxBackoff());
-                }
-            }
-        } catch (WakeupException e) {
-            if (thread.running()) {
-                LOG.error("status consumer woken unexpectedly", e);
-            }
-        } catch (Exception e) {
-            LOG.error("status consumer stopped by an unexpected failure", e);
-        } finally {
-            thread.attach(null);
-        }
-    }
-
-    /** @return false when a report could not be applied and the partitions were rewound */
-    boolean processAndCommit(Consumer<String, byte[]> c, ConsumerRecords<String, byte[]> records) {
-        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-        boolean failed = false;
-        for (TopicPartition partition : records.partitions()) {
-            for (ConsumerRecord<String, byte[]> record : records.records(partition)) {
-                if (failed) {
-                    // Rewind this partition to its first unapplied report; the next poll returns it again.
-                    c.seek(partition, record.offset());
-                    break;
-                }
-                try {
-                    handle(record);
-                    done.put(partition, new OffsetAndMetadata(record.offset() + 1));
-                } catch (RuntimeException e) {
-                    LOG.warnf("could not apply status report at %s offset %d (%s); retrying", partition, record.offset(), e.getMessage());
-                    c.seek(partition, record.offset());
-                    failed = true;
-                    break;
-                }
-            }
-        }
-        if (!done.isEmpty()) {
-            c.commitSync(done);
-        }
-        return !failed;
+        loop.stop();
     }
 
     /** Applies one record; malformed and unknown records are skipped here, database failures propagate. */
