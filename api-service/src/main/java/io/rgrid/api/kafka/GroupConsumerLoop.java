@@ -156,6 +156,16 @@ public final class GroupConsumerLoop {
         }
     }
 
+    /**
+     * Moves the consumer back to {@code offset} of a partition it still owns. A partition taken
+     * away by a rebalance is skipped: its new owner starts from the last committed offset.
+     */
+    static void rewind(Consumer<String, byte[]> consumer, TopicPartition partition, long offset) {
+        if (consumer.assignment().contains(partition)) {
+            consumer.seek(partition, offset);
+        }
+    }
+
     record InOneTransaction(Transactions tx, String what, RecordWork work) implements Mode {
         @Override
         public boolean applyAndCommit(Consumer<String, byte[]> consumer, ConsumerRecords<String, byte[]> records, Logger log) {
@@ -175,7 +185,7 @@ public final class GroupConsumerLoop {
             } catch (RuntimeException e) {
                 log.warnf("%s not updated (%s); retrying", what, e.getMessage());
                 for (TopicPartition p : records.partitions()) {
-                    consumer.seek(p, records.records(p).getFirst().offset());
+                    rewind(consumer, p, records.records(p).getFirst().offset());
                 }
                 return false;
             }
@@ -207,10 +217,18 @@ public final class GroupConsumerLoop {
                 }
             }
             if (!done.isEmpty()) {
-                // Unlike inOneTransaction, a failed commit is not retried here: it ends the loop (the
-                // "stopped by an unexpected failure" ERROR), as the status consumer's own loop did.
-                // Not known to be intentional; kept so that moving the loop changed no behaviour.
-                consumer.commitSync(done);
+                try {
+                    consumer.commitSync(done);
+                } catch (RuntimeException e) {
+                    // A rebalance or an unreachable coordinator: the records stay applied but not
+                    // committed. Read them again (applying a report twice changes nothing: the state
+                    // machine and attempt fencing refuse the repeat) rather than stop consuming.
+                    log.warnf("could not commit the offsets of %s (%s); reading them again", what, e.getMessage());
+                    for (TopicPartition partition : records.partitions()) {
+                        rewind(consumer, partition, records.records(partition).getFirst().offset());
+                    }
+                    return false;
+                }
             }
             return !failed;
         }

@@ -23,7 +23,6 @@ import java.util.Optional;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What each {@link GroupConsumerLoop.Mode} applies, commits and rewinds, on Kafka's MockConsumer. */
 class GroupConsumerLoopTest {
@@ -85,15 +84,31 @@ class GroupConsumerLoopTest {
         assertThat(committed(consumer, P1)).isEqualTo(1);
     }
 
-    /** As the status consumer's loop always did (see GroupConsumerLoop.RecordByRecord): the loop ends with an ERROR. */
+    /** A failed commit (a rebalance, the coordinator away) must not end the loop: the batch is read again. */
     @Test
-    void recordByRecordDoesNotCatchAFailedCommit() {
-        MockConsumer<String, byte[]> consumer = failingCommits(Map.of(P0, 1));
-        GroupConsumerLoop.Mode mode = GroupConsumerLoop.recordByRecord("test record", record -> {
-        });
+    void recordByRecordReadsTheBatchAgainWhenItsCommitFails() {
+        MockConsumer<String, byte[]> consumer = failingCommits(Map.of(P0, 2));
+        List<Long> applied = new ArrayList<>();
+        GroupConsumerLoop.Mode mode = GroupConsumerLoop.recordByRecord("test record", record -> applied.add(record.offset()));
 
-        assertThatThrownBy(() -> mode.applyAndCommit(consumer, consumer.poll(Duration.ZERO), LOG))
-                .isInstanceOf(TimeoutException.class);
+        assertThat(mode.applyAndCommit(consumer, consumer.poll(Duration.ZERO), LOG)).isFalse();
+
+        assertThat(applied).containsExactly(0L, 1L);
+        assertThat(committed(consumer, P0)).isNull();
+        assertThat(consumer.position(P0)).isZero();
+    }
+
+    @Test
+    void aRewindSkipsAPartitionNoLongerAssigned() {
+        MockConsumer<String, byte[]> consumer = consumer(Map.of(P0, 2, P1, 2));
+        ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ZERO);
+        consumer.assign(Set.of(P0)); // P1 revoked by a rebalance after the poll
+
+        GroupConsumerLoop.rewind(consumer, P1, 0);
+        GroupConsumerLoop.rewind(consumer, P0, 0);
+
+        assertThat(records.count()).isEqualTo(4);
+        assertThat(consumer.position(P0)).isZero();
     }
 
     @Test
