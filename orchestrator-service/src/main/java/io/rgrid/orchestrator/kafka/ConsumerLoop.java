@@ -4,9 +4,9 @@ import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.MalformedEventException;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.errors.WakeupException;
 import org.jboss.logging.Logger;
 
@@ -31,7 +31,7 @@ public final class ConsumerLoop implements Runnable {
         void handle(Envelope<Event> envelope);
     }
 
-    private final KafkaConsumer<String, byte[]> consumer;
+    private final Consumer<String, byte[]> consumer;
     private final String topic;
     /** Handles the decoded events of one poll, in order (e.g. in one transaction). */
     @FunctionalInterface
@@ -44,11 +44,11 @@ public final class ConsumerLoop implements Runnable {
     private volatile boolean running = true;
     private Thread thread;
 
-    public ConsumerLoop(KafkaConsumer<String, byte[]> consumer, String topic, Handler handler, Runnable afterBatch) {
+    public ConsumerLoop(Consumer<String, byte[]> consumer, String topic, Handler handler, Runnable afterBatch) {
         this(consumer, topic, (BatchHandler) envelopes -> envelopes.forEach(handler::handle), afterBatch);
     }
 
-    public ConsumerLoop(KafkaConsumer<String, byte[]> consumer, String topic, BatchHandler handler,
+    public ConsumerLoop(Consumer<String, byte[]> consumer, String topic, BatchHandler handler,
                         Runnable afterBatch) {
         this.consumer = consumer;
         this.topic = topic;
@@ -87,7 +87,7 @@ public final class ConsumerLoop implements Runnable {
                     // The batch's effects are committed in the database: wake the dispatcher before
                     // the offset commit's round trip (which only decides what a restart re-reads).
                     afterBatch.run();
-                    consumer.commitSync();
+                    commit(records);
                 }
             }
         } catch (WakeupException e) {
@@ -127,12 +127,31 @@ public final class ConsumerLoop implements Runnable {
     }
 
     /**
+     * Commits the batch's offsets. A failed commit (a rebalance, the coordinator away) must not end
+     * the loop: the batch is read again after a pause; handlers are idempotent.
+     */
+    private void commit(ConsumerRecords<String, byte[]> records) {
+        try {
+            consumer.commitSync();
+        } catch (WakeupException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            LOG.warnf("could not commit the offsets of a batch from %s (%s); reading it again", topic, e.getMessage());
+            rewind(records);
+            pause();
+        }
+    }
+
+    /**
      * Seeks every partition of the batch back to its first record, so the next poll hands the
      * batch out again. Handlers are idempotent, so replaying the records already handled is harmless.
+     * A partition a rebalance took away is skipped: its new owner starts from the last commit.
      */
     private void rewind(ConsumerRecords<String, byte[]> records) {
         for (var partition : records.partitions()) {
-            consumer.seek(partition, records.records(partition).getFirst().offset());
+            if (consumer.assignment().contains(partition)) {
+                consumer.seek(partition, records.records(partition).getFirst().offset());
+            }
         }
     }
 
