@@ -14,7 +14,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -27,33 +26,28 @@ class CliCommandsTest {
     @TempDir
     Path dir;
 
+    private CliFixture cli;
     private FakeApi api;
     private Map<String, String> env;
     private Path script;
 
     @BeforeEach
     void start() throws Exception {
-        api = new FakeApi();
-        env = new HashMap<>();
-        env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
-        env.put(ClientConfig.ENV_API_URL, api.url());
-        env.put(ClientConfig.ENV_API_KEY, FakeApi.KEY);
-        script = Files.writeString(dir.resolve("hello.py"), "print('hello')\n");
+        cli = CliFixture.start(dir, "hello.py");
+        api = cli.api();
+        env = cli.env();
+        script = cli.script();
     }
 
     @AfterEach
     void stop() {
-        api.close();
-    }
-
-    private CliRun rgrid(String... args) {
-        return CliRun.run(env, args);
+        cli.close();
     }
 
     @Test
     void runUploadsFollowsPrintsTheLogAndExitsZero() throws Exception {
         Path data = Files.writeString(dir.resolve("data.csv"), "a,b\n1,2\n");
-        CliRun run = rgrid("run", script.toString(), "--input", data.toString(), "--cpus", "2", "--memory", "1g",
+        CliRun run = cli.rgrid("run", script.toString(), "--input", data.toString(), "--cpus", "2", "--memory", "1g",
                 "--timeout", "60", "--env", "SEED=42", "--label", "team=ml", "--network", "none", "arg1", "--", "--flag");
 
         assertThat(run.exitCode()).as(run.toString()).isZero();
@@ -87,7 +81,7 @@ class CliCommandsTest {
 
     @Test
     void rgridOptionsMayFollowTheScriptAndUnknownOnesGoToIt() {
-        CliRun run = rgrid("run", script.toString(), "--verbose", "--image", "img:1", "-x");
+        CliRun run = cli.rgrid("run", script.toString(), "--verbose", "--image", "img:1", "-x");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         SubmitSpec spec = api.submissions.get(0).spec();
         assertThat(spec.image()).isEqualTo("img:1");
@@ -98,7 +92,7 @@ class CliCommandsTest {
     void failedScriptExitsWithItsCodeAndSaysWhy() {
         api.plan(ExecutionState.QUEUED, ExecutionState.RUNNING, ExecutionState.FAILED).failedExitCode(3)
                 .log("Traceback: boom\n");
-        CliRun run = rgrid("run", script.toString());
+        CliRun run = cli.rgrid("run", script.toString());
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(3);
         assertThat(run.out()).isEqualTo("Traceback: boom\n");
         assertThat(run.err()).contains("FAILED in 1.2 s (exit code 3)")
@@ -108,20 +102,20 @@ class CliCommandsTest {
     @Test
     void timedOutExitsWith124AndCancelledWith130() {
         api.plan(ExecutionState.QUEUED, ExecutionState.RUNNING, ExecutionState.TIMED_OUT);
-        CliRun timedOut = rgrid("run", script.toString());
+        CliRun timedOut = cli.rgrid("run", script.toString());
         assertThat(timedOut.exitCode()).as(timedOut.toString()).isEqualTo(124);
         assertThat(timedOut.err()).contains("TIMED_OUT, reason TIMEOUT: ran past 300 s");
 
         api.plan(ExecutionState.QUEUED, ExecutionState.CANCELLED);
-        assertThat(rgrid("run", script.toString()).exitCode()).isEqualTo(130);
+        assertThat(cli.rgrid("run", script.toString()).exitCode()).isEqualTo(130);
 
         api.plan(ExecutionState.QUEUED, ExecutionState.FAILED).failedExitCode(null);
-        assertThat(rgrid("run", script.toString()).exitCode()).isEqualTo(1);
+        assertThat(cli.rgrid("run", script.toString()).exitCode()).isEqualTo(1);
     }
 
     @Test
     void detachPrintsOnlyTheIdAndDoesNotFollow() {
-        CliRun run = rgrid("run", "--detach", script.toString());
+        CliRun run = cli.rgrid("run", "--detach", script.toString());
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out().strip()).matches("[0-9a-f-]{36}");
         assertThat(api.requests).containsExactly("POST /api/v1/executions");
@@ -130,12 +124,12 @@ class CliCommandsTest {
     @Test
     void statusShowsTheExecutionAndJsonIsTheApiView() throws Exception {
         UUID id = api.existing(ExecutionState.FAILED);
-        CliRun human = rgrid("status", id.toString());
+        CliRun human = cli.rgrid("status", id.toString());
         assertThat(human.exitCode()).as(human.toString()).isZero();
         assertThat(human.out()).contains("Execution  " + id).contains("State      FAILED (exit code 3)")
                 .contains("Worker     rgrid-worker-ab12cd").contains("Limits     1 CPU, 512 MiB, timeout 300 s");
 
-        CliRun json = rgrid("status", "--json", id.toString());
+        CliRun json = cli.rgrid("status", "--json", id.toString());
         ExecutionView view = Json.mapper().readValue(json.out(), ExecutionView.class);
         assertThat(view.id()).isEqualTo(id);
         assertThat(view.state()).isEqualTo(ExecutionState.FAILED);
@@ -144,21 +138,21 @@ class CliCommandsTest {
     @Test
     void logsPrintsTheStoredLogAndFollowsAnUnfinishedExecutionFirst() {
         UUID done = api.existing(ExecutionState.SUCCEEDED);
-        CliRun run = rgrid("logs", done.toString());
+        CliRun run = cli.rgrid("logs", done.toString());
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).isEqualTo("hello from the grid\n");
         assertThat(run.err()).isEmpty();
 
         UUID running = api.existing(ExecutionState.RUNNING, ExecutionState.SUCCEEDED);
-        CliRun followed = rgrid("logs", running.toString());
+        CliRun followed = cli.rgrid("logs", running.toString());
         assertThat(followed.out()).isEqualTo("hello from the grid\n");
         assertThat(followed.err()).contains("RUNNING").contains("SUCCEEDED in 1.2 s");
 
-        CliRun attempt = rgrid("logs", "--attempt", "1", done.toString());
+        CliRun attempt = cli.rgrid("logs", "--attempt", "1", done.toString());
         assertThat(attempt.exitCode()).isZero();
         assertThat(api.requests).contains("GET /api/v1/executions/" + done + "/logs?attempt=1");
 
-        CliRun noSuchAttempt = rgrid("logs", "--attempt", "2", done.toString());
+        CliRun noSuchAttempt = cli.rgrid("logs", "--attempt", "2", done.toString());
         assertThat(noSuchAttempt.exitCode()).isEqualTo(ExitCodes.API);
         assertThat(noSuchAttempt.err()).isEqualTo("rgrid: execution " + done + " has attempts 1 to 1\n");
     }
@@ -166,7 +160,7 @@ class CliCommandsTest {
     @Test
     void logsAsJsonCarriesTheLogWithItsAttemptAndState() throws Exception {
         UUID done = api.existing(ExecutionState.SUCCEEDED);
-        CliRun run = rgrid("logs", done.toString(), "--json");
+        CliRun run = cli.rgrid("logs", done.toString(), "--json");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         var json = io.rgrid.model.Json.mapper().readTree(run.out());
         assertThat(json.path("id").asText()).isEqualTo(done.toString());
@@ -178,7 +172,7 @@ class CliCommandsTest {
     @Test
     void cancelPostsAndReports() {
         UUID id = api.existing(ExecutionState.RUNNING);
-        CliRun run = rgrid("cancel", id.toString());
+        CliRun run = cli.rgrid("cancel", id.toString());
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(api.requests).contains("POST /api/v1/executions/" + id + "/cancel");
         assertThat(run.err()).contains("Execution " + id + " is CANCELLED");
@@ -187,14 +181,14 @@ class CliCommandsTest {
     @Test
     void unknownExecutionIsNamed() {
         UUID id = UUID.randomUUID();
-        CliRun run = rgrid("status", id.toString());
+        CliRun run = cli.rgrid("status", id.toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.API);
         assertThat(run.err()).isEqualTo("rgrid: no execution " + id + " at " + api.url() + "\n");
     }
 
     @Test
     void anIdThatIsNotAUuidIsAUsageError() {
-        CliRun run = rgrid("logs", "abc");
+        CliRun run = cli.rgrid("logs", "abc");
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("'abc' is not an execution id");
     }
@@ -202,7 +196,7 @@ class CliCommandsTest {
     @Test
     void aRejectedKeyQuotesTheProblemAndSaysWhatToCheck() {
         env.put(ClientConfig.ENV_API_KEY, "wrong");
-        CliRun run = rgrid("run", script.toString());
+        CliRun run = cli.rgrid("run", script.toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.API);
         assertThat(run.err()).startsWith("rgrid: the API rejected the key from RGRID_API_KEY: "
                 + "\"missing or unknown API key\" (UNAUTHENTICATED)");
@@ -212,7 +206,7 @@ class CliCommandsTest {
 
     @Test
     void aProblemResponseIsQuotedWithItsCodeAndFields() {
-        CliRun run = rgrid("run", "--image", "bad/image", script.toString());
+        CliRun run = cli.rgrid("run", "--image", "bad/image", script.toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.API);
         assertThat(run.err()).isEqualTo("rgrid: the API refused the request: the spec is invalid "
                 + "(INVALID_SPEC, HTTP 422)\n  image: image 'bad/image' is not allowed\n");
@@ -225,7 +219,7 @@ class CliCommandsTest {
             port = socket.getLocalPort();
         }
         env.put(ClientConfig.ENV_API_URL, "http://127.0.0.1:" + port);
-        CliRun run = rgrid("status", UUID.randomUUID().toString());
+        CliRun run = cli.rgrid("status", UUID.randomUUID().toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.API);
         assertThat(run.err()).isEqualTo("rgrid: cannot reach the RGrid API at http://127.0.0.1:" + port
                 + " (connection refused). Is the grid running? Start it with: ./rgrid local up\n");
@@ -237,7 +231,7 @@ class CliCommandsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        CliRun run = rgrid("status", UUID.randomUUID().toString(), "--debug", "--api-url", "http://127.0.0.1:" + port);
+        CliRun run = cli.rgrid("status", UUID.randomUUID().toString(), "--debug", "--api-url", "http://127.0.0.1:" + port);
         assertThat(run.exitCode()).isEqualTo(ExitCodes.API);
         assertThat(run.err()).contains("> GET http://127.0.0.1:" + port).contains("ConnectException")
                 .contains("\tat ").contains("cannot reach the RGrid API");
@@ -245,11 +239,11 @@ class CliCommandsTest {
 
     @Test
     void missingFilesAreNamedBeforeAnyUpload() {
-        CliRun noScript = rgrid("run", "x.py");
+        CliRun noScript = cli.rgrid("run", "x.py");
         assertThat(noScript.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(noScript.err()).isEqualTo("rgrid: no such file: x.py\n");
 
-        CliRun noInput = rgrid("run", script.toString(), "--input", "missing.csv");
+        CliRun noInput = cli.rgrid("run", script.toString(), "--input", "missing.csv");
         assertThat(noInput.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(noInput.err()).isEqualTo("rgrid: no such file: missing.csv\n");
         assertThat(api.requests).isEmpty();
@@ -266,7 +260,7 @@ class CliCommandsTest {
             List<String> argv = new ArrayList<>(List.of("run"));
             argv.addAll(List.of(args));
             argv.add(script.toString());
-            CliRun run = rgrid(argv.toArray(String[]::new));
+            CliRun run = cli.rgrid(argv.toArray(String[]::new));
             assertThat(run.exitCode()).as(String.join(" ", argv) + "\n" + run).isEqualTo(ExitCodes.USAGE);
             assertThat(run.err()).as(run.toString()).startsWith("rgrid: ").contains(args[0]);
             assertThat(run.err().lines().count()).as(run.toString()).isLessThanOrEqualTo(2);
@@ -277,7 +271,7 @@ class CliCommandsTest {
     @Test
     void noKeyAnywhereIsAUsageErrorThatSaysWhatToDo() {
         env.remove(ClientConfig.ENV_API_KEY);
-        CliRun run = rgrid("status", UUID.randomUUID().toString());
+        CliRun run = cli.rgrid("status", UUID.randomUUID().toString());
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("no API key configured").contains("./rgrid local up");
     }
@@ -285,9 +279,9 @@ class CliCommandsTest {
     @Test
     void flagsAfterTheSubcommandOverrideTheEnvironment() {
         env.put(ClientConfig.ENV_API_KEY, "wrong");
-        CliRun run = rgrid("run", script.toString(), "--api-key", FakeApi.KEY);
+        CliRun run = cli.rgrid("run", script.toString(), "--api-key", FakeApi.KEY);
         assertThat(run.exitCode()).as(run.toString()).isZero();
-        CliRun before = rgrid("--api-key", FakeApi.KEY, "run", script.toString());
+        CliRun before = cli.rgrid("--api-key", FakeApi.KEY, "run", script.toString());
         assertThat(before.exitCode()).as(before.toString()).isZero();
     }
 
@@ -295,23 +289,23 @@ class CliCommandsTest {
     void initWritesTheConfigFileThatLaterCommandsUse() throws Exception {
         env.remove(ClientConfig.ENV_API_URL);
         env.remove(ClientConfig.ENV_API_KEY);
-        CliRun init = rgrid("init", "--api-url", api.url(), "--api-key", FakeApi.KEY);
+        CliRun init = cli.rgrid("init", "--api-url", api.url(), "--api-key", FakeApi.KEY);
         assertThat(init.exitCode()).as(init.toString()).isZero();
         Path file = dir.resolve("config/rgrid/config.json");
         assertThat(ClientConfig.read(file)).isEqualTo(new ClientConfig(api.url(), FakeApi.KEY));
         assertThat(Files.getPosixFilePermissions(file)).hasToString("[OWNER_READ, OWNER_WRITE]");
 
-        assertThat(rgrid("run", script.toString()).exitCode()).isZero();
+        assertThat(cli.rgrid("run", script.toString()).exitCode()).isZero();
     }
 
     @Test
     void localCommandsNeedRgridHome() {
-        CliRun run = rgrid("local", "up");
+        CliRun run = cli.rgrid("local", "up");
         assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(run.err()).contains("RGRID_HOME is not set").contains("./rgrid launcher");
 
         env.put("RGRID_HOME", dir.toString());
-        CliRun notBuilt = rgrid("local", "down", "--purge");
+        CliRun notBuilt = cli.rgrid("local", "down", "--purge");
         assertThat(notBuilt.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(notBuilt.err()).contains("local-grid.jar is missing").contains("./mvnw");
     }
@@ -321,16 +315,16 @@ class CliCommandsTest {
         for (String[] args : List.of(new String[]{"--help"}, new String[]{"run", "--help"},
                 new String[]{"logs", "--help"}, new String[]{"local", "--help"}, new String[]{"local", "run", "--help"},
                 new String[]{"status", "--help"}, new String[]{"cancel", "--help"}, new String[]{"init", "--help"})) {
-            CliRun help = rgrid(args);
+            CliRun help = cli.rgrid(args);
             assertThat(help.exitCode()).isZero();
             assertThat(help.out().lines()).as(String.join(" ", args)).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
         }
-        assertThat(rgrid("--help").out()).contains("Exit codes:").contains("124").contains("Examples:");
+        assertThat(cli.rgrid("--help").out()).contains("Exit codes:").contains("124").contains("Examples:");
     }
 
     @Test
     void versionPrintsSomething() {
-        CliRun run = rgrid("version");
+        CliRun run = cli.rgrid("version");
         assertThat(run.exitCode()).isZero();
         assertThat(run.out()).startsWith("rgrid ");
     }

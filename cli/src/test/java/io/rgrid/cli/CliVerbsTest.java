@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.SubmitSpec;
-import io.rgrid.model.config.ClientConfig;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,79 +23,61 @@ class CliVerbsTest {
     @TempDir
     Path dir;
 
+    private CliFixture cli;
     private FakeApi api;
-    private Map<String, String> env;
     private Path script;
 
     @BeforeEach
     void start() throws Exception {
-        api = new FakeApi();
-        env = new HashMap<>();
-        env.put("XDG_CONFIG_HOME", dir.resolve("config").toString());
-        env.put(ClientConfig.ENV_API_URL, api.url());
-        env.put(ClientConfig.ENV_API_KEY, FakeApi.KEY);
-        Files.createDirectories(dir.resolve("job"));
-        script = Files.writeString(dir.resolve("job/hello.py"), "print('hello')\n");
+        cli = CliFixture.start(dir, "job/hello.py");
+        api = cli.api();
+        script = cli.script();
     }
 
     @AfterEach
     void stop() {
-        api.close();
-    }
-
-    private CliRun rgrid(String... args) {
-        return CliRun.run(env, args);
-    }
-
-    private Path file(String name, String content) throws Exception {
-        Path path = dir.resolve(name);
-        Files.createDirectories(path.getParent());
-        return Files.writeString(path, content);
-    }
-
-    private List<String> partNames(int submission) {
-        return api.submissions.get(submission).parts().stream().map(p -> p.name() + ":" + p.fileName()).toList();
+        cli.close();
     }
 
     @Test
     void inputGlobsAddEveryMatchAndANonMatchingGlobIsAUsageError() throws Exception {
-        file("data/b.csv", "b");
-        file("data/a.csv", "a");
-        file("data/skip.txt", "x");
-        file("data/sub/c.csv", "c");
-        CliRun run = rgrid("run", script.toString(), "--no-download", "--input", dir + "/data/*.csv");
+        cli.file("data/b.csv", "b");
+        cli.file("data/a.csv", "a");
+        cli.file("data/skip.txt", "x");
+        cli.file("data/sub/c.csv", "c");
+        CliRun run = cli.rgrid("run", script.toString(), "--no-download", "--input", dir + "/data/*.csv");
         assertThat(run.exitCode()).as(run.toString()).isZero();
-        assertThat(partNames(0)).containsExactly("spec:null", "script:hello.py", "inputs:a.csv", "inputs:b.csv");
+        assertThat(cli.partNames(0)).containsExactly("spec:null", "script:hello.py", "inputs:a.csv", "inputs:b.csv");
 
-        CliRun deep = rgrid("run", script.toString(), "--no-download", "-i", dir + "/data/**.csv");
+        CliRun deep = cli.rgrid("run", script.toString(), "--no-download", "-i", dir + "/data/**.csv");
         assertThat(deep.exitCode()).as(deep.toString()).isZero();
-        assertThat(partNames(1)).contains("inputs:c.csv");
+        assertThat(cli.partNames(1)).contains("inputs:c.csv");
 
-        CliRun none = rgrid("run", script.toString(), "--input", dir + "/data/*.parquet");
+        CliRun none = cli.rgrid("run", script.toString(), "--input", dir + "/data/*.parquet");
         assertThat(none.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(none.err()).contains("no file matches --input '" + dir + "/data/*.parquet'");
     }
 
     @Test
     void envFileIsReadAndEnvWinsOverIt() throws Exception {
-        Path envFile = file("vars.env", "# comment\n\nexport A=1\nB=\"two words\"\nC='x'\nD=file\n");
-        CliRun run = rgrid("run", script.toString(), "--env-file", envFile.toString(), "-e", "D=flag", "--no-download");
+        Path envFile = cli.file("vars.env", "# comment\n\nexport A=1\nB=\"two words\"\nC='x'\nD=file\n");
+        CliRun run = cli.rgrid("run", script.toString(), "--env-file", envFile.toString(), "-e", "D=flag", "--no-download");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(api.submissions.get(0).spec().env())
                 .containsExactlyInAnyOrderEntriesOf(Map.of("A", "1", "B", "two words", "C", "x", "D", "flag"));
 
-        Path bad = file("bad.env", "NOEQUALS\n");
-        CliRun refused = rgrid("run", script.toString(), "--env-file", bad.toString());
+        Path bad = cli.file("bad.env", "NOEQUALS\n");
+        CliRun refused = cli.rgrid("run", script.toString(), "--env-file", bad.toString());
         assertThat(refused.exitCode()).isEqualTo(ExitCodes.USAGE);
         assertThat(refused.err()).contains("bad.env line 1: expected KEY=VALUE");
-        assertThat(rgrid("run", script.toString(), "--env-file", "/nope.env").err()).contains("no such --env-file: /nope.env");
+        assertThat(cli.rgrid("run", script.toString(), "--env-file", "/nope.env").err()).contains("no such --env-file: /nope.env");
     }
 
     @Test
     void aSuccessfulRunDownloadsItsOutputsToOutputDir() throws Exception {
         api.outputs(Map.of("result.txt", "42\n".getBytes(StandardCharsets.UTF_8), "plot data.bin", new byte[]{1, 2, 3}));
         Path out = dir.resolve("results");
-        CliRun run = rgrid("run", script.toString(), "--output-dir", out.toString());
+        CliRun run = cli.rgrid("run", script.toString(), "--output-dir", out.toString());
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(out.resolve("result.txt")).hasContent("42");
         assertThat(out.resolve("plot data.bin")).hasBinaryContent(new byte[]{1, 2, 3});
@@ -108,7 +87,7 @@ class CliVerbsTest {
                 "GET /api/v1/executions/" + id + "/outputs/result.txt?attempt=1");
 
         api.plan(ExecutionState.QUEUED, ExecutionState.FAILED);
-        CliRun failed = rgrid("run", script.toString(), "--output-dir", dir.resolve("none").toString());
+        CliRun failed = cli.rgrid("run", script.toString(), "--output-dir", dir.resolve("none").toString());
         assertThat(failed.exitCode()).isEqualTo(3);
         assertThat(dir.resolve("none")).doesNotExist();
         assertThat(failed.err()).contains("Outputs it stored, if any: rgrid outputs ");
@@ -119,18 +98,18 @@ class CliVerbsTest {
         api.outputs(Map.of("a.txt", "A".getBytes(StandardCharsets.UTF_8)));
         UUID id = api.existing(ExecutionState.SUCCEEDED);
         Path target = dir.resolve("o");
-        CliRun run = rgrid("outputs", id.toString(), "--dir", target.toString());
+        CliRun run = cli.rgrid("outputs", id.toString(), "--dir", target.toString());
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(target.resolve("a.txt")).hasContent("A");
 
-        CliRun list = rgrid("outputs", id.toString(), "--list");
+        CliRun list = cli.rgrid("outputs", id.toString(), "--list");
         assertThat(list.out()).contains("1 B  a.txt");
-        JsonNode json = Json.mapper().readTree(rgrid("outputs", id.toString(), "--json").out());
+        JsonNode json = Json.mapper().readTree(cli.rgrid("outputs", id.toString(), "--json").out());
         assertThat(json.path("outputs").get(0).path("name").asText()).isEqualTo("a.txt");
 
         api.outputs(Map.of());
         UUID empty = api.existing(ExecutionState.SUCCEEDED);
-        assertThat(rgrid("outputs", empty.toString(), "--dir", dir.resolve("e").toString()).err())
+        assertThat(cli.rgrid("outputs", empty.toString(), "--dir", dir.resolve("e").toString()).err())
                 .contains("stored no outputs");
     }
 
@@ -140,18 +119,18 @@ class CliVerbsTest {
         for (int i = 0; i < 5; i++) {
             api.existing(i % 2 == 0 ? ExecutionState.SUCCEEDED : ExecutionState.FAILED);
         }
-        CliRun all = rgrid("list", "--limit", "4");
+        CliRun all = cli.rgrid("list", "--limit", "4");
         assertThat(all.exitCode()).as(all.toString()).isZero();
         assertThat(all.out().lines()).hasSize(5).first().asString().startsWith("ID");
         assertThat(api.requests).contains("GET /api/v1/executions?limit=4", "GET /api/v1/executions?limit=2&cursor=2");
         assertThat(all.err()).contains("(more: rgrid list --limit 8)");
 
-        CliRun failed = rgrid("list", "--state", "failed", "--label", "team=ml", "--json");
+        CliRun failed = cli.rgrid("list", "--state", "failed", "--label", "team=ml", "--json");
         assertThat(api.requests).contains("GET /api/v1/executions?limit=20&state=FAILED&label=team=ml");
         assertThat(Json.mapper().readTree(failed.out()).isArray()).isTrue();
 
         api.maxPage = 500;
-        CliRun onlyFailed = rgrid("list", "-s", "FAILED", "--json");
+        CliRun onlyFailed = cli.rgrid("list", "-s", "FAILED", "--json");
         JsonNode items = Json.mapper().readTree(onlyFailed.out());
         assertThat(items).hasSize(2);
         assertThat(items.get(0).path("state").asText()).isEqualTo("FAILED");
@@ -160,53 +139,53 @@ class CliVerbsTest {
     @Test
     void retryPrintsTheNewIdAndJsonNamesTheOriginal() throws Exception {
         UUID id = api.existing(ExecutionState.FAILED);
-        CliRun run = rgrid("retry", id.toString());
+        CliRun run = cli.rgrid("retry", id.toString());
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out().strip()).matches("[0-9a-f-]{36}").isNotEqualTo(id.toString());
         assertThat(run.err()).contains("Retrying " + id + " as ");
         assertThat(api.requests).contains("POST /api/v1/executions/" + id + "/retry");
 
-        JsonNode json = Json.mapper().readTree(rgrid("retry", id.toString(), "--json").out());
+        JsonNode json = Json.mapper().readTree(cli.rgrid("retry", id.toString(), "--json").out());
         assertThat(json.path("retryOf").asText()).isEqualTo(id.toString());
-        assertThat(rgrid("retry", UUID.randomUUID().toString()).exitCode()).isEqualTo(ExitCodes.API);
+        assertThat(cli.rgrid("retry", UUID.randomUUID().toString()).exitCode()).isEqualTo(ExitCodes.API);
     }
 
     @Test
     void workersAndCostPrintTablesAndJson() throws Exception {
-        CliRun workers = rgrid("workers");
+        CliRun workers = cli.rgrid("workers");
         assertThat(workers.exitCode()).as(workers.toString()).isZero();
         assertThat(workers.out()).contains("rgrid-worker-ab12cd", "READY", "0.0066");
-        assertThat(Json.mapper().readTree(rgrid("workers", "--json").out()).path("items")).hasSize(1);
-        rgrid("workers", "--all");
+        assertThat(Json.mapper().readTree(cli.rgrid("workers", "--json").out()).path("items")).hasSize(1);
+        cli.rgrid("workers", "--all");
         assertThat(api.requests).contains("GET /api/v1/workers?all=true");
 
-        CliRun cost = rgrid("cost");
+        CliRun cost = cli.rgrid("cost");
         assertThat(cost.out()).contains("Total  0.0123 EUR").containsPattern("rgrid-worker-ab12cd +0\\.0123 EUR");
-        assertThat(Json.mapper().readTree(rgrid("cost", "--json").out()).path("totalEur").asDouble()).isEqualTo(0.0123);
+        assertThat(Json.mapper().readTree(cli.rgrid("cost", "--json").out()).path("totalEur").asDouble()).isEqualTo(0.0123);
     }
 
     @Test
     void theLogIsStreamedLiveWhenTheApiOffersIt() {
         api.sse(true).log("line one\nline two\n");
-        CliRun run = rgrid("run", script.toString(), "--no-download");
+        CliRun run = cli.rgrid("run", script.toString(), "--no-download");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).isEqualTo("line one\nline two\n");
         assertThat(api.requests).anyMatch(r -> r.endsWith("/logs?follow=true"));
 
         // The stream ended before the last lines: the stored log's remainder completes it.
         api.streamChars = 5;
-        CliRun partial = rgrid("run", script.toString(), "--no-download");
+        CliRun partial = cli.rgrid("run", script.toString(), "--no-download");
         assertThat(partial.out()).isEqualTo("line one\nline two\n");
         api.streamChars = Integer.MAX_VALUE;
 
         UUID id = api.existing(ExecutionState.RUNNING, ExecutionState.RUNNING, ExecutionState.SUCCEEDED);
-        CliRun logs = rgrid("logs", "-f", id.toString());
+        CliRun logs = cli.rgrid("logs", "-f", id.toString());
         assertThat(logs.out()).isEqualTo("line one\nline two\n");
     }
 
     @Test
     void withoutTheStreamTheStoredLogIsPrintedAtTheEnd() {
-        CliRun run = rgrid("run", script.toString(), "--no-download");
+        CliRun run = cli.rgrid("run", script.toString(), "--no-download");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).isEqualTo("hello from the grid\n");
         assertThat(api.requests).anyMatch(r -> r.endsWith("/logs?follow=true"))
@@ -220,47 +199,47 @@ class CliVerbsTest {
         api.queueJson = "{\"depth\":{\"QUEUED\":2,\"ASSIGNED\":0,\"RUNNING\":1},\"oldest\":{\"id\":\"" + id
                 + "\",\"createdAt\":\"2025-01-01T10:00:00Z\",\"waitingSeconds\":3,\"reason\":\"PROVISIONING\","
                 + "\"etaSeconds\":60,\"detail\":null}}";
-        CliRun logs = rgrid("logs", id.toString());
+        CliRun logs = cli.rgrid("logs", id.toString());
         assertThat(logs.exitCode()).as(logs.toString()).isZero();
         assertThat(logs.err()).contains("waiting: provisioning a worker, ~60 s (2 queued, 1 running)");
 
         // No /queue (an older API): nothing said, nothing failed.
         api.queueJson = null;
         UUID other = api.existing(ExecutionState.QUEUED, ExecutionState.SUCCEEDED);
-        CliRun quiet = rgrid("logs", other.toString());
+        CliRun quiet = cli.rgrid("logs", other.toString());
         assertThat(quiet.exitCode()).isZero();
         assertThat(quiet.err()).doesNotContain("waiting");
     }
 
     @Test
     void aRequirementsFileBesideTheScriptIsUsedAndSaidUnlessSkipped() throws Exception {
-        Path requirements = file("job/requirements.txt", "numpy\n");
-        CliRun run = rgrid("run", script.toString(), "--no-download");
+        Path requirements = cli.file("job/requirements.txt", "numpy\n");
+        CliRun run = cli.rgrid("run", script.toString(), "--no-download");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.err()).contains("Using " + requirements + " (beside the script; --no-requirements skips it)");
-        assertThat(partNames(0)).contains("requirements:requirements.txt");
+        assertThat(cli.partNames(0)).contains("requirements:requirements.txt");
 
-        CliRun skipped = rgrid("run", script.toString(), "--no-requirements", "--no-download");
+        CliRun skipped = cli.rgrid("run", script.toString(), "--no-requirements", "--no-download");
         assertThat(skipped.err()).doesNotContain("Using");
-        assertThat(partNames(1)).doesNotContain("requirements:requirements.txt");
+        assertThat(cli.partNames(1)).doesNotContain("requirements:requirements.txt");
     }
 
     @Test
     void batchRunsOneExecutionPerFileSummarisesAndFailsWhenOneFailed() throws Exception {
-        file("data/a.csv", "a");
-        file("data/b.csv", "b");
+        cli.file("data/a.csv", "a");
+        cli.file("data/b.csv", "b");
         api.outputs(Map.of("out.txt", "done".getBytes(StandardCharsets.UTF_8)));
         api.planBy(spec -> spec.args().get(0).equals("b.csv")
                 ? List.of(ExecutionState.QUEUED, ExecutionState.RUNNING, ExecutionState.FAILED)
                 : List.of(ExecutionState.QUEUED, ExecutionState.RUNNING, ExecutionState.SUCCEEDED));
         Path out = dir.resolve("batch-out");
-        CliRun run = rgrid("run", script.toString(), "--batch", dir + "/data/*.csv", "--output-dir", out.toString(), "--", "-v");
+        CliRun run = cli.rgrid("run", script.toString(), "--batch", dir + "/data/*.csv", "--output-dir", out.toString(), "--", "-v");
         assertThat(run.exitCode()).as(run.toString()).isEqualTo(1);
         assertThat(api.submissions).hasSize(2);
         SubmitSpec first = api.submissions.get(0).spec();
         assertThat(first.args()).containsExactly("a.csv", "-v");
         assertThat(first.env()).containsEntry("RGRID_BATCH_INPUT", "a.csv");
-        assertThat(partNames(1)).contains("inputs:b.csv").doesNotContain("inputs:a.csv");
+        assertThat(cli.partNames(1)).contains("inputs:b.csv").doesNotContain("inputs:a.csv");
         assertThat(out.resolve("a.csv/out.txt")).hasContent("done");
         assertThat(out.resolve("b.csv")).doesNotExist();
         assertThat(run.err()).contains("Submitted 2 executions of hello.py", "Batch: 1 of 2 succeeded")
@@ -269,34 +248,34 @@ class CliVerbsTest {
         assertThat(run.err()).doesNotContain("\033[");
 
         api.planBy(spec -> List.of(ExecutionState.QUEUED, ExecutionState.SUCCEEDED));
-        CliRun ok = rgrid("run", script.toString(), "--batch", dir + "/data/*.csv", "--no-download");
+        CliRun ok = cli.rgrid("run", script.toString(), "--batch", dir + "/data/*.csv", "--no-download");
         assertThat(ok.exitCode()).as(ok.toString()).isZero();
 
-        CliRun detached = rgrid("run", script.toString(), "--batch", dir + "/data/*.csv", "-d");
+        CliRun detached = cli.rgrid("run", script.toString(), "--batch", dir + "/data/*.csv", "-d");
         assertThat(detached.out().lines()).hasSize(2).allMatch(l -> l.matches("[0-9a-f-]{36}"));
     }
 
     @Test
     void versionHasJson() throws Exception {
-        JsonNode json = Json.mapper().readTree(rgrid("version", "--json").out());
+        JsonNode json = Json.mapper().readTree(cli.rgrid("version", "--json").out());
         assertThat(json.has("version")).isTrue();
         assertThat(json.path("java").asText()).isNotEmpty();
     }
 
     @Test
     void completionPrintsABashScript() {
-        CliRun run = rgrid("completion", "bash");
+        CliRun run = cli.rgrid("completion", "bash");
         assertThat(run.exitCode()).as(run.toString()).isZero();
         assertThat(run.out()).contains("complete -F", "rgrid", "outputs", "--batch");
-        assertThat(rgrid("completion", "fish").exitCode()).isEqualTo(ExitCodes.USAGE);
+        assertThat(cli.rgrid("completion", "fish").exitCode()).isEqualTo(ExitCodes.USAGE);
     }
 
     @Test
     void helpListsTheNewVerbsWithExamples() {
-        CliRun help = rgrid("--help");
+        CliRun help = cli.rgrid("--help");
         assertThat(help.out()).contains("list", "retry", "outputs", "workers", "cost", "completion", "--batch");
         for (String verb : List.of("list", "retry", "outputs", "run", "logs", "completion")) {
-            assertThat(rgrid(verb, "--help").out()).as(verb).contains("Example");
+            assertThat(cli.rgrid(verb, "--help").out()).as(verb).contains("Example");
         }
     }
 }

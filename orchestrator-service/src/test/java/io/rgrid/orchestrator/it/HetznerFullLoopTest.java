@@ -12,11 +12,7 @@ import io.rgrid.hetzner.emulator.LocalServerBoot;
 import io.rgrid.hetzner.emulator.LocalSshd;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
-import io.rgrid.model.event.Envelope;
-import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
-import io.rgrid.model.event.WorkerLifecycleChanged;
-import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.testinfra.SharedServers;
@@ -173,6 +169,7 @@ class HetznerFullLoopTest {
     @Inject
     AgroalDataSource dataSource;
 
+    private WorkerGridFixture fixture;
     private GridEvents grid;
 
     @BeforeAll
@@ -181,19 +178,19 @@ class HetznerFullLoopTest {
             System.err.println("SKIPPED HetznerFullLoopTest: /usr/sbin/sshd missing (apt-get install openssh-server)");
             org.junit.jupiter.api.Assumptions.abort("no sshd");
         }
-        GridEvents.endLeftovers(dataSource);
-        grid = new GridEvents(config);
+        fixture = WorkerGridFixture.connect(config, dataSource, () -> {
+            for (var server : provider.list()) {
+                provider.terminate(server.workerId());
+            }
+        });
+        grid = fixture.events();
     }
 
     @AfterAll
     void tearDown() throws Exception {
-        if (grid == null) {
-            return;
+        if (fixture != null) {
+            fixture.close();
         }
-        for (var server : provider.list()) {
-            provider.terminate(server.workerId());
-        }
-        grid.close();
     }
 
     @Test
@@ -202,9 +199,7 @@ class HetznerFullLoopTest {
         UUID id = Ids.newExecutionId();
         grid.submit(id, "project-hetzner", GridEvents.spec(0.5, 256, 3), "print('ran on a hetzner worker')\n");
 
-        ExecutionStatusChanged done = await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(500))
-                .until(() -> grid.statuses(id).stream().filter(s -> s.state().isTerminal()).findFirst().orElse(null),
-                        java.util.Objects::nonNull);
+        ExecutionStatusChanged done = fixture.awaitStatus(id, s -> s.state().isTerminal(), Duration.ofMinutes(5));
         assertThat(done.state()).as("terminal state of the execution").isEqualTo(ExecutionState.SUCCEEDED);
         String workerId = done.reportedBy();
         System.out.printf("execution succeeded on %s %d ms after submission%n", workerId,
@@ -224,14 +219,8 @@ class HetznerFullLoopTest {
         assertThat(ProcessHandle.of(agentPid)).isPresent();
 
         // Idle: drained and deleted inside the last WINDOW of its billing period; the server, its agent and sshd go.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                .until(() -> grid.lifecycle(workerId).stream().anyMatch(c -> c.state() == WorkerState.DELETED));
-        List<Envelope<Event>> events = grid.lifecycleEnvelopes().stream()
-                .filter(e -> ((WorkerLifecycleChanged) e.payload()).workerId().equals(workerId)).toList();
-        assertThat(events).extracting(e -> ((WorkerLifecycleChanged) e.payload()).state())
-                .containsSubsequence(WorkerState.PROVISIONING, WorkerState.READY, WorkerState.DRAINING,
-                        WorkerState.DELETED)
-                .doesNotContain(WorkerState.LOST);
+        fixture.awaitDeleted(List.of(workerId), start);
+        fixture.assertDrainedBeforeDeletedNeverLost(workerId);
         await().atMost(Duration.ofSeconds(30)).until(() -> EmulatedHetznerWithBoot.emulator.servers().stream()
                 .noneMatch(s -> s.name().equals(workerId)));
         await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(agentPid).map(p -> !p.isAlive()).orElse(true));

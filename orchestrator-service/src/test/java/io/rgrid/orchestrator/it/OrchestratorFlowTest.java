@@ -15,12 +15,10 @@ import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.file.Files;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -48,19 +46,19 @@ class OrchestratorFlowTest {
     @Inject
     io.agroal.api.AgroalDataSource dataSource;
 
+    private WorkerGridFixture fixture;
     private GridEvents grid;
 
     @BeforeAll
     void connect() throws Exception {
-        GridEvents.endLeftovers(dataSource);
-        grid = new GridEvents(config);
+        // Every agent process this class caused is stopped in tearDown, not left to the JVM's exit.
+        fixture = WorkerGridFixture.connect(config, dataSource, lifecycle::stopOwnWorkers);
+        grid = fixture.events();
     }
 
     @AfterAll
     void tearDown() throws Exception {
-        // Every agent process this class caused is stopped here, not left to the JVM's exit.
-        lifecycle.stopOwnWorkers();
-        grid.close();
+        fixture.close();
     }
 
     @Test
@@ -80,7 +78,7 @@ class OrchestratorFlowTest {
 
     @Test
     void helloScriptRunsOnAWorkerTheOrchestratorStarted() throws Exception {
-        requireAgentJar();
+        fixture.requireAgentJar();
         UUID id = Ids.newExecutionId();
         grid.submit(id, "project-hello", GridEvents.spec(0.5, 256, 3), "print('hello from rgrid')\n");
 
@@ -102,17 +100,5 @@ class OrchestratorFlowTest {
         given().get("/v1/workers").then().statusCode(200)
                 .body("findAll { it.state == 'READY' }.id", hasItem(assigned.workerId()))
                 .body("token", everyItem(nullValue()));
-    }
-
-    private void requireAgentJar() {
-        var jar = config.orchestrator().local().agentJar();
-        if (!Files.isRegularFile(jar)) {
-            String message = "worker-agent jar missing at " + jar + "; build worker-agent first";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError(message);
-            }
-            System.err.println("SKIPPING: " + message);
-            Assumptions.abort(message);
-        }
     }
 }

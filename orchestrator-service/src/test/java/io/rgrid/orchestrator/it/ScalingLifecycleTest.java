@@ -21,7 +21,6 @@ import io.rgrid.orchestrator.provider.ProvisionedServer;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -29,11 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -87,24 +84,24 @@ class ScalingLifecycleTest {
     @Inject
     AgroalDataSource dataSource;
 
+    private WorkerGridFixture fixture;
     private GridEvents grid;
 
     @BeforeAll
     void connect() throws Exception {
-        GridEvents.endLeftovers(dataSource);
-        grid = new GridEvents(config);
+        fixture = WorkerGridFixture.connect(config, dataSource, lifecycle::stopOwnWorkers);
+        grid = fixture.events();
     }
 
     @AfterAll
     void tearDown() throws Exception {
-        lifecycle.stopOwnWorkers();
-        grid.close();
+        fixture.close();
     }
 
     @Test
     @Order(1)
     void twelveExecutionsGrowTheGridToMaxThenIdleWorkersGoInsideTheirBillingWindow() {
-        requireAgentJar();
+        fixture.requireAgentJar();
         Instant start = Instant.now();
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -116,21 +113,14 @@ class ScalingLifecycleTest {
             ExecutionStatusChanged done = grid.awaitStatus(id, ExecutionState.SUCCEEDED);
             assertThat(done.attempt()).isEqualTo(1);
         }
-        Set<String> provisioned = workersThat(WorkerState.PROVISIONING, start);
+        Set<String> provisioned = fixture.workersThat(WorkerState.PROVISIONING, start);
         assertThat(provisioned).as("grew to max, never beyond").hasSize(MAX);
 
         // Once idle, every worker is drained and deleted, each inside its billing window.
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500))
-                .until(() -> workersThat(WorkerState.DELETED, start).containsAll(provisioned));
+        fixture.awaitDeleted(provisioned, start);
         Instant lastSuccess = Instant.now();
         for (String workerId : provisioned) {
-            List<Envelope<Event>> events = grid.lifecycleEnvelopes().stream()
-                    .filter(e -> ((WorkerLifecycleChanged) e.payload()).workerId().equals(workerId)).toList();
-            assertThat(events).extracting(e -> ((WorkerLifecycleChanged) e.payload()).state())
-                    .as("drain before delete, never lost")
-                    .containsSubsequence(WorkerState.PROVISIONING, WorkerState.READY, WorkerState.DRAINING,
-                            WorkerState.DELETED)
-                    .doesNotContain(WorkerState.LOST);
+            List<Envelope<Event>> events = fixture.assertDrainedBeforeDeletedNeverLost(workerId);
             Envelope<Event> draining = events.stream()
                     .filter(e -> ((WorkerLifecycleChanged) e.payload()).state() == WorkerState.DRAINING)
                     .findFirst().orElseThrow();
@@ -160,7 +150,7 @@ class ScalingLifecycleTest {
     @Test
     @Order(2)
     void aWorkerAgentKilledMidRunHasItsExecutionFinishedByAnotherWorkerAsAttemptTwo() throws Exception {
-        requireAgentJar();
+        fixture.requireAgentJar();
         UUID id = Ids.newExecutionId();
         submit(id, "project-kill", "import time\ntime.sleep(8)\nprint('survived')\n", 3);
 
@@ -170,28 +160,15 @@ class ScalingLifecycleTest {
                 .orElseThrow();
         ProcessHandle.of(Long.parseLong(server.handle())).orElseThrow().destroyForcibly(); // SIGKILL
 
-        ExecutionStatusChanged requeued = await().atMost(GridEvents.PATIENCE).until(() -> grid.statuses(id).stream()
-                .filter(s -> s.state() == ExecutionState.QUEUED && s.attempt() == 2).findFirst().orElse(null),
-                java.util.Objects::nonNull);
+        ExecutionStatusChanged requeued = fixture.awaitStatus(id,
+                s -> s.state() == ExecutionState.QUEUED && s.attempt() == 2, GridEvents.PATIENCE);
         assertThat(requeued.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
-        ExecutionStatusChanged succeeded = await().atMost(GridEvents.PATIENCE).until(() -> grid.statuses(id).stream()
-                .filter(s -> s.state() == ExecutionState.SUCCEEDED).findFirst().orElse(null),
-                java.util.Objects::nonNull);
+        ExecutionStatusChanged succeeded = fixture.awaitStatus(id, s -> s.state() == ExecutionState.SUCCEEDED,
+                GridEvents.PATIENCE);
         assertThat(succeeded.attempt()).isEqualTo(2);
         assertThat(succeeded.reportedBy()).isNotEqualTo(victim);
         assertThat(grid.lifecycle(victim)).extracting(WorkerLifecycleChanged::state)
                 .contains(WorkerState.LOST, WorkerState.DELETED);
-    }
-
-    private Set<String> workersThat(WorkerState state, Instant since) {
-        Set<String> out = new LinkedHashSet<>();
-        for (Envelope<Event> e : grid.lifecycleEnvelopes()) {
-            WorkerLifecycleChanged changed = (WorkerLifecycleChanged) e.payload();
-            if (changed.state() == state && !e.occurredAt().isBefore(since)) {
-                out.add(changed.workerId());
-            }
-        }
-        return out;
     }
 
     private void submit(UUID id, String project, String script, int maxAttempts) {
@@ -199,18 +176,6 @@ class ScalingLifecycleTest {
             grid.submit(id, project, GridEvents.spec(0.5, 256, maxAttempts), script);
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private void requireAgentJar() {
-        var jar = config.orchestrator().local().agentJar();
-        if (!Files.isRegularFile(jar)) {
-            String message = "worker-agent jar missing at " + jar + "; build worker-agent first";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError(message);
-            }
-            System.err.println("SKIPPING: " + message);
-            Assumptions.abort(message);
         }
     }
 }
