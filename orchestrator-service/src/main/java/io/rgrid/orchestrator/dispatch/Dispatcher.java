@@ -42,10 +42,8 @@ public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     /** Where each round's time goes, at DEBUG (off unless asked for: bench/orchestrator-dispatch.sh). */
     private static final Logger TIMINGS = Logger.getLogger("io.rgrid.orchestrator.dispatch.timings");
-    /** Queued executions looked at per round; the rest wait for the next round. */
-    private static final int ROUND_LIMIT = 500;
-    /** Placements recorded per transaction. */
-    private static final int COMMIT_BATCH = 500;
+    /** Placements recorded per transaction: a whole round (Ray mode, too, records its round in one). */
+    private static final int COMMIT_BATCH = DispatchPlanner.ROUND_LIMIT;
     /** How long a worker that refused or ignored an assignment is left alone. */
     private static final Duration REFUSAL_COOL_DOWN = Duration.ofSeconds(10);
 
@@ -119,7 +117,7 @@ public class Dispatcher {
     boolean dispatchRound() {
         long started = System.nanoTime();
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
-                executions.queued(c, ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
+                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
         if (snapshot.queued.isEmpty()) {
             return false;
         }

@@ -72,7 +72,6 @@ public class RayDispatcher {
     public static final String PLACEMENT = "ray";
 
     private static final Logger LOG = Logger.getLogger(RayDispatcher.class);
-    private static final int ROUND_LIMIT = 500;
     /** A fence gives up on an agent that stays unreachable this long (it is lost by then). */
     private static final Duration FENCE_GIVE_UP = Duration.ofMinutes(3);
 
@@ -238,7 +237,7 @@ public class RayDispatcher {
                         Map<String, ExecutionRepository.Held> held) {
         }
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
-                executions.queued(c, ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
+                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
         List<ExecutionRecord> queued = snapshot.queued().stream().filter(e -> !fences.containsKey(e.id())).toList();
         if (queued.isEmpty()) {
             return;
