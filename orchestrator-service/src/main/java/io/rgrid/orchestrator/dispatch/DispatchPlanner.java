@@ -24,6 +24,12 @@ import java.util.UUID;
  */
 public final class DispatchPlanner {
 
+    /**
+     * Queued executions one round plans at most, in either dispatch mode (agent and Ray); the rest
+     * wait for the next round.
+     */
+    public static final int ROUND_LIMIT = 500;
+
     /** A queued execution's demand. */
     public record Candidate(UUID executionId, String projectId, double cpus, int memoryMb) {
     }

@@ -11,7 +11,7 @@ import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.orchestrator.support.Database;
-import io.rgrid.orchestrator.support.WakeSignal;
+import io.rgrid.orchestrator.support.RoundLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -42,10 +42,8 @@ public class Dispatcher {
     private static final Logger LOG = Logger.getLogger(Dispatcher.class);
     /** Where each round's time goes, at DEBUG (off unless asked for: bench/orchestrator-dispatch.sh). */
     private static final Logger TIMINGS = Logger.getLogger("io.rgrid.orchestrator.dispatch.timings");
-    /** Queued executions looked at per round; the rest wait for the next round. */
-    private static final int ROUND_LIMIT = 500;
-    /** Placements recorded per transaction. */
-    private static final int COMMIT_BATCH = 500;
+    /** Placements recorded per transaction: a whole round (Ray mode, too, records its round in one). */
+    private static final int COMMIT_BATCH = DispatchPlanner.ROUND_LIMIT;
     /** How long a worker that refused or ignored an assignment is left alone. */
     private static final Duration REFUSAL_COOL_DOWN = Duration.ofSeconds(10);
 
@@ -80,66 +78,35 @@ public class Dispatcher {
     @Inject
     io.rgrid.orchestrator.dispatch.ray.RayDispatcher ray;
 
-    private final WakeSignal signal = new WakeSignal();
+    /**
+     * A round that placed something goes again at once: more may be queued than one round looks
+     * at, and capacity may remain.
+     */
+    private final RoundLoop loop = new RoundLoop("dispatcher", Duration.ofSeconds(10),
+            () -> config.orchestrator().dispatch().tick(), this::dispatchRound, e -> {
+                LOG.warnf(e, "dispatch round failed");
+                return config.orchestrator().dispatch().tick();
+            });
     private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
     private final Map<String, Instant> coolingDown = new ConcurrentHashMap<>();
-    private volatile boolean running;
-    private Thread thread;
 
     public void wake() {
-        signal.wake();
+        loop.wake();
         ray.wake();
     }
 
+    /** Starts this dispatcher's loop, or, when Ray dispatch is connected, Ray's instead. */
     public synchronized void start() {
         if (ray.active()) {
             ray.start();
             return;
         }
-        if (running) {
-            return;
-        }
-        running = true;
-        thread = new Thread(this::loop, "dispatcher");
-        thread.setDaemon(true);
-        thread.start();
+        loop.start();
     }
 
     public synchronized void stop() {
         ray.stop();
-        running = false;
-        signal.wake();
-        if (thread != null) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    private void loop() {
-        Duration tick = config.orchestrator().dispatch().tick();
-        while (running) {
-            try {
-                // A round that placed something goes again at once: more may be queued than one
-                // round looks at, and capacity may remain.
-                if (!dispatchRound()) {
-                    signal.await(tick);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf(e, "dispatch round failed");
-                try {
-                    signal.await(tick);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-        }
+        loop.stop();
     }
 
     /**
@@ -150,7 +117,7 @@ public class Dispatcher {
     boolean dispatchRound() {
         long started = System.nanoTime();
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
-                executions.queued(c, ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
+                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
         if (snapshot.queued.isEmpty()) {
             return false;
         }

@@ -2,7 +2,7 @@ package io.rgrid.orchestrator.outbox;
 
 import io.rgrid.orchestrator.kafka.KafkaClients;
 import io.rgrid.orchestrator.support.Database;
-import io.rgrid.orchestrator.support.WakeSignal;
+import io.rgrid.orchestrator.support.RoundLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -43,72 +43,55 @@ public class OutboxRelay {
     @Inject
     KafkaClients kafka;
 
-    private final WakeSignal signal = new WakeSignal();
-    private volatile boolean running;
-    private Thread thread;
+    /** A full batch goes again at once (more rows may be waiting); a failure backs off. */
+    private final RoundLoop loop = new RoundLoop("outbox-relay", Duration.ofSeconds(15), () -> IDLE_POLL,
+            this::round, this::backOff);
     private KafkaProducer<String, byte[]> producer;
+    /** The loop thread's: the next back-off, and the rounds since the start (for the purge). */
+    private Duration backoff;
+    private long rounds;
 
     public void wake() {
-        signal.wake();
+        loop.wake();
     }
 
     public synchronized void start() {
-        if (running) {
+        if (loop.running()) {
             return;
         }
         producer = kafka.newProducer();
-        running = true;
-        thread = new Thread(this::loop, "outbox-relay");
-        thread.setDaemon(true);
-        thread.start();
+        backoff = MIN_BACKOFF;
+        rounds = 0;
+        loop.start();
     }
 
     public synchronized void stop() {
-        running = false;
-        signal.wake();
-        if (thread != null) {
-            try {
-                thread.join(15_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        loop.stop();
         if (producer != null) {
             producer.close(Duration.ofSeconds(5));
         }
     }
 
-    private void loop() {
-        Duration backoff = MIN_BACKOFF;
-        long rounds = 0;
-        while (running) {
-            try {
-                int published = publishBatch();
-                backoff = MIN_BACKOFF;
-                if (++rounds % 3600 == 0) {
-                    database.inTransaction(c -> {
-                        try (PreparedStatement purge = c.prepareStatement(PURGE)) {
-                            return purge.executeUpdate();
-                        }
-                    });
+    /** @return true when a full batch went out */
+    private boolean round() {
+        int published = publishBatch();
+        backoff = MIN_BACKOFF;
+        if (++rounds % 3600 == 0) {
+            database.inTransaction(c -> {
+                try (PreparedStatement purge = c.prepareStatement(PURGE)) {
+                    return purge.executeUpdate();
                 }
-                if (published < BATCH) {
-                    signal.await(IDLE_POLL);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf("outbox relay: %s; retrying in %d s", rootMessage(e), backoff.toSeconds());
-                try {
-                    signal.await(backoff);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-            }
+            });
         }
+        return published >= BATCH;
+    }
+
+    /** Kafka (or the database) is down: logs it and waits the back-off, doubling it up to the maximum. */
+    private Duration backOff(RuntimeException e) {
+        Duration wait = backoff;
+        LOG.warnf("outbox relay: %s; retrying in %d s", rootMessage(e), wait.toSeconds());
+        backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+        return wait;
     }
 
     /**

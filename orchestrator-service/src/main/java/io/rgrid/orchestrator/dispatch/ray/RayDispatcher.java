@@ -15,7 +15,7 @@ import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.orchestrator.support.Database;
-import io.rgrid.orchestrator.support.WakeSignal;
+import io.rgrid.orchestrator.support.RoundLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -72,7 +72,6 @@ public class RayDispatcher {
     public static final String PLACEMENT = "ray";
 
     private static final Logger LOG = Logger.getLogger(RayDispatcher.class);
-    private static final int ROUND_LIMIT = 500;
     /** A fence gives up on an agent that stays unreachable this long (it is lost by then). */
     private static final Duration FENCE_GIVE_UP = Duration.ofMinutes(3);
 
@@ -97,17 +96,27 @@ public class RayDispatcher {
     @Inject
     io.rgrid.orchestrator.metrics.ClusterStats stats;
 
-    private final WakeSignal signal = new WakeSignal();
     private final AtomicBoolean workArrived = new AtomicBoolean(true);
     /** Attempts being stopped before their execution may be dispatched again, by execution. */
     private final Map<UUID, Fence> fences = new ConcurrentHashMap<>();
     /** Attempts whose Ray task is in flight, by execution; and those whose user cancel was passed on. */
     private final Map<UUID, Integer> inFlight = new ConcurrentHashMap<>();
     private final Set<UUID> cancelPassedOn = ConcurrentHashMap.newKeySet();
+    /**
+     * Idle, the loop waits a tick, or the wait interval while fences are open; while tasks are
+     * pending it goes on at once (each round's poll waits for them).
+     */
+    private final RoundLoop loop = new RoundLoop("ray-dispatcher", Duration.ofSeconds(10),
+            () -> fences.isEmpty() ? config.orchestrator().dispatch().tick()
+                    : config.orchestrator().ray().waitInterval(),
+            this::round, e -> {
+                LOG.warnf(e, "Ray dispatch round failed");
+                return config.orchestrator().dispatch().tick();
+            });
     private volatile RayGateway gateway;
-    private volatile boolean running;
-    private Thread thread;
     private HttpClient http;
+    /** When the next dispatch round is due without new work (loop thread only). */
+    private Instant nextDispatch;
 
     /** True once the driver is connected: dispatch goes through Ray. */
     public boolean active() {
@@ -155,7 +164,7 @@ public class RayDispatcher {
 
     public void wake() {
         workArrived.set(true);
-        signal.wake();
+        loop.wake();
     }
 
     /**
@@ -172,28 +181,16 @@ public class RayDispatcher {
     }
 
     public synchronized void start() {
-        if (running || gateway == null) {
+        if (loop.running() || gateway == null) {
             return;
         }
-        running = true;
-        thread = new Thread(this::loop, "ray-dispatcher");
-        thread.setDaemon(true);
+        nextDispatch = Instant.MIN;
         // Ray's runtime reads its configuration through the context class loader.
-        thread.setContextClassLoader(RayGateways.loaderOf(gateway));
-        thread.start();
+        loop.start(RayGateways.loaderOf(gateway));
     }
 
     public synchronized void stop() {
-        running = false;
-        signal.wake();
-        if (thread != null) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            thread = null;
-        }
+        loop.stop();
         RayGateway g = gateway;
         gateway = null;
         if (g != null) {
@@ -210,39 +207,27 @@ public class RayDispatcher {
         }
     }
 
-    private void loop() {
-        Duration tick = config.orchestrator().dispatch().tick();
-        Duration waitInterval = config.orchestrator().ray().waitInterval();
-        Instant nextRound = Instant.MIN;
-        while (running) {
-            try {
-                if (workArrived.getAndSet(false) || Instant.now().isAfter(nextRound)) {
-                    dispatchRound();
-                    nextRound = Instant.now().plus(tick);
-                }
-                if (!fences.isEmpty()) {
-                    fenceRound();
-                }
-                if (gateway.pending() == 0) {
-                    signal.await(fences.isEmpty() ? tick : waitInterval);
-                } else {
-                    for (RayGateway.Ended ended : gateway.poll(waitInterval)) {
-                        handle(ended);
-                    }
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            } catch (RuntimeException e) {
-                LOG.warnf(e, "Ray dispatch round failed");
-                try {
-                    signal.await(tick);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
+    /**
+     * One turn of the loop: a dispatch round when work arrived or a tick passed since the last,
+     * the open fences moved on, then the ended tasks handled.
+     *
+     * @return true when tasks are pending: the loop goes on at once (the poll waited already)
+     */
+    private boolean round() {
+        if (workArrived.getAndSet(false) || Instant.now().isAfter(nextDispatch)) {
+            dispatchRound();
+            nextDispatch = Instant.now().plus(config.orchestrator().dispatch().tick());
         }
+        if (!fences.isEmpty()) {
+            fenceRound();
+        }
+        if (gateway.pending() == 0) {
+            return false;
+        }
+        for (RayGateway.Ended ended : gateway.poll(config.orchestrator().ray().waitInterval())) {
+            handle(ended);
+        }
+        return true;
     }
 
     /** Records and submits what the live agents' pooled capacity takes. */
@@ -252,7 +237,7 @@ public class RayDispatcher {
                         Map<String, ExecutionRepository.Held> held) {
         }
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
-                executions.queued(c, ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
+                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
         List<ExecutionRecord> queued = snapshot.queued().stream().filter(e -> !fences.containsKey(e.id())).toList();
         if (queued.isEmpty()) {
             return;
