@@ -178,6 +178,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         RunRegistry.Run run = runs.register(request.runId());
         Process process = null;
         Tree tree = null;
+        boolean swept = false; // the run's session was killed after it ended
         Path pidFile = null;
         try {
             if (run.killRequested()) {
@@ -229,6 +230,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             out.join(2000);
             err.join(2000);
             tree.destroy();
+            swept = true;
             out.join(2000);
             err.join(2000);
             int exitCode = process.exitValue();
@@ -241,7 +243,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             throw new RunFailedException(FailureReason.WORKER_ERROR, "interrupted while running the script", e);
         } finally {
             runs.unregister(request.runId());
-            if (tree != null) {
+            if (tree != null && (!swept || tree.process().isAlive())) {
                 tree.destroy();
             } else if (process != null && process.isAlive()) {
                 process.destroyForcibly();
