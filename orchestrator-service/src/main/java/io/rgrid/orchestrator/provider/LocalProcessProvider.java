@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.provider;
 
+import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.orchestrator.config.RgridConfig;
 import org.jboss.logging.Logger;
 
@@ -288,8 +289,10 @@ public final class LocalProcessProvider implements CloudProvider {
     /**
      * A local agent killed with SIGKILL leaves its containers running on this host: they are
      * removed (by the worker-id label the agent puts on them) before the work is requeued, unless
-     * the agent still runs. Needs the {@code docker} CLI; without it (process runtime) nothing is
-     * left to find by label, and the step is skipped.
+     * the agent still runs. Needs the {@code docker} CLI; without it nothing is left to find by
+     * label, and that step is skipped. With the process runtime the agent's scripts are left
+     * running instead: they are killed, each run's session as a whole, from the pid files the agent
+     * keeps in its work directory ({@link RunPidFiles}).
      */
     @Override
     public void stopLeftovers(String workerId) {
@@ -297,6 +300,7 @@ public final class LocalProcessProvider implements CloudProvider {
         if (agent != null && agent.process().isAlive()) {
             return;
         }
+        stopLeftoverProcesses(workerId);
         try {
             Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.rgrid.worker-id=" + workerId)
                     .redirectErrorStream(true).start();
@@ -316,6 +320,41 @@ public final class LocalProcessProvider implements CloudProvider {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Kills the process-runtime runs a dead agent left running (see {@link RunPidFiles}). */
+    private void stopLeftoverProcesses(String workerId) {
+        Path pidDir = RunPidFiles.dir(agentWorkRoot(workerId), workerId);
+        for (RunPidFiles.Entry run : RunPidFiles.read(pidDir, workerId)) {
+            int processes = RunPidFiles.kill(run.pid(), run.startTime(), Duration.ofSeconds(3));
+            if (processes > 0) {
+                LOG.warnf("killed the processes dead local worker %s left running (run %s of execution %s, "
+                        + "process group %d, %d process(es))", workerId, run.runId(),
+                        run.labels().get("io.rgrid.execution-id"), run.pid(), processes);
+            }
+            try {
+                Files.deleteIfExists(run.file());
+            } catch (IOException e) {
+                LOG.debugf("cannot delete %s: %s", run.file(), e.toString());
+            }
+        }
+    }
+
+    /**
+     * The agent's work directory, as it resolves it: {@code RGRID_WORKER_WORK_DIR} from the
+     * environment it was given (relative to its directory), else its default
+     * {@code <java.io.tmpdir>/rgrid-worker/<worker id>} (this JVM's tmpdir, which the agent shares
+     * unless its options set another).
+     */
+    private Path agentWorkRoot(String workerId) {
+        String configured = config.orchestrator().local().agentEnv().get("RGRID_WORKER_WORK_DIR");
+        if (configured == null) {
+            configured = System.getenv("RGRID_WORKER_WORK_DIR");
+        }
+        if (configured != null && !configured.isBlank()) {
+            return workDir().resolve(workerId).resolve(configured).toAbsolutePath().normalize();
+        }
+        return Path.of(System.getProperty("java.io.tmpdir"), "rgrid-worker", workerId).toAbsolutePath();
     }
 
     @Override

@@ -1,10 +1,13 @@
 package io.rgrid.orchestrator.provider;
 
+import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.config.RgridConfigTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
@@ -110,5 +113,57 @@ class LocalProcessProviderTest {
     private void pidFile(String workerId, long pid, String grid) throws Exception {
         java.nio.file.Files.writeString(dir.resolve(workerId + LocalProcessProvider.PID_SUFFIX),
                 "pid=" + pid + "\nport=8002\nstarted=2026-11-26T10:00:00Z\ngrid=" + grid + "\n");
+    }
+
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void processesADeadAgentLeftRunningAreKilledFromItsPidFiles() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc", "self")), "needs /proc");
+        String workerId = "rgrid-worker-zzleft";
+        Path agentWork = dir.resolve("agent-work");
+        LocalProcessProvider provider = new LocalProcessProvider(RgridConfigTest.load(Map.of(
+                "rgrid.orchestrator.local.work-dir", dir.toString(),
+                "rgrid.orchestrator.local.agent-env.RGRID_WORKER_WORK_DIR", agentWork.toString())));
+        Path runDir = Files.createDirectories(agentWork.resolve("run-1"));
+        // What the process runtime of an agent killed with kill -9 leaves: a script in its own
+        // session with a child, and the pid file naming it.
+        Process script = new ProcessBuilder("setsid", "python3", "-c", """
+                import subprocess, sys, time
+                child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])
+                open('child.pid', 'w').write(str(child.pid))
+                time.sleep(300)
+                """).directory(runDir.toFile()).redirectErrorStream(true)
+                .redirectOutput(runDir.resolve("out.txt").toFile()).start();
+        try {
+            Path childFile = runDir.resolve("child.pid");
+            for (int i = 0; i < 200 && (!Files.exists(childFile) || Files.readString(childFile).isBlank()); i++) {
+                Thread.sleep(100);
+            }
+            long child = Long.parseLong(Files.readString(childFile).trim());
+            Path pidFile = RunPidFiles.write(RunPidFiles.dir(agentWork, workerId), workerId, "run-1", script.pid(),
+                    RunPidFiles.startTime(script.pid()).orElseThrow(), runDir,
+                    Map.of("io.rgrid.execution-id", "e-1"));
+
+            provider.stopLeftovers(workerId);
+
+            for (int i = 0; i < 100 && (running(script.pid()) || running(child)); i++) {
+                Thread.sleep(100);
+            }
+            assertThat(running(script.pid())).isFalse();
+            assertThat(running(child)).isFalse();
+            assertThat(pidFile).doesNotExist();
+        } finally {
+            script.descendants().forEach(ProcessHandle::destroyForcibly);
+            script.destroyForcibly();
+            provider.close();
+        }
     }
 }

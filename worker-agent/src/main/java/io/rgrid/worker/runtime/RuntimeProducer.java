@@ -34,14 +34,14 @@ public class RuntimeProducer {
                 }
                 yield docker(config, identity);
             }
-            case PROCESS -> process(config, "rgrid.worker.runtime=process");
+            case PROCESS -> process(config, identity, "rgrid.worker.runtime=process");
             case AUTO -> {
                 Optional<String> problem = DockerRuntime.ping(host, PING_TIMEOUT);
                 if (problem.isEmpty()) {
                     yield docker(config, identity);
                 }
                 LOG.debugf("Docker ping failed: %s", problem.get());
-                yield process(config, "No Docker engine answered at " + host);
+                yield process(config, identity, "No Docker engine answered at " + host);
             }
         };
     }
@@ -56,14 +56,16 @@ public class RuntimeProducer {
         return docker;
     }
 
-    private static ContainerRuntime process(WorkerConfig config, String why) {
+    private static ContainerRuntime process(WorkerConfig config, AgentIdentity identity, String why) {
         if (!config.worker().allowProcessRuntime()) {
             // Running untrusted scripts unconfined must be a decision, never a silent fallback.
             throw new IllegalStateException(why + "; the process runtime (no isolation) is not allowed here. "
                     + "Start a Docker engine, or set rgrid.worker.allow-process-runtime=true "
                     + "(env RGRID_WORKER_ALLOW_PROCESS_RUNTIME=true) on a trusted development host");
         }
-        ProcessRuntime process = new ProcessRuntime(config.worker().python());
+        ProcessRuntime process = new ProcessRuntime(config.worker().python(), identity.workDir(), identity.workerId());
+        // Processes of an earlier life of this worker (killed -9, crashed) must not outlive it.
+        process.killLeftovers();
         LOG.warnf("%s; running executions with the process runtime (%s on this host, no container isolation)",
                 why, process.python());
         return process;

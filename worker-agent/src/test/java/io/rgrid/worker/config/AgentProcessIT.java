@@ -62,7 +62,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The packaged agent as a real process (the way the orchestrator's local provider starts it):
- * orphan containers removed after {@code kill -9}, and the SIGTERM drain. Runs in the
+ * orphan containers (docker runtime) and orphan processes (process runtime) killed after
+ * {@code kill -9}, and the SIGTERM drain. Runs in the
  * integration-test phase (after {@code package} built {@code target/quarkus-app}), on the shared
  * Kafka and S3 and the Docker engine.
  */
@@ -78,6 +79,8 @@ class AgentProcessIT {
     private static DockerClient docker;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<Process> agents = new ArrayList<>();
+    /** Processes a test expects an agent to kill; killed after the test in case it did not. */
+    private final List<Long> strays = new ArrayList<>();
 
     @BeforeAll
     static void connect() throws Exception {
@@ -109,6 +112,7 @@ class AgentProcessIT {
                 agent.waitFor(10, TimeUnit.SECONDS);
             }
         }
+        strays.forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
     }
 
     private static String newWorkerId() {
@@ -205,6 +209,62 @@ class AgentProcessIT {
         startAgent(workerId, port, secondLog, Map.of());
         assertThat(containersOf(workerId)).as("no orphan survives the restart").isEmpty();
         assertThat(Files.readString(secondLog)).contains("Orphan container").contains(sleeper.executionId().toString());
+    }
+
+    /** Whether the process runs (a zombie does not: it is gone, only not yet reaped by its new parent). */
+    private static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    @Test
+    void processesLeftByAKilledAgentAreKilledWhenItStartsAgainWithTheProcessRuntime() throws Exception {
+        String workerId = newWorkerId();
+        int port = freePort();
+        Path logs = Path.of("target", "it-logs");
+        Map<String, String> processRuntime = Map.of("RGRID_WORKER_RUNTIME", "process",
+                "RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true");
+        Process first = startAgent(workerId, port, logs.resolve(workerId + "-1.log"), processRuntime);
+        // The script reports its pid and its child's (the agent's grandchild) through a file: no
+        // output after the agent is gone, where a write would fail on the broken pipe.
+        Path pids = Path.of("target", "it-work", workerId + "-pids.txt").toAbsolutePath();
+        Assignment sleeper = putScript("""
+                import os, subprocess, sys, time
+                child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)'])
+                with open(%s + '.tmp', 'w') as f:
+                    f.write('%%d %%d' %% (os.getpid(), child.pid))
+                os.rename(%s + '.tmp', %s)
+                time.sleep(300)
+                """.formatted(pyString(pids), pyString(pids), pyString(pids)));
+        assertThat(assign(port, sleeper).statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> Files.exists(pids));
+        String[] both = Files.readString(pids).trim().split(" ");
+        long script = Long.parseLong(both[0]);
+        long grandchild = Long.parseLong(both[1]);
+        strays.add(script);
+        strays.add(grandchild);
+
+        first.destroyForcibly(); // SIGKILL: no drain, no cleanup
+        assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(500);
+        assertThat(running(script)).as("the script outlives a killed agent").isTrue();
+        assertThat(running(grandchild)).as("so does the process it started").isTrue();
+
+        Path secondLog = logs.resolve(workerId + "-2.log");
+        startAgent(workerId, port, secondLog, processRuntime);
+        // Killed before the agent takes work: by the time it answers, nothing is left.
+        assertThat(running(script)).as("no orphan survives the restart").isFalse();
+        assertThat(running(grandchild)).as("nor its child").isFalse();
+        assertThat(Files.readString(secondLog)).contains("Orphan process group " + script)
+                .contains(sleeper.executionId().toString());
+    }
+
+    private static String pyString(Path path) {
+        return "'" + path.toString().replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.rgrid.worker.runtime.process;
 
 import io.rgrid.model.FailureReason;
+import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.model.event.LogStream;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.LineSplitter;
@@ -9,6 +10,8 @@ import io.rgrid.worker.runtime.RunFailedException;
 import io.rgrid.worker.runtime.RunRegistry;
 import io.rgrid.worker.runtime.RunRequest;
 import io.rgrid.worker.runtime.RunResult;
+import io.rgrid.worker.runtime.WorkDirs;
+import io.rgrid.worker.runtime.docker.DockerRuntime;
 import org.jboss.logging.Logger;
 
 import java.io.File;
@@ -17,6 +20,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +36,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * the memory limit, open files, no core dumps) when that tool exists, and network none through a
  * new network namespace ({@code unshare --net}) where the host allows one. CPU share, pids and
  * file-system confinement are not enforced; a {@code MemoryError} on a non-zero exit counts as OOM.
+ *
+ * <p>Each run starts in a session of its own ({@code setsid}), so the script and everything it
+ * starts can be killed as a whole, even after the script itself exited. Given a work root and a
+ * worker id, the runtime also keeps a pid file per running run ({@link RunPidFiles}); an agent that
+ * starts again with the same worker id after a {@code kill -9} finds what its earlier life left
+ * running and kills it ({@link #killLeftovers()}), as the Docker runtime removes orphan containers.
  */
 public final class ProcessRuntime implements ContainerRuntime {
 
@@ -42,13 +52,37 @@ public final class ProcessRuntime implements ContainerRuntime {
     private final String prlimit;
     /** How to start a command without network (a new, empty network namespace), or null when this host cannot. */
     private final List<String> noNetwork;
+    /** setsid, or null when this host has none (a run's processes are then found as descendants only). */
+    private final String setsid;
+    /** Where pid files of running runs are kept, or null: none are kept. */
+    private final Path pidDir;
+    private final String workerId;
     private final RunRegistry runs = new RunRegistry();
+
+    /** How long orphans get between SIGTERM and SIGKILL. */
+    static final Duration LEFTOVER_GRACE = Duration.ofSeconds(3);
 
     /**
      * @param pythonCommand python3, or a path to it; resolved once to the real interpreter so
      *                      that wrappers (pyenv shims) need none of the environment we strip
      */
     public ProcessRuntime(String pythonCommand) {
+        this(pythonCommand, null, null);
+    }
+
+    /**
+     * @param pythonCommand see {@link #ProcessRuntime(String)}
+     * @param workRoot      the agent's work directory; pid files of running runs are kept under it
+     *                      ({@link RunPidFiles#dir}), or null to keep none
+     * @param workerId      whose runs these are (names the pid file directory)
+     */
+    public ProcessRuntime(String pythonCommand, Path workRoot, String workerId) {
+        this.workerId = workerId;
+        this.pidDir = workRoot == null || workerId == null ? null : RunPidFiles.dir(workRoot, workerId);
+        this.setsid = findOnPath("setsid");
+        if (setsid == null) {
+            LOG.warn("setsid is not installed: processes a script leaves behind may escape the process runtime's kill");
+        }
         this.python = resolveInterpreter(pythonCommand);
         this.prlimit = findOnPath("prlimit");
         if (prlimit == null) {
@@ -96,6 +130,40 @@ public final class ProcessRuntime implements ContainerRuntime {
         return null;
     }
 
+    /**
+     * Kills what runs of an earlier life of this worker (killed with {@code kill -9}, crashed) left
+     * running, each run's processes as a whole (SIGTERM, SIGKILL after a short grace), and deletes
+     * their pid files and work directories. Called at start, before the agent takes any work, so
+     * every run found is an orphan. Returns how many runs still had processes.
+     */
+    public int killLeftovers() {
+        if (pidDir == null) {
+            return 0;
+        }
+        int killed = 0;
+        for (RunPidFiles.Entry leftover : RunPidFiles.read(pidDir, workerId)) {
+            int processes = RunPidFiles.members(leftover.pid(), leftover.startTime()).size();
+            if (processes > 0) {
+                LOG.warnf("Orphan process group %d (run %s, %d process(es)) of execution %s attempt %s: left by an "
+                                + "earlier run of worker %s, which this agent does not track; killing it",
+                        leftover.pid(), leftover.runId(), processes,
+                        leftover.labels().get(DockerRuntime.LABEL_EXECUTION_ID),
+                        leftover.labels().get(DockerRuntime.LABEL_ATTEMPT), workerId);
+                RunPidFiles.kill(leftover.pid(), leftover.startTime(), LEFTOVER_GRACE);
+                killed++;
+            }
+            try {
+                if (leftover.workDir().startsWith(pidDir.getParent().getParent())) { // never outside our root
+                    WorkDirs.deleteTree(leftover.workDir());
+                }
+                Files.deleteIfExists(leftover.file());
+            } catch (IOException e) {
+                LOG.warnf("Could not clean up after orphan run %s: %s", leftover.runId(), e.getMessage());
+            }
+        }
+        return killed;
+    }
+
     @Override
     public String name() {
         return NAME;
@@ -109,6 +177,9 @@ public final class ProcessRuntime implements ContainerRuntime {
     public RunResult run(RunRequest request, OutputListener output) throws RunFailedException {
         RunRegistry.Run run = runs.register(request.runId());
         Process process = null;
+        Tree tree = null;
+        boolean swept = false; // the run's session was killed after it ended
+        Path pidFile = null;
         try {
             if (run.killRequested()) {
                 Instant now = Instant.now();
@@ -138,23 +209,28 @@ public final class ProcessRuntime implements ContainerRuntime {
             };
             process = builder.start();
             Instant startedAt = Instant.now();
-            Process started = process;
+            // Read at once: the start time identifies the process even after its pid is reused.
+            long startTime = RunPidFiles.startTime(process.pid()).orElse(0L);
+            tree = new Tree(process, startTime);
+            pidFile = recordPid(request, process.pid(), startTime);
+            Tree started = tree;
             process.getOutputStream().close();
             Thread out = pump(process.getInputStream(), new LineSplitter(LogStream.STDOUT, listener), request.runId());
             Thread err = pump(process.getErrorStream(), new LineSplitter(LogStream.STDERR, listener), request.runId());
-            run.onKill(() -> destroyTree(started));
+            run.onKill(started::destroy);
 
             boolean timedOut = false;
             if (!process.waitFor(request.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
                 timedOut = true;
-                destroyTree(process);
+                tree.destroy();
                 process.waitFor();
             }
             Instant finishedAt = Instant.now();
             // A background child may still hold the pipes open; it does not get to outlive the run.
             out.join(2000);
             err.join(2000);
-            destroyTree(process);
+            tree.destroy();
+            swept = true;
             out.join(2000);
             err.join(2000);
             int exitCode = process.exitValue();
@@ -167,14 +243,42 @@ public final class ProcessRuntime implements ContainerRuntime {
             throw new RunFailedException(FailureReason.WORKER_ERROR, "interrupted while running the script", e);
         } finally {
             runs.unregister(request.runId());
-            if (process != null && process.isAlive()) {
-                destroyTree(process);
+            if (tree != null && (!swept || tree.process().isAlive())) {
+                tree.destroy();
+            } else if (process != null && process.isAlive()) {
+                process.destroyForcibly();
             }
+            if (pidFile != null) {
+                try {
+                    Files.deleteIfExists(pidFile);
+                } catch (IOException e) {
+                    LOG.debugf("Could not delete %s: %s", pidFile, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private Path recordPid(RunRequest request, long pid, long startTime) {
+        if (pidDir == null) {
+            return null;
+        }
+        try {
+            return RunPidFiles.write(pidDir, workerId, request.runId(), pid, startTime, request.workDir(),
+                    request.labels());
+        } catch (IOException e) {
+            LOG.warnf("Could not write the pid file of run %s (%s): an agent killed with kill -9 would leave it running",
+                    request.runId(), e.getMessage());
+            return null;
         }
     }
 
     private List<String> command(RunRequest request) {
         List<String> command = new ArrayList<>();
+        if (setsid != null) {
+            // A session (and process group) of its own: the run's pid names all of its processes.
+            // The JVM's child is no group leader, so setsid execs in place and keeps the pid.
+            command.add(setsid);
+        }
         if (prlimit != null) {
             long memoryBytes = request.memoryMb() * 1024L * 1024L;
             command.add(prlimit);
@@ -206,9 +310,14 @@ public final class ProcessRuntime implements ContainerRuntime {
         });
     }
 
-    private static void destroyTree(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
+    /** A run's first process and its start time: with its session, everything the run started. */
+    private record Tree(Process process, long startTime) {
+        /** SIGKILLs the process, its descendants and its session (also members whose parent exited). */
+        void destroy() {
+            process.descendants().forEach(ProcessHandle::destroyForcibly);
+            process.destroyForcibly();
+            RunPidFiles.killNow(process.pid(), startTime);
+        }
     }
 
     @Override
