@@ -10,6 +10,7 @@ import io.restassured.specification.RequestSpecification;
 import io.rgrid.api.cluster.ClusterRepository;
 import io.rgrid.api.cluster.QueueSampler;
 import io.rgrid.api.db.Transactions;
+import io.rgrid.api.keys.ApiKeyService;
 import io.rgrid.api.session.SessionService;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.Keys;
@@ -181,6 +182,46 @@ class DashboardApiTest {
         Keys.as(adminKey).delete(ApiPaths.BASE + "/keys/" + alphaKeyId).then().statusCode(200);
         expect(session(cookie).get(ApiPaths.EXECUTIONS), 401, "UNAUTHENTICATED");
         expect(given().contentType(ContentType.JSON).body(Map.of("key", alphaKey)).post(SESSION), 401, "UNAUTHENTICATED");
+    }
+
+    @Test
+    void anExpiredOrIdleSessionIsRefusedLikeAnUnknownOneAndItsRowIsDeleted() throws Exception {
+        String key = Keys.create(adminKey, Keys.freshProject("dash-x"));
+
+        // Past its absolute end (rgrid.dashboard.session-ttl).
+        String ended = login(key);
+        String endedHash = ApiKeyService.hash(ended);
+        session(ended).get(ApiPaths.EXECUTIONS).then().statusCode(200);
+        servers.execute("UPDATE api.sessions SET expires_at = now() - interval '1 second' WHERE id_hash = '" + endedHash + "'");
+        expect(session(ended).get(ApiPaths.EXECUTIONS), 401, "UNAUTHENTICATED");
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ?", endedHash)).isZero();
+
+        // Unused for longer than the idle timeout (2h by default), although its absolute end is hours away.
+        String idle = login(key);
+        String idleHash = ApiKeyService.hash(idle);
+        servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '2 hours 1 minute' WHERE id_hash = '"
+                + idleHash + "'");
+        expect(session(idle).get(SESSION), 401, "UNAUTHENTICATED");
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ?", idleHash)).isZero();
+
+        // Used just inside the idle timeout: still valid, and the use moves the idle time forward...
+        String used = login(key);
+        String usedHash = ApiKeyService.hash(used);
+        servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '1 hour 59 minutes' WHERE id_hash = '"
+                + usedHash + "'");
+        session(used).get(ApiPaths.EXECUTIONS).then().statusCode(200);
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ? AND last_used_at > now() - interval '1 minute'",
+                usedHash)).isOne();
+        // ...but a use recorded less than a minute ago is not written again.
+        servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '30 seconds' WHERE id_hash = '" + usedHash + "'");
+        session(used).get(ApiPaths.EXECUTIONS).then().statusCode(200);
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ? AND last_used_at < now() - interval '29 seconds'",
+                usedHash)).isOne();
+    }
+
+    private static String login(String key) {
+        return given().contentType(ContentType.JSON).body(Map.of("key", key)).post(SESSION).then().statusCode(201)
+                .extract().cookie(SessionService.COOKIE);
     }
 
     @Test
