@@ -1,5 +1,6 @@
 package io.rgrid.api.dashboard;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,6 +34,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -70,6 +73,9 @@ class DashboardApiTest {
 
     @Inject
     Transactions tx;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     @Inject
     ClusterRepository cluster;
@@ -332,6 +338,54 @@ class DashboardApiTest {
             assertThat(lines).noneMatch(l -> l.contains(theirs.toString()));
             // Unauthenticated: no stream.
             expect(given().get(ApiPaths.BASE + "/events"), 401, "UNAUTHENTICATED");
+        } finally {
+            reader.interrupt();
+            response.body().close();
+        }
+    }
+
+    @Test
+    void theEventStreamSendsAChangeWhoseTransactionCommitsAfterLaterChangesWereSent() throws Exception {
+        String project = Keys.freshProject("dash-l");
+        String key = Keys.create(adminKey, project);
+        String cookie = login(key);
+        UUID late = submit(Keys.as(key)).then().statusCode(201).extract().jsonPath().getUUID("id");
+
+        List<String> lines = new CopyOnWriteArrayList<>();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + ApiPaths.BASE + "/events"))
+                .header("Cookie", SessionService.COOKIE + "=" + cookie).build();
+        HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
+                .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // closed
+            }
+        });
+        try (Connection slow = dataSource.getConnection()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("event: cluster"));
+            // A status change whose transaction stays open: its transition takes its sequence id now,
+            // and its updated_at is a minute old by the time it commits (far behind any look-back).
+            slow.setAutoCommit(false);
+            try (Statement st = slow.createStatement()) {
+                st.executeUpdate("UPDATE api.executions SET state = 'ASSIGNED', worker_id = 'rgrid-worker-late01', "
+                        + "updated_at = now() - interval '1 minute' WHERE id = '" + late + "'");
+                st.executeUpdate("INSERT INTO api.execution_transitions (execution_id, attempt, from_state, to_state, at, reported_by) "
+                        + "VALUES ('" + late + "', 1, 'QUEUED', 'ASSIGNED', now() - interval '1 minute', 'test')");
+            }
+            // Later changes (higher transition ids) commit and are sent while it is still open...
+            UUID later = submit(Keys.as(key)).then().statusCode(201).extract().jsonPath().getUUID("id");
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
+                    && l.contains(later.toString()) && l.contains("\"QUEUED\"")));
+            assertThat(lines).noneMatch(l -> l.contains(late.toString()) && l.contains("\"state\":\"ASSIGNED\""));
+            // ...then it commits, and the stream still sends it.
+            slow.commit();
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
+                    && l.contains(late.toString()) && l.contains("\"state\":\"ASSIGNED\"") && l.contains("rgrid-worker-late01")));
         } finally {
             reader.interrupt();
             response.body().close();
