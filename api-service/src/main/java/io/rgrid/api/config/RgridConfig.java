@@ -37,6 +37,9 @@ public interface RgridConfig {
     /** The web dashboard at {@code /}: browser sessions, its live event stream, queue-depth samples. */
     Dashboard dashboard();
 
+    /** The periodic task that deletes expired dashboard sessions and Idempotency-Keys past their retention. */
+    Cleanup cleanup();
+
     interface Api {
         /**
          * The admin API key (env API_SECRET_KEY). Every {@code /api/v1} call must carry it as
@@ -53,6 +56,14 @@ public interface RgridConfig {
 
         /** The ranges a submission's spec and files must stay within. */
         Limits limits();
+
+        /**
+         * How long an Idempotency-Key is remembered after the submission that used it. Inside it the
+         * same key and request answer with the same execution (another request: 409); after it the
+         * key counts as unused and a new submission may take it.
+         */
+        @WithDefault("24h")
+        Duration idempotencyKeyRetention();
     }
 
     interface Defaults {
@@ -271,6 +282,14 @@ public interface RgridConfig {
         Duration sessionTtl();
 
         /**
+         * How long a browser session may go unused before it ends (within {@code session-ttl}). Use
+         * refreshes it, written at most once a minute (half the timeout when that is shorter), so
+         * not every request writes.
+         */
+        @WithDefault("2h")
+        Duration sessionIdleTimeout();
+
+        /**
          * How often the queue depth is sampled for the chart. Sample times are aligned to it, so
          * several instances store each sample once. 15 s gives 240 points per hour.
          */
@@ -291,5 +310,18 @@ public interface RgridConfig {
         /** How often the event stream sends the queue, workers and cost summary (and keeps proxies from timing out). */
         @WithDefault("5s")
         Duration clusterInterval();
+    }
+
+    interface Cleanup {
+        /**
+         * How often expired rows are deleted. Safe with several api-service instances: each batch
+         * skips rows another instance is deleting.
+         */
+        @WithDefault("10m")
+        Duration interval();
+
+        /** Rows one DELETE (one transaction) removes at most; a run repeats batches until none are left. */
+        @WithDefault("1000")
+        int batchSize();
     }
 }

@@ -8,6 +8,7 @@ import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
+import io.rgrid.api.execution.repository.TransitionRepository;
 import io.rgrid.api.execution.rest.ExecutionJson;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;
@@ -18,10 +19,13 @@ import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
-import java.time.Duration;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -39,10 +43,22 @@ import java.util.concurrent.ConcurrentHashMap;
  *       {@code {queue, workers, cost}} as their endpoints show them (it also keeps proxies from
  *       closing a quiet stream).</li>
  * </ul>
- * Changes are found by reading the executions table every {@code events-poll-interval} (one query
- * for every open stream), so a stream sees changes whichever api-service instance applied them.
- * Rows committed late with an older {@code updated_at} are caught by re-reading a short overlap
- * and sending only what changed since it was last sent.
+ * Changes are found every {@code events-poll-interval} (one read serves every open stream), so a
+ * stream sees changes whichever api-service instance applied them.
+ *
+ * <p><b>Not missing a late commit.</b> Every change of an execution writes a row of
+ * {@code execution_transitions} in the same transaction. Neither its time nor its sequence id is
+ * a safe cursor: both are taken before the commit, so a transaction that commits slowly makes its
+ * row visible after rows with a later time or a higher id were already read, however long the
+ * look-back. The cursor is instead a transaction id: each row stores the id of the transaction
+ * that wrote it ({@code tx_id}), and the stream keeps a horizon below which every transaction has
+ * ended. Each poll (1) reads the oldest transaction id still running anywhere in the PostgreSQL
+ * cluster (the snapshot's xmin), then (2) reads every visible row with {@code tx_id} at or above
+ * the old horizon and sends those not sent yet, and (3) moves the horizon up to the xmin of (1). A transaction still open at (1) has an id
+ * at or above that xmin, so its rows are read whenever it commits; one that ended before (1) is
+ * visible to (2). Rows at or above the horizon are remembered by id until the horizon passes them,
+ * so they are sent once even though they are read again; a transaction left open for long only
+ * makes that set (and the re-read) bigger, it never holds other changes back.
  */
 @Singleton
 public class ExecutionEventsRoute {
@@ -51,20 +67,27 @@ public class ExecutionEventsRoute {
     public static final int ORDER = -800;
     public static final String PATH = ApiPaths.BASE + "/events";
     private static final Logger LOG = Logger.getLogger(ExecutionEventsRoute.class);
-    private static final Duration OVERLAP = Duration.ofSeconds(5);
     private static final int MAX_CHANGES_PER_POLL = 1000;
+    /** Executions whose last sent version is remembered at most (only to skip repeats; forgetting costs a repeat). */
+    private static final int MAX_REMEMBERED = 10_000;
 
     private final Transactions tx;
     private final ExecutionRepository executions;
+    private final TransitionRepository transitions;
     private final ClusterResource cluster;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
-    /** What was last sent per execution (its updated_at), for changes still inside the overlap. */
+    /** What was last sent per execution (its updated_at): several transitions of one change send it once. */
     private final Map<UUID, Instant> sent = new HashMap<>();
-    private Instant since = Instant.now();
+    /** Every transition of a transaction with a lower id has been read; null while no stream is open. */
+    private Long horizon;
+    /** Transitions at or above the horizon already read: their id and transaction id. */
+    private final Map<Long, Long> readAbove = new HashMap<>();
 
-    public ExecutionEventsRoute(Transactions tx, ExecutionRepository executions, ClusterResource cluster, RgridConfig config) {
+    public ExecutionEventsRoute(Transactions tx, ExecutionRepository executions, TransitionRepository transitions,
+                                ClusterResource cluster, RgridConfig config) {
         this.tx = tx;
         this.executions = executions;
+        this.transitions = transitions;
         this.cluster = cluster;
     }
 
@@ -82,6 +105,8 @@ public class ExecutionEventsRoute {
             subscribers.add(subscriber);
             response.closeHandler(v -> subscribers.remove(subscriber));
             context.vertx().executeBlocking(() -> {
+                // Before the first event: whatever commits after the client saw it is on the stream.
+                startCursor();
                 Map<String, Object> summary = clusterSummary(principal.projectScope(), workersAndCost());
                 subscriber.send("cluster", summary);
                 return null;
@@ -96,18 +121,21 @@ public class ExecutionEventsRoute {
 
     @Scheduled(every = "${rgrid.dashboard.events-poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     synchronized void pollChanges() {
-        Instant pollStart = Instant.now();
         if (subscribers.isEmpty()) {
-            since = pollStart;
+            horizon = null;
+            readAbove.clear();
             sent.clear();
             return;
         }
         List<ExecutionRecord> changed;
         try {
-            changed = tx.read(c -> executions.changedSince(c, since.minus(OVERLAP), MAX_CHANGES_PER_POLL));
+            changed = tx.read(this::readChanges);
         } catch (RuntimeException e) {
             LOG.debugf("event stream poll failed: %s", e.getMessage());
             return;
+        }
+        if (sent.size() > MAX_REMEMBERED) {
+            sent.clear();
         }
         for (ExecutionRecord row : changed) {
             if (Objects.equals(sent.get(row.id()), row.updatedAt())) {
@@ -121,9 +149,53 @@ public class ExecutionEventsRoute {
                 }
             }
         }
-        since = pollStart;
-        Instant forget = since.minus(OVERLAP).minus(OVERLAP);
-        sent.values().removeIf(at -> at.isBefore(forget));
+    }
+
+    /** Starts the horizon at the oldest running transaction, unless a stream already keeps one. */
+    private synchronized void startCursor() {
+        if (horizon == null) {
+            horizon = tx.read(transitions::commitHorizon);
+        }
+    }
+
+    /**
+     * Steps (1) to (3) of the class comment; the executions whose transitions were new, oldest
+     * first. The cursor moves only once everything was read: a failed read is repeated in full.
+     */
+    private List<ExecutionRecord> readChanges(Connection c) throws SQLException {
+        if (horizon == null) {
+            horizon = transitions.commitHorizon(c);
+        }
+        // (1) before (2): a horizon read after the rows could pass a transaction that committed in between.
+        long next = transitions.commitHorizon(c);
+        List<TransitionRepository.Change> fresh = transitions.committedSince(c, horizon, readAbove.keySet(), MAX_CHANGES_PER_POLL);
+        Set<UUID> ids = new LinkedHashSet<>();
+        for (TransitionRepository.Change change : fresh) {
+            ids.add(change.executionId());
+        }
+        List<ExecutionRecord> out = new ArrayList<>();
+        if (!ids.isEmpty()) {
+            Map<UUID, ExecutionRecord> rows = new HashMap<>();
+            for (ExecutionRecord row : executions.findAll(c, ids)) {
+                rows.put(row.id(), row);
+            }
+            for (UUID id : ids) {
+                ExecutionRecord row = rows.get(id);
+                if (row != null) {
+                    out.add(row);
+                }
+            }
+        }
+        for (TransitionRepository.Change change : fresh) {
+            readAbove.put(change.id(), change.txId());
+        }
+        if (fresh.size() < MAX_CHANGES_PER_POLL) {
+            // Everything visible at or above the old horizon was read: move it up (3).
+            long moved = Math.max(horizon, next);
+            horizon = moved;
+            readAbove.values().removeIf(txId -> txId < moved);
+        }
+        return out;
     }
 
     @Scheduled(every = "${rgrid.dashboard.cluster-interval:5s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)

@@ -1,16 +1,15 @@
 package io.rgrid.api.session;
 
-import io.quarkus.scheduler.Scheduled;
 import io.rgrid.api.auth.Authenticator;
 import io.rgrid.api.auth.Principal;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.Transactions;
 import io.rgrid.api.keys.ApiKeyService;
 import jakarta.inject.Singleton;
-import org.jboss.logging.Logger;
 
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -22,6 +21,10 @@ import java.util.Optional;
  * SameSite=Strict cookie that the API accepts in place of the Authorization header. Requests that
  * change something must also carry the session's CSRF token in {@link #CSRF_HEADER}: a header no
  * other site can make a browser send.
+ *
+ * <p>A session ends {@code rgrid.dashboard.session-ttl} after the login, or earlier once unused for
+ * {@code rgrid.dashboard.session-idle-timeout}; an ended session is refused like an unknown one and
+ * its row deleted at that request (the rest go in {@link io.rgrid.api.expiry.ExpiryCleanup}).
  */
 @Singleton
 public class SessionService {
@@ -31,8 +34,9 @@ public class SessionService {
     /** The cookie goes only to the API, never to the static pages. */
     public static final String COOKIE_PATH = "/api/v1";
     public static final String CONTEXT_KEY = "rgrid.session";
-    private static final Logger LOG = Logger.getLogger(SessionService.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Longest a use of a session goes unrecorded, so that not every request writes its row. */
+    static final Duration TOUCH_INTERVAL = Duration.ofMinutes(1);
 
     /** An open session: who it speaks for and the token its mutations must carry. */
     public record Session(String idHash, Principal principal, String csrfToken, Instant expiresAt) {
@@ -69,7 +73,7 @@ public class SessionService {
         String cookie = random();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         SessionRepository.SessionRow row = new SessionRepository.SessionRow(principal.get().projectId(), principal.get().admin(),
-                ApiKeyService.hash(key), random(), now, now.plus(config.dashboard().sessionTtl()));
+                ApiKeyService.hash(key), random(), now, now.plus(config.dashboard().sessionTtl()), now);
         String idHash = ApiKeyService.hash(cookie);
         tx.inTransaction(c -> {
             sessions.insert(c, idHash, row);
@@ -79,26 +83,58 @@ public class SessionService {
     }
 
     /**
-     * The session a cookie names; empty when unknown, expired, its key was revoked, or (admin) the
-     * admin key changed since. Reads the database: call it off the event loop.
+     * The session a cookie names; empty when unknown, expired (absolute or idle: the row is deleted),
+     * its key was revoked, or (admin) the admin key changed since. Records the use when the last
+     * recorded one is older than {@link #touchInterval()}. Reads the database: call it off the event loop.
      */
     public Optional<Session> find(String cookieValue) {
         if (cookieValue == null || cookieValue.isBlank() || cookieValue.length() > 200) {
             return Optional.empty();
         }
         String idHash = ApiKeyService.hash(cookieValue);
-        Optional<SessionRepository.SessionRow> row = tx.read(c -> sessions.findActive(c, idHash, Instant.now()));
-        if (row.isEmpty()) {
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
+        Optional<SessionRepository.Found> found = tx.read(c -> sessions.find(c, idHash));
+        if (found.isEmpty()) {
             return Optional.empty();
         }
-        SessionRepository.SessionRow r = row.get();
+        SessionRepository.SessionRow r = found.get().row();
+        if (expired(r, now)) {
+            tx.inTransaction(c -> {
+                sessions.delete(c, idHash);
+                return null;
+            });
+            return Optional.empty();
+        }
+        if (!found.get().keyActive()) {
+            return Optional.empty();
+        }
         if (r.admin()) {
             String adminKey = config.api().secretKey().orElse("");
             if (adminKey.isBlank() || !MessageDigest.isEqual(ApiKeyService.hash(adminKey).getBytes(), r.keyHash().getBytes())) {
                 return Optional.empty();
             }
         }
+        if (!r.lastUsedAt().plus(touchInterval()).isAfter(now)) {
+            tx.inTransaction(c -> {
+                sessions.touch(c, idHash, now);
+                return null;
+            });
+        }
         return Optional.of(new Session(idHash, new Principal(r.projectId(), r.admin()), r.csrfToken(), r.expiresAt()));
+    }
+
+    /** Past its absolute end, or unused for longer than the idle timeout. */
+    private boolean expired(SessionRepository.SessionRow r, Instant now) {
+        return !r.expiresAt().isAfter(now) || !r.lastUsedAt().plus(config.dashboard().sessionIdleTimeout()).isAfter(now);
+    }
+
+    /**
+     * How stale the recorded last use may get: a minute, or half the idle timeout when that is
+     * shorter, so a session used steadily never idles out between two recorded uses.
+     */
+    Duration touchInterval() {
+        Duration half = config.dashboard().sessionIdleTimeout().dividedBy(2);
+        return half.compareTo(TOUCH_INTERVAL) < 0 ? half : TOUCH_INTERVAL;
     }
 
     public void logout(Session session) {
@@ -111,18 +147,6 @@ public class SessionService {
     /** Whether {@code presented} is this session's CSRF token (compared in constant time). */
     public static boolean csrfMatches(Session session, String presented) {
         return presented != null && MessageDigest.isEqual(session.csrfToken().getBytes(), presented.getBytes());
-    }
-
-    @Scheduled(every = "1h", delayed = "1m", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
-    void deleteExpired() {
-        try {
-            int n = tx.inTransaction(c -> sessions.deleteExpired(c, Instant.now()));
-            if (n > 0) {
-                LOG.debugf("deleted %d expired dashboard sessions", n);
-            }
-        } catch (RuntimeException e) {
-            LOG.debugf("expired sessions not deleted: %s", e.getMessage());
-        }
     }
 
     /** The session the auth filter attached to the request, if it came with the cookie. */

@@ -1,5 +1,6 @@
 package io.rgrid.api.dashboard;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -10,6 +11,7 @@ import io.restassured.specification.RequestSpecification;
 import io.rgrid.api.cluster.ClusterRepository;
 import io.rgrid.api.cluster.QueueSampler;
 import io.rgrid.api.db.Transactions;
+import io.rgrid.api.keys.ApiKeyService;
 import io.rgrid.api.session.SessionService;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.Keys;
@@ -32,6 +34,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -69,6 +73,9 @@ class DashboardApiTest {
 
     @Inject
     Transactions tx;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     @Inject
     ClusterRepository cluster;
@@ -184,6 +191,46 @@ class DashboardApiTest {
     }
 
     @Test
+    void anExpiredOrIdleSessionIsRefusedLikeAnUnknownOneAndItsRowIsDeleted() throws Exception {
+        String key = Keys.create(adminKey, Keys.freshProject("dash-x"));
+
+        // Past its absolute end (rgrid.dashboard.session-ttl).
+        String ended = login(key);
+        String endedHash = ApiKeyService.hash(ended);
+        session(ended).get(ApiPaths.EXECUTIONS).then().statusCode(200);
+        servers.execute("UPDATE api.sessions SET expires_at = now() - interval '1 second' WHERE id_hash = '" + endedHash + "'");
+        expect(session(ended).get(ApiPaths.EXECUTIONS), 401, "UNAUTHENTICATED");
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ?", endedHash)).isZero();
+
+        // Unused for longer than the idle timeout (2h by default), although its absolute end is hours away.
+        String idle = login(key);
+        String idleHash = ApiKeyService.hash(idle);
+        servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '2 hours 1 minute' WHERE id_hash = '"
+                + idleHash + "'");
+        expect(session(idle).get(SESSION), 401, "UNAUTHENTICATED");
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ?", idleHash)).isZero();
+
+        // Used just inside the idle timeout: still valid, and the use moves the idle time forward...
+        String used = login(key);
+        String usedHash = ApiKeyService.hash(used);
+        servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '1 hour 59 minutes' WHERE id_hash = '"
+                + usedHash + "'");
+        session(used).get(ApiPaths.EXECUTIONS).then().statusCode(200);
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ? AND last_used_at > now() - interval '1 minute'",
+                usedHash)).isOne();
+        // ...but a use recorded less than a minute ago is not written again.
+        servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '30 seconds' WHERE id_hash = '" + usedHash + "'");
+        session(used).get(ApiPaths.EXECUTIONS).then().statusCode(200);
+        assertThat(servers.rows("SELECT count(*) FROM api.sessions WHERE id_hash = ? AND last_used_at < now() - interval '29 seconds'",
+                usedHash)).isOne();
+    }
+
+    private static String login(String key) {
+        return given().contentType(ContentType.JSON).body(Map.of("key", key)).post(SESSION).then().statusCode(201)
+                .extract().cookie(SessionService.COOKIE);
+    }
+
+    @Test
     void queueSamplesAreKeptPerProjectAndServedForTheLastHour() throws Exception {
         String project = Keys.freshProject("dash-q");
         String key = Keys.create(adminKey, project);
@@ -291,6 +338,54 @@ class DashboardApiTest {
             assertThat(lines).noneMatch(l -> l.contains(theirs.toString()));
             // Unauthenticated: no stream.
             expect(given().get(ApiPaths.BASE + "/events"), 401, "UNAUTHENTICATED");
+        } finally {
+            reader.interrupt();
+            response.body().close();
+        }
+    }
+
+    @Test
+    void theEventStreamSendsAChangeWhoseTransactionCommitsAfterLaterChangesWereSent() throws Exception {
+        String project = Keys.freshProject("dash-l");
+        String key = Keys.create(adminKey, project);
+        String cookie = login(key);
+        UUID late = submit(Keys.as(key)).then().statusCode(201).extract().jsonPath().getUUID("id");
+
+        List<String> lines = new CopyOnWriteArrayList<>();
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + ApiPaths.BASE + "/events"))
+                .header("Cookie", SessionService.COOKIE + "=" + cookie).build();
+        HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
+                .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = in.readLine()) != null) {
+                    lines.add(line);
+                }
+            } catch (Exception ignored) {
+                // closed
+            }
+        });
+        try (Connection slow = dataSource.getConnection()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("event: cluster"));
+            // A status change whose transaction stays open: its transition takes its sequence id now,
+            // and its updated_at is a minute old by the time it commits (far behind any look-back).
+            slow.setAutoCommit(false);
+            try (Statement st = slow.createStatement()) {
+                st.executeUpdate("UPDATE api.executions SET state = 'ASSIGNED', worker_id = 'rgrid-worker-late01', "
+                        + "updated_at = now() - interval '1 minute' WHERE id = '" + late + "'");
+                st.executeUpdate("INSERT INTO api.execution_transitions (execution_id, attempt, from_state, to_state, at, reported_by) "
+                        + "VALUES ('" + late + "', 1, 'QUEUED', 'ASSIGNED', now() - interval '1 minute', 'test')");
+            }
+            // Later changes (higher transition ids) commit and are sent while it is still open...
+            UUID later = submit(Keys.as(key)).then().statusCode(201).extract().jsonPath().getUUID("id");
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
+                    && l.contains(later.toString()) && l.contains("\"QUEUED\"")));
+            assertThat(lines).noneMatch(l -> l.contains(late.toString()) && l.contains("\"state\":\"ASSIGNED\""));
+            // ...then it commits, and the stream still sends it.
+            slow.commit();
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
+                    && l.contains(late.toString()) && l.contains("\"state\":\"ASSIGNED\"") && l.contains("rgrid-worker-late01")));
         } finally {
             reader.interrupt();
             response.body().close();

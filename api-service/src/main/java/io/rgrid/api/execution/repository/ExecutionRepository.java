@@ -140,12 +140,10 @@ public class ExecutionRepository {
         }
     }
 
-    /** Executions whose row changed at or after {@code since} (every project), oldest change first, at most {@code limit}. */
-    public List<ExecutionRecord> changedSince(Connection connection, Instant since, int limit) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement("SELECT " + COLUMNS + " FROM api.executions WHERE updated_at >= ? "
-                + "ORDER BY updated_at, id LIMIT ?")) {
-            st.setTimestamp(1, timestamp(since));
-            st.setInt(2, limit);
+    /** The executions with these ids that exist, in no particular order. */
+    public List<ExecutionRecord> findAll(Connection connection, java.util.Collection<UUID> ids) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("SELECT " + COLUMNS + " FROM api.executions WHERE id = ANY (?)")) {
+            st.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
             List<ExecutionRecord> out = new java.util.ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {

@@ -12,7 +12,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-/** {@code api.execution_transitions}: the append-only history behind an execution's timeline. */
+/**
+ * {@code api.execution_transitions}: the append-only history behind an execution's timeline, and
+ * (through {@code tx_id}, the writing transaction's id) the change feed of the live event stream.
+ */
 @Singleton
 public class TransitionRepository {
 
@@ -50,5 +53,46 @@ public class TransitionRepository {
             }
         }
         return out;
+    }
+
+    /** A transition as the event stream reads it: its id, its transaction's id ({@code xid8}) and execution. */
+    public record Change(long id, long txId, UUID executionId) {
+    }
+
+    /**
+     * The oldest transaction id still running in the whole cluster, read from the current
+     * snapshot: every transaction with a lower id has ended, so whatever it committed is visible
+     * to any later statement, and any transaction that commits from now on has this id or a higher one.
+     */
+    public long commitHorizon(Connection connection) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("SELECT pg_snapshot_xmin(pg_current_snapshot())::text");
+             ResultSet rs = st.executeQuery()) {
+            rs.next();
+            return Long.parseLong(rs.getString(1));
+        }
+    }
+
+    /**
+     * Visible transitions written by transactions with an id at or above {@code horizon}, except
+     * the ids in {@code exclude} (already read), oldest first, at most {@code limit}. Transactions
+     * the snapshot does not yet know ({@code >= xmax}) are left out: a row can carry such an id only
+     * when restored from another cluster's backup, and it is not news.
+     */
+    public List<Change> committedSince(Connection connection, long horizon, java.util.Collection<Long> exclude, int limit)
+            throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("SELECT id, tx_id::text, execution_id FROM api.execution_transitions "
+                + "WHERE tx_id >= ?::xid8 AND tx_id < pg_snapshot_xmax(pg_current_snapshot()) AND id <> ALL (?) "
+                + "ORDER BY id LIMIT ?")) {
+            st.setString(1, Long.toString(horizon));
+            st.setArray(2, connection.createArrayOf("bigint", exclude.toArray()));
+            st.setInt(3, limit);
+            List<Change> out = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new Change(rs.getLong(1), Long.parseLong(rs.getString(2)), rs.getObject(3, UUID.class)));
+                }
+            }
+            return out;
+        }
     }
 }

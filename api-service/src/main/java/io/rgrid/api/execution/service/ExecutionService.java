@@ -35,6 +35,7 @@ import jakarta.inject.Singleton;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -78,6 +79,7 @@ public class ExecutionService {
     private final ObjectStore store;
     private final IdempotencyRepository idempotency;
     private final ApiMetrics metrics;
+    private final Duration idempotencyRetention;
 
     public ExecutionService(RgridConfig config, Transactions tx, ExecutionRepository executions,
                             TransitionRepository transitions, OutboxWriter outbox, OutboxSignal outboxSignal, ObjectStore store,
@@ -85,6 +87,7 @@ public class ExecutionService {
         this.idempotency = idempotency;
         this.metrics = metrics;
         this.limits = config.api().limits();
+        this.idempotencyRetention = config.api().idempotencyKeyRetention();
         this.specResolver = new SpecResolver(config.api().defaults(), limits);
         this.tx = tx;
         this.executions = executions;
@@ -100,7 +103,8 @@ public class ExecutionService {
 
     /**
      * @param idempotencyKey the client's Idempotency-Key header, or null: the same key with the same
-     *                       request answers with the execution it created; with another request, 409
+     *                       request answers with the execution it created; with another request, 409.
+     *                       After {@code rgrid.api.idempotency-key-retention} the key is free again.
      */
     public Submitted submit(Principal principal, Submission submission, String idempotencyKey) {
         if (idempotencyKey != null) {
@@ -159,7 +163,8 @@ public class ExecutionService {
             keyTaken = tx.inTransaction(connection -> {
                 insertQueued(connection, row, event);
                 if (idempotencyKey != null
-                        && !idempotency.insert(connection, principal.projectId(), idempotencyKey, hash, id, now)) {
+                        && !idempotency.insert(connection, principal.projectId(), idempotencyKey, hash, id, now,
+                        now.minus(idempotencyRetention))) {
                     // Undo the row and its event: the execution of the request that took the key stands.
                     connection.rollback();
                     return true;
@@ -186,7 +191,8 @@ public class ExecutionService {
     }
 
     private Optional<Submitted> replay(Principal principal, String key, String requestHash) {
-        Optional<IdempotencyRepository.Entry> entry = tx.read(c -> idempotency.find(c, principal.projectId(), key));
+        Instant cutoff = Instant.now().minus(idempotencyRetention);
+        Optional<IdempotencyRepository.Entry> entry = tx.read(c -> idempotency.find(c, principal.projectId(), key, cutoff));
         if (entry.isEmpty()) {
             return Optional.empty();
         }

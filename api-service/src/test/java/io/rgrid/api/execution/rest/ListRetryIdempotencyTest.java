@@ -150,6 +150,34 @@ class ListRetryIdempotencyTest {
         assertThat(elsewhere.jsonPath().getString("id")).isNotEqualTo(first.jsonPath().getString("id"));
     }
 
+    @Test
+    void anIdempotencyKeyIsFreeAgainAfterItsRetention() throws Exception {
+        String key = Keys.create(adminKey, Keys.freshProject("idem"));
+        String idem = "retained-" + UUID.randomUUID();
+        Response first = idempotent(key, idem, "print('old')\n");
+        first.then().statusCode(201);
+        String firstId = first.jsonPath().getString("id");
+
+        // Inside the retention (24h by default) the key still deduplicates and refuses another body.
+        servers.execute("UPDATE api.idempotency_keys SET created_at = now() - interval '23 hours' WHERE key = '" + idem + "'");
+        idempotent(key, idem, "print('old')\n").then().statusCode(200).body("id", equalTo(firstId));
+        ExecutionApiTest.expectProblem(idempotent(key, idem, "print('new')\n"), 409, "CONFLICT");
+
+        // Past it, the key is free: a new submission takes it, and it deduplicates from then on.
+        servers.execute("UPDATE api.idempotency_keys SET created_at = now() - interval '24 hours 1 minute' WHERE key = '"
+                + idem + "'");
+        Response reused = idempotent(key, idem, "print('new')\n");
+        reused.then().statusCode(201);
+        String reusedId = reused.jsonPath().getString("id");
+        assertThat(reusedId).isNotEqualTo(firstId);
+        idempotent(key, idem, "print('new')\n").then().statusCode(200).body("id", equalTo(reusedId));
+        ExecutionApiTest.expectProblem(idempotent(key, idem, "print('old')\n"), 409, "CONFLICT");
+        assertThat(servers.rows("SELECT count(*) FROM api.idempotency_keys WHERE key = ? AND execution_id = ?::uuid",
+                idem, reusedId)).isOne();
+        // The first execution itself is untouched.
+        Keys.as(key).get(ApiPaths.execution(firstId)).then().statusCode(200);
+    }
+
     private static Response idempotent(String key, String idem, String script) {
         return Keys.as(key).header("Idempotency-Key", idem)
                 .multiPart("script", "main.py", script.getBytes(StandardCharsets.UTF_8))

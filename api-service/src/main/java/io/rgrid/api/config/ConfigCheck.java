@@ -1,0 +1,46 @@
+package io.rgrid.api.config;
+
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Singleton;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Refuses to start with a lifetime or interval that cannot work: a zero or negative session
+ * lifetime would end every login at once, a zero retention would make Idempotency-Key useless,
+ * a zero cleanup interval would spin.
+ */
+@Singleton
+public class ConfigCheck {
+
+    void onStart(@Observes @Priority(1) StartupEvent event, RgridConfig config) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException("invalid configuration: " + String.join("; ", problems));
+        }
+    }
+
+    /** One message per setting out of range, naming the key; empty when all are fine. */
+    public static List<String> problems(RgridConfig config) {
+        List<String> problems = new ArrayList<>();
+        positive(problems, "rgrid.dashboard.session-ttl", config.dashboard().sessionTtl(), "12h");
+        positive(problems, "rgrid.dashboard.session-idle-timeout", config.dashboard().sessionIdleTimeout(), "2h");
+        positive(problems, "rgrid.api.idempotency-key-retention", config.api().idempotencyKeyRetention(), "24h");
+        positive(problems, "rgrid.cleanup.interval", config.cleanup().interval(), "10m");
+        if (config.cleanup().batchSize() <= 0) {
+            problems.add("rgrid.cleanup.batch-size must be a positive number of rows (e.g. 1000), not "
+                    + config.cleanup().batchSize());
+        }
+        return problems;
+    }
+
+    private static void positive(List<String> problems, String key, Duration value, String example) {
+        if (value.isZero() || value.isNegative()) {
+            problems.add(key + " must be a positive duration (e.g. " + example + "), not " + value);
+        }
+    }
+}
