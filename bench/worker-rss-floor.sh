@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# What the worker-agent's libraries cost in idle RSS on their own, without Quarkus or agent code:
+# one child JVM per line with the agent's jvm.options that sets up only the named clients (Kafka
+# producer, docker-java on the unix socket, MinIO, Jackson) and idles; RSS read after SETTLE
+# seconds. Compare with the agent's own idle RSS from bench/worker-overhead.sh. Uses the test
+# run's shared Kafka/S3 (started or reused through io.rgrid.testinfra.SharedServers); lines with
+# docker need /var/run/docker.sock.
+#
+#   bench/worker-rss-floor.sh [SETTLE]     (default 30)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+settle="${1:-30}"
+./mvnw -q -o install -pl worker-agent -DskipTests
+./mvnw -q -o test-compile -pl worker-agent
+cp_file="$(mktemp)"
+trap 'rm -f "$cp_file"' EXIT
+./mvnw -q -o dependency:build-classpath -pl worker-agent -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file"
+java -Dbuild.repo.root="$PWD" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+  -cp "worker-agent/target/test-classes:worker-agent/target/classes:$(cat "$cp_file")" \
+  io.rgrid.worker.bench.LibraryRssFloor "$settle" worker-agent/target/quarkus-app/jvm.options
