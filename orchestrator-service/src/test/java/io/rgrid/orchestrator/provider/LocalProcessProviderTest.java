@@ -3,10 +3,10 @@ package io.rgrid.orchestrator.provider;
 import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.config.RgridConfigTest;
+import io.rgrid.testinfra.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -115,15 +115,6 @@ class LocalProcessProviderTest {
                 "pid=" + pid + "\nport=8002\nstarted=2026-11-26T10:00:00Z\ngrid=" + grid + "\n");
     }
 
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     @Test
     void processesADeadAgentLeftRunningAreKilledFromItsPidFiles() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc", "self")), "needs /proc");
@@ -154,11 +145,11 @@ class LocalProcessProviderTest {
 
             provider.stopLeftovers(workerId);
 
-            for (int i = 0; i < 100 && (running(script.pid()) || running(child)); i++) {
+            for (int i = 0; i < 100 && (Processes.running(script.pid()) || Processes.running(child)); i++) {
                 Thread.sleep(100);
             }
-            assertThat(running(script.pid())).isFalse();
-            assertThat(running(child)).isFalse();
+            assertThat(Processes.running(script.pid())).isFalse();
+            assertThat(Processes.running(child)).isFalse();
             assertThat(pidFile).doesNotExist();
         } finally {
             script.descendants().forEach(ProcessHandle::destroyForcibly);

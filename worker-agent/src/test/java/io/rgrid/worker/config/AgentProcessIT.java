@@ -23,6 +23,7 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.testinfra.Processes;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.worker.runtime.docker.DockerRuntime;
@@ -211,16 +212,6 @@ class AgentProcessIT {
         assertThat(Files.readString(secondLog)).contains("Orphan container").contains(sleeper.executionId().toString());
     }
 
-    /** Whether the process runs (a zombie does not: it is gone, only not yet reaped by its new parent). */
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
     @Test
     void processesLeftByAKilledAgentAreKilledWhenItStartsAgainWithTheProcessRuntime() throws Exception {
         String workerId = newWorkerId();
@@ -251,14 +242,14 @@ class AgentProcessIT {
         first.destroyForcibly(); // SIGKILL: no drain, no cleanup
         assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(500);
-        assertThat(running(script)).as("the script outlives a killed agent").isTrue();
-        assertThat(running(grandchild)).as("so does the process it started").isTrue();
+        assertThat(Processes.running(script)).as("the script outlives a killed agent").isTrue();
+        assertThat(Processes.running(grandchild)).as("so does the process it started").isTrue();
 
         Path secondLog = logs.resolve(workerId + "-2.log");
         startAgent(workerId, port, secondLog, processRuntime);
         // Killed before the agent takes work: by the time it answers, nothing is left.
-        assertThat(running(script)).as("no orphan survives the restart").isFalse();
-        assertThat(running(grandchild)).as("nor its child").isFalse();
+        assertThat(Processes.running(script)).as("no orphan survives the restart").isFalse();
+        assertThat(Processes.running(grandchild)).as("nor its child").isFalse();
         assertThat(Files.readString(secondLog)).contains("Orphan process group " + script)
                 .contains(sleeper.executionId().toString());
     }

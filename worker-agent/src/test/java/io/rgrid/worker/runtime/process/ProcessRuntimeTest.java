@@ -2,6 +2,7 @@ package io.rgrid.worker.runtime.process;
 
 import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.model.event.LogStream;
+import io.rgrid.testinfra.Processes;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.ContainerRuntimeContract;
 import io.rgrid.worker.runtime.RunRequest;
@@ -10,7 +11,6 @@ import io.rgrid.worker.runtime.docker.DockerRuntime;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -77,15 +77,6 @@ class ProcessRuntimeTest extends ContainerRuntimeContract {
                 .redirectErrorStream(true).redirectOutput(dir.resolve("out.txt").toFile()).start();
     }
 
-    private static boolean running(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
-        } catch (java.io.IOException e) {
-            return false;
-        }
-    }
-
     @Test
     void runsOfAnEarlierLifeOfTheWorkerAreKilledAsAWholeWithTheirWorkDirs() throws Exception {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc", "self")), "needs /proc");
@@ -115,7 +106,7 @@ class ProcessRuntimeTest extends ContainerRuntimeContract {
             int killed = new ProcessRuntime("python3", root, workerId).killLeftovers();
 
             assertThat(killed).isEqualTo(1);
-            await().atMost(Duration.ofSeconds(10)).until(() -> !running(script.pid()) && !running(grandchild));
+            await().atMost(Duration.ofSeconds(10)).until(() -> !Processes.running(script.pid()) && !Processes.running(grandchild));
             assertThat(pidFile).doesNotExist();
             assertThat(runDir).doesNotExist();
             assertThat(otherFile).exists();
@@ -162,6 +153,6 @@ class ProcessRuntimeTest extends ContainerRuntimeContract {
         RunResult result = runtime.run(request(dir, Duration.ofSeconds(30)), output);
         assertThat(result.exitCode()).as(output.of(LogStream.STDERR)).isZero();
         long orphan = Long.parseLong(output.of(LogStream.STDOUT).trim());
-        await().atMost(Duration.ofSeconds(10)).until(() -> !running(orphan));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !Processes.running(orphan));
     }
 }
