@@ -11,13 +11,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-15}"
-./mvnw -q -o install -pl worker-agent -DskipTests
-./mvnw -q -o test-compile -pl worker-agent
-cp_file="$(mktemp)"
-trap 'rm -f "$cp_file"' EXIT
-./mvnw -q -o dependency:build-classpath -pl worker-agent -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file"
 # AGENT_JVM_OPTS: options added after the agent's own list (worker-agent/src/main/jvm/jvm.options).
-java -Dbuild.repo.root="$PWD" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -Dbench.agent-jvm-opts="${AGENT_JVM_OPTS:-}" \
-  -cp "worker-agent/target/test-classes:worker-agent/target/classes:$(cat "$cp_file")" \
+exec bench/lib/worker-bench-java.sh -Dbench.agent-jvm-opts="${AGENT_JVM_OPTS:-}" \
   io.rgrid.worker.bench.AgentOverheadBenchmark "$runs" worker-agent/target/quarkus-app/quarkus-run.jar

@@ -10,11 +10,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 settle="${1:-30}"
-./mvnw -q -o install -pl worker-agent -DskipTests
-./mvnw -q -o test-compile -pl worker-agent
-cp_file="$(mktemp)"
-trap 'rm -f "$cp_file"' EXIT
-./mvnw -q -o dependency:build-classpath -pl worker-agent -Dmdep.includeScope=test -Dmdep.outputFile="$cp_file"
-java -Dbuild.repo.root="$PWD" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -cp "worker-agent/target/test-classes:worker-agent/target/classes:$(cat "$cp_file")" \
-  io.rgrid.worker.bench.LibraryRssFloor "$settle" worker-agent/target/quarkus-app/jvm.options
+exec bench/lib/worker-bench-java.sh io.rgrid.worker.bench.LibraryRssFloor "$settle" \
+  worker-agent/target/quarkus-app/jvm.options
