@@ -308,24 +308,10 @@ class DashboardApiTest {
         String betaKey = Keys.create(adminKey, Keys.freshProject("dash-f"));
         String cookie = given().contentType(ContentType.JSON).body(Map.of("key", alphaKey)).post(SESSION).cookie(SessionService.COOKIE);
 
-        List<String> lines = new CopyOnWriteArrayList<>();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + ApiPaths.BASE + "/events"))
-                .header("Cookie", SessionService.COOKIE + "=" + cookie).build();
-        HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
-                .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS);
-        assertThat(response.statusCode()).isEqualTo(200);
-        assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // closed
-            }
-        });
-        try {
+        try (EventStream events = EventStream.open(cookie)) {
+            List<String> lines = events.lines();
+            assertThat(events.response().statusCode()).isEqualTo(200);
+            assertThat(events.response().headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
             await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("event: cluster"));
             UUID mine = submit(Keys.as(alphaKey)).then().statusCode(201).extract().jsonPath().getUUID("id");
             UUID theirs = submit(Keys.as(betaKey)).then().statusCode(201).extract().jsonPath().getUUID("id");
@@ -338,9 +324,6 @@ class DashboardApiTest {
             assertThat(lines).noneMatch(l -> l.contains(theirs.toString()));
             // Unauthenticated: no stream.
             expect(given().get(ApiPaths.BASE + "/events"), 401, "UNAUTHENTICATED");
-        } finally {
-            reader.interrupt();
-            response.body().close();
         }
     }
 
@@ -351,22 +334,8 @@ class DashboardApiTest {
         String cookie = login(key);
         UUID late = submit(Keys.as(key)).then().statusCode(201).extract().jsonPath().getUUID("id");
 
-        List<String> lines = new CopyOnWriteArrayList<>();
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + ApiPaths.BASE + "/events"))
-                .header("Cookie", SessionService.COOKIE + "=" + cookie).build();
-        HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
-                .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS);
-        Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = in.readLine()) != null) {
-                    lines.add(line);
-                }
-            } catch (Exception ignored) {
-                // closed
-            }
-        });
-        try (Connection slow = dataSource.getConnection()) {
+        try (EventStream events = EventStream.open(cookie); Connection slow = dataSource.getConnection()) {
+            List<String> lines = events.lines();
             await().atMost(Duration.ofSeconds(10)).until(() -> lines.contains("event: cluster"));
             // A status change whose transaction stays open: its transition takes its sequence id now,
             // and its updated_at is a minute old by the time it commits (far behind any look-back).
@@ -386,7 +355,34 @@ class DashboardApiTest {
             slow.commit();
             await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.startsWith("data: ")
                     && l.contains(late.toString()) && l.contains("\"state\":\"ASSIGNED\"") && l.contains("rgrid-worker-late01")));
-        } finally {
+        }
+    }
+
+    /** The dashboard's /events stream opened with a session cookie; its lines collected as they arrive. */
+    private record EventStream(HttpResponse<java.io.InputStream> response, Thread reader, List<String> lines)
+            implements AutoCloseable {
+
+        static EventStream open(String cookie) throws Exception {
+            List<String> lines = new CopyOnWriteArrayList<>();
+            HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + ApiPaths.BASE
+                    + "/events")).header("Cookie", SessionService.COOKIE + "=" + cookie).build();
+            HttpResponse<java.io.InputStream> response = HttpClient.newHttpClient()
+                    .sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()).get(10, TimeUnit.SECONDS);
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = in.readLine()) != null) {
+                        lines.add(line);
+                    }
+                } catch (Exception ignored) {
+                    // closed
+                }
+            });
+            return new EventStream(response, reader, lines);
+        }
+
+        @Override
+        public void close() throws Exception {
             reader.interrupt();
             response.body().close();
         }
