@@ -44,6 +44,16 @@ exec > >(tee "$report") 2>&1
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 step() { echo; echo "## $1"; echo; echo "command: \`$2\` — started $(date -u +%H:%M:%SZ), load $(load)"; echo; }
 done_step() { echo; echo "finished $(date -u +%H:%M:%SZ), load $(load)"; }
+# guarded NAME FUNCTION: runs a wanted step's function in a subshell that stops at its first
+# failing command; a failure is recorded and reported, and the next steps run anyway.
+guarded() {
+  local name=$1 rc
+  wanted "$name" || return 0
+  set +e
+  ( set -e; "$2"; done_step )
+  rc=$?; set -e
+  [[ $rc -eq 0 ]] || { failed+=("$name"); echo; echo "**step $name FAILED (exit $rc); the next steps run anyway**"; }
+}
 
 echo "# bench/run-all.sh$($quick && echo " --quick") ${steps[*]}"
 echo
@@ -53,46 +63,25 @@ echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git d
 echo "- date: $(date -u +%Y-%m-%dT%H:%MZ); load at start (1/5/15 min): $(load)"
 $quick && echo "- QUICK MODE: sizes too small for figures; this run only shows that every step works"
 
-if wanted jmh; then
-  set +e
-  (
-  set -e
+step_jmh() {
   step "1. JMH: in-process parts" "bench/jmh.sh ${jmh_args[*]}"
   bench/jmh.sh "${jmh_args[@]}"
-  done_step
-  )
-  rc=$?; set -e
-  [[ $rc -eq 0 ]] || { failed+=(jmh); echo; echo "**step jmh FAILED (exit $rc); the next steps run anyway**"; }
-fi
+}
+guarded jmh step_jmh
 
-if wanted cost; then
-  set +e
-  (
-  set -e
+step_cost() {
   step "2. Autoscaling cost simulator" "bench/cost-simulator.sh"
   bench/cost-simulator.sh
-  done_step
-  )
-  rc=$?; set -e
-  [[ $rc -eq 0 ]] || { failed+=(cost); echo; echo "**step cost FAILED (exit $rc); the next steps run anyway**"; }
-fi
+}
+guarded cost step_cost
 
-if wanted submit; then
-  set +e
-  (
-  set -e
+step_submit() {
   step "3. api-service: submission throughput and latency" "bench/api-submit.sh ${submit_args[*]}"
   bench/api-submit.sh "${submit_args[@]}"
-  done_step
-  )
-  rc=$?; set -e
-  [[ $rc -eq 0 ]] || { failed+=(submit); echo; echo "**step submit FAILED (exit $rc); the next steps run anyway**"; }
-fi
+}
+guarded submit step_submit
 
-if wanted grid; then
-  set +e
-  (
-  set -e
+step_grid() {
   # 4. The local grid: private directories and ports, stopped and purged on exit.
   grid_home="$(mktemp -d /tmp/rgrid-bench-grid.XXXXXX)"
   export XDG_DATA_HOME="$grid_home/data" XDG_CONFIG_HOME="$grid_home/config"
@@ -152,16 +141,10 @@ PY
   echo "batch of $batch: ${batch_ms} ms from submission to the last result"
   echo
   cat "$grid_home/peak.md"
-  done_step
-  )
-  rc=$?; set -e
-  [[ $rc -eq 0 ]] || { failed+=(grid); echo; echo "**step grid FAILED (exit $rc); the next steps run anyway**"; }
-fi
+}
+guarded grid step_grid
 
-if wanted dispatch; then
-  set +e
-  (
-  set -e
+step_dispatch() {
   step "5. orchestrator-service: dispatch latency and drain ($dispatch_runs runs)" "bench/orchestrator-dispatch.sh ${dispatch_args[*]}"
   dispatch_out="$(mktemp)"
   for i in $(seq 1 "$dispatch_runs"); do
@@ -188,11 +171,8 @@ for name, v in rows:
         print("| %s | (not found in the output above) | | |" % name)
 PY
   rm -f "$dispatch_out"
-  done_step
-  )
-  rc=$?; set -e
-  [[ $rc -eq 0 ]] || { failed+=(dispatch); echo; echo "**step dispatch FAILED (exit $rc); the next steps run anyway**"; }
-fi
+}
+guarded dispatch step_dispatch
 
 echo
 echo "load at the end (1/5/15 min): $(load); report: $report"
