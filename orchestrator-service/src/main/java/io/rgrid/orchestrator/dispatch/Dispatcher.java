@@ -171,7 +171,7 @@ public class Dispatcher {
      */
     private int assignAndSend(List<DispatchPlanner.Placement> batch, Map<UUID, ExecutionRecord> queuedById,
                               Map<String, WorkerRecord> workersById) {
-        long sentStart = System.nanoTime();
+        long batchStarted = System.nanoTime();
         List<ExecutionTransitions.Placement> recorded = database.inTransaction(c -> {
             // Workers first, in id order (the order the health monitor and the autoscaler lock
             // in): one being drained, lost or deleted since the snapshot gets nothing.
@@ -204,7 +204,7 @@ public class Dispatcher {
         }
         if (TIMINGS.isDebugEnabled()) {
             TIMINGS.debugf("batch: %d recorded in %.1f ms (transaction), sent in %.1f ms", (Object) recorded.size(),
-                    (committed - sentStart) / 1e6, (System.nanoTime() - committed) / 1e6);
+                    (committed - batchStarted) / 1e6, (System.nanoTime() - committed) / 1e6);
         }
         return recorded.size();
     }
