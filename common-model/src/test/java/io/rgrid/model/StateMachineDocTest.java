@@ -4,7 +4,6 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -20,7 +19,7 @@ class StateMachineDocTest {
     @Test
     void diagramMatchesTheCode() throws IOException {
         Set<String> documented = new HashSet<>();
-        for (String line : Files.readAllLines(repoRoot().resolve("docs/state-machine.md"))) {
+        for (String line : Files.readAllLines(RepoRoot.get().resolve("docs/state-machine.md"))) {
             Matcher m = EDGE.matcher(line);
             if (m.find()) {
                 documented.add(m.group(1) + "->" + m.group(2));
@@ -33,17 +32,5 @@ class StateMachineDocTest {
             }
         }
         assertThat(documented).isEqualTo(allowed);
-    }
-
-    private static Path repoRoot() {
-        String configured = System.getProperty("build.repo.root");
-        if (configured != null && Files.exists(Path.of(configured, "docs"))) {
-            return Path.of(configured);
-        }
-        Path dir = Path.of("").toAbsolutePath();
-        while (!Files.exists(dir.resolve("docs/state-machine.md"))) {
-            dir = dir.getParent();
-        }
-        return dir;
     }
 }
