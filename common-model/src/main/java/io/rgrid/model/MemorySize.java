@@ -35,4 +35,12 @@ public final class MemorySize {
         }
         return (int) mb;
     }
+
+    /**
+     * Writes a size of MiB the way {@link #parseMb} reads it and the CLI's {@code --memory} takes it:
+     * whole GiB as {@code 4g}, anything else as {@code 512m}.
+     */
+    public static String format(int mb) {
+        return mb > 0 && mb % 1024 == 0 ? (mb / 1024) + "g" : mb + "m";
+    }
 }

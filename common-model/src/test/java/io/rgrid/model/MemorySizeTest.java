@@ -22,4 +22,11 @@ class MemorySizeTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("512m");
     }
+
+    @ParameterizedTest
+    @CsvSource({"64,64m", "1024,1g", "4096,4g", "1536,1536m", "1,1m"})
+    void formatsAsTheCliTakesIt(int mb, String text) {
+        assertThat(MemorySize.format(mb)).isEqualTo(text);
+        assertThat(MemorySize.parseMb(text)).isEqualTo(mb);
+    }
 }

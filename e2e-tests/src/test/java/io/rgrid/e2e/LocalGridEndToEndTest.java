@@ -81,6 +81,28 @@ class LocalGridEndToEndTest {
         assertThat(run.stderr()).contains("FAILED");
     }
 
+    /**
+     * A memory bomb ends OOM_KILLED through the real CLI on every kind of machine (on some, Docker
+     * never flags the kill: the agent reads the kernel's own record), and the user is told the limit
+     * in the flag's own words and how to raise it.
+     */
+    @Test
+    void aScriptOverItsMemoryLimitEndsOomKilledAndSaysHowToRaiseIt() throws IOException {
+        Path script = home.resolve("memory_bomb.py");
+        Files.writeString(script, """
+                chunks = []
+                for i in range(64):
+                    chunks.append(bytearray(16 * 1024 * 1024))
+                print("allocated everything")
+                """);
+        CliRun run = CliRun.run(repo, env, RUN_TIMEOUT, "run", "--memory", "64m", script.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isNotZero();
+        assertThat(run.stdout()).doesNotContain("allocated everything");
+        assertThat(run.stderr()).as(run.toString()).contains("OOM_KILLED", "--memory 64m", "--memory 128m");
+        assertThat(run.stderr()).doesNotContain("NONZERO_EXIT");
+    }
+
     @Test
     void whatAScriptWritesToStderrIsShown() throws IOException {
         Path script = home.resolve("warns.py");

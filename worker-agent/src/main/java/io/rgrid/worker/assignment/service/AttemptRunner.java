@@ -3,6 +3,7 @@ package io.rgrid.worker.assignment.service;
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
+import io.rgrid.model.MemorySize;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.event.ExecutionStatusChanged;
@@ -10,6 +11,7 @@ import io.rgrid.model.event.LogStream;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.worker.kafka.EventPublisher;
 import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.OomDecision;
 import io.rgrid.worker.runtime.OutputListener;
 import io.rgrid.worker.runtime.RunFailedException;
 import io.rgrid.worker.runtime.RunRequest;
@@ -277,7 +279,11 @@ final class AttemptRunner implements Runnable {
         if (outcome.state() == ExecutionState.TIMED_OUT) {
             log.system("killed after the timeout of " + spec.timeoutSeconds() + " s");
         } else if (outcome.reason() == FailureReason.OOM_KILLED) {
-            log.system("killed for exceeding the memory limit of " + spec.memoryMb() + " MiB");
+            log.system("killed for exceeding " + memoryLimit(spec) + ": " + result.memory().evidence() + "; "
+                    + raiseMemoryHint(spec));
+        } else if (result.memory().outcome() == OomDecision.Outcome.SURVIVED) {
+            log.system("a process of this run was killed for exceeding " + memoryLimit(spec) + ": "
+                    + result.memory().evidence() + "; the script still exited 0");
         }
         return new Ran(outcome, true);
     }
@@ -414,7 +420,7 @@ final class AttemptRunner implements Runnable {
         if (result.timedOut()) {
             problem = "installing requirements.txt took longer than its limit of " + timeout.toSeconds() + " s";
         } else if (result.oomKilled()) {
-            problem = "installing requirements.txt exceeded the memory limit of " + spec.memoryMb() + " MiB";
+            problem = "installing requirements.txt exceeded " + memoryLimit(spec) + "; " + raiseMemoryHint(spec);
         } else if (result.killed()) {
             problem = "installing requirements.txt was stopped";
         } else if (result.exitCode() != 0) {
@@ -497,13 +503,24 @@ final class AttemptRunner implements Runnable {
         }
         if (result.oomKilled()) {
             return status(ExecutionState.FAILED, result.exitCode(), FailureReason.OOM_KILLED,
-                    "exceeded its memory limit of " + spec.memoryMb() + " MiB");
+                    "exceeded " + memoryLimit(spec) + "; " + raiseMemoryHint(spec));
         }
         if (result.exitCode() == 0) {
             return status(ExecutionState.SUCCEEDED, 0, null, null);
         }
         return status(ExecutionState.FAILED, result.exitCode(), FailureReason.NONZERO_EXIT,
                 "the script exited with code " + result.exitCode());
+    }
+
+    /** "the memory limit of 64 MiB (--memory 64m)": the limit as the user set it. */
+    private static String memoryLimit(ExecutionSpec spec) {
+        return "the memory limit of " + spec.memoryMb() + " MiB (--memory " + MemorySize.format(spec.memoryMb()) + ")";
+    }
+
+    /** How to give the run more: twice the limit, in the flag's own form. */
+    private static String raiseMemoryHint(ExecutionSpec spec) {
+        int doubled = (int) Math.min(Integer.MAX_VALUE, spec.memoryMb() * 2L);
+        return "give it more with rgrid run --memory " + MemorySize.format(doubled) + " (or less data per run)";
     }
 
     /** Fetches the script, inputs and requirements.txt into the (existing, empty) attempt directory. */

@@ -21,6 +21,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.event.LogStream;
 import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.ExitSignals;
 import io.rgrid.worker.runtime.LineSplitter;
 import io.rgrid.worker.runtime.OutputListener;
 import io.rgrid.worker.runtime.RunFailedException;
@@ -31,6 +32,8 @@ import io.rgrid.worker.runtime.WorkDirs;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -68,6 +71,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private final String dockerHost;
     private final Settings settings;
     private final RunRegistry runs = new RunRegistry();
+    /** Parent cgroups that keep the kernel's record of a run's memory readable after it. */
+    private final RunCgroups cgroups;
     /** Images found on this host before; see {@link #createEnsuringImage}. */
     private final Set<String> knownImages = ConcurrentHashMap.newKeySet();
 
@@ -83,6 +88,27 @@ public final class DockerRuntime implements ContainerRuntime {
         this.dockerHost = dockerHost;
         this.settings = settings;
         this.docker = client(dockerHost, null);
+        this.cgroups = detectCgroups();
+        if (cgroups.enabled()) {
+            LOG.infof("OOM kills are read from the kernel's record in each run's parent cgroup (%s/<run>) and from "
+                    + "Docker's flag", RunCgroups.BASE);
+        } else {
+            LOG.infof("OOM kills are read from Docker's flag only: %s", cgroups.whyOff());
+        }
+    }
+
+    private RunCgroups detectCgroups() {
+        try {
+            var info = docker.infoCmd().exec();
+            return RunCgroups.detect(info.getCGroupDriver(), info.getCGroupVersion(), Path.of("/proc/self/mountinfo"));
+        } catch (RuntimeException e) {
+            return RunCgroups.off("docker info failed: " + e.getMessage());
+        }
+    }
+
+    /** Whether the kernel's count of OOM kills is read for each run (see {@link RunCgroups}). */
+    public boolean readsKernelOomCount() {
+        return cgroups.enabled();
     }
 
     /**
@@ -145,6 +171,11 @@ public final class DockerRuntime implements ContainerRuntime {
                     container.getNames() == null || container.getNames().length == 0 ? "?" : container.getNames()[0],
                     container.getState(), labels.get(LABEL_EXECUTION_ID), labels.get(LABEL_ATTEMPT), workerId);
             remove(container.getId());
+            if (container.getNames() != null) {
+                for (String name : container.getNames()) {
+                    cgroups.remove(name.startsWith("/") ? name.substring(1) : name);
+                }
+            }
             removed++;
         }
         return removed;
@@ -173,17 +204,16 @@ public final class DockerRuntime implements ContainerRuntime {
             ensureImage(request.image());
             long tImage = System.nanoTime();
             if (run.killRequested()) {
-                Instant now = Instant.now();
-                return new Finished(new RunResult(137, false, false, true, now, now), () -> { });
+                return new Finished(RunResult.killedBeforeStart(), () -> { });
             }
             containerId = createEnsuringImage(request);
             String id = containerId;
             long tCreate = System.nanoTime();
             beforeStart.await();
             long tReady = System.nanoTime();
+            Long hostOomKillsBefore = cgroups.enabled() ? RunCgroups.hostOomKills() : null;
             if (run.killRequested()) {
-                Instant now = Instant.now();
-                return new Finished(new RunResult(137, false, false, true, now, now), () -> { });
+                return new Finished(RunResult.killedBeforeStart(), () -> { });
             }
             WorkDirs.openForUnprivilegedUser(request.workDir()); // after beforeStart: its files too
             docker.startContainerCmd(id).exec();
@@ -222,10 +252,15 @@ public final class DockerRuntime implements ContainerRuntime {
             logs.close();
             logs.finish();
             long tLogs = System.nanoTime();
-            // The wait answer has the exit code, but only inspect knows whether the OOM killer struck.
+            // The wait answer has the exit code; whether the OOM killer struck, inspect and the
+            // kernel's record tell, each on the machines where it works (OomDecision).
             InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
             Long exitCode = state.getExitCodeLong();
-            boolean oom = Boolean.TRUE.equals(state.getOOMKilled());
+            boolean killedByAgent = timedOut || run.killRequested();
+            RunCgroups.Reading cgroup = cgroups.read(containerName(request.runId()), memoryBytes(request));
+            ExitSignals signals = new ExitSignals(exitCode == null ? -1 : exitCode.intValue(), killedByAgent,
+                    state.getOOMKilled(), cgroup.oomKills(), cgroup.limitReached(),
+                    RunCgroups.hostOomKillsSince(hostOomKillsBefore), false);
             long tInspect = System.nanoTime();
             if (TIMINGS.isDebugEnabled()) {
                 TIMINGS.debugf("docker %s: image-check %.1f ms, create %.1f ms, files-wait %.1f ms, start+attach %.1f ms, "
@@ -233,8 +268,7 @@ public final class DockerRuntime implements ContainerRuntime {
                         ms(tImage - t0), ms(tCreate - tImage), ms(tReady - tCreate), ms(tStart - tReady), ms(tWait - tStart),
                         ms(tLogs - tWait), ms(tInspect - tLogs));
             }
-            RunResult result = new RunResult(exitCode == null ? -1 : exitCode.intValue(), oom, timedOut,
-                    run.killRequested() && !timedOut, startedAt, finishedAt);
+            RunResult result = RunResult.ended(signals, timedOut, run.killRequested() && !timedOut, startedAt, finishedAt);
             keep = true;
             return new Finished(result, new Releaser(request.runId(), id));
         } catch (RunFailedException e) {
@@ -246,8 +280,11 @@ public final class DockerRuntime implements ContainerRuntime {
             throw new RunFailedException(FailureReason.WORKER_ERROR, "Docker engine error: " + e.getMessage(), e);
         } finally {
             runs.unregister(request.runId());
-            if (containerId != null && !keep) {
-                remove(containerId);
+            if (!keep) {
+                if (containerId != null) {
+                    remove(containerId);
+                }
+                cgroups.remove(containerName(request.runId()));
             }
         }
     }
@@ -273,6 +310,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 done = true;
                 long t = System.nanoTime();
                 remove(containerId);
+                cgroups.remove(containerName(runId));
                 TIMINGS.debugf("docker %s: remove %.1f ms", runId, ms(System.nanoTime() - t));
             }
         }
@@ -297,7 +335,8 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private String create(RunRequest request) {
-        long memoryBytes = request.memoryMb() * 1024L * 1024L;
+        long memoryBytes = memoryBytes(request);
+        Optional<String> cgroupParent = cgroups.prepare(containerName(request.runId()));
         HostConfig host = HostConfig.newHostConfig()
                 .withBinds(new Bind(request.workDir().toString(), new Volume(RunRequest.CONTAINER_WORK_DIR), AccessMode.rw),
                         // Inputs are the user's data: mounted again, read-only, over the writable work dir.
@@ -312,6 +351,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withReadonlyRootfs(true)
                 .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.tmpSizeMb() + "m"));
+        cgroupParent.ifPresent(host::withCgroupParent);
         List<String> command = new ArrayList<>();
         command.add("python3");
         command.addAll(request.pythonArgs());
@@ -319,7 +359,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withName(containerName(request.runId()))
                 .withCmd(command)
                 .withWorkingDir(RunRequest.CONTAINER_WORK_DIR)
-                .withEnv(environment(request.env(), java.nio.file.Files.isDirectory(
+                .withEnv(environment(request.env(), Files.isDirectory(
                         request.workDir().resolve(RunRequest.DEPS))))
                 .withUser(USER)
                 .withLabels(request.labels())
@@ -327,6 +367,10 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withHostConfig(host)
                 .exec()
                 .getId();
+    }
+
+    private static long memoryBytes(RunRequest request) {
+        return request.memoryMb() * 1024L * 1024L;
     }
 
     static List<String> environment(Map<String, String> specEnv, boolean withDeps) {

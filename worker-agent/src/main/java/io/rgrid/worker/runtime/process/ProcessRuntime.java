@@ -4,6 +4,7 @@ import io.rgrid.model.FailureReason;
 import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.model.event.LogStream;
 import io.rgrid.worker.runtime.ContainerRuntime;
+import io.rgrid.worker.runtime.ExitSignals;
 import io.rgrid.worker.runtime.LineSplitter;
 import io.rgrid.worker.runtime.OutputListener;
 import io.rgrid.worker.runtime.RunFailedException;
@@ -182,8 +183,7 @@ public final class ProcessRuntime implements ContainerRuntime {
         Path pidFile = null;
         try {
             if (run.killRequested()) {
-                Instant now = Instant.now();
-                return new RunResult(137, false, false, true, now, now);
+                return RunResult.killedBeforeStart();
             }
             ProcessBuilder builder = new ProcessBuilder(command(request)).directory(request.workDir().toFile());
             Map<String, String> env = builder.environment();
@@ -233,9 +233,11 @@ public final class ProcessRuntime implements ContainerRuntime {
             swept = true;
             out.join(2000);
             err.join(2000);
-            int exitCode = process.exitValue();
-            boolean oom = exitCode != 0 && memoryError.get();
-            return new RunResult(exitCode, oom, timedOut, run.killRequested() && !timedOut, startedAt, finishedAt);
+            boolean killed = run.killRequested() && !timedOut;
+            // No engine and no cgroup of its own here: the rlimit makes allocations fail, and
+            // Python's MemoryError on stderr is the one signal.
+            ExitSignals signals = ExitSignals.ofProcess(process.exitValue(), timedOut || killed, memoryError.get());
+            return RunResult.ended(signals, timedOut, killed, startedAt, finishedAt);
         } catch (IOException e) {
             throw new RunFailedException(FailureReason.WORKER_ERROR, "could not start " + python + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {

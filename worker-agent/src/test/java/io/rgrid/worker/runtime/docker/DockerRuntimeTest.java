@@ -1,9 +1,15 @@
 package io.rgrid.worker.runtime.docker;
 
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.core.DefaultDockerClientConfig;
+import com.github.dockerjava.core.DockerClientImpl;
+import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.event.LogStream;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.ContainerRuntimeContract;
+import io.rgrid.worker.runtime.ExitSignals;
+import io.rgrid.worker.runtime.OomDecision;
 import io.rgrid.worker.runtime.RunRequest;
 import io.rgrid.worker.runtime.RunResult;
 import org.junit.jupiter.api.AfterAll;
@@ -11,12 +17,18 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -54,17 +66,31 @@ public class DockerRuntimeTest extends ContainerRuntimeContract {
     }
 
     private static Optional<String> imageMissing() {
-        try (var client = com.github.dockerjava.core.DockerClientImpl.getInstance(
-                com.github.dockerjava.core.DefaultDockerClientConfig.createDefaultConfigBuilder()
-                        .withDockerHost(DOCKER_HOST).build(),
-                new com.github.dockerjava.httpclient5.ApacheDockerHttpClient.Builder()
-                        .dockerHost(java.net.URI.create(DOCKER_HOST)).build())) {
-            client.inspectImageCmd(IMAGE).exec();
+        try {
+            engine(client -> client.inspectImageCmd(IMAGE).exec());
             return Optional.empty();
         } catch (Exception e) {
             return Optional.of("image missing (" + e.getMessage() + ")");
         }
     }
+
+    /** One call to the engine through a client of the test's own. */
+    private static <T> T engine(Function<DockerClient, T> call) throws IOException {
+        try (DockerClient client = DockerClientImpl.getInstance(
+                DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost(DOCKER_HOST).build(),
+                new ApacheDockerHttpClient.Builder().dockerHost(URI.create(DOCKER_HOST)).build())) {
+            return call.apply(client);
+        }
+    }
+
+    private static final Path CGROUPS = Path.of("/sys/fs/cgroup");
+
+    private static final String MEMORY_BOMB = """
+            chunks = []
+            for i in range(64):
+                chunks.append(bytearray(16 * 1024 * 1024))
+            print('allocated everything')
+            """;
 
     @BeforeAll
     static void startRuntime() {
@@ -184,6 +210,59 @@ public class DockerRuntimeTest extends ContainerRuntimeContract {
         RunResult result = runtime.run(request, output);
         assertThat(result.exitCode()).as(output.of(LogStream.STDERR)).isZero();
         assertThat(output.of(LogStream.STDOUT)).isEqualTo("cpus 0.5\nmemory " + 96L * 1024 * 1024 + "\npids 64\n");
+    }
+
+    /**
+     * The OOM verdict must not rest on Docker's flag alone: on some machines (Docker 20.10, cgroup
+     * v1, kernel 6.18) it stays false. Wherever the engine uses the cgroupfs driver and the agent is
+     * root (CI, the local grid, the rehearsal's nodes), the kernel's own count must be read and must
+     * see the kill by itself; with the systemd driver, the flag must.
+     */
+    @Test
+    void theKernelsOwnOomCountIsReadWhereTheEngineLetsUs() throws Exception {
+        String driver = engine(client -> client.infoCmd().exec().getCGroupDriver());
+        boolean root = "root".equals(System.getProperty("user.name"));
+        Output output = new Output();
+        RunRequest request = request(workDir(MEMORY_BOMB), Duration.ofSeconds(60), List.of(), Map.of(), 64);
+        RunResult result = runtime.run(request, output);
+        assertThat(result.oomKilled()).as("%s / %s", result, output.lines).isTrue();
+        if ("cgroupfs".equals(driver) && root) {
+            assertThat(runtime.readsKernelOomCount()).as("cgroupfs driver and root: the kernel's record is read").isTrue();
+            ExitSignals signals = result.signals();
+            if (Files.isDirectory(CGROUPS.resolve("memory"))) { // v1: the peak and the host's count, together
+                assertThat(signals.memoryLimitReached()).as("%s", signals).isTrue();
+                assertThat(signals.hostOomKills()).as("%s", signals).isNotNull().isPositive();
+            } else { // v2: the subtree's own count
+                assertThat(signals.cgroupOomKills()).as("%s", signals).isNotNull().isPositive();
+            }
+            // The verdict stands on the kernel's record alone, whatever Docker's flag said.
+            assertThat(OomDecision.decide(new ExitSignals(signals.exitCode(), false, false, signals.cgroupOomKills(),
+                    signals.memoryLimitReached(), signals.hostOomKills(), false)).oomKilled()).isTrue();
+            assertThat(result.memory().evidence()).contains("kernel");
+        } else {
+            assertThat(result.signals().engineOomFlag()).as("driver %s: Docker's flag is the signal", driver).isTrue();
+        }
+        // Nothing of the run's parent cgroup is left behind, in any hierarchy (v1) or the one (v2).
+        String name = DockerRuntime.containerName(request.runId());
+        List<Path> places = new ArrayList<>(List.of(CGROUPS.resolve(RunCgroups.BASE).resolve(name)));
+        try (Stream<Path> hierarchies = Files.list(CGROUPS)) {
+            hierarchies.forEach(hierarchy -> places.add(hierarchy.resolve(RunCgroups.BASE).resolve(name)));
+        }
+        assertThat(places.stream().filter(Files::exists)).isEmpty();
+    }
+
+    @Test
+    void aChildKilledForMemoryIsToldButAScriptThatCarriesOnSucceeds() throws Exception {
+        Output output = new Output();
+        RunResult result = runtime.run(request(workDir("""
+                import subprocess, sys
+                child = subprocess.run([sys.executable, '-c', '''%s'''])
+                print('child exited', child.returncode)
+                """.formatted(MEMORY_BOMB)), Duration.ofSeconds(60), List.of(), Map.of(), 64), output);
+        assertThat(output.of(LogStream.STDOUT)).as("%s", output.lines).contains("child exited -9");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.oomKilled()).isFalse();
+        assertThat(result.memory().outcome()).isEqualTo(OomDecision.Outcome.SURVIVED);
     }
 
     @Test
