@@ -93,8 +93,12 @@ class ContainerHardeningTest {
                 return "connected to the host's API port through the bridge gateway"
 
             def interfaces():
+                # Hosts that load the ipip/sit/gre modules give every new namespace their fallback
+                # devices (tunl0, sit0, ...): present but down, they carry nothing. What matters is an
+                # interface that is up besides lo.
                 names = sorted(os.listdir("/sys/class/net"))
-                return must(names != ["lo"], "interfaces: %s" % names)
+                up = [n for n in names if n != "lo" and int(open("/sys/class/net/%s/flags" % n).read(), 16) & 1]
+                return must(up, "interfaces up besides lo: %s (all: %s)" % (up, names))
 
             def docker_socket():
                 s = socket.socket(socket.AF_UNIX)
@@ -180,14 +184,12 @@ class ContainerHardeningTest {
         String log = api.getPatiently("/api/v1/executions/" + id + "/logs", key.secret(), Duration.ofMinutes(1)).text();
         System.out.println("[security] hostile script " + hostile.path("state").asText() + " on " + hostile.path("workerId").asText()
                 + ":\n" + log);
-        // The script runs to its end. The engine flags the container as OOM-killed once the
-        // allocating child was killed, so the agent reports FAILED with OOM_KILLED: that is the
-        // right outcome of "allocate past the memory limit"; anything else is not.
+        // The script runs to its end: only its allocating child was killed for memory, and the
+        // script carried on and exited 0. So it SUCCEEDED, and its log says what the limit killed:
+        // on every machine, from the kernel's own record where Docker never flags the kill.
         assertThat(log).contains("hostile script done");
-        if (!hostile.path("state").asText().equals("SUCCEEDED")) {
-            assertThat(hostile.path("state").asText()).as(hostile.toString()).isEqualTo("FAILED");
-            assertThat(hostile.path("reason").asText()).as(hostile.toString()).isEqualTo("OOM_KILLED");
-        }
+        assertThat(hostile.path("state").asText()).as(hostile.toString()).isEqualTo("SUCCEEDED");
+        assertThat(log).contains("a process of this run was killed for exceeding the memory limit of 256 MiB (--memory 256m");
 
         Map<String, JsonNode> checks = new LinkedHashMap<>();
         for (String line : log.split("\n")) {

@@ -245,8 +245,12 @@ class AgentApiTest {
                 .body("state", equalTo("RUNNING")).body("attempt", equalTo(1));
         long cancelledAt = System.nanoTime();
         given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(id.toString())).then().statusCode(202);
-        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(2));
-        assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(2));
+        // The bound proves the cancel ended it, long before the script's own 120 s; how fast a
+        // cancel lands is the engine's and the machine's business, measured, not asserted here.
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(30));
+        Duration took = Duration.ofNanos(System.nanoTime() - cancelledAt);
+        System.out.println("[agent-api] cancel -> CANCELLED reported in " + took.toMillis() + " ms");
+        assertThat(took).isLessThan(Duration.ofSeconds(30));
         assertThat(terminal.state()).isEqualTo(ExecutionState.CANCELLED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.CANCELLED);
         // ... and once it ended, it is FINISHED; an attempt it never had is 404.

@@ -166,7 +166,8 @@ public abstract class ContainerRuntimeContract {
         assertThat(result.killed()).isTrue();
         assertThat(result.timedOut()).isFalse();
         assertThat(result.exitCode()).isNotZero();
-        assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(5));
+        // Well under the script's own sleep: the kill ended it. How fast is the engine's business.
+        assertThat(Duration.ofNanos(System.nanoTime() - killedAt)).isLessThan(Duration.ofSeconds(20));
     }
 
     @Test
