@@ -13,7 +13,7 @@ public final class ExitCodes {
     public static final int FAILURE = 1;
     /** Bad options, a missing local file, no API key configured. */
     public static final int USAGE = 2;
-    /** The API could not be reached, or it refused the request (401, 404, problem+json). */
+    /** The API could not be reached, or it refused the request (401, 404, problem+json); a log could not be shown whole. */
     public static final int API = 3;
     /** The execution ran past its timeout (as coreutils' timeout(1) reports it). */
     public static final int TIMED_OUT = 124;
@@ -26,7 +26,7 @@ public final class ExitCodes {
               0    success (rgrid run: the script succeeded)
               1    the script failed with no exit code or was lost; internal error
               2    usage: bad option, missing local file, no API key configured
-              3    API: unreachable, key rejected, no such execution, refused
+              3    API: unreachable, key rejected, no such execution, refused; log incomplete
               124  the script ran past its --timeout
               130  the execution was cancelled, or Ctrl-C stopped following it
               N    rgrid run: any other code is the script's own exit code

@@ -183,6 +183,49 @@ class CliVerbsTest {
         assertThat(logs.out()).isEqualTo("line one\nline two\n");
     }
 
+    /**
+     * The end event announces the stored log's length; the CLI counted the bytes it printed and
+     * fetches exactly the rest by a byte range (multi-byte text, so chars and bytes differ).
+     */
+    @Test
+    void whatTheStreamMissedIsFetchedByItsByteRange() {
+        api.sse(true).log("grüße ✓ eins\nzwei ✓\n");
+        api.streamChars = 9; // "grüße ✓ " : 11 bytes
+        CliRun run = cli.rgrid("run", script.toString(), "--no-download");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).isEqualTo("grüße ✓ eins\nzwei ✓\n");
+        assertThat(api.requests).anyMatch(r -> r.endsWith("/logs?attempt=1"));
+    }
+
+    @Test
+    void aRemainderThatFailsIsFetchedAgain() {
+        api.sse(true).log("first\nsecond\n");
+        api.streamChars = 6;
+        api.logFailures.set(2);
+        CliRun run = cli.rgrid("run", script.toString(), "--no-download");
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(run.out()).isEqualTo("first\nsecond\n");
+        assertThat(run.err()).doesNotContain("log incomplete");
+    }
+
+    /** Never silently short: the user is told, and the command does not exit 0. */
+    @Test
+    void aLogThatCannotBeCompletedSaysSoAndExitsNonZero() {
+        api.sse(true).log("first\nsecond\n");
+        api.streamChars = 6;
+        api.logFailures.set(100);
+        CliRun run = cli.rgrid("run", script.toString(), "--no-download");
+        assertThat(run.out()).isEqualTo("first\n");
+        assertThat(run.err()).contains("log incomplete: printed 6 of 13 bytes of attempt 1", "rgrid logs ");
+        assertThat(run.exitCode()).as(run.toString()).isEqualTo(ExitCodes.API);
+
+        UUID id = api.existing(ExecutionState.RUNNING, ExecutionState.SUCCEEDED);
+        CliRun logs = cli.rgrid("logs", "-f", id.toString());
+        assertThat(logs.err()).contains("log incomplete");
+        assertThat(logs.exitCode()).isEqualTo(ExitCodes.API);
+        api.logFailures.set(0);
+    }
+
     @Test
     void withoutTheStreamTheStoredLogIsPrintedAtTheEnd() {
         CliRun run = cli.rgrid("run", script.toString(), "--no-download");

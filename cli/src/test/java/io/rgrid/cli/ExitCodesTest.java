@@ -32,7 +32,7 @@ class ExitCodesTest {
     void terminalStatesMapToExitCodes(ExecutionState state, Integer exitCode, int expected) {
         ExecutionView view = new ExecutionView(UUID.randomUUID(), "p", state, 1, null, "s.py", null, null,
                 exitCode, state == ExecutionState.FAILED ? FailureReason.NONZERO_EXIT : null, null,
-                null, null, null, null);
+                null, null, null, null, null);
         assertThat(ExitCodes.forExecution(view)).isEqualTo(expected);
     }
 }

@@ -54,6 +54,8 @@ public final class FakeApi implements AutoCloseable {
     private volatile boolean sse;
     /** How much of the log the stream sends before "end" (the real API may end before the last chunks). */
     public volatile int streamChars = Integer.MAX_VALUE;
+    /** How many of the next GETs of a stored log answer 503 (an object store that is down). */
+    public final java.util.concurrent.atomic.AtomicInteger logFailures = new java.util.concurrent.atomic.AtomicInteger();
     /** The outputs of executions created from now on. */
     private volatile Map<String, byte[]> outputsTemplate = Map.of();
     private final Map<UUID, Map<String, byte[]>> outputs = new ConcurrentHashMap<>();
@@ -209,7 +211,19 @@ public final class FakeApi implements AutoCloseable {
                     problem(exchange, ErrorCode.NOT_FOUND, "execution " + id + " has attempts 1 to 1");
                     return;
                 }
-                send(exchange, 200, "text/plain; charset=utf-8", logs.get(id).getBytes(StandardCharsets.UTF_8));
+                if (logFailures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    problem(exchange, ErrorCode.DEPENDENCY_UNAVAILABLE, "the object store is unavailable");
+                    return;
+                }
+                byte[] log = logs.get(id).getBytes(StandardCharsets.UTF_8);
+                String range = exchange.getRequestHeaders().getFirst("Range");
+                if (range != null) { // bytes=N-, as the real API takes it
+                    int from = Integer.parseInt(range.substring("bytes=".length(), range.length() - 1));
+                    exchange.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (log.length - 1) + "/" + log.length);
+                    send(exchange, 206, "text/plain; charset=utf-8", java.util.Arrays.copyOfRange(log, from, log.length));
+                    return;
+                }
+                send(exchange, 200, "text/plain; charset=utf-8", log);
             } else if (segments[2].equals("cancel")) {
                 ExecutionView current = views.get(0);
                 ExecutionView cancelled = view(id, ExecutionState.CANCELLED, null, null);
@@ -244,7 +258,8 @@ public final class FakeApi implements AutoCloseable {
             }
         }
         ExecutionView end = views.get(0);
-        String data = Json.mapper().writeValueAsString(Map.of("id", id.toString(), "state", end.state().name(), "attempt", 1));
+        String data = Json.mapper().writeValueAsString(Map.of("id", id.toString(), "state", end.state().name(), "attempt", 1,
+                "logBytes", logs.get(id).getBytes(StandardCharsets.UTF_8).length));
         out.write(("event: end\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.close();
     }
@@ -338,7 +353,8 @@ public final class FakeApi implements AutoCloseable {
                 state == ExecutionState.QUEUED ? null : WORKER, exitCode, reason,
                 state == ExecutionState.TIMED_OUT ? "ran past 300 s" : null,
                 created, created, started ? created.plusSeconds(1) : null,
-                state.isTerminal() ? created.plusMillis(2200) : null);
+                state.isTerminal() ? created.plusMillis(2200) : null,
+                state.isTerminal() ? (long) logText.getBytes(StandardCharsets.UTF_8).length : null);
     }
 
     private static void json(HttpExchange exchange, int status, Object body) throws IOException {

@@ -101,12 +101,19 @@ public class StatusService {
             startedAt = at; // when RUNNING was overtaken by the outcome, its report's time is the best known
         }
         Instant finishedAt = null;
+        // The stored log's length comes with the worker's terminal report of this attempt only.
+        Long logBytes = apply.newAttempt() ? null : row.logBytes();
+        Long logLastSeq = apply.newAttempt() ? null : row.logLastSeq();
         if (to.isTerminal()) {
             finishedAt = at;
             exitCode = report.exitCode();
+            if (report.logBytes() != null) {
+                logBytes = report.logBytes();
+                logLastSeq = report.logLastSeq();
+            }
         }
         return new ExecutionRecord(row.id(), row.projectId(), to, apply.attempt(), row.spec(), row.scriptName(), row.inputs(),
                 row.hasRequirements(), workerId, exitCode, to.isTerminal() ? report.reason() : null, report.message(),
-                row.cancelRequestedAt(), row.createdAt(), now, startedAt, finishedAt, row.retryOf());
+                row.cancelRequestedAt(), row.createdAt(), now, startedAt, finishedAt, row.retryOf(), logBytes, logLastSeq);
     }
 }

@@ -88,8 +88,20 @@ public class ObjectStore {
 
     /** @return the object's content, or empty when no such object exists; the caller closes the stream */
     public Optional<InputStream> get(String key) {
+        return get(key, 0);
+    }
+
+    /**
+     * @param offset the first byte to read (a ranged read; 0 for all of it)
+     * @return the object's content from {@code offset}, or empty when no such object exists; the caller closes the stream
+     */
+    public Optional<InputStream> get(String key, long offset) {
         try {
-            return Optional.of(client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build()));
+            GetObjectArgs.Builder args = GetObjectArgs.builder().bucket(bucket).object(key);
+            if (offset > 0) {
+                args.offset(offset);
+            }
+            return Optional.of(client.getObject(args.build()));
         } catch (ErrorResponseException e) {
             if (isMissing(e)) {
                 return Optional.empty();

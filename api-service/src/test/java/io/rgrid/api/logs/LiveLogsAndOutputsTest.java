@@ -12,6 +12,7 @@ import io.rgrid.model.Json;
 import io.rgrid.model.Topics;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
+import io.rgrid.model.api.Problem;
 import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.LogStream;
@@ -56,7 +57,7 @@ class LiveLogsAndOutputsTest {
     void followStreamsBufferedAndLiveChunksOnceAndEndsWithTheFinalState() throws Exception {
         UUID id = submit();
         // A chunk written before anyone follows: the follower still gets it (from the buffer).
-        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "first\n"));
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "first\n", 0L));
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> !hub.followed().contains(id)
                 && bufferedHas(id));
 
@@ -64,9 +65,9 @@ class LiveLogsAndOutputsTest {
         Thread reader = follow(id, lines);
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("first")));
 
-        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n"));
-        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n")); // redelivered
-        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDERR, 2, "third\n"));
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n", 6L));
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n", 6L)); // redelivered
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDERR, 2, "third\n", 13L));
         await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains("third")));
         servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abcdef", 0, null, null,
                 "rgrid-worker-abcdef", Instant.now()));
@@ -91,8 +92,8 @@ class LiveLogsAndOutputsTest {
         Thread reader = follow(id, lines);
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.stream().anyMatch(l -> l.contains("two")));
 
-        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "one\n"));
-        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "two\nthr"));
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "one\n", 0L));
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "two\nthr", 4L));
         await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains("\"thr\"")));
         servers.putObject(StorageKeys.log(id, 1), "one\ntwo\nthree\nfour\n");
         servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abcdef", 0, null, null,
@@ -108,6 +109,67 @@ class LiveLogsAndOutputsTest {
         }
         assertThat(text.toString()).isEqualTo("one\ntwo\nthree\nfour\n");
         assertThat(lines.getLast().isEmpty() ? lines.get(lines.size() - 2) : lines.getLast()).contains("SUCCEEDED");
+    }
+
+    /**
+     * The worker's terminal report (with the stored log's length) overtakes the last chunks, which
+     * then never come: the stream still ends with the whole log, once, and the end tells its length.
+     */
+    @Test
+    void theEndBeforeTheLastChunkStillDeliversTheWholeLogOnceAndTellsItsLength() throws Exception {
+        UUID id = submit();
+        List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread reader = follow(id, lines);
+        servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 0, "grüße\n", 0L));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains("grüße")));
+        String whole = "grüße\nzwei ✓\ndrei\n";
+        servers.putObject(StorageKeys.log(id, 1), whole);
+        long length = whole.getBytes(StandardCharsets.UTF_8).length;
+        servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abcdef", 0, null, null,
+                "rgrid-worker-abcdef", Instant.now()).withLog(length, 2));
+        reader.join(Duration.ofSeconds(20));
+        assertThat(reader.isAlive()).as("the stream ends after the final state").isFalse();
+        // The late chunk 1 would now be a duplicate; nothing of it may appear twice.
+        assertThat(streamedText(lines)).isEqualTo(whole);
+        String end = lines.stream().filter(l -> l.startsWith("data: ") && l.contains("\"state\"")).findFirst().orElseThrow();
+        assertThat(Json.mapper().readTree(end.substring(6)).path("logBytes").asLong()).isEqualTo(length);
+        assertThat(Json.mapper().readTree(end.substring(6)).path("sentBytes").asLong()).isEqualTo(length);
+        assertThat(Keys.as(adminKey).get(ApiPaths.execution(id.toString())).jsonPath().getLong("logBytes")).isEqualTo(length);
+    }
+
+    @Test
+    void theStoredLogIsServedFromAByteAndAnEndedAttemptWithoutOneIsAProblem() throws Exception {
+        UUID id = submit();
+        // Running, nothing stored yet: an empty log, not an error.
+        Keys.as(adminKey).get(ApiPaths.logs(id.toString())).then().statusCode(200).body(equalTo(""));
+        servers.putObject(StorageKeys.log(id, 1), "grüße\nzwei\n");
+        Response ranged = Keys.as(adminKey).header("Range", "bytes=8-").get(ApiPaths.logs(id.toString()));
+        ranged.then().statusCode(206).header("Content-Range", "bytes 8-12/13");
+        assertThat(ranged.asByteArray()).isEqualTo("zwei\n".getBytes(StandardCharsets.UTF_8));
+        expectProblem(Keys.as(adminKey).header("Range", "bytes=13-").get(ApiPaths.logs(id.toString())), 416, "RANGE_NOT_SATISFIABLE");
+        expectProblem(Keys.as(adminKey).header("Range", "bytes=0-5").get(ApiPaths.logs(id.toString())), 400, "MALFORMED_REQUEST");
+        expectProblem(Keys.as(adminKey).header("Range", "lines=3").get(ApiPaths.logs(id.toString())), 400, "MALFORMED_REQUEST");
+
+        UUID never = submit();
+        servers.publishStatus(new ExecutionStatusChanged(never, 1, ExecutionState.CANCELLED, null, null, null, null, "orchestrator",
+                Instant.now()));
+        await().atMost(Duration.ofSeconds(30)).until(() ->
+                "CANCELLED".equals(Keys.as(adminKey).get(ApiPaths.execution(never.toString())).jsonPath().getString("state")));
+        expectProblem(Keys.as(adminKey).get(ApiPaths.logs(never.toString())), 404, "LOG_NOT_STORED");
+    }
+
+    private static void expectProblem(Response response, int status, String code) {
+        response.then().statusCode(status).contentType(Problem.MEDIA_TYPE).body("code", equalTo(code));
+    }
+
+    private static String streamedText(List<String> lines) throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (String line : lines) {
+            if (line.startsWith("data: ") && line.contains("\"text\"")) {
+                text.append(Json.mapper().readTree(line.substring(6)).path("text").asText());
+            }
+        }
+        return text.toString();
     }
 
     @Test

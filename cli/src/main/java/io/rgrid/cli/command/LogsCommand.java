@@ -66,8 +66,7 @@ public final class LogsCommand extends CommandSupport implements Callable<Intege
             }
             ExecutionFollower follower = new ExecutionFollower(api, context(), start);
             view = follower.follow(view, true);
-            follower.printLog(view);
-            return ExitCodes.OK;
+            return follower.printLog(view) ? ExitCodes.OK : ExitCodes.API;
         }
         api.logs(executionId, view.attempt() > 0 ? view.attempt() : null, context().out());
         return ExitCodes.OK;

@@ -71,7 +71,7 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
         context.err().println("Submitted " + id);
         ExecutionFollower follower = new ExecutionFollower(api, context, start);
         ExecutionView terminal = follower.follow(submitted, true);
-        follower.printLog(terminal);
+        boolean logComplete = follower.printLog(terminal);
         String failure = ExecutionFormat.failureLine(terminal);
         if (failure != null) {
             context.err().println("rgrid: " + failure);
@@ -80,7 +80,9 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
             Path dir = options.outputDir != null ? options.outputDir : Path.of("rgrid-outputs", id);
             Outputs.download(api, context, id, terminal.attempt() > 0 ? terminal.attempt() : null, dir);
         }
-        return ExitCodes.forExecution(terminal);
+        int code = ExitCodes.forExecution(terminal);
+        // A run whose output could not all be shown never looks like a clean success.
+        return logComplete || code != ExitCodes.OK ? code : ExitCodes.API;
     }
 
     /**

@@ -10,10 +10,14 @@ import io.rgrid.model.ExecutionState;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ExecutionView;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Follows an execution to its end: polls the API for state changes (printed on stderr), asks
@@ -30,6 +34,9 @@ public final class ExecutionFollower {
     private static final long QUEUE_CHECK_NANOS = Duration.ofSeconds(3).toNanos();
     /** After the execution ended, how long the live stream gets to deliver its last lines and end event. */
     private static final long STREAM_DRAIN_MILLIS = 10_000;
+    /** Tries to fetch what the stream did not print, and the pause before the next (times the try). */
+    private static final int LOG_FETCH_ATTEMPTS = 4;
+    private static final long LOG_FETCH_BACKOFF_MILLIS = 500;
 
     private final ApiClient api;
     private final CliContext context;
@@ -40,8 +47,10 @@ public final class ExecutionFollower {
     private volatile boolean streamPrinted;
     /** Once set, the live stream prints nothing more (the stored log is printed instead). */
     private volatile boolean streamMuted;
-    /** Characters the live stream printed, per attempt: the stored log's remainder is printed after it. */
-    private final java.util.Map<Integer, Long> streamedChars = new java.util.concurrent.ConcurrentHashMap<>();
+    /** UTF-8 bytes the live stream printed, per attempt: exactly the stored log's first bytes. */
+    private final Map<Integer, Long> streamedBytes = new ConcurrentHashMap<>();
+    /** The stored log's length the stream's end event announced (null: not announced). */
+    private volatile Long announcedLogBytes;
     private boolean queueApiMissing;
     private long lastQueueCheck;
     private String lastWaitLine;
@@ -92,11 +101,14 @@ public final class ExecutionFollower {
                     if (event.equals("log") && !streamMuted) {
                         JsonNode text = data.get("text");
                         if (text != null && !text.isNull()) {
-                            streamedChars.merge(data.path("attempt").asInt(0), (long) text.asText().length(), Long::sum);
-                            context.out().print(text.asText());
+                            byte[] bytes = text.asText().getBytes(StandardCharsets.UTF_8);
+                            streamedBytes.merge(data.path("attempt").asInt(0), (long) bytes.length, Long::sum);
+                            context.out().write(bytes, 0, bytes.length);
                             context.out().flush();
                             streamPrinted = true;
                         }
+                    } else if (event.equals("end") && data.hasNonNull("logBytes")) {
+                        announcedLogBytes = data.get("logBytes").asLong();
                     }
                 });
             } catch (CliException e) {
@@ -224,41 +236,58 @@ public final class ExecutionFollower {
     }
 
     /**
-     * Prints on stdout what the live stream did not: the whole stored log of the execution's latest
-     * attempt when there was no stream; after a stream that broke midway, a note on stderr and the stored log.
+     * Prints on stdout what the live stream did not: the rest of the stored log after what the
+     * stream printed (the stream's bytes are exactly the log's first bytes); the whole stored log
+     * when there was no stream; after a stream that broke midway, a note on stderr and the whole
+     * stored log. Fetches are retried; a log the API says is longer than what could be printed is
+     * reported on stderr, never passed over in silence.
+     *
+     * @return false when the log could not be printed whole ({@code log incomplete} was said)
      */
-    public void printLog(ExecutionView terminal) {
-        if (streamEnd == ApiClient.StreamEnd.ENDED) {
-            printStoredRemainder(terminal);
-            return;
-        }
-        if (streamPrinted) {
-            context.err().println(prefix() + " the live log was interrupted; the complete stored log follows");
-        }
-        api.logs(terminal.id().toString(), terminal.attempt() > 0 ? terminal.attempt() : null, context.out());
-    }
-
-    /**
-     * The stream may end before the attempt's last chunks reached the API (its status and its log
-     * travel on different topics); the stored log is complete, so whatever of it the stream did not
-     * print is printed now.
-     */
-    private void printStoredRemainder(ExecutionView terminal) {
+    public boolean printLog(ExecutionView terminal) {
         if (terminal.attempt() < 1) {
-            return;
+            return true; // never assigned: no log
         }
-        java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream();
-        try {
-            api.logs(terminal.id().toString(), terminal.attempt(), stored);
-        } catch (CliException e) {
-            return; // the streamed log stands; nothing better to offer
+        Long expected = announcedLogBytes != null ? announcedLogBytes : terminal.logBytes();
+        long from;
+        if (streamEnd == ApiClient.StreamEnd.ENDED) {
+            from = streamedBytes.getOrDefault(terminal.attempt(), 0L);
+        } else {
+            if (streamPrinted) {
+                context.err().println(prefix() + " the live log was interrupted; the complete stored log follows");
+            }
+            from = 0;
         }
-        String text = stored.toString(java.nio.charset.StandardCharsets.UTF_8);
-        long printed = streamedChars.getOrDefault(terminal.attempt(), 0L);
-        if (text.length() > printed) {
-            context.out().print(text.substring((int) printed));
-            context.out().flush();
+        if (expected != null && from >= expected) {
+            return true;
         }
+        String id = terminal.id().toString();
+        CliException last = null;
+        for (int attempt = 1; attempt <= LOG_FETCH_ATTEMPTS; attempt++) {
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            try {
+                api.logs(id, terminal.attempt(), from, rest);
+                context.out().write(rest.toByteArray(), 0, rest.size());
+                context.out().flush();
+                from += rest.size();
+                if (expected == null || from >= expected) {
+                    return true;
+                }
+                last = null; // got some, not all (the store is behind the report): ask again for the rest
+            } catch (CliException e) {
+                last = e;
+                if (expected == null) {
+                    return true; // no length was announced (e.g. the attempt never ran): nothing is owed
+                }
+            }
+            if (attempt < LOG_FETCH_ATTEMPTS) {
+                sleep(LOG_FETCH_BACKOFF_MILLIS * attempt);
+            }
+        }
+        context.err().println(prefix() + " log incomplete: printed " + from + " of " + expected + " bytes of attempt "
+                + terminal.attempt() + (last == null ? "" : " (" + last.getMessage() + ")") + "; rgrid logs " + id
+                + " prints the stored log");
+        return false;
     }
 
     private static boolean changed(ExecutionView before, ExecutionView after) {

@@ -130,9 +130,20 @@ public final class ApiClient {
      * @param attempt the attempt whose log to fetch, or null for the API's default (the latest)
      */
     public void logs(String id, Integer attempt, OutputStream out) {
+        logs(id, attempt, 0, out);
+    }
+
+    /**
+     * Like {@link #logs(String, Integer, OutputStream)}, from byte {@code from} of the stored log
+     * ({@code Range: bytes=from-}): what a follower that printed {@code from} bytes still lacks.
+     */
+    public void logs(String id, Integer attempt, long from, OutputStream out) {
         String path = ApiPaths.logs(id) + (attempt == null ? "" : "?attempt=" + attempt);
-        HttpRequest request = request(path, null).GET().build();
-        HttpResponse<InputStream> response = exchange(request);
+        HttpRequest.Builder builder = request(path, null).GET();
+        if (from > 0) {
+            builder.header("Range", "bytes=" + from + "-");
+        }
+        HttpResponse<InputStream> response = exchange(builder.build());
         try (InputStream in = response.body()) {
             if (response.statusCode() / 100 != 2) {
                 Response failed = new Response(response.statusCode(), contentType(response), in.readAllBytes());
@@ -142,6 +153,9 @@ public final class ApiClient {
                     throw CliException.api(problem.detail());
                 }
                 throw failure(failed, id);
+            }
+            if (from > 0 && response.statusCode() != 206) {
+                in.skipNBytes(from); // a server that ignores Range sends it all
             }
             in.transferTo(out);
             out.flush();

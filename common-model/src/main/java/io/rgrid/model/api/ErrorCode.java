@@ -8,10 +8,14 @@ public enum ErrorCode {
     UNAUTHENTICATED(401, "Missing or invalid API key"),
     FORBIDDEN(403, "Not allowed"),
     NOT_FOUND(404, "Not found"),
+    /** An attempt that ended has no stored log (it never ran, or its worker could not store it). */
+    LOG_NOT_STORED(404, "Log not stored"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     CONFLICT(409, "Conflict"),
     INVALID_STATE(409, "Not possible in the current state"),
     PAYLOAD_TOO_LARGE(413, "Payload too large"),
+    /** A {@code Range} that starts at or past the end of what is stored. */
+    RANGE_NOT_SATISFIABLE(416, "Range not satisfiable"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     MALFORMED_REQUEST(400, "Malformed request"),
     MISSING_PART(400, "Missing part"),

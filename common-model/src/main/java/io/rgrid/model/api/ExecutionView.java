@@ -9,7 +9,12 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** An execution as the API shows it. */
+/**
+ * An execution as the API shows it.
+ *
+ * @param logBytes the byte length of the current attempt's stored log, once its worker reported the
+ *                 attempt's end; null before that, or when no log was stored
+ */
 public record ExecutionView(
         UUID id,
         String projectId,
@@ -25,7 +30,8 @@ public record ExecutionView(
         Instant createdAt,
         Instant updatedAt,
         Instant startedAt,
-        Instant finishedAt) {
+        Instant finishedAt,
+        Long logBytes) {
 
     @JsonIgnore
     public boolean isTerminal() {

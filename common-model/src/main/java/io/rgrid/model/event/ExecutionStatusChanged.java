@@ -18,6 +18,10 @@ import java.util.UUID;
  * @param reason     why it ended, for terminal states other than SUCCEEDED
  * @param message    a human-readable detail
  * @param reportedBy "orchestrator" or the reporting worker's id
+ * @param logBytes   for a worker's terminal report: the byte length of the attempt's stored log,
+ *                   so that whoever shows the log can tell it is complete (null when no log was
+ *                   stored, and in every other report)
+ * @param logLastSeq with {@code logBytes}: the seq of the attempt's last live log chunk (-1: none)
  */
 public record ExecutionStatusChanged(
         UUID executionId,
@@ -28,9 +32,23 @@ public record ExecutionStatusChanged(
         FailureReason reason,
         String message,
         String reportedBy,
-        Instant at) implements Event {
+        Instant at,
+        Long logBytes,
+        Long logLastSeq) implements Event {
 
     public static final String ORCHESTRATOR = "orchestrator";
+
+    /** A report that says nothing of the log: every report but a worker's terminal one. */
+    public ExecutionStatusChanged(UUID executionId, int attempt, ExecutionState state, String workerId, Integer exitCode,
+                                  FailureReason reason, String message, String reportedBy, Instant at) {
+        this(executionId, attempt, state, workerId, exitCode, reason, message, reportedBy, at, null, null);
+    }
+
+    /** This report with the stored log's length and its last chunk's seq. */
+    public ExecutionStatusChanged withLog(long bytes, long lastSeq) {
+        return new ExecutionStatusChanged(executionId, attempt, state, workerId, exitCode, reason, message, reportedBy, at,
+                bytes, lastSeq);
+    }
 
     @Override
     public String key() {

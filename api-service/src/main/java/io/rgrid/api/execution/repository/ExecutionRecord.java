@@ -9,7 +9,11 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-/** One row of {@code api.executions}; {@code retryOf} names the execution this one retries, if any. */
+/**
+ * One row of {@code api.executions}; {@code retryOf} names the execution this one retries, if any;
+ * {@code logBytes} and {@code logLastSeq} describe the current attempt's stored log once its worker
+ * reported the end (see {@link io.rgrid.model.event.ExecutionStatusChanged}).
+ */
 public record ExecutionRecord(
         UUID id,
         String projectId,
@@ -28,7 +32,9 @@ public record ExecutionRecord(
         Instant updatedAt,
         Instant startedAt,
         Instant finishedAt,
-        UUID retryOf) {
+        UUID retryOf,
+        Long logBytes,
+        Long logLastSeq) {
 
     public ExecutionRecord {
         inputs = inputs == null ? List.of() : List.copyOf(inputs);
@@ -36,6 +42,6 @@ public record ExecutionRecord(
 
     public ExecutionView toView() {
         return new ExecutionView(id, projectId, state, attempt, spec, scriptName, inputs, workerId, exitCode, reason,
-                message, createdAt, updatedAt, startedAt, finishedAt);
+                message, createdAt, updatedAt, startedAt, finishedAt, logBytes);
     }
 }

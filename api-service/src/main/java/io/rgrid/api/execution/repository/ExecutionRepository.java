@@ -25,6 +25,8 @@ public class ExecutionRepository {
 
     private static final String COLUMNS = "id, project_id, state, attempt, spec, script_name, inputs, has_requirements, "
             + "worker_id, exit_code, reason, message, cancel_requested_at, created_at, updated_at, started_at, finished_at, retry_of";
+    /** What a submission writes, plus what only status reports write. */
+    private static final String READ_COLUMNS = COLUMNS + ", log_bytes, log_last_seq";
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
     };
 
@@ -65,7 +67,7 @@ public class ExecutionRepository {
     /** Writes the columns a status report may change. */
     public void updateStatus(Connection connection, ExecutionRecord row) throws SQLException {
         String sql = "UPDATE api.executions SET state = ?, attempt = ?, worker_id = ?, exit_code = ?, reason = ?, message = ?, "
-                + "updated_at = ?, started_at = ?, finished_at = ? WHERE id = ?";
+                + "updated_at = ?, started_at = ?, finished_at = ?, log_bytes = ?, log_last_seq = ? WHERE id = ?";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
             st.setString(1, row.state().name());
             st.setInt(2, row.attempt());
@@ -76,7 +78,9 @@ public class ExecutionRepository {
             st.setTimestamp(7, timestamp(row.updatedAt()));
             st.setTimestamp(8, timestamp(row.startedAt()));
             st.setTimestamp(9, timestamp(row.finishedAt()));
-            st.setObject(10, row.id());
+            st.setObject(10, row.logBytes());
+            st.setObject(11, row.logLastSeq());
+            st.setObject(12, row.id());
             st.executeUpdate();
         }
     }
@@ -92,7 +96,7 @@ public class ExecutionRepository {
 
     /** One page of a listing; see {@link ExecutionQuery}. Newest first, {@code limit + 1} rows to tell whether more follow. */
     public List<ExecutionRecord> list(Connection connection, ExecutionQuery q) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT " + COLUMNS + " FROM api.executions WHERE true");
+        StringBuilder sql = new StringBuilder("SELECT " + READ_COLUMNS + " FROM api.executions WHERE true");
         List<Object> params = new java.util.ArrayList<>();
         if (q.projectId() != null) {
             sql.append(" AND project_id = ?");
@@ -142,7 +146,7 @@ public class ExecutionRepository {
 
     /** The executions with these ids that exist, in no particular order. */
     public List<ExecutionRecord> findAll(Connection connection, java.util.Collection<UUID> ids) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement("SELECT " + COLUMNS + " FROM api.executions WHERE id = ANY (?)")) {
+        try (PreparedStatement st = connection.prepareStatement("SELECT " + READ_COLUMNS + " FROM api.executions WHERE id = ANY (?)")) {
             st.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
             List<ExecutionRecord> out = new java.util.ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
@@ -186,7 +190,7 @@ public class ExecutionRepository {
 
     /** The queued execution that has waited longest, of one project or (null) all. */
     public Optional<ExecutionRecord> oldestQueued(Connection connection, String projectId) throws SQLException {
-        String sql = "SELECT " + COLUMNS + " FROM api.executions WHERE state = 'QUEUED'"
+        String sql = "SELECT " + READ_COLUMNS + " FROM api.executions WHERE state = 'QUEUED'"
                 + (projectId == null ? "" : " AND project_id = ?") + " ORDER BY created_at, id LIMIT 1";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
             if (projectId != null) {
@@ -199,7 +203,7 @@ public class ExecutionRepository {
     }
 
     private Optional<ExecutionRecord> select(Connection connection, UUID id, boolean forUpdate) throws SQLException {
-        String sql = "SELECT " + COLUMNS + " FROM api.executions WHERE id = ?" + (forUpdate ? " FOR UPDATE" : "");
+        String sql = "SELECT " + READ_COLUMNS + " FROM api.executions WHERE id = ?" + (forUpdate ? " FOR UPDATE" : "");
         try (PreparedStatement st = connection.prepareStatement(sql)) {
             st.setObject(1, id);
             try (ResultSet rs = st.executeQuery()) {
@@ -231,7 +235,9 @@ public class ExecutionRepository {
                     instant(rs, "updated_at"),
                     instant(rs, "started_at"),
                     instant(rs, "finished_at"),
-                    rs.getObject("retry_of", UUID.class));
+                    rs.getObject("retry_of", UUID.class),
+                    rs.getObject("log_bytes", Long.class),
+                    rs.getObject("log_last_seq", Long.class));
         } catch (JsonProcessingException e) {
             throw new SQLException("unreadable JSON column in execution row: " + e.getMessage(), e);
         }

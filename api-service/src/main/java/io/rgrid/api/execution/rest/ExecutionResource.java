@@ -217,7 +217,9 @@ public class ExecutionResource {
     }
 
     /**
-     * The stored log of one attempt (default: the current one); empty while none was stored yet.
+     * The stored log of one attempt (default: the current one); empty while a running attempt has
+     * stored none yet, a {@code LOG_NOT_STORED} problem for an attempt that ended without one.
+     * {@code Range: bytes=N-} answers 206 with the log from byte N (what a follower missed).
      * With {@code follow=true} the request never reaches this method: {@link io.rgrid.api.logs.LogFollowRoute}
      * answers it as a server-sent event stream.
      */
@@ -227,16 +229,37 @@ public class ExecutionResource {
     public Response logs(@PathParam("id") String id, @QueryParam("attempt") String attemptParam,
                          @Parameter(description = "true: a text/event-stream of the log as it is written (events 'log', then "
                                  + "'end' with the final state)") @QueryParam("follow") String follow,
+                         @Parameter(description = "bytes=N-: the log from byte N on (206)") @HeaderParam("Range") String range,
                          RoutingContext context) {
         ExecutionRecord row = executions.find(Principal.of(context), id);
         int attempt = attempt(row, attemptParam);
+        long from = LogRange.parseStart(range);
+        String key = StorageKeys.log(row.id(), attempt);
+        boolean ended = attempt < row.attempt() || row.state().isTerminal();
         Optional<InputStream> log;
+        long size = -1;
         try {
-            log = store.get(StorageKeys.log(row.id(), attempt));
+            if (from > 0) {
+                Optional<ObjectStore.ObjectInfo> info = store.stat(key);
+                if (info.isPresent()) {
+                    size = info.get().size();
+                    if (from >= size) {
+                        throw new ApiException(ErrorCode.RANGE_NOT_SATISFIABLE,
+                                "the stored log of attempt " + attempt + " has " + size + " bytes; the range starts at " + from);
+                    }
+                }
+            }
+            log = size < 0 && from > 0 ? Optional.empty() : store.get(key, from);
         } catch (StorageException e) {
             throw ApiException.dependencyUnavailable("the object store is unavailable", e);
         }
         if (log.isEmpty()) {
+            if (ended) {
+                // An empty 200 would pass for a script that printed nothing.
+                throw new ApiException(ErrorCode.LOG_NOT_STORED, "attempt " + attempt + " of execution " + row.id()
+                        + " ended (" + (attempt < row.attempt() ? "retried" : row.state().name())
+                        + ") without a stored log");
+            }
             return Response.ok("", MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8")).build();
         }
         InputStream in = log.get();
@@ -245,6 +268,10 @@ public class ExecutionResource {
                 in.transferTo(out);
             }
         };
+        if (from > 0) {
+            return Response.status(206).entity(body).type(MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8"))
+                    .header("Content-Range", "bytes " + from + "-" + (size - 1) + "/" + size).build();
+        }
         return Response.ok(body, MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8")).build();
     }
 

@@ -154,7 +154,7 @@ public class ExecutionService {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         ExecutionRecord row = new ExecutionRecord(id, principal.projectId(), ExecutionState.QUEUED, 1, spec,
                 submission.script().fileName(), List.copyOf(inputKeys.keySet()), requirementsKey != null,
-                null, null, null, null, null, now, now, null, null, null);
+                null, null, null, null, null, now, now, null, null, null, null, null);
         ExecutionSubmitted event = new ExecutionSubmitted(id, principal.projectId(), 1, spec, scriptKey, inputKeys,
                 requirementsKey, now);
         String hash = requestHash;
@@ -250,7 +250,7 @@ public class ExecutionService {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         ExecutionRecord row = new ExecutionRecord(id, source.projectId(), ExecutionState.QUEUED, 1, source.spec(),
                 source.scriptName(), source.inputs(), source.hasRequirements(), null, null, null, null, null, now, now,
-                null, null, source.id());
+                null, null, source.id(), null, null);
         ExecutionSubmitted event = new ExecutionSubmitted(id, source.projectId(), 1, source.spec(), scriptKey, inputKeys,
                 requirementsKey, now);
         try {

@@ -32,6 +32,8 @@ final class AttemptLog implements OutputListener, AutoCloseable {
     private final StringBuilder pending = new StringBuilder();
     private LogStream pendingStream;
     private long nextSeq;
+    /** UTF-8 bytes written to the file before the pending text: where the next chunk starts. */
+    private long sentBytes;
     private boolean closed;
 
     AttemptLog(UUID executionId, int attempt, Path file, Consumer<ExecutionLogChunk> chunks) throws IOException {
@@ -89,9 +91,17 @@ final class AttemptLog implements OutputListener, AutoCloseable {
         return Files.size(file);
     }
 
+    /** The seq of the last chunk sent; -1 when none was. */
+    synchronized long lastSeq() {
+        return nextSeq - 1;
+    }
+
     private void sendPending() {
         if (!pending.isEmpty()) {
-            chunks.accept(new ExecutionLogChunk(executionId, attempt, pendingStream, nextSeq++, pending.toString()));
+            ExecutionLogChunk chunk = new ExecutionLogChunk(executionId, attempt, pendingStream, nextSeq++,
+                    pending.toString(), sentBytes);
+            sentBytes += chunk.byteLength();
+            chunks.accept(chunk);
             pending.setLength(0);
         }
     }

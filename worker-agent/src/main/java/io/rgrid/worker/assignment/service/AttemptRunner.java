@@ -604,14 +604,16 @@ final class AttemptRunner implements Runnable {
                 finalLogStored = true;
                 log.flush(); // the last live chunk too
                 long length = log.flushedLength();
+                // The report carries what is stored, so whoever shows the log can tell it is whole.
+                ExecutionStatusChanged withLog = terminal.withLog(length, log.lastSeq());
                 if (length == uploadedLength) {
-                    return terminal; // a partial upload stored exactly this already (same file, same length)
+                    return withLog; // a partial upload stored exactly this already (same file, same length)
                 }
                 storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()), log.file(),
                         LOG_CONTENT_TYPE);
                 uploadedLength = length;
+                return withLog;
             }
-            return terminal;
         } catch (StorageException | IOException e) {
             LOG.errorf("Log of %s not stored: %s", runId, e.getMessage());
             if (terminal.state() == ExecutionState.SUCCEEDED) {
