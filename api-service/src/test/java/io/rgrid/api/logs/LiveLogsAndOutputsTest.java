@@ -40,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 
@@ -168,6 +169,9 @@ class LiveLogsAndOutputsTest {
                 .body(equalTo("sea"));
         expect(Keys.as(adminKey).urlEncodingEnabled(false).get(outputs + "sub/missing.txt"),
                 404, "NOT_FOUND");
+        // The OpenAPI document keeps the plain template (the e2e security suite fills in {name}).
+        RestAssured.given().get("/q/openapi").then().statusCode(200)
+                .body(containsString("/api/v1/executions/{id}/outputs/{name}:"));
     }
 
     @ParameterizedTest
