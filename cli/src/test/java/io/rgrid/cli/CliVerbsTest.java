@@ -114,6 +114,48 @@ class CliVerbsTest {
     }
 
     @Test
+    void outputsKeepTheirSubFoldersAndNamesThatCouldLeaveTheFolderAreRefusedOneByOne() throws Exception {
+        Path absolute = dir.resolve("absolute.txt");
+        Map<String, byte[]> files = new java.util.HashMap<>();
+        for (String name : List.of("top.txt", "sub/b.txt", "sub/deeper/c d.txt", "../escape.txt", "sub/../../escape2.txt",
+                absolute.toString(), "..\\..\\x")) {
+            files.put(name, name.getBytes(StandardCharsets.UTF_8));
+        }
+        api.outputs(files);
+        UUID id = api.existing(ExecutionState.SUCCEEDED);
+        Path out = dir.resolve("out");
+        Path target = out.resolve("nested");
+
+        CliRun run = cli.rgrid("outputs", id.toString(), "--dir", target.toString());
+
+        assertThat(run.exitCode()).as(run.toString()).isZero();
+        assertThat(target.resolve("top.txt")).hasContent("top.txt");
+        assertThat(target.resolve("sub/b.txt")).hasContent("sub/b.txt");
+        assertThat(target.resolve("sub/deeper/c d.txt")).hasContent("sub/deeper/c d.txt");
+        try (var written = java.nio.file.Files.walk(dir)) {
+            assertThat(written.filter(java.nio.file.Files::isRegularFile).map(p -> dir.relativize(p).toString())
+                    .filter(p -> !p.startsWith("config") && !p.startsWith("job")))
+                    .containsExactlyInAnyOrder("out/nested/top.txt", "out/nested/sub/b.txt", "out/nested/sub/deeper/c d.txt");
+        }
+        assertThat(absolute).doesNotExist();
+        assertThat(run.err()).contains("Downloaded 3 outputs")
+                .contains("rgrid: not downloading an output: '../escape.txt' has a '..' segment; nothing is written outside " + target)
+                .contains("rgrid: not downloading an output: 'sub/../../escape2.txt' has a '..' segment")
+                .contains("rgrid: not downloading an output: '" + absolute + "' is an absolute path")
+                .contains("rgrid: not downloading an output: '..\\..\\x' contains a backslash");
+        assertThat(api.requests).contains("GET /api/v1/executions/" + id + "/outputs/sub/deeper/c d.txt")
+                .noneMatch(r -> r.contains("escape") || r.contains("absolute") || r.contains("\\"));
+
+        // rgrid run downloads the same way after a success.
+        Path runDir = dir.resolve("run-out");
+        CliRun submitted = cli.rgrid("run", script.toString(), "--output-dir", runDir.toString());
+        assertThat(submitted.exitCode()).as(submitted.toString()).isZero();
+        assertThat(runDir.resolve("sub/deeper/c d.txt")).hasContent("sub/deeper/c d.txt");
+        assertThat(submitted.err()).contains("Downloaded 3 outputs").contains("'../escape.txt' has a '..' segment");
+        assertThat(dir.resolve("escape.txt")).doesNotExist();
+    }
+
+    @Test
     void listFollowsCursorPagesAndPassesFilters() throws Exception {
         api.maxPage = 2;
         for (int i = 0; i < 5; i++) {

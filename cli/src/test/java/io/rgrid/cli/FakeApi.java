@@ -14,6 +14,7 @@ import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.ExecutionView;
 import io.rgrid.model.api.Problem;
 import io.rgrid.model.api.SubmitSpec;
+import io.rgrid.model.storage.OutputNames;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -187,9 +188,12 @@ public final class FakeApi implements AutoCloseable {
                             "size", bytes.length, "etag", "e" + bytes.length, "lastModified", "2025-01-01T10:00:02Z")));
                     json(exchange, 200, Map.of("executionId", id.toString(), "attempt", 1, "outputs", listing));
                 } else {
-                    String name = java.net.URLDecoder.decode(segments[3], StandardCharsets.UTF_8);
+                    // The decoded path: "sub/b.txt" and "sub%2Fb.txt" are one name, as in the API.
+                    String name = String.join("/", java.util.Arrays.copyOfRange(segments, 3, segments.length));
                     byte[] bytes = files.get(name);
-                    if (bytes == null) {
+                    if (OutputNames.problem(name) != null) {
+                        problem(exchange, ErrorCode.INVALID_FILE_NAME, "invalid output name: " + OutputNames.problem(name));
+                    } else if (bytes == null) {
                         problem(exchange, ErrorCode.NOT_FOUND, "attempt 1 of execution " + id + " has no output '" + name + "'");
                     } else {
                         send(exchange, 200, "application/octet-stream", bytes);

@@ -85,9 +85,18 @@ public class ProblemMappers {
         return Problems.response(problem);
     }
 
-    /** Last resort: log the cause for the operator, tell the client nothing about it. */
+    /**
+     * Last resort: log the cause for the operator, tell the client nothing about it. Except when
+     * the form parser could not read the body (it throws whatever it throws): that is the client's
+     * 400, and nothing was stored since the resource method never ran.
+     */
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response internal(Throwable e, UriInfo uri) {
+        if (MultipartBodies.unreadable(e)) {
+            LOG.debugf("unreadable multipart body on %s: %s", uri.getPath(), e);
+            return Problems.response(Problem.of(ErrorCode.MALFORMED_REQUEST, MultipartBodies.UNREADABLE)
+                    .withInstance(uri.getPath()));
+        }
         LOG.errorf(e, "unexpected failure on %s", uri.getPath());
         return Problems.response(Problem.of(ErrorCode.INTERNAL, "internal error; the server log has the details")
                 .withInstance(uri.getPath()));

@@ -13,8 +13,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Vert.x-level guards that answer in problem+json where the REST layer never sees the request:
- * a declared body above the limit (refused before a byte of it is read), paths no resource
- * serves, and failures raised by the HTTP layer itself (e.g. a multipart body that cannot be parsed).
+ * a declared body above the limit and a multipart/form-data Content-Type without a usable
+ * boundary (both refused before a byte of the body is read), paths no resource serves, and
+ * failures raised by the HTTP layer itself.
  */
 @Singleton
 public class RequestLimitsFilter {
@@ -35,6 +36,11 @@ public class RequestLimitsFilter {
             if (length != null && parseLong(length) > max) {
                 end(context, Problem.of(ErrorCode.PAYLOAD_TOO_LARGE,
                         "the request body is larger than " + max + " bytes"));
+                return;
+            }
+            String boundaryProblem = MultipartBodies.boundaryProblem(context.request().getHeader("Content-Type"));
+            if (boundaryProblem != null) {
+                end(context, Problem.of(ErrorCode.MALFORMED_REQUEST, boundaryProblem));
                 return;
             }
             context.next();

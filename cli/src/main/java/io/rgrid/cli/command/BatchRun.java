@@ -87,18 +87,15 @@ final class BatchRun {
             for (Row row : rows) {
                 if (row.view.state() == ExecutionState.SUCCEEDED) {
                     String id = row.view.id().toString();
-                    List<String> names = Outputs.download(api, quiet(), id, row.view.attempt(), base.resolve(row.input.getFileName().toString()));
-                    downloaded |= !names.isEmpty();
+                    // Only refused names are reported per execution; the summary names the folder.
+                    Outputs.Downloaded got = Outputs.download(api, context.err(), id, row.view.attempt(),
+                            base.resolve(row.input.getFileName().toString()));
+                    downloaded |= !got.names().isEmpty();
                 }
             }
         }
         summary(Duration.ofNanos(System.nanoTime() - start), downloaded ? base : null);
         return rows.stream().allMatch(r -> r.view.state() == ExecutionState.SUCCEEDED) ? ExitCodes.OK : ExitCodes.FAILURE;
-    }
-
-    private CliContext quiet() {
-        return new CliContext(context.env(), context.out(), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
-                false, context.pollStartMillis(), false);
     }
 
     private void follow() {

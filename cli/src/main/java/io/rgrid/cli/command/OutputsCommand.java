@@ -54,7 +54,9 @@ public final class OutputsCommand extends CommandSupport implements Callable<Int
             return ExitCodes.OK;
         }
         Path target = dir != null ? dir : Path.of("rgrid-outputs", executionId);
-        if (Outputs.download(api, context(), executionId, attempt, target).isEmpty()) {
+        Outputs.Downloaded downloaded = Outputs.download(api, context().err(), executionId, attempt, target);
+        downloaded.announce(context().err(), target);
+        if (downloaded.listed() == 0) {
             context().err().println("Execution " + executionId + " stored no outputs"
                     + (attempt == null ? "" : " in attempt " + attempt)
                     + " (a script's outputs are the files it writes to ./outputs/)");

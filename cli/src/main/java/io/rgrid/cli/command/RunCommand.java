@@ -78,7 +78,8 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
             context.err().println("Outputs it stored, if any: rgrid outputs " + id);
         } else if (!options.noDownload) {
             Path dir = options.outputDir != null ? options.outputDir : Path.of("rgrid-outputs", id);
-            Outputs.download(api, context, id, terminal.attempt() > 0 ? terminal.attempt() : null, dir);
+            Outputs.download(api, context.err(), id, terminal.attempt() > 0 ? terminal.attempt() : null, dir)
+                    .announce(context.err(), dir);
         }
         int code = ExitCodes.forExecution(terminal);
         // A run whose output could not all be shown never looks like a clean success.

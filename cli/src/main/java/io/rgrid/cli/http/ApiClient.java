@@ -188,12 +188,16 @@ public final class ApiClient {
 
     /**
      * {@code GET /api/v1/executions/{id}/outputs/{name}[?attempt=N]} into {@code target}, written to a
-     * temporary file beside it first so an interrupted download never leaves a truncated file.
+     * temporary file beside it first so an interrupted download never leaves a truncated file. A
+     * name in a sub-folder goes as path segments ({@code sub/b.txt}), each one encoded.
      */
     public long download(String id, String name, Integer attempt, Path target) {
-        String path = ApiPaths.execution(id) + "/outputs/" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20")
-                + (attempt == null ? "" : "?attempt=" + attempt);
-        HttpResponse<InputStream> response = exchange(request(path, null).GET().build());
+        StringBuilder path = new StringBuilder(ApiPaths.execution(id)).append("/outputs");
+        for (String segment : name.split("/", -1)) {
+            path.append('/').append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        path.append(attempt == null ? "" : "?attempt=" + attempt);
+        HttpResponse<InputStream> response = exchange(request(path.toString(), null).GET().build());
         try (InputStream in = response.body()) {
             if (response.statusCode() / 100 != 2) {
                 Response failed = new Response(response.statusCode(), contentType(response), in.readAllBytes());

@@ -39,6 +39,7 @@ public final class StorageKeys {
         return attemptPrefix(executionId, attempt) + "outputs/";
     }
 
+    /** @param fileName the output's path below outputs/, folders included ({@code sub/b.txt}); see {@link OutputNames} */
     public static String output(UUID executionId, int attempt, String fileName) {
         return outputsPrefix(executionId, attempt) + fileName;
     }

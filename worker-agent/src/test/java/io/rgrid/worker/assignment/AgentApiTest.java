@@ -490,6 +490,43 @@ class AgentApiTest {
     }
 
     @Test
+    void outputsInSubFoldersAreStoredAndBadNamesAndLinksAreRefusedOneByOne() throws Exception {
+        UUID id = putScript("""
+                import os
+                os.makedirs('outputs/sub/deeper')
+                open('outputs/sub/b.txt', 'w').write('bee')
+                open('outputs/sub/deeper/c.txt', 'w').write('sea')
+                open('outputs/..\\\\..\\\\x', 'w').write('escape')
+                open('outputs/sub/a\\\\b.txt', 'w').write('backslash')
+                os.symlink('/etc/passwd', 'outputs/link')
+                os.symlink('/etc', 'outputs/sub/linked-dir')
+                print('wrote them')
+                """);
+        post(assignment(id, 60, Map.of())).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
+        String log = read(StorageKeys.log(id, 1));
+        assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.SUCCEEDED);
+        assertThat(terminal.exitCode()).isZero();
+        assertThat(terminal.reason()).isNull();
+
+        List<String> stored = new java.util.ArrayList<>();
+        for (var item : s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build())) {
+            stored.add(item.get().objectName().substring(StorageKeys.outputsPrefix(id, 1).length()));
+        }
+        assertThat(stored).containsExactlyInAnyOrder("sub/b.txt", "sub/deeper/c.txt");
+        assertThat(read(StorageKeys.output(id, 1, "sub/b.txt"))).isEqualTo("bee");
+        assertThat(read(StorageKeys.output(id, 1, "sub/deeper/c.txt"))).isEqualTo("sea");
+
+        assertThat(log).contains("wrote them")
+                .contains("[rgrid] output not stored: '..\\..\\x' contains a backslash")
+                .contains("[rgrid] output not stored: 'sub/a\\b.txt' contains a backslash")
+                .contains("[rgrid] outputs/link is a symbolic link: not followed, not stored")
+                .contains("[rgrid] outputs/sub/linked-dir is a symbolic link: not followed, not stored")
+                .doesNotContain("root:");
+    }
+
+    @Test
     void theLogIsStoredWhileTheScriptRuns() throws Exception {
         UUID id = putScript("import time\nprint('early line', flush=True)\ntime.sleep(60)\n");
         post(assignment(id, 120, Map.of())).then().statusCode(202);

@@ -5,7 +5,6 @@ import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.api.execution.repository.ExecutionQuery;
 import io.rgrid.api.execution.repository.ExecutionRecord;
-import io.rgrid.api.execution.service.FileNames;
 import io.rgrid.api.execution.service.IdempotencyKeys;
 import io.rgrid.api.execution.service.ExecutionService;
 import io.rgrid.api.execution.service.Submission;
@@ -15,6 +14,7 @@ import io.rgrid.api.storage.StorageException;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.ExecutionView;
+import io.rgrid.model.storage.OutputNames;
 import io.rgrid.model.storage.StorageKeys;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.ext.web.RoutingContext;
@@ -162,17 +162,22 @@ public class ExecutionResource {
                 .map(o -> new ExecutionJson.Output(o.name(), o.size(), o.etag(), o.lastModified())).toList());
     }
 
-    /** One output's content, streamed (works behind nginx without exposing the object store). */
+    /**
+     * One output's content, streamed (works behind nginx without exposing the object store). A name
+     * in a sub-folder comes as path segments ({@code sub/b.txt}) or as one ({@code sub%2Fb.txt}).
+     */
     @GET
-    @Path("{id}/outputs/{name}")
+    @Path("{id}/outputs/{name: .+}")
     @Produces(MediaType.WILDCARD)
     public Response output(@PathParam("id") String id, @PathParam("name") String name, @QueryParam("attempt") String attemptParam,
                            RoutingContext context) {
+        String problem = OutputNames.problem(name);
+        if (problem != null) {
+            throw new ApiException(ErrorCode.INVALID_FILE_NAME, "invalid output name: " + problem
+                    + " (an output name is a path below outputs/, such as sub/b.txt)");
+        }
         ExecutionRecord row = executions.find(Principal.of(context), id);
         int attempt = attempt(row, attemptParam);
-        if (FileNames.problem(name) != null) {
-            throw ApiException.notFound("no output named like that");
-        }
         String key = StorageKeys.output(row.id(), attempt, name);
         Optional<ObjectStore.ObjectInfo> info;
         Optional<InputStream> content;
@@ -183,7 +188,7 @@ public class ExecutionResource {
             throw ApiException.dependencyUnavailable("the object store is unavailable", e);
         }
         if (content.isEmpty()) {
-            throw ApiException.notFound("attempt " + attempt + " of execution " + row.id() + " has no output '" + FileNames.printable(name) + "'");
+            throw ApiException.notFound("attempt " + attempt + " of execution " + row.id() + " has no output '" + OutputNames.printable(name) + "'");
         }
         InputStream in = content.get();
         StreamingOutput body = out -> {
@@ -193,7 +198,8 @@ public class ExecutionResource {
         };
         Response.ResponseBuilder response = Response.ok(body, MediaType.APPLICATION_OCTET_STREAM_TYPE)
                 .header("Content-Length", info.get().size())
-                .header("Content-Disposition", "attachment; filename*=UTF-8''" + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
+                .header("Content-Disposition", "attachment; filename*=UTF-8''"
+                        + URLEncoder.encode(name.substring(name.lastIndexOf('/') + 1), StandardCharsets.UTF_8).replace("+", "%20"));
         if (info.get().etag() != null) {
             response.header("ETag", "\"" + info.get().etag() + "\"");
         }

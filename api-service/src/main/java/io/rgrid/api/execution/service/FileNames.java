@@ -1,5 +1,7 @@
 package io.rgrid.api.execution.service;
 
+import io.rgrid.model.storage.OutputNames;
+
 /**
  * The rule for user-supplied file names, which become the last segment of a storage key and a
  * file name inside the container: a plain name, never a path.
@@ -42,8 +44,6 @@ public final class FileNames {
 
     /** A name safe to echo back in an error message. */
     public static String printable(String name) {
-        StringBuilder out = new StringBuilder();
-        name.codePoints().limit(80).forEach(cp -> out.append(cp < 0x20 || cp == 0x7f ? '?' : Character.toString(cp)));
-        return out.toString();
+        return OutputNames.printable(name);
     }
 }

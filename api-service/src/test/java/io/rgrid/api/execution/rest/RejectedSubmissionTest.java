@@ -1,14 +1,18 @@
 package io.rgrid.api.execution.rest;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.rgrid.api.support.ApiTestSupport;
+import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
+import io.rgrid.model.api.Problem;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -17,6 +21,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
@@ -129,7 +137,7 @@ class RejectedSubmissionTest {
                         r -> script(r).header("Idempotency-Key", "has spaces in it")),
                 rejected("Idempotency-Key too long", 400, "MALFORMED_REQUEST", null,
                         r -> script(r).header("Idempotency-Key", "k".repeat(256))),
-                rejected("multipart body without a boundary: no parts", 400, "MISSING_PART", null,
+                rejected("multipart body without a boundary", 400, "MALFORMED_REQUEST", null,
                         r -> r.contentType("multipart/form-data").body("garbage".getBytes(StandardCharsets.UTF_8))),
                 rejected("text body", 415, "UNSUPPORTED_MEDIA_TYPE", null,
                         r -> r.contentType(ContentType.TEXT).body("print(1)")));
@@ -155,6 +163,44 @@ class RejectedSubmissionTest {
             response.then().body("errors.field", hasItem(field));
         }
         assertThat(response.asString()).doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(servers.executionRows()).isEqualTo(rowsBefore);
+        assertThat(servers.rows("SELECT count(*) FROM api.outbox")).isEqualTo(outboxBefore);
+        assertThat(servers.objectKeys()).containsExactlyInAnyOrderElementsOf(objectsBefore);
+    }
+
+    static Stream<Arguments> unreadableMultipartBodies() {
+        String part = "Content-Disposition: form-data; name=\"script\"; filename=\"main.py\"\r\n\r\nprint(1)\r\n";
+        return Stream.of(
+                Arguments.of("a delimiter, then no part headers", "multipart/form-data; boundary=zz", "--zz\r\nnonsense"),
+                Arguments.of("no closing delimiter", "multipart/form-data; boundary=zz", "--zz\r\n" + part),
+                Arguments.of("part headers never end", "multipart/form-data; boundary=zz",
+                        "--zz\r\nContent-Disposition: form-data; name=\"script\"; filename=\"main.py\"\r\n"),
+                Arguments.of("no boundary parameter", "multipart/form-data", "--zz\r\n" + part + "--zz--\r\n"),
+                Arguments.of("an empty boundary parameter", "multipart/form-data; boundary=", "--zz\r\n" + part + "--zz--\r\n"),
+                Arguments.of("another boundary than the body's", "multipart/form-data; boundary=yy",
+                        "--zz\r\n" + part + "--zz--\r\n"));
+    }
+
+    /** A body the multipart parser cannot read is a 400 problem, not a 500, and leaves nothing behind. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unreadableMultipartBodies")
+    void unreadableMultipartBodiesAreMalformedRequests(String name, String contentType, String body) throws Exception {
+        long rowsBefore = servers.executionRows();
+        long outboxBefore = servers.rows("SELECT count(*) FROM api.outbox");
+        List<String> objectsBefore = servers.objectKeys();
+
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://localhost:" + RestAssured.port + ApiPaths.EXECUTIONS))
+                .header(Auth.HEADER, Auth.header(key)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body, StandardCharsets.US_ASCII)).build();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+        assertThat(response.headers().firstValue("Content-Type")).hasValue(Problem.MEDIA_TYPE);
+        JsonNode problem = Json.mapper().readTree(response.body());
+        assertThat(problem.path("code").asText()).isEqualTo("MALFORMED_REQUEST");
+        assertThat(problem.path("status").asInt()).isEqualTo(400);
+        assertThat(problem.path("detail").asText()).contains("multipart");
+        assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ");
         assertThat(servers.executionRows()).isEqualTo(rowsBefore);
         assertThat(servers.rows("SELECT count(*) FROM api.outbox")).isEqualTo(outboxBefore);
         assertThat(servers.objectKeys()).containsExactlyInAnyOrderElementsOf(objectsBefore);

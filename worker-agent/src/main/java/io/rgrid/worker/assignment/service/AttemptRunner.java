@@ -8,6 +8,7 @@ import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.LogStream;
+import io.rgrid.model.storage.OutputNames;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.worker.kafka.EventPublisher;
 import io.rgrid.worker.runtime.ContainerRuntime;
@@ -295,11 +296,11 @@ final class AttemptRunner implements Runnable {
      */
     private ExecutionStatusChanged store(Path dir, String bucket, AttemptLog log, Ran ran, PhaseTimes times) {
         ExecutionStatusChanged outcome = ran.status();
-        List<Path> files = List.of();
+        List<OutputFile> files = List.of();
         Path outputs = dir.resolve(RunRequest.OUTPUTS);
         if (ran.scriptRan()) {
             try {
-                OutputScan scan = scanOutputs(outputs);
+                OutputScan scan = scanOutputs(outputs, log);
                 if (scan.overLimit() != null) {
                     log.system(scan.overLimit());
                     if (outcome.state() == ExecutionState.SUCCEEDED) {
@@ -316,10 +317,10 @@ final class AttemptRunner implements Runnable {
         times.mark("output-scan");
         FutureTask<Void> upload = null;
         if (!files.isEmpty()) {
-            List<Path> toUpload = files;
+            List<OutputFile> toUpload = files;
             long uploadStart = System.nanoTime();
             upload = new FutureTask<>(() -> {
-                uploadOutputs(outputs, toUpload, bucket);
+                uploadOutputs(toUpload, bucket);
                 times.parallel("outputs-upload", uploadStart);
                 return null;
             });
@@ -544,24 +545,47 @@ final class AttemptRunner implements Runnable {
         }
     }
 
-    /**
-     * The files to upload: every regular file under outputs/ (symlinks are skipped, never
-     * followed), or why none is stored because they are over the file or byte limit.
-     */
-    private record OutputScan(List<Path> files, String overLimit) {
+    /** A file to store and its output name: its path below outputs/, with '/' between folders. */
+    private record OutputFile(Path path, String name) {
     }
 
-    private OutputScan scanOutputs(Path outputs) throws IOException {
+    /**
+     * The files to upload: every regular file under outputs/ whose name keeps {@link OutputNames}'
+     * rule, or why none is stored because they are over the file or byte limit.
+     */
+    private record OutputScan(List<OutputFile> files, String overLimit) {
+    }
+
+    /**
+     * Walks outputs/ without following links. Symbolic links, and files whose name breaks the rule
+     * (here: a backslash, as in a file named {@code ..\..\x}, the only way a '..' gets into a name
+     * on Linux), are not stored, each with a line in the log; the rest is, and the run ends as the
+     * script ended.
+     */
+    private OutputScan scanOutputs(Path outputs, AttemptLog log) throws IOException {
         if (!Files.isDirectory(outputs, LinkOption.NOFOLLOW_LINKS)) {
             return new OutputScan(List.of(), null);
         }
-        List<Path> files;
+        List<Path> found;
         try (Stream<Path> walk = Files.walk(outputs)) {
-            files = walk.filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+            found = walk.filter(p -> !p.equals(outputs)).sorted().toList();
         }
+        List<OutputFile> files = new ArrayList<>();
         long bytes = 0;
-        for (Path file : files) {
-            bytes += Files.size(file);
+        for (Path path : found) {
+            String name = outputName(outputs, path);
+            if (Files.isSymbolicLink(path)) {
+                log.system("outputs/" + OutputNames.printable(name) + " is a symbolic link: not followed, not stored");
+            } else if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS)) {
+                String problem = OutputNames.problem(name);
+                if (problem != null) {
+                    log.system("output not stored: " + problem
+                            + " (an output name may not be absolute, have a '..' segment or contain a backslash)");
+                } else {
+                    files.add(new OutputFile(path, name));
+                    bytes += Files.size(path);
+                }
+            }
         }
         if (files.size() > settings.maxOutputFiles() || bytes > settings.maxOutputBytes()) {
             return new OutputScan(List.of(), String.format(java.util.Locale.ROOT,
@@ -572,17 +596,25 @@ final class AttemptRunner implements Runnable {
         return new OutputScan(files, null);
     }
 
+    /** The path of {@code file} below {@code outputs}, segment by segment: a backslash in a file name stays one. */
+    private static String outputName(Path outputs, Path file) {
+        StringBuilder name = new StringBuilder();
+        for (Path segment : outputs.relativize(file)) {
+            name.append(name.isEmpty() ? "" : "/").append(segment);
+        }
+        return name.toString();
+    }
+
     /**
-     * Uploads the files, keyed by their path below outputs/. All or nothing: when an upload fails
+     * Uploads the files, keyed by their output names. All or nothing: when an upload fails
      * midway the objects stored so far are deleted again.
      */
-    private void uploadOutputs(Path outputs, List<Path> files, String bucket) throws StorageException {
+    private void uploadOutputs(List<OutputFile> files, String bucket) throws StorageException {
         List<String> stored = new ArrayList<>(files.size());
         try {
-            for (Path file : files) {
-                String name = outputs.relativize(file).toString().replace('\\', '/');
-                String key = StorageKeys.output(assignment.executionId(), assignment.attempt(), name);
-                storage.upload(bucket, key, file, "application/octet-stream");
+            for (OutputFile file : files) {
+                String key = StorageKeys.output(assignment.executionId(), assignment.attempt(), file.name());
+                storage.upload(bucket, key, file.path(), "application/octet-stream");
                 stored.add(key);
             }
         } catch (StorageException e) {
