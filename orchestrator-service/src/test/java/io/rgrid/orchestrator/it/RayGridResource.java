@@ -5,6 +5,7 @@ import io.rgrid.model.Ids;
 import io.rgrid.orchestrator.dispatch.ray.RayTestSupport;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SharedServersResource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -29,14 +29,12 @@ import java.util.stream.Stream;
  * <p>The head runs as {@code setsid ray start --head --block} on free ports: everything it starts
  * (GCS, raylet, agents, Java workers) is in that new session, and {@link #stop()} ends exactly
  * the processes of that session, by PID (TERM, then KILL), never {@code ray stop --force}, which
- * would stop every Ray on the host. Ray absent: {@link #skipReason} is set and the class skips
- * (fails when CI=true).
+ * would stop every Ray on the host. Ray absent: {@link #start()} fails naming what is missing; a
+ * test class checks that before its application starts ({@link RayTestSupport.Required}).
  */
 public class RayGridResource implements QuarkusTestResourceLifecycleManager {
 
     static final String NAMESPACE = "orchray";
-    /** Why the Ray grid could not start (Ray not installed), or null. */
-    static volatile String skipReason;
     static volatile Process head;
     static volatile Process agent;
     static volatile String workerId;
@@ -48,8 +46,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         Path venv = RayTestSupport.venv();
         if (venv == null) {
-            skipReason = RayTestSupport.absentReason();
-            return Map.of("rgrid.orchestrator.ray.enabled", "false");
+            throw new IllegalStateException("cannot start the Ray test grid: " + RayTestSupport.absentReason());
         }
         try {
             return startGrid(venv);
@@ -122,16 +119,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         awaitPort(agentPort, Duration.ofSeconds(90), "the worker-agent", agent,
                 work.resolve("agent-" + workerId + ".log"));
 
-        Map<String, String> config = new HashMap<>();
-        config.put("quarkus.datasource.jdbc.url", servers.jdbcUrl(NAMESPACE));
-        config.put("quarkus.datasource.username", servers.dbUser());
-        config.put("quarkus.datasource.password", servers.dbPassword());
-        config.put("rgrid.kafka.bootstrap-servers", servers.kafkaBootstrap());
-        config.put("rgrid.kafka.topic-prefix", NAMESPACE + ".");
-        config.put("rgrid.storage.endpoint", servers.s3Endpoint());
-        config.put("rgrid.storage.access-key", servers.s3AccessKey());
-        config.put("rgrid.storage.secret-key", servers.s3SecretKey());
-        config.put("rgrid.storage.bucket", NAMESPACE);
+        Map<String, String> config = SharedServersResource.config(servers, NAMESPACE);
         config.put("rgrid.orchestrator.provider", "static");
         config.put("rgrid.orchestrator.static.agents", workerId + "=http://127.0.0.1:" + agentPort + "=" + token);
         config.put("rgrid.orchestrator.ray.enabled", "true");
