@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -58,6 +60,22 @@ public class OutboxRepository {
             st.executeUpdate();
         } finally {
             array.free();
+        }
+    }
+
+    /**
+     * Deletes at most {@code limit} rows published at or before {@code cutoff}; rows not yet
+     * published are never touched. Rows another instance is deleting at the same time are skipped,
+     * not waited for.
+     *
+     * @return the number deleted
+     */
+    public int deletePublished(Connection connection, Instant cutoff, int limit) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("DELETE FROM api.outbox WHERE id IN "
+                + "(SELECT id FROM api.outbox WHERE published_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED)")) {
+            st.setTimestamp(1, Timestamp.from(cutoff));
+            st.setInt(2, limit);
+            return st.executeUpdate();
         }
     }
 
