@@ -1,5 +1,6 @@
 package io.rgrid.api.outbox;
 
+import io.rgrid.api.db.BatchDelete;
 import jakarta.inject.Singleton;
 
 import java.sql.Array;
@@ -7,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -71,12 +71,7 @@ public class OutboxRepository {
      * @return the number deleted
      */
     public int deletePublished(Connection connection, Instant cutoff, int limit) throws SQLException {
-        try (PreparedStatement st = connection.prepareStatement("DELETE FROM api.outbox WHERE id IN "
-                + "(SELECT id FROM api.outbox WHERE published_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED)")) {
-            st.setTimestamp(1, Timestamp.from(cutoff));
-            st.setInt(2, limit);
-            return st.executeUpdate();
-        }
+        return BatchDelete.run(connection, "api.outbox", "id", "published_at <= ?", limit, cutoff);
     }
 
     /** Rows not yet published, for metrics and tests. */
