@@ -8,6 +8,7 @@ import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.SharedServersResource;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -18,6 +19,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -136,11 +140,11 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
      */
     private static Path awaitSession(long session, Duration patience) throws InterruptedException, IOException {
         long deadline = System.currentTimeMillis() + patience.toMillis();
-        java.util.regex.Pattern dir = java.util.regex.Pattern.compile("(/tmp/ray/session_[0-9_\\-]+)");
+        Pattern dir = Pattern.compile("(/tmp/ray/session_[0-9_\\-]+)");
         while (System.currentTimeMillis() < deadline) {
             for (long pid : sessionMembers(session)) {
                 String cmd = ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("");
-                java.util.regex.Matcher m = dir.matcher(cmd);
+                Matcher m = dir.matcher(cmd);
                 if (cmd.contains("raylet") && m.find() && Files.exists(Path.of(m.group(1), "sockets/raylet"))) {
                     return Path.of(m.group(1), "logs");
                 }
@@ -156,7 +160,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
@@ -189,7 +193,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         if (a != null) {
             a.destroy();
             try {
-                if (!a.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!a.waitFor(20, TimeUnit.SECONDS)) {
                     a.destroyForcibly();
                 }
             } catch (InterruptedException e) {
