@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The control plane's firewall (seed: "only expose 22, 80, 443"; DESIGN.md: everything else on
-# the Hetzner private network only), with ufw:
+# The control plane's firewall (seed: "only expose 22, 80, 443"; docs/design.md, Production network:
+# everything else on the Hetzner private network only), with ufw:
 #   public:  22/tcp (ssh), 80/tcp (redirect + ACME), 443/tcp (the API through nginx)
 #   private: everything from the private network (Kafka 9092, MinIO 9000, Ray 6380/8265/10001,
 #            PostgreSQL 5432, agents 8002), nothing of it from the internet

@@ -16,7 +16,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class ExecutionStateMachineTest {
 
-    /** The contract from DESIGN.md, written out independently of the implementation's table. */
+    /**
+     * The contract (docs/state-machine.md's diagram; docs/design.md, State machine contract), written
+     * out independently of the implementation's table.
+     */
     private static final Set<String> ALLOWED = Set.of(
             "QUEUED->ASSIGNED", "QUEUED->CANCELLED",
             "ASSIGNED->RUNNING", "ASSIGNED->QUEUED", "ASSIGNED->LOST", "ASSIGNED->CANCELLED", "ASSIGNED->FAILED",

@@ -24,7 +24,15 @@ public class SharedServersResource implements QuarkusTestResourceLifecycleManage
 
     @Override
     public Map<String, String> start() {
-        Servers s = SharedServers.get();
+        return config(SharedServers.get(), namespace);
+    }
+
+    /**
+     * The settings that point a service at {@code s} in {@code namespace}: the namespace's database
+     * (created when missing), topic prefix and bucket. For resources that start more than the
+     * servers and add settings of their own.
+     */
+    public static Map<String, String> config(Servers s, String namespace) {
         Map<String, String> config = new HashMap<>();
         config.put("quarkus.datasource.jdbc.url", s.jdbcUrl(namespace));
         config.put("quarkus.datasource.username", s.dbUser());

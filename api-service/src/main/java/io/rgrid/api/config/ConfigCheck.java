@@ -11,8 +11,8 @@ import java.util.List;
 
 /**
  * Refuses to start with a lifetime or interval that cannot work: a zero or negative session
- * lifetime would end every login at once, a zero retention would make Idempotency-Key useless,
- * a zero cleanup interval would spin.
+ * lifetime would end every login at once, a zero retention would make Idempotency-Key useless
+ * (or delete published outbox rows at once), a zero cleanup interval would spin.
  */
 @Singleton
 public class ConfigCheck {
@@ -30,6 +30,7 @@ public class ConfigCheck {
         positive(problems, "rgrid.dashboard.session-ttl", config.dashboard().sessionTtl(), "12h");
         positive(problems, "rgrid.dashboard.session-idle-timeout", config.dashboard().sessionIdleTimeout(), "2h");
         positive(problems, "rgrid.api.idempotency-key-retention", config.api().idempotencyKeyRetention(), "24h");
+        positive(problems, "rgrid.outbox.published-retention", config.outbox().publishedRetention(), "24h");
         positive(problems, "rgrid.cleanup.interval", config.cleanup().interval(), "10m");
         if (config.cleanup().batchSize() <= 0) {
             problems.add("rgrid.cleanup.batch-size must be a positive number of rows (e.g. 1000), not "

@@ -37,7 +37,10 @@ public interface RgridConfig {
     /** The web dashboard at {@code /}: browser sessions, its live event stream, queue-depth samples. */
     Dashboard dashboard();
 
-    /** The periodic task that deletes expired dashboard sessions and Idempotency-Keys past their retention. */
+    /**
+     * The periodic task that deletes expired dashboard sessions, Idempotency-Keys past their
+     * retention and published outbox rows past theirs.
+     */
     Cleanup cleanup();
 
     interface Api {
@@ -219,6 +222,15 @@ public interface RgridConfig {
         /** Longest pause between attempts while Kafka or the database is unavailable. */
         @WithDefault("5s")
         Duration maxBackoff();
+
+        /**
+         * How long a row stays in {@code api.outbox} after it was published; the periodic cleanup
+         * ({@code rgrid.cleanup.interval}) deletes it after that. A day, as the orchestrator keeps
+         * its outbox: long enough to look up what was sent when tracing a delivery, short enough
+         * that the table stays small. Rows not yet published are never deleted.
+         */
+        @WithDefault("24h")
+        Duration publishedRetention();
     }
 
     interface StatusConsumer {

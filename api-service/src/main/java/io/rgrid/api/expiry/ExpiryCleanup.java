@@ -6,20 +6,25 @@ import io.quarkus.scheduler.Scheduler;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.Transactions;
 import io.rgrid.api.execution.repository.IdempotencyRepository;
+import io.rgrid.api.outbox.OutboxRepository;
 import io.rgrid.api.session.SessionRepository;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 
 /**
  * Deletes what has expired, every {@code rgrid.cleanup.interval}: dashboard sessions past their
- * absolute end or idle timeout, and Idempotency-Keys past their retention. Both are already refused
- * or ignored when read; this only keeps the tables from growing. Each batch of at most
- * {@code rgrid.cleanup.batch-size} rows is its own short transaction, and rows another instance is
- * deleting at the same moment are skipped, so several api-service instances may run it at once.
+ * absolute end or idle timeout, Idempotency-Keys past their retention, and outbox rows published
+ * longer ago than {@code rgrid.outbox.published-retention}. The first two are already refused or
+ * ignored when read, and the relay never reads published rows: this only keeps the tables from
+ * growing. Each batch of at most {@code rgrid.cleanup.batch-size} rows is its own short
+ * transaction, and rows another instance is deleting at the same moment are skipped, so several
+ * api-service instances may run it at once.
  */
 @Singleton
 public class ExpiryCleanup {
@@ -27,18 +32,27 @@ public class ExpiryCleanup {
     private static final Logger LOG = Logger.getLogger(ExpiryCleanup.class);
 
     /** How many rows a run deleted. */
-    public record Deleted(int sessions, int idempotencyKeys) {
+    public record Deleted(int sessions, int idempotencyKeys, int outboxRows) {
+    }
+
+    /** One batch: deletes at most {@code limit} rows and says how many it deleted. */
+    @FunctionalInterface
+    private interface Batch {
+        int delete(Connection connection, int limit) throws SQLException;
     }
 
     private final Transactions tx;
     private final SessionRepository sessions;
     private final IdempotencyRepository idempotency;
+    private final OutboxRepository outbox;
     private final RgridConfig config;
 
-    public ExpiryCleanup(Transactions tx, SessionRepository sessions, IdempotencyRepository idempotency, RgridConfig config) {
+    public ExpiryCleanup(Transactions tx, SessionRepository sessions, IdempotencyRepository idempotency,
+                         OutboxRepository outbox, RgridConfig config) {
         this.tx = tx;
         this.sessions = sessions;
         this.idempotency = idempotency;
+        this.outbox = outbox;
         this.config = config;
     }
 
@@ -59,9 +73,9 @@ public class ExpiryCleanup {
     private void runQuietly() {
         try {
             Deleted deleted = run(Instant.now());
-            if (deleted.sessions() > 0 || deleted.idempotencyKeys() > 0) {
-                LOG.debugf("deleted %d expired dashboard sessions and %d expired Idempotency-Keys",
-                        deleted.sessions(), deleted.idempotencyKeys());
+            if (deleted.sessions() > 0 || deleted.idempotencyKeys() > 0 || deleted.outboxRows() > 0) {
+                LOG.debugf("deleted %d expired dashboard sessions, %d expired Idempotency-Keys and %d published "
+                        + "outbox rows", deleted.sessions(), deleted.idempotencyKeys(), deleted.outboxRows());
             }
         } catch (RuntimeException e) {
             // The next run tries again; reads already ignore expired rows.
@@ -69,22 +83,26 @@ public class ExpiryCleanup {
         }
     }
 
-    /** One run as of {@code now}: batches until a batch comes back short. */
+    /** One run as of {@code now}. */
     public Deleted run(Instant now) {
-        int batch = config.cleanup().batchSize();
         Instant idleSince = now.minus(config.dashboard().sessionIdleTimeout());
         Instant keyCutoff = now.minus(config.api().idempotencyKeyRetention());
-        int sessionRows = 0;
+        Instant publishedCutoff = now.minus(config.outbox().publishedRetention());
+        return new Deleted(
+                inBatches((c, limit) -> sessions.deleteExpired(c, now, idleSince, limit)),
+                inBatches((c, limit) -> idempotency.deleteExpired(c, keyCutoff, limit)),
+                inBatches((c, limit) -> outbox.deletePublished(c, publishedCutoff, limit)));
+    }
+
+    /** Batches of {@code rgrid.cleanup.batch-size}, each in its own transaction, until one comes back short. */
+    private int inBatches(Batch batch) {
+        int limit = config.cleanup().batchSize();
+        int total = 0;
         int n;
         do {
-            n = tx.inTransaction(c -> sessions.deleteExpired(c, now, idleSince, batch));
-            sessionRows += n;
-        } while (n >= batch);
-        int keyRows = 0;
-        do {
-            n = tx.inTransaction(c -> idempotency.deleteExpired(c, keyCutoff, batch));
-            keyRows += n;
-        } while (n >= batch);
-        return new Deleted(sessionRows, keyRows);
+            n = tx.inTransaction(c -> batch.delete(c, limit));
+            total += n;
+        } while (n >= limit);
+        return total;
     }
 }

@@ -1,5 +1,6 @@
 package io.rgrid.api.outbox;
 
+import io.rgrid.api.db.BatchDelete;
 import jakarta.inject.Singleton;
 
 import java.sql.Array;
@@ -7,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,6 +61,17 @@ public class OutboxRepository {
         } finally {
             array.free();
         }
+    }
+
+    /**
+     * Deletes at most {@code limit} rows published at or before {@code cutoff}; rows not yet
+     * published are never touched. Rows another instance is deleting at the same time are skipped,
+     * not waited for.
+     *
+     * @return the number deleted
+     */
+    public int deletePublished(Connection connection, Instant cutoff, int limit) throws SQLException {
+        return BatchDelete.run(connection, "api.outbox", "id", "published_at <= ?", limit, cutoff);
     }
 
     /** Rows not yet published, for metrics and tests. */

@@ -1,5 +1,6 @@
 package io.rgrid.api.session;
 
+import io.rgrid.api.db.BatchDelete;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -87,12 +88,6 @@ public class SessionRepository {
      * @return the number deleted
      */
     public int deleteExpired(Connection c, Instant now, Instant idleSince, int limit) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("DELETE FROM api.sessions WHERE id_hash IN (SELECT id_hash "
-                + "FROM api.sessions WHERE expires_at <= ? OR last_used_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED)")) {
-            st.setTimestamp(1, Timestamp.from(now));
-            st.setTimestamp(2, Timestamp.from(idleSince));
-            st.setInt(3, limit);
-            return st.executeUpdate();
-        }
+        return BatchDelete.run(c, "api.sessions", "id_hash", "expires_at <= ? OR last_used_at <= ?", limit, now, idleSince);
     }
 }

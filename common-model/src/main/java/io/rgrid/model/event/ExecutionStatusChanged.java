@@ -8,8 +8,10 @@ import java.util.UUID;
 
 /**
  * An execution's attempt reached a new state. The orchestrator reports ASSIGNED, requeues
- * (state QUEUED with the new attempt), LOST and CANCELLED of queued work; a worker reports
- * RUNNING and the terminal outcome of an attempt it ran.
+ * (state QUEUED with the new attempt), LOST, CANCELLED of queued work and of an attempt it takes
+ * back after a cancel request, and TIMED_OUT of a RUNNING attempt whose worker reported no outcome
+ * by the deadline plus grace; a worker reports RUNNING and the terminal outcome of an attempt it
+ * ran (docs/state-machine.md, "Who reports what").
  *
  * @param attempt    the attempt this report is about; a report for an older attempt never
  *                   overwrites a newer one

@@ -490,7 +490,7 @@ public interface RgridConfig {
 
         /**
          * The address the agent listens on and advertises: {@code private} (the server's address in
-         * the grid's private network, DESIGN.md "Production network"; the default) or {@code ssh}
+         * the grid's private network, docs/design.md "Production network"; the default) or {@code ssh}
          * (the address the bootstrap connected to: for a grid without a private network, and the
          * emulator's loopback servers in tests).
          */

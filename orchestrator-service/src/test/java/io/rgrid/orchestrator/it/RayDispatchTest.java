@@ -1,8 +1,11 @@
 package io.rgrid.orchestrator.it;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
+import io.rgrid.model.event.ExecutionCancelRequested;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.ray.RayDispatcher;
@@ -12,13 +15,19 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
@@ -31,10 +40,12 @@ import static org.awaitility.Awaitility.await;
 /**
  * Ray dispatch mode end to end, against a real Ray 2.58 head on loopback (one node offering CPUs
  * and {@code rgrid_worker}), a real worker-agent (process runtime) and the orchestrator as a Ray
- * Java driver running with the installed {@code ray_dist.jar} ({@link RayGridResource}).
+ * Java driver running with the installed {@code ray_dist.jar} ({@link RayGridResource}). Without
+ * Ray the class is skipped before anything starts (fails when CI=true), naming what is missing.
  */
+@ExtendWith(RayTestSupport.Required.class)
 @QuarkusTest
-@io.quarkus.test.junit.TestProfile(RayGridProfile.class)
+@TestProfile(RayGridProfile.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RayDispatchTest {
 
@@ -47,21 +58,18 @@ class RayDispatchTest {
     RayDispatcher ray;
 
     @Inject
-    io.agroal.api.AgroalDataSource dataSource;
+    AgroalDataSource dataSource;
 
     private GridEvents grid;
 
     @BeforeAll
     void connect() throws Exception {
-        if (RayGridResource.skipReason != null) {
-            RayTestSupport.skipOrFail(RayGridResource.skipReason);
-        }
         assertThat(ray.active()).as("the orchestrator dispatches through Ray").isTrue();
         // Leftovers of earlier runs in this class's own namespace; this run's static agent stays.
-        try (java.sql.Connection c = dataSource.getConnection();
-             java.sql.PreparedStatement end = c.prepareStatement("UPDATE executions SET state = 'CANCELLED', "
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement end = c.prepareStatement("UPDATE executions SET state = 'CANCELLED', "
                      + "updated_at = now() WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')");
-             java.sql.PreparedStatement forget = c.prepareStatement(
+             PreparedStatement forget = c.prepareStatement(
                      "UPDATE workers SET state = 'DELETED', updated_at = now() WHERE id <> ?")) {
             end.executeUpdate();
             forget.setString(1, RayGridResource.workerId);
@@ -122,7 +130,7 @@ class RayDispatchTest {
 
         ExecutionStatusChanged succeeded = await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofMillis(200))
                 .until(() -> grid.statuses(id).stream().filter(s -> s.state() == ExecutionState.SUCCEEDED)
-                        .findFirst().orElse(null), java.util.Objects::nonNull);
+                        .findFirst().orElse(null), Objects::nonNull);
         assertThat(succeeded.attempt()).isEqualTo(2);
 
         // Never two attempts at once: the agent ended attempt 1 (CANCELLED) before attempt 2 started.
@@ -145,7 +153,7 @@ class RayDispatchTest {
         // As early as possible: usually while Ray is still placing it (no agent named yet), in which
         // case the dispatcher passes the cancel on once the agent's RUNNING report names it.
         grid.awaitStatus(id, ExecutionState.ASSIGNED);
-        grid.send(new io.rgrid.model.event.ExecutionCancelRequested(id, "project-ray-cancel", java.time.Instant.now()));
+        grid.send(new ExecutionCancelRequested(id, "project-ray-cancel", Instant.now()));
 
         ExecutionStatusChanged cancelled = grid.awaitStatus(id, ExecutionState.CANCELLED);
         assertThat(cancelled.attempt()).isEqualTo(1);
@@ -163,7 +171,7 @@ class RayDispatchTest {
                 }
                 String text;
                 try {
-                    text = Files.readString(file, java.nio.charset.StandardCharsets.ISO_8859_1);
+                    text = Files.readString(file, StandardCharsets.ISO_8859_1);
                 } catch (IOException e) {
                     continue;
                 }

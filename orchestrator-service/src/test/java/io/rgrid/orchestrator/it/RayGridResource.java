@@ -5,8 +5,10 @@ import io.rgrid.model.Ids;
 import io.rgrid.orchestrator.dispatch.ray.RayTestSupport;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SharedServersResource;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -14,10 +16,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -29,14 +33,12 @@ import java.util.stream.Stream;
  * <p>The head runs as {@code setsid ray start --head --block} on free ports: everything it starts
  * (GCS, raylet, agents, Java workers) is in that new session, and {@link #stop()} ends exactly
  * the processes of that session, by PID (TERM, then KILL), never {@code ray stop --force}, which
- * would stop every Ray on the host. Ray absent: {@link #skipReason} is set and the class skips
- * (fails when CI=true).
+ * would stop every Ray on the host. Ray absent: {@link #start()} fails naming what is missing; a
+ * test class checks that before its application starts ({@link RayTestSupport.Required}).
  */
 public class RayGridResource implements QuarkusTestResourceLifecycleManager {
 
     static final String NAMESPACE = "orchray";
-    /** Why the Ray grid could not start (Ray not installed), or null. */
-    static volatile String skipReason;
     static volatile Process head;
     static volatile Process agent;
     static volatile String workerId;
@@ -48,8 +50,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
     public Map<String, String> start() {
         Path venv = RayTestSupport.venv();
         if (venv == null) {
-            skipReason = RayTestSupport.absentReason();
-            return Map.of("rgrid.orchestrator.ray.enabled", "false");
+            throw new IllegalStateException("cannot start the Ray test grid: " + RayTestSupport.absentReason());
         }
         try {
             return startGrid(venv);
@@ -122,16 +123,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         awaitPort(agentPort, Duration.ofSeconds(90), "the worker-agent", agent,
                 work.resolve("agent-" + workerId + ".log"));
 
-        Map<String, String> config = new HashMap<>();
-        config.put("quarkus.datasource.jdbc.url", servers.jdbcUrl(NAMESPACE));
-        config.put("quarkus.datasource.username", servers.dbUser());
-        config.put("quarkus.datasource.password", servers.dbPassword());
-        config.put("rgrid.kafka.bootstrap-servers", servers.kafkaBootstrap());
-        config.put("rgrid.kafka.topic-prefix", NAMESPACE + ".");
-        config.put("rgrid.storage.endpoint", servers.s3Endpoint());
-        config.put("rgrid.storage.access-key", servers.s3AccessKey());
-        config.put("rgrid.storage.secret-key", servers.s3SecretKey());
-        config.put("rgrid.storage.bucket", NAMESPACE);
+        Map<String, String> config = SharedServersResource.config(servers, NAMESPACE);
         config.put("rgrid.orchestrator.provider", "static");
         config.put("rgrid.orchestrator.static.agents", workerId + "=http://127.0.0.1:" + agentPort + "=" + token);
         config.put("rgrid.orchestrator.ray.enabled", "true");
@@ -148,11 +140,11 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
      */
     private static Path awaitSession(long session, Duration patience) throws InterruptedException, IOException {
         long deadline = System.currentTimeMillis() + patience.toMillis();
-        java.util.regex.Pattern dir = java.util.regex.Pattern.compile("(/tmp/ray/session_[0-9_\\-]+)");
+        Pattern dir = Pattern.compile("(/tmp/ray/session_[0-9_\\-]+)");
         while (System.currentTimeMillis() < deadline) {
             for (long pid : sessionMembers(session)) {
                 String cmd = ProcessHandle.of(pid).flatMap(p -> p.info().commandLine()).orElse("");
-                java.util.regex.Matcher m = dir.matcher(cmd);
+                Matcher m = dir.matcher(cmd);
                 if (cmd.contains("raylet") && m.find() && Files.exists(Path.of(m.group(1), "sockets/raylet"))) {
                     return Path.of(m.group(1), "logs");
                 }
@@ -168,7 +160,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
         }
     }
@@ -201,7 +193,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         if (a != null) {
             a.destroy();
             try {
-                if (!a.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                if (!a.waitFor(20, TimeUnit.SECONDS)) {
                     a.destroyForcibly();
                 }
             } catch (InterruptedException e) {

@@ -1,5 +1,6 @@
 package io.rgrid.api.execution.repository;
 
+import io.rgrid.api.db.BatchDelete;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -66,11 +67,6 @@ public class IdempotencyRepository {
      * @return the number deleted
      */
     public int deleteExpired(Connection c, Instant cutoff, int limit) throws SQLException {
-        try (PreparedStatement st = c.prepareStatement("DELETE FROM api.idempotency_keys WHERE (project_id, key) IN "
-                + "(SELECT project_id, key FROM api.idempotency_keys WHERE created_at <= ? LIMIT ? FOR UPDATE SKIP LOCKED)")) {
-            st.setTimestamp(1, Timestamp.from(cutoff));
-            st.setInt(2, limit);
-            return st.executeUpdate();
-        }
+        return BatchDelete.run(c, "api.idempotency_keys", "project_id, key", "created_at <= ?", limit, cutoff);
     }
 }

@@ -1,6 +1,9 @@
 package io.rgrid.orchestrator.dispatch.ray;
 
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.ConditionEvaluationResult;
+import org.junit.jupiter.api.extension.ExecutionCondition;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,25 +28,46 @@ public final class RayTestSupport {
     }
 
     public static String absentReason() {
-        return "Ray is not installed (no bin/ray and ray_dist.jar in $" + VENV_ENV
-                + " or /opt/rgrid/ray-venv); install it with infra/install-ray.sh --venv <dir> and export "
-                + VENV_ENV + "=<dir>";
+        String configured = System.getenv(VENV_ENV);
+        String where = configured == null || configured.isBlank()
+                ? "/opt/rgrid/ray-venv ($" + VENV_ENV + " is not set)"
+                : "$" + VENV_ENV + "=" + configured;
+        return "Ray is not installed: no bin/ray and ray_dist.jar in " + where
+                + "; install it with infra/install-ray.sh --venv <dir> and export " + VENV_ENV + "=<dir>";
     }
 
     /** The venv; skips the calling test loudly when Ray is absent (fails it when CI=true). */
     public static Path venvOrSkip() {
         Path venv = venv();
         if (venv == null) {
-            skipOrFail(absentReason());
+            Assumptions.abort(skipping(absentReason()));
         }
         return venv;
     }
 
-    public static void skipOrFail(String reason) {
+    /** @return the reason, logged as a skip; throws instead when CI=true, where Ray tests must run */
+    private static String skipping(String reason) {
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             throw new AssertionError(reason + " (CI=true: Ray tests must run)");
         }
         System.err.println("SKIPPING: " + reason);
-        Assumptions.abort(reason);
+        return reason;
+    }
+
+    /**
+     * For a whole {@code @QuarkusTest} class that needs Ray ({@code @ExtendWith} before
+     * {@code @QuarkusTest}): decides before the application starts, so a machine without Ray skips
+     * the class with {@link #absentReason()} (fails it when CI=true) instead of starting an
+     * application that has no servers to talk to.
+     */
+    public static final class Required implements ExecutionCondition {
+
+        @Override
+        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
+            Path venv = venv();
+            return venv != null
+                    ? ConditionEvaluationResult.enabled("Ray found in " + venv)
+                    : ConditionEvaluationResult.disabled(skipping(absentReason()));
+        }
     }
 }
