@@ -30,8 +30,11 @@ PY
 failed=0
 for r in $(seq 1 "$runs"); do
   tag="run$r-$RANDOM"
-  if ! ./rgrid run --no-download "$script" "$tag" "$lines" >"$work/out" 2>"$work/err"; then
-    echo "run $r: exit code $? ($(tail -n 1 "$work/err"))"
+  code=0
+  ./rgrid run --no-download "$script" "$tag" "$lines" >"$work/out" 2>"$work/err" || code=$?
+  if [[ $code -ne 0 ]]; then
+    mkdir -p target/log-soak && cp "$work/err" "target/log-soak/run-$r.err"
+    echo "run $r: exit code $code (its stderr: target/log-soak/run-$r.err)"
     failed=$((failed + 1))
     continue
   fi
