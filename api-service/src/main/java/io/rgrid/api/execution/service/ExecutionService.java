@@ -32,6 +32,7 @@ import io.rgrid.model.event.ExecutionCancelRequested;
 import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.model.storage.StorageKeys;
 import jakarta.inject.Singleton;
+import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,6 +69,11 @@ public class ExecutionService {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+    private static final Logger LOG = Logger.getLogger(ExecutionService.class);
+    /** How often, and how far apart, a failed commit's outcome is asked of the database. */
+    private static final int COMMIT_CHECKS = 10;
+    private static final Duration COMMIT_CHECK_PAUSE = Duration.ofMillis(500);
 
     private final RgridConfig.Limits limits;
     private final SpecResolver specResolver;
@@ -172,11 +178,10 @@ public class ExecutionService {
                 return false;
             });
         } catch (RuntimeException e) {
-            // If the commit itself failed after reaching the server its outcome is unknown; deleting
-            // then could orphan a committed row, but the row would fail to run visibly (INPUT_UNAVAILABLE)
-            // rather than silently, and that window is far rarer than plain "database down".
-            store.deleteQuietly(written);
-            throw e;
+            if (!committedAfterAll(id, written)) {
+                throw e;
+            }
+            keyTaken = false; // a taken key rolls the row back: the row is there, so ours was free
         }
         metrics.submitPhase("commit", System.nanoTime() - commitStart);
         if (keyTaken) {
@@ -259,12 +264,44 @@ public class ExecutionService {
                 return null;
             });
         } catch (RuntimeException e) {
-            store.deleteQuietly(written);
-            throw e;
+            if (!committedAfterAll(id, written)) {
+                throw e;
+            }
         }
         outboxSignal.wake();
         metrics.submitted("retry");
         return row;
+    }
+
+    /**
+     * After a failed commit: whether the row was committed after all. A commit that fails after it
+     * reached the server (the database restarting at that moment) has an unknown outcome, and
+     * deleting the files of a row that did commit leaves an execution that can only fail
+     * (INPUT_UNAVAILABLE; the chaos suite caught it). So the database is asked, for a few seconds
+     * while it comes back: a committed row keeps its files and the submission succeeds; no row, and
+     * the files go. When it cannot be told, the files stay (unreferenced objects are harmless, a
+     * row without its script is not).
+     */
+    private boolean committedAfterAll(UUID id, List<String> written) {
+        for (int attempt = 1; attempt <= COMMIT_CHECKS; attempt++) {
+            try {
+                boolean committed = tx.read(c -> executions.find(c, id)).isPresent();
+                if (!committed) {
+                    store.deleteQuietly(written);
+                }
+                return committed;
+            } catch (RuntimeException e) {
+                try {
+                    Thread.sleep(COMMIT_CHECK_PAUSE.toMillis());
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        LOG.warnf("submission %s: the commit's outcome is unknown (the database did not answer); its %d objects are kept",
+                id, written.size());
+        return false;
     }
 
     private void copy(String from, String to, List<String> written) {
