@@ -198,8 +198,13 @@ sed "s/@PRIVATE_IP@/$private_ip/g" "$repo/deploy/kafka/server.properties" >"$etc
 chmod 0644 "$etc_rgrid/kafka.properties.new"
 mv "$etc_rgrid/kafka.properties.new" "$etc_rgrid/kafka.properties"
 if [[ ! -s $etc_rgrid/kafka.env ]]; then
-    # KRaft cluster id: 16 random bytes, base64url without padding; kept across upgrades.
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    # KRaft cluster id: 16 random bytes, base64url without padding; kept across upgrades. Never
+    # one that starts with '-' (1 in 64 would): kafka-storage would read `-t -…` as an option, as
+    # Kafka's own Uuid.randomUuid() avoids too.
+    cluster_id=-
+    while [[ $cluster_id == -* ]]; do
+        cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    done
     printf 'KAFKA_CLUSTER_ID=%s\n' "$cluster_id" >"$etc_rgrid/kafka.env"
     chmod 0644 "$etc_rgrid/kafka.env"
 fi
