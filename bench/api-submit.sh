@@ -39,7 +39,7 @@ json() { python3 -c "import json,sys; print(json.load(open('$work/servers/server
 
 key="$(openssl rand -hex 32)"
 api_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-API_SECRET_KEY="$key" API_HOST=127.0.0.1 API_PORT="$api_port" \
+API_SECRET_KEY="$key" API_HASH_SECRET="$(openssl rand -hex 32)" API_HOST=127.0.0.1 API_PORT="$api_port" \
 DATABASE_URL="postgresql://postgres@127.0.0.1:$(json postgresPort)/postgres" \
 KAFKA_BOOTSTRAP_SERVERS="$(json kafkaBootstrap)" \
 MINIO_ENDPOINT="$(json s3Endpoint | sed 's#^http://##')" MINIO_USE_SSL=false \

@@ -124,6 +124,7 @@ done
 ls "$root"/usr/local/lib/rgrid/kafka/lib/kafka_2.13-*.jar >/dev/null 2>&1 || fail "no Kafka broker jar installed"
 [[ $(stat -c %a "$root/opt/rgrid/.env") == 600 ]] || fail ".env is not mode 0600"
 grep -Eq '^API_SECRET_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_SECRET_KEY was not generated"
+grep -Eq '^API_HASH_SECRET=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_HASH_SECRET was not generated"
 for user in rgrid-api rgrid-orchestrator rgrid-kafka rgrid-worker; do
     grep -q "^$user:" "$root/etc/passwd" || fail "user $user not created by systemd-sysusers"
 done

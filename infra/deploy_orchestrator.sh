@@ -174,17 +174,23 @@ $scratch || chown root:root "$env_file"
 env_value() { # KEY: the last KEY=value of the .env, without surrounding quotes
     sed -n "s/^[[:space:]]*$1=//p" "$env_file" | tail -n1 | sed "s/^[\"']//; s/[\"']\$//"
 }
-# systemd does not run $(openssl rand -hex 32) as the seed's example .env hopes: generate the key.
-secret=$(env_value API_SECRET_KEY)
-if [[ -z $secret || $secret == *"\$("* ]]; then
-    secret=$(openssl rand -hex 32)
-    if grep -q '^[[:space:]]*API_SECRET_KEY=' "$env_file"; then
-        sed -i "s|^[[:space:]]*API_SECRET_KEY=.*|API_SECRET_KEY=$secret|" "$env_file"
+# systemd does not run $(openssl rand -hex 32) as the seed's example .env hopes: generate the admin
+# key and the hash secret (api-service refuses both when shorter than 32 characters). An existing
+# hash secret is never replaced: every stored key and session is hashed with it.
+generate_secret() { # NAME: write a fresh openssl rand -hex 32 into the .env when NAME is empty or a $(...)
+    local value
+    value=$(env_value "$1")
+    [[ -z $value || $value == *"\$("* ]] || return 0
+    value=$(openssl rand -hex 32)
+    if grep -q "^[[:space:]]*$1=" "$env_file"; then
+        sed -i "s|^[[:space:]]*$1=.*|$1=$value|" "$env_file"
     else
-        echo "API_SECRET_KEY=$secret" >>"$env_file"
+        echo "$1=$value" >>"$env_file"
     fi
-    echo "generated API_SECRET_KEY in $env_file"
-fi
+    echo "generated $1 in $env_file"
+}
+generate_secret API_SECRET_KEY
+generate_secret API_HASH_SECRET
 private_ip=$(env_value RGRID_PRIVATE_IP)
 if [[ -z $private_ip ]]; then
     private_ip=127.0.0.1

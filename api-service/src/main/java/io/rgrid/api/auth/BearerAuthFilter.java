@@ -1,6 +1,8 @@
 package io.rgrid.api.auth;
 
+import io.rgrid.api.error.ApiException;
 import io.rgrid.api.error.Problems;
+import io.rgrid.api.keys.KeyHasher;
 import io.rgrid.api.session.SessionService;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
@@ -26,6 +28,9 @@ import java.util.Set;
  * authenticates instead; then every method but GET/HEAD/OPTIONS must also carry the session's
  * CSRF token in {@link SessionService#CSRF_HEADER} (403 FORBIDDEN otherwise). The login itself,
  * {@code POST /api/v1/session}, is the one open {@code /api/v1} call.
+ *
+ * <p>Failed bearer authentication is limited per client address and per key ({@link AuthThrottle}):
+ * past the limit the answer is 429 TOO_MANY_AUTH_FAILURES with {@code Retry-After}.
  */
 @Singleton
 public class BearerAuthFilter {
@@ -39,10 +44,14 @@ public class BearerAuthFilter {
 
     private final Authenticator authenticator;
     private final SessionService sessions;
+    private final AuthThrottle throttle;
+    private final KeyHasher hasher;
 
-    public BearerAuthFilter(Authenticator authenticator, SessionService sessions) {
+    public BearerAuthFilter(Authenticator authenticator, SessionService sessions, AuthThrottle throttle, KeyHasher hasher) {
         this.authenticator = authenticator;
         this.sessions = sessions;
+        this.throttle = throttle;
+        this.hasher = hasher;
     }
 
     void register(@Observes Router router) {
@@ -62,28 +71,47 @@ public class BearerAuthFilter {
                 refuse(context, header);
                 return;
             }
-            Optional<Principal> admin = authenticator.admin(token);
-            if (admin.isPresent()) {
-                context.put(Principal.CONTEXT_KEY, admin.get());
-                context.next();
-                return;
-            }
-            // Keep the body where it is until we know who sends it.
-            context.request().pause();
-            context.vertx().<Optional<Principal>>executeBlocking(() -> authenticator.project(token), false)
-                    .onComplete(result -> {
-                        if (result.failed()) {
-                            LOG.warnf("API key lookup failed: %s", result.cause().getMessage());
-                            end(context, 503, Problem.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
-                                    "the database is unavailable; the API key could not be checked"));
-                        } else if (result.result().isEmpty()) {
-                            refuse(context, header);
-                        } else {
-                            context.put(Principal.CONTEXT_KEY, result.result().get());
-                            context.next();
-                        }
-                    });
+            byBearer(context, token);
         });
+    }
+
+    /**
+     * The admin key on the event loop, a project key on a worker thread; a failure counts against the
+     * client address and the key ({@link AuthThrottle}), and one that has failed too often is refused
+     * with 429 before it is looked at.
+     */
+    private void byBearer(RoutingContext context, String token) {
+        String address = throttle.address(context);
+        String keyHash = hasher.hash(token);
+        Optional<ApiException> refusal = throttle.refusal(address, keyHash);
+        if (refusal.isPresent()) {
+            end(context, refusal.get());
+            return;
+        }
+        Optional<Principal> admin = authenticator.admin(token);
+        if (admin.isPresent()) {
+            throttle.succeeded(keyHash);
+            context.put(Principal.CONTEXT_KEY, admin.get());
+            context.next();
+            return;
+        }
+        // Keep the body where it is until we know who sends it.
+        context.request().pause();
+        context.vertx().<Optional<Principal>>executeBlocking(() -> authenticator.project(token), false)
+                .onComplete(result -> {
+                    if (result.failed()) {
+                        LOG.warnf("API key lookup failed: %s", result.cause().getMessage());
+                        end(context, 503, Problem.of(ErrorCode.DEPENDENCY_UNAVAILABLE,
+                                "the database is unavailable; the API key could not be checked"));
+                    } else if (result.result().isEmpty()) {
+                        throttle.failed(address, keyHash);
+                        refuse(context, context.request().getHeader(Auth.HEADER));
+                    } else {
+                        throttle.succeeded(keyHash);
+                        context.put(Principal.CONTEXT_KEY, result.result().get());
+                        context.next();
+                    }
+                });
     }
 
     private void bySession(RoutingContext context, String cookieValue) {
@@ -117,6 +145,11 @@ public class BearerAuthFilter {
                 ? "send the API key as 'Authorization: Bearer <key>'"
                 : "the Authorization header is malformed or names an unknown or revoked key";
         end(context, 401, Problem.of(ErrorCode.UNAUTHENTICATED, detail));
+    }
+
+    private static void end(RoutingContext context, ApiException refusal) {
+        context.response().putHeader("Retry-After", Long.toString(refusal.retryAfterSeconds()));
+        end(context, refusal.code().status(), refusal.toProblem());
     }
 
     private static void end(RoutingContext context, int status, Problem problem) {

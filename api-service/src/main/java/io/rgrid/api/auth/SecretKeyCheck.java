@@ -6,15 +6,45 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
-/** Refuses to start an API that nobody could call, or that anybody could. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Refuses to start an API that nobody could call, or that anybody could: the admin key and the
+ * hash secret must both be set and at least {@value #MIN_LENGTH} characters long.
+ */
 @Singleton
 public class SecretKeyCheck {
 
+    /** Shortest admin key and hash secret accepted; {@code openssl rand -hex 32} makes 64 characters. */
+    public static final int MIN_LENGTH = 32;
+
     void onStart(@Observes @Priority(1) StartupEvent event, RgridConfig config) {
-        String key = config.api().secretKey().orElse("");
-        if (key.isBlank()) {
-            throw new IllegalStateException("rgrid.api.secret-key is not set: set the environment variable API_SECRET_KEY "
-                    + "(e.g. API_SECRET_KEY=$(openssl rand -hex 32)) and start api-service again");
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(String.join("; ", problems) + "; then start api-service again");
+        }
+    }
+
+    /** One message per secret that is missing or too short; empty when both are fine. */
+    public static List<String> problems(RgridConfig config) {
+        List<String> problems = new ArrayList<>();
+        check(problems, "rgrid.api.secret-key", "API_SECRET_KEY", config.api().secretKey().orElse(""));
+        check(problems, "rgrid.api.hash-secret", "API_HASH_SECRET", config.api().hashSecret().orElse(""));
+        return problems;
+    }
+
+    private static void check(List<String> problems, String key, String env, String value) {
+        String fix = "set the environment variable " + env + " to at least " + MIN_LENGTH + " random characters, "
+                + "e.g. the output of 'openssl rand -hex 32' (infra/deploy_orchestrator.sh generates one into .env)";
+        if (value.isBlank()) {
+            problems.add(key + " is not set: " + fix);
+        } else if (value.strip().startsWith("$(")) {
+            problems.add(key + " is the unexpanded text of a $(...) command: an env file does not run "
+                    + "$(openssl rand -hex 32), its 23 characters were read as the key itself; " + fix);
+        } else if (value.length() < MIN_LENGTH) {
+            problems.add(key + " is " + value.length() + " characters, shorter than " + MIN_LENGTH
+                    + " (an unexpanded $(openssl rand -hex 32) from an env file is 23): " + fix);
         }
     }
 }

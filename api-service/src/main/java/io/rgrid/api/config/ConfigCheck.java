@@ -1,6 +1,7 @@
 package io.rgrid.api.config;
 
 import io.quarkus.runtime.StartupEvent;
+import io.rgrid.api.auth.ClientAddress;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -12,7 +13,8 @@ import java.util.List;
 /**
  * Refuses to start with a lifetime or interval that cannot work: a zero or negative session
  * lifetime would end every login at once, a zero retention would make Idempotency-Key useless
- * (or delete published outbox rows at once), a zero cleanup interval would spin.
+ * (or delete published outbox rows at once), a zero cleanup interval would spin, a zero failure
+ * limit would lock every caller out, and a trusted proxy that is not an address would trust nobody.
  */
 @Singleton
 public class ConfigCheck {
@@ -32,11 +34,27 @@ public class ConfigCheck {
         positive(problems, "rgrid.api.idempotency-key-retention", config.api().idempotencyKeyRetention(), "24h");
         positive(problems, "rgrid.outbox.published-retention", config.outbox().publishedRetention(), "24h");
         positive(problems, "rgrid.cleanup.interval", config.cleanup().interval(), "10m");
-        if (config.cleanup().batchSize() <= 0) {
-            problems.add("rgrid.cleanup.batch-size must be a positive number of rows (e.g. 1000), not "
-                    + config.cleanup().batchSize());
+        positive(problems, "rgrid.cleanup.batch-size", config.cleanup().batchSize(), "rows (e.g. 1000)");
+        RgridConfig.AuthFailures limits = config.api().authFailures();
+        positive(problems, "rgrid.api.auth-failures.address-burst", limits.addressBurst(), "failures (e.g. 20)");
+        positive(problems, "rgrid.api.auth-failures.address-per-minute", limits.addressPerMinute(), "failures (e.g. 10)");
+        positive(problems, "rgrid.api.auth-failures.key-burst", limits.keyBurst(), "failures (e.g. 5)");
+        positive(problems, "rgrid.api.auth-failures.key-per-minute", limits.keyPerMinute(), "failures (e.g. 2)");
+        positive(problems, "rgrid.api.auth-failures.max-tracked", limits.maxTracked(), "entries (e.g. 10000)");
+        positive(problems, "rgrid.api.auth-failures.verified-for", limits.verifiedFor(), "1h");
+        for (String proxy : config.api().trustedProxies()) {
+            if (ClientAddress.Cidr.parse(proxy).isEmpty()) {
+                problems.add("rgrid.api.trusted-proxies must list IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128), not '"
+                        + proxy + "'");
+            }
         }
         return problems;
+    }
+
+    private static void positive(List<String> problems, String key, int value, String example) {
+        if (value <= 0) {
+            problems.add(key + " must be a positive number of " + example + ", not " + value);
+        }
     }
 
     private static void positive(List<String> problems, String key, Duration value, String example) {

@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -46,9 +47,30 @@ public interface RgridConfig {
     interface Api {
         /**
          * The admin API key (env API_SECRET_KEY). Every {@code /api/v1} call must carry it as
-         * {@code Authorization: Bearer <key>}. The service refuses to start without it.
+         * {@code Authorization: Bearer <key>}. The service refuses to start without it or when it
+         * is shorter than 32 characters ({@code openssl rand -hex 32} makes 64).
          */
         Optional<String> secretKey();
+
+        /**
+         * The server secret that project keys, the admin key and session cookies are hashed with
+         * (env API_HASH_SECRET): stored hashes are HMAC-SHA256(secret, SHA-256(key)), so a copy of
+         * the database alone does not let anyone test guesses. At least 32 characters; the service
+         * refuses to start without it. Changing it invalidates every stored key and session.
+         */
+        Optional<String> hashSecret();
+
+        /**
+         * Addresses and CIDR ranges of the reverse proxies whose {@code X-Forwarded-For} is believed
+         * (the guide's nginx on the same host: loopback). The client address, which failed
+         * authentications are counted by, is the right-most {@code X-Forwarded-For} hop that is not
+         * one of these; a request from any other peer is counted by the peer's address.
+         */
+        @WithDefault("127.0.0.1/32,::1/128")
+        List<String> trustedProxies();
+
+        /** How many failed logins and bearer authentications a client address and a key may make. */
+        AuthFailures authFailures();
 
         /** The project the admin key submits into (it sees every project). */
         @WithDefault("default")
@@ -67,6 +89,44 @@ public interface RgridConfig {
          */
         @WithDefault("24h")
         Duration idempotencyKeyRetention();
+    }
+
+    /**
+     * Limits on failed authentication (the dashboard login and {@code Authorization: Bearer}):
+     * token buckets of failures per client address and per presented key. An address or key whose
+     * bucket is empty is answered 429 TOO_MANY_AUTH_FAILURES with {@code Retry-After} before its
+     * key is checked, unless the key it presents authenticated within {@link #verifiedFor()}.
+     */
+    interface AuthFailures {
+        /** Failures a client address may make in a row before it has to wait. */
+        @WithDefault("20")
+        int addressBurst();
+
+        /** Failures an address earns back per minute once it is waiting. */
+        @WithDefault("10")
+        int addressPerMinute();
+
+        /** Failures one presented key (e.g. a revoked key in a retry loop) may make in a row. */
+        @WithDefault("5")
+        int keyBurst();
+
+        /** Failures a presented key earns back per minute. */
+        @WithDefault("2")
+        int keyPerMinute();
+
+        /**
+         * Addresses and keys tracked at most (each of the two tables, and the table of verified
+         * keys); beyond it the least recently seen are forgotten. About 200 bytes each.
+         */
+        @WithDefault("10000")
+        int maxTracked();
+
+        /**
+         * How long a key that authenticated stays exempt from its address's limit, so that a flood
+         * of bad keys from a shared address (an office NAT) does not lock out its known users.
+         */
+        @WithDefault("1h")
+        Duration verifiedFor();
     }
 
     interface Defaults {

@@ -13,6 +13,7 @@ public class ApiException extends RuntimeException {
 
     private final ErrorCode code;
     private final List<Problem.FieldError> errors;
+    private final long retryAfterSeconds;
 
     public ApiException(ErrorCode code, String detail) {
         this(code, detail, List.of(), null);
@@ -23,9 +24,14 @@ public class ApiException extends RuntimeException {
     }
 
     public ApiException(ErrorCode code, String detail, List<Problem.FieldError> errors, Throwable cause) {
+        this(code, detail, errors, cause, 0);
+    }
+
+    private ApiException(ErrorCode code, String detail, List<Problem.FieldError> errors, Throwable cause, long retryAfterSeconds) {
         super(detail, cause);
         this.code = code;
         this.errors = errors == null ? List.of() : List.copyOf(errors);
+        this.retryAfterSeconds = retryAfterSeconds;
     }
 
     public static ApiException notFound(String detail) {
@@ -34,6 +40,16 @@ public class ApiException extends RuntimeException {
 
     public static ApiException dependencyUnavailable(String detail, Throwable cause) {
         return new ApiException(ErrorCode.DEPENDENCY_UNAVAILABLE, detail, List.of(), cause);
+    }
+
+    /** A refusal the client may repeat after {@code seconds}: the response carries {@code Retry-After}. */
+    public static ApiException retryLater(ErrorCode code, String detail, long seconds) {
+        return new ApiException(code, detail, List.of(), null, seconds);
+    }
+
+    /** Seconds for the {@code Retry-After} header; 0 for none. */
+    public long retryAfterSeconds() {
+        return retryAfterSeconds;
     }
 
     public ErrorCode code() {

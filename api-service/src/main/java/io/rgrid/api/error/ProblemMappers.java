@@ -23,7 +23,10 @@ public class ProblemMappers {
         if (e.code().status() >= 500) {
             LOG.warnf(e.getCause(), "%s %s: %s", e.code(), uri.getPath(), e.getMessage());
         }
-        return Problems.response(e.toProblem().withInstance(uri.getPath()));
+        Response problem = Problems.response(e.toProblem().withInstance(uri.getPath()));
+        return e.retryAfterSeconds() > 0
+                ? Response.fromResponse(problem).header("Retry-After", e.retryAfterSeconds()).build()
+                : problem;
     }
 
     @ServerExceptionMapper

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
-/** {@code api.api_keys}: project keys, stored as hashes only. */
+/** {@code api.api_keys}: project keys, stored as hashes only ({@link KeyHasher}). */
 @Singleton
 public class ApiKeyRepository {
 
@@ -23,7 +23,8 @@ public class ApiKeyRepository {
 
     public void insert(Connection c, KeyRow row, String keyHash) throws SQLException {
         try (PreparedStatement st = c.prepareStatement(
-                "INSERT INTO api.api_keys (id, project_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)")) {
+                "INSERT INTO api.api_keys (id, project_id, name, key_hash, created_at, hash_version) VALUES (?, ?, ?, ?, ?, "
+                + KeyHasher.HMAC + ")")) {
             st.setObject(1, row.id());
             st.setString(2, row.projectId());
             st.setString(3, row.name());

@@ -8,15 +8,11 @@ import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.Problem.FieldError;
 import jakarta.inject.Singleton;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,8 +21,9 @@ import java.util.regex.Pattern;
 /**
  * Creates, lists and revokes project keys, and resolves a presented key to its project.
  *
- * <p>A key is 32 random bytes (256 bits), so an unsalted SHA-256 is enough: there is nothing to
- * brute-force, and an unsalted hash can be looked up by an index in one query per request.
+ * <p>A key is 32 random bytes (256 bits); it is stored as an HMAC keyed with the server secret
+ * ({@link KeyHasher}), without a per-row salt, so that a presented key is looked up by an index in
+ * one query per request.
  */
 @Singleton
 public class ApiKeyService {
@@ -39,10 +36,12 @@ public class ApiKeyService {
 
     private final Transactions tx;
     private final ApiKeyRepository keys;
+    private final KeyHasher hasher;
 
-    public ApiKeyService(Transactions tx, ApiKeyRepository keys) {
+    public ApiKeyService(Transactions tx, ApiKeyRepository keys, KeyHasher hasher) {
         this.tx = tx;
         this.keys = keys;
+        this.hasher = hasher;
     }
 
     /** A new key and its plaintext secret, which is never stored and never shown again. */
@@ -69,7 +68,7 @@ public class ApiKeyService {
         ApiKeyRepository.KeyRow row = new ApiKeyRepository.KeyRow(Ids.newExecutionId(), projectId, keyName,
                 Instant.now().truncatedTo(ChronoUnit.MICROS), null);
         tx.inTransaction(c -> {
-            keys.insert(c, row, hash(secret));
+            keys.insert(c, row, hasher.hash(secret));
             return null;
         });
         return new CreatedKey(row, secret);
@@ -95,17 +94,8 @@ public class ApiKeyService {
         if (!secret.startsWith(KEY_PREFIX)) {
             return Optional.empty();
         }
-        String h = hash(secret);
+        String h = hasher.hash(secret);
         return tx.read(c -> keys.findActiveByHash(c, h)).map(ApiKeyRepository.KeyRow::projectId);
-    }
-
-    /** The SHA-256 (hex) a key is stored and looked up by. */
-    public static String hash(String secret) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(secret.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
     }
 
     private static void requireAdmin(Principal caller) {

@@ -1,6 +1,7 @@
 package io.rgrid.api.session;
 
 import io.rgrid.api.db.BatchDelete;
+import io.rgrid.api.keys.KeyHasher;
 import jakarta.inject.Singleton;
 
 import java.sql.Connection;
@@ -11,12 +12,12 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Optional;
 
-/** {@code api.sessions}: browser logins, keyed by the SHA-256 of the cookie value. */
+/** {@code api.sessions}: browser logins, keyed by the hash ({@link KeyHasher}) of the cookie value. */
 @Singleton
 public class SessionRepository {
 
     /**
-     * A stored session; {@code keyHash} is the SHA-256 of the key it was opened with,
+     * A stored session; {@code keyHash} is the hash ({@link KeyHasher}) of the key it was opened with,
      * {@code expiresAt} the absolute end, {@code lastUsedAt} the start of its idle time.
      */
     public record SessionRow(String projectId, boolean admin, String keyHash, String csrfToken, Instant createdAt,
@@ -29,7 +30,7 @@ public class SessionRepository {
 
     public void insert(Connection c, String idHash, SessionRow row) throws SQLException {
         try (PreparedStatement st = c.prepareStatement("INSERT INTO api.sessions (id_hash, project_id, admin, key_hash, "
-                + "csrf_token, created_at, expires_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                + "csrf_token, created_at, expires_at, last_used_at, hash_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, " + KeyHasher.HMAC + ")")) {
             st.setString(1, idHash);
             st.setString(2, row.projectId());
             st.setBoolean(3, row.admin());

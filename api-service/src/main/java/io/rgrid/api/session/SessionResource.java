@@ -1,7 +1,9 @@
 package io.rgrid.api.session;
 
+import io.rgrid.api.auth.AuthThrottle;
 import io.rgrid.api.auth.Principal;
 import io.rgrid.api.error.ApiException;
+import io.rgrid.api.keys.KeyHasher;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ErrorCode;
 import io.smallrye.common.annotation.Blocking;
@@ -22,6 +24,8 @@ import java.util.Optional;
 /**
  * {@code /api/v1/session}: the dashboard's login (POST with the key in a JSON body, answered with
  * an HttpOnly, SameSite=Strict cookie and the CSRF token), who is logged in (GET), logout (DELETE).
+ * Failed logins are limited per client address and per key ({@link AuthThrottle}): past the limit
+ * the answer is 429 TOO_MANY_AUTH_FAILURES with {@code Retry-After}.
  */
 @Path(ApiPaths.BASE + "/session")
 @Blocking
@@ -41,9 +45,13 @@ public class SessionResource {
     }
 
     private final SessionService sessions;
+    private final AuthThrottle throttle;
+    private final KeyHasher hasher;
 
-    public SessionResource(SessionService sessions) {
+    public SessionResource(SessionService sessions, AuthThrottle throttle, KeyHasher hasher) {
         this.sessions = sessions;
+        this.throttle = throttle;
+        this.hasher = hasher;
     }
 
     @POST
@@ -52,11 +60,20 @@ public class SessionResource {
         if (login == null || login.key() == null || login.key().isBlank()) {
             throw new ApiException(ErrorCode.MALFORMED_REQUEST, "send the API key as {\"key\": \"...\"}");
         }
-        if (login.key().length() > 1024) {
+        String address = throttle.address(context);
+        String key = login.key().strip();
+        // A key longer than any real one is refused unread; hash a bounded part for the failure count.
+        String keyHash = hasher.hash(key.length() > 1024 ? key.substring(0, 1024) : key);
+        throttle.refusal(address, keyHash).ifPresent(refusal -> {
+            throw refusal;
+        });
+        Optional<SessionService.Opened> found = key.length() > 1024 ? Optional.empty() : sessions.login(key);
+        if (found.isEmpty()) {
+            throttle.failed(address, keyHash);
             throw new ApiException(ErrorCode.UNAUTHENTICATED, "unknown or revoked API key");
         }
-        SessionService.Opened opened = sessions.login(login.key().strip())
-                .orElseThrow(() -> new ApiException(ErrorCode.UNAUTHENTICATED, "unknown or revoked API key"));
+        throttle.succeeded(keyHash);
+        SessionService.Opened opened = found.get();
         SessionService.Session s = opened.session();
         long maxAge = Math.max(0, Duration.between(Instant.now(), s.expiresAt()).toSeconds());
         return Response.status(Response.Status.CREATED)

@@ -4,7 +4,7 @@ import io.rgrid.api.auth.Authenticator;
 import io.rgrid.api.auth.Principal;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.Transactions;
-import io.rgrid.api.keys.ApiKeyService;
+import io.rgrid.api.keys.KeyHasher;
 import jakarta.inject.Singleton;
 
 import java.security.MessageDigest;
@@ -50,12 +50,15 @@ public class SessionService {
     private final SessionRepository sessions;
     private final Authenticator authenticator;
     private final RgridConfig config;
+    private final KeyHasher hasher;
 
-    public SessionService(Transactions tx, SessionRepository sessions, Authenticator authenticator, RgridConfig config) {
+    public SessionService(Transactions tx, SessionRepository sessions, Authenticator authenticator, RgridConfig config,
+                          KeyHasher hasher) {
         this.tx = tx;
         this.sessions = sessions;
         this.authenticator = authenticator;
         this.config = config;
+        this.hasher = hasher;
     }
 
     /** Opens a session for a valid key; empty when the key is unknown or revoked. */
@@ -73,8 +76,8 @@ public class SessionService {
         String cookie = random();
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         SessionRepository.SessionRow row = new SessionRepository.SessionRow(principal.get().projectId(), principal.get().admin(),
-                ApiKeyService.hash(key), random(), now, now.plus(config.dashboard().sessionTtl()), now);
-        String idHash = ApiKeyService.hash(cookie);
+                hasher.hash(key), random(), now, now.plus(config.dashboard().sessionTtl()), now);
+        String idHash = hasher.hash(cookie);
         tx.inTransaction(c -> {
             sessions.insert(c, idHash, row);
             return null;
@@ -91,7 +94,7 @@ public class SessionService {
         if (cookieValue == null || cookieValue.isBlank() || cookieValue.length() > 200) {
             return Optional.empty();
         }
-        String idHash = ApiKeyService.hash(cookieValue);
+        String idHash = hasher.hash(cookieValue);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         Optional<SessionRepository.Found> found = tx.read(c -> sessions.find(c, idHash));
         if (found.isEmpty()) {
@@ -110,7 +113,7 @@ public class SessionService {
         }
         if (r.admin()) {
             String adminKey = config.api().secretKey().orElse("");
-            if (adminKey.isBlank() || !MessageDigest.isEqual(ApiKeyService.hash(adminKey).getBytes(), r.keyHash().getBytes())) {
+            if (adminKey.isBlank() || !MessageDigest.isEqual(hasher.hash(adminKey).getBytes(), r.keyHash().getBytes())) {
                 return Optional.empty();
             }
         }

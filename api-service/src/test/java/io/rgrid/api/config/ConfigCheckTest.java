@@ -7,7 +7,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Lifetimes, retentions and the cleanup interval must be positive; the defaults are. */
+/** Lifetimes, retentions, the cleanup interval and failure limits must be positive, trusted proxies addresses; the defaults are. */
 class ConfigCheckTest {
 
     @Test
@@ -31,5 +31,20 @@ class ConfigCheckTest {
                 "rgrid.outbox.published-retention must be a positive duration (e.g. 24h), not PT-1H",
                 "rgrid.cleanup.interval must be a positive duration (e.g. 10m), not PT-10M",
                 "rgrid.cleanup.batch-size must be a positive number of rows (e.g. 1000), not 0");
+    }
+
+    @Test
+    void authFailureLimitsMustBePositiveAndTrustedProxiesAddresses() {
+        RgridConfig config = TestConfigs.with(Map.of(
+                "rgrid.api.auth-failures.address-burst", "0",
+                "rgrid.api.auth-failures.key-per-minute", "-1",
+                "rgrid.api.auth-failures.verified-for", "0s",
+                "rgrid.api.trusted-proxies", "127.0.0.1/32,nginx.local,10.0.0.0/40"));
+        assertThat(ConfigCheck.problems(config)).containsExactly(
+                "rgrid.api.auth-failures.address-burst must be a positive number of failures (e.g. 20), not 0",
+                "rgrid.api.auth-failures.key-per-minute must be a positive number of failures (e.g. 2), not -1",
+                "rgrid.api.auth-failures.verified-for must be a positive duration (e.g. 1h), not PT0S",
+                "rgrid.api.trusted-proxies must list IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128), not 'nginx.local'",
+                "rgrid.api.trusted-proxies must list IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128), not '10.0.0.0/40'");
     }
 }

@@ -11,7 +11,7 @@ import io.restassured.specification.RequestSpecification;
 import io.rgrid.api.cluster.ClusterRepository;
 import io.rgrid.api.cluster.QueueSampler;
 import io.rgrid.api.db.Transactions;
-import io.rgrid.api.keys.ApiKeyService;
+import io.rgrid.api.keys.KeyHasher;
 import io.rgrid.api.session.SessionService;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.Keys;
@@ -67,6 +67,9 @@ class DashboardApiTest {
 
     @Inject
     ApiTestSupport servers;
+
+    @Inject
+    KeyHasher hasher;
 
     @Inject
     QueueSampler sampler;
@@ -196,7 +199,7 @@ class DashboardApiTest {
 
         // Past its absolute end (rgrid.dashboard.session-ttl).
         String ended = login(key);
-        String endedHash = ApiKeyService.hash(ended);
+        String endedHash = hasher.hash(ended);
         session(ended).get(ApiPaths.EXECUTIONS).then().statusCode(200);
         servers.execute("UPDATE api.sessions SET expires_at = now() - interval '1 second' WHERE id_hash = '" + endedHash + "'");
         expect(session(ended).get(ApiPaths.EXECUTIONS), 401, "UNAUTHENTICATED");
@@ -204,7 +207,7 @@ class DashboardApiTest {
 
         // Unused for longer than the idle timeout (2h by default), although its absolute end is hours away.
         String idle = login(key);
-        String idleHash = ApiKeyService.hash(idle);
+        String idleHash = hasher.hash(idle);
         servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '2 hours 1 minute' WHERE id_hash = '"
                 + idleHash + "'");
         expect(session(idle).get(SESSION), 401, "UNAUTHENTICATED");
@@ -212,7 +215,7 @@ class DashboardApiTest {
 
         // Used just inside the idle timeout: still valid, and the use moves the idle time forward...
         String used = login(key);
-        String usedHash = ApiKeyService.hash(used);
+        String usedHash = hasher.hash(used);
         servers.execute("UPDATE api.sessions SET last_used_at = now() - interval '1 hour 59 minutes' WHERE id_hash = '"
                 + usedHash + "'");
         session(used).get(ApiPaths.EXECUTIONS).then().statusCode(200);

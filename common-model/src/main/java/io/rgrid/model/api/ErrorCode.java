@@ -17,6 +17,11 @@ public enum ErrorCode {
     /** A {@code Range} that starts at or past the end of what is stored. */
     RANGE_NOT_SATISFIABLE(416, "Range not satisfiable"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+    /**
+     * Too many failed logins or failed bearer authentications from this client address or with
+     * this key; the response's {@code Retry-After} says when to try again.
+     */
+    TOO_MANY_AUTH_FAILURES(429, "Too many failed authentications"),
     MALFORMED_REQUEST(400, "Malformed request"),
     MISSING_PART(400, "Missing part"),
     INVALID_FILE_NAME(400, "Invalid file name"),

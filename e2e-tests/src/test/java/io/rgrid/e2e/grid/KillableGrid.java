@@ -44,6 +44,7 @@ public final class KillableGrid implements AutoCloseable {
     private final Path dir;
     private final Layout layout;
     private final String adminKey = "rgadm_" + InfraServers.randomSecret(24);
+    private final String hashSecret = InfraServers.randomSecret(32);
     private final String s3AccessKey = "rgrid-chaos";
     private final String s3SecretKey = "s3sec_" + InfraServers.randomSecret(24);
     private final int postgresPort = Ports.free();
@@ -108,6 +109,11 @@ public final class KillableGrid implements AutoCloseable {
         env.put("API_PORT", Integer.toString(apiPort));
         env.put("API_HOST", Ports.LOOPBACK);
         env.put("API_SECRET_KEY", adminKey);
+        env.put("API_HASH_SECRET", hashSecret);
+        // The security suites send hundreds of bad credentials from this one address on purpose; the
+        // failure limits themselves are api-service's AuthThrottleTest.
+        env.put("RGRID_API_AUTH_FAILURES_ADDRESS_BURST", "100000");
+        env.put("RGRID_API_AUTH_FAILURES_KEY_BURST", "100000");
         api = startUntilReady("api-service", () -> ManagedProcess.start("api-service", javaCommand("api-service", List.of()), env,
                 logs().resolve("api-service.log")), apiUrl() + "/q/health/ready");
     }

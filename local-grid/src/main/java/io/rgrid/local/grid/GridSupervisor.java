@@ -39,6 +39,8 @@ public final class GridSupervisor {
     private InfraServers infra;
     private ManagedProcess api;
     private ManagedProcess orchestrator;
+    /** The API's API_HASH_SECRET: generated once into the data directory, never replaced (stored key hashes depend on it). */
+    private String hashSecret;
     private volatile boolean stopping;
 
     GridSupervisor(Layout layout, Path dataDir, int apiPort, int orchestratorPort) {
@@ -80,6 +82,7 @@ public final class GridSupervisor {
         requireFreePort(orchestratorPort, "orchestrator");
 
         String apiKey = apiKey();
+        hashSecret = secret("hash-secret");
         String s3Secret = secret("s3-secret-key");
         infra = InfraServers.start(layout, dataDir, "rgrid-local", s3Secret, message -> publish("STARTING", message));
         infra.postgres().ensureDatabase(DATABASE);
@@ -189,6 +192,7 @@ public final class GridSupervisor {
         env.put("API_PORT", Integer.toString(apiPort));
         env.put("API_HOST", Ports.LOOPBACK);
         env.put("API_SECRET_KEY", apiKey);
+        env.put("API_HASH_SECRET", hashSecret);
         return env;
     }
 
