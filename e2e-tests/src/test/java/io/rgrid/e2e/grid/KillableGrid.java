@@ -298,6 +298,11 @@ public final class KillableGrid implements AutoCloseable {
         return adminKey;
     }
 
+    /** api-service's API_HASH_SECRET, for the search for secrets in logs. */
+    public String hashSecret() {
+        return hashSecret;
+    }
+
     public String s3AccessKey() {
         return s3AccessKey;
     }

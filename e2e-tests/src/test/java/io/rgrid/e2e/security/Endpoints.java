@@ -11,7 +11,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The public API's endpoints as its own OpenAPI document lists them at run time. */
+/**
+ * The public API's endpoints: what its own OpenAPI document lists at run time, plus the routes
+ * api-service registers on Vert.x's router directly ({@link #PLAIN_ROUTES}), which the document
+ * does not list.
+ */
 final class Endpoints {
 
     /** One operation: {@code GET /api/v1/executions/{id}}. */
@@ -38,10 +42,18 @@ final class Endpoints {
         }
     }
 
+    /**
+     * Routes outside the REST layer (api-service's {@code ExecutionEventsRoute} and
+     * {@code LogFollowRoute}): the dashboard's event stream and the live log follow.
+     */
+    static final List<Endpoint> PLAIN_ROUTES = List.of(
+            new Endpoint("GET", "/api/v1/events"),
+            new Endpoint("GET", "/api/v1/executions/{id}/logs?follow=true"));
+
     private Endpoints() {
     }
 
-    /** Every operation under /api/v1 in {@code /q/openapi}. */
+    /** Every operation under /api/v1 in {@code /q/openapi}, then {@link #PLAIN_ROUTES}. */
     static List<Endpoint> all(KillableGrid grid) {
         Api.Reply reply = new Api(grid.apiUrl()).getPatiently("/q/openapi?format=json", null, Duration.ofMinutes(1));
         if (reply.status() != 200) {
@@ -64,6 +76,7 @@ final class Endpoints {
         if (out.size() < 5) {
             throw new AssertionError("the OpenAPI document lists only " + out + "; expected the whole API");
         }
+        out.addAll(PLAIN_ROUTES);
         return out;
     }
 }

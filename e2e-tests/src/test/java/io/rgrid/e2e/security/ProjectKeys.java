@@ -18,7 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 final class ProjectKeys {
 
-    /** Every API key secret the suites saw in this JVM. */
+    /** Every API key secret and dashboard session cookie the suites were given in this JVM. */
     static final List<String> ISSUED = new CopyOnWriteArrayList<>();
 
     record Key(String id, String project, String secret) {

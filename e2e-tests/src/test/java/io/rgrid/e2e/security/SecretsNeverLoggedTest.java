@@ -34,7 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Runs last, after the chaos run and the other security checks on the same grid: no secret the
  * grid was given or handed out appears in any log file the run produced (services, Kafka, S3,
  * PostgreSQL, every worker-agent) or in any record of any Kafka topic. The secrets: the admin API
- * key, every project key the suites created (revoked ones included), the S3 secret key, the
+ * key, api-service's hash secret, every project key and dashboard session cookie the suites
+ * were given (revoked ones included), the S3 secret key, the
  * (fake, recognisable) Hetzner token the services got, and every worker token the orchestrator
  * issued.
  */
@@ -46,10 +47,11 @@ class SecretsNeverLoggedTest {
     void noSecretAppearsInAnyLogFileOrKafkaRecord(KillableGrid grid) throws Exception {
         Map<String, String> secrets = new LinkedHashMap<>();
         secrets.put("admin API key", grid.adminKey());
+        secrets.put("API hash secret", grid.hashSecret());
         secrets.put("S3 secret key", grid.s3SecretKey());
         secrets.put("Hetzner token", KillableGrid.FAKE_HETZNER_TOKEN);
         for (int i = 0; i < ProjectKeys.ISSUED.size(); i++) {
-            secrets.put("project key #" + (i + 1), ProjectKeys.ISSUED.get(i));
+            secrets.put("project key or session cookie #" + (i + 1), ProjectKeys.ISSUED.get(i));
         }
         try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "");
              var s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, token FROM orchestrator.workers WHERE token IS NOT NULL")) {

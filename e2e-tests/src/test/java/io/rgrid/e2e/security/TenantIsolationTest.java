@@ -20,8 +20,10 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Tenant isolation, for every endpoint the API's OpenAPI document lists at run time: project B's
- * key cannot read, list, cancel, retry, follow the logs of, or download anything of project A's.
+ * Tenant isolation, for every endpoint the API's OpenAPI document lists at run time and for the
+ * plain Vert.x routes (the event stream, the log follow): project B's key, and B's dashboard
+ * session cookie, cannot read, list, cancel, retry, follow the logs of, download, or be sent
+ * events of anything of project A's.
  * Each execution-scoped endpoint answers B exactly as it answers for an id that does not exist
  * (404, the same problem body); listings and cluster views never mention A's execution or
  * project; key management is the admin's alone (403, the same for A's key and an unknown one).
@@ -54,6 +56,8 @@ class TenantIsolationTest {
         assertThat(api.call("GET", "/api/v1/executions/" + aId + "/outputs/result.txt", a.secret()).text()).isEqualTo("alpha-secret-output\n");
         assertThat(api.call("GET", "/api/v1/executions/" + aId + "/logs", a.secret()).text()).contains("alpha-private-log-line");
 
+        List<Caller> bCallers = List.of(Caller.bearer("B's key", b.secret()),
+                Caller.login(grid, "B's session cookie", b.secret()));
         List<Endpoints.Endpoint> endpoints = Endpoints.all(grid);
         List<String> uncovered = new ArrayList<>();
         List<String> checked = new ArrayList<>();
@@ -61,26 +65,19 @@ class TenantIsolationTest {
             String key = endpoint.key();
             if (endpoint.path().startsWith("/api/v1/executions/{id}")) {
                 for (String query : queries(endpoint)) {
-                    Api.Reply foreign = send(api, endpoint, Map.of("id", aId, "name", "result.txt"), query, b.secret());
-                    Api.Reply absent = send(api, endpoint, Map.of("id", missing, "name", "result.txt"), query, b.secret());
-                    String what = key + query + " with B's key on A's execution";
-                    assertThat(foreign.status()).as(what + ": " + foreign).isEqualTo(404);
-                    assertThat(foreign.contentType()).as(what).startsWith("application/problem+json");
-                    assertThat(foreign.json().path("code").asText()).as(what).isEqualTo("NOT_FOUND");
-                    assertThat(foreign.text().replace(aId, "ID")).as(what + " answers as for an unknown id")
-                            .isEqualTo(absent.text().replace(missing, "ID"));
-                    assertNothingOfA(foreign, a, what);
-                    checked.add(key + query);
+                    for (Caller caller : bCallers) {
+                        checked.add(answersAsForAnUnknownId(api, endpoint, query, caller, aId, missing, a));
+                    }
                 }
             } else if (key.equals("GET /api/v1/executions")) {
                 for (String query : List.of("", "?label=owner%3Dalpha", "?state=SUCCEEDED&limit=500")) {
-                    Api.Reply list = api.call("GET", endpoint.path() + query, b.secret());
-                    assertThat(list.status()).as(key + query + ": " + list).isEqualTo(200);
-                    list.json().path("items").forEach(item -> assertThat(item.path("projectId").asText())
-                            .as(key + query + " lists only B's executions").isEqualTo(b.project()));
-                    assertNothingOfA(list, a, key + query);
-                    checked.add(key + query);
+                    for (Caller caller : bCallers) {
+                        checked.add(listsOnlyB(api, endpoint.path() + query, caller, a, b));
+                    }
                 }
+            } else if (key.equals("GET /api/v1/events")) {
+                eventsOfAReachOnlyA(grid, api, a, bCallers);
+                checked.add(key);
             } else if (key.equals("POST /api/v1/executions")) {
                 // B's submission lands in B's project, and A cannot see it either.
                 JsonNode bRun = api.submitPatiently(b.secret(), "b.py", "print('beta')\n", null, null, null, Duration.ofMinutes(1));
@@ -89,10 +86,12 @@ class TenantIsolationTest {
                 checked.add(key);
             } else if (endpoint.method().equals("GET") && !endpoint.path().contains("{") && !endpoint.path().startsWith("/api/v1/keys")) {
                 // Cluster views (queue, workers, cost): shared facts, never another project's executions.
-                Api.Reply reply = api.call("GET", endpoint.path(), b.secret());
-                assertThat(reply.status()).as(key + ": " + reply).isEqualTo(200);
-                assertNothingOfA(reply, a, key);
-                checked.add(key);
+                for (Caller caller : bCallers) {
+                    Api.Reply reply = caller.call(api, "GET", endpoint.path());
+                    assertThat(reply.status()).as(key + " with " + caller + ": " + reply).isEqualTo(200);
+                    assertNothingOfA(reply, a, key + " with " + caller);
+                    checked.add(key + " (" + caller + ")");
+                }
             } else if (endpoint.path().startsWith("/api/v1/keys")) {
                 Map<String, String> foreignId = Map.of("id", aSecond.id());
                 Map<String, String> unknownId = Map.of("id", UUID.randomUUID().toString());
@@ -126,16 +125,72 @@ class TenantIsolationTest {
         // Nothing B tried changed anything of A's: still SUCCEEDED, not retried, A's second key still works.
         Api.Reply after = api.call("GET", "/api/v1/executions/" + aId, a.secret());
         assertThat(after.json().path("state").asText()).isEqualTo("SUCCEEDED");
-        assertThat(api.call("GET", "/api/v1/executions?limit=500", a.secret()).json().path("items").size()).isEqualTo(1);
+        assertThat(api.call("GET", "/api/v1/executions?limit=500", a.secret()).json().path("items").size()).isEqualTo(2);
         assertThat(api.call("GET", "/api/v1/executions", aSecond.secret()).status()).isEqualTo(200);
         System.out.println("[security] tenant isolation checked on " + endpoints.size() + " endpoints (" + checked.size()
                 + " cases): " + checked);
     }
 
-    /** Variants of one execution-scoped endpoint: the live log follow and an explicit attempt. */
+    /** B's call on A's execution answers 404, exactly as for an id that does not exist; returns the case. */
+    private static String answersAsForAnUnknownId(Api api, Endpoints.Endpoint endpoint, String query, Caller caller, String aId,
+                                                  String missing, ProjectKeys.Key a) throws IOException {
+        Api.Reply foreign = caller.call(api, endpoint.method(), endpoint.fill(Map.of("id", aId, "name", "result.txt")) + query);
+        Api.Reply absent = caller.call(api, endpoint.method(), endpoint.fill(Map.of("id", missing, "name", "result.txt")) + query);
+        String what = endpoint.key() + query + " with " + caller + " on A's execution";
+        assertThat(foreign.status()).as(what + ": " + foreign).isEqualTo(404);
+        assertThat(foreign.contentType()).as(what).startsWith("application/problem+json");
+        assertThat(foreign.json().path("code").asText()).as(what).isEqualTo("NOT_FOUND");
+        assertThat(foreign.text().replace(aId, "ID")).as(what + " answers as for an unknown id")
+                .isEqualTo(absent.text().replace(missing, "ID"));
+        assertNothingOfA(foreign, a, what);
+        return endpoint.key() + query + " (" + caller + ")";
+    }
+
+    /** B's listing holds only B's executions; returns the case. */
+    private static String listsOnlyB(Api api, String path, Caller caller, ProjectKeys.Key a, ProjectKeys.Key b) throws IOException {
+        Api.Reply list = caller.call(api, "GET", path);
+        String what = "GET " + path + " with " + caller;
+        assertThat(list.status()).as(what + ": " + list).isEqualTo(200);
+        list.json().path("items").forEach(item -> assertThat(item.path("projectId").asText())
+                .as(what + " lists only B's executions").isEqualTo(b.project()));
+        assertNothingOfA(list, a, what);
+        return what;
+    }
+
+    /**
+     * The dashboard's event stream: A's and B's streams (B's key and B's session) are open while A
+     * submits an execution; A's stream sends it, B's streams send nothing of A's.
+     */
+    private static void eventsOfAReachOnlyA(KillableGrid grid, Api api, ProjectKeys.Key a, List<Caller> bCallers) throws IOException {
+        List<Caller.OpenStream> bStreams = new ArrayList<>();
+        try (Caller.OpenStream aStream = Caller.bearer("A's key", a.secret()).open(grid, "/api/v1/events")) {
+            for (Caller caller : bCallers) {
+                bStreams.add(caller.open(grid, "/api/v1/events"));
+            }
+            assertThat(aStream.awaitContains("event: cluster", Duration.ofMinutes(1))).as("A's stream opened: " + aStream.text()).isTrue();
+            for (Caller.OpenStream stream : bStreams) {
+                assertThat(stream.status()).isEqualTo(200);
+                assertThat(stream.awaitContains("event: cluster", Duration.ofMinutes(1))).as("B's stream opened: " + stream.text()).isTrue();
+            }
+            String newId = api.submitPatiently(a.secret(), "late.py", "print('late')\n", null, null, null, Duration.ofMinutes(1))
+                    .path("id").asText();
+            assertThat(aStream.awaitContains(newId, Duration.ofMinutes(2))).as("A's stream sends A's new execution: " + aStream.text())
+                    .isTrue();
+            for (int i = 0; i < bStreams.size(); i++) {
+                String what = "GET /api/v1/events with " + bCallers.get(i);
+                assertThat(bStreams.get(i).text()).as(what + " sends nothing of A's").doesNotContain(newId, a.project());
+            }
+        } finally {
+            for (Caller.OpenStream stream : bStreams) {
+                stream.close();
+            }
+        }
+    }
+
+    /** Variants of one execution-scoped endpoint: an explicit attempt (the follow is a plain route of its own). */
     private static List<String> queries(Endpoints.Endpoint endpoint) {
         if (endpoint.path().endsWith("/logs")) {
-            return List.of("", "?follow=true", "?attempt=1");
+            return List.of("", "?attempt=1");
         }
         if (endpoint.path().contains("/outputs")) {
             return List.of("", "?attempt=1");
