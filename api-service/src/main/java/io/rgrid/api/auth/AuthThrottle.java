@@ -42,7 +42,7 @@ public class AuthThrottle {
     /** The client address failures of this request are counted by. */
     public String address(RoutingContext context) {
         var peer = context.request().remoteAddress();
-        String peerAddress = peer == null ? "" : peer.hostAddress();
+        String peerAddress = peer == null || peer.hostAddress() == null ? "" : peer.hostAddress(); // null: a unix socket
         return ClientAddress.limitKey(ClientAddress.resolve(peerAddress, context.request().headers().getAll(FORWARDED_FOR),
                 trustedProxies));
     }
