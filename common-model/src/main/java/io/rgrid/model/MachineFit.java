@@ -64,7 +64,8 @@ public final class MachineFit {
         return value == Math.rint(value) ? Long.toString((long) value) : Double.toString(value);
     }
 
-    private static String describe(MachineType type) {
+    /** "4 CPUs and 8192 MiB": what a worker of {@code type} offers. */
+    public static String describe(MachineType type) {
         return cpus(type.cpus()) + " CPUs and " + type.memoryMb() + " MiB";
     }
 }
