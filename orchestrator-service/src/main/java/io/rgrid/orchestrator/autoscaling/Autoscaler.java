@@ -161,17 +161,21 @@ public class Autoscaler {
     }
 
     /**
-     * Fails each queued execution no allowed machine type can hold any more (QUEUED → FAILED,
-     * UNSCHEDULABLE, with the reason naming what the grid can run) instead of letting it wait for ever.
+     * Fails each queued execution no worker and no allowed machine type can hold any more (QUEUED →
+     * FAILED, UNSCHEDULABLE, with the reason naming what the grid can run) instead of letting it wait
+     * for ever. Only once it has been queued for a scaling interval: a cancel sent right behind the
+     * submission still ends it CANCELLED, as the user asked.
      */
     private void failUnschedulable(List<MachineChoice.Refusal> refusals) {
         if (refusals.isEmpty()) {
             return;
         }
+        Instant settled = Instant.now().minus(config.orchestrator().scaling().interval());
         database.inTransaction(c -> {
             for (MachineChoice.Refusal refusal : refusals) {
                 var current = executions.lock(c, refusal.executionId());
-                if (current.isPresent() && current.get().state() == ExecutionState.QUEUED) {
+                if (current.isPresent() && current.get().state() == ExecutionState.QUEUED
+                        && (current.get().queuedAt() == null || current.get().queuedAt().isBefore(settled))) {
                     transitions.failUnschedulable(c, current.get(), refusal.reason());
                 }
             }

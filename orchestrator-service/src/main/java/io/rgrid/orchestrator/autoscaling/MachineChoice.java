@@ -11,11 +11,12 @@ import java.util.UUID;
  * Which machine each queued execution will run on, as a pure function of the queue, the workers
  * that exist or boot, and the allowed machine types. Oldest first, each execution goes to:
  * <ol>
- *   <li>nowhere, when no allowed type can hold it (or the type it insists on is not allowed): it is
- *       unschedulable, with the reason {@link MachineFit#refusal} gives;</li>
  *   <li>the first existing worker (READY or PROVISIONING) whose size holds it and whose type is the
  *       one it insists on: work is packed onto what is paid for before anything new is bought; it
  *       may wait there for a free slot;</li>
+ *   <li>nowhere, when no such worker exists and no allowed type can hold it (or the type it
+ *       insists on is not allowed): it is unschedulable, with the reason {@link MachineFit#refusal}
+ *       gives;</li>
  *   <li>else a machine already chosen in this decision for an older execution, when it holds it;</li>
  *   <li>else a new machine of the cheapest allowed type that holds it.</li>
  * </ol>
@@ -82,14 +83,15 @@ public final class MachineChoice {
         List<NewMachine> provision = new ArrayList<>();
         List<Refusal> unschedulable = new ArrayList<>();
         for (Demand demand : queued) {
-            List<MachineType> types = MachineFit.candidates(allowed, demand.cpus(), demand.memoryMb(), demand.machine());
-            if (types.isEmpty()) {
-                unschedulable.add(new Refusal(demand.executionId(), MachineFit.refusal(allowed, demand.cpus(),
-                        demand.memoryMb(), demand.machine()).orElseThrow()));
-                continue;
-            }
             Host host = candidates.stream().filter(h -> h.holds(demand)).findFirst().orElse(null);
             if (host == null) {
+                List<MachineType> types = MachineFit.candidates(allowed, demand.cpus(), demand.memoryMb(),
+                        demand.machine());
+                if (types.isEmpty()) {
+                    unschedulable.add(new Refusal(demand.executionId(), MachineFit.refusal(allowed, demand.cpus(),
+                            demand.memoryMb(), demand.machine()).orElseThrow()));
+                    continue;
+                }
                 MachineType cheapest = types.getFirst();
                 host = new Host(null, cheapest.name(), cheapest.cpus(), cheapest.memoryMb());
                 candidates.add(host);

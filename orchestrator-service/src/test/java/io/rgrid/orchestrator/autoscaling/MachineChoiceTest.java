@@ -45,6 +45,7 @@ class MachineChoiceTest {
             insists on a type too small for it                | cx23 cx33      | -                        | 4/512/cx23             | !                  | -
             a worker of a withdrawn type still takes work     | cx23           | w1:cx33:4:8192           | 1/512                  | w1                 | -
             a worker of unknown size takes nothing            | cx23           | w1:-:0:0                 | 1/512                  | +cx23              | cx23
+            a larger worker than any allowed type still runs it | cx23         | w1:cx43:8:16384          | 8/512 16/512           | w1 !               | -
             unschedulable does not block the next one         | cx23           | -                        | 8/512 1/512            | ! +cx23            | cx23
             """)
     void choosesWhereEachQueuedExecutionRuns(String name, String allowed, String workers, String queue, String goesTo,
