@@ -213,6 +213,18 @@ class CliCommandsTest {
     }
 
     @Test
+    void machineIsSentAndARefusedMachineIsOneLine() {
+        CliRun pinned = cli.rgrid("run", "--detach", "--machine", "cx33", script.toString());
+        assertThat(pinned.exitCode()).as(pinned.err()).isZero();
+        assertThat(api.submissions.getLast().spec().machine()).isEqualTo("cx33");
+
+        CliRun refused = cli.rgrid("run", "--machine", "cx99", script.toString());
+        assertThat(refused.exitCode()).isEqualTo(ExitCodes.API);
+        assertThat(refused.err()).isEqualTo("rgrid: the API refused the request: machine type 'cx99' is not allowed "
+                + "on this grid (allowed: cx23, cx33) (UNSCHEDULABLE, HTTP 422)\n");
+    }
+
+    @Test
     void connectionRefusedSaysHowToStartTheGrid() throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {

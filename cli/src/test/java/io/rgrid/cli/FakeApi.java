@@ -310,6 +310,11 @@ public final class FakeApi implements AutoCloseable {
         List<Multipart.Part> parts = Multipart.parse(body, Multipart.boundaryOf(contentType));
         SubmitSpec spec = Json.mapper().readValue(parts.get(0).content(), SubmitSpec.class);
         submissions.add(new Submission(spec, parts, exchange.getRequestHeaders().getFirst("Content-Length")));
+        if ("cx99".equals(spec.machine())) {
+            problem(exchange, Problem.of(ErrorCode.UNSCHEDULABLE,
+                    "machine type 'cx99' is not allowed on this grid (allowed: cx23, cx33)"));
+            return;
+        }
         if ("bad/image".equals(spec.image())) {
             problem(exchange, Problem.of(ErrorCode.INVALID_SPEC, "the spec is invalid",
                     List.of(new Problem.FieldError("image", "image 'bad/image' is not allowed"))));

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param network        bridge or none
  * @param maxAttempts    attempts before a lost execution ends as LOST
  * @param labels         user labels, for filtering
+ * @param machine        the machine (server) type it must run on, or null for the cheapest allowed type that
+ *                       fits; absent in specs written before it existed
  */
 public record ExecutionSpec(
         String image,
@@ -25,7 +27,14 @@ public record ExecutionSpec(
         int timeoutSeconds,
         NetworkMode network,
         int maxAttempts,
-        Map<String, String> labels) {
+        Map<String, String> labels,
+        String machine) {
+
+    /** A spec without a machine type: the grid picks the cheapest allowed type that fits. */
+    public ExecutionSpec(String image, List<String> args, Map<String, String> env, double cpus, int memoryMb,
+                         int timeoutSeconds, NetworkMode network, int maxAttempts, Map<String, String> labels) {
+        this(image, args, env, cpus, memoryMb, timeoutSeconds, network, maxAttempts, labels, null);
+    }
 
     public ExecutionSpec {
         args = args == null ? List.of() : List.copyOf(args);

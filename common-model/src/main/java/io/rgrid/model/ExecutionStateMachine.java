@@ -16,7 +16,7 @@ import static io.rgrid.model.ExecutionState.*;
  * The one place that knows which state changes are legal.
  *
  * <pre>
- * QUEUED   → ASSIGNED | CANCELLED
+ * QUEUED   → ASSIGNED | CANCELLED | FAILED (unschedulable)
  * ASSIGNED → RUNNING | QUEUED (requeue, attempt+1) | LOST | CANCELLED | FAILED
  * RUNNING  → SUCCEEDED | FAILED | TIMED_OUT | CANCELLED | QUEUED (requeue, attempt+1) | LOST
  * </pre>
@@ -24,13 +24,16 @@ import static io.rgrid.model.ExecutionState.*;
  * ASSIGNED → FAILED exists because a worker may fail an attempt before its script starts
  * (an image that cannot be pulled, inputs that cannot be fetched). Terminal states have no
  * way out. Requeue is the only transition that starts a new attempt; see {@link #startsNewAttempt}.
+ * QUEUED → FAILED is the orchestrator's verdict on an execution no allowed machine type can hold
+ * any more ({@link FailureReason#UNSCHEDULABLE}); it is never a way forward for a worker's report
+ * (see {@link #forwardPath}).
  */
 public final class ExecutionStateMachine {
 
     private static final Map<ExecutionState, Set<ExecutionState>> ALLOWED = new EnumMap<>(ExecutionState.class);
 
     static {
-        ALLOWED.put(QUEUED, EnumSet.of(ASSIGNED, CANCELLED));
+        ALLOWED.put(QUEUED, EnumSet.of(ASSIGNED, CANCELLED, FAILED));
         ALLOWED.put(ASSIGNED, EnumSet.of(RUNNING, QUEUED, LOST, CANCELLED, FAILED));
         ALLOWED.put(RUNNING, EnumSet.of(SUCCEEDED, FAILED, TIMED_OUT, CANCELLED, QUEUED, LOST));
         for (ExecutionState terminal : ExecutionState.TERMINAL) {
@@ -64,7 +67,8 @@ public final class ExecutionStateMachine {
      * <p>Reports of one attempt come from two producers (the orchestrator reports ASSIGNED, the
      * worker RUNNING and the outcome), so a consumer can see RUNNING before ASSIGNED. Such a
      * consumer follows this path instead of dropping the report: QUEUED then RUNNING means the
-     * execution went QUEUED → ASSIGNED → RUNNING.
+     * execution went QUEUED → ASSIGNED → RUNNING, and QUEUED then FAILED means QUEUED → ASSIGNED →
+     * FAILED: the direct QUEUED → FAILED is the orchestrator's unschedulable verdict, never taken here.
      */
     public static List<ExecutionState> forwardPath(ExecutionState from, ExecutionState to) {
         Map<ExecutionState, ExecutionState> previous = new EnumMap<>(ExecutionState.class);
@@ -72,7 +76,8 @@ public final class ExecutionStateMachine {
         while (!frontier.isEmpty()) {
             ExecutionState state = frontier.removeFirst();
             for (ExecutionState next : ALLOWED.get(state)) {
-                if (next == QUEUED || next == from || previous.containsKey(next)) {
+                if (next == QUEUED || next == from || previous.containsKey(next)
+                        || (state == QUEUED && next == FAILED)) {
                     continue;
                 }
                 previous.put(next, state);

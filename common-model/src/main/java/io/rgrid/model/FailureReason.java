@@ -23,5 +23,10 @@ public enum FailureReason {
     /** The worker stopped heartbeating and no attempts were left. */
     WORKER_LOST,
     /** The worker could not run it for a reason of its own (runtime error, disk full, ...). */
-    WORKER_ERROR
+    WORKER_ERROR,
+    /**
+     * While it was queued, no allowed machine type could hold it any more (the allowed types
+     * changed, or a type was withdrawn): the orchestrator fails it instead of letting it wait for ever.
+     */
+    UNSCHEDULABLE
 }

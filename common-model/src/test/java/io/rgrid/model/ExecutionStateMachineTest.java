@@ -21,7 +21,7 @@ class ExecutionStateMachineTest {
      * out independently of the implementation's table.
      */
     private static final Set<String> ALLOWED = Set.of(
-            "QUEUED->ASSIGNED", "QUEUED->CANCELLED",
+            "QUEUED->ASSIGNED", "QUEUED->CANCELLED", "QUEUED->FAILED",
             "ASSIGNED->RUNNING", "ASSIGNED->QUEUED", "ASSIGNED->LOST", "ASSIGNED->CANCELLED", "ASSIGNED->FAILED",
             "RUNNING->SUCCEEDED", "RUNNING->FAILED", "RUNNING->TIMED_OUT", "RUNNING->CANCELLED",
             "RUNNING->QUEUED", "RUNNING->LOST");

@@ -1,5 +1,7 @@
 package io.rgrid.costsim;
 
+import io.rgrid.model.event.MachineType;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -13,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * {@code bench/cost-simulator.sh [options] TRACE.csv...}: replays each trace through RGrid's policy
@@ -28,6 +31,10 @@ public final class CostSimulator {
               --slots N             executions per worker (default 2)
               --cpus N              CPUs per worker (default 2)
               --idle-timeout D      the Ray-like policy's timeout (default 60s)
+              --types NAME:CPUS:EUR,...
+                                    machine types (e.g. cx23:2:0.0057,cx33:4:0.0095): compares RGrid's
+                                    cheapest type that fits with one large type (the largest) for everything;
+                                    a worker has one slot per CPU of its type
               --queue-threshold N, --max-workers N, --min-workers N, --interval D,
               --billing-period D, --terminate-window D
                                     override the orchestrator's defaults (rgrid.orchestrator.scaling.*)
@@ -73,10 +80,14 @@ public final class CostSimulator {
                 }
                 traces.add(Trace.read(file));
             }
-            out.println(describe(s));
+            List<MachineType> types = options.containsKey("--types") ? types(options.get("--types")) : List.of();
+            out.println(describe(s) + (types.isEmpty() ? "" : " Machine types: " + types.stream()
+                    .map(t -> String.format(Locale.ROOT, "%s (%s CPUs, EUR %.4f)", t.name(), trim(t.cpus()),
+                            t.hourlyPriceEur()))
+                    .collect(Collectors.joining(", ")) + "."));
             for (Trace trace : traces) {
                 out.println();
-                out.print(table(trace, s));
+                out.print(table(trace, s, policies(s, types)));
             }
             return 0;
         } catch (IllegalArgumentException | IOException e) {
@@ -88,7 +99,7 @@ public final class CostSimulator {
 
     private static final Set<String> OPTIONS = Set.of("--boot-delay", "--price", "--server-type", "--slots", "--cpus",
             "--idle-timeout", "--queue-threshold", "--max-workers", "--min-workers", "--interval", "--billing-period",
-            "--terminate-window");
+            "--terminate-window", "--types");
 
     /** The defaults ({@link Settings#defaults()}) with the options given on the command line. */
     static Settings settings(Map<String, String> o) {
@@ -108,8 +119,28 @@ public final class CostSimulator {
                 o.containsKey("--idle-timeout") ? Settings.duration(o.get("--idle-timeout")) : d.idleTimeout());
     }
 
-    static List<Policy> policies(Settings s) {
-        return List.of(Policy.rgrid(), Policy.deleteWhenIdle(), Policy.idleTimeout(s.idleTimeout()), Policy.alwaysMax());
+    /** RGrid first, then the alternatives: scale-down rules with one type, one large type with {@code types}. */
+    static List<Policy> policies(Settings s, List<MachineType> types) {
+        if (types.isEmpty()) {
+            return List.of(Policy.rgrid(), Policy.deleteWhenIdle(), Policy.idleTimeout(s.idleTimeout()),
+                    Policy.alwaysMax());
+        }
+        MachineType largest = types.stream().max(Comparator.comparingDouble(MachineType::cpus)).orElseThrow();
+        return List.of(Policy.rgrid("rgrid (cheapest type that fits)", types),
+                Policy.rgrid("one large type for everything (" + largest.name() + ")", List.of(largest)));
+    }
+
+    /** {@code NAME:CPUS:EUR,...}; the trace has no memory column, so a type's memory is not modelled. */
+    static List<MachineType> types(String value) {
+        List<MachineType> out = new ArrayList<>();
+        for (String entry : value.split(",")) {
+            String[] f = entry.strip().split(":");
+            if (f.length != 3 || f[0].isBlank()) {
+                throw new IllegalArgumentException("--types: '" + entry + "' is not NAME:CPUS:EUR (e.g. cx33:4:0.0095)");
+            }
+            out.add(new MachineType(f[0], number("--types", f[1]), 0, number("--types", f[2])));
+        }
+        return List.copyOf(out);
     }
 
     static String describe(Settings s) {
@@ -121,8 +152,8 @@ public final class CostSimulator {
                 human(s.terminateWindow()), human(s.idleTimeout()));
     }
 
-    static String table(Trace trace, Settings s) {
-        List<Result> results = policies(s).stream().map(p -> Simulation.run(trace, p, s)).toList();
+    static String table(Trace trace, Settings s, List<Policy> policies) {
+        List<Result> results = policies.stream().map(p -> Simulation.run(trace, p, s)).toList();
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "%s: %d executions over %s, %.1f CPU-hours of work%n%n",
                 trace.name(), trace.jobs().size(), human(Duration.ofMillis(trace.spanMillis())), trace.cpuHours()));

@@ -1,13 +1,16 @@
 package io.rgrid.costsim;
 
+import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.autoscaling.ClusterSnapshot;
+import io.rgrid.orchestrator.autoscaling.MachineChoice;
 import io.rgrid.orchestrator.autoscaling.ScalingPlan;
 import io.rgrid.orchestrator.autoscaling.ScalingPolicy;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * A scaling policy the simulator can replay: asked once per autoscaler tick, answers how many
@@ -25,6 +28,11 @@ public interface Policy {
 
     ScalingPlan decide(ClusterView view);
 
+    /** The machine types it provisions from; empty: every worker is the settings' one type. */
+    default List<MachineType> machineTypes() {
+        return List.of();
+    }
+
     /** The orchestrator's {@link ScalingPolicy}, fed a {@link ClusterSnapshot} of the simulated grid. */
     static Policy rgrid() {
         return new Policy() {
@@ -36,6 +44,30 @@ public interface Policy {
             @Override
             public ScalingPlan decide(ClusterView view) {
                 return ScalingPolicy.decide(snapshot(view));
+            }
+        };
+    }
+
+    /**
+     * The orchestrator's {@link ScalingPolicy} with machine types: per queued execution the
+     * cheapest of {@code types} that holds it, workers packed first (the trace has no memory, so
+     * only CPUs decide).
+     */
+    static Policy rgrid(String name, List<MachineType> types) {
+        return new Policy() {
+            @Override
+            public String name() {
+                return name;
+            }
+
+            @Override
+            public ScalingPlan decide(ClusterView view) {
+                return ScalingPolicy.decide(snapshot(view, types));
+            }
+
+            @Override
+            public List<MachineType> machineTypes() {
+                return types;
             }
         };
     }
@@ -104,11 +136,20 @@ public interface Policy {
 
     /** The simulated grid as the orchestrator's autoscaler would load it from its database. */
     static ClusterSnapshot snapshot(ClusterView view) {
+        return snapshot(view, List.of());
+    }
+
+    /** The same, with the machine types the autoscaler would know ({@code types} empty: none). */
+    static ClusterSnapshot snapshot(ClusterView view, List<MachineType> types) {
         Settings s = view.settings();
         List<ClusterSnapshot.Worker> workers = view.workers().stream()
-                .map(w -> new ClusterSnapshot.Worker(w.id(), w.state(), w.createdAt(), w.held()))
+                .map(w -> new ClusterSnapshot.Worker(w.id(), w.state(), w.createdAt(), w.held(), w.type().name(),
+                        w.type().cpus(), w.type().memoryMb()))
+                .toList();
+        List<MachineChoice.Demand> demands = view.queuedJobs().stream()
+                .map(j -> new MachineChoice.Demand(new UUID(0, j.index()), j.cpus(), 0, null))
                 .toList();
         return new ClusterSnapshot(view.queued(), workers, s.queueThreshold(), s.maxWorkers(), s.minWorkers(),
-                s.billingPeriod(), s.terminateWindow(), view.now());
+                s.billingPeriod(), s.terminateWindow(), view.now(), demands, types);
     }
 }

@@ -1,5 +1,6 @@
 package io.rgrid.costsim;
 
+import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.autoscaling.ScalingPlan;
 import io.rgrid.orchestrator.cost.CostCalculator;
@@ -12,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
+import java.util.TreeMap;
 
 /**
  * Replays one trace through one policy, in simulated time (discrete events, deterministic: the
@@ -30,7 +32,11 @@ import java.util.PriorityQueue;
  * <p>The replay ends when every execution has finished and the policy has deleted every worker
  * beyond min workers (those are billed up to that moment). Cost: each worker's started billing
  * periods from creation to deletion
- * ({@link CostCalculator#startedPeriods}, the orchestrator's own billing maths) × the price.
+ * ({@link CostCalculator#startedPeriods}, the orchestrator's own billing maths) × its price.
+ *
+ * <p>With machine types ({@link Policy#machineTypes()} not empty) each worker is of the type the
+ * plan names: that type's CPUs, one slot per whole CPU, and its price; otherwise every worker has
+ * the settings' CPUs, slots and price.
  */
 public final class Simulation {
 
@@ -53,10 +59,11 @@ public final class Simulation {
         this.trace = trace;
         this.policy = policy;
         this.settings = settings;
+        double largest = policy.machineTypes().stream().mapToDouble(MachineType::cpus).max().orElse(settings.cpus());
         for (Trace.Job job : trace.jobs()) {
-            if (job.cpus() > settings.cpus() + 1e-9) {
+            if (job.cpus() > largest + 1e-9) {
                 throw new IllegalArgumentException(trace.name() + ": an execution asks for " + job.cpus()
-                        + " CPUs, more than a worker has (" + settings.cpus() + "); it could never run");
+                        + " CPUs, more than a worker has (" + largest + "); it could never run");
             }
         }
         this.waitMillis = new long[trace.jobs().size()];
@@ -136,7 +143,7 @@ public final class Simulation {
             Trace.Job job = it.next();
             SimWorker best = null;
             for (SimWorker worker : workers) {
-                if (worker.state == WorkerState.READY && worker.held < settings.slots()
+                if (worker.state == WorkerState.READY && worker.held < worker.slots
                         && worker.freeCpus + 1e-9 >= job.cpus() && (best == null || prefer(worker, best))) {
                     best = worker;
                 }
@@ -154,8 +161,8 @@ public final class Simulation {
     }
 
     private boolean prefer(SimWorker a, SimWorker b) {
-        int freeA = settings.slots() - a.held;
-        int freeB = settings.slots() - b.held;
+        int freeA = a.slots - a.held;
+        int freeB = b.slots - b.held;
         if (freeA != freeB) {
             return freeA > freeB;
         }
@@ -179,8 +186,11 @@ public final class Simulation {
         long alive = workers.stream().filter(w -> w.state != WorkerState.DELETED).count();
         int provision = (int) Math.min(plan.provision(), Math.max(0, settings.maxWorkers() - alive));
         for (int i = 0; i < provision; i++) {
+            MachineType type = plan.machines().isEmpty() ? new MachineType(settings.serverType(), settings.cpus(), 0,
+                    settings.pricePerPeriod()) : plan.machines().get(i).type();
+            int slots = plan.machines().isEmpty() ? settings.slots() : Math.max(1, (int) type.cpus());
             SimWorker worker = new SimWorker(String.format("w%04d", ++created), now,
-                    now + settings.bootDelay().toMillis(), settings.cpus());
+                    now + settings.bootDelay().toMillis(), type, slots);
             if (worker.readyMillis == now) {
                 worker.state = WorkerState.READY;
                 worker.idleSinceMillis = now;
@@ -195,25 +205,30 @@ public final class Simulation {
         for (SimWorker w : workers) {
             if (w.state != WorkerState.DELETED) {
                 live.add(new ClusterView.Worker(w.id, w.state, instant(w.createdMillis), w.held,
-                        w.idleSinceMillis < 0 ? null : instant(w.idleSinceMillis)));
+                        w.idleSinceMillis < 0 ? null : instant(w.idleSinceMillis), w.type));
             }
         }
-        return new ClusterView(instant(now), queue.size(), live, finished < trace.jobs().size(), settings);
+        return new ClusterView(instant(now), queue.size(), live, finished < trace.jobs().size(), settings,
+                List.copyOf(queue));
     }
 
     private Result result(long end) {
         long periods = 0;
+        // Periods per price, multiplied once each: a sum of per-worker products would drift in the last digit.
+        Map<Double, Long> periodsByPrice = new TreeMap<>();
         Map<String, Long> perWorker = new LinkedHashMap<>();
         for (SimWorker w : workers) {
             long until = w.state == WorkerState.DELETED ? w.deletedMillis : end; // min workers: billed to the end
             long p = CostCalculator.startedPeriods(instant(w.createdMillis), instant(until), settings.billingPeriod());
             perWorker.put(w.id, p);
             periods += p;
+            periodsByPrice.merge(w.type.hourlyPriceEur(), p, Long::sum);
         }
+        double cost = periodsByPrice.entrySet().stream().mapToDouble(e -> e.getValue() * e.getKey()).sum();
         long[] sorted = waitMillis.clone();
         Arrays.sort(sorted);
         return new Result(trace.name(), policy.name(), trace.jobs().size(), periods,
-                periods * settings.pricePerPeriod(), created, peak, percentile(sorted, 0.50),
+                cost, created, peak, percentile(sorted, 0.50),
                 percentile(sorted, 0.95), sorted[sorted.length - 1], end, perWorker);
     }
 
@@ -231,17 +246,21 @@ public final class Simulation {
         final String id;
         final long createdMillis;
         final long readyMillis;
+        final MachineType type;
+        final int slots;
         WorkerState state = WorkerState.PROVISIONING;
         int held;
         double freeCpus;
         long idleSinceMillis = -1;
         long deletedMillis = -1;
 
-        SimWorker(String id, long createdMillis, long readyMillis, double cpus) {
+        SimWorker(String id, long createdMillis, long readyMillis, MachineType type, int slots) {
             this.id = id;
             this.createdMillis = createdMillis;
             this.readyMillis = readyMillis;
-            this.freeCpus = cpus;
+            this.type = type;
+            this.slots = slots;
+            this.freeCpus = type.cpus();
         }
     }
 

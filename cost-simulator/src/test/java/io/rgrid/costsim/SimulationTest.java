@@ -1,11 +1,13 @@
 package io.rgrid.costsim;
 
+import io.rgrid.model.event.MachineType;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -145,7 +147,7 @@ class SimulationTest {
     void isDeterministic() throws IOException {
         Trace trace = Trace.read(Path.of("traces/bursty.csv"));
         Settings s = Settings.defaults();
-        for (Policy policy : CostSimulator.policies(s)) {
+        for (Policy policy : CostSimulator.policies(s, List.of())) {
             assertThat(Simulation.run(trace, policy, s)).isEqualTo(Simulation.run(trace, policy, s));
         }
     }
@@ -155,7 +157,7 @@ class SimulationTest {
         Settings s = Settings.defaults();
         for (String name : new String[] {"bursty.csv", "steady.csv", "nightly-batch.csv"}) {
             Trace trace = Trace.read(Path.of("traces", name));
-            for (Policy policy : CostSimulator.policies(s)) {
+            for (Policy policy : CostSimulator.policies(s, List.of())) {
                 Result r = Simulation.run(trace, policy, s);
                 assertThat(r.executions()).isEqualTo(trace.jobs().size());
                 assertThat(r.peakWorkers()).isBetween(1, s.maxWorkers());
@@ -170,7 +172,7 @@ class SimulationTest {
         // Min 1: the worker is never deleted; the replay ends at the first tick after the run (660 s).
         Settings s = new Settings("test", 0.01, Duration.ofSeconds(60), 2, 2, 5, 10, 1, Duration.ofSeconds(5),
                 Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(60));
-        for (Policy policy : CostSimulator.policies(s)) {
+        for (Policy policy : CostSimulator.policies(s, List.of())) {
             Result r = Simulation.run(trace("0,600,1\n"), policy, s);
             if (!policy.name().equals("always max workers")) {
                 assertThat(r.endMillis()).as(policy.name()).isEqualTo(660_000);
@@ -195,5 +197,28 @@ class SimulationTest {
         assertThat(s.tick()).isEqualTo(Duration.ofSeconds(5));
         assertThat(s.billingPeriod()).isEqualTo(Duration.ofHours(1));
         assertThat(s.terminateWindow()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void mixedSizesGetTheCheapestTypeThatFitsAndCostLessThanOneLargeType() throws IOException {
+        // Small runs all day, one 4-CPU run at noon: only that one needs a cx33.
+        StringBuilder rows = new StringBuilder();
+        for (int i = 0; i < 40; i++) {
+            rows.append(i * 600).append(",300,1\n");
+        }
+        rows.append("12000,1200,4\n");
+        Trace trace = trace(rows.toString());
+        Settings s = settings(Duration.ofSeconds(60), 2, 2, 10);
+        List<MachineType> types = CostSimulator.types("cx23:2:0.0057,cx33:4:0.0095");
+
+        List<Policy> policies = CostSimulator.policies(s, types);
+        Result typed = Simulation.run(trace, policies.get(0), s);
+        Result large = Simulation.run(trace, policies.get(1), s);
+
+        assertThat(typed.executions()).isEqualTo(41);
+        assertThat(large.executions()).isEqualTo(41);
+        assertThat(typed.costEur()).isLessThan(large.costEur());
+        assertThatThrownBy(() -> Simulation.run(trace("0,10,8\n"), policies.get(0), s))
+                .hasMessageContaining("more than a worker has (4.0)");
     }
 }

@@ -13,6 +13,7 @@ import io.rgrid.model.event.CostSnapshot;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionWaiting;
+import io.rgrid.model.event.GridCapacityChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import jakarta.enterprise.event.Observes;
@@ -68,6 +69,7 @@ public class ClusterConsumer {
             case WorkerLifecycleChanged w when w.workerId() != null -> repository.upsertWorker(connection, w, at);
             case ExecutionWaiting w when w.executionId() != null -> repository.upsertWait(connection, w, at);
             case CostSnapshot s -> repository.upsertCost(connection, s, at);
+            case GridCapacityChanged g -> repository.upsertCapacity(connection, g, at);
             case WorkerHeartbeat h when h.workerId() != null -> repository.upsertHeartbeat(connection, h, at);
             default -> LOG.debugf("ignoring %s on the cluster topic", envelope.get().type());
         }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import io.rgrid.model.Json;
 import io.rgrid.model.event.CostSnapshot;
 import io.rgrid.model.event.ExecutionWaiting;
+import io.rgrid.model.event.GridCapacityChanged;
+import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import jakarta.inject.Singleton;
@@ -25,7 +27,8 @@ import java.util.Optional;
 import java.util.UUID;
 
 /**
- * The read model of {@code rgrid.cluster.v1}: workers, wait reasons, the latest cost snapshot.
+ * The read model of {@code rgrid.cluster.v1}: workers, wait reasons, the latest cost snapshot, the
+ * grid's machine types.
  * Every upsert keeps the newer fact: an event that occurred before the stored one changes nothing,
  * so redelivery and reordering are harmless.
  */
@@ -33,6 +36,8 @@ import java.util.UUID;
 public class ClusterRepository {
 
     private static final TypeReference<Map<String, Double>> PER_WORKER = new TypeReference<>() {
+    };
+    private static final TypeReference<List<MachineType>> MACHINE_TYPES = new TypeReference<>() {
     };
 
     public record WorkerRow(String workerId, String state, String provider, String serverType, Instant createdAt,
@@ -203,6 +208,30 @@ public class ClusterRepository {
             st.executeUpdate();
         } catch (JsonProcessingException ex) {
             throw new SQLException("cannot encode cost per worker: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Keeps the newer of the stored and the published machine types. */
+    public void upsertCapacity(Connection c, GridCapacityChanged e, Instant occurredAt) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("INSERT INTO api.grid_capacity AS g (id, provider, machine_types, at) "
+                + "VALUES ('grid', ?, ?::jsonb, ?) ON CONFLICT (id) DO UPDATE SET provider = EXCLUDED.provider, "
+                + "machine_types = EXCLUDED.machine_types, at = EXCLUDED.at WHERE g.at <= EXCLUDED.at")) {
+            st.setString(1, e.provider() == null ? "" : e.provider());
+            st.setString(2, Json.mapper().writeValueAsString(e.machineTypes()));
+            st.setTimestamp(3, ts(occurredAt));
+            st.executeUpdate();
+        } catch (JsonProcessingException ex) {
+            throw new SQLException("cannot encode machine types: " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The grid's machine types as last published; empty when none were (then nothing is refused). */
+    public List<MachineType> machineTypes(Connection c) throws SQLException {
+        try (PreparedStatement st = c.prepareStatement("SELECT machine_types FROM api.grid_capacity WHERE id = 'grid'");
+             ResultSet rs = st.executeQuery()) {
+            return rs.next() ? Json.mapper().readValue(rs.getString(1), MACHINE_TYPES) : List.of();
+        } catch (JsonProcessingException ex) {
+            throw new SQLException("cannot decode machine types: " + ex.getMessage(), ex);
         }
     }
 

@@ -2,6 +2,7 @@ package io.rgrid.api.status;
 
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.ExecutionStateMachine;
+import io.rgrid.model.FailureReason;
 import io.rgrid.model.event.ExecutionStatusChanged;
 
 import java.util.ArrayList;
@@ -22,7 +23,9 @@ import java.util.List;
  *   <li>a state the attempt has already passed (ASSIGNED after RUNNING) arrived late: ignored
  *       without noise;</li>
  *   <li>otherwise the row follows the state machine's way forward within the attempt
- *       ({@link ExecutionStateMachine#forwardPath}); with none, the report is illegal.</li>
+ *       ({@link ExecutionStateMachine#forwardPath}); with none, the report is illegal. The one
+ *       exception: FAILED with reason UNSCHEDULABLE from QUEUED is the orchestrator's verdict on
+ *       an execution that never ran and applies directly (no ASSIGNED in between).</li>
  * </ol>
  */
 public sealed interface StatusDecision {
@@ -62,7 +65,7 @@ public sealed interface StatusDecision {
                         + " but the execution already ended " + rowState + " at attempt " + rowAttempt);
             }
             List<ExecutionState> path = new ArrayList<>(List.of(ExecutionState.QUEUED));
-            path.addAll(ExecutionStateMachine.forwardPath(ExecutionState.QUEUED, to));
+            path.addAll(wayForward(ExecutionState.QUEUED, report));
             if (path.getLast() != to) {
                 return new Ignore(Why.ILLEGAL_TRANSITION, "attempt " + attempt + " reported " + to
                         + ", which a new attempt cannot reach (row: " + rowState + " at attempt " + rowAttempt + ")");
@@ -79,10 +82,18 @@ public sealed interface StatusDecision {
         if (ExecutionStateMachine.progress(to) < ExecutionStateMachine.progress(rowState)) {
             return new Ignore(Why.LATE, to + " at attempt " + attempt + " arrived after " + rowState);
         }
-        List<ExecutionState> path = ExecutionStateMachine.forwardPath(rowState, to);
+        List<ExecutionState> path = wayForward(rowState, report);
         if (path.isEmpty()) {
             return new Ignore(Why.ILLEGAL_TRANSITION, rowState + " → " + to + " is not allowed (attempt " + attempt + ")");
         }
         return new Apply(rowState, to, attempt, false, path);
+    }
+
+    private static List<ExecutionState> wayForward(ExecutionState from, ExecutionStatusChanged report) {
+        if (from == ExecutionState.QUEUED && report.state() == ExecutionState.FAILED
+                && report.reason() == FailureReason.UNSCHEDULABLE) {
+            return List.of(ExecutionState.FAILED);
+        }
+        return ExecutionStateMachine.forwardPath(from, report.state());
     }
 }

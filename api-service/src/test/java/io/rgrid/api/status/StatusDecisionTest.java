@@ -1,6 +1,7 @@
 package io.rgrid.api.status;
 
 import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -65,5 +66,22 @@ class StatusDecisionTest {
             case StatusDecision.Ignore ignore -> ignore.why().name();
         };
         assertThat(outcome).isEqualTo(expected);
+    }
+
+    /** row state, reported FAILED with this reason → the states the row enters. */
+    @ParameterizedTest(name = "{0} + FAILED ({1}) → {2}")
+    @CsvSource({
+            "QUEUED,   UNSCHEDULABLE,     FAILED",
+            "QUEUED,   IMAGE_PULL_FAILED, ASSIGNED FAILED",
+            "QUEUED,   NONZERO_EXIT,      ASSIGNED FAILED",
+            "ASSIGNED, UNSCHEDULABLE,     FAILED",
+    })
+    void anUnschedulableVerdictFailsAQueuedRowDirectlyWhileAWorkersFailurePassesAssigned(
+            ExecutionState rowState, FailureReason reason, String path) {
+        ExecutionStatusChanged report = new ExecutionStatusChanged(UUID.randomUUID(), 1, ExecutionState.FAILED, null,
+                null, reason, null, "orchestrator", Instant.now());
+        StatusDecision decision = StatusDecision.decide(rowState, 1, report);
+        assertThat(decision).isInstanceOfSatisfying(StatusDecision.Apply.class, apply -> assertThat(apply.path())
+                .extracting(Enum::name).containsExactly(path.split(" ")));
     }
 }

@@ -101,6 +101,10 @@ public final class RunOptions {
             description = "Attempts before an execution whose worker is lost ends as LOST.")
     Integer maxAttempts;
 
+    @Option(names = "--machine", paramLabel = "TYPE",
+            description = "Run on this machine type (e.g. cx33) instead of the cheapest allowed one that fits.")
+    String machine;
+
     @Option(names = {"-d", "--detach"}, description = "Print the execution id and exit without following it.")
     boolean detach;
 
@@ -167,7 +171,7 @@ public final class RunOptions {
 
     private SubmitSpec toSpec(List<String> scriptArgs, Map<String, String> environment) {
         return new SubmitSpec(image, List.copyOf(scriptArgs), environment.isEmpty() ? null : Map.copyOf(environment), cpus,
-                memory, timeoutSeconds, network, maxAttempts, labels.isEmpty() ? null : Map.copyOf(labels));
+                memory, timeoutSeconds, network, maxAttempts, labels.isEmpty() ? null : Map.copyOf(labels), machine);
     }
 
     private static void requireFile(Path file, String what) {

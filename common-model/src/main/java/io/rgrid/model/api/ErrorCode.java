@@ -26,6 +26,8 @@ public enum ErrorCode {
     MISSING_PART(400, "Missing part"),
     INVALID_FILE_NAME(400, "Invalid file name"),
     INVALID_SPEC(422, "Invalid execution spec"),
+    /** No machine type the grid may run can hold the requested CPUs and memory; the detail names the largest. */
+    UNSCHEDULABLE(422, "No allowed machine can run it"),
     CAPACITY_EXHAUSTED(503, "No capacity"),
     DEPENDENCY_UNAVAILABLE(503, "A dependency is unavailable"),
     INTERNAL(500, "Internal error");

@@ -6,7 +6,8 @@ package io.rgrid.model.event;
  * so fields may be added within a schema version; removing or changing one needs a new version.
  */
 public sealed interface Event permits ExecutionSubmitted, ExecutionCancelRequested, ExecutionStatusChanged,
-        ExecutionLogChunk, WorkerHeartbeat, WorkerLifecycleChanged, ExecutionWaiting, CostSnapshot {
+        ExecutionLogChunk, WorkerHeartbeat, WorkerLifecycleChanged, ExecutionWaiting, CostSnapshot,
+        GridCapacityChanged {
 
     /** The Kafka record key: execution id, worker id, or {@link io.rgrid.model.Topics#CLUSTER_KEY}. */
     String key();

@@ -11,7 +11,8 @@ public enum EventType {
     WorkerHeartbeat(WorkerHeartbeat.class, Topics.WORKER_HEARTBEATS, 1),
     WorkerLifecycleChanged(WorkerLifecycleChanged.class, Topics.CLUSTER, 1),
     ExecutionWaiting(ExecutionWaiting.class, Topics.CLUSTER, 1),
-    CostSnapshot(CostSnapshot.class, Topics.CLUSTER, 1);
+    CostSnapshot(CostSnapshot.class, Topics.CLUSTER, 1),
+    GridCapacityChanged(GridCapacityChanged.class, Topics.CLUSTER, 1);
 
     private final Class<? extends Event> payloadClass;
     private final String topic;

@@ -49,7 +49,10 @@ class EventCodecTest {
                         List.of(new WorkerHeartbeat.RunningAttempt(id, 1)), "0.1.0", "docker", false),
                 new WorkerLifecycleChanged("rgrid-worker-abc123", WorkerState.READY, "local", "local", Instant.now(), 0.0, null),
                 new ExecutionWaiting(id, WaitReason.PROVISIONING, 60, "provisioning a worker"),
-                new CostSnapshot(Instant.now(), 0.02, Map.of("rgrid-worker-abc123", 0.02)));
+                new ExecutionWaiting(id, WaitReason.PROVISIONING, 60, "provisioning cx33 for it", "cx33"),
+                new CostSnapshot(Instant.now(), 0.02, Map.of("rgrid-worker-abc123", 0.02)),
+                new GridCapacityChanged("hetzner", List.of(new MachineType("cx23", 2, 4096, 0.0048),
+                        new MachineType("cx33", 4, 8192, 0.008))));
         for (Event event : events) {
             Envelope<Event> decoded = EventCodec.decode(EventCodec.encode(Envelope.of(event))).orElseThrow();
             assertThat(decoded.payload()).isEqualTo(event);
@@ -70,6 +73,24 @@ class EventCodecTest {
                 {"eventId":"%s","type":"ExecutionTeleported","schemaVersion":1,"occurredAt":"2026-11-26T10:00:00Z","payload":{}}
                 """.formatted(UUID.randomUUID());
         assertThat(EventCodec.decode(futureType.getBytes(StandardCharsets.UTF_8))).isEmpty();
+    }
+
+    @Test
+    void aSpecAndAWaitReasonWithoutTheMachineFieldsStillDecode() {
+        String before = """
+                {"eventId":"%s","type":"ExecutionWaiting","schemaVersion":1,"occurredAt":"2026-11-26T10:00:00Z",
+                 "payload":{"executionId":"%s","reason":"PROVISIONING","etaSeconds":30,"detail":"booting"}}
+                """.formatted(UUID.randomUUID(), Ids.newExecutionId());
+        Event waiting = EventCodec.decode(before.getBytes(StandardCharsets.UTF_8)).orElseThrow().payload();
+        assertThat(((ExecutionWaiting) waiting).serverType()).isNull();
+
+        ExecutionSpec pinned = new ExecutionSpec("img", List.of(), Map.of(), 4, 8192, 60, NetworkMode.BRIDGE, 1,
+                Map.of(), "cx33");
+        ExecutionSubmitted submitted = new ExecutionSubmitted(Ids.newExecutionId(), "p", 1, pinned, "s", Map.of(),
+                null, Instant.now());
+        assertThat(EventCodec.decode(EventCodec.encode(Envelope.of(submitted))).orElseThrow().payload())
+                .isEqualTo(submitted);
+        assertThat(SPEC.machine()).isNull();
     }
 
     @Test

@@ -1,10 +1,15 @@
 package io.rgrid.orchestrator.autoscaling;
 
+import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
+import io.rgrid.model.MachineFit;
 import io.rgrid.model.event.ExecutionWaiting;
+import io.rgrid.model.event.GridCapacityChanged;
+import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WaitReason;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.dispatch.DispatchPlanner;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.provider.CloudProvider;
@@ -13,6 +18,7 @@ import io.rgrid.orchestrator.provider.ProvisioningException;
 import io.rgrid.orchestrator.provider.ProvisioningTimeline;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
@@ -24,6 +30,7 @@ import org.jboss.logging.Logger;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -63,6 +70,9 @@ public class Autoscaler {
     OutboxWriter outbox;
 
     @Inject
+    ExecutionTransitions transitions;
+
+    @Inject
     ClusterStats stats;
 
     @Inject
@@ -71,15 +81,20 @@ public class Autoscaler {
     private volatile Instant pausedUntil = Instant.MIN;
     /** The execution last told it waits for provisioning, so the event is sent once, not every tick. */
     private volatile String lastWaitingReported;
+    /** The machine types last published (GridCapacityChanged); null until the first tick. */
+    private volatile List<MachineType> lastPublishedTypes;
 
     public void tick() {
-        Instant now = Instant.now();
-        Loaded loaded = load(now);
-        if (provider.scalable() && now.isAfter(pausedUntil)) {
-            ScalingPlan plan = ScalingPolicy.decide(loaded.snapshot);
+        // Outside any transaction: the hetzner provider may ask /server_types (cached for an hour).
+        List<MachineType> types = provider.machineTypes();
+        publishCapacity(types);
+        Loaded loaded = load(Instant.now(), types);
+        ScalingPlan plan = ScalingPolicy.decide(loaded.snapshot);
+        failUnschedulable(plan.choice().unschedulable());
+        if (provider.scalable() && Instant.now().isAfter(pausedUntil)) {
             for (int i = 0; i < plan.provision(); i++) {
                 LOG.infof("provisioning a worker: %s", plan.reason());
-                if (!provisionOne()) {
+                if (!provisionOne(plan.machines().isEmpty() ? null : plan.machines().get(i))) {
                     break;
                 }
             }
@@ -88,34 +103,95 @@ public class Autoscaler {
                 drainAndTerminate(workerId);
             }
             if (!plan.isEmpty()) {
-                loaded = load(Instant.now());
+                loaded = load(Instant.now(), types);
+                plan = ScalingPolicy.decide(loaded.snapshot);
             }
         }
-        reportWaiting(loaded);
+        reportWaiting(loaded, plan.choice());
     }
 
-    private Loaded load(Instant now) {
+    private Loaded load(Instant now, List<MachineType> types) {
         return database.inTransaction(c -> {
             List<WorkerRecord> live = workers.live(c).stream().filter(w -> w.state() != WorkerState.LOST).toList();
             Map<String, ExecutionRepository.Held> held = executions.heldPerWorker(c);
-            List<ClusterSnapshot.Worker> view = live.stream()
-                    .map(w -> new ClusterSnapshot.Worker(w.id(), w.state(), w.createdAt(),
-                            held.getOrDefault(w.id(), ExecutionRepository.Held.NONE).count()))
+            List<ClusterSnapshot.Worker> view = live.stream().map(w -> view(w, held, types)).toList();
+            List<ExecutionRecord> queued = executions.queued(c, DispatchPlanner.ROUND_LIMIT);
+            List<MachineChoice.Demand> demands = queued.stream()
+                    .map(e -> new MachineChoice.Demand(e.id(), e.spec().cpus(), e.spec().memoryMb(), e.spec().machine()))
                     .toList();
             RgridConfig.Scaling scaling = config.orchestrator().scaling();
             ClusterSnapshot snapshot = new ClusterSnapshot(executions.countQueued(c), view, scaling.queueThreshold(),
                     scaling.maxWorkers(), scaling.minWorkers(), scaling.billingPeriod(), scaling.terminateWindow(),
-                    now);
-            List<ExecutionRecord> oldest = executions.queued(c, 1);
+                    now, demands, types);
+            // The round's order interleaves projects; the oldest is the one submitted first.
+            ExecutionRecord oldest = queued.stream().min(Comparator.comparing(ExecutionRecord::submittedAt,
+                    Comparator.nullsLast(Comparator.naturalOrder()))).orElse(null);
             stats.queueDepth(snapshot.queued());
             stats.workers(live.stream().collect(Collectors.groupingBy(WorkerRecord::state, Collectors.counting())));
-            return new Loaded(snapshot, live, oldest.isEmpty() ? null : oldest.getFirst());
+            return new Loaded(snapshot, live, oldest);
         });
     }
 
-    /** Records, then creates, one worker. @return false when provisioning failed. */
-    boolean provisionOne() {
-        CloudProvider.ServerOffer offer = provider.offer();
+    /**
+     * A worker as the policy sees it: its size from its heartbeat once it has one (what its agent
+     * really offers), else from its machine type (a booting worker).
+     */
+    private static ClusterSnapshot.Worker view(WorkerRecord w, Map<String, ExecutionRepository.Held> held,
+                                               List<MachineType> types) {
+        MachineType type = types.stream().filter(t -> t.name().equals(w.serverType())).findFirst().orElse(null);
+        boolean reported = w.totalCpus() > 0 && w.totalMemoryMb() > 0;
+        double cpus = reported ? w.totalCpus() : type == null ? 0 : type.cpus();
+        int memoryMb = reported ? w.totalMemoryMb() : type == null ? 0 : type.memoryMb();
+        return new ClusterSnapshot.Worker(w.id(), w.state(), w.createdAt(),
+                held.getOrDefault(w.id(), ExecutionRepository.Held.NONE).count(), w.serverType(), cpus, memoryMb);
+    }
+
+    /** Tells api-service the grid's machine types (GridCapacityChanged) at start and whenever they change. */
+    private void publishCapacity(List<MachineType> types) {
+        if (types.equals(lastPublishedTypes)) {
+            return;
+        }
+        database.inTransaction(c -> {
+            outbox.append(c, new GridCapacityChanged(provider.name(), types));
+            return null;
+        });
+        lastPublishedTypes = types;
+        outbox.flushSoon();
+        LOG.infof("machine types of the grid: %s", types.isEmpty() ? "unknown" : types);
+    }
+
+    /**
+     * Fails each queued execution no worker and no allowed machine type can hold any more (QUEUED →
+     * FAILED, UNSCHEDULABLE, with the reason naming what the grid can run) instead of letting it wait
+     * for ever. Only once it has been queued for a scaling interval: a cancel sent right behind the
+     * submission still ends it CANCELLED, as the user asked.
+     */
+    private void failUnschedulable(List<MachineChoice.Refusal> refusals) {
+        if (refusals.isEmpty()) {
+            return;
+        }
+        Instant settled = Instant.now().minus(config.orchestrator().scaling().interval());
+        database.inTransaction(c -> {
+            for (MachineChoice.Refusal refusal : refusals) {
+                var current = executions.lock(c, refusal.executionId());
+                if (current.isPresent() && current.get().state() == ExecutionState.QUEUED
+                        && (current.get().queuedAt() == null || current.get().queuedAt().isBefore(settled))) {
+                    transitions.failUnschedulable(c, current.get(), refusal.reason());
+                }
+            }
+            return null;
+        });
+        outbox.flushSoon();
+    }
+
+    /**
+     * Records, then creates, one worker of {@code type} (null: the provider's default type), and
+     * tells the execution it is created for that it is being provisioned.
+     *
+     * @return false when provisioning failed
+     */
+    boolean provisionOne(MachineChoice.NewMachine machine) {
+        CloudProvider.ServerOffer offer = machine == null ? provider.offer() : provider.offer(machine.type());
         String workerId = Ids.newWorkerId();
         String token = newToken();
         WorkerRecord record = new WorkerRecord(workerId, provider.name(), null, offer.serverType(),
@@ -129,7 +205,8 @@ public class Autoscaler {
         timeline.mark(workerId, ProvisioningTimeline.Phase.REQUESTED);
         try {
             // Bounded: the hetzner provider returns once the server exists and boots it on its own threads.
-            ProvisionedServer server = provider.provision(new CloudProvider.ProvisionRequest(workerId, token));
+            ProvisionedServer server = provider.provision(new CloudProvider.ProvisionRequest(workerId, token,
+                    machine == null ? null : machine.type()));
             timeline.mark(workerId, ProvisioningTimeline.Phase.CREATED);
             database.inTransaction(c -> {
                 workers.recordProvisioned(c, workerId, server.handle(), server.address(), server.serverType(),
@@ -137,6 +214,16 @@ public class Autoscaler {
                 return null;
             });
             stats.provisioned();
+            if (machine != null && machine.forExecution() != null) {
+                MachineType type = machine.type();
+                database.inTransaction(c -> {
+                    outbox.append(c, new ExecutionWaiting(machine.forExecution(), WaitReason.PROVISIONING,
+                            (int) offer.expectedBootTime().toSeconds(), "provisioning a " + type.name() + " ("
+                            + MachineFit.describe(type) + ") for it: worker " + workerId, type.name()));
+                    return null;
+                });
+                outbox.flushSoon();
+            }
             return true;
         } catch (ProvisioningException | RuntimeException e) {
             Duration backoff = config.orchestrator().scaling().failureBackoff();
@@ -204,36 +291,46 @@ public class Autoscaler {
      * Tells the oldest queued execution why it waits, once per execution and reason:
      * PROVISIONING (a worker is booting; eta from the provider's boot time), WAITING_FOR_SLOT
      * (workers are up but busy: one is expected to free up), NO_CAPACITY (nothing up or booting
-     * and no more may be created, e.g. max workers reached by draining ones or max 0).
+     * and no more may be created, e.g. max workers reached by draining ones or max 0). With machine
+     * types known, the reason is the one of the worker it will run on, and names its type.
      */
-    private void reportWaiting(Loaded loaded) {
+    private void reportWaiting(Loaded loaded, MachineChoice.Outcome choice) {
         ExecutionRecord oldest = loaded.oldest;
         if (oldest == null) {
             return;
         }
-        WorkerRecord booting = loaded.live.stream()
+        MachineChoice.Fit fit = choice.fitOf(oldest.id());
+        WorkerRecord target = fit == null || fit.workerId() == null ? null : loaded.live.stream()
+                .filter(w -> w.id().equals(fit.workerId())).findFirst().orElse(null);
+        WorkerRecord booting = target != null ? (target.state() == WorkerState.PROVISIONING ? target : null)
+                : fit != null ? null : loaded.live.stream()
                 .filter(w -> w.state() == WorkerState.PROVISIONING)
-                .max(java.util.Comparator.comparing(WorkerRecord::createdAt))
+                .max(Comparator.comparing(WorkerRecord::createdAt))
                 .orElse(null);
+        String type = fit == null ? null : fit.type();
+        String on = type == null ? "" : " (" + type + ")";
         ExecutionWaiting waiting;
-        if (loaded.snapshot.count(WorkerState.READY) > 0) {
+        if (target != null ? target.state() == WorkerState.READY
+                : fit == null && loaded.snapshot.count(WorkerState.READY) > 0) {
             Duration settle = config.orchestrator().dispatch().tick().multipliedBy(2);
             if (oldest.queuedAt() != null && oldest.queuedAt().plus(settle).isAfter(Instant.now())) {
                 return; // just queued: the dispatcher has not had its turn yet
             }
-            waiting = new ExecutionWaiting(oldest.id(), WaitReason.WAITING_FOR_SLOT, null,
-                    loaded.snapshot.count(WorkerState.READY) + " workers busy"
-                            + (booting != null ? ", " + booting.id() + " booting" : ""));
+            waiting = new ExecutionWaiting(oldest.id(), WaitReason.WAITING_FOR_SLOT, null, target != null
+                    ? "waiting for a free slot on " + target.id() + on
+                    : loaded.snapshot.count(WorkerState.READY) + " workers busy"
+                    + (booting != null ? ", " + booting.id() + " booting" : ""), type);
         } else if (booting != null) {
             Duration expected = provider.offer().expectedBootTime();
             long elapsed = Duration.between(booting.createdAt(), Instant.now()).toSeconds();
             int eta = (int) Math.max(0, expected.toSeconds() - elapsed);
             waiting = new ExecutionWaiting(oldest.id(), WaitReason.PROVISIONING, eta,
-                    "waiting for worker " + booting.id() + " to boot");
+                    "waiting for worker " + booting.id() + on + " to boot", type);
         } else if (!provider.scalable() || loaded.snapshot.existing() >= loaded.snapshot.maxWorkers()) {
-            waiting = new ExecutionWaiting(oldest.id(), WaitReason.NO_CAPACITY, null, provider.scalable()
-                    ? "no worker can take it and max workers (" + loaded.snapshot.maxWorkers() + ") is reached"
-                    : "no configured worker is ready");
+            waiting = new ExecutionWaiting(oldest.id(), WaitReason.NO_CAPACITY, null, !provider.scalable()
+                    ? "no configured worker is ready"
+                    : (type == null ? "no worker can take it" : "it needs a new " + type)
+                    + " and max workers (" + loaded.snapshot.maxWorkers() + ") is reached", type);
         } else {
             return; // a worker is about to be provisioned: the next tick reports PROVISIONING
         }

@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.autoscaling;
 
+import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WorkerState;
 
 import java.time.Duration;
@@ -18,12 +19,26 @@ import java.util.List;
  * @param billingPeriod   the provider's billing unit, counted from each worker's creation
  * @param terminateWindow an idle worker is deleted only inside the last this-much of its current period
  * @param now             the decision's clock
+ * @param demands         the oldest queued executions with their sizes (at most a dispatch round's worth per
+ *                        project), oldest first
+ * @param machineTypes    the allowed machine types; empty when the provider cannot tell, and then the
+ *                        policy counts queued executions only and provisions the provider's default type
  */
 public record ClusterSnapshot(int queued, List<Worker> workers, int queueThreshold, int maxWorkers, int minWorkers,
-                              Duration billingPeriod, Duration terminateWindow, Instant now) {
+                              Duration billingPeriod, Duration terminateWindow, Instant now,
+                              List<MachineChoice.Demand> demands, List<MachineType> machineTypes) {
 
-    /** One worker: its state, when its billing started, and how many executions it holds (ASSIGNED or RUNNING). */
-    public record Worker(String id, WorkerState state, Instant createdAt, int heldExecutions) {
+    /**
+     * One worker: its state, when its billing started, how many executions it holds (ASSIGNED or
+     * RUNNING), its machine type and the CPUs and memory it offers (0 when unknown).
+     */
+    public record Worker(String id, WorkerState state, Instant createdAt, int heldExecutions, String serverType,
+                         double cpus, int memoryMb) {
+
+        /** A worker of no known type or size. */
+        public Worker(String id, WorkerState state, Instant createdAt, int heldExecutions) {
+            this(id, state, createdAt, heldExecutions, null, 0, 0);
+        }
 
         public boolean idle() {
             return heldExecutions == 0;
@@ -32,15 +47,37 @@ public record ClusterSnapshot(int queued, List<Worker> workers, int queueThresho
 
     public ClusterSnapshot {
         workers = List.copyOf(workers);
+        demands = List.copyOf(demands);
+        machineTypes = List.copyOf(machineTypes);
         if (billingPeriod.isZero() || billingPeriod.isNegative()) {
             throw new IllegalArgumentException("billing period must be positive");
         }
+    }
+
+    /** A snapshot without machine types: the policy counts queued executions only. */
+    public ClusterSnapshot(int queued, List<Worker> workers, int queueThreshold, int maxWorkers, int minWorkers,
+                           Duration billingPeriod, Duration terminateWindow, Instant now) {
+        this(queued, workers, queueThreshold, maxWorkers, minWorkers, billingPeriod, terminateWindow, now, List.of(),
+                List.of());
     }
 
     /** A snapshot with the production billing (1 h period, last 5 min window); for tests of the other rules. */
     public ClusterSnapshot(int queued, List<Worker> workers, int queueThreshold, int maxWorkers, int minWorkers,
                            Instant now) {
         this(queued, workers, queueThreshold, maxWorkers, minWorkers, Duration.ofHours(1), Duration.ofMinutes(5), now);
+    }
+
+    /** True when the allowed machine types are known: the policy then chooses a type per execution. */
+    public boolean typed() {
+        return !machineTypes.isEmpty();
+    }
+
+    /** Workers READY or PROVISIONING as hosts the machine choice packs work onto, oldest first. */
+    public List<MachineChoice.Host> hosts() {
+        return workers.stream()
+                .filter(w -> w.state() == WorkerState.READY || w.state() == WorkerState.PROVISIONING)
+                .map(w -> new MachineChoice.Host(w.id(), w.serverType(), w.cpus(), w.memoryMb()))
+                .toList();
     }
 
     public long count(WorkerState state) {

@@ -208,9 +208,21 @@ public interface RgridConfig {
         @WithDefault("https://api.hetzner.cloud/v1")
         String apiUrl();
 
-        /** The server type tried first: cx23 (2 vCPU, 4 GB), the successor of the deprecated cx22. */
+        /**
+         * The server type tried first, and the only one allowed when {@link #serverTypes()} is
+         * absent: cx23 (2 vCPU, 4 GB), the successor of the deprecated cx22.
+         */
         @WithDefault("cx23")
         String serverType();
+
+        /**
+         * The server types workers may be, e.g. {@code cx23,cx33}. Env: HETZNER_SERVER_TYPES. Per
+         * queued execution the autoscaler provisions the cheapest of them that holds its CPUs and
+         * memory (sizes and prices from {@code GET /server_types}, reloaded hourly), unless it names
+         * one ({@code --machine}); api-service refuses what none can hold. Absent: only
+         * {@link #serverType()}. A type Hetzner does not list is left out (logged).
+         */
+        Optional<List<String>> serverTypes();
 
         /** The location tried first (Nuremberg). */
         @WithDefault("nbg1")

@@ -16,8 +16,9 @@ import java.util.UUID;
  * <ul>
  *   <li>Oldest first within a project; projects take turns (round-robin, in the order of their
  *       oldest queued execution), so one project's flood does not starve another.</li>
- *   <li>A worker takes an execution when it has a free slot and enough free CPUs and memory.
- *       An execution that fits nowhere does not block smaller ones behind it.</li>
+ *   <li>A worker takes an execution when it has a free slot and enough free CPUs and memory, and
+ *       is of the machine type the execution insists on ({@code --machine}), if any. An execution
+ *       that fits nowhere does not block smaller ones behind it.</li>
  *   <li>Among workers that fit, the one with the most free slots wins (spreads load, keeps
  *       whole workers free to become idle), then the most free CPUs, then the lowest id.</li>
  * </ul>
@@ -30,19 +31,30 @@ public final class DispatchPlanner {
      */
     public static final int ROUND_LIMIT = 500;
 
-    /** A queued execution's demand. */
-    public record Candidate(UUID executionId, String projectId, double cpus, int memoryMb) {
+    /** A queued execution's demand, and the machine type it insists on (null: any). */
+    public record Candidate(UUID executionId, String projectId, double cpus, int memoryMb, String machine) {
+
+        public Candidate(UUID executionId, String projectId, double cpus, int memoryMb) {
+            this(executionId, projectId, cpus, memoryMb, null);
+        }
     }
 
-    /** What a worker can still take. */
-    public record Capacity(String workerId, int freeSlots, double freeCpus, int freeMemoryMb) {
+    /** What a worker can still take, and its machine type (null when unknown). */
+    public record Capacity(String workerId, int freeSlots, double freeCpus, int freeMemoryMb, String serverType) {
+
+        public Capacity(String workerId, int freeSlots, double freeCpus, int freeMemoryMb) {
+            this(workerId, freeSlots, freeCpus, freeMemoryMb, null);
+        }
+
         Capacity minus(Candidate taken) {
-            return new Capacity(workerId, freeSlots - 1, freeCpus - taken.cpus(), freeMemoryMb - taken.memoryMb());
+            return new Capacity(workerId, freeSlots - 1, freeCpus - taken.cpus(), freeMemoryMb - taken.memoryMb(),
+                    serverType);
         }
 
         boolean fits(Candidate candidate) {
             // A small tolerance: fractional CPUs summed in floating point must not refuse an exact fit.
-            return freeSlots > 0 && freeCpus + 1e-9 >= candidate.cpus() && freeMemoryMb >= candidate.memoryMb();
+            return freeSlots > 0 && freeCpus + 1e-9 >= candidate.cpus() && freeMemoryMb >= candidate.memoryMb()
+                    && (candidate.machine() == null || candidate.machine().equals(serverType));
         }
     }
 

@@ -128,7 +128,8 @@ public class Dispatcher {
             return false;
         }
         List<DispatchPlanner.Candidate> candidates = snapshot.queued.stream()
-                .map(e -> new DispatchPlanner.Candidate(e.id(), e.projectId(), e.spec().cpus(), e.spec().memoryMb()))
+                .map(e -> new DispatchPlanner.Candidate(e.id(), e.projectId(), e.spec().cpus(), e.spec().memoryMb(),
+                        e.spec().machine()))
                 .toList();
         Map<String, WorkerRecord> workersById = snapshot.workers.stream()
                 .collect(Collectors.toMap(WorkerRecord::id, Function.identity()));
@@ -156,7 +157,7 @@ public class Dispatcher {
             }
             ExecutionRepository.Held mine = snapshot.held.getOrDefault(worker.id(), ExecutionRepository.Held.NONE);
             out.add(new DispatchPlanner.Capacity(worker.id(), worker.slots() - mine.count(),
-                    worker.totalCpus() - mine.cpus(), worker.totalMemoryMb() - mine.memoryMb()));
+                    worker.totalCpus() - mine.cpus(), worker.totalMemoryMb() - mine.memoryMb(), worker.serverType()));
         }
         return out;
     }

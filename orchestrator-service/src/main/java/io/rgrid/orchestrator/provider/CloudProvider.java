@@ -1,5 +1,8 @@
 package io.rgrid.orchestrator.provider;
 
+import io.rgrid.model.event.MachineType;
+
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -16,8 +19,23 @@ public interface CloudProvider {
     /** False when the set of workers is fixed: the autoscaler then leaves it alone. */
     boolean scalable();
 
-    /** What a new worker will be: its type, price and boot time, known before it exists. */
+    /** What a new worker of the default type will be: its type, price and boot time, known before it exists. */
     ServerOffer offer();
+
+    /**
+     * The machine types this grid may run executions on, with the CPUs and memory a worker of each
+     * offers and its price; empty when the provider cannot tell (then nothing is refused and the
+     * autoscaler provisions the default type). The hetzner provider answers from its allowed list and
+     * {@code /server_types}; {@code local} describes its agents.
+     */
+    default List<MachineType> machineTypes() {
+        return List.of();
+    }
+
+    /** What a new worker of {@code type} will be. */
+    default ServerOffer offer(MachineType type) {
+        return new ServerOffer(type.name(), type.hourlyPriceEur(), offer().expectedBootTime());
+    }
 
     /**
      * Creates a server running a worker-agent that identifies as {@code request.workerId()},
@@ -56,8 +74,15 @@ public interface CloudProvider {
     default void close() {
     }
 
-    /** The id and token a new worker gets; the orchestrator issued both. */
-    record ProvisionRequest(String workerId, String token) {
+    /**
+     * The id and token a new worker gets (the orchestrator issued both), and its machine type: one of
+     * {@link #machineTypes()}, or null for the provider's default type.
+     */
+    record ProvisionRequest(String workerId, String token, MachineType type) {
+
+        public ProvisionRequest(String workerId, String token) {
+            this(workerId, token, null);
+        }
     }
 
     /** An agent configured by address and token. */
@@ -65,6 +90,6 @@ public interface CloudProvider {
     }
 
     /** Type, hourly price (EUR per started hour) and usual time to the first heartbeat. */
-    record ServerOffer(String serverType, double hourlyPriceEur, java.time.Duration expectedBootTime) {
+    record ServerOffer(String serverType, double hourlyPriceEur, Duration expectedBootTime) {
     }
 }

@@ -1,11 +1,14 @@
 package io.rgrid.orchestrator.provider;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.rgrid.model.agent.RunPidFiles;
+import io.rgrid.model.event.MachineType;
 import io.rgrid.orchestrator.config.RgridConfig;
 import org.jboss.logging.Logger;
 
 import java.io.File;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,6 +152,28 @@ public final class LocalProcessProvider implements CloudProvider {
     public ServerOffer offer() {
         return new ServerOffer("local", config.orchestrator().local().hourlyPriceEur(),
                 config.orchestrator().local().expectedBootTime());
+    }
+
+    /**
+     * One type, {@code local}: what each local agent offers, as the agent itself works it out
+     * ({@code RGRID_WORKER_CPUS}/{@code RGRID_WORKER_MEMORY_MB} from the agent environment or this
+     * process's, else this host's cores and physical memory).
+     */
+    @Override
+    public List<MachineType> machineTypes() {
+        ServerOffer offer = offer();
+        double cpus = agentSetting("RGRID_WORKER_CPUS").map(Double::parseDouble)
+                .orElse((double) Runtime.getRuntime().availableProcessors());
+        int memoryMb = agentSetting("RGRID_WORKER_MEMORY_MB").map(Integer::parseInt).orElseGet(() ->
+                ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os
+                        ? (int) Math.min(Integer.MAX_VALUE, os.getTotalMemorySize() / (1024 * 1024)) : 0);
+        return memoryMb <= 0 ? List.of() : List.of(new MachineType(offer.serverType(), cpus, memoryMb,
+                offer.hourlyPriceEur()));
+    }
+
+    private Optional<String> agentSetting(String name) {
+        return Optional.ofNullable(config.orchestrator().local().agentEnv().get(name))
+                .or(() -> Optional.ofNullable(System.getenv(name))).map(String::strip).filter(v -> !v.isEmpty());
     }
 
     /** The agent jar, resolved; a missing one is reported at start too, so it is noticed early. */

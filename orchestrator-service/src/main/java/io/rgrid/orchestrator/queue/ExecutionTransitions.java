@@ -84,6 +84,19 @@ public class ExecutionTransitions {
     }
 
     /**
+     * A queued execution no allowed machine type can hold any more (the allowed types changed or
+     * one was withdrawn after it was accepted): QUEUED → FAILED with reason UNSCHEDULABLE, and
+     * {@code why} names what the grid can run. Waiting would be for ever, and would keep the grid's
+     * idle workers billed.
+     */
+    public void failUnschedulable(Connection c, ExecutionRecord execution, String why) throws SQLException {
+        ExecutionStateMachine.check(execution.state(), ExecutionState.FAILED);
+        executions.setState(c, execution.id(), ExecutionState.FAILED, FailureReason.UNSCHEDULABLE);
+        report(c, execution, execution.attempt(), ExecutionState.FAILED, null, FailureReason.UNSCHEDULABLE, why);
+        LOG.infof("%s FAILED (UNSCHEDULABLE): %s", execution.id(), why);
+    }
+
+    /**
      * Takes an attempt back from its worker (the worker refused or did not answer the assignment,
      * or was lost): requeued with attempt + 1 while attempts remain, else LOST. An execution whose
      * cancel was requested ends CANCELLED instead of running again.

@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.autoscaling;
 
+import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WorkerState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -9,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -148,5 +150,61 @@ class ScalingPolicyTest {
 
         assertThat(plan.provision()).isEqualTo(1);
         assertThat(plan.terminate()).containsExactly("rgrid-worker-aaaaa1");
+    }
+
+    static final MachineType CX23 = new MachineType("cx23", 2, 4096, 0.0057);
+    static final MachineType CX33 = new MachineType("cx33", 4, 8192, 0.0095);
+
+    /**
+     * With machine types (cx23, cx33 allowed; billing 60 min, window 5 min): workers as
+     * {@code state:type:age-seconds:held}, queue as {@code cpus/memory} oldest first → the types
+     * provisioned, the workers terminated, how many executions are unschedulable.
+     */
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            # case                                                  | workers                                  | queue              | threshold | max | min | provision | terminate | unschedulable
+            4 CPUs and nothing up: a cx33                            | -                                        | 4/1024             | 5         | 10  | 0   | cx33      | -         | 0
+            small job and nothing up: a cx23                         | -                                        | 1/512              | 5         | 10  | 0   | cx23      | -         | 0
+            small job, a cx23 up: wait for it                        | READY:cx23:60:1                          | 1/512              | 5         | 10  | 0   | -         | -         | 0
+            large job, only a busy cx23: a cx33                      | READY:cx23:60:1                          | 4/1024             | 5         | 10  | 0   | cx33      | -         | 0
+            large job, a cx33 booting: wait for it                   | PROVISIONING:cx33:30:0                   | 4/1024             | 5         | 10  | 0   | -         | -         | 0
+            idle cx23 in its window, only large work queued: deleted | READY:cx23:3400:0 PROVISIONING:cx33:30:0 | 4/1024 4/2048      | 5         | 10  | 0   | -         | w1        | 0
+            idle cx23 in its window, small work queued: kept         | READY:cx23:3400:0 READY:cx33:60:1        | 1/512              | 5         | 10  | 0   | -         | -         | 0
+            idle cx23 before its window, large work queued: kept     | READY:cx23:1800:0 PROVISIONING:cx33:30:0 | 4/1024             | 5         | 10  | 0   | -         | -         | 0
+            at max: the idle unwanted cx23 goes, nothing new yet     | READY:cx23:3400:0                        | 4/1024             | 5         | 1   | 0   | -         | w1        | 0
+            unschedulable work keeps nothing: idle cx23 deleted      | READY:cx23:3400:0                        | 16/1024            | 5         | 10  | 0   | -         | w1        | 1
+            queue at threshold: one more of the type it waits for    | READY:cx23:60:2                          | 1/512 1/512 1/512 1/512 1/512 | 5 | 10 | 0 | cx23    | -         | 0
+            below min: the cheapest type                             | -                                        | -                  | 5         | 10  | 2   | cx23 cx23 | -         | 0
+            min keeps an idle unwanted worker                        | READY:cx23:3400:0                        | 4/1024             | 5         | 10  | 1   | cx33      | -         | 0
+            """)
+    void choosesTypesAndNeverKeepsAnIdleWorkerForWorkItCannotTake(String name, String workers, String queue,
+                                                                   int threshold, int max, int min, String provision,
+                                                                   String terminate, int unschedulable) {
+        List<ClusterSnapshot.Worker> view = new ArrayList<>();
+        List<String> specs = cells(workers);
+        for (int i = 0; i < specs.size(); i++) {
+            String[] f = specs.get(i).split(":");
+            MachineType type = f[1].equals("cx23") ? CX23 : CX33;
+            view.add(new ClusterSnapshot.Worker("w" + (i + 1), WorkerState.valueOf(f[0]),
+                    NOW.minusSeconds(Long.parseLong(f[2])), Integer.parseInt(f[3]), type.name(), type.cpus(),
+                    type.memoryMb()));
+        }
+        List<MachineChoice.Demand> demands = cells(queue).stream().map(q -> q.split("/"))
+                .map(f -> new MachineChoice.Demand(UUID.randomUUID(), Double.parseDouble(f[0]), Integer.parseInt(f[1]),
+                        null))
+                .toList();
+        ClusterSnapshot snapshot = new ClusterSnapshot(demands.size(), view, threshold, max, min, Duration.ofHours(1),
+                Duration.ofMinutes(5), NOW, demands, List.of(CX23, CX33));
+
+        ScalingPlan plan = ScalingPolicy.decide(snapshot);
+
+        assertThat(plan.provision()).as(name).isEqualTo(plan.machines().size());
+        assertThat(plan.machines()).as(name).extracting(m -> m.type().name()).containsExactlyElementsOf(cells(provision));
+        assertThat(plan.terminate()).as(name).containsExactlyElementsOf(cells(terminate));
+        assertThat(plan.choice().unschedulable()).as(name).hasSize(unschedulable);
+    }
+
+    private static List<String> cells(String cell) {
+        return "-".equals(cell.strip()) ? List.of() : List.of(cell.strip().split(" +"));
     }
 }

@@ -85,4 +85,17 @@ class DispatchPlannerTest {
         assertThat(DispatchPlanner.fairOrder(List.of(a1, a2, b1, a3, c1, b2)))
                 .containsExactly(a1, b1, c1, a2, b2, a3);
     }
+
+    @Test
+    void anExecutionThatInsistsOnAMachineTypeGoesOnlyToAWorkerOfThatType() {
+        Candidate pinned = new Candidate(UUID.randomUUID(), "a", 1, 256, "cx33");
+        Candidate any = exec("a", 1, 256);
+        List<Capacity> workers = List.of(new Capacity("w-cx23", 2, 2, 4096, "cx23"),
+                new Capacity("w-unknown", 2, 2, 4096));
+
+        assertThat(DispatchPlanner.plan(List.of(pinned, any), workers))
+                .containsExactly(new Placement(any.executionId(), "w-cx23"));
+        assertThat(DispatchPlanner.plan(List.of(pinned), List.of(new Capacity("w-cx33", 1, 4, 8192, "cx33"))))
+                .containsExactly(new Placement(pinned.executionId(), "w-cx33"));
+    }
 }

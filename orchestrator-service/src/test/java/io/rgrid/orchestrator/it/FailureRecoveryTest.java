@@ -31,6 +31,7 @@ import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,9 +100,9 @@ class FailureRecoveryTest {
         assertThat(lost.reason()).isEqualTo(FailureReason.WORKER_LOST);
         assertThat(lost.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
 
-        // Tidy up: the requeued one would otherwise wait forever.
+        // Tidy up: cancelled, or already failed as unschedulable (no local agent holds 64 CPUs).
         grid.send(new ExecutionCancelRequested(requeued, "p", Instant.now()));
-        grid.awaitStatus(requeued, ExecutionState.CANCELLED);
+        awaitEnded(requeued);
     }
 
     @Test
@@ -136,7 +137,7 @@ class FailureRecoveryTest {
         assertThat(requeued.message()).contains(workerId);
         retire(workerId);
         grid.send(new ExecutionCancelRequested(id, "p", Instant.now()));
-        grid.awaitStatus(id, ExecutionState.CANCELLED);
+        awaitEnded(id);
     }
 
     @Test
@@ -160,7 +161,7 @@ class FailureRecoveryTest {
 
         retire(workerId);
         grid.send(new ExecutionCancelRequested(assigned, "p", Instant.now()));
-        grid.awaitStatus(assigned, ExecutionState.CANCELLED);
+        awaitEnded(assigned);
     }
 
     @Test
@@ -180,7 +181,7 @@ class FailureRecoveryTest {
                             List.of(new WorkerHeartbeat.RunningAttempt(kept, 1)), "test", "process", false));
                     return grid.statuses(dropped).stream().filter(st -> st.state() == ExecutionState.QUEUED)
                             .findFirst().orElse(null);
-                }, java.util.Objects::nonNull);
+                }, Objects::nonNull);
         assertThat(requeued.attempt()).isEqualTo(2);
         assertThat(requeued.message()).contains("no longer holds");
         assertThat(grid.statuses(kept)).as("the attempt it still lists stays").isEmpty();
@@ -188,7 +189,20 @@ class FailureRecoveryTest {
         retire(workerId);
         grid.send(new ExecutionCancelRequested(dropped, "p", Instant.now()));
         grid.send(new ExecutionCancelRequested(kept, "p", Instant.now()));
-        grid.awaitStatus(dropped, ExecutionState.CANCELLED);
+        awaitEnded(dropped);
+    }
+
+    /**
+     * A requeued 64-CPU execution ends CANCELLED by the tidy-up, or FAILED (UNSCHEDULABLE) first:
+     * no local agent can hold it, so the autoscaler fails it once it has been queued a scaling interval.
+     */
+    private void awaitEnded(UUID id) {
+        ExecutionStatusChanged ended = await().atMost(GridEvents.PATIENCE).until(() -> grid.statuses(id).stream()
+                .filter(st -> st.state().isTerminal()).findFirst().orElse(null), Objects::nonNull);
+        assertThat(ended.state()).isIn(ExecutionState.CANCELLED, ExecutionState.FAILED);
+        if (ended.state() == ExecutionState.FAILED) {
+            assertThat(ended.reason()).isEqualTo(FailureReason.UNSCHEDULABLE);
+        }
     }
 
     @Test

@@ -1,6 +1,5 @@
 package io.rgrid.orchestrator.it;
 
-import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import io.quarkus.test.common.ResourceArg;
@@ -13,13 +12,8 @@ import io.rgrid.hetzner.emulator.LocalSshd;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
 import io.rgrid.model.event.ExecutionStatusChanged;
-import io.rgrid.orchestrator.config.RgridConfig;
-import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.SharedServersResource;
-import jakarta.inject.Inject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -52,7 +46,7 @@ import static org.awaitility.Awaitility.await;
 @TestProfile(HetznerFullLoopTest.EmulatedCloud.class)
 @QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class HetznerFullLoopTest {
+class HetznerFullLoopTest extends EmulatedHetznerGridTest {
 
     static final Duration PERIOD = Duration.ofSeconds(20);
     static final Duration WINDOW = Duration.ofSeconds(8);
@@ -78,7 +72,7 @@ class HetznerFullLoopTest {
                 if ("true".equals(System.getenv("CI"))) {
                     throw new IllegalStateException("/usr/sbin/sshd is missing: CI must install openssh-server (.ci/run)");
                 }
-                skipped = true; // the test aborts, loudly, in @BeforeAll
+                skipped = true; // the test aborts, loudly, in EmulatedHetznerGridTest.connect
                 return Map.of();
             }
             try {
@@ -157,39 +151,6 @@ class HetznerFullLoopTest {
             try (ServerSocket s = new ServerSocket(0)) {
                 return s.getLocalPort();
             }
-        }
-    }
-
-    @Inject
-    RgridConfig config;
-
-    @Inject
-    CloudProvider provider;
-
-    @Inject
-    AgroalDataSource dataSource;
-
-    private WorkerGridFixture fixture;
-    private GridEvents grid;
-
-    @BeforeAll
-    void connect() throws Exception {
-        if (EmulatedHetznerWithBoot.skipped) {
-            System.err.println("SKIPPED HetznerFullLoopTest: /usr/sbin/sshd missing (apt-get install openssh-server)");
-            org.junit.jupiter.api.Assumptions.abort("no sshd");
-        }
-        fixture = WorkerGridFixture.connect(config, dataSource, () -> {
-            for (var server : provider.list()) {
-                provider.terminate(server.workerId());
-            }
-        });
-        grid = fixture.events();
-    }
-
-    @AfterAll
-    void tearDown() throws Exception {
-        if (fixture != null) {
-            fixture.close();
         }
     }
 

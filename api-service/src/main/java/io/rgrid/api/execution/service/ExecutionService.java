@@ -86,10 +86,12 @@ public class ExecutionService {
     private final IdempotencyRepository idempotency;
     private final ApiMetrics metrics;
     private final Duration idempotencyRetention;
+    private final CapacityCheck capacity;
 
     public ExecutionService(RgridConfig config, Transactions tx, ExecutionRepository executions,
                             TransitionRepository transitions, OutboxWriter outbox, OutboxSignal outboxSignal, ObjectStore store,
-                            IdempotencyRepository idempotency, ApiMetrics metrics) {
+                            IdempotencyRepository idempotency, ApiMetrics metrics, CapacityCheck capacity) {
+        this.capacity = capacity;
         this.idempotency = idempotency;
         this.metrics = metrics;
         this.limits = config.api().limits();
@@ -118,6 +120,7 @@ public class ExecutionService {
         }
         ExecutionSpec spec = specResolver.resolve(parseSpec(submission.specJson()));
         checkFiles(submission);
+        capacity.check(spec);
 
         String requestHash = null;
         if (idempotencyKey != null) {
@@ -229,6 +232,7 @@ public class ExecutionService {
             throw new ApiException(ErrorCode.INVALID_STATE, "execution " + source.id() + " is " + source.state()
                     + "; only an execution that ended can be retried (cancel it first)");
         }
+        capacity.check(source.spec());
         UUID id = Ids.newExecutionId();
         String scriptKey = StorageKeys.script(id);
         Map<String, String> inputKeys = new LinkedHashMap<>();

@@ -21,6 +21,8 @@ import java.util.regex.Pattern;
 public final class SpecResolver {
 
     private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+    /** A machine type's name as Hetzner writes them (cx23, ccx13, cax11, cpx-41), or {@code local}. */
+    private static final Pattern MACHINE = Pattern.compile("[a-z0-9][a-z0-9-]{0,31}");
     private static final Pattern LABEL_KEY = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._/-]{0,61}[A-Za-z0-9])?");
     private static final int MAX_ARGS = 1000;
     private static final int MAX_VALUE_LENGTH = 32 * 1024;
@@ -120,10 +122,16 @@ public final class SpecResolver {
             }
         });
 
+        String machine = spec.machine() == null ? null : spec.machine().strip();
+        if (machine != null && !MACHINE.matcher(machine).matches()) {
+            errors.add(new FieldError("machine", "must be a machine type name such as cx33 (1-32 lowercase letters, "
+                    + "digits and '-')"));
+        }
+
         if (!errors.isEmpty()) {
             throw new ApiException(ErrorCode.INVALID_SPEC, describe(errors), errors);
         }
-        return new ExecutionSpec(image, args, env, cpus, memoryMb, timeout, network, maxAttempts, labels);
+        return new ExecutionSpec(image, args, env, cpus, memoryMb, timeout, network, maxAttempts, labels, machine);
     }
 
     private static String describe(List<FieldError> errors) {

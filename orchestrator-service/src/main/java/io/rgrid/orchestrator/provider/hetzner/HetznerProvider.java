@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.provider.hetzner;
 
+import io.rgrid.model.event.MachineType;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.ProvisionedServer;
@@ -13,7 +14,6 @@ import io.rgrid.orchestrator.provider.hetzner.api.HetznerCloud;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 
 /**
  * Workers as Hetzner Cloud servers. {@link #provision} creates the server and returns as soon as
@@ -59,7 +58,6 @@ public final class HetznerProvider implements CloudProvider {
     public static final String LABEL_WORKER_ID = "worker-id";
     /** Hetzner's label value grammar: up to 63 characters, alphanumerics at both ends, -_. inside. */
     private static final Pattern LABEL_VALUE = Pattern.compile("([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?");
-    private static final Duration PRICE_REFRESH = Duration.ofHours(1);
 
     /** Told when a server was created but could not be made a worker. */
     @FunctionalInterface
@@ -83,12 +81,11 @@ public final class HetznerProvider implements CloudProvider {
     private final ProvisioningTimeline timeline;
     private final BootListener bootListener;
     private final List<Placement> placements;
+    private final ServerTypeCatalog catalog;
     private final ExecutorService boots;
     private final Map<String, Future<?>> booting = new ConcurrentHashMap<>();
 
     private volatile Infrastructure infrastructure;
-    private volatile Map<String, ApiModel.ServerType> serverTypes = Map.of();
-    private volatile Instant serverTypesLoadedAt = Instant.MIN;
     private volatile boolean closed;
 
     /** The ids of the project's SSH key, network and firewall the workers use. */
@@ -109,6 +106,8 @@ public final class HetznerProvider implements CloudProvider {
         this.timeline = timeline;
         this.bootListener = bootListener;
         this.placements = placements(settings);
+        this.catalog = new ServerTypeCatalog(cloud, ServerTypeCatalog.allowedNames(settings.serverTypes(),
+                settings.serverType()), settings.location());
         if (!LABEL_VALUE.matcher(settings.pool()).matches() || settings.pool().isEmpty()) {
             throw new IllegalArgumentException("rgrid.orchestrator.hetzner.pool: '" + settings.pool()
                     + "' is not a Hetzner label value (1-63 letters, digits, '-', '_', '.'; alphanumeric at both ends)");
@@ -150,6 +149,20 @@ public final class HetznerProvider implements CloudProvider {
         return placements;
     }
 
+    /**
+     * Where a worker of {@code type} is tried: the default placements when no type was chosen;
+     * else the type in the default location, then the fallbacks' locations that name the same type.
+     */
+    List<Placement> placementsFor(MachineType type) {
+        if (type == null) {
+            return placements;
+        }
+        List<Placement> out = new ArrayList<>();
+        out.add(new Placement(type.name(), settings.location()));
+        placements.stream().filter(p -> p.serverType().equals(type.name()) && !out.contains(p)).forEach(out::add);
+        return List.copyOf(out);
+    }
+
     /** The label selector of this grid's servers. */
     public String selector() {
         return LABEL_MANAGED_BY + "=" + MANAGED_BY + "," + LABEL_POOL + "=" + settings.pool();
@@ -183,8 +196,10 @@ public final class HetznerProvider implements CloudProvider {
         labels.put(LABEL_WORKER_ID, request.workerId());
 
         List<String> refused = new ArrayList<>();
-        for (Placement placement : placements) {
+        for (Placement placement : placementsFor(request.type())) {
             String rendered = userData.render(request.workerId(), placement.serverType(), placement.location());
+            MachineType size = catalog.machineTypes().stream().filter(t -> t.name().equals(placement.serverType()))
+                    .findFirst().orElse(null);
             ApiModel.CreateServerRequest create = new ApiModel.CreateServerRequest(request.workerId(),
                     placement.serverType(), settings.image(), placement.location(), List.of(infra.sshKeyId()), labels,
                     rendered, List.of(infra.networkId()), List.of(new ApiModel.FirewallRef(infra.firewallId())),
@@ -206,7 +221,7 @@ public final class HetznerProvider implements CloudProvider {
             double price = hourlyPrice(placement.serverType(), placement.location());
             LOG.infof("worker %s: Hetzner server %d created (%s, %s, %.4f EUR/h); booting", request.workerId(),
                     server.id(), placement, settings.image(), price);
-            startBoot(request, server, created);
+            startBoot(request, server, created, size);
             return new ProvisionedServer(request.workerId(), Long.toString(server.id()), null, createdAt,
                     placement.serverType(), price);
         }
@@ -244,10 +259,11 @@ public final class HetznerProvider implements CloudProvider {
 
     // ---- booting ----
 
-    private void startBoot(ProvisionRequest request, Server server, ApiModel.ServerResponse created) {
+    private void startBoot(ProvisionRequest request, Server server, ApiModel.ServerResponse created,
+                           MachineType size) {
         Runnable boot = () -> {
             try {
-                boot(request, server, created);
+                boot(request, server, created, size);
             } catch (InterruptedException e) {
                 LOG.infof("worker %s: boot interrupted (terminated or orchestrator stopping)", request.workerId());
                 Thread.currentThread().interrupt();
@@ -262,7 +278,7 @@ public final class HetznerProvider implements CloudProvider {
         booting.put(request.workerId(), boots.submit(boot));
     }
 
-    private void boot(ProvisionRequest request, Server server, ApiModel.ServerResponse created)
+    private void boot(ProvisionRequest request, Server server, ApiModel.ServerResponse created, MachineType size)
             throws InterruptedException, WorkerBootstrap.BootstrapException {
         Instant deadline = Instant.now().plus(settings.runningTimeout());
         List<Action> actions = new ArrayList<>();
@@ -297,7 +313,7 @@ public final class HetznerProvider implements CloudProvider {
                     + " address to connect to (rgrid.orchestrator.hetzner.ssh-via)");
         }
         WorkerBootstrap.Target target = new WorkerBootstrap.Target(current.name(), current.id(), request.workerId(),
-                request.token(), sshHost, settings.sshPort(), current.privateIp());
+                request.token(), sshHost, settings.sshPort(), current.privateIp(), size);
         LOG.infof("worker %s: server running, bootstrapping %s", request.workerId(), target);
         bootstrap.bootstrap(target, settings.bootstrapBudget());
         mark(request.workerId(), ProvisioningTimeline.Phase.SSH_READY);
@@ -383,38 +399,20 @@ public final class HetznerProvider implements CloudProvider {
         return "HetznerProvider[" + settings.apiUrl() + ", pool " + settings.pool() + ", " + placements + "]";
     }
 
-    // ---- prices ----
+    // ---- types and prices ----
+
+    /** The allowed types Hetzner offers, with sizes and prices ({@link ServerTypeCatalog}). */
+    @Override
+    public List<MachineType> machineTypes() {
+        return catalog.machineTypes();
+    }
 
     /**
      * EUR per started hour, VAT included ({@code price_hourly.gross}) of {@code type} in
      * {@code location}, from {@code GET /server_types} (refreshed hourly); 0 when unknown.
      */
     public double hourlyPrice(String type, String location) {
-        if (type == null) {
-            return 0;
-        }
-        Map<String, ApiModel.ServerType> types = serverTypes;
-        if (types.isEmpty() || serverTypesLoadedAt.plus(PRICE_REFRESH).isBefore(Instant.now())) {
-            try {
-                types = cloud.serverTypes().stream()
-                        .collect(Collectors.toMap(ApiModel.ServerType::name, t -> t, (a, b) -> a));
-                serverTypes = types;
-                serverTypesLoadedAt = Instant.now();
-            } catch (RuntimeException e) {
-                LOG.warnf("cannot load Hetzner server types and prices: %s", e.getMessage());
-                serverTypesLoadedAt = Instant.now().minus(PRICE_REFRESH).plusSeconds(60); // retry in a minute
-            }
-        }
-        ApiModel.ServerType serverType = types.get(type);
-        if (serverType == null || serverType.prices() == null) {
-            return 0;
-        }
-        return serverType.prices().stream()
-                .filter(p -> location == null || location.equals(p.location()))
-                .findFirst()
-                .map(p -> p.priceHourly() == null || p.priceHourly().gross() == null ? 0.0
-                        : new BigDecimal(p.priceHourly().gross()).doubleValue())
-                .orElse(0.0);
+        return catalog.hourlyPrice(type, location);
     }
 
     // ---- SSH key, network, firewall ----

@@ -384,6 +384,12 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
         env.put("RGRID_STORAGE_SECRET_KEY", settings.storageSecretKey());
         env.put("RGRID_STORAGE_BUCKET", settings.storageBucket());
         env.put("RGRID_STORAGE_REGION", settings.storageRegion());
+        if (target.size() != null) {
+            // The type's nominal size, not what the kernel reports (a little less memory): the
+            // autoscaler chose the type for an execution of up to exactly this size.
+            env.put("RGRID_WORKER_CPUS", Double.toString(target.size().cpus()));
+            env.put("RGRID_WORKER_MEMORY_MB", Integer.toString(target.size().memoryMb()));
+        }
         env.putAll(settings.agentEnv());
         StringBuilder sb = new StringBuilder("# Written by the orchestrator's SSH bootstrap; mode 0600.\n");
         for (Map.Entry<String, String> e : env.entrySet()) {

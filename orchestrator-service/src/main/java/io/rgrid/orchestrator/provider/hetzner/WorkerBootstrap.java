@@ -1,5 +1,7 @@
 package io.rgrid.orchestrator.provider.hetzner;
 
+import io.rgrid.model.event.MachineType;
+
 import java.time.Duration;
 
 /**
@@ -18,9 +20,19 @@ public interface WorkerBootstrap {
      */
     void bootstrap(Target target, Duration budget) throws BootstrapException;
 
-    /** The server to bootstrap and the identity its agent gets (the token is never logged). */
+    /**
+     * The server to bootstrap and the identity its agent gets (the token is never logged), and its
+     * machine type: the agent offers that type's CPUs and memory, exactly what the autoscaler chose
+     * the type for (null: the agent measures its host).
+     */
     record Target(String serverName, long serverId, String workerId, String token,
-                  String sshHost, int sshPort, String privateIp) {
+                  String sshHost, int sshPort, String privateIp, MachineType size) {
+
+        public Target(String serverName, long serverId, String workerId, String token, String sshHost, int sshPort,
+                      String privateIp) {
+            this(serverName, serverId, workerId, token, sshHost, sshPort, privateIp, null);
+        }
+
         @Override
         public String toString() {
             return "Target[" + serverName + " (" + serverId + "), worker " + workerId + ", ssh " + sshHost + ":" + sshPort
