@@ -352,6 +352,16 @@ public interface RgridConfig {
          * {@code rgrid-worker-abc123=http://10.0.0.5:8002=s3cret}.
          */
         Optional<List<String>> agents();
+
+        /**
+         * CPUs of the largest agent listed (what its {@code RGRID_WORKER_CPUS} offers). With
+         * {@link #workerMemoryMb()} it describes the grid's capacity, so api-service refuses at
+         * submission what no agent could ever hold; unset, the static grid refuses nothing.
+         */
+        Optional<Double> workerCpus();
+
+        /** Memory in MiB of the largest agent listed (its {@code RGRID_WORKER_MEMORY_MB}); see {@link #workerCpus()}. */
+        Optional<Integer> workerMemoryMb();
     }
 
     interface Scaling {

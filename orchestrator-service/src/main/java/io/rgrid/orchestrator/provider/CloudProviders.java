@@ -12,8 +12,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
 
-import java.util.List;
-
 /** Chooses the provider named by {@code rgrid.orchestrator.provider}. */
 @ApplicationScoped
 public class CloudProviders {
@@ -24,7 +22,7 @@ public class CloudProviders {
                            ProvisioningTimeline timeline, Instance<HealthMonitor> health, ClusterStats stats) {
         return switch (config.orchestrator().provider()) {
             case "local" -> new LocalProcessProvider(config);
-            case "static" -> new StaticProvider(config.orchestrator().staticProvider().agents().orElse(List.of()));
+            case "static" -> StaticProvider.of(config.orchestrator().staticProvider());
             case "hetzner" -> hetzner(config.orchestrator().hetzner(), bootstrap, userData, timeline, health, stats);
             default -> throw new IllegalArgumentException("rgrid.orchestrator.provider: unknown provider '"
                     + config.orchestrator().provider() + "' (known: local, static, hetzner)");

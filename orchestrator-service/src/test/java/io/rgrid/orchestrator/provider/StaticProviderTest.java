@@ -2,7 +2,10 @@ package io.rgrid.orchestrator.provider;
 
 import org.junit.jupiter.api.Test;
 
+import io.rgrid.model.event.MachineType;
+
 import java.util.List;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -34,5 +37,25 @@ class StaticProviderTest {
         assertThat(provider.list()).hasSize(1);
         assertThatThrownBy(() -> provider.provision(new CloudProvider.ProvisionRequest("rgrid-worker-cccccc", "t")))
                 .isInstanceOf(ProvisioningException.class);
+    }
+
+    @Test
+    void describesTheDeclaredSizeOfItsLargestAgentOrNothing() {
+        assertThat(new StaticProvider(List.of()).machineTypes()).isEmpty();
+        assertThat(new StaticProvider(List.of(), Optional.of(4.0), Optional.of(8192)).machineTypes())
+                .containsExactly(new MachineType("static", 4.0, 8192, 0.0));
+    }
+
+    @Test
+    void refusesAHalfOrNonPositiveSizeNamingBothKeys() {
+        assertThatThrownBy(() -> StaticProvider.size(Optional.of(4.0), Optional.empty()))
+                .hasMessageContaining("worker-cpus").hasMessageContaining("worker-memory-mb")
+                .hasMessageContaining("set both");
+        assertThatThrownBy(() -> StaticProvider.size(Optional.of(0.0), Optional.of(1024)))
+                .hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> StaticProvider.size(Optional.of(Double.NaN), Optional.of(1024)))
+                .hasMessageContaining("must be positive");
+        assertThatThrownBy(() -> StaticProvider.size(Optional.of(2.0), Optional.of(-1)))
+                .hasMessageContaining("must be positive");
     }
 }
