@@ -170,6 +170,33 @@ class LocalGridEndToEndTest {
         assertThat(cost.exitCode()).as(cost.toString()).isZero();
     }
 
+    /**
+     * A request no machine of the grid can ever hold is refused at submission, in one line naming
+     * the largest the grid runs, through the whole chain: the orchestrator's local provider
+     * publishes its agents' size on rgrid.cluster.v1, api-service judges the submission by it.
+     * Until the orchestrator's first scaling tick has published the size, the API cannot judge and
+     * the orchestrator fails the execution UNSCHEDULABLE instead; the test asks again then.
+     */
+    @Test
+    void aRequestNoMachineCanHoldIsRefusedAtSubmissionNamingTheLimit() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        CliRun run;
+        do {
+            run = CliRun.run(repo, env, RUN_TIMEOUT, "run", "--cpus", "64", "examples/hello.py");
+            assertThat(run.exitCode()).as(run.toString()).isNotZero();
+            assertThat(run.stdout()).as(run.toString()).doesNotContain("Hello from RGrid!");
+            assertThat(run.stderr()).as(run.toString()).contains("UNSCHEDULABLE");
+            if (run.stderr().contains("HTTP 422")) {
+                break;
+            }
+            Thread.sleep(1000);
+        } while (System.nanoTime() < deadline);
+
+        assertThat(run.stderr()).as(run.toString()).contains("HTTP 422", "the largest the grid can run is");
+        assertThat(run.stderr().strip().lines().count()).as(run.toString()).isOne();
+        assertThat(run.stderr()).doesNotContain("Exception", "\tat ");
+    }
+
     @Test
     void aWrongKeyIsRejectedWithAClearMessage() {
         Map<String, String> wrongKey = new HashMap<>(env);
