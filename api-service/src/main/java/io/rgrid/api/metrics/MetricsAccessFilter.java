@@ -2,11 +2,8 @@ package io.rgrid.api.metrics;
 
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.error.Problems;
 import io.rgrid.model.api.Auth;
 import io.rgrid.model.api.EndpointAccess;
-import io.rgrid.model.api.ErrorCode;
-import io.rgrid.model.api.Problem;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
 import jakarta.annotation.Priority;
@@ -43,24 +40,12 @@ public class MetricsAccessFilter {
     }
 
     void register(@Observes Router router) {
-        router.route().order(ORDER).handler(context -> {
-            String path = context.normalizedPath();
-            if (!path.equals(METRICS) && !path.startsWith(METRICS + "/")) {
-                context.next();
-                return;
-            }
-            EndpointAccess.Decision decision = EndpointAccess.decide(context.request().remoteAddress().hostAddress(), token,
-                    context.request().getHeader(Auth.HEADER));
-            if (decision == EndpointAccess.Decision.ALLOW) {
-                context.next();
-                return;
-            }
-            Problem problem = Problem.of(ErrorCode.UNAUTHENTICATED, EndpointAccess.refusalDetail(decision, TOKEN_ENV));
-            context.response()
-                    .setStatusCode(problem.status())
-                    .putHeader("Content-Type", Problem.MEDIA_TYPE)
-                    .putHeader("WWW-Authenticate", Auth.SCHEME)
-                    .end(Buffer.buffer(Problems.bytes(problem.withInstance(context.request().path()))));
-        });
+        // A path route matches the normalised path: /q/metrics and below, also as /q/./metrics.
+        router.route(METRICS + "*").order(ORDER).handler(context -> EndpointAccess.refusal(
+                context.request().remoteAddress().hostAddress(), token, context.request().getHeader(Auth.HEADER), TOKEN_ENV,
+                context.request().path()).ifPresentOrElse(refusal -> {
+                    EndpointAccess.Refusal.HEADERS.forEach(context.response()::putHeader);
+                    context.response().setStatusCode(refusal.problem().status()).end(Buffer.buffer(refusal.body()));
+                }, context::next));
     }
 }

@@ -1,6 +1,10 @@
 package io.rgrid.model.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import io.rgrid.model.Json;
+
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -42,6 +46,34 @@ public final class EndpointAccess {
             return Decision.MISSING_TOKEN;
         }
         return Auth.constantTimeEquals(presented, token.get()) ? Decision.ALLOW : Decision.WRONG_TOKEN;
+    }
+
+    /**
+     * A refused request's answer: status 401, {@link #HEADERS}, and the problem serialised as the
+     * body (so both services' route filters write the same bytes).
+     */
+    public record Refusal(Problem problem, byte[] body) {
+
+        public static final Map<String, String> HEADERS = Map.of("Content-Type", Problem.MEDIA_TYPE,
+                "WWW-Authenticate", Auth.SCHEME);
+    }
+
+    /**
+     * The answer a request gets (its problem's {@code instance} = {@code path}), or empty when it
+     * may pass: {@link #decide} with {@link #refusalDetail}.
+     */
+    public static Optional<Refusal> refusal(String peerAddress, Optional<String> token, String authorizationHeader,
+                                            String tokenEnv, String path) {
+        Decision decision = decide(peerAddress, token, authorizationHeader);
+        if (decision == Decision.ALLOW) {
+            return Optional.empty();
+        }
+        Problem problem = Problem.of(ErrorCode.UNAUTHENTICATED, refusalDetail(decision, tokenEnv)).withInstance(path);
+        try {
+            return Optional.of(new Refusal(problem, Json.mapper().writeValueAsBytes(problem)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("a problem of strings always serialises", e);
+        }
     }
 
     /** The problem+json detail of a refusal, naming the setting an operator would change. */

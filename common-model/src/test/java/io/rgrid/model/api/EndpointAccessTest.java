@@ -1,6 +1,9 @@
 package io.rgrid.model.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.rgrid.model.Json;
 import io.rgrid.model.api.EndpointAccess.Decision;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -82,6 +85,20 @@ class EndpointAccessTest {
         } else {
             assertThat(found).hasValueSatisfying(m -> assertThat(m).contains(problem));
         }
+    }
+
+    @Test
+    void aRefusalIsA401ProblemAtItsPath() throws Exception {
+        assertThat(EndpointAccess.refusal("127.0.0.1", Optional.empty(), null, "X_TOKEN", "/v1/workers")).isEmpty();
+        EndpointAccess.Refusal refusal = EndpointAccess.refusal("10.0.0.2", Optional.empty(), null, "X_TOKEN", "/v1/workers")
+                .orElseThrow();
+        assertThat(refusal.problem().status()).isEqualTo(401);
+        assertThat(refusal.problem().detail()).contains("unless X_TOKEN is set");
+        JsonNode body = Json.mapper().readTree(refusal.body());
+        assertThat(body.path("code").asText()).isEqualTo("UNAUTHENTICATED");
+        assertThat(body.path("instance").asText()).isEqualTo("/v1/workers");
+        assertThat(EndpointAccess.Refusal.HEADERS).containsEntry("Content-Type", "application/problem+json")
+                .containsEntry("WWW-Authenticate", "Bearer");
     }
 
     @ParameterizedTest

@@ -1,12 +1,8 @@
 package io.rgrid.orchestrator.access;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import io.quarkus.runtime.StartupEvent;
-import io.rgrid.model.Json;
 import io.rgrid.model.api.Auth;
 import io.rgrid.model.api.EndpointAccess;
-import io.rgrid.model.api.ErrorCode;
-import io.rgrid.model.api.Problem;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.Router;
@@ -54,27 +50,11 @@ public class ApiAccessFilter {
                 context.next();
                 return;
             }
-            EndpointAccess.Decision decision = EndpointAccess.decide(context.request().remoteAddress().hostAddress(), token,
-                    context.request().getHeader(Auth.HEADER));
-            if (decision == EndpointAccess.Decision.ALLOW) {
-                context.next();
-                return;
-            }
-            Problem problem = Problem.of(ErrorCode.UNAUTHENTICATED, EndpointAccess.refusalDetail(decision, TOKEN_ENV))
-                    .withInstance(context.request().path());
-            context.response()
-                    .setStatusCode(problem.status())
-                    .putHeader("Content-Type", Problem.MEDIA_TYPE)
-                    .putHeader("WWW-Authenticate", Auth.SCHEME)
-                    .end(Buffer.buffer(bytes(problem)));
+            EndpointAccess.refusal(context.request().remoteAddress().hostAddress(), token,
+                    context.request().getHeader(Auth.HEADER), TOKEN_ENV, context.request().path()).ifPresentOrElse(refusal -> {
+                        EndpointAccess.Refusal.HEADERS.forEach(context.response()::putHeader);
+                        context.response().setStatusCode(refusal.problem().status()).end(Buffer.buffer(refusal.body()));
+                    }, context::next);
         });
-    }
-
-    private static byte[] bytes(Problem problem) {
-        try {
-            return Json.mapper().writeValueAsBytes(problem);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("a problem of strings always serialises", e);
-        }
     }
 }
