@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -28,7 +29,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(LocalGrid.Extension.class)
 class LocalGridClosedDefaultsTest {
 
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /** Files the servers keep their data in: large, and no place a secret is written by the grid. */
     private static final List<String> DATA_TREES = List.of("postgres", "kafka", "s3/blobs", "workers");
 
@@ -86,6 +87,7 @@ class LocalGridClosedDefaultsTest {
     }
 
     private static int get(String url) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }
