@@ -8,6 +8,11 @@
 #     no systemctl; run twice, the second run changes nothing the first wrote (idempotent) and
 #     keeps the generated secrets. With RGRID_CHECK_DATABASE_URL set (postgresql://...), it also
 #     runs the real migrations of api-service and orchestrator-service against that database.
+#     No secret on a command line: the first install runs under strace (every execve's argv) while
+#     `ps -eo args` is sampled every 0.1 s; neither may contain a secret of the installed .env
+#     (API_SECRET_KEY, API_HASH_SECRET, MINIO_SECRET_KEY, HETZNER_API_TOKEN, every *_TOKEN/*_PASSWORD/*_SECRET(_KEY),
+#     DATABASE_URL and its password, the static agents' tokens), and with migrations the trace
+#     must show the migrating JVMs (proof that it watched them).
 #  3. systemd-analyze verify: each installed unit, with its paths pointed into the scratch root so
 #     the ExecStart binaries, EnvironmentFiles and jars it names are the ones just installed;
 #     any message (warning or error) fails the check. Also: every unit runs as a non-root User=
@@ -28,7 +33,7 @@
 #     error) must be rejected by the same check.
 #
 # Exit codes: 0 all passed, 1 a check failed, 3 a tool is missing (the list is printed).
-# Needs: bash, shellcheck, systemd-analyze, systemd-sysusers, nginx, openssl, cloud-init, docker-compose (or
+# Needs: bash, shellcheck, strace, procps (ps), systemd-analyze, systemd-sysusers, nginx, openssl, cloud-init, docker-compose (or
 # the docker compose plugin), python3, a JDK >= 21 (JAVA_HOME or /usr/lib/jvm), and the built
 # jars (*/target/quarkus-app, local-grid/target/lib).
 set -euo pipefail
@@ -61,12 +66,12 @@ elif command -v docker >/dev/null && docker compose version >/dev/null 2>&1; the
     compose=(docker compose)
 fi
 missing=()
-for tool in shellcheck systemd-analyze systemd-sysusers nginx openssl python3 cloud-init; do
+for tool in shellcheck strace ps systemd-analyze systemd-sysusers nginx openssl python3 cloud-init; do
     command -v "$tool" >/dev/null || missing+=("$tool")
 done
 [[ ${#compose[@]} -gt 0 ]] || missing+=("docker-compose")
 if [[ ${#missing[@]} -gt 0 ]]; then
-    echo "check-deploy: missing tools: ${missing[*]} (apt-get install -y nginx shellcheck docker-compose systemd cloud-init)" >&2
+    echo "check-deploy: missing tools: ${missing[*]} (apt-get install -y nginx shellcheck strace docker-compose systemd cloud-init)" >&2
     exit 3
 fi
 
@@ -84,10 +89,31 @@ step "deploy_orchestrator.sh --prefix (scratch root, no systemctl)"
 root=$work/root
 deploy_args=(--prefix "$root" --skip-build)
 if [[ -n ${RGRID_CHECK_DATABASE_URL:-} ]]; then
-    sed "s|^DATABASE_URL=.*|DATABASE_URL=$RGRID_CHECK_DATABASE_URL|" "$repo/.env.example" >"$work/check.env"
+    # Written by builtins: the database URL (it may carry a password) stays off command lines too.
+    while IFS= read -r line || [[ -n $line ]]; do
+        if [[ $line == DATABASE_URL=* ]]; then
+            printf 'DATABASE_URL=%s\n' "$RGRID_CHECK_DATABASE_URL"
+        else
+            printf '%s\n' "$line"
+        fi
+    done <"$repo/.env.example" >"$work/check.env"
     deploy_args+=(--migrate --env "$work/check.env")
 fi
-if bash "$repo/infra/deploy_orchestrator.sh" "${deploy_args[@]}" >"$work/deploy1.log" 2>&1; then
+sample_ps() { # appends `ps -eo args` to FILE every 0.1 s while the flag file exists
+    while [[ -e $work/sampling ]]; do
+        ps -eo args >>"$1" 2>/dev/null || true
+        sleep 0.1
+    done
+}
+: >"$work/sampling"
+sample_ps "$work/ps.log" &
+sampler_pid=$!
+deployed=true
+strace -f -qq -e trace=execve -s 65536 -o "$work/execve.log" \
+    bash "$repo/infra/deploy_orchestrator.sh" "${deploy_args[@]}" >"$work/deploy1.log" 2>&1 || deployed=false
+rm -f "$work/sampling"
+wait "$sampler_pid" || true
+if $deployed; then
     pass "first install"
 else
     cat "$work/deploy1.log"
@@ -101,6 +127,34 @@ if [[ -n ${RGRID_CHECK_DATABASE_URL:-} ]]; then
     else
         fail "migrations did not run"
     fi
+fi
+# The secrets of the installed .env, one a line, for grep -F -f (never as an argument).
+env_secrets() {
+    local line key value
+    while IFS= read -r line; do
+        [[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
+        key=${BASH_REMATCH[1]}
+        value=${BASH_REMATCH[2]}
+        case $key in
+            DATABASE_URL|RGRID_ORCHESTRATOR_STATIC_AGENTS|*_SECRET|*_SECRET_KEY|*_PASSWORD|*_TOKEN) ;;
+            *) continue ;;
+        esac
+        [[ ${#value} -ge 8 ]] && printf '%s\n' "$value"
+        if [[ $key == DATABASE_URL && $value =~ ://[^:/@]+:([^@]+)@ ]]; then
+            printf '%s\n' "${BASH_REMATCH[1]}"
+        fi
+    done <"$root/opt/rgrid/.env"
+}
+env_secrets >"$work/secrets"
+if [[ ! -s $work/secrets ]]; then
+    fail "no secret found in the installed .env to look for"
+elif grep -qF -f "$work/secrets" "$work/execve.log" "$work/ps.log"; then
+    fail "a .env secret appeared on a command line during the install (execve or ps -eo args)"
+else
+    pass "no .env secret on any command line ($(wc -l <"$work/secrets") values, $(grep -c '^' "$work/ps.log") ps lines, $(grep -c execve "$work/execve.log") execs)"
+fi
+if [[ -n ${RGRID_CHECK_DATABASE_URL:-} ]] && ! grep -q 'orchestrator-service/quarkus-run.jar' "$work/execve.log"; then
+    fail "the trace did not see the migrating JVMs"
 fi
 expected=(
     usr/local/lib/rgrid/api-service/quarkus-run.jar

@@ -174,6 +174,22 @@ $scratch || chown root:root "$env_file"
 env_value() { # KEY: the last KEY=value of the .env, without surrounding quotes
     sed -n "s/^[[:space:]]*$1=//p" "$env_file" | tail -n1 | sed "s/^[\"']//; s/[\"']\$//"
 }
+# Sets KEY=VALUE in the .env (replacing every KEY= line, else appending) with shell builtins only:
+# a secret never becomes a command's argument, which every user could read in `ps`.
+set_env_value() { # KEY VALUE
+    local key=$1 value=$2 line found=false
+    (umask 077 && : >"$env_file.new")
+    while IFS= read -r line || [[ -n $line ]]; do
+        if [[ $line =~ ^[[:space:]]*$key= ]]; then
+            $found || printf '%s=%s\n' "$key" "$value"
+            found=true
+        else
+            printf '%s\n' "$line"
+        fi
+    done <"$env_file" >"$env_file.new"
+    $found || printf '%s=%s\n' "$key" "$value" >>"$env_file.new"
+    mv "$env_file.new" "$env_file"
+}
 # systemd does not run $(openssl rand -hex 32) as the seed's example .env hopes: generate the admin
 # key and the hash secret (api-service refuses both when shorter than 32 characters). An existing
 # hash secret is never replaced: every stored key and session is hashed with it.
@@ -182,11 +198,7 @@ generate_secret() { # NAME: write a fresh openssl rand -hex 32 into the .env whe
     value=$(env_value "$1")
     [[ -z $value || $value == *"\$("* ]] || return 0
     value=$(openssl rand -hex 32)
-    if grep -q "^[[:space:]]*$1=" "$env_file"; then
-        sed -i "s|^[[:space:]]*$1=.*|$1=$value|" "$env_file"
-    else
-        echo "$1=$value" >>"$env_file"
-    fi
+    set_env_value "$1" "$value"
     echo "generated $1 in $env_file"
 }
 generate_secret API_SECRET_KEY
@@ -241,24 +253,40 @@ fi
 
 # --- migrations (the seed's step 8) -----------------------------------------------------------
 # Each service migrates its own schema with Flyway at start; QUARKUS_INIT_AND_EXIT makes it stop
-# right after initialisation, so a failed migration stops the deployment here.
+# right after initialisation, so a failed migration stops the deployment here. The .env reaches the
+# JVM as its environment, exported by shell builtins in a subshell that first drops everything it
+# inherited (what the unit's EnvironmentFile= gives the service): never as arguments, which `ps`
+# shows every user (infra/check-deploy.sh watches for that).
+runuser_bin=$(command -v runuser || true)
 run_migration() { # MODULE USER
-    local module=$1 user=$2 vars=()
+    local module=$1 user=$2 names=() values=()
     local line
     while IFS= read -r line; do
         [[ $line =~ ^[[:space:]]*([A-Za-z_][A-Za-z0-9_]*)=(.*)$ ]] || continue
         local value=${BASH_REMATCH[2]}
         value=${value#[\"\']}
         value=${value%[\"\']}
-        vars+=("${BASH_REMATCH[1]}=$value")
+        names+=("${BASH_REMATCH[1]}")
+        values+=("$value")
     done <"$env_file"
-    local cmd=(env -i "PATH=/usr/bin:/bin" "${vars[@]}" QUARKUS_INIT_AND_EXIT=true
-        "$jdk/bin/java" -Xmx256m -jar "$lib/$module/quarkus-run.jar")
+    local cmd=("$jdk/bin/java" -Xmx256m -jar "$lib/$module/quarkus-run.jar")
     if ! $scratch; then
-        cmd=(runuser -u "$user" -- "${cmd[@]}")
+        [[ -n $runuser_bin ]] || die "runuser is missing (util-linux)"
+        cmd=("$runuser_bin" -u "$user" -- "${cmd[@]}")
     fi
     echo "migrating $module"
-    (cd "$lib/$module" && "${cmd[@]}") || die "the $module migration failed (its log is above)"
+    (
+        cd "$lib/$module"
+        local inherited i
+        while IFS= read -r inherited; do
+            unset "$inherited" 2>/dev/null || true
+        done < <(compgen -e)
+        export PATH=/usr/bin:/bin QUARKUS_INIT_AND_EXIT=true
+        for i in "${!names[@]}"; do
+            export "${names[$i]}=${values[$i]}"
+        done
+        exec "${cmd[@]}"
+    ) || die "the $module migration failed (its log is above)"
 }
 if [[ $migrate == true ]]; then
     log "database migrations"

@@ -25,7 +25,9 @@ import java.util.UUID;
 /**
  * {@code /api/v1/queue}, {@code /workers}, {@code /cost}: what the grid is doing, from the read model
  * the API keeps of {@code rgrid.cluster.v1} and from its own executions table. The queue is the
- * caller's project (the admin's: all); workers and cost are the grid's and the same for every key.
+ * caller's project (the admin's: all); workers and cost are the grid's and the same for every key,
+ * except that a project key sees each {@code detail} without hosts, addresses and paths
+ * ({@link DetailRedaction}).
  */
 @Path(ApiPaths.BASE)
 @Blocking
@@ -113,7 +115,8 @@ public class ClusterResource {
                         Math.max(0, Duration.between(row.createdAt(), Instant.now()).toSeconds()),
                         wait.map(ClusterRepository.WaitRow::reason).orElse(null),
                         wait.map(ClusterRepository.WaitRow::etaSeconds).orElse(null),
-                        wait.map(ClusterRepository.WaitRow::detail).orElse(null));
+                        wait.map(ClusterRepository.WaitRow::detail).map(d -> scope == null ? d : DetailRedaction.redact(d))
+                                .orElse(null));
             }
             return new Queue(depth, o);
         });
@@ -122,12 +125,15 @@ public class ClusterResource {
     /** Known workers; {@code all=true} includes deleted ones. */
     @GET
     @Path("workers")
-    public Workers workers(@QueryParam("all") boolean all) {
-        return workers(all, Instant.now());
+    public Workers workers(@QueryParam("all") boolean all, RoutingContext context) {
+        return workers(all, Instant.now(), Principal.of(context).admin());
     }
 
-    /** The workers as {@code /workers} shows them at {@code now} (also for the dashboard's event stream). */
-    public Workers workers(boolean all, Instant now) {
+    /**
+     * The workers as {@code /workers} shows them at {@code now} (also for the dashboard's event
+     * stream); {@code admin} sees each {@code detail} as the orchestrator wrote it.
+     */
+    public Workers workers(boolean all, Instant now, boolean admin) {
         record Read(List<ClusterRepository.WorkerRow> workers, Map<String, ClusterRepository.HeartbeatRow> beats,
                     Optional<ClusterRepository.CostRow> cost) {
         }
@@ -137,7 +143,7 @@ public class ClusterResource {
             ClusterRepository.HeartbeatRow beat = read.beats().get(w.workerId());
             Long uptime = w.createdAt() == null ? null : Math.max(0, Duration.between(w.createdAt(), now).toSeconds());
             return new Worker(w.workerId(), w.state(), w.provider(), w.serverType(), w.createdAt(), w.hourlyPriceEur(),
-                    w.detail(), w.updatedAt(),
+                    admin ? w.detail() : DetailRedaction.redact(w.detail()), w.updatedAt(),
                     beat == null ? null : beat.at(),
                     beat == null ? null : Math.max(0, Duration.between(beat.at(), now).toSeconds()),
                     beat == null ? null : beat.slots(),

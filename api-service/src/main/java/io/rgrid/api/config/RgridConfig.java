@@ -17,6 +17,9 @@ public interface RgridConfig {
     /** The public API: authentication, spec defaults and limits. */
     Api api();
 
+    /** Who may scrape {@code /q/metrics}. */
+    Metrics metrics();
+
     /** The Kafka cluster every event travels through. */
     Kafka kafka();
 
@@ -395,5 +398,16 @@ public interface RgridConfig {
         /** Rows one DELETE (one transaction) removes at most; a run repeats batches until none are left. */
         @WithDefault("1000")
         int batchSize();
+    }
+
+    interface Metrics {
+        /**
+         * The bearer token a Prometheus scrape of {@code /q/metrics} must send
+         * ({@code Authorization: Bearer <token>}; Prometheus: {@code authorization.credentials_file}),
+         * at least 32 characters ({@code openssl rand -hex 32}). Unset: {@code /q/metrics} answers
+         * only peers on this host's loopback. Health and OpenAPI endpoints need nothing. Env:
+         * RGRID_METRICS_TOKEN.
+         */
+        Optional<String> token();
     }
 }

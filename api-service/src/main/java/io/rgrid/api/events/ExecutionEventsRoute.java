@@ -107,7 +107,7 @@ public class ExecutionEventsRoute {
             context.vertx().executeBlocking(() -> {
                 // Before the first event: whatever commits after the client saw it is on the stream.
                 startCursor();
-                Map<String, Object> summary = clusterSummary(principal.projectScope(), workersAndCost());
+                Map<String, Object> summary = clusterSummary(principal.projectScope(), workersAndCost(principal.admin()));
                 subscriber.send("cluster", summary);
                 return null;
             }, false).onFailure(e -> LOG.debugf("first cluster event not sent: %s", e.getMessage()));
@@ -204,11 +204,13 @@ public class ExecutionEventsRoute {
             return;
         }
         try {
-            Map<String, Object> shared = workersAndCost();
+            // Workers and cost twice at most: as the admin sees them, and with details redacted.
+            Map<Boolean, Map<String, Object>> sharedByAdmin = new HashMap<>();
             Map<String, Map<String, Object>> byScope = new HashMap<>();
             for (Subscriber s : subscribers) {
                 String scope = s.principal.projectScope();
-                s.send("cluster", byScope.computeIfAbsent(scope == null ? "*" : scope, k -> clusterSummary(scope, shared)));
+                s.send("cluster", byScope.computeIfAbsent(scope == null ? "*" : scope,
+                        k -> clusterSummary(scope, sharedByAdmin.computeIfAbsent(scope == null, this::workersAndCost))));
             }
         } catch (RuntimeException e) {
             LOG.debugf("cluster event not sent: %s", e.getMessage());
@@ -216,9 +218,9 @@ public class ExecutionEventsRoute {
         }
     }
 
-    private Map<String, Object> workersAndCost() {
+    private Map<String, Object> workersAndCost(boolean admin) {
         Map<String, Object> shared = new LinkedHashMap<>();
-        shared.put("workers", cluster.workers(false, Instant.now()).items());
+        shared.put("workers", cluster.workers(false, Instant.now(), admin).items());
         shared.put("cost", cluster.latestCost());
         return shared;
     }

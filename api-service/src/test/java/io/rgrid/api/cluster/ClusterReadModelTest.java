@@ -16,7 +16,14 @@ import io.rgrid.model.event.WorkerState;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import io.restassured.RestAssured;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.util.Collections;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -73,6 +80,26 @@ class ClusterReadModelTest {
     }
 
     @Test
+    void workerDetailsNameHostsAndPathsOnlyToTheAdmin() throws Exception {
+        String worker = "rgrid-worker-" + UUID.randomUUID().toString().substring(0, 6).replace("-", "b");
+        String detail = "provisioning failed: SSH to 10.0.0.7:22 refused with key /opt/rgrid/infra/hetzner_worker.key";
+        servers.publish(Topics.CLUSTER, new WorkerLifecycleChanged(worker, WorkerState.LOST, "hetzner", "cx23",
+                Instant.parse("2026-01-01T10:00:00Z"), 0.01, detail));
+        String byId = "items.find { it.id == '" + worker + "' }.detail";
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> Keys.as(adminKey).get(ApiPaths.BASE + "/workers").then()
+                .statusCode(200).body(byId, equalTo(detail)));
+        String key = Keys.create(adminKey, Keys.freshProject("redact"));
+        Keys.as(key).get(ApiPaths.BASE + "/workers").then().statusCode(200)
+                .body(byId, equalTo("provisioning failed: SSH to <address> refused with key <path>"));
+
+        UUID id = UUID.fromString(Keys.as(key).multiPart("script", "main.py", "print(1)".getBytes(StandardCharsets.UTF_8))
+                .post(ApiPaths.EXECUTIONS).jsonPath().getString("id"));
+        servers.publish(Topics.CLUSTER, new ExecutionWaiting(id, WaitReason.PROVISIONING, 45, "booting rgrid-worker-x at 10.0.0.9"));
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> Keys.as(key).get(ApiPaths.BASE + "/queue").then()
+                .body("oldest.detail", equalTo("booting rgrid-worker-x at <address>")));
+    }
+
+    @Test
     void openApiSwaggerAndMetricsAreServed() {
         given().get("/q/openapi").then().statusCode(200).body(containsString("/api/v1/executions"))
                 .body(containsString("/api/v1/keys"));
@@ -83,5 +110,33 @@ class ClusterReadModelTest {
                 .body(containsString("rgrid_submissions_total"))
                 .body(containsString("http_server_requests_seconds"))
                 .body(containsString("rgrid_executions{"));
+    }
+
+    /** The API listens on every interface (API_HOST=0.0.0.0), its metrics only on loopback without RGRID_METRICS_TOKEN. */
+    @Test
+    void metricsAnswerOnlyLoopbackWithoutAToken() throws Exception {
+        String address = nonLoopbackAddress();
+        Assumptions.assumeTrue(address != null, "this machine has no non-loopback IPv4 address");
+        String base = "http://" + address + ":" + RestAssured.port;
+        given().baseUri(base).get("/q/metrics").then().statusCode(401)
+                .contentType("application/problem+json")
+                .body("code", equalTo("UNAUTHENTICATED"))
+                .body("detail", containsString("only on this host's loopback interface unless RGRID_METRICS_TOKEN"));
+        given().baseUri(base).get("/q/health/live").then().statusCode(200);
+        given().baseUri(base).get("/q/openapi").then().statusCode(200);
+    }
+
+    private static String nonLoopbackAddress() throws Exception {
+        for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+            if (!nic.isUp() || nic.isLoopback()) {
+                continue;
+            }
+            for (InetAddress a : Collections.list(nic.getInetAddresses())) {
+                if (a instanceof Inet4Address && !a.isLoopbackAddress()) {
+                    return a.getHostAddress();
+                }
+            }
+        }
+        return null;
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -30,7 +31,13 @@ public final class S3Server {
         try {
             Path blobs = dataDir.resolve("blobs");
             Files.createDirectories(blobs);
+            // It holds the secret key: readable by this user only, like the grid's other secrets.
+            // The key reaches S3Proxy through this file, never through its command line.
             Path config = dataDir.resolve("s3proxy.properties");
+            if (!Files.exists(config)) {
+                Files.createFile(config, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-------"));
             Files.writeString(config, """
                     s3proxy.endpoint=http://127.0.0.1:%d
                     s3proxy.authorization=aws-v2-or-v4

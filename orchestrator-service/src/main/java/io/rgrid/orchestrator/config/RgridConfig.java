@@ -69,6 +69,15 @@ public interface RgridConfig {
         @WithDefault("local")
         String provider();
 
+        /**
+         * The bearer token every caller of this service's HTTP API must send ({@code /v1/*},
+         * {@code /q/metrics}; {@code /q/health} stays open), at least 32 characters
+         * ({@code openssl rand -hex 32}). Unset: only loopback peers are answered, and the service
+         * refuses to start when {@code quarkus.http.host} (ORCHESTRATOR_HOST, default 127.0.0.1)
+         * is not a loopback address. Env: ORCHESTRATOR_API_TOKEN.
+         */
+        Optional<String> apiToken();
+
         /** {@code rgrid.orchestrator.local.*}: the local provider. */
         Local local();
 

@@ -29,6 +29,7 @@ public class RgridConfigTest {
     void defaults() {
         RgridConfig config = load(Map.of());
         assertThat(config.orchestrator().provider()).isEqualTo("local");
+        assertThat(config.orchestrator().apiToken()).isEmpty();
         assertThat(config.orchestrator().local().firstPort()).isEqualTo(8002);
         assertThat(config.orchestrator().local().workDir()).isEmpty();
         assertThat(config.orchestrator().local().agentEnv()).isEmpty();
