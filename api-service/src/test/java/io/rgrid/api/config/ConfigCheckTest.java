@@ -32,4 +32,16 @@ class ConfigCheckTest {
                 "rgrid.cleanup.interval must be a positive duration (e.g. 10m), not PT-10M",
                 "rgrid.cleanup.batch-size must be a positive number of rows (e.g. 1000), not 0");
     }
+
+    @Test
+    void aLogCapTooSmallForItsMarkerAndNoStreamsPerKeyAreRefusedByName() {
+        RgridConfig config = TestConfigs.with(Map.of(
+                "rgrid.logs.max-bytes", "4095",
+                "rgrid.streams.max-per-key", "0"));
+        assertThat(ConfigCheck.problems(config)).containsExactly(
+                "rgrid.logs.max-bytes must be at least 4096 bytes (room for the truncation marker; default 67108864 = 64 MiB), not 4095",
+                "rgrid.streams.max-per-key must be a positive number of streams (e.g. 8), not 0");
+        assertThat(TestConfigs.defaults().logs().maxBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThat(TestConfigs.defaults().streams().maxPerKey()).isEqualTo(8);
+    }
 }

@@ -21,6 +21,8 @@ public enum ErrorCode {
     MISSING_PART(400, "Missing part"),
     INVALID_FILE_NAME(400, "Invalid file name"),
     INVALID_SPEC(422, "Invalid execution spec"),
+    /** The key already has {@code rgrid.streams.max-per-key} event streams open; answered with {@code Retry-After}. */
+    TOO_MANY_STREAMS(429, "Too many open streams"),
     CAPACITY_EXHAUSTED(503, "No capacity"),
     DEPENDENCY_UNAVAILABLE(503, "A dependency is unavailable"),
     INTERNAL(500, "Internal error");
