@@ -137,6 +137,9 @@ public class LogFollowRoute {
                     .putHeader("Cache-Control", "no-cache")
                     .putHeader("X-Accel-Buffering", "no");
             response.closeHandler(x -> follower.closed());
+            if (response.closed()) {
+                follower.closed(); // the client left before the handler was there
+            }
         });
         outbox.offer(": following execution " + row.id() + "\n\n");
         open.computeIfAbsent(executionId, k -> ConcurrentHashMap.newKeySet()).add(follower);

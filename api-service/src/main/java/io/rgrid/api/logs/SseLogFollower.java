@@ -170,7 +170,8 @@ final class SseLogFollower implements LogHub.Follower {
     }
 
     private StoredLogPart part(int attempt, long from) {
-        return new StoredLogPart(store, StorageKeys.log(executionId, attempt), from, logMaxBytes, STORED_PIECE_BYTES);
+        String key = StorageKeys.log(executionId, attempt);
+        return new StoredLogPart(offset -> store.get(key, offset), from, logMaxBytes, STORED_PIECE_BYTES);
     }
 
     /**
@@ -188,6 +189,11 @@ final class SseLogFollower implements LogHub.Follower {
                         part.close();
                         return;
                     }
+                }
+                if (outbox.clientGone()) {
+                    part.close();
+                    closed();
+                    return;
                 }
                 if (!outbox.hasRoom()) {
                     outbox.whenRoom(() -> vertx.executeBlocking(() -> {
@@ -266,16 +272,22 @@ final class SseLogFollower implements LogHub.Follower {
                 return;
             }
         }
-        outbox.offer(": keep-alive\n\n"); // refused only while much waits: the connection is not idle then
+        if (!outbox.offer(": keep-alive\n\n") && outbox.clientGone()) {
+            closed(); // refused while much waits (the connection is not idle then), or because the client left
+        }
     }
 
     /** The client went away. */
     void closed() {
+        boolean wasDone;
         synchronized (this) {
+            wasDone = done;
             done = true;
         }
         outbox.gone();
-        onDone.accept(this);
+        if (!wasDone) {
+            onDone.accept(this);
+        }
     }
 
     private static String frame(String event, String id, Map<String, Object> data) {

@@ -90,6 +90,11 @@ public final class SseOutbox {
         scheduleDrain();
     }
 
+    /** Whether the client went away (or the response was closed): nothing more can reach it. */
+    public synchronized boolean clientGone() {
+        return gone;
+    }
+
     /** Bytes waiting for the client now. */
     public synchronized long queued() {
         return queued;
