@@ -42,29 +42,13 @@ trap cleanup EXIT
 api_jar="${API_JAR:-api-service/target/quarkus-app/quarkus-run.jar}"
 [ -n "${API_JAR:-}" ] || ./mvnw -q -o package -pl api-service -am -DskipTests >/dev/null
 
-java -jar local-grid/target/local-grid.jar test-servers --dir "$work/servers" --idle-timeout-seconds 900 \
-  >"$work/servers.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 180); do [ -f "$work/servers/servers.json" ] && break; sleep 1; done
-[ -f "$work/servers/servers.json" ] || { echo "servers did not start; see $work/servers.log" >&2; exit 1; }
-( while sleep 30; do touch "$work/servers/lease"; done ) & pids+=($!)
-json() { python3 -c "import json,sys; print(json.load(open('$work/servers/servers.json'))['$1'])"; }
-
-key="$(openssl rand -hex 32)"
-api_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+# shellcheck source=bench/lib/api-alone.sh
+. bench/lib/api-alone.sh
+start_test_servers
 s3="$(json s3Endpoint)"; s3_key="$(json s3AccessKey)"; s3_secret="$(json s3SecretKey)"
+export RGRID_LOGS_MAX_BYTES="${RGRID_LOGS_MAX_BYTES:-1073741824}"
 # shellcheck disable=SC2086 # API_JAVA_OPTS holds several options
-API_SECRET_KEY="$key" API_HOST=127.0.0.1 API_PORT="$api_port" \
-DATABASE_URL="postgresql://postgres@127.0.0.1:$(json postgresPort)/postgres" \
-KAFKA_BOOTSTRAP_SERVERS="$(json kafkaBootstrap)" \
-MINIO_ENDPOINT="${s3#http://}" MINIO_USE_SSL=false \
-MINIO_ACCESS_KEY="$s3_key" MINIO_SECRET_KEY="$s3_secret" MINIO_BUCKET_NAME=bench \
-RGRID_LOGS_MAX_BYTES="${RGRID_LOGS_MAX_BYTES:-1073741824}" \
-  java "${heap_flags[@]}" ${API_JAVA_OPTS:-} -jar "$api_jar" >"$work/api.log" 2>&1 &
-api_pid=$!; pids+=("$api_pid")
-url="http://127.0.0.1:$api_port"
-for _ in $(seq 1 120); do curl -sf "$url/q/health/ready" >/dev/null && break; sleep 1; done
-curl -sf "$url/q/health/ready" >/dev/null || { echo "api did not get ready; see $work/api.log" >&2; tail -20 "$work/api.log" >&2; exit 1; }
+start_api "$api_jar" "${heap_flags[@]}" ${API_JAVA_OPTS:-}
 
 printf 'print(1)\n' >"$work/main.py"
 submitted="$(curl -sf -H "Authorization: Bearer $key" -F "script=@$work/main.py" "$url/api/v1/executions")"

@@ -1,7 +1,7 @@
 package io.rgrid.api.logs;
 
-import io.rgrid.api.storage.CappedInputStream;
 import io.rgrid.api.storage.StorageException;
+import io.rgrid.model.storage.CappedInputStream;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,10 +1,13 @@
-package io.rgrid.api.storage;
+package io.rgrid.model.storage;
 
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 
-/** At most the first {@code limit} bytes of a stream: how a stored log is read no further than the log cap. */
+/**
+ * At most the first {@code limit} bytes of a stream: how api-service reads a stored log no further
+ * than the log cap, and how the worker-agent uploads exactly a known length of a growing file.
+ */
 public final class CappedInputStream extends FilterInputStream {
 
     private long left;
