@@ -29,25 +29,11 @@ trap cleanup EXIT
 ./mvnw -q -o package -pl api-service -DskipTests >/dev/null
 ./mvnw -q -o dependency:build-classpath -pl api-service -Dmdep.includeScope=test -Dmdep.outputFile="$work/cp.txt" >/dev/null
 
-java -jar local-grid/target/local-grid.jar test-servers --dir "$work/servers" --idle-timeout-seconds 900 \
-  >"$work/servers.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 180); do [ -f "$work/servers/servers.json" ] && break; sleep 1; done
-[ -f "$work/servers/servers.json" ] || { echo "servers did not start; see $work/servers.log" >&2; exit 1; }
-( while sleep 30; do touch "$work/servers/lease"; done ) & pids+=($!)
-json() { python3 -c "import json,sys; print(json.load(open('$work/servers/servers.json'))['$1'])"; }
-
-key="$(openssl rand -hex 32)"
-api_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-API_SECRET_KEY="$key" API_HASH_SECRET="$(openssl rand -hex 32)" API_HOST=127.0.0.1 API_PORT="$api_port" \
-DATABASE_URL="postgresql://postgres@127.0.0.1:$(json postgresPort)/postgres" \
-KAFKA_BOOTSTRAP_SERVERS="$(json kafkaBootstrap)" \
-MINIO_ENDPOINT="$(json s3Endpoint | sed 's#^http://##')" MINIO_USE_SSL=false \
-MINIO_ACCESS_KEY="$(json s3AccessKey)" MINIO_SECRET_KEY="$(json s3SecretKey)" MINIO_BUCKET_NAME=bench \
-  java ${API_JAVA_OPTS:-} -jar api-service/target/quarkus-app/quarkus-run.jar >"$work/api.log" 2>&1 &
-api_pid=$!; pids+=($api_pid)
-for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$api_port/q/health/ready" >/dev/null && break; sleep 1; done
-curl -sf "http://127.0.0.1:$api_port/q/health/ready" >/dev/null || { echo "api did not get ready; see $work/api.log" >&2; tail -20 "$work/api.log" >&2; exit 1; }
+# shellcheck source=bench/lib/api-alone.sh
+. bench/lib/api-alone.sh
+start_test_servers
+# shellcheck disable=SC2086 # API_JAVA_OPTS holds several options
+start_api api-service/target/quarkus-app/quarkus-run.jar ${API_JAVA_OPTS:-}
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%dT%H:%MZ); API JVM: $(java -version 2>&1 | head -1)"
 echo "API RSS idle: $(( $(awk '/VmRSS/ {print $2}' /proc/$api_pid/status) / 1024 )) MiB"

@@ -239,6 +239,26 @@ class CliVerbsTest {
         assertThat(api.requests).anyMatch(r -> r.endsWith("/logs?attempt=1"));
     }
 
+    /**
+     * The API ended the stream early for a slow reader ({@code resume} with the bytes sent): the
+     * CLI says so and, once the execution ended, prints exactly the rest, nothing twice.
+     */
+    @Test
+    void aStreamEndedForASlowReaderIsCompletedFromWhereItStopped() {
+        api.sse(true).log("grüße ✓ eins\nzwei ✓\n");
+        api.streamChars = 9; // "grüße ✓ " : 11 bytes
+        api.streamResumes = true;
+        try {
+            CliRun run = cli.rgrid("run", script.toString(), "--no-download");
+            assertThat(run.exitCode()).as(run.toString()).isZero();
+            assertThat(run.out()).isEqualTo("grüße ✓ eins\nzwei ✓\n");
+            assertThat(run.err()).contains("the live log stopped").doesNotContain("interrupted", "log incomplete");
+        } finally {
+            api.streamResumes = false;
+            api.streamChars = Integer.MAX_VALUE;
+        }
+    }
+
     @Test
     void aRemainderThatFailsIsFetchedAgain() {
         api.sse(true).log("first\nsecond\n");

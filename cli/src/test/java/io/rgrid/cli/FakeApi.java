@@ -55,6 +55,8 @@ public final class FakeApi implements AutoCloseable {
     private volatile boolean sse;
     /** How much of the log the stream sends before "end" (the real API may end before the last chunks). */
     public volatile int streamChars = Integer.MAX_VALUE;
+    /** After {@link #streamChars}, end the stream with "resume" (as the API does for a slow reader) instead of "end". */
+    public volatile boolean streamResumes;
     /** How many of the next GETs of a stored log answer 503 (an object store that is down). */
     public final java.util.concurrent.atomic.AtomicInteger logFailures = new java.util.concurrent.atomic.AtomicInteger();
     /** The outputs of executions created from now on. */
@@ -252,6 +254,13 @@ public final class FakeApi implements AutoCloseable {
             String data = Json.mapper().writeValueAsString(Map.of("attempt", 1, "stream", "STDOUT", "text", piece));
             out.write((": following\n\nevent: log\nid: 1-1\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
             out.flush();
+        }
+        if (streamResumes) {
+            String data = Json.mapper().writeValueAsString(Map.of("attempt", 1,
+                    "sentBytes", text.getBytes(StandardCharsets.UTF_8).length, "reason", "read too slowly"));
+            out.write(("event: resume\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
+            out.close();
+            return;
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline && !(views.size() == 1 && views.get(0).isTerminal())) {

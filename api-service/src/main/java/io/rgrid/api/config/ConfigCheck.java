@@ -27,6 +27,9 @@ public class ConfigCheck {
     }
 
     /** One message per setting out of range, naming the key; empty when all are fine. */
+    /** The smallest log cap: the worker's marker line must fit with room to spare. */
+    static final long MIN_LOG_BYTES = 4096;
+
     public static List<String> problems(RgridConfig config) {
         List<String> problems = new ArrayList<>();
         positive(problems, "rgrid.dashboard.session-ttl", config.dashboard().sessionTtl(), "12h");
@@ -47,6 +50,14 @@ public class ConfigCheck {
                 problems.add("rgrid.api.trusted-proxies must list IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128), not '"
                         + proxy + "'");
             }
+        }
+        if (config.logs().maxBytes() < MIN_LOG_BYTES) {
+            problems.add("rgrid.logs.max-bytes must be at least " + MIN_LOG_BYTES
+                    + " bytes (room for the truncation marker; default 67108864 = 64 MiB), not " + config.logs().maxBytes());
+        }
+        if (config.streams().maxPerKey() <= 0) {
+            problems.add("rgrid.streams.max-per-key must be a positive number of streams (e.g. 8), not "
+                    + config.streams().maxPerKey());
         }
         return problems;
     }

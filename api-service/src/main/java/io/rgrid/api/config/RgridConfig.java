@@ -32,8 +32,11 @@ public interface RgridConfig {
     /** The consumer that applies execution status reports to the executions table. */
     StatusConsumer statusConsumer();
 
-    /** Live log following ({@code GET /executions/{id}/logs?follow=true}). */
+    /** Live log following ({@code GET /executions/{id}/logs?follow=true}) and the log cap. */
     Logs logs();
+
+    /** Server-sent event streams (log follows and the dashboard's events). */
+    Streams streams();
 
     /** The consumer of {@code rgrid.cluster.v1} that keeps the workers, waits and cost read model. */
     ClusterConsumer clusterConsumer();
@@ -332,6 +335,25 @@ public interface RgridConfig {
          */
         @WithDefault("2s")
         Duration stateCheckInterval();
+
+        /**
+         * Most bytes of an attempt's log ({@code RGRID_LOGS_MAX_BYTES}, default 64 MiB), the
+         * worker's marker line included. Workers cut their logs here themselves (same key and default
+         * on the worker-agent); this service also refuses live chunks that end past it, serves and
+         * streams no stored byte past it, and records at most this as an attempt's {@code logBytes}.
+         */
+        @WithDefault("67108864")
+        long maxBytes();
+    }
+
+    interface Streams {
+        /**
+         * Server-sent event streams one credential (an API key, or one dashboard session) may hold
+         * open at once in this process ({@code RGRID_STREAMS_MAX_PER_KEY}); the next is answered 429
+         * {@code TOO_MANY_STREAMS} with {@code Retry-After}.
+         */
+        @WithDefault("8")
+        int maxPerKey();
     }
 
     interface ClusterConsumer {

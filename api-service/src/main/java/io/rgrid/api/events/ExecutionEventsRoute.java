@@ -10,6 +10,8 @@ import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.api.execution.repository.TransitionRepository;
 import io.rgrid.api.execution.rest.ExecutionJson;
+import io.rgrid.api.stream.OpenStreams;
+import io.rgrid.api.stream.SseOutbox;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;
 import io.vertx.core.Context;
@@ -29,6 +31,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,7 +47,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *       closing a quiet stream).</li>
  * </ul>
  * Changes are found every {@code events-poll-interval} (one read serves every open stream), so a
- * stream sees changes whichever api-service instance applied them.
+ * stream sees changes whichever api-service instance applied them. Frames go through each
+ * stream's bounded {@link SseOutbox}; a client that does not read gets its stream ended with a
+ * comment (the browser's EventSource reconnects), and a key holds at most
+ * {@code rgrid.streams.max-per-key} streams ({@link OpenStreams}, 429 past it).
  *
  * <p><b>Not missing a late commit.</b> Every change of an execution writes a row of
  * {@code execution_transitions} in the same transaction. Neither its time nor its sequence id is
@@ -75,6 +81,7 @@ public class ExecutionEventsRoute {
     private final ExecutionRepository executions;
     private final TransitionRepository transitions;
     private final ClusterResource cluster;
+    private final OpenStreams streams;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
     /** What was last sent per execution (its updated_at): several transitions of one change send it once. */
     private final Map<UUID, Instant> sent = new HashMap<>();
@@ -84,7 +91,8 @@ public class ExecutionEventsRoute {
     private final Map<Long, Long> readAbove = new HashMap<>();
 
     public ExecutionEventsRoute(Transactions tx, ExecutionRepository executions, TransitionRepository transitions,
-                                ClusterResource cluster, RgridConfig config) {
+                                ClusterResource cluster, OpenStreams streams, RgridConfig config) {
+        this.streams = streams;
         this.tx = tx;
         this.executions = executions;
         this.transitions = transitions;
@@ -94,16 +102,21 @@ public class ExecutionEventsRoute {
     void register(@Observes Router router) {
         router.get(PATH).order(ORDER).handler(context -> {
             Principal principal = Principal.of(context);
+            Optional<OpenStreams.Slot> slot = streams.open(context);
+            if (slot.isEmpty()) {
+                return; // answered 429
+            }
             Context vertxContext = context.vertx().getOrCreateContext();
             HttpServerResponse response = context.response();
             response.setChunked(true)
                     .putHeader("Content-Type", "text/event-stream;charset=utf-8")
                     .putHeader("Cache-Control", "no-cache")
                     .putHeader("X-Accel-Buffering", "no");
-            response.write("retry: 3000\n: rgrid events\n\n");
-            Subscriber subscriber = new Subscriber(principal, response, vertxContext);
+            SseOutbox outbox = slot.get().attach(new SseOutbox(response, vertxContext));
+            outbox.offer("retry: 3000\n: rgrid events\n\n");
+            Subscriber subscriber = new Subscriber(principal, outbox, slot.get());
             subscribers.add(subscriber);
-            response.closeHandler(v -> subscribers.remove(subscriber));
+            response.closeHandler(v -> subscriber.gone());
             context.vertx().executeBlocking(() -> {
                 // Before the first event: whatever commits after the client saw it is on the stream.
                 startCursor();
@@ -235,13 +248,13 @@ public class ExecutionEventsRoute {
     /** One open stream. */
     private final class Subscriber {
         private final Principal principal;
-        private final HttpServerResponse response;
-        private final Context context;
+        private final SseOutbox outbox;
+        private final OpenStreams.Slot slot;
 
-        Subscriber(Principal principal, HttpServerResponse response, Context context) {
+        Subscriber(Principal principal, SseOutbox outbox, OpenStreams.Slot slot) {
             this.principal = principal;
-            this.response = response;
-            this.context = context;
+            this.outbox = outbox;
+            this.slot = slot;
         }
 
         void send(String event, Object data) {
@@ -259,18 +272,20 @@ public class ExecutionEventsRoute {
             write(": keep-alive\n\n");
         }
 
+        /** The client went away. */
+        void gone() {
+            subscribers.remove(this);
+            outbox.gone();
+            slot.close();
+        }
+
         private void write(String frame) {
-            context.runOnContext(v -> {
-                if (response.ended() || response.closed()) {
-                    subscribers.remove(this);
-                } else if (response.writeQueueFull()) {
-                    // A client that does not read: drop it rather than buffer without bound; EventSource reconnects.
-                    subscribers.remove(this);
-                    response.reset();
-                } else {
-                    response.write(frame);
-                }
-            });
+            if (!outbox.offer(frame)) {
+                // A client that does not read: end its stream rather than hold more; EventSource reconnects.
+                subscribers.remove(this);
+                slot.close();
+                outbox.finish(": the client read this stream more slowly than events came; it ends here, reconnect\n\n");
+            }
         }
     }
 }

@@ -2,6 +2,7 @@ package io.rgrid.api.logs;
 
 import io.quarkus.scheduler.Scheduled;
 import io.rgrid.api.auth.Principal;
+import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.DatabaseException;
 import io.rgrid.api.db.Transactions;
 import io.rgrid.api.error.ApiException;
@@ -11,6 +12,8 @@ import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.api.execution.service.ExecutionService;
 import io.rgrid.api.storage.ObjectStore;
 import io.rgrid.api.storage.StorageException;
+import io.rgrid.api.stream.OpenStreams;
+import io.rgrid.api.stream.SseOutbox;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.Problem;
@@ -38,6 +41,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code logBytes} fetches the rest with {@code Range: bytes=N-}. Served by a Vert.x route so that
  * a follower holds no worker thread while it waits.
  *
+ * <p>A client that reads more slowly than the log comes holds at most {@link SseOutbox#MAX_QUEUED_BYTES}
+ * here: the stored log is read only as fast as the client takes it, and when live chunks would pass
+ * the bound the stream ends with {@code event: resume} and {@code data: {"attempt":1,"sentBytes":N,"reason":"…"}}
+ * instead (fetch the rest with {@code Range: bytes=N-} once the execution ended). A key holds at
+ * most {@code rgrid.streams.max-per-key} streams ({@link OpenStreams}).
+ *
  * <pre>
  * event: log
  * id: 1-7
@@ -59,15 +68,19 @@ public class LogFollowRoute {
     private final Transactions tx;
     private final ObjectStore store;
     private final LogHub hub;
+    private final OpenStreams streams;
+    private final long logMaxBytes;
     private final Map<UUID, Set<SseLogFollower>> open = new ConcurrentHashMap<>();
 
     public LogFollowRoute(ExecutionService executions, ExecutionRepository repository, Transactions tx, ObjectStore store,
-                          LogHub hub) {
+                          LogHub hub, OpenStreams streams, RgridConfig config) {
         this.executions = executions;
         this.repository = repository;
         this.tx = tx;
         this.store = store;
         this.hub = hub;
+        this.streams = streams;
+        this.logMaxBytes = config.logs().maxBytes();
     }
 
     void register(@Observes Router router) {
@@ -79,22 +92,34 @@ public class LogFollowRoute {
             Context vertxContext = context.vertx().getOrCreateContext();
             Principal principal = Principal.of(context);
             String id = context.pathParam("id");
+            Optional<OpenStreams.Slot> slot = streams.open(context);
+            if (slot.isEmpty()) {
+                return; // answered 429
+            }
             context.vertx().executeBlocking(() -> {
-                start(context, vertxContext, principal, id);
+                start(context, vertxContext, principal, id, slot.get());
                 return null;
-            }, false).onFailure(failure -> vertxContext.runOnContext(v -> fail(context, failure)));
+            }, false).onFailure(failure -> {
+                slot.get().close();
+                vertxContext.runOnContext(v -> fail(context, failure));
+            });
         });
     }
 
-    private void start(RoutingContext context, Context vertxContext, Principal principal, String id) {
+    private void start(RoutingContext context, Context vertxContext, Principal principal, String id, OpenStreams.Slot slot) {
         UUID executionId;
         try {
             executionId = UUID.fromString(id);
         } catch (IllegalArgumentException e) {
+            slot.close();
             executions.find(principal, id); // answers what is wrong with the id
             return;
         }
-        SseLogFollower follower = new SseLogFollower(context.response(), vertxContext, executionId, store, this::forget);
+        SseOutbox outbox = slot.attach(new SseOutbox(context.response(), vertxContext));
+        SseLogFollower follower = new SseLogFollower(outbox, context.vertx(), executionId, store, logMaxBytes, f -> {
+            slot.close();
+            forget(f);
+        });
         // Subscribed before the row and the stored log are read: a chunk that arrives in between
         // waits in the follower instead of falling between the two.
         hub.follow(executionId, follower);
@@ -111,9 +136,12 @@ public class LogFollowRoute {
                     .putHeader("Content-Type", "text/event-stream;charset=utf-8")
                     .putHeader("Cache-Control", "no-cache")
                     .putHeader("X-Accel-Buffering", "no");
-            response.write(": following execution " + row.id() + "\n\n");
             response.closeHandler(x -> follower.closed());
+            if (response.closed()) {
+                follower.closed(); // the client left before the handler was there
+            }
         });
+        outbox.offer(": following execution " + row.id() + "\n\n");
         open.computeIfAbsent(executionId, k -> ConcurrentHashMap.newKeySet()).add(follower);
         follower.open(row);
     }

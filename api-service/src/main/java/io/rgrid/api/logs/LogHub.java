@@ -33,10 +33,14 @@ public class LogHub {
 
     private final Map<UUID, Set<Follower>> followers = new ConcurrentHashMap<>();
     private final int bufferChars;
+    private final long maxBytes;
     private final LinkedHashMap<UUID, Recent> recent;
+    /** Only the log consumer's thread writes it. */
+    private volatile long refused;
 
     public LogHub(RgridConfig config) {
         this.bufferChars = config.logs().bufferChars();
+        this.maxBytes = config.logs().maxBytes();
         int maxExecutions = config.logs().bufferedExecutions();
         this.recent = new LinkedHashMap<>(16, 0.75f, true) {
             @Override
@@ -52,8 +56,21 @@ public class LogHub {
         long chars;
     }
 
-    /** From the log consumer's thread. */
+    /**
+     * Whether a chunk lies within the log cap ({@code rgrid.logs.max-bytes}): its offset is known and
+     * it ends at or before the cap. Workers cut their logs at the cap themselves; this refuses what
+     * a misbehaving (or outdated, offset-less) agent sends past it.
+     */
+    static boolean withinCap(ExecutionLogChunk chunk, long maxBytes) {
+        return chunk.offset() != null && chunk.offset() >= 0 && chunk.offset() + chunk.byteLength() <= maxBytes;
+    }
+
+    /** From the log consumer's thread; a chunk past the log cap is refused ({@link #withinCap}). */
     public void publish(ExecutionLogChunk chunk) {
+        if (!withinCap(chunk, maxBytes)) {
+            refused++;
+            return;
+        }
         synchronized (recent) {
             Recent r = recent.computeIfAbsent(chunk.executionId(), id -> new Recent());
             r.chunks.add(chunk);
@@ -84,6 +101,11 @@ public class LogHub {
             set.remove(follower);
             return set.isEmpty() ? null : set;
         });
+    }
+
+    /** Chunks refused because they lie past the log cap (or carry no offset). */
+    public long refused() {
+        return refused;
     }
 
     /** Executions someone follows in this process. */

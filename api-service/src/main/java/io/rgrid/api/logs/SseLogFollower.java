@@ -4,16 +4,14 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.storage.ObjectStore;
 import io.rgrid.api.storage.StorageException;
+import io.rgrid.api.stream.SseOutbox;
 import io.rgrid.model.Json;
 import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.storage.StorageKeys;
-import io.vertx.core.Context;
-import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -21,7 +19,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
 
@@ -32,6 +29,12 @@ import java.util.function.Consumer;
  * keeps every {@code log} event contiguous with the ones before, so the bytes a client printed are
  * exactly the log's first bytes, and {@code end} (sent after the stored log's tail) carries the
  * stored log's length: a client that printed fewer fetches the rest by a byte range.
+ *
+ * <p><b>A slow client.</b> Frames go through the stream's {@link SseOutbox}. The stored log is read
+ * a piece at a time on a worker thread and only while the outbox has room; otherwise reading stops
+ * (holding no thread) and continues when the client has drained it. A live chunk that does not fit
+ * ends the stream with a {@code resume} event naming how many bytes of the attempt were sent, so
+ * the client fetches the rest with {@code Range: bytes=N-} once the execution ended.
  */
 final class SseLogFollower implements LogHub.Follower {
 
@@ -41,49 +44,55 @@ final class SseLogFollower implements LogHub.Follower {
     /** Chunks that may wait for a gap per attempt; the hub's buffer bounds them in practice. */
     private static final int MAX_HELD_CHUNKS = 10_000;
 
-    private final HttpServerResponse response;
-    private final Context context;
+    private final SseOutbox outbox;
+    private final Vertx vertx;
     private final UUID executionId;
     private final ObjectStore store;
+    private final long logMaxBytes;
     private final Consumer<SseLogFollower> onDone;
     private final Map<Integer, LogAssembler> attempts = new HashMap<>();
+    /** UTF-8 bytes of {@code log} events queued per attempt: what the client will have printed. */
+    private final Map<Integer, Long> queuedBytes = new HashMap<>();
     /** Until {@link #open} has sent the stored log: chunks and the end wait here, in arrival order. */
     private List<ExecutionLogChunk> waiting = new ArrayList<>();
     private ExecutionRecord waitingEnd;
+    private boolean ending;
     private boolean done;
 
     /** @param onDone called once the stream ended or its client left: forget the follower */
-    SseLogFollower(HttpServerResponse response, Context context, UUID executionId, ObjectStore store,
+    SseLogFollower(SseOutbox outbox, Vertx vertx, UUID executionId, ObjectStore store, long logMaxBytes,
                    Consumer<SseLogFollower> onDone) {
-        this.response = response;
-        this.context = context;
+        this.outbox = outbox;
+        this.vertx = vertx;
         this.executionId = executionId;
         this.store = store;
+        this.logMaxBytes = logMaxBytes;
         this.onDone = onDone;
     }
 
     /**
      * Sends what the store holds of the row's current attempt, then what arrived meanwhile; ends the
-     * stream when the row (or a report that arrived meanwhile) is terminal.
+     * stream when the row (or a report that arrived meanwhile) is terminal. On a worker thread.
      */
     void open(ExecutionRecord row) {
-        sendStored(row.attempt(), 0);
-        List<ExecutionLogChunk> arrived;
-        ExecutionRecord end;
-        synchronized (this) {
-            arrived = waiting;
-            end = waitingEnd;
-            waiting = null;
-            waitingEnd = null;
-            for (ExecutionLogChunk chunk : arrived) {
-                deliver(chunk);
+        pump(row.attempt(), part(row.attempt(), 0), () -> {
+            List<ExecutionLogChunk> arrived;
+            ExecutionRecord end;
+            synchronized (this) {
+                arrived = waiting;
+                end = waitingEnd;
+                waiting = null;
+                waitingEnd = null;
+                for (ExecutionLogChunk chunk : arrived) {
+                    deliver(chunk);
+                }
             }
-        }
-        if (end != null) {
-            end(end);
-        } else if (row.state().isTerminal()) {
-            end(row);
-        }
+            if (end != null) {
+                end(end);
+            } else if (row.state().isTerminal()) {
+                end(row);
+            }
+        });
     }
 
     @Override
@@ -108,25 +117,38 @@ final class SseLogFollower implements LogHub.Follower {
 
     @Override
     public void end(ExecutionRecord row) {
+        LogAssembler attempt;
         synchronized (this) {
-            if (done) {
+            if (done || ending) {
                 return;
             }
             if (waiting != null) {
                 waitingEnd = row;
                 return;
             }
+            ending = true;
+            attempt = assembler(row.attempt());
         }
         // The final state can be applied before the attempt's last chunks arrive (they travel on
         // another topic). The worker stores the complete log before it reports the outcome, so the
-        // stream sends whatever of the stored log it has not sent yet, then ends.
-        LogAssembler attempt;
+        // stream sends whatever of the stored log it has not sent yet, then ends. The store is read
+        // on a worker thread: this may be a consumer's thread, which no client may hold up.
+        StoredLogPart tail;
         synchronized (this) {
-            attempt = assembler(row.attempt());
+            tail = attempt.positionKnown() ? part(row.attempt(), attempt.sent()) : null;
         }
-        if (attempt.positionKnown()) {
-            sendStored(row.attempt(), attempt.sent());
+        Runnable sendEnd = () -> sendEnd(row, attempt);
+        if (tail == null) {
+            sendEnd.run();
+        } else {
+            vertx.executeBlocking(() -> {
+                pump(row.attempt(), tail, sendEnd);
+                return null;
+            }, false);
         }
+    }
+
+    private void sendEnd(ExecutionRecord row, LogAssembler attempt) {
         synchronized (this) {
             if (done) {
                 return;
@@ -141,56 +163,73 @@ final class SseLogFollower implements LogHub.Follower {
             data.put("logBytes", row.logBytes());
             data.put("logLastSeq", row.logLastSeq());
             data.put("sentBytes", attempt.positionKnown() ? attempt.sent() : null);
-            send("end", null, data);
+            outbox.finish(frame("end", null, data));
             done = true;
         }
         onDone.accept(this);
-        context.runOnContext(v -> {
-            if (!response.ended() && !response.closed()) {
-                response.end();
-            }
-        });
     }
 
-    /** The stored log of {@code attempt} from byte {@code from}, through the attempt's assembler. */
-    private void sendStored(int attempt, long from) {
-        Optional<InputStream> stored;
+    private StoredLogPart part(int attempt, long from) {
+        String key = StorageKeys.log(executionId, attempt);
+        return new StoredLogPart(offset -> store.get(key, offset), from, logMaxBytes, STORED_PIECE_BYTES);
+    }
+
+    /**
+     * Sends the stored part through the attempt's assembler while the outbox has room, then runs
+     * {@code then}. Without room it returns, and goes on on a worker thread once there is. A part
+     * that cannot be read is left short: the client sees fewer bytes than the end announces and
+     * fetches them itself.
+     */
+    private void pump(int attempt, StoredLogPart part, Runnable then) {
         try {
-            stored = store.get(StorageKeys.log(executionId, attempt), from);
-        } catch (StorageException e) {
-            LOG.debugf("stored log of %s attempt %d not readable: %s", executionId, attempt, e.getMessage());
-            return; // the client sees fewer bytes than the end announces and fetches them itself
-        }
-        if (stored.isEmpty()) {
-            return;
-        }
-        try (InputStream in = stored.get()) {
-            Utf8Pieces pieces = new Utf8Pieces(in, STORED_PIECE_BYTES);
-            long position = from;
             String text;
-            while ((text = pieces.next()) != null) {
+            while (true) {
                 synchronized (this) {
                     if (done) {
+                        part.close();
                         return;
                     }
-                    for (LogAssembler.Piece piece : assembler(attempt).stored(position, text)) {
+                }
+                if (outbox.clientGone()) {
+                    part.close();
+                    closed();
+                    return;
+                }
+                if (!outbox.hasRoom()) {
+                    outbox.whenRoom(() -> vertx.executeBlocking(() -> {
+                        pump(attempt, part, then);
+                        return null;
+                    }, false));
+                    return;
+                }
+                if ((text = part.next()) == null) {
+                    break;
+                }
+                synchronized (this) {
+                    for (LogAssembler.Piece piece : assembler(attempt).stored(part.position(), text)) {
                         sendPiece(attempt, piece);
                     }
                 }
-                position += pieces.lastBytes();
+                part.advance();
             }
         } catch (CharacterCodingException e) {
             LOG.warnf("stored log of %s attempt %d is not UTF-8 at some point; the stream stops short of it", executionId, attempt);
         } catch (IOException | StorageException e) {
             LOG.debugf("reading the stored log of %s attempt %d failed: %s", executionId, attempt, e.getMessage());
         }
+        part.close();
+        then.run();
     }
 
     private LogAssembler assembler(int attempt) {
         return attempts.computeIfAbsent(attempt, a -> new LogAssembler(MAX_HELD_CHUNKS));
     }
 
+    /** Under the follower's lock. */
     private void sendPiece(int attempt, LogAssembler.Piece piece) {
+        if (done) {
+            return;
+        }
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("attempt", attempt);
         data.put("stream", piece.stream());
@@ -198,7 +237,29 @@ final class SseLogFollower implements LogHub.Follower {
             data.put("seq", piece.seq());
         }
         data.put("text", piece.text());
-        send("log", piece.seq() == null ? null : attempt + "-" + piece.seq(), data);
+        if (outbox.offer(frame("log", piece.seq() == null ? null : attempt + "-" + piece.seq(), data))) {
+            queuedBytes.merge(attempt, (long) piece.text().getBytes(StandardCharsets.UTF_8).length, Long::sum);
+        } else {
+            cut(attempt);
+        }
+    }
+
+    /**
+     * The client reads slower than the log comes: end the stream rather than hold more, telling the
+     * client where it stands. Under the follower's lock.
+     */
+    private void cut(int attempt) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("attempt", attempt);
+        // Exactly the log's first bytes were sent unless the attempt's chunks carry no offsets.
+        Long sent = assembler(attempt).positionKnown() ? queuedBytes.getOrDefault(attempt, 0L) : null;
+        data.put("sentBytes", sent);
+        data.put("reason", "the client read the stream more slowly than the log was written; once the execution "
+                + "ended, fetch the rest of the log with Range: bytes=" + (sent == null ? 0 : sent) + "-");
+        outbox.finish(frame("resume", null, data));
+        done = true;
+        LOG.debugf("follow of %s ended: its client read too slowly (%d bytes queued)", executionId, outbox.queued());
+        vertx.runOnContext(v -> onDone.accept(this)); // outside the lock
     }
 
     UUID executionId() {
@@ -206,90 +267,40 @@ final class SseLogFollower implements LogHub.Follower {
     }
 
     void keepAlive() {
-        if (!done) {
-            context.runOnContext(v -> {
-                if (!response.ended() && !response.closed()) {
-                    response.write(": keep-alive\n\n");
-                }
-            });
+        synchronized (this) {
+            if (done) {
+                return;
+            }
+        }
+        if (!outbox.offer(": keep-alive\n\n") && outbox.clientGone()) {
+            closed(); // refused while much waits (the connection is not idle then), or because the client left
         }
     }
 
     /** The client went away. */
     void closed() {
+        boolean wasDone;
         synchronized (this) {
+            wasDone = done;
             done = true;
         }
-        onDone.accept(this);
+        outbox.gone();
+        if (!wasDone) {
+            onDone.accept(this);
+        }
     }
 
-    private void send(String event, String id, Map<String, Object> data) {
+    private static String frame(String event, String id, Map<String, Object> data) {
         String json;
         try {
             json = Json.mapper().writeValueAsString(data);
         } catch (JsonProcessingException e) {
-            return;
+            throw new IllegalStateException("log event not encodable", e);
         }
         StringBuilder frame = new StringBuilder("event: ").append(event).append('\n');
         if (id != null) {
             frame.append("id: ").append(id).append('\n');
         }
-        frame.append("data: ").append(json).append("\n\n");
-        String text = frame.toString();
-        context.runOnContext(v -> {
-            if (!response.ended() && !response.closed()) {
-                response.write(text);
-            }
-        });
-    }
-
-    /** Reads UTF-8 text in pieces that end on character boundaries, telling each piece's byte length. */
-    static final class Utf8Pieces {
-        private final InputStream in;
-        private final byte[] buffer;
-        private int carried;
-        private long lastBytes;
-
-        Utf8Pieces(InputStream in, int pieceBytes) {
-            this.in = in;
-            this.buffer = new byte[pieceBytes];
-        }
-
-        /** The next piece, or null at the end. */
-        String next() throws IOException {
-            int n = carried;
-            int read;
-            while (n < buffer.length && (read = in.read(buffer, n, buffer.length - n)) > 0) {
-                n += read;
-            }
-            if (n == 0) {
-                return null;
-            }
-            int end = n == buffer.length ? characterBoundary(buffer, n) : n;
-            String text = StandardCharsets.UTF_8.newDecoder()
-                    .decode(ByteBuffer.wrap(buffer, 0, end)).toString();
-            carried = n - end;
-            System.arraycopy(buffer, end, buffer, 0, carried);
-            lastBytes = end;
-            return text;
-        }
-
-        long lastBytes() {
-            return lastBytes;
-        }
-
-        /** The last position at or before {@code n} that does not split a UTF-8 sequence. */
-        static int characterBoundary(byte[] bytes, int n) {
-            int i = n;
-            while (i > 0 && i > n - 4 && (bytes[i - 1] & 0xC0) == 0x80) {
-                i--; // continuation bytes
-            }
-            if (i > 0 && (bytes[i - 1] & 0x80) != 0) {
-                int lead = bytes[i - 1] & 0xFF;
-                int length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : 2;
-                return (n - (i - 1)) >= length ? n : i - 1; // a complete sequence, or cut before its lead byte
-            }
-            return n;
-        }
+        return frame.append("data: ").append(json).append("\n\n").toString();
     }
 }

@@ -1,5 +1,6 @@
 package io.rgrid.api.status;
 
+import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
@@ -24,9 +25,12 @@ public class StatusService {
 
     private final jakarta.enterprise.event.Event<StateApplied> applied;
     private final io.rgrid.api.metrics.ApiMetrics metrics;
+    private final long logMaxBytes;
 
     public StatusService(Transactions tx, ExecutionRepository executions, TransitionRepository transitions,
-                         jakarta.enterprise.event.Event<StateApplied> applied, io.rgrid.api.metrics.ApiMetrics metrics) {
+                         jakarta.enterprise.event.Event<StateApplied> applied, io.rgrid.api.metrics.ApiMetrics metrics,
+                         RgridConfig config) {
+        this.logMaxBytes = config.logs().maxBytes();
         this.applied = applied;
         this.metrics = metrics;
         this.tx = tx;
@@ -38,7 +42,13 @@ public class StatusService {
      * @return the decision taken (empty for an unknown execution)
      * @throws io.rgrid.api.db.DatabaseException when the database fails: the caller retries the report
      */
-    public Optional<StatusDecision> apply(ExecutionStatusChanged report) {
+    public Optional<StatusDecision> apply(ExecutionStatusChanged received) {
+        // No more of a log than the cap is served, so no more is recorded (a worker cuts its log there itself).
+        ExecutionStatusChanged report = received.logBytes() != null && received.logBytes() > logMaxBytes
+                ? new ExecutionStatusChanged(received.executionId(), received.attempt(), received.state(), received.workerId(),
+                received.exitCode(), received.reason(), received.message(), received.reportedBy(), received.at(), logMaxBytes,
+                received.logLastSeq())
+                : received;
         ExecutionRecord[] after = new ExecutionRecord[1];
         Optional<StatusDecision> result = tx.inTransaction(connection -> {
             Optional<ExecutionRecord> found = executions.findForUpdate(connection, report.executionId());

@@ -47,4 +47,16 @@ class ConfigCheckTest {
                 "rgrid.api.trusted-proxies must list IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128), not 'nginx.local'",
                 "rgrid.api.trusted-proxies must list IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128), not '10.0.0.0/40'");
     }
+
+    @Test
+    void aLogCapTooSmallForItsMarkerAndNoStreamsPerKeyAreRefusedByName() {
+        RgridConfig config = TestConfigs.with(Map.of(
+                "rgrid.logs.max-bytes", "4095",
+                "rgrid.streams.max-per-key", "0"));
+        assertThat(ConfigCheck.problems(config)).containsExactly(
+                "rgrid.logs.max-bytes must be at least 4096 bytes (room for the truncation marker; default 67108864 = 64 MiB), not 4095",
+                "rgrid.streams.max-per-key must be a positive number of streams (e.g. 8), not 0");
+        assertThat(TestConfigs.defaults().logs().maxBytes()).isEqualTo(64L * 1024 * 1024);
+        assertThat(TestConfigs.defaults().streams().maxPerKey()).isEqualTo(8);
+    }
 }

@@ -114,6 +114,10 @@ public final class ExecutionFollower {
             } catch (CliException e) {
                 streamEnd = ApiClient.StreamEnd.BROKEN;
             }
+            if (streamEnd == ApiClient.StreamEnd.RESUMED) {
+                context.err().println(prefix() + " the live log stopped: it was read more slowly than it was written; "
+                        + "the rest follows when the execution ends");
+            }
         });
     }
 
@@ -237,7 +241,8 @@ public final class ExecutionFollower {
 
     /**
      * Prints on stdout what the live stream did not: the rest of the stored log after what the
-     * stream printed (the stream's bytes are exactly the log's first bytes); the whole stored log
+     * stream printed (the stream's bytes are exactly the log's first bytes, also when the API ended
+     * the stream early with {@code resume}); the whole stored log
      * when there was no stream; after a stream that broke midway, a note on stderr and the whole
      * stored log. Fetches are retried; a log the API says is longer than what could be printed is
      * reported on stderr, never passed over in silence.
@@ -250,7 +255,7 @@ public final class ExecutionFollower {
         }
         Long expected = announcedLogBytes != null ? announcedLogBytes : terminal.logBytes();
         long from;
-        if (streamEnd == ApiClient.StreamEnd.ENDED) {
+        if (streamEnd == ApiClient.StreamEnd.ENDED || streamEnd == ApiClient.StreamEnd.RESUMED) {
             from = streamedBytes.getOrDefault(terminal.attempt(), 0L);
         } else {
             if (streamPrinted) {

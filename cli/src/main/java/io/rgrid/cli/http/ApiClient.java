@@ -230,13 +230,20 @@ public final class ApiClient {
         ENDED,
         /** The API has no streaming endpoint (400/404/405 to {@code follow=true}): poll and print the stored log. */
         UNSUPPORTED,
+        /**
+         * The server ended the stream early (it was read more slowly than the log was written), having
+         * sent exactly the log's first bytes of the attempt ({@code resume} event with {@code sentBytes}):
+         * the rest is fetched by a byte range once the execution ended.
+         */
+        RESUMED,
         /** The connection broke before the end. */
         BROKEN
     }
 
     /**
      * {@code GET /api/v1/executions/{id}/logs?follow=true} (server-sent events): calls {@code onEvent}
-     * with each event's name and parsed data ({@code log}: attempt, stream, text; {@code end}: the final state).
+     * with each event's name and parsed data ({@code log}: attempt, stream, text; {@code end}: the final state;
+     * {@code resume}: the stream ends early, the attempt's first {@code sentBytes} bytes were sent).
      */
     public StreamEnd followLogs(String id, BiConsumer<String, JsonNode> onEvent) {
         HttpRequest request = request(ApiPaths.logs(id) + "?follow=true", null)
@@ -268,6 +275,9 @@ public final class ApiClient {
                         onEvent.accept(event, node);
                         if (event.equals("end")) {
                             return StreamEnd.ENDED;
+                        }
+                        if (event.equals("resume")) {
+                            return node.hasNonNull("sentBytes") ? StreamEnd.RESUMED : StreamEnd.BROKEN;
                         }
                     }
                     event = "message";

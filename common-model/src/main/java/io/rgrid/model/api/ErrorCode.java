@@ -28,6 +28,8 @@ public enum ErrorCode {
     INVALID_SPEC(422, "Invalid execution spec"),
     /** No machine type the grid may run can hold the requested CPUs and memory; the detail names the largest. */
     UNSCHEDULABLE(422, "No allowed machine can run it"),
+    /** The key already has {@code rgrid.streams.max-per-key} event streams open; answered with {@code Retry-After}. */
+    TOO_MANY_STREAMS(429, "Too many open streams"),
     CAPACITY_EXHAUSTED(503, "No capacity"),
     DEPENDENCY_UNAVAILABLE(503, "A dependency is unavailable"),
     INTERNAL(500, "Internal error");

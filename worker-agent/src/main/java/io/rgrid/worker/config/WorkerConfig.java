@@ -25,6 +25,20 @@ public interface WorkerConfig {
     /** The S3-compatible store holding scripts, inputs, outputs and logs. */
     Storage storage();
 
+    /** Attempt logs. */
+    Logs logs();
+
+    interface Logs {
+        /**
+         * Most bytes of an attempt's log, the marker line included ({@code RGRID_LOGS_MAX_BYTES};
+         * the same key and default as api-service's, which refuses anything past it). Output past
+         * the cap is discarded, not shipped; the log ends with
+         * {@code [rgrid] log truncated at 64 MiB (limit rgrid.logs.max-bytes); …} and the script keeps running.
+         */
+        @WithDefault("67108864")
+        long maxBytes();
+    }
+
     interface Worker {
 
         /**

@@ -8,6 +8,7 @@ import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
 import io.minio.UploadObjectArgs;
 import io.minio.errors.ErrorResponseException;
+import io.rgrid.model.storage.CappedInputStream;
 import io.rgrid.worker.config.WorkerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -82,7 +83,7 @@ public class ExecutionStorage {
             throws StorageException {
         try (InputStream in = Files.newInputStream(source)) {
             client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                    .stream(new java.io.BufferedInputStream(new BoundedInputStream(in, length)), length, -1)
+                    .stream(new java.io.BufferedInputStream(new CappedInputStream(in, length)), length, -1)
                     .contentType(contentType).build());
         } catch (Exception e) {
             throw new StorageException("cannot store s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
@@ -95,40 +96,6 @@ public class ExecutionStorage {
             client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
         } catch (Exception e) {
             throw new StorageException("cannot delete s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Reads at most a fixed number of bytes of the stream under it. */
-    private static final class BoundedInputStream extends java.io.FilterInputStream {
-        private long left;
-
-        BoundedInputStream(InputStream in, long limit) {
-            super(in);
-            this.left = limit;
-        }
-
-        @Override
-        public int read() throws java.io.IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int b = super.read();
-            if (b >= 0) {
-                left--;
-            }
-            return b;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws java.io.IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int n = super.read(b, off, (int) Math.min(len, left));
-            if (n > 0) {
-                left -= n;
-            }
-            return n;
         }
     }
 

@@ -14,6 +14,7 @@ import io.rgrid.api.storage.StorageException;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.ExecutionView;
+import io.rgrid.model.storage.CappedInputStream;
 import io.rgrid.model.storage.OutputNames;
 import io.rgrid.model.storage.StorageKeys;
 import io.smallrye.common.annotation.Blocking;
@@ -57,11 +58,13 @@ public class ExecutionResource {
     private final ExecutionService executions;
     private final ObjectStore store;
     private final RgridConfig.Limits limits;
+    private final long logMaxBytes;
 
     public ExecutionResource(ExecutionService executions, ObjectStore store, RgridConfig config) {
         this.executions = executions;
         this.store = store;
         this.limits = config.api().limits();
+        this.logMaxBytes = config.logs().maxBytes();
     }
 
     @POST
@@ -225,7 +228,8 @@ public class ExecutionResource {
     /**
      * The stored log of one attempt (default: the current one); empty while a running attempt has
      * stored none yet, a {@code LOG_NOT_STORED} problem for an attempt that ended without one.
-     * {@code Range: bytes=N-} answers 206 with the log from byte N (what a follower missed).
+     * {@code Range: bytes=N-} answers 206 with the log from byte N (what a follower missed). No byte
+     * past the log cap ({@code rgrid.logs.max-bytes}) is served.
      * With {@code follow=true} the request never reaches this method: {@link io.rgrid.api.logs.LogFollowRoute}
      * answers it as a server-sent event stream.
      */
@@ -248,7 +252,7 @@ public class ExecutionResource {
             if (from > 0) {
                 Optional<ObjectStore.ObjectInfo> info = store.stat(key);
                 if (info.isPresent()) {
-                    size = info.get().size();
+                    size = Math.min(info.get().size(), logMaxBytes); // nothing past the log cap is served
                     if (from >= size) {
                         throw new ApiException(ErrorCode.RANGE_NOT_SATISFIABLE,
                                 "the stored log of attempt " + attempt + " has " + size + " bytes; the range starts at " + from);
@@ -268,7 +272,7 @@ public class ExecutionResource {
             }
             return Response.ok("", MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8")).build();
         }
-        InputStream in = log.get();
+        InputStream in = new CappedInputStream(log.get(), logMaxBytes - from);
         StreamingOutput body = out -> {
             try (in) {
                 in.transferTo(out);

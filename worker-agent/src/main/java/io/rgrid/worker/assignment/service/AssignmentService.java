@@ -86,7 +86,8 @@ public class AssignmentService {
                              EventPublisher publisher, WorkerConfig config) {
         WorkerConfig.Worker worker = config.worker();
         this.settings = new AttemptRunner.Settings(worker.requirementsTimeout(), worker.logUploadInterval(),
-                worker.logUploadKib() * 1024L, worker.maxOutputFiles(), worker.maxOutputBytes());
+                worker.logUploadKib() * 1024L, worker.maxOutputFiles(), worker.maxOutputBytes(),
+                config.logs().maxBytes());
         this.identity = identity;
         this.runtime = runtime;
         this.storage = storage;

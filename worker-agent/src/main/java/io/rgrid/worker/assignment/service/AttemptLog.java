@@ -17,7 +17,9 @@ import java.util.function.Consumer;
  * One attempt's output: written in arrival order (stdout and stderr interleaved) to a file that
  * becomes the stored log, and cut into numbered chunks for live following. A chunk holds text of
  * one stream; it is sent when the stream changes, when it grows large, or when {@link #flush}
- * runs (every ~200 ms).
+ * runs (every ~200 ms). The log is capped ({@link LogCap}): output past the cap is discarded, not
+ * shipped, and the log ends with the cap's marker line (stream {@code SYSTEM}); the script keeps
+ * running.
  */
 final class AttemptLog implements OutputListener, AutoCloseable {
 
@@ -28,16 +30,22 @@ final class AttemptLog implements OutputListener, AutoCloseable {
     private final int attempt;
     private final Path file;
     private final Consumer<ExecutionLogChunk> chunks;
+    private final LogCap cap;
     private final BufferedWriter writer;
     private final StringBuilder pending = new StringBuilder();
     private LogStream pendingStream;
     private long nextSeq;
     /** UTF-8 bytes written to the file before the pending text: where the next chunk starts. */
     private long sentBytes;
+    /** UTF-8 bytes written to the file, pending text included. */
+    private long writtenBytes;
+    private boolean endsWithNewline = true;
+    private boolean truncated;
     private boolean closed;
 
-    AttemptLog(UUID executionId, int attempt, Path file, Consumer<ExecutionLogChunk> chunks) throws IOException {
+    AttemptLog(UUID executionId, int attempt, Path file, LogCap cap, Consumer<ExecutionLogChunk> chunks) throws IOException {
         this.executionId = executionId;
+        this.cap = cap;
         this.attempt = attempt;
         this.file = file;
         this.chunks = chunks;
@@ -56,9 +64,29 @@ final class AttemptLog implements OutputListener, AutoCloseable {
 
     @Override
     public synchronized void onOutput(LogStream stream, String text) {
-        if (closed) {
+        if (closed || truncated || text.isEmpty()) {
             return;
         }
+        int fitting = cap.fitting(writtenBytes, text);
+        if (fitting == text.length()) {
+            append(stream, text);
+            return;
+        }
+        if (fitting > 0) {
+            append(stream, text.substring(0, fitting));
+        }
+        append(LogStream.SYSTEM, (endsWithNewline ? "" : "\n") + cap.marker());
+        truncated = true; // everything after is discarded: neither written nor shipped
+    }
+
+    /** Whether the log was cut at the cap. */
+    synchronized boolean truncated() {
+        return truncated;
+    }
+
+    private void append(LogStream stream, String text) {
+        writtenBytes += text.getBytes(StandardCharsets.UTF_8).length;
+        endsWithNewline = text.charAt(text.length() - 1) == '\n';
         try {
             writer.write(text);
         } catch (IOException e) {

@@ -66,7 +66,7 @@ final class AttemptRunner implements Runnable {
      * @param maxOutputBytes      most bytes in outputs/, all files together
      */
     record Settings(Duration requirementsTimeout, Duration logUploadInterval, long logUploadBytes, int maxOutputFiles,
-                    long maxOutputBytes) {
+                    long maxOutputBytes, long logMaxBytes) {
     }
 
     private final Assignment assignment;
@@ -149,7 +149,8 @@ final class AttemptRunner implements Runnable {
             // Goes out while the files are fetched and the container starts; the terminal report
             // waits for it, so the two reach Kafka in order.
             runningReport = publisher.publishStatusAsync(status(ExecutionState.RUNNING, null, null, null));
-            AttemptLog log = new AttemptLog(assignment.executionId(), assignment.attempt(), logFile, publisher::publishLog);
+            AttemptLog log = new AttemptLog(assignment.executionId(), assignment.attempt(), logFile,
+                    new LogCap(settings.logMaxBytes()), publisher::publishLog);
             logs.started(log);
             liveBucket = bucket;
             liveLog = log;
