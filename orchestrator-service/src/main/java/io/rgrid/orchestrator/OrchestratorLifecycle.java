@@ -22,7 +22,7 @@ import io.rgrid.orchestrator.registry.HeartbeatHandler;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -51,7 +51,7 @@ public class OrchestratorLifecycle {
     KafkaClients kafka;
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     OutboxRelay relay;

@@ -31,7 +31,7 @@ public class Authenticator {
     /**
      * A project key's principal; reads the database, so call it off the event loop.
      *
-     * @throws io.rgrid.api.db.DatabaseException when the keys cannot be read
+     * @throws io.rgrid.platform.db.DatabaseException when the keys cannot be read
      */
     public Optional<Principal> project(String token) {
         return keys.projectOf(token).map(project -> new Principal(project, false));

@@ -1,7 +1,7 @@
 package io.rgrid.api.cluster;
 
 import io.rgrid.api.auth.Principal;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.model.ExecutionState;

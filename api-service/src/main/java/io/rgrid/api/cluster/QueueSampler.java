@@ -2,7 +2,7 @@ package io.rgrid.api.cluster;
 
 import io.quarkus.scheduler.Scheduled;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 

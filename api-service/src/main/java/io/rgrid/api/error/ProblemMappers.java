@@ -1,6 +1,6 @@
 package io.rgrid.api.error;
 
-import io.rgrid.api.db.DatabaseException;
+import io.rgrid.platform.db.DatabaseException;
 import io.rgrid.api.storage.StorageException;
 import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.Problem;

@@ -5,7 +5,7 @@ import io.quarkus.scheduler.Scheduled;
 import io.rgrid.api.auth.Principal;
 import io.rgrid.api.cluster.ClusterResource;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.api.execution.repository.TransitionRepository;

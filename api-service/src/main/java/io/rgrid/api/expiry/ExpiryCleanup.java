@@ -4,7 +4,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.Scheduler;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.IdempotencyRepository;
 import io.rgrid.api.outbox.OutboxRepository;
 import io.rgrid.api.session.SessionRepository;

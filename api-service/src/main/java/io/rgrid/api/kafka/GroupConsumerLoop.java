@@ -1,6 +1,6 @@
 package io.rgrid.api.kafka;
 
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;

@@ -1,7 +1,7 @@
 package io.rgrid.api.keys;
 
 import io.rgrid.api.auth.Principal;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.model.Ids;
 import io.rgrid.model.api.ErrorCode;

@@ -1,7 +1,7 @@
 package io.rgrid.api.keys;
 
 import io.quarkus.runtime.StartupEvent;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;

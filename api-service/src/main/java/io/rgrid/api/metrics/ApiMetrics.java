@@ -3,7 +3,7 @@ package io.rgrid.api.metrics;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.scheduler.Scheduled;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.model.ExecutionState;
 import jakarta.inject.Singleton;

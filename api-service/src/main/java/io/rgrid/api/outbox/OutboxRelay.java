@@ -3,7 +3,7 @@ package io.rgrid.api.outbox;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.kafka.KafkaClients;
 import io.rgrid.api.kafka.TopicInitializer;
 import jakarta.enterprise.event.Observes;

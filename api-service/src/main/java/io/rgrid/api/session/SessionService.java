@@ -3,7 +3,7 @@ package io.rgrid.api.session;
 import io.rgrid.api.auth.Authenticator;
 import io.rgrid.api.auth.Principal;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.keys.KeyHasher;
 import jakarta.inject.Singleton;
 

@@ -1,7 +1,7 @@
 package io.rgrid.api.status;
 
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.api.execution.repository.TransitionRepository;
@@ -40,7 +40,7 @@ public class StatusService {
 
     /**
      * @return the decision taken (empty for an unknown execution)
-     * @throws io.rgrid.api.db.DatabaseException when the database fails: the caller retries the report
+     * @throws io.rgrid.platform.db.DatabaseException when the database fails: the caller retries the report
      */
     public Optional<StatusDecision> apply(ExecutionStatusChanged received) {
         // No more of a log than the cap is served, so no more is recorded (a worker cuts its log there itself).

@@ -10,7 +10,7 @@ import io.restassured.response.Response;
 import io.restassured.specification.RequestSpecification;
 import io.rgrid.api.cluster.ClusterRepository;
 import io.rgrid.api.cluster.QueueSampler;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.keys.KeyHasher;
 import io.rgrid.api.session.SessionService;
 import io.rgrid.api.support.ApiTestSupport;

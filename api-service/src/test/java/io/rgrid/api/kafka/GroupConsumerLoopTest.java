@@ -1,6 +1,6 @@
 package io.rgrid.api.kafka;
 
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -206,7 +206,7 @@ class GroupConsumerLoopTest {
                 committed.addAll(pending);
                 return result;
             } catch (SQLException e) {
-                throw new io.rgrid.api.db.DatabaseException(e);
+                throw new io.rgrid.platform.db.DatabaseException(e);
             } finally {
                 pending.clear();
             }

@@ -22,7 +22,7 @@ import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -52,7 +52,7 @@ public class Autoscaler {
     RgridConfig config;
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     ExecutionRepository executions;

@@ -5,7 +5,7 @@ import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.registry.WorkerRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -24,7 +24,7 @@ import java.time.Instant;
 public class CostResource {
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     WorkerRepository workers;

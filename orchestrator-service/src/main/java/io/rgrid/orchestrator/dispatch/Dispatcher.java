@@ -10,7 +10,7 @@ import io.rgrid.orchestrator.queue.ExecutionRepository;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.orchestrator.support.RoundLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -51,7 +51,7 @@ public class Dispatcher {
     RgridConfig config;
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     ExecutionRepository executions;

@@ -7,7 +7,7 @@ import io.rgrid.orchestrator.provider.ProvisionedServer;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,7 +45,7 @@ public class Reconciler {
             WorkerState.DRAINING);
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     WorkerRepository workers;

@@ -1,7 +1,7 @@
 package io.rgrid.orchestrator.outbox;
 
 import io.rgrid.orchestrator.kafka.KafkaClients;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.orchestrator.support.RoundLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,7 +38,7 @@ public class OutboxRelay {
     private static final String PURGE = "DELETE FROM outbox WHERE published_at < now() - interval '1 day'";
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     KafkaClients kafka;

@@ -9,7 +9,7 @@ import io.rgrid.orchestrator.dispatch.AgentClient;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -26,7 +26,7 @@ public class ExecutionCommandHandler {
     private static final Logger LOG = Logger.getLogger(ExecutionCommandHandler.class);
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     ExecutionRepository executions;

@@ -3,7 +3,7 @@ package io.rgrid.orchestrator.queue;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -25,7 +25,7 @@ public class ExecutionStatusHandler {
     private static final Logger LOG = Logger.getLogger(ExecutionStatusHandler.class);
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     ExecutionRepository executions;

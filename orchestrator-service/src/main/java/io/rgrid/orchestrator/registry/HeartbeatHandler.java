@@ -7,7 +7,7 @@ import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -41,7 +41,7 @@ public class HeartbeatHandler {
     private static final Logger LOG = Logger.getLogger(HeartbeatHandler.class);
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     WorkerRepository workers;

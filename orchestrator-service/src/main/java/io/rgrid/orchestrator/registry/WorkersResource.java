@@ -3,7 +3,7 @@ package io.rgrid.orchestrator.registry;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -37,7 +37,7 @@ public class WorkersResource {
     io.rgrid.orchestrator.provider.ProvisioningTimeline timeline;
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     WorkerRepository workers;

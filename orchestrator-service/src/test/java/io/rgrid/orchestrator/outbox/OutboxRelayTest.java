@@ -6,7 +6,7 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.orchestrator.config.RgridConfigTest;
 import io.rgrid.orchestrator.kafka.KafkaClients;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -45,7 +45,7 @@ class OutboxRelayTest {
         dataSource.setPassword(servers.dbPassword());
         dataSource.setCurrentSchema("orchestrator");
         Flyway.configure().dataSource(dataSource).schemas("orchestrator").defaultSchema("orchestrator").load().migrate();
-        Database database = new Database(dataSource);
+        Transactions database = new Transactions(dataSource);
         database.inTransaction(c -> {
             try (Statement s = c.createStatement()) {
                 return s.executeUpdate("DELETE FROM outbox");
@@ -90,7 +90,7 @@ class OutboxRelayTest {
         return WRITERS.get(relay);
     }
 
-    private static OutboxRelay relay(Database database, String bootstrap, String prefix) {
+    private static OutboxRelay relay(Transactions database, String bootstrap, String prefix) {
         KafkaClients kafka = new KafkaClients(RgridConfigTest.load(Map.of("rgrid.kafka.bootstrap-servers", bootstrap,
                 "rgrid.kafka.topic-prefix", prefix)));
         OutboxRelay relay = new OutboxRelay();
@@ -103,7 +103,7 @@ class OutboxRelayTest {
         return relay;
     }
 
-    private static int unpublished(Database database) {
+    private static int unpublished(Transactions database) {
         return database.inTransaction(c -> {
             try (Statement s = c.createStatement();
                  ResultSet rows = s.executeQuery("SELECT count(*) FROM outbox WHERE published_at IS NULL")) {

@@ -9,7 +9,7 @@ import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.orchestrator.config.RgridConfigTest;
 import io.rgrid.orchestrator.kafka.KafkaClients;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
 import org.flywaydb.core.Flyway;
@@ -36,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class BatchTransitionsTest {
 
-    private static Database database;
+    private static Transactions database;
     private static PGSimpleDataSource dataSource;
     private static ExecutionRepository executions;
     private static ExecutionTransitions transitions;
@@ -50,7 +50,7 @@ class BatchTransitionsTest {
         dataSource.setPassword(servers.dbPassword());
         dataSource.setCurrentSchema("orchestrator");
         Flyway.configure().dataSource(dataSource).schemas("orchestrator").defaultSchema("orchestrator").load().migrate();
-        database = new Database(dataSource);
+        database = new Transactions(dataSource);
         executions = new ExecutionRepository();
         transitions = new ExecutionTransitions();
         transitions.executions = executions;

@@ -1,7 +1,7 @@
 package io.rgrid.api.execution.service;
 
 import io.rgrid.api.cluster.ClusterRepository;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.MachineFit;

@@ -5,7 +5,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.response.Response;
 import io.rgrid.api.cluster.ClusterRepository;
-import io.rgrid.api.db.Transactions;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.Keys;
 import io.rgrid.model.Topics;

@@ -21,7 +21,7 @@ import io.rgrid.orchestrator.provider.hetzner.api.HetznerCloud;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
-import io.rgrid.orchestrator.support.Database;
+import io.rgrid.platform.db.Transactions;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
@@ -98,7 +98,7 @@ class HetznerProviderTest {
     ProvisioningTimeline timeline;
 
     @Inject
-    Database database;
+    Transactions database;
 
     @Inject
     WorkerLifecycle lifecycle;

@@ -1,21 +1,23 @@
-package io.rgrid.api.db;
+package io.rgrid.platform.db;
 
-import io.agroal.api.AgroalDataSource;
 import jakarta.inject.Singleton;
 
+import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 
 /**
- * Plain JDBC transactions over the Agroal pool. The work runs on one connection with autocommit
- * off; it commits when the work returns and rolls back when it throws anything.
+ * Plain JDBC transactions over the service's pool. Every state change and the events reporting it
+ * are written through one {@link #inTransaction} call, so they commit or vanish together. The work
+ * runs on one connection with autocommit off; it commits when the work returns and rolls back when
+ * it throws anything.
  */
 @Singleton
 public class Transactions {
 
-    private final AgroalDataSource dataSource;
+    private final DataSource dataSource;
 
-    public Transactions(AgroalDataSource dataSource) {
+    public Transactions(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 

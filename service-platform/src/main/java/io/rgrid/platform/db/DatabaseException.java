@@ -1,4 +1,4 @@
-package io.rgrid.api.db;
+package io.rgrid.platform.db;
 
 import java.sql.SQLException;
 import java.sql.SQLTransientException;
