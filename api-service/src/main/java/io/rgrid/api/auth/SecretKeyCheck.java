@@ -2,6 +2,7 @@ package io.rgrid.api.auth;
 
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
+import io.rgrid.model.api.SecretStrength;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -16,8 +17,8 @@ import java.util.List;
 @Singleton
 public class SecretKeyCheck {
 
-    /** Shortest admin key and hash secret accepted; {@code openssl rand -hex 32} makes 64 characters. */
-    public static final int MIN_LENGTH = 32;
+    /** Shortest admin key and hash secret accepted ({@link SecretStrength#MIN_LENGTH}). */
+    public static final int MIN_LENGTH = SecretStrength.MIN_LENGTH;
 
     void onStart(@Observes @Priority(1) StartupEvent event, RgridConfig config) {
         List<String> problems = problems(config);
@@ -37,14 +38,12 @@ public class SecretKeyCheck {
     private static void check(List<String> problems, String key, String env, String value) {
         String fix = "set the environment variable " + env + " to at least " + MIN_LENGTH + " random characters, "
                 + "e.g. the output of 'openssl rand -hex 32' (infra/deploy_orchestrator.sh generates one into .env)";
-        if (value.isBlank()) {
-            problems.add(key + " is not set: " + fix);
-        } else if (value.strip().startsWith("$(")) {
-            problems.add(key + " is the unexpanded text of a $(...) command: an env file does not run "
-                    + "$(openssl rand -hex 32), its 23 characters were read as the key itself; " + fix);
-        } else if (value.length() < MIN_LENGTH) {
-            problems.add(key + " is " + value.length() + " characters, shorter than " + MIN_LENGTH
-                    + " (an unexpanded $(openssl rand -hex 32) from an env file is 23): " + fix);
-        }
+        SecretStrength.judge(value).ifPresent(weakness -> problems.add(switch (weakness) {
+            case MISSING -> key + " is not set: " + fix;
+            case UNEXPANDED -> key + " is the unexpanded text of a $(...) command: an env file does not run "
+                    + "$(openssl rand -hex 32), its 23 characters were read as the key itself; " + fix;
+            case SHORT -> key + " is " + value.length() + " characters, shorter than " + MIN_LENGTH
+                    + " (an unexpanded $(openssl rand -hex 32) from an env file is 23): " + fix;
+        }));
     }
 }

@@ -15,8 +15,8 @@ import java.util.Optional;
  */
 public final class EndpointAccess {
 
-    /** The shortest token accepted: {@code openssl rand -hex 32} gives 64 characters. */
-    public static final int MIN_TOKEN_LENGTH = 32;
+    /** The shortest token accepted ({@link SecretStrength#MIN_LENGTH}). */
+    public static final int MIN_TOKEN_LENGTH = SecretStrength.MIN_LENGTH;
 
     /** What a request gets. */
     public enum Decision {
@@ -133,14 +133,11 @@ public final class EndpointAccess {
             return Optional.empty();
         }
         String value = token.get();
-        if (value.contains("$(")) {
-            return Optional.of(tokenEnv + " is the unexpanded text '" + value + "': an env file does not run $(...); "
-                    + "write the output of `openssl rand -hex 32` instead");
-        }
-        if (value.length() < MIN_TOKEN_LENGTH) {
-            return Optional.of(tokenEnv + " must be at least " + MIN_TOKEN_LENGTH + " characters (it has " + value.length()
-                    + "); generate one with `openssl rand -hex 32`");
-        }
-        return Optional.empty();
+        return SecretStrength.judge(value).map(weakness -> switch (weakness) {
+            case UNEXPANDED -> tokenEnv + " is the unexpanded text '" + value + "': an env file does not run $(...); "
+                    + "write the output of `openssl rand -hex 32` instead";
+            case MISSING, SHORT -> tokenEnv + " must be at least " + MIN_TOKEN_LENGTH + " characters (it has "
+                    + value.length() + "); generate one with `openssl rand -hex 32`";
+        });
     }
 }
