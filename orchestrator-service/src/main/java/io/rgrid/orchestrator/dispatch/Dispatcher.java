@@ -3,6 +3,7 @@ package io.rgrid.orchestrator.dispatch;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.agent.Assignment;
+import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;

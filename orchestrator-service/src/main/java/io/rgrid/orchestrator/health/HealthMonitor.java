@@ -2,8 +2,9 @@ package io.rgrid.orchestrator.health;
 
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
-import io.rgrid.orchestrator.dispatch.AgentClient;
 import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.agent.AgentAnswers;
+import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.Dispatcher;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
@@ -114,10 +115,9 @@ public class HealthMonitor {
             });
             outbox.flushSoon();
             holder.ifPresent(worker -> {
-                try {
-                    agents.cancel(worker, seen.id());
-                } catch (RuntimeException e) {
-                    LOG.debugf("cancel of overdue %s on %s failed: %s", seen.id(), worker.id(), e.getMessage());
+                AgentAnswers.Cancel answer = agents.cancel(worker, seen.id());
+                if (answer != AgentAnswers.Cancel.ACCEPTED) {
+                    LOG.warnf("worker %s did not accept the cancel of overdue %s: %s", worker.id(), seen.id(), answer);
                 }
             });
             dispatcher.wake();

@@ -5,7 +5,8 @@ import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionCancelRequested;
 import io.rgrid.model.event.ExecutionSubmitted;
-import io.rgrid.orchestrator.dispatch.AgentClient;
+import io.rgrid.orchestrator.agent.AgentAnswers;
+import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
@@ -92,8 +93,9 @@ public class ExecutionCommandHandler {
         holder.ifPresent(worker -> {
             // The worker reports the attempt CANCELLED itself; should it be unreachable, the
             // health monitor loses it and cancel_requested ends the execution CANCELLED.
-            if (!agents.cancel(worker, cancel.executionId())) {
-                LOG.warnf("worker %s did not accept the cancel of %s", worker.id(), cancel.executionId());
+            AgentAnswers.Cancel answer = agents.cancel(worker, cancel.executionId());
+            if (answer != AgentAnswers.Cancel.ACCEPTED) {
+                LOG.warnf("worker %s did not accept the cancel of %s: %s", worker.id(), cancel.executionId(), answer);
             }
         });
     }

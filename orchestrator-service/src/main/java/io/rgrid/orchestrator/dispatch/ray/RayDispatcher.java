@@ -3,11 +3,13 @@ package io.rgrid.orchestrator.dispatch.ray;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.Json;
-import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.agent.AgentAnswers;
+import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.DispatchPlanner;
+import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
@@ -21,10 +23,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.PreparedStatement;
@@ -94,7 +92,10 @@ public class RayDispatcher {
     OutboxWriter outbox;
 
     @Inject
-    io.rgrid.orchestrator.metrics.ClusterStats stats;
+    ClusterStats stats;
+
+    @Inject
+    AgentClient agents;
 
     private final AtomicBoolean workArrived = new AtomicBoolean(true);
     /** Attempts being stopped before their execution may be dispatched again, by execution. */
@@ -114,7 +115,6 @@ public class RayDispatcher {
                 return config.orchestrator().dispatch().tick();
             });
     private volatile RayGateway gateway;
-    private HttpClient http;
     /** When the next dispatch round is due without new work (loop thread only). */
     private Instant nextDispatch;
 
@@ -146,8 +146,6 @@ public class RayDispatcher {
             }
             long started = System.nanoTime();
             gateway = RayGateways.connect(distJar, head, nodeIp, ray.taskJar());
-            http = HttpClient.newBuilder().connectTimeout(config.orchestrator().dispatch().ackTimeout())
-                    .version(HttpClient.Version.HTTP_1_1).build();
             LOG.infof("Ray dispatch mode: driver connected to %s as node %s with %s in %d ms", head, nodeIp, distJar,
                     (System.nanoTime() - started) / 1_000_000);
         } catch (IllegalArgumentException | RayGateways.RayUnavailableException e) {
@@ -330,14 +328,14 @@ public class RayDispatcher {
         }
         List<WorkerRecord> holders = possibleHolders(seen.get());
         for (WorkerRecord worker : holders) {
-            if ("FINISHED".equals(status(worker, id, attempt))) {
+            if (agents.attempt(worker, id, attempt) == AgentAnswers.Attempt.FINISHED) {
                 LOG.infof("%s attempt %d: %s, but worker %s has finished it; its report decides", id, attempt, why,
                         worker.id());
                 return;
             }
         }
         Fence fence = new Fence(id, attempt, new HashMap<>(), Instant.now());
-        holders.forEach(w -> fence.targets().put(w.id(), Step.CANCEL));
+        holders.forEach(w -> fence.targets().put(w.id(), Fence.Step.CANCEL));
         fences.put(id, fence);
         boolean taken = false;
         try {
@@ -392,10 +390,10 @@ public class RayDispatcher {
             return null;
         });
         for (int i = 0; i < ids.size(); i++) {
-            int status = call(targets.get(i), "POST", AgentApi.cancel(ids.get(i).toString()));
-            if (status / 100 == 2 || status == 404) {
+            AgentAnswers.Cancel answer = agents.cancel(targets.get(i), ids.get(i));
+            if (answer == AgentAnswers.Cancel.ACCEPTED || answer == AgentAnswers.Cancel.NOT_HELD) {
                 cancelPassedOn.add(ids.get(i));
-                LOG.infof("passed the cancel of %s on to worker %s (HTTP %d)", ids.get(i), targets.get(i).id(), status);
+                LOG.infof("passed the cancel of %s on to worker %s (%s)", ids.get(i), targets.get(i).id(), answer);
             }
         }
     }
@@ -432,24 +430,23 @@ public class RayDispatcher {
                 return null;
             });
             boolean overdue = fence.since().plus(FENCE_GIVE_UP).isBefore(Instant.now());
-            for (Map.Entry<String, Step> target : List.copyOf(fence.targets().entrySet())) {
+            for (Map.Entry<String, Fence.Step> target : List.copyOf(fence.targets().entrySet())) {
                 WorkerRecord worker = current.get(target.getKey());
                 if (worker == null || !reachable(worker)) {
                     fence.targets().remove(target.getKey()); // lost or gone: the health monitor's
                     continue;
                 }
-                String id = fence.executionId().toString();
-                if (target.getValue() == Step.CANCEL) {
-                    int status = call(worker, "POST", AgentApi.cancel(id));
-                    if (status == 404) {
+                if (target.getValue() == Fence.Step.CANCEL) {
+                    AgentAnswers.Cancel answer = agents.cancel(worker, fence.executionId());
+                    if (answer == AgentAnswers.Cancel.NOT_HELD) {
                         fence.targets().remove(target.getKey());
-                    } else if (status / 100 == 2) {
-                        target.setValue(Step.AWAIT_END);
+                    } else if (answer == AgentAnswers.Cancel.ACCEPTED) {
+                        target.setValue(Fence.Step.AWAIT_END);
                     }
                 }
-                if (target.getValue() == Step.AWAIT_END) {
-                    String state = status(worker, fence.executionId(), fence.attempt());
-                    if ("FINISHED".equals(state) || "UNKNOWN".equals(state)) {
+                if (target.getValue() == Fence.Step.AWAIT_END) {
+                    AgentAnswers.Attempt state = agents.attempt(worker, fence.executionId(), fence.attempt());
+                    if (state == AgentAnswers.Attempt.FINISHED || state == AgentAnswers.Attempt.UNKNOWN) {
                         fence.targets().remove(target.getKey());
                     }
                 }
@@ -480,48 +477,6 @@ public class RayDispatcher {
         });
     }
 
-    /** The attempt's state at that agent: RUNNING, FINISHED, UNKNOWN (404) or null (no answer). */
-    private String status(WorkerRecord worker, UUID id, int attempt) {
-        HttpResponse<String> response = send(worker, "GET", AgentApi.assignment(id.toString()) + "?attempt=" + attempt);
-        if (response == null) {
-            return null;
-        }
-        if (response.statusCode() == 404) {
-            return "UNKNOWN";
-        }
-        if (response.statusCode() != 200) {
-            return null;
-        }
-        try {
-            return Json.mapper().readTree(response.body()).path("state").asText(null);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private int call(WorkerRecord worker, String method, String path) {
-        HttpResponse<String> response = send(worker, method, path);
-        return response == null ? -1 : response.statusCode();
-    }
-
-    private HttpResponse<String> send(WorkerRecord worker, String method, String path) {
-        String base = worker.address().endsWith("/")
-                ? worker.address().substring(0, worker.address().length() - 1) : worker.address();
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create(base + path))
-                    .timeout(config.orchestrator().dispatch().ackTimeout())
-                    .header("Authorization", "Bearer " + worker.token())
-                    .header("Accept", "application/json")
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException | IllegalArgumentException e) {
-            LOG.debugf("agent %s: %s %s failed: %s", worker.id(), method, path, e.toString());
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
-    }
-
     static String key(UUID executionId, int attempt) {
         return executionId + "#" + attempt;
     }
@@ -529,46 +484,5 @@ public class RayDispatcher {
     /** Executions waiting for an old attempt to stop (for tests and metrics). */
     public Set<UUID> fenced() {
         return Set.copyOf(fences.keySet());
-    }
-
-    private enum Step { CANCEL, AWAIT_END }
-
-    private static final class Fence {
-        private final UUID executionId;
-        private final int attempt;
-        private final Map<String, Step> targets;
-        private final Instant since;
-        private volatile boolean published;
-
-        Fence(UUID executionId, int attempt, Map<String, Step> targets, Instant since) {
-            this.executionId = executionId;
-            this.attempt = attempt;
-            this.targets = new ConcurrentHashMap<>(targets);
-            this.since = since;
-        }
-
-        UUID executionId() {
-            return executionId;
-        }
-
-        int attempt() {
-            return attempt;
-        }
-
-        Map<String, Step> targets() {
-            return targets;
-        }
-
-        Instant since() {
-            return since;
-        }
-
-        boolean published() {
-            return published;
-        }
-
-        void markPublished() {
-            published = true;
-        }
     }
 }

@@ -1,11 +1,10 @@
-package io.rgrid.orchestrator.dispatch;
+package io.rgrid.orchestrator.agent;
 
 import io.rgrid.model.Json;
 import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.registry.WorkerRecord;
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -21,8 +20,10 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Calls a worker-agent's HTTP API ({@link AgentApi}) with the worker's bearer token. Connecting
- * and answering are each bounded by {@code rgrid.orchestrator.dispatch.ack-timeout}.
+ * The orchestrator's one client of the worker-agent's HTTP API ({@link AgentApi}), for the agent
+ * mode's dispatcher, health monitor and cancels and for the Ray mode's fences. Every call carries
+ * the worker's bearer token; connecting and answering are each bounded by
+ * {@code rgrid.orchestrator.dispatch.ack-timeout}. What an answer means is {@link AgentAnswers}'.
  */
 @ApplicationScoped
 public class AgentClient {
@@ -43,16 +44,17 @@ public class AgentClient {
         }
     }
 
+    private final HttpClient http;
+    private final Duration timeout;
+
     @Inject
-    RgridConfig config;
+    public AgentClient(RgridConfig config) {
+        this(config.orchestrator().dispatch().ackTimeout());
+    }
 
-    private HttpClient http;
-    private Duration timeout;
-
-    @PostConstruct
-    void init() {
-        timeout = config.orchestrator().dispatch().ackTimeout();
-        http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+    AgentClient(Duration timeout) {
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
     }
 
     /** POSTs the assignment; completes (never exceptionally) once the agent answered or the bound passed. */
@@ -66,9 +68,7 @@ public class AgentClient {
             return CompletableFuture.completedFuture(new Outcome.NoAnswer(e.toString()));
         }
         return http.sendAsync(request, HttpResponse.BodyHandlers.ofString())
-                .<Outcome>thenApply(response -> response.statusCode() == 202 || response.statusCode() == 200
-                        ? new Outcome.Accepted()
-                        : new Outcome.Refused(response.statusCode(), abbreviate(response.body())))
+                .thenApply(response -> AgentAnswers.assignment(response.statusCode(), response.body()))
                 .exceptionally(e -> new Outcome.NoAnswer(String.valueOf(e.getCause() == null ? e : e.getCause())));
     }
 
@@ -89,37 +89,46 @@ public class AgentClient {
                 .thenApply(response -> {
                     if (response.statusCode() != 200) {
                         LOG.warnf("agent %s answered %d to the fence of %s attempt %d: %s", worker.id(),
-                                response.statusCode(), executionId, attempt, abbreviate(response.body()));
+                                response.statusCode(), executionId, attempt, AgentAnswers.abbreviate(response.body()));
                         return Optional.<Boolean>empty();
                     }
                     try {
                         return Optional.of(Json.mapper().readValue(response.body(), AgentApi.FenceResult.class).held());
                     } catch (IOException e) {
                         LOG.warnf("agent %s answered the fence of %s with an unreadable body: %s", worker.id(),
-                                executionId, abbreviate(response.body()));
+                                executionId, AgentAnswers.abbreviate(response.body()));
                         return Optional.<Boolean>empty();
                     }
                 })
                 .exceptionally(e -> Optional.empty());
     }
 
-    /** Asks the agent to cancel its attempt of {@code executionId}; @return true when it accepted. */
-    public boolean cancel(WorkerRecord worker, UUID executionId) {
+    /** Asks the agent to cancel its attempt of {@code executionId}; blocks up to the bound. */
+    public AgentAnswers.Cancel cancel(WorkerRecord worker, UUID executionId) {
+        return AgentAnswers.cancel(send(worker, "POST", AgentApi.cancel(executionId.toString())).status());
+    }
+
+    /** Whether the agent holds, finished or does not know that attempt; blocks up to the bound. */
+    public AgentAnswers.Attempt attempt(WorkerRecord worker, UUID executionId, int attempt) {
+        Answer answer = send(worker, "GET", AgentApi.assignment(executionId.toString()) + "?attempt=" + attempt);
+        return AgentAnswers.attempt(answer.status(), answer.body());
+    }
+
+    /** A status and body, or {@link AgentAnswers#NO_ANSWER} and the error. */
+    private record Answer(int status, String body) {
+    }
+
+    private Answer send(WorkerRecord worker, String method, String path) {
         try {
-            HttpResponse<String> response = http.send(request(worker, AgentApi.cancel(executionId.toString()))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 == 2) {
-                return true;
-            }
-            LOG.warnf("agent %s answered %d to the cancel of %s: %s", worker.id(), response.statusCode(), executionId,
-                    abbreviate(response.body()));
-            return false;
+            HttpResponse<String> response = http.send(request(worker, path)
+                    .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            return new Answer(response.statusCode(), response.body());
         } catch (IOException | IllegalArgumentException e) {
-            LOG.warnf("agent %s unreachable for the cancel of %s: %s", worker.id(), executionId, e.toString());
-            return false;
+            LOG.debugf("agent %s: %s %s failed: %s", worker.id(), method, path, e.toString());
+            return new Answer(AgentAnswers.NO_ANSWER, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return false;
+            return new Answer(AgentAnswers.NO_ANSWER, e.toString());
         }
     }
 
@@ -131,12 +140,5 @@ public class AgentClient {
                 .header("Authorization", "Bearer " + worker.token())
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json");
-    }
-
-    private static String abbreviate(String body) {
-        if (body == null) {
-            return "";
-        }
-        return body.length() > 300 ? body.substring(0, 300) + "…" : body;
     }
 }
