@@ -14,9 +14,6 @@ import java.util.Optional;
 @ConfigMapping(prefix = "rgrid")
 public interface RgridConfig {
 
-    /** The config keys operators set for the workers' registries (docs/operations.md, .env.example). */
-    String REGISTRY_MIRROR_KEY = "rgrid.orchestrator.bootstrap.docker.registry-mirror";
-    String INSECURE_REGISTRIES_KEY = "rgrid.orchestrator.bootstrap.docker.insecure-registries";
 
     /** {@code rgrid.kafka.*}: the broker and topic naming. */
     Kafka kafka();
@@ -595,33 +592,6 @@ public interface RgridConfig {
         Duration startTimeout();
 
         /** The workers' Docker: where it pulls images from (written to its daemon.json after the ready step). */
-        Docker docker();
-
-        /**
-         * Registries of each worker's Docker, merged into its {@code daemon.json} by the SSH bootstrap
-         * (added, never removed; Docker restarted only when the file changed); both unset: the file
-         * is left alone. The step has the configure step's timeout.
-         */
-        interface Docker {
-            /**
-             * {@value RgridConfig#REGISTRY_MIRROR_KEY}: a Docker Hub mirror, {@code host:port} or a URL
-             * (e.g. the control plane's registry, {@code 10.0.0.2:5000}); TLS unless listed insecure.
-             */
-            Optional<String> registryMirror();
-
-            /**
-             * {@value RgridConfig#INSECURE_REGISTRIES_KEY}: registries ({@code host:port} or a CIDR) the
-             * workers' Docker reaches over plain HTTP or unverified TLS. Only for a private network.
-             */
-            Optional<List<String>> insecureRegistries();
-
-            /** The Docker daemon's configuration file on the worker. */
-            @WithDefault("/etc/docker/daemon.json")
-            String daemonConfig();
-
-            /** Run after the file changed, so that Docker reads it. */
-            @WithDefault("systemctl restart docker")
-            String restartCommand();
-        }
+        WorkerDocker docker();
     }
 }

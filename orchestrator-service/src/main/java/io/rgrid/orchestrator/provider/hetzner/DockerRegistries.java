@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.config.WorkerDocker;
 
 import java.util.List;
 import java.util.Objects;
@@ -39,7 +39,7 @@ public record DockerRegistries(Optional<String> mirror, List<String> insecure) {
         List<String> entries = insecure.stream().map(String::strip).filter(s -> !s.isEmpty()).toList();
         for (String entry : entries) {
             if (!HOST_PORT.matcher(entry).matches() && !CIDR.matcher(entry).matches()) {
-                throw new IllegalArgumentException(RgridConfig.INSECURE_REGISTRIES_KEY + ": '" + entry
+                throw new IllegalArgumentException(WorkerDocker.INSECURE_REGISTRIES_KEY + ": '" + entry
                         + "' is neither host[:port] nor a CIDR");
             }
         }
@@ -49,7 +49,7 @@ public record DockerRegistries(Optional<String> mirror, List<String> insecure) {
     }
 
     /** Reads the two keys of the orchestrator's config. */
-    public static DockerRegistries from(RgridConfig.Bootstrap.Docker docker) {
+    public static DockerRegistries from(WorkerDocker docker) {
         return new DockerRegistries(docker.registryMirror(), docker.insecureRegistries().orElse(List.of()));
     }
 
@@ -74,13 +74,13 @@ public record DockerRegistries(Optional<String> mirror, List<String> insecure) {
         var url = URL.matcher(mirror);
         if (url.matches()) {
             if (url.group(1).equals("http") && !insecure.contains(url.group(2))) {
-                throw new IllegalArgumentException(RgridConfig.REGISTRY_MIRROR_KEY + ": '" + mirror + "' is plain HTTP; "
-                        + "list " + url.group(2) + " in " + RgridConfig.INSECURE_REGISTRIES_KEY + " to allow it");
+                throw new IllegalArgumentException(WorkerDocker.REGISTRY_MIRROR_KEY + ": '" + mirror + "' is plain HTTP; "
+                        + "list " + url.group(2) + " in " + WorkerDocker.INSECURE_REGISTRIES_KEY + " to allow it");
             }
             return url.group(1) + "://" + url.group(2);
         }
         if (!HOST_PORT.matcher(mirror).matches()) {
-            throw new IllegalArgumentException(RgridConfig.REGISTRY_MIRROR_KEY + ": '" + mirror
+            throw new IllegalArgumentException(WorkerDocker.REGISTRY_MIRROR_KEY + ": '" + mirror
                     + "' is neither host:port nor an http(s) URL");
         }
         return (insecure.contains(mirror) ? "http://" : "https://") + mirror;

@@ -1,7 +1,7 @@
 package io.rgrid.orchestrator.provider.hetzner;
 
 import com.jcraft.jsch.Session;
-import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.config.WorkerDocker;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.BootstrapException;
 
 import java.nio.charset.StandardCharsets;
@@ -26,7 +26,7 @@ record DockerRegistryStep(DockerRegistries registries, String daemonConfig, Stri
         Objects.requireNonNull(restartCommand, "restartCommand");
     }
 
-    static DockerRegistryStep from(RgridConfig.Bootstrap.Docker docker) {
+    static DockerRegistryStep from(WorkerDocker docker) {
         return new DockerRegistryStep(DockerRegistries.from(docker), docker.daemonConfig(), docker.restartCommand());
     }
 

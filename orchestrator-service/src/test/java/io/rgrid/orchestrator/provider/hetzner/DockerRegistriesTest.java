@@ -1,10 +1,20 @@
 package io.rgrid.orchestrator.provider.hetzner;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.PathConverter;
+import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.config.WorkerDocker;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.SmallRyeConfigBuilder;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -67,6 +77,37 @@ class DockerRegistriesTest {
     void aDaemonJsonItCannotMergeIntoIsRefused(String daemonJson, String message) {
         assertThatThrownBy(() -> registries("10.0.0.2:5000", null).mergeInto(json(daemonJson)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(message);
+    }
+
+    /** What operators write (the environment names of .env.example) to what the workers' Docker gets. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', nullValues = "-", value = {
+            "nothing set                               | -             | -                       | -                      | -",
+            "a mirror alone: TLS                       | 10.0.0.2:5000 | -                       | https://10.0.0.2:5000  | -",
+            "the mirror listed insecure: HTTP          | 10.0.0.2:5000 | 10.0.0.2:5000           | http://10.0.0.2:5000   | 10.0.0.2:5000",
+            "insecure registries alone, comma-separated| -             | 10.0.0.2:5000,reg:443   | -                      | 10.0.0.2:5000 reg:443"})
+    void resolvedFromTheEnvironmentNamesOperatorsSet(String what, String mirror, String insecure, String mirrorUrl,
+                                                    String expectedInsecure) {
+        Map<String, String> env = new HashMap<>();
+        if (mirror != null) {
+            env.put("RGRID_ORCHESTRATOR_BOOTSTRAP_DOCKER_REGISTRY_MIRROR", mirror);
+        }
+        if (insecure != null) {
+            env.put("RGRID_ORCHESTRATOR_BOOTSTRAP_DOCKER_INSECURE_REGISTRIES", insecure);
+        }
+        WorkerDocker docker = new SmallRyeConfigBuilder().withMapping(RgridConfig.class)
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withConverter(Path.class, 100, new PathConverter())
+                .withSources(new EnvConfigSource(env, 300)).build()
+                .getConfigMapping(RgridConfig.class).orchestrator().bootstrap().docker();
+
+        DockerRegistries registries = DockerRegistries.from(docker);
+        assertThat(registries.mirrorUrl()).isEqualTo(Optional.ofNullable(mirrorUrl));
+        assertThat(registries.insecure()).isEqualTo(expectedInsecure == null ? List.of()
+                : List.of(expectedInsecure.split(" ")));
+        assertThat(registries.isEmpty()).isEqualTo(mirror == null && insecure == null);
+        assertThat(docker.daemonConfig()).isEqualTo("/etc/docker/daemon.json");
+        assertThat(docker.restartCommand()).isEqualTo("systemctl restart docker");
     }
 
     private static String json(String singleQuoted) {
