@@ -40,7 +40,7 @@ class CaCertTest {
     @BeforeAll
     static void makeCertificates() throws Exception {
         ca = TestCa.create(cas.resolve("ca"));
-        otherCa = TestCa.create(cas.resolve("other"));
+        otherCa = TestCa.caOnly(cas.resolve("other"));
     }
 
     @BeforeEach

@@ -27,13 +27,19 @@ final class TestCa {
         this.dir = dir;
     }
 
-    /** A CA (caPem) and, signed by it, the server's key and chain (server.p12). */
-    static TestCa create(Path dir) throws IOException, InterruptedException {
+    /** A CA alone (caPem): one that signed nothing the test serves. */
+    static TestCa caOnly(Path dir) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         TestCa ca = new TestCa(dir);
         ca.keytool("-genkeypair", "-alias", "ca", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
                 "CN=RGrid Test CA", "-ext", "bc:c", "-validity", "2", "-keystore", "ca.p12");
         ca.keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", "ca.p12", "-file", "ca.pem");
+        return ca;
+    }
+
+    /** A CA (caPem) and, signed by it, the server's key and chain (server.p12). */
+    static TestCa create(Path dir) throws IOException, InterruptedException {
+        TestCa ca = caOnly(dir);
         ca.keytool("-genkeypair", "-alias", "server", "-keyalg", "EC", "-groupname", "secp256r1", "-dname",
                 "CN=localhost", "-validity", "2", "-keystore", "server.p12");
         ca.keytool("-certreq", "-alias", "server", "-keystore", "server.p12", "-file", "server.csr");
