@@ -2,6 +2,8 @@ package io.rgrid.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import io.rgrid.cli.http.Multipart;
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.ExecutionState;
@@ -16,6 +18,7 @@ import io.rgrid.model.api.Problem;
 import io.rgrid.model.api.SubmitSpec;
 import io.rgrid.model.storage.OutputNames;
 
+import javax.net.ssl.SSLContext;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -74,7 +77,19 @@ public final class FakeApi implements AutoCloseable {
     }
 
     public FakeApi() throws IOException {
-        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        this(null);
+    }
+
+    /** Serves HTTPS with {@code tls} (its key and certificate) when given, plain HTTP otherwise. */
+    public FakeApi(SSLContext tls) throws IOException {
+        InetSocketAddress loopback = new InetSocketAddress("127.0.0.1", 0);
+        if (tls == null) {
+            server = HttpServer.create(loopback, 0);
+        } else {
+            HttpsServer https = HttpsServer.create(loopback, 0);
+            https.setHttpsConfigurator(new HttpsConfigurator(tls));
+            server = https;
+        }
         server.createContext("/", this::handle);
         // Several at once: a live log stream stays open while the CLI polls.
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
@@ -86,7 +101,8 @@ public final class FakeApi implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + server.getAddress().getPort();
+        // HTTPS by the name its test certificate holds (TestCa: localhost and 127.0.0.1).
+        return (server instanceof HttpsServer ? "https://localhost:" : "http://127.0.0.1:") + server.getAddress().getPort();
     }
 
     /** The largest page the list endpoint answers (the real API: 500). */

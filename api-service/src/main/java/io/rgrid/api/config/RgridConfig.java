@@ -136,8 +136,13 @@ public interface RgridConfig {
     }
 
     interface Defaults {
-        /** Container image when the spec names none. */
-        @WithDefault("rgrid/python:3.11-local")
+        /**
+         * Container image when the spec names none: a public image every worker's Docker can pull at
+         * first use (within the agent's {@code rgrid.worker.image-pull-timeout}), or through the
+         * registry mirror of {@code rgrid.orchestrator.bootstrap.docker.registry-mirror}. The local grid
+         * and the tests set the locally built {@code rgrid/python:3.11-local} (infra/build-base-image.sh).
+         */
+        @WithDefault("python:3.11-slim")
         String image();
 
         /** CPU limit (fractional cores). */

@@ -34,7 +34,7 @@ abstract class CommandSupport {
     /** Resolves the settings now (the config file may have just been written by {@code local up}). */
     ApiClient api() {
         RgridCommand root = root();
-        ApiSettings settings = resolver().resolve(root.apiUrl(), root.apiKey());
+        ApiSettings settings = resolver().resolve(root.apiUrl(), root.apiKey(), root.caCert());
         return new ApiClient(settings, root.debug() ? context().err() : null);
     }
 

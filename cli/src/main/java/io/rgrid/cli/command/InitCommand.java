@@ -2,7 +2,9 @@ package io.rgrid.cli.command;
 
 import io.rgrid.cli.CliException;
 import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.config.CaCert;
 import io.rgrid.cli.config.ConfigResolver;
+import io.rgrid.cli.http.CaTrust;
 import io.rgrid.model.config.ClientConfig;
 import picocli.CommandLine.Command;
 
@@ -12,10 +14,15 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-/** {@code rgrid init --api-url URL --api-key KEY}: writes the CLI config file for a remote grid. */
+/**
+ * {@code rgrid init --api-url URL --api-key KEY [--ca-cert FILE]}: writes the CLI config file for a
+ * remote grid. The CA file is checked (a PEM certificate) and stored by its absolute path.
+ */
 @Command(name = "init",
         description = {
-                "Write the CLI config file with the API URL and key of a remote grid.",
+                "Write the CLI config file with the API URL and key of a remote grid,",
+                "and the CA certificate (--ca-cert FILE, stored by its absolute path) when",
+                "the API's TLS certificate comes from a private CA.",
                 "The file is mode 0600; ./rgrid local up writes it for the local grid.",
                 "Without --api-key, asks for the key."})
 public final class InitCommand extends CommandSupport implements Callable<Integer> {
@@ -37,13 +44,17 @@ public final class InitCommand extends CommandSupport implements Callable<Intege
                 throw CliException.usage("no key given; nothing written");
             }
         }
+        CaCert ca = resolver.resolveCaCert(root.caCert());
+        if (ca != null) {
+            CaTrust.read(ca); // a missing or non-PEM file is refused before anything is written
+        }
         Path file = resolver.configFile();
         try {
-            new ClientConfig(url.toString(), key.trim()).write(file);
+            new ClientConfig(url.toString(), key.trim(), ca == null ? null : ca.file().toString()).write(file);
         } catch (IOException e) {
             throw new CliException(ExitCodes.FAILURE, "cannot write " + file + ": " + e.getMessage());
         }
-        context().err().println("Wrote " + file + " (API " + url + ")");
+        context().err().println("Wrote " + file + " (API " + url + (ca == null ? "" : ", CA " + ca.file()) + ")");
         return ExitCodes.OK;
     }
 }

@@ -44,11 +44,12 @@ import picocli.CommandLine.ScopeType;
                 "  source <(rgrid completion bash)           tab completion",
                 "",
                 "Configuration, first found wins:",
-                "  1. --api-url / --api-key",
-                "  2. RGRID_API_URL / RGRID_API_KEY",
+                "  1. --api-url / --api-key / --ca-cert",
+                "  2. RGRID_API_URL / RGRID_API_KEY / RGRID_CA_CERT",
                 "  3. $XDG_CONFIG_HOME/rgrid/config.json (default ~/.config/rgrid/config.json),",
                 "     written by ./rgrid local up or rgrid init",
-                "  The API URL defaults to http://127.0.0.1:8000.",
+                "  The API URL defaults to http://127.0.0.1:8000. A CA certificate is added to the",
+                "  system's trust store for https URLs; verification is never switched off.",
                 "",
                 ExitCodes.HELP
         })
@@ -63,6 +64,11 @@ public final class RgridCommand {
     @Option(names = "--api-key", scope = ScopeType.INHERIT, paramLabel = "KEY",
             description = "API key (default: RGRID_API_KEY or the config file).")
     String apiKey;
+
+    @Option(names = "--ca-cert", scope = ScopeType.INHERIT, paramLabel = "FILE",
+            description = "PEM file of a CA to trust for the API's TLS certificate, besides the system's "
+                    + "(default: RGRID_CA_CERT or the config file's caCert).")
+    String caCert;
 
     @Option(names = "--debug", scope = ScopeType.INHERIT,
             description = "Trace HTTP calls and print stack traces on errors.")
@@ -82,6 +88,10 @@ public final class RgridCommand {
 
     public String apiKey() {
         return apiKey;
+    }
+
+    public String caCert() {
+        return caCert;
     }
 
     public boolean debug() {

@@ -12,9 +12,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Resolves the API URL and key. Each setting independently: the flag, else
- * {@code RGRID_API_URL}/{@code RGRID_API_KEY}, else the CLI config file, else (URL only)
- * the local grid's default.
+ * Resolves the API URL, key and CA certificate. Each setting independently: the flag, else
+ * {@code RGRID_API_URL}/{@code RGRID_API_KEY}/{@code RGRID_CA_CERT}, else the CLI config file,
+ * else (URL only) the local grid's default; no CA anywhere means the system's trust store alone.
  */
 public final class ConfigResolver {
 
@@ -41,9 +41,46 @@ public final class ConfigResolver {
     }
 
     /**
+     * The CA certificate to add to the trust store: {@code --ca-cert}, else {@code RGRID_CA_CERT},
+     * else the config file's {@code caCert} (relative to the file's directory); null when none is set.
+     * A flag's or variable's relative path is taken from the working directory.
+     */
+    public CaCert resolveCaCert(String flagCaCert) {
+        return resolveCaCert(flagCaCert, true);
+    }
+
+    /** @param fileNeeded false when flags and environment gave URL and key: a broken file is then ignored, as before */
+    private CaCert resolveCaCert(String flagCaCert, boolean fileNeeded) {
+        if (blankToNull(flagCaCert) != null) {
+            return new CaCert(Path.of(flagCaCert.trim()).toAbsolutePath(), CaCert.FLAG, null);
+        }
+        String fromEnv = blankToNull(env.get(ClientConfig.ENV_CA_CERT));
+        if (fromEnv != null) {
+            return new CaCert(Path.of(fromEnv).toAbsolutePath(), ClientConfig.ENV_CA_CERT, null);
+        }
+        ClientConfig file;
+        try {
+            file = readFile();
+        } catch (CliException e) {
+            if (fileNeeded) {
+                throw e;
+            }
+            return null;
+        }
+        String fromFile = file == null ? null : blankToNull(file.caCert());
+        Path config = configFile().toAbsolutePath();
+        return fromFile == null ? null : new CaCert(config.getParent().resolve(fromFile), CaCert.FILE_KEY, config);
+    }
+
+    /** {@link #resolve(String, String, String)} without a {@code --ca-cert} flag. */
+    public ApiSettings resolve(String flagUrl, String flagKey) {
+        return resolve(flagUrl, flagKey, null);
+    }
+
+    /**
      * @throws CliException (usage) when no key is configured anywhere, or the URL or file is malformed
      */
-    public ApiSettings resolve(String flagUrl, String flagKey) {
+    public ApiSettings resolve(String flagUrl, String flagKey, String flagCaCert) {
         String url = firstNonBlank(flagUrl, env.get(ClientConfig.ENV_API_URL));
         String key = blankToNull(flagKey);
         String keySource = "--api-key";
@@ -51,7 +88,8 @@ public final class ConfigResolver {
             key = env.get(ClientConfig.ENV_API_KEY).trim();
             keySource = ClientConfig.ENV_API_KEY;
         }
-        if (url == null || key == null) {
+        boolean fileNeeded = url == null || key == null;
+        if (fileNeeded) {
             // The file is read only when a setting is still missing.
             ClientConfig file = readFile();
             if (file != null) {
@@ -70,7 +108,8 @@ public final class ConfigResolver {
                     + "Start the local grid with: ./rgrid local up (it writes that file), "
                     + "or run: rgrid init --api-url URL --api-key KEY");
         }
-        return new ApiSettings(parseUrl(url == null ? DEFAULT_API_URL : url), key, keySource);
+        return new ApiSettings(parseUrl(url == null ? DEFAULT_API_URL : url), key, keySource,
+                resolveCaCert(flagCaCert, fileNeeded));
     }
 
     private ClientConfig readFile() {

@@ -27,6 +27,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.channels.UnresolvedAddressException;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
 import java.nio.charset.StandardCharsets;
 import java.net.URLEncoder;
 import java.nio.file.Files;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 import java.util.function.LongConsumer;
+import javax.net.ssl.SSLException;
 
 /**
  * The public API as the CLI uses it. Every failure comes out as a {@link CliException} whose
@@ -60,11 +63,15 @@ public final class ApiClient {
         this.settings = settings;
         this.debug = debug;
         // HTTP/1.1: a streamed multipart upload needs no h2c upgrade dance, and every server speaks it.
-        this.http = HttpClient.newBuilder()
+        // One client for every call (runs, uploads, the live log, downloads), so one trust for all.
+        HttpClient.Builder builder = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+                .followRedirects(HttpClient.Redirect.NEVER);
+        if (settings.caCert() != null) {
+            builder.sslContext(CaTrust.context(settings.caCert()));
+        }
+        this.http = builder.build();
     }
 
     public URI apiUrl() {
@@ -373,9 +380,14 @@ public final class ApiClient {
             return CliException.api("cannot reach the RGrid API at " + url + " (connection refused). "
                     + (isLocal() ? START_HINT : "Is the API running there, and is the URL right?"), e);
         }
-        if (e instanceof javax.net.ssl.SSLException) {
+        if (hasCause(e, CertPathBuilderException.class) || hasCause(e, CertPathValidatorException.class)) {
+            return CliException.api("TLS with the RGrid API at " + url + " failed: " + CaTrust.NOT_TRUSTED
+                    + (settings.caCert() == null ? "" : " (" + settings.caCert().describe() + " did not sign it)"), e);
+        }
+        if (e instanceof SSLException) {
             return CliException.api("TLS with the RGrid API at " + url + " failed: " + e.getMessage()
-                    + ". Check the URL's scheme (http or https)", e);
+                    + ". Check the URL's scheme (http or https) and that its certificate names the host "
+                    + settings.apiUrl().getHost(), e);
         }
         String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         return CliException.api("lost the connection to the RGrid API at " + url + " (" + detail + "). "

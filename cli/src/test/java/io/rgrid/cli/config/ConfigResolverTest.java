@@ -5,6 +5,8 @@ import io.rgrid.cli.ExitCodes;
 import io.rgrid.model.config.ClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,5 +119,35 @@ class ConfigResolverTest {
                     assertThat(e.exitCode()).isEqualTo(ExitCodes.USAGE);
                     assertThat(e.getMessage()).contains("'localhost:8000' is not an http(s) URL");
                 });
+    }
+
+    @ParameterizedTest(name = "flag={0} env={1} file={2} -> {3}")
+    @CsvSource(nullValues = "-", value = {
+            "/f.pem, /e.pem, /c.pem, --ca-cert /f.pem",
+            "-,      /e.pem, /c.pem, RGRID_CA_CERT=/e.pem",
+            "' ',    /e.pem, /c.pem, RGRID_CA_CERT=/e.pem",
+            "-,      -,      /c.pem, caCert /c.pem in CONFIG",
+            "-,      -,      ca.pem, caCert XDG/rgrid/ca.pem in CONFIG",
+            "-,      ' ',    -,      -",
+            "-,      -,      -,      -"})
+    void caCertComesFromTheFlagTheEnvironmentOrTheFile(String flag, String envValue, String fileValue, String expected)
+            throws Exception {
+        Path config = xdg.resolve("rgrid/config.json");
+        new ClientConfig("http://file:1", "file-key", fileValue).write(config);
+        Map<String, String> env = envValue == null ? env() : env("RGRID_CA_CERT", envValue);
+
+        CaCert ca = new ConfigResolver(env).resolve(null, null, flag).caCert();
+
+        assertThat(ca == null ? null : ca.describe()).isEqualTo(expected == null ? null
+                : expected.replace("CONFIG", config.toString()).replace("XDG", xdg.toString()));
+    }
+
+    @Test
+    void aBrokenFileIsNotReadForTheCaWhenFlagsSayEverythingElse() throws Exception {
+        Path file = xdg.resolve("rgrid/config.json");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, "{not json");
+        assertThat(new ConfigResolver(env()).resolve("http://flag:3", "k", null).caCert()).isNull();
+        assertThatThrownBy(() -> new ConfigResolver(env()).resolveCaCert(null)).isInstanceOf(CliException.class);
     }
 }

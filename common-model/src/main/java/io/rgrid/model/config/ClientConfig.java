@@ -13,13 +13,22 @@ import java.util.Map;
 /**
  * The CLI's configuration file: {@code $XDG_CONFIG_HOME/rgrid/config.json}, by default
  * {@code ~/.config/rgrid/config.json}, mode 0600. Precedence when the CLI resolves its
- * settings: flags, then {@code RGRID_API_URL}/{@code RGRID_API_KEY}, then this file.
+ * settings: flags, then {@code RGRID_API_URL}/{@code RGRID_API_KEY}/{@code RGRID_CA_CERT}, then this file.
+ *
+ * @param caCert absolute path of a PEM file with the CA certificate(s) the API's TLS certificate is
+ *               checked against, besides the system's trust store; null for the system's alone
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ClientConfig(String apiUrl, String apiKey) {
+public record ClientConfig(String apiUrl, String apiKey, String caCert) {
 
     public static final String ENV_API_URL = "RGRID_API_URL";
     public static final String ENV_API_KEY = "RGRID_API_KEY";
+    public static final String ENV_CA_CERT = "RGRID_CA_CERT";
+
+    /** A config without a CA of its own (the local grid's: plain HTTP on loopback). */
+    public ClientConfig(String apiUrl, String apiKey) {
+        this(apiUrl, apiKey, null);
+    }
 
     /** Where the file lives for the given environment. */
     public static Path path(Map<String, String> env) {

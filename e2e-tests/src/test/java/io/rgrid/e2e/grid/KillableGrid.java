@@ -1,6 +1,7 @@
 package io.rgrid.e2e.grid;
 
 import io.rgrid.local.Layout;
+import io.rgrid.local.grid.GridSupervisor;
 import io.rgrid.local.infra.InfraServers;
 import io.rgrid.local.infra.KafkaServer;
 import io.rgrid.local.infra.ManagedProcess;
@@ -110,6 +111,8 @@ public final class KillableGrid implements AutoCloseable {
         env.put("API_HOST", Ports.LOOPBACK);
         env.put("API_SECRET_KEY", adminKey);
         env.put("API_HASH_SECRET", hashSecret);
+        // As the local grid: the locally built image, never a pull (production's default is python:3.11-slim).
+        env.put("RGRID_API_DEFAULTS_IMAGE", GridSupervisor.LOCAL_IMAGE);
         // The security suites send hundreds of bad credentials from this one address on purpose; the
         // failure limits themselves are api-service's AuthThrottleTest.
         env.put("RGRID_API_AUTH_FAILURES_ADDRESS_BURST", "100000");

@@ -29,6 +29,8 @@ public final class GridSupervisor {
 
     public static final String DATABASE = "rgrid";
     public static final String BUCKET = "rgrid";
+    /** The local grid's default image: built on this machine by infra/build-base-image.sh. */
+    public static final String LOCAL_IMAGE = "rgrid/python:3.11-local";
     private static final Duration SERVICE_START = Duration.ofSeconds(120);
 
     private final Layout layout;
@@ -193,6 +195,9 @@ public final class GridSupervisor {
         env.put("API_HOST", Ports.LOOPBACK);
         env.put("API_SECRET_KEY", apiKey);
         env.put("API_HASH_SECRET", hashSecret);
+        // The image infra/build-base-image.sh builds here, not production's python:3.11-slim: a laptop
+        // grid must run without pulling. An RGRID_API_DEFAULTS_IMAGE of the user's own wins.
+        env.put("RGRID_API_DEFAULTS_IMAGE", System.getenv().getOrDefault("RGRID_API_DEFAULTS_IMAGE", LOCAL_IMAGE));
         return env;
     }
 

@@ -14,6 +14,7 @@ import java.util.Optional;
 @ConfigMapping(prefix = "rgrid")
 public interface RgridConfig {
 
+
     /** {@code rgrid.kafka.*}: the broker and topic naming. */
     Kafka kafka();
 
@@ -589,5 +590,8 @@ public interface RgridConfig {
         /** How long the start command may take. */
         @WithDefault("2m")
         Duration startTimeout();
+
+        /** The workers' Docker: where it pulls images from (written to its daemon.json after the ready step). */
+        WorkerDocker docker();
     }
 }

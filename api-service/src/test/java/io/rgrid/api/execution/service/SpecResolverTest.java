@@ -26,13 +26,29 @@ class SpecResolverTest {
     @Test
     void emptySpecGetsEveryDefault() {
         ExecutionSpec spec = resolver.resolve(SubmitSpec.empty());
-        assertThat(spec.image()).isEqualTo("rgrid/python:3.11-local");
+        assertThat(spec.image()).isEqualTo("python:3.11-slim");
         assertThat(spec.cpus()).isEqualTo(1.0);
         assertThat(spec.memoryMb()).isEqualTo(512);
         assertThat(spec.timeoutSeconds()).isEqualTo(3600);
         assertThat(spec.network()).isEqualTo(NetworkMode.BRIDGE);
         assertThat(spec.maxAttempts()).isEqualTo(3);
         assertThat(spec.args()).isEmpty();
+    }
+
+    /** Production pulls a public image; the local grid and the tests configure the locally built one. */
+    @ParameterizedTest(name = "defaults.image={0}, spec image={1} -> {2}")
+    @CsvSource(nullValues = "-", value = {
+            "-,                        -,            python:3.11-slim",
+            "rgrid/python:3.11-local,  -,            rgrid/python:3.11-local",
+            "10.0.0.2:5000/py:3.11,    -,            10.0.0.2:5000/py:3.11",
+            "rgrid/python:3.11-local,  my/image:1,   my/image:1"})
+    void theImageComesFromTheSpecElseTheConfiguredDefault(String configured, String specImage, String expected) {
+        RgridConfig withImage = configured == null ? TestConfigs.defaults()
+                : TestConfigs.with(Map.of("rgrid.api.defaults.image", configured));
+        SpecResolver byConfig = new SpecResolver(withImage.api().defaults(), withImage.api().limits());
+        SubmitSpec spec = new SubmitSpec(specImage, null, null, null, null, null, null, null, null, null);
+
+        assertThat(byConfig.resolve(spec).image()).isEqualTo(expected);
     }
 
     @Test

@@ -31,6 +31,8 @@ import java.util.Objects;
  * ({@value #HOST_KEY}), as is a refused login ({@value #AUTH}).</li>
  * <li>{@value #READY}: the ready command ({@code cloud-init status --wait}): Docker and Java are
  * installed.</li>
+ * <li>{@value #REGISTRY}: only with registries configured ({@code rgrid.orchestrator.bootstrap.docker.*}):
+ * they are merged into Docker's daemon.json, which is restarted when that changed it ({@link DockerRegistryStep}).</li>
  * <li>{@value #UPLOAD}: the worker-agent's quarkus-app directory as one tar.gz over SFTP, unpacked
  * into place.</li>
  * <li>{@value #CONFIGURE}: the agent's env file (id, token, address, Kafka, S3), sent on the
@@ -48,6 +50,7 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     public static final String HOST_KEY = "host-key";
     public static final String AUTH = "auth";
     public static final String READY = "ready";
+    public static final String REGISTRY = "registry";
     public static final String UPLOAD = "upload";
     public static final String CONFIGURE = "configure";
     public static final String START = "start";
@@ -95,12 +98,18 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     private final Settings settings;
     private final HostKeyPins pins;
     private final AgentArchive archive;
+    private final DockerRegistryStep docker;
 
     public SshWorkerBootstrap(RgridConfig config) {
-        this(Settings.from(config));
+        this(Settings.from(config), DockerRegistryStep.from(config.orchestrator().bootstrap().docker()));
     }
 
     public SshWorkerBootstrap(Settings settings) {
+        this(settings, DockerRegistryStep.none());
+    }
+
+    SshWorkerBootstrap(Settings settings, DockerRegistryStep docker) {
+        this.docker = Objects.requireNonNull(docker);
         this.settings = Objects.requireNonNull(settings);
         this.pins = new HostKeyPins(settings.knownHosts());
         this.archive = new AgentArchive(settings.agentDistribution());
@@ -120,6 +129,10 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
             LOG.infof("%s: ssh ready after %d ms", target.serverName(), millis(connected - start));
             exec(session, READY, expand(settings.readyCommand(), target), null,
                     step(settings.readyTimeout(), deadline), 0, 2);
+            if (docker.apply(session, step(settings.configureTimeout(), deadline))) {
+                LOG.infof("%s: Docker registries written to %s, Docker restarted", target.serverName(),
+                        docker.daemonConfig());
+            }
             long ready = System.nanoTime();
             upload(session, target, step(settings.uploadTimeout(), deadline));
             long uploaded = System.nanoTime();
@@ -228,7 +241,7 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     }
 
     /** Runs a command; its stdin is {@code input} when given. Fails unless it exits with one of {@code okStatus}. */
-    private static String exec(Session session, String step, String command, byte[] input, long deadline,
+    static String exec(Session session, String step, String command, byte[] input, long deadline,
                                int... okStatus) throws BootstrapException {
         ChannelExec channel = null;
         try {
