@@ -16,7 +16,7 @@ image="${1:-rgrid/node:debian12}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 recipe="$(sha256sum "$here/node-image.sh" | cut -c1-16)"
 
-# Boot and access: systemd, sshd, cloud-init (locales: its locale module fails without it).
+# Boot and access: systemd, sshd, cloud-init (locales: for its locale module, below).
 base_packages=(systemd systemd-sysv dbus openssh-server cloud-init locales iproute2 iputils-ping
     procps sudo ca-certificates curl openssl)
 # What the control plane and the workers install (the guide's step 2, infra/deploy_orchestrator.sh,
@@ -60,6 +60,10 @@ mount -t proc proc "$rootfs/proc"
 chroot "$rootfs" /usr/bin/env DEBIAN_FRONTEND=noninteractive sh -c \
     "apt-get update -q && apt-get install -y -q --no-install-recommends $(printf '%s ' "${base_packages[@]}" "${grid_packages[@]}")" \
     >>"$log" 2>&1 || fail "apt-get install"
+# cloud-init's locale module sets LANG=en_US.UTF-8 and fails (cloud-config.service failed, `cloud-init
+# status` error) unless that locale exists: generate it here, offline boots cannot.
+sed -i 's/^# *en_US.UTF-8 UTF-8/en_US.UTF-8 UTF-8/' "$rootfs/etc/locale.gen"
+chroot "$rootfs" locale-gen >>"$log" 2>&1 || fail locale-gen
 umount "$rootfs/proc"
 rm -f "$rootfs/usr/sbin/policy-rc.d"
 
