@@ -96,9 +96,10 @@ class ContainerServerTest {
                 .isEqualTo("true");
 
         Commands.Result ssh = run("ssh", "-i", key.toString(), "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null",
-                "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@" + ip, "cat /etc/rgrid-seeded; hostname");
+                "-o", "BatchMode=yes", "-o", "ConnectTimeout=10", "root@" + ip, "cat /etc/rgrid-seeded; hostname; cloud-init status");
         assertThat(ssh.exit()).as(ssh.output()).isZero();
-        assertThat(ssh.output()).contains("seeded by cloud-init").contains("emutest-1");
+        // status done, not error: what the orchestrator's bootstrap waits for (cloud-init status --wait)
+        assertThat(ssh.output()).contains("seeded by cloud-init").contains("emutest-1").contains("status: done");
 
         assertThat(api.delete("/servers/" + id).status()).isEqualTo(200);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
