@@ -34,7 +34,7 @@ image="${RGRID_REHEARSAL_NODE_IMAGE:-rgrid/node:debian12}"
 state="${RGRID_REHEARSAL_DIR:-$repo/target/rehearsal}"
 label="rgrid.rehearsal=$name"
 control="$name-control"
-ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5)
+ssh_opts=(-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR)
 
 log() { printf '[rehearse %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 die() { printf 'rehearse: %s\n' "$*" >&2; exit 1; }
