@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -65,6 +67,8 @@ final class CloudState {
     private long nextPublicIp = 1;
     /** First three octets and a dot (e.g. {@code 127.0.100.}) of the public IPv4 addresses given to new servers. */
     private String publicIpv4Prefix = "203.0.113.";
+    /** Where servers are machines; null: in memory, boots are timers. */
+    private ServerMachines machines;
 
     private final Map<Long, Server> servers = new LinkedHashMap<>();
     private final Map<Long, Action> actions = new LinkedHashMap<>();
@@ -190,6 +194,10 @@ final class CloudState {
         this.publicIpv4Prefix = prefix;
     }
 
+    synchronized void setMachines(ServerMachines machines) {
+        this.machines = machines;
+    }
+
     /** The public key of an SSH key, for a boot hook that authorizes a server's keys. */
     synchronized java.util.Optional<String> sshPublicKey(long id) {
         SshKey k = sshKeys.get(id);
@@ -310,6 +318,10 @@ final class CloudState {
         if (!enableIpv4 && !enableIpv6 && nets.isEmpty()) {
             throw ApiError.invalidInput("public_net", "a server without public addresses must be attached to a network");
         }
+        if (machines != null && nets.isEmpty()) {
+            throw ApiError.invalidInput("networks",
+                    "servers here are machines on a private network: attach the server to a network");
+        }
 
         if (servers.values().stream().anyMatch(s -> s.name.equals(name))) {
             throw ApiError.uniqueness("server name is already used", "name");
@@ -354,6 +366,10 @@ final class CloudState {
             s.privateNets.add(new PrivateNet(n.id, hostAddress(sub), mac()));
             n.servers.add(s.id);
         }
+        if (machines != null && s.ipv4 != null) {
+            // A machine has one address, on the private network: its public IPv4 is that same address.
+            s.ipv4 = s.privateNets.getFirst().ip();
+        }
         for (Firewall fw : fws) {
             s.firewallIds.add(fw.id);
             fw.servers.add(s.id);
@@ -362,7 +378,11 @@ final class CloudState {
 
         Action create = newAction("create_server", now, "server", s.id);
         Action start = startAfterCreate ? newAction("start_server", now, "server", s.id) : null;
-        scheduleLifecycle(s.id, create, start);
+        if (machines == null) {
+            scheduleLifecycle(s.id, create, start);
+        } else {
+            bootMachine(s, create, start);
+        }
 
         ObjectNode res = F.objectNode();
         res.set("server", serverJson(s));
@@ -415,6 +435,72 @@ final class CloudState {
             ServerInfo info = info(s);
             notifyListeners(l -> l.onRunning(info));
         });
+    }
+
+    /**
+     * The lifecycle of a server that is a machine: initializing until the machine exists with its seed, starting
+     * until its operating system has booted, then running. A failed step ends its action in {@code error} (code
+     * {@code boot_failed}, the cause in the message) and the server {@code off}.
+     */
+    private void bootMachine(Server s, Action create, Action start) {
+        ServerMachines m = machines;
+        ServerInfo info = info(s);
+        String address = s.privateNets.getFirst().ip();
+        List<String> keys = s.sshKeyIds.stream().map(sshKeys::get).filter(Objects::nonNull).map(k -> k.publicKey)
+                .toList();
+        Thread.ofVirtual().name("hetzner-emulator-boot-" + s.id).start(() -> {
+            Action step = create;
+            try {
+                m.create(info, address, keys);
+                if (!advance(info.id(), create, start == null ? "off" : "starting")) {
+                    m.remove(info);
+                    return;
+                }
+                if (start == null) {
+                    return;
+                }
+                step = start;
+                m.start(info);
+                if (!advance(info.id(), start, "running")) {
+                    m.remove(info);
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "machine of server " + info.name() + " failed", e);
+                if (step == create) {
+                    m.remove(info); // half made; a machine that failed to boot stays for inspection until deleted
+                }
+                failBoot(info.id(), step, e.getMessage());
+            }
+        });
+    }
+
+    /** Ends a lifecycle step: its action succeeds and the server takes the next status; false when it is gone. */
+    private synchronized boolean advance(long serverId, Action done, String status) {
+        Server s = servers.get(serverId);
+        if (s == null) {
+            return false;
+        }
+        finish(done, null);
+        s.status = status;
+        s.locked = status.equals("starting");
+        if (status.equals("running")) {
+            ServerInfo info = info(s);
+            notifyListeners(l -> l.onRunning(info));
+        }
+        return true;
+    }
+
+    private synchronized void failBoot(long serverId, Action step, String message) {
+        Server s = servers.get(serverId);
+        if (s == null) {
+            return;
+        }
+        finish(step, "boot_failed");
+        step.errorMessage = message == null ? "boot failed" : message;
+        actions.values().stream().filter(a -> a.status.equals("running") && a.touches("server", serverId))
+                .forEach(a -> finish(a, "boot_failed"));
+        s.status = "off";
+        s.locked = false;
     }
 
     private void progress(long serverId, Action a, int value) {
@@ -510,6 +596,19 @@ final class CloudState {
         networks.values().forEach(n -> n.servers.remove(id));
         firewalls.values().forEach(f -> f.servers.remove(id));
         Action delete = newAction("delete_server", now, "server", id);
+        s.status = "deleting";
+        ServerInfo info = info(s);
+        if (machines != null) {
+            ServerMachines m = machines;
+            Thread.ofVirtual().name("hetzner-emulator-delete-" + id).start(() -> {
+                m.remove(info);
+                synchronized (this) {
+                    finish(delete, null);
+                }
+                notifyListeners(l -> l.onDeleted(info));
+            });
+            return wrap("action", actionJson(delete));
+        }
         long d = deleteDelay.toMillis();
         later(d / 2, () -> {
             if (delete.status.equals("running")) {
@@ -517,8 +616,6 @@ final class CloudState {
             }
         });
         later(d, () -> finish(delete, null));
-        s.status = "deleting";
-        ServerInfo info = info(s);
         notifyListeners(l -> l.onDeleted(info));
         return wrap("action", actionJson(delete));
     }

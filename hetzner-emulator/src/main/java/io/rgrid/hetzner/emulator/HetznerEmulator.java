@@ -87,6 +87,9 @@ public final class HetznerEmulator implements AutoCloseable {
         this.state = new CloudState(scheduler, listenerExecutor, b.initializingDelay, b.startingDelay, b.deleteDelay,
                 b.serverLimit);
         state.setPublicIpv4Prefix(b.publicIpv4Prefix);
+        if (b.machines != null) {
+            state.setMachines(b.machines);
+        }
     }
 
     public static Builder builder() {
@@ -496,6 +499,7 @@ public final class HetznerEmulator implements AutoCloseable {
         private Duration deleteDelay = Duration.ofMillis(200);
         private int serverLimit = 100;
         private String publicIpv4Prefix = "203.0.113.";
+        private ServerMachines machines;
 
         /** Address to bind; default 127.0.0.1. */
         public Builder host(String host) {
@@ -555,6 +559,16 @@ public final class HetznerEmulator implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Servers become machines of this backend (e.g. {@link ContainerMachines}): the boot follows the machine's
+         * real boot instead of the boot delays, every server must join a network, its public IPv4 is its private
+         * address, and a delete removes its machine. Default: none, all in memory.
+         */
+        public Builder machines(ServerMachines machines) {
+            this.machines = Objects.requireNonNull(machines);
+            return this;
+        }
+
         public HetznerEmulator build() {
             return new HetznerEmulator(this);
         }
@@ -564,12 +578,19 @@ public final class HetznerEmulator implements AutoCloseable {
      * Runs the emulator until killed. Options: {@code --port N} (default 8085), {@code --host H} (default 127.0.0.1),
      * {@code --token T} (default: env HETZNER_EMULATOR_TOKEN, else emulator-token), {@code --boot-delay-ms N},
      * {@code --public-ipv4-prefix 127.0.100}, and {@code --boot-dir DIR [--ssh-port N]} (default 2222) for a
-     * {@link LocalServerBoot}: running servers get a real sshd.
+     * {@link LocalServerBoot}: running servers get a real sshd; or {@code --containers NETWORK [--node-image IMG]
+     * [--container-prefix P] [--container-label L] [--boot-timeout-s N]} for {@link ContainerMachines}: each server
+     * a node container on that Docker network.
      */
     public static void main(String[] args) throws InterruptedException {
         Builder b = builder().port(8085);
         java.nio.file.Path bootDir = null;
         int sshPort = 2222;
+        String containerNetwork = null;
+        String nodeImage = "rgrid/node:debian12";
+        String containerPrefix = "rgrid-node";
+        String containerLabel = "hetzner-emulator";
+        Duration bootTimeout = Duration.ofSeconds(180);
         String envToken = System.getenv("HETZNER_EMULATOR_TOKEN");
         if (envToken != null && !envToken.isBlank()) {
             b.token(envToken);
@@ -583,17 +604,30 @@ public final class HetznerEmulator implements AutoCloseable {
                 case "--boot-dir" -> bootDir = java.nio.file.Path.of(Objects.requireNonNull(value, "--boot-dir needs a value"));
                 case "--ssh-port" -> sshPort = Integer.parseInt(Objects.requireNonNull(value, "--ssh-port needs a value"));
                 case "--public-ipv4-prefix" -> b.publicIpv4Prefix(Objects.requireNonNull(value, "--public-ipv4-prefix needs a value"));
+                case "--containers" -> containerNetwork = Objects.requireNonNull(value, "--containers needs a network");
+                case "--node-image" -> nodeImage = Objects.requireNonNull(value, "--node-image needs a value");
+                case "--container-prefix" -> containerPrefix = Objects.requireNonNull(value, "--container-prefix needs a value");
+                case "--container-label" -> containerLabel = Objects.requireNonNull(value, "--container-label needs a value");
+                case "--boot-timeout-s" -> bootTimeout = Duration.ofSeconds(
+                        Long.parseLong(Objects.requireNonNull(value, "--boot-timeout-s needs a value")));
                 case "--boot-delay-ms" -> {
                     Duration d = Duration.ofMillis(Long.parseLong(Objects.requireNonNull(value, "--boot-delay-ms needs a value")));
                     b.bootDelays(d, d);
                 }
                 default -> {
                     System.err.println("usage: HetznerEmulator [--port N] [--host H] [--token T] [--boot-delay-ms N] "
-                            + "[--public-ipv4-prefix 127.0.100 --boot-dir DIR [--ssh-port N]]");
+                            + "[--public-ipv4-prefix 127.0.100 --boot-dir DIR [--ssh-port N]] "
+                            + "[--containers NETWORK [--node-image IMG] [--container-prefix P] [--container-label L] "
+                            + "[--boot-timeout-s N]]");
                     System.exit(2);
                 }
             }
             i++;
+        }
+        if (containerNetwork != null) {
+            b.machines(new ContainerMachines(new ContainerMachines.Settings(containerNetwork, nodeImage, containerPrefix,
+                    containerLabel, bootTimeout)));
+            System.out.println("servers are " + nodeImage + " containers on Docker network " + containerNetwork);
         }
         HetznerEmulator emulator = b.build().start();
         LocalServerBoot boot = bootDir == null ? null : new LocalServerBoot(emulator, bootDir, sshPort, 15);
