@@ -426,11 +426,21 @@ fi
 # --- 8. cloud-init ------------------------------------------------------------------------------------
 step "cloud-init schema: deploy/cloud-init/worker.yaml"
 renderer=$repo/orchestrator-service/src/main/java/io/rgrid/orchestrator/provider/hetzner/CloudInitTemplate.java
+# A single-file program needs javac (jdk.compiler): the build JDK's java, not the installed runtime.
+build_java=""
+for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    if [[ -n $candidate && -x $candidate/bin/javac ]] \
+        && [[ $("$candidate/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1) -ge 21 ]]; then
+        build_java=$candidate/bin/java
+        break
+    fi
+done
+[[ -n $build_java ]] || fail "no JDK >= 21 to run $renderer with"
 # One check for the real template and the broken ones: render, no placeholder left, schema valid.
 cloud_config_ok() { # template out [renderer args...]
     local template=$1 out=$2
     shift 2
-    "$java" "$renderer" --template "$template" --unit "$repo/deploy/systemd/rgrid-worker.service" "$@" >"$out" \
+    "$build_java" "$renderer" --template "$template" --unit "$repo/deploy/systemd/rgrid-worker.service" "$@" >"$out" \
         && ! grep -v '^[[:space:]]*#' "$out" | grep -q '[$][{]' \
         && cloud-init schema --config-file "$out"
 }

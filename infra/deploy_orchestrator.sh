@@ -386,7 +386,9 @@ run_migration() { # MODULE USER
         while IFS= read -r inherited; do
             unset "$inherited" 2>/dev/null || true
         done < <(compgen -e)
-        export PATH=/usr/bin:/bin QUARKUS_INIT_AND_EXIT=true
+        # A migration is no request: wait up to a minute for a connection, not the pool's 5 s (a
+        # busy server, PostgreSQL just restarted; seen at load 27 on 2 cores). The .env may override.
+        export PATH=/usr/bin:/bin QUARKUS_INIT_AND_EXIT=true QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT=60S
         for i in "${!names[@]}"; do
             export "${names[$i]}=${values[$i]}"
         done
