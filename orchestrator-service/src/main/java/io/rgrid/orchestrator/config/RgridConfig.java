@@ -529,9 +529,6 @@ public interface RgridConfig {
         @WithDefault("private")
         String agentAddress();
 
-        /** The Java runtime the cloud-init template installs (a Debian package, Java >= 21). */
-        @WithDefault("openjdk-21-jre-headless")
-        String javaPackage();
 
         /**
          * With Ray dispatch (RAY_ENABLED): the Ray head's GCS address as workers reach it, the control

@@ -14,7 +14,9 @@ import java.util.zip.GZIPOutputStream;
  * The worker-agent distribution (a {@code quarkus-app} directory) as one tar.gz, so the SSH
  * bootstrap sends one file over SFTP instead of hundreds. Built on first use into a temporary
  * file and rebuilt when the directory changes (an upgrade of the control plane), then reused for
- * every server. Plain ustar, unpacked on the worker by {@code tar -xzf}.
+ * every server. Plain ustar, unpacked on the worker by {@code tar -xzf}. The distribution that
+ * {@code infra/package.sh} makes carries the agent's Java runtime in {@code java/}: executable
+ * files keep their execute bits (0755), everything else is 0644.
  */
 final class AgentArchive {
 
@@ -90,7 +92,7 @@ final class AgentArchive {
             name = name.substring(cut + 1);
         }
         put(header, 0, 100, name);
-        put(header, 100, 8, octal(directory ? 0755 : 0644, 7));
+        put(header, 100, 8, octal(directory || Files.isExecutable(p) ? 0755 : 0644, 7));
         put(header, 108, 8, octal(0, 7));
         put(header, 116, 8, octal(0, 7));
         put(header, 124, 12, octal(size, 11));

@@ -28,7 +28,7 @@ public class BootstrapBeans {
         RgridConfig.Bootstrap b = config.orchestrator().bootstrap();
         Optional<CloudInitTemplate.Ray> ray = b.rayHeadAddress().filter(a -> !a.isBlank())
                 .map(a -> new CloudInitTemplate.Ray(a, b.rayVersion(), b.raySlots()));
-        CloudInitTemplate.Settings settings = new CloudInitTemplate.Settings(b.javaPackage(), ray);
+        CloudInitTemplate.Settings settings = new CloudInitTemplate.Settings(ray);
         CloudInitTemplate template = CloudInitTemplate.bundled();
         // The same for every server: nothing in it is per worker (the identity comes over SSH).
         String rendered = template.render(settings);

@@ -37,11 +37,9 @@ public final class CloudInitTemplate {
     /** Hetzner's limit for user_data. */
     static final int USER_DATA_LIMIT = 32 * 1024;
 
-    public static final String DEFAULT_JAVA_PACKAGE = "openjdk-21-jre-headless";
     public static final String DEFAULT_RAY_VERSION = "2.58.0";
 
     private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_]*)}");
-    private static final Pattern PACKAGE = Pattern.compile("[a-z0-9][a-z0-9+.-]+");
     private static final Pattern HOST_PORT = Pattern.compile("[A-Za-z0-9.-]+:[0-9]{1,5}");
     private static final Pattern VERSION = Pattern.compile("[0-9]+(\\.[0-9]+)*");
     private static final String RAY_BEGIN = "# @ray-begin";
@@ -64,18 +62,17 @@ public final class CloudInitTemplate {
         }
     }
 
-    /** What varies between grids: the Java package and Ray (empty: Ray disabled). */
-    public record Settings(String javaPackage, Optional<Ray> ray) {
+    /**
+     * What varies between grids: Ray (empty: Ray disabled). No Java package: the agent brings its
+     * own runtime (infra/package.sh), pushed with it by the SSH bootstrap.
+     */
+    public record Settings(Optional<Ray> ray) {
         public Settings {
-            Objects.requireNonNull(javaPackage, "javaPackage");
             Objects.requireNonNull(ray, "ray");
-            if (!PACKAGE.matcher(javaPackage).matches()) {
-                throw new IllegalArgumentException("not a Debian package name: '" + javaPackage + "'");
-            }
         }
 
         public static Settings withoutRay() {
-            return new Settings(DEFAULT_JAVA_PACKAGE, Optional.empty());
+            return new Settings(Optional.empty());
         }
     }
 
@@ -116,7 +113,6 @@ public final class CloudInitTemplate {
      */
     public String render(Settings settings) {
         Map<String, String> values = new LinkedHashMap<>();
-        values.put("RGRID_JAVA_PACKAGE", settings.javaPackage());
         values.put("RGRID_WORKER_UNIT", workerUnit.stripTrailing());
         settings.ray().ifPresent(ray -> {
             values.put("RAY_HEAD_ADDRESS", ray.headAddress());
@@ -182,7 +178,6 @@ public final class CloudInitTemplate {
         Path unitFile = null;
         String rayHead = null;
         String rayVersion = DEFAULT_RAY_VERSION;
-        String javaPackage = DEFAULT_JAVA_PACKAGE;
         int slots = 2;
         for (int i = 0; i < args.length; i += 2) {
             if (i + 1 >= args.length) {
@@ -195,7 +190,6 @@ public final class CloudInitTemplate {
                 case "--ray-head" -> rayHead = v;
                 case "--ray-version" -> rayVersion = v;
                 case "--slots" -> slots = Integer.parseInt(v);
-                case "--java-package" -> javaPackage = v;
                 default -> usage("unknown option " + args[i]);
             }
         }
@@ -205,7 +199,7 @@ public final class CloudInitTemplate {
         try {
             Optional<Ray> ray = rayHead == null ? Optional.empty() : Optional.of(new Ray(rayHead, rayVersion, slots));
             System.out.println(of(Files.readString(templateFile), Files.readString(unitFile))
-                    .render(new Settings(javaPackage, ray)));
+                    .render(new Settings(ray)));
         } catch (IllegalArgumentException e) {
             System.err.println("CloudInitTemplate: " + templateFile + ": " + e.getMessage());
             System.exit(1);
@@ -214,7 +208,7 @@ public final class CloudInitTemplate {
 
     private static void usage(String problem) {
         System.err.println("CloudInitTemplate: " + problem + "\nusage: CloudInitTemplate --template FILE --unit FILE "
-                + "[--ray-head HOST:PORT [--ray-version V] [--slots N]] [--java-package P]");
+                + "[--ray-head HOST:PORT [--ray-version V] [--slots N]]");
         System.exit(2);
     }
 }
