@@ -81,7 +81,7 @@ class OutboxRelayTest {
         }
         write(written);
         try (KafkaProducer<String, byte[]> deadProducer = producer("127.0.0.1:1")) {
-            OutboxRelay down = relay(deadProducer, "127.0.0.1:1", 500);
+            OutboxRelay down = relay(deadProducer, "127.0.0.1:1");
             down.start();
             Thread.sleep(2_000);
             down.stop();
@@ -89,15 +89,7 @@ class OutboxRelayTest {
         assertThat(unpublished()).isEqualTo(5);
 
         // 2. Kafka back: everything is published, in the order it was written.
-        try (KafkaProducer<String, byte[]> live = producer(servers.kafkaBootstrap())) {
-            OutboxRelay up = relay(live, servers.kafkaBootstrap(), 500);
-            up.start();
-            try {
-                await().atMost(Duration.ofSeconds(60)).until(() -> unpublished() == 0);
-            } finally {
-                up.stop();
-            }
-        }
+        publishEverything();
         Map<String, List<Integer>> attempts = readAttempts(5);
         assertThat(attempts.get(executionId.toString())).containsExactly(1, 2, 3, 4, 5);
     }
@@ -122,15 +114,7 @@ class OutboxRelayTest {
             }
         }
         write(written);
-        try (KafkaProducer<String, byte[]> live = producer(servers.kafkaBootstrap())) {
-            OutboxRelay relay = relay(live, servers.kafkaBootstrap(), 500);
-            relay.start();
-            try {
-                await().atMost(Duration.ofSeconds(60)).until(() -> unpublished() == 0);
-            } finally {
-                relay.stop();
-            }
-        }
+        publishEverything();
         List<Integer> expected = new ArrayList<>();
         for (int attempt = 1; attempt <= perKey; attempt++) {
             expected.add(attempt);
@@ -139,6 +123,19 @@ class OutboxRelayTest {
         assertThat(attempts).hasSize(keys);
         for (UUID id : ids) {
             assertThat(attempts.get(id.toString())).as("events of %s", id).containsExactlyElementsOf(expected);
+        }
+    }
+
+    /** Runs a relay on the live broker until the outbox has nothing unpublished. */
+    private void publishEverything() {
+        try (KafkaProducer<String, byte[]> live = producer(servers.kafkaBootstrap())) {
+            OutboxRelay relay = relay(live, servers.kafkaBootstrap());
+            relay.start();
+            try {
+                await().atMost(Duration.ofSeconds(60)).until(() -> unpublished() == 0);
+            } finally {
+                relay.stop();
+            }
         }
     }
 
@@ -163,8 +160,8 @@ class OutboxRelayTest {
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
-    private OutboxRelay relay(KafkaProducer<String, byte[]> producer, String bootstrap, int batch) {
-        OutboxSettings settings = new OutboxSettings(batch, Duration.ofMillis(200), Duration.ofSeconds(1),
+    private OutboxRelay relay(KafkaProducer<String, byte[]> producer, String bootstrap) {
+        OutboxSettings settings = new OutboxSettings(500, Duration.ofMillis(200), Duration.ofSeconds(1),
                 Duration.ofSeconds(30), Duration.ofHours(24), Duration.ofHours(1));
         return new OutboxRelay(database, OrchestratorOutbox.TABLE, settings,
                 row -> TestKafka.send(producer, row.topic(), row.key(), row.payload()),

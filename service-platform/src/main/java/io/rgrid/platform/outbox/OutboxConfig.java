@@ -27,8 +27,12 @@ public interface OutboxConfig {
     @WithDefault("5s")
     Duration maxBackoff();
 
-    /** How long a pass waits for the broker to acknowledge its records before it counts as failed. */
-    @WithDefault("30s")
+    /**
+     * How long a pass waits for the broker to acknowledge its records before it counts as failed:
+     * longer than the producer's own limit (max.block 10 s + delivery timeout 30 s,
+     * ProducerSettings), so a record is acknowledged or failed by the producer first.
+     */
+    @WithDefault("45s")
     Duration sendTimeout();
 
     /**

@@ -1,5 +1,6 @@
 package io.rgrid.platform.produce;
 
+import io.quarkus.arc.Unremovable;
 import io.smallrye.common.annotation.Identifier;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -27,6 +28,7 @@ public class ProducerSettings {
      */
     @Produces
     @Identifier(NAME)
+    @Unremovable // looked up by name by the connector, injected nowhere
     public Map<String, Object> producer() {
         return Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",

@@ -13,7 +13,7 @@ class OutboxSettingsTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            defaults            | 500  | PT1S | PT5S | PT30S | PT24H  | PT1H |
+            defaults            | 500  | PT1S | PT5S | PT45S | PT24H  | PT1H |
             largest batch       | 1024 | PT1S | PT5S | PT30S | PT24H  | PT1H |
             no rows             | 0    | PT1S | PT5S | PT30S | PT24H  | PT1H | rgrid.outbox.batch-size must be between 1 and 1024 rows (the channel's buffer), not 0
             more than in flight | 1025 | PT1S | PT5S | PT30S | PT24H  | PT1H | rgrid.outbox.batch-size must be between 1 and 1024 rows (the channel's buffer), not 1025
