@@ -23,9 +23,10 @@ import java.util.concurrent.TimeoutException;
  * <p>One pass: become the table's relay for the pass (a session advisory lock, so one instance of
  * the service relays at a time and rows leave in id order), read a batch of unpublished rows, hand
  * them all to the producer in id order, await every acknowledgement, and mark the acknowledged
- * prefix ({@link PublishedPrefix}) published in one statement. No transaction is open while the
- * pass waits on Kafka. A failed row is sent again on the next pass with everything after it:
- * delayed, never dropped; consumers are idempotent.
+ * rows published in one statement, except those of a key that had a failure before them
+ * ({@link PublishedRows}). No transaction is open while the
+ * pass waits on Kafka. A failed row is sent again on the next pass with every later row of its
+ * key: delayed, never dropped, never out of order per key; consumers are idempotent.
  *
  * <p>While Kafka or PostgreSQL is down the relay backs off, doubling up to the maximum; writers
  * keep committing to the outbox meanwhile. A {@link #wake()} (after a commit that wrote rows)
@@ -37,6 +38,7 @@ public final class OutboxRelay {
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
     private static final Duration MIN_BACKOFF = Duration.ofMillis(100);
     private static final int PURGE_BATCH = 1000;
+    private static final Throwable NOT_SENT = new IllegalStateException("not handed over: an earlier row was refused");
 
     private final Transactions tx;
     private final OutboxStore store;
@@ -140,18 +142,25 @@ public final class OutboxRelay {
             }
         }
         long deadline = System.nanoTime() + settings.sendTimeout().toNanos();
-        List<Throwable> outcomes = new ArrayList<>(acks.size());
+        // Rows after a refused hand-over have no answer: they count as failed (sent next pass).
+        List<Throwable> outcomes = new ArrayList<>(rows.size());
         for (CompletableFuture<Void> ack : acks) {
             outcomes.add(outcome(ack, deadline));
         }
-        PublishedPrefix prefix = PublishedPrefix.of(outcomes);
-        store.markPublished(c, rows.subList(0, prefix.published()).stream().map(OutboxRow::id).toList());
-        if (prefix.published() == 0 && prefix.failed()) {
+        while (outcomes.size() < rows.size()) {
+            outcomes.add(NOT_SENT);
+        }
+        PublishedRows decision = PublishedRows.of(rows.stream().map(OutboxRow::key).toList(), outcomes);
+        store.markPublished(c, decision.published().stream().map(i -> rows.get(i).id()).toList());
+        if (decision.published().isEmpty() && decision.failed()) {
             OutboxRow row = rows.get(0);
             throw new OutboxRelayException("sending outbox row " + row.id() + " to " + row.topic() + " failed: "
-                    + rootMessage(prefix.failure()), prefix.failure());
+                    + rootMessage(decision.failure()), decision.failure());
         }
-        return prefix.published();
+        if (decision.failed()) {
+            LOG.debugf("outbox relay: some keys' events wait for the next pass: %s", rootMessage(decision.failure()));
+        }
+        return decision.published().size();
     }
 
     /** A sender that throws instead of failing its stage fails that row (and so the rows after it). */

@@ -5,6 +5,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Creates every RGrid topic ({@link Topics#ALL}, with the deployment's prefix) that does not exist
@@ -75,8 +77,10 @@ public final class TopicCreator {
                     }
                 }
             }
+            List<String> created = missing.stream().map(NewTopic::name).toList();
+            awaitLeaders(admin, created, millis);
             done = true;
-            return missing.stream().map(NewTopic::name).toList();
+            return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TopicsUnavailableException("interrupted while creating Kafka topics", e);
@@ -84,6 +88,39 @@ public final class TopicCreator {
             Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
             throw new TopicsUnavailableException("Kafka topics could not be created at " + bootstrapServers + ": "
                     + cause, cause);
+        }
+    }
+
+    /**
+     * Waits until every partition of the new topics has a leader. Records sent to a partition a
+     * moment too early are refused (NOT_LEADER_OR_FOLLOWER), and the idempotent producer's retry
+     * of a partition's first batches once stalled until the delivery timeout
+     * (OUT_OF_ORDER_SEQUENCE_NUMBER) with the relay sending right after the creation. Waiting
+     * makes that rarer, not impossible (a refused first send was still seen after it); the relay
+     * copes either way (the partition's keys are sent again next pass, in order).
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics, int millis) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        while (!leadersElected(admin, topics, millis)) {
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("the new topics have no leader yet");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    private static boolean leadersElected(Admin admin, List<String> topics, int millis) throws Exception {
+        if (topics.isEmpty()) {
+            return true;
+        }
+        try {
+            return admin.describeTopics(topics).allTopicNames().get(millis, TimeUnit.MILLISECONDS).values().stream()
+                    .allMatch(t -> t.partitions().stream().allMatch(p -> p.leader() != null));
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return false; // created, not yet in the metadata this broker answers from
+            }
+            throw e;
         }
     }
 
