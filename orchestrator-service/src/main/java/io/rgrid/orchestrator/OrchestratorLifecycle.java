@@ -12,8 +12,9 @@ import io.rgrid.orchestrator.dispatch.Dispatcher;
 import io.rgrid.orchestrator.health.HealthMonitor;
 import io.rgrid.orchestrator.kafka.ConsumerLoop;
 import io.rgrid.orchestrator.kafka.KafkaClients;
-import io.rgrid.orchestrator.outbox.OutboxRelay;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
+import io.rgrid.platform.outbox.OutboxRelay;
+import io.rgrid.platform.topics.TopicCreator;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.LocalProcessProvider;
 import io.rgrid.orchestrator.queue.ExecutionCommandHandler;
@@ -55,6 +56,9 @@ public class OrchestratorLifecycle {
 
     @Inject
     OutboxRelay relay;
+
+    @Inject
+    TopicCreator topics;
 
     @Inject
     OutboxWriter outbox;
@@ -108,7 +112,7 @@ public class OrchestratorLifecycle {
         }
         // RAY_ENABLED=true: connect the Ray driver first, so an unreachable head fails the start at once.
         rayDispatcher.connect();
-        kafka.createTopics();
+        topics.tryEnsureTopics();
         relay.start();
         registerConfiguredWorkers();
 

@@ -24,7 +24,10 @@ public class SharedServersResource implements QuarkusTestResourceLifecycleManage
 
     @Override
     public Map<String, String> start() {
-        return config(SharedServers.get(), namespace);
+        Servers servers = SharedServers.get();
+        // The broker creates no topic by itself; a service that creates its own finds them there.
+        TestKafka.createTopics(servers.kafkaBootstrap(), namespace + ".");
+        return config(servers, namespace);
     }
 
     /**

@@ -7,7 +7,7 @@ import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.kafka.ConsumerThread;
 import io.rgrid.api.kafka.GroupConsumerLoop;
 import io.rgrid.api.kafka.KafkaClients;
-import io.rgrid.api.kafka.TopicInitializer;
+import io.rgrid.platform.topics.TopicCreator;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.CostSnapshot;
 import io.rgrid.model.event.Envelope;
@@ -40,7 +40,7 @@ public class ClusterConsumer {
     private final ClusterRepository repository;
     private final GroupConsumerLoop loop;
 
-    public ClusterConsumer(KafkaClients kafka, TopicInitializer topics, Transactions tx, ClusterRepository repository,
+    public ClusterConsumer(KafkaClients kafka, TopicCreator topics, Transactions tx, ClusterRepository repository,
                            RgridConfig config) {
         this.repository = repository;
         RgridConfig.ClusterConsumer settings = config.clusterConsumer();

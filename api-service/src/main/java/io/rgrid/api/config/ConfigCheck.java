@@ -13,7 +13,7 @@ import java.util.List;
 /**
  * Refuses to start with a lifetime or interval that cannot work: a zero or negative session
  * lifetime would end every login at once, a zero retention would make Idempotency-Key useless
- * (or delete published outbox rows at once), a zero cleanup interval would spin, a zero failure
+ * (service-platform's OutboxSettings checks the rgrid.outbox keys), a zero cleanup interval would spin, a zero failure
  * limit would lock every caller out, and a trusted proxy that is not an address would trust nobody.
  */
 @Singleton
@@ -35,7 +35,6 @@ public class ConfigCheck {
         positive(problems, "rgrid.dashboard.session-ttl", config.dashboard().sessionTtl(), "12h");
         positive(problems, "rgrid.dashboard.session-idle-timeout", config.dashboard().sessionIdleTimeout(), "2h");
         positive(problems, "rgrid.api.idempotency-key-retention", config.api().idempotencyKeyRetention(), "24h");
-        positive(problems, "rgrid.outbox.published-retention", config.outbox().publishedRetention(), "24h");
         positive(problems, "rgrid.cleanup.interval", config.cleanup().interval(), "10m");
         positive(problems, "rgrid.cleanup.batch-size", config.cleanup().batchSize(), "rows (e.g. 1000)");
         RgridConfig.AuthFailures limits = config.api().authFailures();

@@ -26,9 +26,6 @@ public interface RgridConfig {
     /** The S3-compatible store (MinIO in production) holding scripts, inputs, outputs and logs. */
     Storage storage();
 
-    /** The relay that moves committed outbox rows to Kafka. */
-    Outbox outbox();
-
     /** The consumer that applies execution status reports to the executions table. */
     StatusConsumer statusConsumer();
 
@@ -46,7 +43,7 @@ public interface RgridConfig {
 
     /**
      * The periodic task that deletes expired dashboard sessions, Idempotency-Keys past their
-     * retention and published outbox rows past theirs.
+     * retention (published outbox rows: the outbox relay).
      */
     Cleanup cleanup();
 
@@ -279,29 +276,6 @@ public interface RgridConfig {
         /** Region the S3 client signs for; MinIO accepts the default. */
         @WithDefault("us-east-1")
         String region();
-    }
-
-    interface Outbox {
-        /** Rows the relay takes per transaction. */
-        @WithDefault("100")
-        int batchSize();
-
-        /** How often the relay looks for rows when no commit woke it (catches rows of other instances). */
-        @WithDefault("1s")
-        Duration pollInterval();
-
-        /** Longest pause between attempts while Kafka or the database is unavailable. */
-        @WithDefault("5s")
-        Duration maxBackoff();
-
-        /**
-         * How long a row stays in {@code api.outbox} after it was published; the periodic cleanup
-         * ({@code rgrid.cleanup.interval}) deletes it after that. A day, as the orchestrator keeps
-         * its outbox: long enough to look up what was sent when tracing a delivery, short enough
-         * that the table stays small. Rows not yet published are never deleted.
-         */
-        @WithDefault("24h")
-        Duration publishedRetention();
     }
 
     interface StatusConsumer {

@@ -6,7 +6,6 @@ import io.quarkus.scheduler.Scheduler;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.IdempotencyRepository;
-import io.rgrid.api.outbox.OutboxRepository;
 import io.rgrid.api.session.SessionRepository;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -19,10 +18,9 @@ import java.time.Instant;
 
 /**
  * Deletes what has expired, every {@code rgrid.cleanup.interval}: dashboard sessions past their
- * absolute end or idle timeout, Idempotency-Keys past their retention, and outbox rows published
- * longer ago than {@code rgrid.outbox.published-retention}. The first two are already refused or
- * ignored when read, and the relay never reads published rows: this only keeps the tables from
- * growing. Each batch of at most {@code rgrid.cleanup.batch-size} rows is its own short
+ * absolute end or idle timeout, and Idempotency-Keys past their retention (published outbox rows
+ * are purged by the outbox relay, {@code rgrid.outbox.purge-interval}). Both are already refused or
+ * ignored when read: this only keeps the tables from growing. Each batch of at most {@code rgrid.cleanup.batch-size} rows is its own short
  * transaction, and rows another instance is deleting at the same moment are skipped, so several
  * api-service instances may run it at once.
  */
@@ -32,7 +30,7 @@ public class ExpiryCleanup {
     private static final Logger LOG = Logger.getLogger(ExpiryCleanup.class);
 
     /** How many rows a run deleted. */
-    public record Deleted(int sessions, int idempotencyKeys, int outboxRows) {
+    public record Deleted(int sessions, int idempotencyKeys) {
     }
 
     /** One batch: deletes at most {@code limit} rows and says how many it deleted. */
@@ -44,15 +42,13 @@ public class ExpiryCleanup {
     private final Transactions tx;
     private final SessionRepository sessions;
     private final IdempotencyRepository idempotency;
-    private final OutboxRepository outbox;
     private final RgridConfig config;
 
     public ExpiryCleanup(Transactions tx, SessionRepository sessions, IdempotencyRepository idempotency,
-                         OutboxRepository outbox, RgridConfig config) {
+                         RgridConfig config) {
         this.tx = tx;
         this.sessions = sessions;
         this.idempotency = idempotency;
-        this.outbox = outbox;
         this.config = config;
     }
 
@@ -73,9 +69,9 @@ public class ExpiryCleanup {
     private void runQuietly() {
         try {
             Deleted deleted = run(Instant.now());
-            if (deleted.sessions() > 0 || deleted.idempotencyKeys() > 0 || deleted.outboxRows() > 0) {
-                LOG.debugf("deleted %d expired dashboard sessions, %d expired Idempotency-Keys and %d published "
-                        + "outbox rows", deleted.sessions(), deleted.idempotencyKeys(), deleted.outboxRows());
+            if (deleted.sessions() > 0 || deleted.idempotencyKeys() > 0) {
+                LOG.debugf("deleted %d expired dashboard sessions and %d expired Idempotency-Keys", deleted.sessions(),
+                        deleted.idempotencyKeys());
             }
         } catch (RuntimeException e) {
             // The next run tries again; reads already ignore expired rows.
@@ -87,11 +83,9 @@ public class ExpiryCleanup {
     public Deleted run(Instant now) {
         Instant idleSince = now.minus(config.dashboard().sessionIdleTimeout());
         Instant keyCutoff = now.minus(config.api().idempotencyKeyRetention());
-        Instant publishedCutoff = now.minus(config.outbox().publishedRetention());
         return new Deleted(
                 inBatches((c, limit) -> sessions.deleteExpired(c, now, idleSince, limit)),
-                inBatches((c, limit) -> idempotency.deleteExpired(c, keyCutoff, limit)),
-                inBatches((c, limit) -> outbox.deletePublished(c, publishedCutoff, limit)));
+                inBatches((c, limit) -> idempotency.deleteExpired(c, keyCutoff, limit)));
     }
 
     /** Batches of {@code rgrid.cleanup.batch-size}, each in its own transaction, until one comes back short. */

@@ -1,5 +1,7 @@
 package io.rgrid.api.kafka;
 
+import io.rgrid.platform.topics.TopicCreator;
+
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.EventCodec;
@@ -89,7 +91,7 @@ public final class ConsumerThread {
      *
      * @return false when the service stopped first
      */
-    public boolean awaitTopics(TopicInitializer topics, Duration maxBackoff, Logger log) {
+    public boolean awaitTopics(TopicCreator topics, Duration maxBackoff, Logger log) {
         Duration backoff = MIN_BACKOFF;
         while (running) {
             try {

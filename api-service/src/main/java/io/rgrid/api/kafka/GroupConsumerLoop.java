@@ -1,5 +1,7 @@
 package io.rgrid.api.kafka;
 
+import io.rgrid.platform.topics.TopicCreator;
+
 import io.rgrid.platform.db.Transactions;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -97,14 +99,14 @@ public final class GroupConsumerLoop {
     }
 
     private final KafkaClients kafka;
-    private final TopicInitializer topics;
+    private final TopicCreator topics;
     private final Logger log;
     private final Settings settings;
     private final Mode mode;
     private final ConsumerThread thread;
 
     /** @param log the logger of the consumer the loop belongs to: its lines keep that category */
-    public GroupConsumerLoop(KafkaClients kafka, TopicInitializer topics, Logger log, Settings settings, Mode mode) {
+    public GroupConsumerLoop(KafkaClients kafka, TopicCreator topics, Logger log, Settings settings, Mode mode) {
         this.kafka = kafka;
         this.topics = topics;
         this.log = log;

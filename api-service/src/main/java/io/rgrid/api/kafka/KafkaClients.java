@@ -5,11 +5,8 @@ import io.rgrid.model.Topics;
 import jakarta.inject.Singleton;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -36,26 +33,6 @@ public class KafkaClients {
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, timeout);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, timeout);
         props.put(AdminClientConfig.CLIENT_ID_CONFIG, "rgrid-api-admin");
-        return props;
-    }
-
-    /**
-     * Idempotent, acks=all; a send fails within the request timeout instead of waiting the
-     * default two minutes, so the outbox relay notices an outage and backs off.
-     */
-    public Map<String, Object> producer() {
-        Map<String, Object> props = new HashMap<>();
-        long timeout = config.requestTimeout().toMillis();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        props.put(ProducerConfig.ACKS_CONFIG, "all");
-        props.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        props.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, timeout);
-        props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout);
-        props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) timeout);
-        props.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        props.put(ProducerConfig.CLIENT_ID_CONFIG, "rgrid-api-outbox");
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class);
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return props;
     }
 

@@ -5,7 +5,7 @@ import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.kafka.ConsumerThread;
 import io.rgrid.api.kafka.KafkaClients;
-import io.rgrid.api.kafka.TopicInitializer;
+import io.rgrid.platform.topics.TopicCreator;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
@@ -40,12 +40,12 @@ public class LogConsumer {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
 
     private final KafkaClients kafka;
-    private final TopicInitializer topics;
+    private final TopicCreator topics;
     private final LogHub hub;
     private final RgridConfig config;
     private final ConsumerThread thread = new ConsumerThread("rgrid-log-consumer", this::run);
 
-    public LogConsumer(KafkaClients kafka, TopicInitializer topics, LogHub hub, RgridConfig config) {
+    public LogConsumer(KafkaClients kafka, TopicCreator topics, LogHub hub, RgridConfig config) {
         this.kafka = kafka;
         this.topics = topics;
         this.hub = hub;

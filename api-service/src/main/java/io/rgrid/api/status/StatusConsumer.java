@@ -6,7 +6,7 @@ import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.kafka.ConsumerThread;
 import io.rgrid.api.kafka.GroupConsumerLoop;
 import io.rgrid.api.kafka.KafkaClients;
-import io.rgrid.api.kafka.TopicInitializer;
+import io.rgrid.platform.topics.TopicCreator;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
@@ -34,7 +34,7 @@ public class StatusConsumer {
     private final StatusService statusService;
     private final GroupConsumerLoop loop;
 
-    public StatusConsumer(KafkaClients kafka, TopicInitializer topics, StatusService statusService, RgridConfig config) {
+    public StatusConsumer(KafkaClients kafka, TopicCreator topics, StatusService statusService, RgridConfig config) {
         this.statusService = statusService;
         RgridConfig.StatusConsumer settings = config.statusConsumer();
         this.loop = new GroupConsumerLoop(kafka, topics, LOG, new GroupConsumerLoop.Settings(

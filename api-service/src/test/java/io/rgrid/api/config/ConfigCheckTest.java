@@ -21,14 +21,12 @@ class ConfigCheckTest {
                 "rgrid.dashboard.session-ttl", "0s",
                 "rgrid.dashboard.session-idle-timeout", "-PT1M",
                 "rgrid.api.idempotency-key-retention", "0s",
-                "rgrid.outbox.published-retention", "-PT1H",
                 "rgrid.cleanup.interval", "-PT10M",
                 "rgrid.cleanup.batch-size", "0"));
         assertThat(ConfigCheck.problems(config)).containsExactly(
                 "rgrid.dashboard.session-ttl must be a positive duration (e.g. 12h), not PT0S",
                 "rgrid.dashboard.session-idle-timeout must be a positive duration (e.g. 2h), not PT-1M",
                 "rgrid.api.idempotency-key-retention must be a positive duration (e.g. 24h), not PT0S",
-                "rgrid.outbox.published-retention must be a positive duration (e.g. 24h), not PT-1H",
                 "rgrid.cleanup.interval must be a positive duration (e.g. 10m), not PT-10M",
                 "rgrid.cleanup.batch-size must be a positive number of rows (e.g. 1000), not 0");
     }

@@ -57,7 +57,7 @@ public final class KafkaServer {
                     share.coordinator.state.topic.replication.factor=1
                     share.coordinator.state.topic.min.isr=1
                     group.initial.rebalance.delay.ms=0
-                    auto.create.topics.enable=true
+                    auto.create.topics.enable=false
                     log.retention.hours=168
                     log.segment.bytes=67108864
                     """.formatted(port, controllerPort, logDirs));

@@ -5,6 +5,7 @@ import io.rgrid.model.event.Event;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.EventType;
 import io.rgrid.orchestrator.kafka.KafkaClients;
+import io.rgrid.platform.outbox.OutboxRelay;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 

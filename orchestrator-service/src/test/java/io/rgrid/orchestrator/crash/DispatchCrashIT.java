@@ -16,6 +16,7 @@ import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.TestKafka;
 import io.rgrid.testinfra.Servers;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -93,6 +94,8 @@ class DispatchCrashIT {
                 "orchestrator-service/target/quarkus-app/quarkus-run.jar");
         Assumptions.assumeTrue(Files.isRegularFile(jar), "orchestrator not packaged at " + jar);
         Servers servers = SharedServers.get();
+        // The fake agent may write before the orchestrator process created the topics.
+        TestKafka.createTopics(servers.kafkaBootstrap(), PREFIX);
         String jdbcUrl = servers.jdbcUrl(DATABASE);
         endLeftovers(jdbcUrl, servers);
 

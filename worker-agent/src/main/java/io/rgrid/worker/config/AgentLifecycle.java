@@ -6,7 +6,6 @@ import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.worker.assignment.service.AssignmentService;
 import io.rgrid.worker.heartbeat.HeartbeatService;
-import io.rgrid.worker.kafka.EventPublisher;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.WorkDirs;
 import io.rgrid.worker.storage.ExecutionStorage;
@@ -21,7 +20,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Start: check the settings, choose the runtime, prepare the work directory, create the bucket
- * and topics. Stop (SIGTERM): refuse new work, let running attempts finish up to the drain
+ * (the control plane creates the topics). Stop (SIGTERM): refuse new work, let running attempts finish up to the drain
  * timeout, send a final heartbeat with draining=true.
  */
 @ApplicationScoped
@@ -39,8 +38,6 @@ public class AgentLifecycle {
     @Inject
     ExecutionStorage storage;
     @Inject
-    EventPublisher publisher;
-    @Inject
     AssignmentService assignments;
     @Inject
     HeartbeatService heartbeats;
@@ -56,11 +53,9 @@ public class AgentLifecycle {
         if (LaunchMode.current() == LaunchMode.NORMAL) {
             drainOnSigterm();
         }
-        // Kafka and S3 may come up after us; their absence must not stop the agent from starting.
-        Thread.ofPlatform().daemon().name("rgrid-bootstrap").start(() -> {
-            publisher.createTopics();
-            storage.ensureBucket();
-        });
+        // S3 may come up after us; its absence must not stop the agent from starting. (Topics are
+        // the control plane's to create.)
+        Thread.ofPlatform().daemon().name("rgrid-bootstrap").start(storage::ensureBucket);
     }
 
     /**

@@ -11,19 +11,14 @@ import io.rgrid.worker.config.WorkerConfig;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -35,7 +30,8 @@ import java.util.concurrent.TimeoutException;
  * Everything the agent tells the rest of the grid goes through here. Status reports are sent
  * synchronously and retried until Kafka takes them: a lost terminal report would leave an
  * execution RUNNING forever. Log chunks and heartbeats are fire-and-forget (the log is also in
- * S3; the next heartbeat supersedes a lost one).
+ * S3; the next heartbeat supersedes a lost one). The agent creates no topic: the control plane
+ * does, and the brokers we ship do not auto-create them.
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -47,7 +43,6 @@ public class EventPublisher {
     private final String statusTopic;
     private final String logsTopic;
     private final String heartbeatsTopic;
-    private final Map<String, Object> adminConfig;
     private volatile boolean closed;
     /** Sends asynchronous status reports; mostly idle, so virtual threads (no pool to keep). */
     private final java.util.concurrent.Executor statusSender =
@@ -60,9 +55,6 @@ public class EventPublisher {
         this.logsTopic = Topics.named(prefix, Topics.EXECUTION_LOGS);
         this.heartbeatsTopic = Topics.named(prefix, Topics.WORKER_HEARTBEATS);
         String bootstrap = config.kafka().bootstrapServers();
-        this.adminConfig = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15_000,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         this.producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ProducerConfig.ACKS_CONFIG, "all",
@@ -80,24 +72,6 @@ public class EventPublisher {
                 ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
                 ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
                 new StringSerializer(), new ByteArraySerializer());
-    }
-
-    /** Creates the topics this agent writes, when missing. Failing is not fatal: Kafka may come later. */
-    public void createTopics() {
-        try (Admin admin = Admin.create(adminConfig)) {
-            for (String topic : List.of(statusTopic, logsTopic, heartbeatsTopic)) {
-                try {
-                    admin.createTopics(List.of(new NewTopic(topic, Topics.PARTITIONS, (short) 1)))
-                            .all().get(15, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw e;
-                    }
-                }
-            }
-        } catch (Exception e) {
-            LOG.warnf("Could not create Kafka topics (will rely on them existing): %s", e.getMessage());
-        }
     }
 
     /** Sends a status report and returns only once Kafka has it (retrying while Kafka is unavailable). */

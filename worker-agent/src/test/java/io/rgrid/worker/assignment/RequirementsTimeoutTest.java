@@ -22,6 +22,7 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -63,6 +64,7 @@ class RequirementsTimeoutTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             var servers = SharedServers.get();
+            TestKafka.createTopics(servers.kafkaBootstrap(), "worker.");
             return Map.of("rgrid.worker.requirements-timeout", "3s",
                     "rgrid.kafka.bootstrap-servers", servers.kafkaBootstrap(),
                     "rgrid.kafka.topic-prefix", "worker.",

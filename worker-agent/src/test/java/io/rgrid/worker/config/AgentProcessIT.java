@@ -25,6 +25,7 @@ import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.Processes;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.TestKafka;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.worker.runtime.docker.DockerRuntime;
 import io.rgrid.worker.runtime.docker.DockerRuntimeTest;
@@ -88,6 +89,8 @@ class AgentProcessIT {
         DockerRuntimeTest.requireDocker();
         assertThat(JAR).as("the packaged agent (mvn package builds it before this test runs)").exists();
         servers = SharedServers.get();
+        // No control plane here, and the broker creates no topic: the agent's topics exist as in a grid.
+        TestKafka.createTopics(servers.kafkaBootstrap(), NAMESPACE + ".");
         s3 = MinioClient.builder().endpoint(servers.s3Endpoint())
                 .credentials(servers.s3AccessKey(), servers.s3SecretKey()).region("us-east-1").build();
         if (!s3.bucketExists(BucketExistsArgs.builder().bucket(NAMESPACE).build())) {

@@ -16,8 +16,8 @@ import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.api.execution.repository.IdempotencyRepository;
 import io.rgrid.api.metrics.ApiMetrics;
 import io.rgrid.api.execution.repository.TransitionRepository;
-import io.rgrid.api.outbox.OutboxSignal;
 import io.rgrid.api.outbox.OutboxWriter;
+import io.rgrid.platform.outbox.OutboxRelay;
 import io.rgrid.api.storage.ObjectStore;
 import io.rgrid.api.storage.StorageException;
 import io.rgrid.model.ExecutionSpec;
@@ -81,7 +81,7 @@ public class ExecutionService {
     private final ExecutionRepository executions;
     private final TransitionRepository transitions;
     private final OutboxWriter outbox;
-    private final OutboxSignal outboxSignal;
+    private final OutboxRelay outboxRelay;
     private final ObjectStore store;
     private final IdempotencyRepository idempotency;
     private final ApiMetrics metrics;
@@ -89,7 +89,7 @@ public class ExecutionService {
     private final CapacityCheck capacity;
 
     public ExecutionService(RgridConfig config, Transactions tx, ExecutionRepository executions,
-                            TransitionRepository transitions, OutboxWriter outbox, OutboxSignal outboxSignal, ObjectStore store,
+                            TransitionRepository transitions, OutboxWriter outbox, OutboxRelay outboxRelay, ObjectStore store,
                             IdempotencyRepository idempotency, ApiMetrics metrics, CapacityCheck capacity) {
         this.capacity = capacity;
         this.idempotency = idempotency;
@@ -101,7 +101,7 @@ public class ExecutionService {
         this.executions = executions;
         this.transitions = transitions;
         this.outbox = outbox;
-        this.outboxSignal = outboxSignal;
+        this.outboxRelay = outboxRelay;
         this.store = store;
     }
 
@@ -193,7 +193,7 @@ public class ExecutionService {
             return replay(principal, idempotencyKey, requestHash)
                     .orElseThrow(() -> new ApiException(ErrorCode.CONFLICT, "Idempotency-Key is in use by a concurrent request"));
         }
-        outboxSignal.wake();
+        outboxRelay.wake();
         metrics.submitted("created");
         return new Submitted(row, true);
     }
@@ -272,7 +272,7 @@ public class ExecutionService {
                 throw e;
             }
         }
-        outboxSignal.wake();
+        outboxRelay.wake();
         metrics.submitted("retry");
         return row;
     }
@@ -370,7 +370,7 @@ public class ExecutionService {
             outbox.append(connection, new ExecutionCancelRequested(id, locked.projectId(), now));
             return locked;
         });
-        outboxSignal.wake();
+        outboxRelay.wake();
         return row.toView();
     }
 

@@ -1,4 +1,4 @@
-package io.rgrid.api.expiry;
+package io.rgrid.api.outbox;
 
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -7,19 +7,18 @@ import io.quarkus.test.junit.TestProfile;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.NoKafkaProfile;
 import io.rgrid.model.Topics;
+import io.rgrid.platform.outbox.OutboxRelay;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
-import java.time.Instant;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The cleanup deletes outbox rows published longer ago than {@code rgrid.outbox.published-retention}
- * (24h), in batches (the test profile sets rgrid.cleanup.batch-size=2), and keeps rows published
- * within it and rows not yet published, however old. Kafka is unreachable in this profile, so the
+ * The relay's purge deletes outbox rows published longer ago than {@code rgrid.outbox.published-retention}
+ * (24h) and keeps rows published within it and rows not yet published, however old. Kafka is unreachable in this profile, so the
  * relay never publishes the unpublished row while the test runs.
  */
 @QuarkusTest
@@ -31,7 +30,7 @@ class OutboxPurgeTest {
     ApiTestSupport servers;
 
     @Inject
-    ExpiryCleanup cleanup;
+    OutboxRelay relay;
 
     @Test
     void deletesOnlyRowsPublishedBeforeTheRetention() throws Exception {
@@ -43,9 +42,7 @@ class OutboxPurgeTest {
             row(run + "-recent", "now() - interval '23 hours 59 minutes'");
             row(run + "-unpublished", "NULL");
 
-            ExpiryCleanup.Deleted deleted = cleanup.run(Instant.now());
-
-            assertThat(deleted.outboxRows()).isGreaterThanOrEqualTo(3);
+            assertThat(relay.purge()).isGreaterThanOrEqualTo(3);
             assertThat(servers.rows("SELECT count(*) FROM api.outbox WHERE event_key LIKE ?", run + "-old-%")).isZero();
             assertThat(servers.rows("SELECT count(*) FROM api.outbox WHERE event_key = ?", run + "-recent")).isOne();
             assertThat(servers.rows("SELECT count(*) FROM api.outbox WHERE event_key = ? AND published_at IS NULL",

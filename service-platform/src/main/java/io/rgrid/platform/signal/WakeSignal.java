@@ -1,4 +1,4 @@
-package io.rgrid.orchestrator.support;
+package io.rgrid.platform.signal;
 
 import java.time.Duration;
 import java.util.concurrent.locks.Condition;

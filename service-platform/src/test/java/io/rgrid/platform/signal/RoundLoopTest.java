@@ -1,4 +1,4 @@
-package io.rgrid.orchestrator.support;
+package io.rgrid.platform.signal;
 
 import org.junit.jupiter.api.Test;
 
