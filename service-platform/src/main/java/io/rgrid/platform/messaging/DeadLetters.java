@@ -13,8 +13,9 @@ import org.jboss.logging.Logger;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The one dead-letter destination of every consumer: the topic {@value #TOPIC} (with the
- * deployment's topic prefix; docs/decisions.md says why a topic). A dead letter keeps the
+ * The one dead-letter destination of every consumer: the topic {@code rgrid.dead-letters.v1}
+ * ({@code Topics.DEAD_LETTERS}, with the deployment's topic prefix; docs/decisions.md says why a
+ * topic). A dead letter keeps the
  * record's key and bytes and tells in its headers why and where it came from; each one is counted
  * in {@code rgrid_dead_letters_total{channel}} and logged as an ERROR.
  */
@@ -23,8 +24,6 @@ public class DeadLetters {
 
     /** The outgoing channel (configured in this module's microprofile-config.properties). */
     public static final String CHANNEL = "rgrid-dead-letters";
-    /** Canonical topic name, before the deployment's prefix. */
-    public static final String TOPIC = "rgrid.dead-letters.v1";
     /** Header names, the same as SmallRye's own dead-letter queue uses. */
     public static final String REASON = "dead-letter-reason";
     public static final String CAUSE = "dead-letter-cause";
