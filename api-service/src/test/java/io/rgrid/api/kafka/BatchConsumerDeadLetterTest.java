@@ -105,13 +105,13 @@ class BatchConsumerDeadLetterTest {
     @Test
     void aPoisonRecordIsDeadLetteredAndTheRecordsAfterItAreApplied() throws Exception {
         String run = UUID.randomUUID().toString().substring(0, 8);
-        probe.work = BatchWork.inOneTransaction(tx, (connection, event) -> {
+        probe.use(BatchWork.inOneTransaction(tx, (connection, event) -> {
             String marker = ((WorkerHeartbeat) event.payload()).workerId();
             if (marker.endsWith("poison")) {
                 throw new IllegalArgumentException("refused " + marker);
             }
             insert(connection, marker);
-        });
+        }));
 
         send(run, heartbeat(run + "-a"), heartbeat(run + "-poison"), heartbeat(run + "-b"),
                 "not an event".getBytes(StandardCharsets.UTF_8), heartbeat(run + "-c"));
@@ -144,15 +144,15 @@ class BatchConsumerDeadLetterTest {
             behindGate.setUser(SharedServers.get().dbUser());
             behindGate.setConnectTimeout(2);
             Transactions outOfReach = new Transactions(behindGate);
-            probe.work = BatchWork.inOneTransaction(outOfReach,
-                    (connection, event) -> insert(connection, ((WorkerHeartbeat) event.payload()).workerId()));
+            probe.use(BatchWork.inOneTransaction(outOfReach,
+                    (connection, event) -> insert(connection, ((WorkerHeartbeat) event.payload()).workerId())));
             gate.shut();
-            int before = probe.tries.get();
+            int before = probe.tries();
 
             send(run, heartbeat(run + "-d"), heartbeat(run + "-e"));
 
             // Twice max-attempts (3) failed tries: a failure not recognised as an outage would have been dead-lettered.
-            await().atMost(Duration.ofSeconds(60)).until(() -> probe.tries.get() >= before + 6);
+            await().atMost(Duration.ofSeconds(60)).until(() -> probe.tries() >= before + 6);
             assertThat(deadLetters(run)).isEmpty();
             assertThat(applied(run)).isEmpty();
 

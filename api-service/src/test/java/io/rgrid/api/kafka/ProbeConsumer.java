@@ -21,13 +21,22 @@ public class ProbeConsumer {
     static final String CHANNEL = "platform-probe";
 
     private final BatchConsumer consumer;
-    /** Tries of the work so far, failed ones included. */
-    final AtomicInteger tries = new AtomicInteger();
-    volatile BatchWork work = events -> {
+    private final AtomicInteger tries = new AtomicInteger();
+    private volatile BatchWork work = events -> {
     };
 
     public ProbeConsumer(BatchConsumer consumer) {
         this.consumer = consumer;
+    }
+
+    /** What the next batches do (methods, not fields: the test holds a client proxy). */
+    public void use(BatchWork next) {
+        work = next;
+    }
+
+    /** Tries of the work so far, failed ones included. */
+    public int tries() {
+        return tries.get();
     }
 
     @Incoming(CHANNEL)
