@@ -7,14 +7,10 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.jboss.logging.Logger;
 
@@ -25,7 +21,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-/** Builds the orchestrator's Kafka clients from {@code rgrid.kafka.*} and names its topics. */
+/**
+ * Builds the orchestrator's Kafka producer and admin client from {@code rgrid.kafka.*} and names its
+ * topics; the consumers are SmallRye channels ({@link EventConsumers}).
+ */
 @ApplicationScoped
 public class KafkaClients {
 
@@ -33,7 +32,8 @@ public class KafkaClients {
 
     /** The topics this service produces to or consumes from; created at start when missing. */
     static final List<String> OWN_TOPICS =
-            List.of(Topics.EXECUTIONS, Topics.EXECUTION_STATUS, Topics.WORKER_HEARTBEATS, Topics.CLUSTER);
+            List.of(Topics.EXECUTIONS, Topics.EXECUTION_STATUS, Topics.WORKER_HEARTBEATS, Topics.CLUSTER,
+                    Topics.DEAD_LETTERS);
 
     @Inject
     RgridConfig config;
@@ -67,19 +67,6 @@ public class KafkaClients {
         props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
         props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
-    }
-
-    /** A consumer in this service's group for {@code purpose}; offsets are committed by the caller. */
-    public KafkaConsumer<String, byte[]> newConsumer(String purpose) {
-        Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, prefix() + "rgrid-orchestrator." + purpose);
-        props.put(ConsumerConfig.CLIENT_ID_CONFIG, "rgrid-orchestrator-" + purpose);
-        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // The status consumer applies a whole poll in one transaction: larger polls, fewer commits.
-        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
-        return new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
     }
 
     /** Creates this service's topics when missing; a broker that is down only delays it (logged). */
