@@ -21,10 +21,17 @@ public final class Topics {
     /** orchestrator → api, key = worker id or {@link #CLUSTER_KEY}: lifecycle, wait reasons, cost. */
     public static final String CLUSTER = "rgrid.cluster.v1";
 
+    /**
+     * Every consumer → operators, key = the dead record's key: records no consumer could apply (after
+     * its retries) or decode, with the error and their source in headers (service-platform's DeadLetters).
+     */
+    public static final String DEAD_LETTERS = "rgrid.dead-letters.v1";
+
     /** Key of cluster-wide records on {@link #CLUSTER}. */
     public static final String CLUSTER_KEY = "cluster";
 
-    public static final List<String> ALL = List.of(EXECUTIONS, EXECUTION_STATUS, EXECUTION_LOGS, WORKER_HEARTBEATS, CLUSTER);
+    public static final List<String> ALL = List.of(EXECUTIONS, EXECUTION_STATUS, EXECUTION_LOGS, WORKER_HEARTBEATS, CLUSTER,
+            DEAD_LETTERS);
 
     /** Partitions each topic is created with; ordering only matters per key. */
     public static final int PARTITIONS = 6;

@@ -2,7 +2,6 @@ package io.rgrid.orchestrator;
 
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.rgrid.model.Topics;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.autoscaling.Autoscaler;
 import io.rgrid.orchestrator.config.RgridConfig;
@@ -10,16 +9,13 @@ import io.rgrid.orchestrator.cost.CostResource;
 import io.rgrid.orchestrator.lifecycle.Reconciler;
 import io.rgrid.orchestrator.dispatch.Dispatcher;
 import io.rgrid.orchestrator.health.HealthMonitor;
-import io.rgrid.orchestrator.kafka.ConsumerLoop;
+import io.rgrid.orchestrator.kafka.EventConsumers;
 import io.rgrid.orchestrator.kafka.KafkaClients;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.platform.outbox.OutboxRelay;
 import io.rgrid.platform.topics.TopicCreator;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.LocalProcessProvider;
-import io.rgrid.orchestrator.queue.ExecutionCommandHandler;
-import io.rgrid.orchestrator.queue.ExecutionStatusHandler;
-import io.rgrid.orchestrator.registry.HeartbeatHandler;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
@@ -30,7 +26,6 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -73,13 +68,7 @@ public class OrchestratorLifecycle {
     WorkerRepository workers;
 
     @Inject
-    ExecutionCommandHandler commands;
-
-    @Inject
-    ExecutionStatusHandler statuses;
-
-    @Inject
-    HeartbeatHandler heartbeats;
+    EventConsumers consumers;
 
     @Inject
     Dispatcher dispatcher;
@@ -99,7 +88,6 @@ public class OrchestratorLifecycle {
     @Inject
     CostResource cost;
 
-    private final List<ConsumerLoop> consumers = new ArrayList<>();
     private ScheduledExecutorService periodic;
     /** Autoscaler, reconciliation and cost on one thread: they never see each other half-way. */
     private ScheduledExecutorService lifecycleThread;
@@ -116,15 +104,8 @@ public class OrchestratorLifecycle {
         relay.start();
         registerConfiguredWorkers();
 
-        consumers.add(new ConsumerLoop(kafka.newConsumer("executions"), kafka.topic(Topics.EXECUTIONS),
-                commands::handle, dispatcher::wake));
-        consumers.add(new ConsumerLoop(kafka.newConsumer("worker-heartbeats"), kafka.topic(Topics.WORKER_HEARTBEATS),
-                heartbeats::handle, dispatcher::wake));
-        consumers.add(new ConsumerLoop(kafka.newConsumer("execution-status"), kafka.topic(Topics.EXECUTION_STATUS),
-                (ConsumerLoop.BatchHandler) statuses::handleAll, dispatcher::wake));
-        consumers.get(0).start("consumer-executions");
-        consumers.get(1).start("consumer-heartbeats");
-        consumers.get(2).start("consumer-execution-status");
+        // The connector polls already; its batches are applied from here on (EventConsumers).
+        consumers.open();
 
         // Agents a killed orchestrator left (adopted by the provider) are kept or deleted, and
         // workers whose server is gone are forgotten, before any assignment is re-sent.
@@ -169,8 +150,7 @@ public class OrchestratorLifecycle {
             }
         }
         dispatcher.stop();
-        consumers.forEach(ConsumerLoop::stop);
-        consumers.clear();
+        consumers.close();
         stopOwnWorkers();
         provider.close();
         relay.stop();

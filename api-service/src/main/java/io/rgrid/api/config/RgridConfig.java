@@ -282,14 +282,6 @@ public interface RgridConfig {
         /** Consumer group of the status consumer; every api-service instance shares it. */
         @WithDefault("rgrid-api-status")
         String groupId();
-
-        /** Longest a single poll waits for records. */
-        @WithDefault("500ms")
-        Duration pollTimeout();
-
-        /** Longest pause between attempts while the database is unavailable. */
-        @WithDefault("5s")
-        Duration maxBackoff();
     }
 
     interface Logs {
@@ -339,14 +331,6 @@ public interface RgridConfig {
         /** Consumer group of the read-model consumer; every api-service instance shares it (one database). */
         @WithDefault("rgrid-api-cluster")
         String groupId();
-
-        /** Longest a single poll waits for records. */
-        @WithDefault("500ms")
-        Duration pollTimeout();
-
-        /** Longest pause between attempts while the database is unavailable. */
-        @WithDefault("5s")
-        Duration maxBackoff();
     }
 
     interface Dashboard {

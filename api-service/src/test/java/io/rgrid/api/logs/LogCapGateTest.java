@@ -3,12 +3,11 @@ package io.rgrid.api.logs;
 import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.support.TestConfigs;
-import io.rgrid.model.Topics;
 import io.rgrid.model.event.Envelope;
+import io.rgrid.model.event.Event;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.event.LogStream;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -44,7 +43,7 @@ class LogCapGateTest {
     void theLogConsumerHandsNoChunkPastTheCapToFollowers() {
         RgridConfig config = TestConfigs.with(Map.of("rgrid.logs.max-bytes", "4096"));
         LogHub hub = new LogHub(config);
-        LogConsumer consumer = new LogConsumer(null, null, hub, config);
+        LogConsumer consumer = new LogConsumer(null, hub);
         List<ExecutionLogChunk> got = new ArrayList<>();
         hub.follow(ID, new LogHub.Follower() {
             @Override
@@ -66,7 +65,7 @@ class LogCapGateTest {
         assertThat(hub.refused()).isEqualTo(2);
     }
 
-    private static ConsumerRecord<String, byte[]> record(ExecutionLogChunk chunk) {
-        return new ConsumerRecord<>(Topics.EXECUTION_LOGS, 0, chunk.seq(), chunk.key(), EventCodec.encode(Envelope.of(chunk)));
+    private static Envelope<Event> record(ExecutionLogChunk chunk) {
+        return EventCodec.decode(EventCodec.encode(Envelope.of(chunk))).orElseThrow();
     }
 }

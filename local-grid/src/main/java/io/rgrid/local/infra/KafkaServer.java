@@ -65,6 +65,9 @@ public final class KafkaServer {
             if (!Files.exists(logDirs.resolve("meta.properties"))) {
                 byte[] id = new byte[16];
                 new SecureRandom().nextBytes(id);
+                // The first character must not be '-' (base64url 62), which the storage tool reads as
+                // an option: with the top bit clear the first character is one of A-Z, a-f.
+                id[0] &= 0x7F;
                 String clusterId = Base64.getUrlEncoder().withoutPadding().encodeToString(id);
                 ManagedProcess format = ManagedProcess.start("kafka-format",
                         List.of(ManagedProcess.javaBinary(), "-Xmx256m", "-cp", classpath, "kafka.tools.StorageTool",
