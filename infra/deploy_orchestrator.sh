@@ -327,6 +327,15 @@ setup_database() {
         echo "generated the database password in $env_file"
     fi
     password=$(printf '%b' "${password//%/\\x}") # the URL's %XX escapes
+    # The package creates the cluster 15/main at install; where that failed (an image built in a
+    # chroot whose root postgres could not enter), nothing listens: create it as the package would.
+    if command -v pg_lsclusters >/dev/null && [[ -z $(pg_lsclusters -h) ]]; then
+        local version
+        version=$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sed 's#.*/postgresql/\([^/]*\)/.*#\1#' | sort -V | tail -n1)
+        echo "no PostgreSQL cluster: creating $version/main (pg_createcluster, as the package does)"
+        pg_createcluster "$version" main -p "$port" >/dev/null
+        systemctl daemon-reload
+    fi
     systemctl enable --now postgresql
     local tries=0
     until runuser -u postgres -- pg_isready -q -p "$port"; do
