@@ -276,9 +276,11 @@ if [[ -n $tls_cert ]]; then
 fi
 key=$(env_value HETZNER_SSH_KEY_PATH)
 if ! $scratch && [[ -n $key && -f $key ]]; then
-    # The orchestrator (hetzner provider) reads the workers' SSH key; nobody else may.
-    chown root:rgrid-orchestrator "$key"
-    chmod 0640 "$key"
+    # The orchestrator (hetzner provider) reads the workers' SSH key; nobody else may. It owns the
+    # file: its unit runs with Group=rgrid, so a group rgrid-orchestrator grants it nothing (the
+    # rehearsal's bootstrap failed with "Permission denied" on root:rgrid-orchestrator 0640).
+    chown rgrid-orchestrator:root "$key"
+    chmod 0600 "$key"
 fi
 
 # --- units and nginx ------------------------------------------------------------------------
