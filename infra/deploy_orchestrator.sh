@@ -276,9 +276,11 @@ if [[ -n $tls_cert ]]; then
 fi
 key=$(env_value HETZNER_SSH_KEY_PATH)
 if ! $scratch && [[ -n $key && -f $key ]]; then
-    # The orchestrator (hetzner provider) reads the workers' SSH key; nobody else may.
-    chown root:rgrid-orchestrator "$key"
-    chmod 0640 "$key"
+    # The orchestrator (hetzner provider) reads the workers' SSH key; nobody else may. It owns the
+    # file: its unit runs with Group=rgrid, so a group rgrid-orchestrator grants it nothing (the
+    # rehearsal's bootstrap failed with "Permission denied" on root:rgrid-orchestrator 0640).
+    chown rgrid-orchestrator:root "$key"
+    chmod 0600 "$key"
 fi
 
 # --- units and nginx ------------------------------------------------------------------------
@@ -327,6 +329,15 @@ setup_database() {
         echo "generated the database password in $env_file"
     fi
     password=$(printf '%b' "${password//%/\\x}") # the URL's %XX escapes
+    # The package creates the cluster 15/main at install; where that failed (an image built in a
+    # chroot whose root postgres could not enter), nothing listens: create it as the package would.
+    if command -v pg_lsclusters >/dev/null && [[ -z $(pg_lsclusters -h) ]]; then
+        local version
+        version=$(compgen -G '/usr/lib/postgresql/*/bin/postgres' | sed 's#.*/postgresql/\([^/]*\)/.*#\1#' | sort -V | tail -n1)
+        echo "no PostgreSQL cluster: creating $version/main (pg_createcluster, as the package does)"
+        pg_createcluster "$version" main -p "$port" >/dev/null
+        systemctl daemon-reload
+    fi
     systemctl enable --now postgresql
     local tries=0
     until runuser -u postgres -- pg_isready -q -p "$port"; do

@@ -4,10 +4,13 @@
 # "Rehearsing the production grid").
 #
 #   infra/rehearse.sh up     build the node image, make the networks, start the emulator (servers as
-#                            node containers), boot the control-plane node; idempotent
-#   infra/rehearse.sh test   up, then check the control plane boots (systemd, sshd) and that a worker
-#                            the emulator creates boots and is reachable from the control plane over
-#                            the private network; prints each figure, exits non-zero on a failure
+#                            node containers), boot the control-plane node, deploy the control plane on it
+#                            (infra/deploy_orchestrator.sh from the packaged artifacts, provider hetzner
+#                            against the emulator, nginx with a private CA's certificate, a registry with
+#                            the base image); idempotent
+#   infra/rehearse.sh test   up, then from zero workers `rgrid run examples/hello.py` here through nginx/TLS
+#                            must provision a worker and print its greeting; prints the timeline and each
+#                            figure, exits non-zero (with the journals) on a failure
 #   infra/rehearse.sh env    prints `export RGRID_API_URL=… RGRID_API_KEY=… RGRID_CA_CERT=…` for a CLI here
 #   infra/rehearse.sh down   removes every container, network and volume `up` made, and its files
 #
@@ -20,6 +23,9 @@
 #   RGRID_REHEARSAL_SSH_PORT      127.0.0.1 port of the control plane's sshd (default 2022)
 #   RGRID_REHEARSAL_EMULATOR_PORT the emulator's port on the private gateway address (default 8085)
 #   RGRID_REHEARSAL_NODE_IMAGE    node image (default rgrid/node:debian12)
+#   RGRID_REHEARSAL_BASE_IMAGE    the executions' image, pushed to the registry (default rgrid/python:3.11-local)
+#   RGRID_REHEARSAL_ARTIFACTS     a directory with rgrid-control-plane.tar.gz to deploy (default: target/dist,
+#                                 made by infra/package.sh when older than its sources)
 #   RGRID_REHEARSAL_DIR           files `up` writes (default target/rehearsal in the repository)
 set -euo pipefail
 
@@ -31,6 +37,7 @@ https_port="${RGRID_REHEARSAL_HTTPS_PORT:-8443}"
 ssh_port="${RGRID_REHEARSAL_SSH_PORT:-2022}"
 emulator_port="${RGRID_REHEARSAL_EMULATOR_PORT:-8085}"
 image="${RGRID_REHEARSAL_NODE_IMAGE:-rgrid/node:debian12}"
+base_image="${RGRID_REHEARSAL_BASE_IMAGE:-rgrid/python:3.11-local}"
 state="${RGRID_REHEARSAL_DIR:-$repo/target/rehearsal}"
 label="rgrid.rehearsal=$name"
 control="$name-control"
@@ -53,6 +60,8 @@ EOF
 ) || exit 1
 
 emulator_url="http://$gateway:$emulator_port/v1"
+
+in_control() { docker exec "$control" "$@"; }
 
 emulator_api() { # METHOD PATH [JSON]
     curl -sS -f -X "$1" -H "Authorization: Bearer $(cat "$state/emulator-token")" \
@@ -171,13 +180,9 @@ up_control_plane() {
     log "figure: control-plane node booted in $secs s (systemd running)"
 }
 
-up_deploy() {
-    # ---- DEPLOY STEP (the "deploy" part plugs in here) ----
-    # infra/deploy_orchestrator.sh runs on $control from artifacts built on this machine (--skip-build,
-    # --tls-cert/--tls-key), with provider=hetzner, the API base URL $emulator_url, the network id in
-    # $state/hetzner-network-id, the API key in $state/api-key and the CA in $state/ca.crt.
-    log "deploy of the control plane: not yet (infra/deploy_orchestrator.sh plugs in here)"
-}
+# The deploy step (up_deploy and its parts).
+# shellcheck source-path=SCRIPTDIR source=rehearsal/control-plane.sh
+source "$repo/infra/rehearsal/control-plane.sh"
 
 up() {
     mkdir -p "$state"
@@ -205,47 +210,83 @@ check_control_plane() {
     log "control plane: systemd $st, sshd answers on 127.0.0.1:$ssh_port (root with the operator key)"
 }
 
-check_worker() {
-    local key="$state/check_key" key_id server_json id ip t0 status t_running t_ssh
-    [[ -s $key ]] || ssh-keygen -q -t ed25519 -N '' -C "$name-check" -f "$key"
-    key_id="$(emulator_api GET '/ssh_keys?name=rehearsal-check' | jq -r '.ssh_keys[0].id // empty')"
-    [[ -n $key_id ]] || key_id="$(emulator_api POST /ssh_keys \
-        "$(jq -n --arg k "$(cat "$key.pub")" '{name: "rehearsal-check", public_key: $k}')" | jq -r .ssh_key.id)"
-    # A leftover check worker of an interrupted run goes first.
-    id="$(emulator_api GET '/servers?name=rehearsal-check-1' | jq -r '.servers[0].id // empty')"
-    [[ -z $id ]] || emulator_api DELETE "/servers/$id" >/dev/null
+orchestrator_api() { in_control curl -sf "http://127.0.0.1:8001$1"; }
+api() { curl -sf --cacert "$state/ca.crt" -H "Authorization: Bearer $(cat "$state/api-key")" "https://127.0.0.1:$https_port$1"; }
+
+# What to read when a step fails: the orchestrator's and the API's journal, the emulator's log.
+show_journals() {
+    echo "---- journalctl -u orchestrator (last 40) ----" >&2
+    in_control journalctl -u orchestrator --no-pager -n 40 -o cat >&2 || true
+    echo "---- journalctl -u rgrid-api (last 15) ----" >&2
+    in_control journalctl -u rgrid-api --no-pager -n 15 -o cat >&2 || true
+    echo "---- $state/emulator.log (last 15) ----" >&2
+    tail -n 15 "$state/emulator.log" >&2 || true
+}
+
+# From zero workers: `rgrid run examples/hello.py` here through nginx/TLS provisions a worker and
+# prints its greeting; then the timeline of that worker and execution.
+check_hello() {
+    local live out rc t0 exec_id worker
+    live="$(orchestrator_api /v1/workers | jq '[.[] | select(.state != "DELETED" and .state != "LOST")] | length')" \
+        || die "the orchestrator's /v1/workers does not answer"
+    if ((live > 0)); then
+        log "hello: $live worker(s) live already: this run measures no provisioning (infra/rehearse.sh down for one from zero)"
+    else
+        log "hello: zero workers; rgrid run examples/hello.py through https://127.0.0.1:$https_port (--ca-cert $state/ca.crt)"
+    fi
     t0=$SECONDS
-    server_json="$(emulator_api POST /servers "$(jq -n --argjson net "$(cat "$state/hetzner-network-id")" \
-        --argjson key "$key_id" '{name: "rehearsal-check-1", server_type: "cx23", image: "ubuntu-24.04",
-        location: "nbg1", ssh_keys: [$key], networks: [$net],
-        user_data: "#cloud-config\nwrite_files:\n  - path: /etc/rgrid-rehearsal\n    content: seeded\n"}')")"
-    id="$(jq -r .server.id <<<"$server_json")"
-    ip="$(jq -r '.server.private_net[0].ip' <<<"$server_json")"
-    log "worker rehearsal-check-1 requested (id $id, $ip)"
-    while :; do
-        status="$(emulator_api GET "/servers/$id" | jq -r .server.status)"
-        [[ $status == running ]] && break
-        [[ $status == off ]] && die "worker: boot failed: $(emulator_api GET "/servers/$id/actions" | jq -c '[.actions[].error]')"
-        ((SECONDS - t0 < 240)) || die "worker: not running after 240 s (status $status)"
-        sleep 0.5
-    done
-    t_running=$((SECONDS - t0))
-    docker cp "$key" "$control:/root/.ssh-rehearsal-check" >/dev/null
-    docker exec "$control" chmod 0600 /root/.ssh-rehearsal-check
-    until docker exec "$control" ssh "${ssh_opts[@]}" -i /root/.ssh-rehearsal-check "root@$ip" \
-        'test "$(cat /etc/rgrid-rehearsal)" = seeded' 2>/dev/null; do
-        ((SECONDS - t0 < 300)) || die "worker: no SSH from the control plane to $ip (or cloud-init's file missing)"
-        sleep 0.5
-    done
-    t_ssh=$((SECONDS - t0))
-    log "worker: created -> running ${t_running} s, SSH from the control plane over the private network (cloud-init's file there) ${t_ssh} s"
-    emulator_api DELETE "/servers/$id" >/dev/null
-    t0=$SECONDS
-    while docker inspect "$name-rehearsal-check-1" >/dev/null 2>&1; do
-        ((SECONDS - t0 < 60)) || die "worker: container still there 60 s after the delete"
-        sleep 0.5
-    done
-    log "worker: deleted, container removed in $((SECONDS - t0)) s"
+    set +e
+    RGRID_API_URL="$(cat "$state/api-url")" RGRID_API_KEY="$(cat "$state/api-key")" \
+        timeout 600 "$repo/rgrid" run --ca-cert "$state/ca.crt" "$repo/examples/hello.py" >"$state/run.log" 2>&1
+    rc=$?
+    set -e
+    out="$(cat "$state/run.log")"
+    printf '%s\n' "$out" | sed 's/^/  rgrid | /'
+    if ((rc != 0)) || ! grep -qx 'Hello from RGrid!' <<<"$out"; then
+        show_journals
+        die "hello: rgrid run exited $rc$(grep -qx 'Hello from RGrid!' <<<"$out" || echo ', without "Hello from RGrid!"')"
+    fi
+    log "figure: rgrid run examples/hello.py, exit 0 with 'Hello from RGrid!', took $((SECONDS - t0)) s"
+    exec_id="$(api '/api/v1/executions?limit=1' | jq -r '.items[0].id')"
+    worker="$(api "/api/v1/executions/$exec_id" | jq -r .workerId)"
+    ((live > 0)) && return 0
+    print_timeline "$exec_id" "$worker"
+}
+
+# The timeline, in seconds since requested: the worker's steps from the orchestrator's
+# GET /v1/workers (ProvisioningTimeline), execution RUNNING from the API's transitions, and the SSH
+# bootstrap's split from the orchestrator's journal.
+print_timeline() { # EXECUTION_ID WORKER_ID
+    local workers transitions split
+    workers="$(orchestrator_api /v1/workers)"
+    transitions="$(api "/api/v1/executions/$1/transitions")"
+    split="$(in_control journalctl -u orchestrator --no-pager -o cat | grep -o "bootstrapped in .*" | tail -n 1 || true)"
+    python3 - "$2" "$workers" "$transitions" <<'EOF' || die "timeline: incomplete (see above)"
+import json, sys
+from datetime import datetime
+worker_id, workers, transitions = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])
+at = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
+worker = next((w for w in workers if w["id"] == worker_id), None)
+steps = dict((worker or {}).get("timeline") or {})
+running = [t["at"] for t in transitions["items"] if t["to"] == "RUNNING"]
+if running:
+    steps["execution_running"] = running[0]
+names = ["requested", "created", "running", "ssh_ready", "first_heartbeat", "execution_running"]
+missing = [n for n in names if n not in steps]
+if missing:
+    print(f"timeline of {worker_id}: missing {', '.join(missing)}", file=sys.stderr)
+    sys.exit(1)
+t0 = at(steps["requested"])
+print(f"[timeline] worker {worker_id} (orchestrator GET /v1/workers; execution RUNNING: API transitions)")
+prev = t0
+for n in names:
+    t = at(steps[n])
+    print(f"[timeline]   {n:<18} {(t - t0).total_seconds():6.1f} s  (+{(t - prev).total_seconds():.1f} s)")
+    prev = t
+c2h = (at(steps["first_heartbeat"]) - at(steps["created"])).total_seconds()
+print(f"[timeline] figure: created -> first heartbeat {c2h:.1f} s (goal <= 60 s{'' if c2h <= 60 else ': MISSED'})")
+EOF
+    [[ -z $split ]] || log "SSH bootstrap (orchestrator journal): $split"
 }
 
 run_test() {
@@ -253,7 +294,7 @@ run_test() {
     up
     log "figure: up took $((SECONDS - t0)) s"
     check_control_plane
-    check_worker
+    check_hello
     log "test: passed"
 }
 
@@ -297,7 +338,8 @@ down() {
     remove_labelled volumes docker volume ls --format '{{.Name}}' -- docker volume rm
     local f
     for f in emulator-token emulator.pid emulator.log emulator.cp hetzner-network-id api-key api-url ca.crt \
-        operator_key operator_key.pub check_key check_key.pub; do
+        operator_key operator_key.pub check_key check_key.pub ca.key server.crt server.key hetzner_worker.key \
+        hetzner_worker.key.pub control.env deploy.log package.log build.log run.log; do
         rm -f "${state:?}/$f"
     done
     rmdir "$state" 2>/dev/null || true
@@ -309,5 +351,5 @@ case "${1:-}" in
     test) run_test ;;
     env) print_env ;;
     down) down ;;
-    *) sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
