@@ -40,6 +40,40 @@ class AgentArchiveTest {
                 .containsEntry("java/bin/", 0755);
     }
 
+    /**
+     * Since the agent depends on service-platform (SmallRye messaging), its lib/ holds a jar whose
+     * own name is longer than ustar's 100 bytes; the bootstrap failed with "path too long".
+     */
+    @Test
+    void keepsPathsLongerThanUstarHoldsAndTarUnpacksThem(@TempDir Path dir) throws Exception {
+        Path dist = dir.resolve("worker-agent");
+        String longJar = "org.eclipse.microprofile.reactive-streams-operators.microprofile-reactive-streams-operators-api-3.0.1.jar";
+        Path deep = dist.resolve("lib/main/" + "d".repeat(120) + "/" + "f".repeat(90) + ".jar");
+        Files.createDirectories(deep.getParent());
+        Files.writeString(dist.resolve("quarkus-run.jar"), "jar");
+        Files.writeString(dist.resolve("lib/main/" + longJar), "long name");
+        Files.writeString(deep, "deep");
+
+        Path archive = new AgentArchive(dist).file();
+        Path out = Files.createDirectories(dir.resolve("unpacked"));
+        Process tar = new ProcessBuilder("tar", "-xzf", archive.toString(), "-C", out.toString())
+                .redirectErrorStream(true).start();
+        String said = new String(tar.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+        assertThat(tar.waitFor()).as("tar said: %s", said).isZero();
+        assertThat(out.resolve("lib/main/" + longJar)).hasContent("long name");
+        assertThat(out.resolve(dist.relativize(deep).toString())).hasContent("deep");
+        assertThat(out.resolve("quarkus-run.jar")).hasContent("jar");
+    }
+
+    @Test
+    void paxRecordLengthCountsItsOwnDigits() {
+        assertThat(new String(AgentArchive.paxRecord("path", "a"), StandardCharsets.UTF_8)).isEqualTo("9 path=a\n");
+        String value = "x".repeat(91); // 98 bytes besides the length: 2 digits would make 100, which has 3
+        assertThat(new String(AgentArchive.paxRecord("path", value), StandardCharsets.UTF_8))
+                .isEqualTo("101 path=" + value + "\n");
+    }
+
     @Test
     void refusesADirectoryThatIsNoAgentDistribution(@TempDir Path dir) {
         assertThatThrownBy(() -> new AgentArchive(dir).file()).hasMessageContaining("no quarkus-run.jar");
