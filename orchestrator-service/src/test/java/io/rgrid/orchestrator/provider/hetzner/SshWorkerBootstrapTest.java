@@ -9,6 +9,7 @@ import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.BootstrapException
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.Target;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.TestKafka;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -135,6 +136,8 @@ class SshWorkerBootstrapTest {
                 "worker-agent/target/quarkus-app/quarkus-run.jar")), "build worker-agent first");
         LocalSshd sshd = sshd("happy", freePort());
         String prefix = "hzboot-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        // The control plane creates the topics (agents create none and the broker auto-creates none).
+        TestKafka.createTopics(SharedServers.get().kafkaBootstrap(), prefix);
         int agentPort = freePort();
         SshWorkerBootstrap bootstrap = new SshWorkerBootstrap(settings(
                 "test -d " + tmp, plainProcessStart(), Duration.ofSeconds(20), clientKey(), prefix, agentPort));
