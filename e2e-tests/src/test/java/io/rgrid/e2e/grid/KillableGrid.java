@@ -100,7 +100,7 @@ public final class KillableGrid implements AutoCloseable {
         postgres = PostgresServer.start(dir.resolve("postgres"), postgresPort);
     }
 
-    public void startKafka() {
+    private void startKafka() {
         kafka = KafkaServer.start(layout.libDir(), dir.resolve("kafka"), kafkaPort, kafkaControllerPort, logs().resolve("kafka.log"),
                 Duration.ofMinutes(4));
     }
@@ -231,13 +231,8 @@ public final class KillableGrid implements AutoCloseable {
 
     /** Stops the Kafka broker (SIGTERM, as a restart does) and starts it again on the same ports and data. */
     public void restartKafka() {
-        stopKafka();
-        startKafka();
-    }
-
-    /** Stops the Kafka broker (SIGTERM); {@link #startKafka()} brings it back on the same ports and data. */
-    public void stopKafka() {
         kafka.stop();
+        startKafka();
     }
 
     /** Stops PostgreSQL and starts it again on the same port and data directory. */
