@@ -1,5 +1,6 @@
 package io.rgrid.worker.kafka;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
@@ -8,91 +9,91 @@ import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.worker.config.WorkerConfig;
-import jakarta.annotation.PreDestroy;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.BeforeDestroyed;
+import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
- * Everything the agent tells the rest of the grid goes through here. Status reports are sent
- * synchronously and retried until Kafka takes them: a lost terminal report would leave an
- * execution RUNNING forever. Log chunks and heartbeats are fire-and-forget (the log is also in
- * S3; the next heartbeat supersedes a lost one). The agent creates no topic: the control plane
- * does, and the brokers we ship do not auto-create them.
+ * Everything the agent tells the rest of the grid goes through here, on the SmallRye Reactive
+ * Messaging channel {@value #CHANNEL} (settings in the agent's application.properties; each
+ * record names its topic and key). Status reports are sent and retried until Kafka acknowledges
+ * them: a lost terminal report would leave an execution RUNNING forever. Log chunks and
+ * heartbeats are fire-and-forget and never throw into the caller (the log is also in S3; the next
+ * heartbeat supersedes a lost one): one the channel cannot take is dropped, counted in
+ * {@code rgrid_agent_events_dropped_total{type}} and logged at debug. The agent creates no topic:
+ * the control plane does, and the brokers we ship do not auto-create them.
  */
 @ApplicationScoped
 public class EventPublisher {
 
+    /** The channel's name, for its settings. */
+    public static final String CHANNEL = "rgrid-agent-events";
+    /**
+     * Messages the emitter holds while the connector cannot take more (Kafka away, or
+     * {@code max-inflight-messages} unacknowledged): a log chunk is at most 16 Ki characters, so
+     * this and the 64 in flight stay a few MiB on the agent's 48 MiB heap. Beyond it a log chunk
+     * or heartbeat is dropped and a status report is retried after a pause.
+     */
+    static final int BUFFER = 64;
+
     private static final Logger LOG = Logger.getLogger(EventPublisher.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(10);
+    /** Longer than the channel's 5 s max.block plus 30 s delivery timeout: one try never waits for ever. */
+    private static final Duration TRY_TIMEOUT = Duration.ofSeconds(40);
 
-    private final KafkaProducer<String, byte[]> producer;
+    private final MutinyEmitter<byte[]> emitter;
+    private final MeterRegistry metrics;
     private final String statusTopic;
     private final String logsTopic;
     private final String heartbeatsTopic;
     private volatile boolean closed;
     /** Sends asynchronous status reports; mostly idle, so virtual threads (no pool to keep). */
-    private final java.util.concurrent.Executor statusSender =
+    private final Executor statusSender =
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rgrid-status-", 0).factory());
 
     @Inject
-    public EventPublisher(WorkerConfig config) {
+    public EventPublisher(WorkerConfig config, MeterRegistry metrics,
+                          @Channel(CHANNEL) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = BUFFER)
+                          MutinyEmitter<byte[]> emitter) {
+        this.emitter = emitter;
+        this.metrics = metrics;
         String prefix = config.kafka().topicPrefix().orElse("");
         this.statusTopic = Topics.named(prefix, Topics.EXECUTION_STATUS);
         this.logsTopic = Topics.named(prefix, Topics.EXECUTION_LOGS);
         this.heartbeatsTopic = Topics.named(prefix, Topics.WORKER_HEARTBEATS);
-        String bootstrap = config.kafka().bootstrapServers();
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "rgrid-worker-agent",
-                // No batching delay: a status report is waited for, and the client's default 5 ms
-                // would be added to each. Log chunks are batched by the agent already (200 ms).
-                ProducerConfig.LINGER_MS_CONFIG, 0,
-                // Records waiting for Kafka live on the heap (-Xmx48m, jvm.options): 8 MiB instead of
-                // the client's 32 MiB, so log chunks piling up while Kafka is away cannot exhaust it
-                // (send() then blocks up to max.block.ms and the chunk is dropped; it is in S3 too).
-                ProducerConfig.BUFFER_MEMORY_CONFIG, 8L * 1024 * 1024,
-                // Bounded so a send fails and is retried by us (with logging) instead of hanging unseen.
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, 5_000,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000),
-                new StringSerializer(), new ByteArraySerializer());
     }
 
     /** Sends a status report and returns only once Kafka has it (retrying while Kafka is unavailable). */
     public void publishStatus(ExecutionStatusChanged status) {
-        Envelope<ExecutionStatusChanged> envelope = Envelope.of(status);
-        byte[] value = EventCodec.encode(envelope);
         long backoffMs = 200;
         for (int tries = 1; ; tries++) {
             try {
-                producer.send(new ProducerRecord<>(statusTopic, status.key(), value)).get();
+                send(statusTopic, status).await().atMost(TRY_TIMEOUT);
                 if (tries > 1) {
                     LOG.infof("Status %s of %s/%d delivered after %d tries", status.state(), status.executionId(),
                             status.attempt(), tries);
                 }
                 return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                LOG.errorf("Interrupted before status %s of %s/%d reached Kafka", status.state(), status.executionId(),
-                        status.attempt());
-                return;
-            } catch (ExecutionException | RuntimeException e) {
+            } catch (RuntimeException e) {
+                if (Thread.currentThread().isInterrupted()) {
+                    LOG.errorf("Interrupted before status %s of %s/%d reached Kafka", status.state(),
+                            status.executionId(), status.attempt());
+                    return;
+                }
                 if (closed) {
                     LOG.errorf("Shutting down: status %s of %s/%d was not delivered: %s", status.state(),
                             status.executionId(), status.attempt(), e.getMessage());
@@ -121,53 +122,53 @@ public class EventPublisher {
     }
 
     public void publishLog(ExecutionLogChunk chunk) {
-        sendAsync(logsTopic, chunk);
+        sendAndForget(logsTopic, chunk);
     }
 
     public void publishHeartbeat(WorkerHeartbeat heartbeat) {
-        sendAsync(heartbeatsTopic, heartbeat);
+        sendAndForget(heartbeatsTopic, heartbeat);
     }
 
     /** Sends a heartbeat and waits (bounded) for it to be acknowledged: used for the last one before exit. */
     public boolean publishHeartbeatAndWait(WorkerHeartbeat heartbeat, Duration timeout) {
-        // send() itself blocks while Kafka is unreachable (metadata wait), so bound the whole call, not just the ack.
-        CompletableFuture<Void> sent = CompletableFuture.runAsync(() -> {
-            try {
-                producer.send(new ProducerRecord<>(heartbeatsTopic, heartbeat.key(),
-                        EventCodec.encode(Envelope.of(heartbeat)))).get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
-            } catch (ExecutionException e) {
-                throw new IllegalStateException(e.getCause());
-            }
-        }, runnable -> Thread.ofPlatform().daemon().name("rgrid-final-heartbeat").start(runnable));
         try {
-            sent.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            send(heartbeatsTopic, heartbeat).await().atMost(timeout);
             return true;
-        } catch (Exception e) {
-            String why = e instanceof TimeoutException ? "Kafka did not take it within " + timeout
-                    : String.valueOf(e.getCause() != null ? e.getCause().getMessage() : e.getMessage());
-            LOG.warnf("Final heartbeat not delivered: %s", why);
+        } catch (RuntimeException e) {
+            LOG.warnf("Final heartbeat not delivered within %s: %s", timeout, e.getMessage());
             return false;
         }
     }
 
-    private void sendAsync(String topic, Event event) {
+    /**
+     * The event as a message for its topic, keyed as the event says; the Uni completes when Kafka
+     * acknowledged it and fails when the connector gave up on it (nack) or the emitter's buffer is full.
+     */
+    private Uni<Void> send(String topic, Event event) {
+        Message<byte[]> message = Message.of(EventCodec.encode(Envelope.of(event)))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(event.key()).build());
+        return Uni.createFrom().deferred(() -> emitter.sendMessage(message));
+    }
+
+    private void sendAndForget(String topic, Event event) {
         try {
-            producer.send(new ProducerRecord<>(topic, event.key(), EventCodec.encode(Envelope.of(event))), (meta, e) -> {
-                if (e != null) {
-                    LOG.debugf("%s not delivered to %s: %s", event.getClass().getSimpleName(), topic, e.getMessage());
-                }
-            });
+            send(topic, event).subscribe().with(ignored -> { }, e -> dropped(topic, event, e));
         } catch (RuntimeException e) {
-            LOG.debugf("%s not sent to %s: %s", event.getClass().getSimpleName(), topic, e.getMessage());
+            dropped(topic, event, e);
         }
     }
 
-    @PreDestroy
-    void close() {
+    private void dropped(String topic, Event event, Throwable why) {
+        String type = event.getClass().getSimpleName();
+        metrics.counter("rgrid_agent_events_dropped_total", "type", type).increment();
+        LOG.debugf("%s not delivered to %s: %s", type, topic, why.getMessage());
+    }
+
+    /**
+     * Once the agent has drained (ShutdownEvent) and the beans are about to go, status retries stop:
+     * before the connector flushes and closes its producer (its close-timeout, priority 50).
+     */
+    void close(@Observes @Priority(10) @BeforeDestroyed(ApplicationScoped.class) Object event) {
         closed = true;
-        producer.close(Duration.ofSeconds(5));
     }
 }
