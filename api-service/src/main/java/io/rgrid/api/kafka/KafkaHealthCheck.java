@@ -14,6 +14,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * Ready only while a Kafka broker answers. Submissions would still be accepted without Kafka
  * (the outbox holds them), but a load balancer should prefer an instance whose events flow.
+ * <p>
+ * Not the Kafka extension's check ({@code quarkus.kafka.health.enabled}, off): it waits for the
+ * cluster description without a bound of its own (the admin client's 60 s API timeout while the
+ * broker is away, so a probe would hang past any load balancer's timeout), and its client takes
+ * its settings from the {@code kafka.*} keys, which every SmallRye channel inherits as defaults;
+ * bounding it there would change the channels too. The SmallRye channels' own readiness checks
+ * ({@code /q/health/ready}) report each consumer and producer besides this one.
  */
 @Readiness
 @ApplicationScoped
