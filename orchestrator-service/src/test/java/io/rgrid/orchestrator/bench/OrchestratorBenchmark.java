@@ -334,6 +334,10 @@ public final class OrchestratorBenchmark {
         }
         command.addAll(List.of(
                 "-Dquarkus.http.port=" + port,
+                // One Kafka identity for every orchestrator the benchmark starts, as a production restart keeps
+                // it (host name and port 8001): with the default, host-port, each run's new port made a new static
+                // member, and the cold drain's status consumer waited the session timeout (45 s) for the last one.
+                "-Drgrid.messaging.instance-id=bench-orchestrator",
                 "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
                 "-Dquarkus.datasource.username=" + servers.dbUser(),
                 "-Dquarkus.datasource.password=" + servers.dbPassword(),
