@@ -8,7 +8,6 @@ import io.rgrid.orchestrator.queue.ExecutionStatusHandler;
 import io.rgrid.orchestrator.registry.HeartbeatHandler;
 import io.rgrid.platform.messaging.BatchConsumer;
 import io.rgrid.platform.messaging.BatchWork;
-import io.rgrid.platform.messaging.ConsumerStoppedException;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -105,7 +104,7 @@ public class EventConsumers {
             Thread.currentThread().interrupt();
         }
         if (!ready) {
-            throw new ConsumerStoppedException(channel);
+            throw BatchConsumer.stopped(channel);
         }
     }
 }

@@ -136,14 +136,23 @@ public class BatchConsumer {
     private Duration pause(String channel, Duration pause) {
         try {
             if (stopping.await(pause.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new ConsumerStoppedException(channel);
+                throw stopped(channel);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new ConsumerStoppedException(channel);
+            throw stopped(channel);
         }
         Duration doubled = pause.multipliedBy(2);
         return doubled.compareTo(config.maxRetryPause()) <= 0 ? doubled : config.maxRetryPause();
+    }
+
+    /**
+     * The service stops with a batch not applied: said once here at INFO (SmallRye's own reports of
+     * the throw are dropped by {@link StoppedConsumerLogFilter}).
+     */
+    public static ConsumerStoppedException stopped(String channel) {
+        LOG.infof("%s: stopping with a batch not applied; it is read again after the restart", channel);
+        return new ConsumerStoppedException(channel);
     }
 
     /** A decoded record: the event for the work, the record for a dead letter. */
