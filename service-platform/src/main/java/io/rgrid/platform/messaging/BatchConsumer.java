@@ -148,7 +148,7 @@ public class BatchConsumer {
 
     /**
      * The service stops with a batch not applied: said once here at INFO (SmallRye's own reports of
-     * the throw are dropped by {@link StoppedConsumerLogFilter}).
+     * the throw are dropped by {@code io.rgrid.platform.logging.StoppedConsumerLogFilter}).
      */
     public static ConsumerStoppedException stopped(String channel) {
         LOG.infof("%s: stopping with a batch not applied; it is read again after the restart", channel);

@@ -7,7 +7,15 @@ package io.rgrid.platform.messaging;
  */
 public class ConsumerStoppedException extends RuntimeException {
 
+    private static volatile boolean thrown;
+
     public ConsumerStoppedException(String channel) {
         super("channel " + channel + " stopped before its batch was applied");
+        thrown = true;
+    }
+
+    /** Whether one was thrown in this JVM: the service is stopping (for the log filter). */
+    public static boolean anyThrown() {
+        return thrown;
     }
 }

@@ -1,5 +1,6 @@
-package io.rgrid.platform.messaging;
+package io.rgrid.platform.logging;
 
+import io.rgrid.platform.messaging.ConsumerStoppedException;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -27,11 +28,14 @@ class StoppedConsumerLogFilterTest {
                         null, null, false, "named in the message"),
                 Arguments.of(PROVIDER, "SRMSG00200: The method threw", new IllegalStateException("database gone"), null, true,
                         "a real failure of a consumer stays"),
-                Arguments.of(CONNECTOR, "SRMSG18203: nacked, fail-stop", null, new RuntimeException("poison"), true,
-                        "a real nack stays"),
+                Arguments.of(CONNECTOR, "SRMSG18228: A failure has been reported for Kafka topics", null,
+                        new RuntimeException("broker gone"), true, "another failure of the connector stays"),
                 Arguments.of("io.rgrid.orchestrator.kafka.EventConsumers", "stopping", STOPPED, null, true,
                         "RGrid's own loggers are never filtered"),
-                Arguments.of(null, "no logger name", STOPPED, null, true, "a record without a logger name"));
+                Arguments.of(null, "no logger name", STOPPED, null, true, "a record without a logger name"),
+                // STOPPED exists, so one was thrown in this JVM: the bare fail-stop report is about it.
+                Arguments.of(CONNECTOR, "SRMSG18203: A message sent to channel `%s` has been nacked, fail-stop", null, null,
+                        false, "the connector's bare fail-stop report once a consumer stopped"));
     }
 
     @ParameterizedTest(name = "{5}")
