@@ -2,6 +2,7 @@ package io.rgrid.local;
 
 import io.rgrid.local.grid.GridCommands;
 import io.rgrid.local.grid.GridSupervisor;
+import io.rgrid.local.infra.StandaloneKafka;
 import io.rgrid.local.infra.TestServersDaemon;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.config.LocalGridPaths;
@@ -19,6 +20,7 @@ import java.util.List;
  *   status [--data-dir D]                                          show where everything is
  *   supervise ...                                                  (internal) the background supervisor
  *   test-servers --dir D [--idle-timeout-seconds N]                (internal) shared servers of a test run
+ *   kafka --dir D --port N --controller-port N                     (internal) one broker in the foreground, for a test's own use
  * </pre>
  */
 public final class LocalGridMain {
@@ -48,6 +50,13 @@ public final class LocalGridMain {
             case "status" -> commands.status();
             case "supervise" -> GridSupervisor.run(dataDir, options.apiPort, options.orchestratorPort);
             case "test-servers" -> TestServersDaemon.run(options.dir, Duration.ofSeconds(options.idleTimeoutSeconds));
+            case "kafka" -> {
+                if (options.dir == null || options.port == 0 || options.controllerPort == 0) {
+                    System.err.println("rgrid local kafka: needs --dir, --port and --controller-port");
+                    yield 2;
+                }
+                yield StandaloneKafka.run(options.dir, options.port, options.controllerPort);
+            }
             default -> {
                 System.err.println("rgrid local: unknown verb '" + args[0] + "'; use up, down or status");
                 yield 2;
@@ -60,6 +69,8 @@ public final class LocalGridMain {
         Path dir;
         int apiPort = ApiPaths.DEFAULT_PORT;
         int orchestratorPort = 8001;
+        int port;
+        int controllerPort;
         boolean purge;
         long idleTimeoutSeconds = 300;
         String error;
@@ -76,6 +87,8 @@ public final class LocalGridMain {
                         case "--dir" -> o.dir = Path.of(value(flag, rest)).toAbsolutePath();
                         case "--api-port" -> o.apiPort = port(flag, value(flag, rest));
                         case "--orchestrator-port" -> o.orchestratorPort = port(flag, value(flag, rest));
+                        case "--port" -> o.port = port(flag, value(flag, rest));
+                        case "--controller-port" -> o.controllerPort = port(flag, value(flag, rest));
                         case "--idle-timeout-seconds" -> o.idleTimeoutSeconds = Long.parseLong(value(flag, rest));
                         default -> throw new IllegalArgumentException("unknown option '" + flag + "'");
                     }

@@ -13,11 +13,22 @@ public final class Processes {
 
     /** Whether the process runs (a zombie does not: it is gone, only not yet reaped by its new parent). */
     public static boolean running(long pid) {
+        char state = state(pid);
+        return state != 'Z' && state != '?';
+    }
+
+    /** Whether the process is stopped by a signal (SIGSTOP: state {@code T}) and waits for SIGCONT. */
+    public static boolean stopped(long pid) {
+        return state(pid) == 'T';
+    }
+
+    /** The state letter of /proc/PID/stat ({@code R}, {@code S}, {@code T}, {@code Z}, …), {@code ?} for no such process. */
+    private static char state(long pid) {
         try {
             String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+            return stat.charAt(stat.lastIndexOf(')') + 2);
         } catch (IOException e) {
-            return false;
+            return '?';
         }
     }
 }

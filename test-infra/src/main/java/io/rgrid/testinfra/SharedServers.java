@@ -62,6 +62,15 @@ public final class SharedServers {
         return dir;
     }
 
+    /** local-grid.jar, which runs the servers; fails naming the module to build when it is missing. */
+    static Path localGridJar() {
+        Path jar = repoRoot().resolve("local-grid").resolve("target").resolve("local-grid.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: build the local-grid module first (./mvnw install -pl local-grid)");
+        }
+        return jar;
+    }
+
     static Path stateDir() {
         return repoRoot().resolve("target").resolve("test-servers");
     }
@@ -104,10 +113,7 @@ public final class SharedServers {
     private static Servers launch(Path dir) throws IOException {
         deleteTree(dir);
         Files.createDirectories(dir);
-        Path jar = repoRoot().resolve("local-grid").resolve("target").resolve("local-grid.jar");
-        if (!Files.exists(jar)) {
-            throw new IllegalStateException(jar + " is missing: build the local-grid module first (./mvnw install -pl local-grid)");
-        }
+        Path jar = localGridJar();
         Path log = dir.resolve("test-servers.log");
         List<String> command = new ArrayList<>();
         if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
@@ -168,7 +174,7 @@ public final class SharedServers {
         return Integer.parseInt(s.substring(s.lastIndexOf(':') + 1).replaceAll("/.*", ""));
     }
 
-    private static boolean answers(int port) {
+    static boolean answers(int port) {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
             return true;

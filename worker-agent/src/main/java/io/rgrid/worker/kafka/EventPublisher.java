@@ -23,6 +23,7 @@ import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
@@ -34,8 +35,11 @@ import java.util.concurrent.Executors;
  * them: a lost terminal report would leave an execution RUNNING forever. Log chunks and
  * heartbeats are fire-and-forget and never throw into the caller (the log is also in S3; the next
  * heartbeat supersedes a lost one): one the channel cannot take is dropped, counted in
- * {@code rgrid_agent_events_dropped_total{type}} and logged at debug. The agent creates no topic:
- * the control plane does, and the brokers we ship do not auto-create them.
+ * {@code rgrid_agent_events_dropped_total{type}} and logged at debug. An outage is logged once:
+ * one WARN at the first failed send, one INFO at the first delivered one after it
+ * ({@link KafkaOutage}; the connector's own line per failed message is filtered out,
+ * {@link KafkaSendFailureFilter}). The agent creates no topic: the control plane does, and the
+ * brokers we ship do not auto-create them.
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -60,6 +64,7 @@ public class EventPublisher {
     private final String statusTopic;
     private final String logsTopic;
     private final String heartbeatsTopic;
+    private final KafkaOutage outage = new KafkaOutage();
     private volatile boolean closed;
     /** Sends asynchronous status reports; mostly idle, so virtual threads (no pool to keep). */
     private final Executor statusSender =
@@ -83,6 +88,7 @@ public class EventPublisher {
         for (int tries = 1; ; tries++) {
             try {
                 send(statusTopic, status).await().atMost(TRY_TIMEOUT);
+                delivered();
                 if (tries > 1) {
                     LOG.infof("Status %s of %s/%d delivered after %d tries", status.state(), status.executionId(),
                             status.attempt(), tries);
@@ -99,8 +105,9 @@ public class EventPublisher {
                             status.executionId(), status.attempt(), e.getMessage());
                     return;
                 }
-                LOG.warnf("Status %s of %s/%d not delivered yet (try %d): %s; retrying", status.state(),
-                        status.executionId(), status.attempt(), tries, e.getMessage());
+                failed(e);
+                LOG.infof("Status %s of %s/%d not delivered yet (try %d): %s; retrying", status.state(),
+                        status.executionId(), status.attempt(), tries, rootCause(e).getMessage());
                 try {
                     Thread.sleep(backoffMs);
                 } catch (InterruptedException ie) {
@@ -133,6 +140,7 @@ public class EventPublisher {
     public boolean publishHeartbeatAndWait(WorkerHeartbeat heartbeat, Duration timeout) {
         try {
             send(heartbeatsTopic, heartbeat).await().atMost(timeout);
+            delivered();
             return true;
         } catch (RuntimeException e) {
             LOG.warnf("Final heartbeat not delivered within %s: %s", timeout, e.getMessage());
@@ -152,7 +160,7 @@ public class EventPublisher {
 
     private void sendAndForget(String topic, Event event) {
         try {
-            send(topic, event).subscribe().with(ignored -> { }, e -> dropped(topic, event, e));
+            send(topic, event).subscribe().with(ignored -> delivered(), e -> dropped(topic, event, e));
         } catch (RuntimeException e) {
             dropped(topic, event, e);
         }
@@ -162,6 +170,30 @@ public class EventPublisher {
         String type = event.getClass().getSimpleName();
         metrics.counter("rgrid_agent_events_dropped_total", "type", type).increment();
         LOG.debugf("%s not delivered to %s: %s", type, topic, why.getMessage());
+        failed(why);
+    }
+
+    private void failed(Throwable why) {
+        if (outage.failed(Instant.now())) {
+            LOG.warnf("Kafka does not take the agent's messages (%s): status reports are kept and retried, log chunks"
+                    + " and heartbeats dropped (rgrid_agent_events_dropped_total) until it does; one line when it does",
+                    rootCause(why).getMessage());
+        }
+    }
+
+    /** The connector wraps what Kafka said (in Mutiny's "Retries exhausted"): that is what an operator needs. */
+    private static Throwable rootCause(Throwable failure) {
+        Throwable cause = failure;
+        while (cause.getCause() != null && cause.getCause() != cause) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private void delivered() {
+        outage.delivered(Instant.now()).ifPresent(ended -> LOG.infof(
+                "Kafka takes the agent's messages again, %d s after the first failed send (%d sends failed meanwhile)",
+                ended.lasted().toSeconds(), ended.failedSends()));
     }
 
     /**
