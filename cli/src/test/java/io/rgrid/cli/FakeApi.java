@@ -60,6 +60,13 @@ public final class FakeApi implements AutoCloseable {
     public volatile int streamChars = Integer.MAX_VALUE;
     /** After {@link #streamChars}, end the stream with "resume" (as the API does for a slow reader) instead of "end". */
     public volatile boolean streamResumes;
+    /**
+     * The stream moves the execution to its last state on its own, as the grid does, and then
+     * sends "end" (otherwise the GETs walk the states and the stream ends after the last one).
+     */
+    public volatile boolean streamEndsRun;
+    /** With {@link #streamEndsRun}: each state it passes goes out as a "state" event, as the API sends them. */
+    public volatile boolean streamStates;
     /** How many of the next GETs of a stored log answer 503 (an object store that is down). */
     public final java.util.concurrent.atomic.AtomicInteger logFailures = new java.util.concurrent.atomic.AtomicInteger();
     /** The outputs of executions created from now on. */
@@ -277,6 +284,18 @@ public final class FakeApi implements AutoCloseable {
             out.write(("event: resume\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
             out.close();
             return;
+        }
+        if (streamEndsRun) {
+            synchronized (views) {
+                while (views.size() > 1) {
+                    ExecutionView passed = views.remove(0);
+                    if (streamStates) {
+                        out.write(("event: state\ndata: " + Json.mapper().writeValueAsString(passed) + "\n\n")
+                                .getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                }
+            }
         }
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (System.nanoTime() < deadline && !(views.size() == 1 && views.get(0).isTerminal())) {

@@ -33,10 +33,11 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@code GET /api/v1/executions/{id}/logs?follow=true}: a server-sent event stream. First the
- * stored log of the current attempt (or, while it runs, the chunks this process has buffered),
- * then {@code log} events as chunks arrive, then one {@code end} event with the final state and
- * the stored log's length. The {@code log} events of an attempt are its log's bytes, exactly once,
+ * {@code GET /api/v1/executions/{id}/logs?follow=true}: a server-sent event stream. First a
+ * {@code state} event with the execution as it is (unless it has ended), the stored log of the
+ * current attempt (or, while it runs, the chunks this process has buffered), then {@code log}
+ * events as chunks arrive and a {@code state} event for each state change this process applies,
+ * then one {@code end} event with the final state and the stored log's length. The {@code log} events of an attempt are its log's bytes, exactly once,
  * in order ({@link SseLogFollower}, {@link LogAssembler}); a client that printed fewer bytes than
  * {@code logBytes} fetches the rest with {@code Range: bytes=N-}. Served by a Vert.x route so that
  * a follower holds no worker thread while it waits.
@@ -48,6 +49,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * most {@code rgrid.streams.max-per-key} streams ({@link OpenStreams}).
  *
  * <pre>
+ * event: state
+ * data: {"id":"…","state":"RUNNING","attempt":1,"workerId":"rgrid-worker-ab12cd",…}
+ *
  * event: log
  * id: 1-7
  * data: {"attempt":1,"stream":"STDOUT","seq":7,"text":"hello\n"}

@@ -17,16 +17,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArraySet;
 
 /**
- * Fans live log chunks out to the followers of each execution in this process, and keeps the
+ * Fans live log chunks and state changes out to the followers of each execution in this process
+ * (a state change only from the process that applied it), and keeps the
  * recent chunks of running executions so that a follower who joins late still sees the start of
  * the attempt (the complete log reaches S3 only when the attempt ends).
  */
 @Singleton
 public class LogHub {
 
-    /** Receives an execution's chunks (possibly twice: it de-duplicates by seq) and its end. */
+    /** Receives an execution's chunks (possibly twice: it de-duplicates by seq), its state changes and its end. */
     public interface Follower {
         void chunk(ExecutionLogChunk chunk);
+
+        /** A state change this process applied that did not end the execution (the end comes through {@link #end}). */
+        default void state(ExecutionRecord row) {
+        }
 
         void end(ExecutionRecord row);
     }
@@ -127,7 +132,18 @@ public class LogHub {
         }
     }
 
+    /** Tells the followers of an execution its new state (one that did not end it), as applied here. */
+    public void changed(ExecutionRecord row) {
+        if (row.state().isTerminal()) {
+            return;
+        }
+        for (Follower f : followers.getOrDefault(row.id(), Set.of())) {
+            f.state(row);
+        }
+    }
+
     void onStateApplied(@Observes StateApplied event) {
+        changed(event.row());
         ended(event.row());
     }
 }

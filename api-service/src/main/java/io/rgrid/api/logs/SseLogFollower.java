@@ -2,6 +2,7 @@ package io.rgrid.api.logs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.rgrid.api.execution.repository.ExecutionRecord;
+import io.rgrid.api.execution.rest.ExecutionJson;
 import io.rgrid.api.storage.ObjectStore;
 import io.rgrid.api.storage.StorageException;
 import io.rgrid.api.stream.SseOutbox;
@@ -30,6 +31,12 @@ import java.util.function.Consumer;
  * exactly the log's first bytes, and {@code end} (sent after the stored log's tail) carries the
  * stored log's length: a client that printed fewer fetches the rest by a byte range.
  *
+ * <p><b>States.</b> A {@code state} event (data: the execution as {@code GET /executions/{id}}
+ * shows it) comes first, with the row as read at {@link #open} unless it has ended, then one for
+ * each state change this process applies that does not end the execution (the end is
+ * {@code end}). A change applied while the stored log is still being sent waits until it was,
+ * and is sent only when it is newer than the row the stream started with.
+ *
  * <p><b>A slow client.</b> Frames go through the stream's {@link SseOutbox}. The stored log is read
  * a piece at a time on a worker thread and only while the outbox has room; otherwise reading stops
  * (holding no thread) and continues when the client has drained it. A live chunk that does not fit
@@ -56,6 +63,8 @@ final class SseLogFollower implements LogHub.Follower {
     /** Until {@link #open} has sent the stored log: chunks and the end wait here, in arrival order. */
     private List<ExecutionLogChunk> waiting = new ArrayList<>();
     private ExecutionRecord waitingEnd;
+    /** The latest state change that arrived while the stored part was being sent. */
+    private ExecutionRecord waitingState;
     private boolean ending;
     private boolean done;
 
@@ -75,6 +84,9 @@ final class SseLogFollower implements LogHub.Follower {
      * stream when the row (or a report that arrived meanwhile) is terminal. On a worker thread.
      */
     void open(ExecutionRecord row) {
+        synchronized (this) {
+            sendState(row);
+        }
         pump(row.attempt(), part(row.attempt(), 0), () -> {
             List<ExecutionLogChunk> arrived;
             ExecutionRecord end;
@@ -86,6 +98,10 @@ final class SseLogFollower implements LogHub.Follower {
                 for (ExecutionLogChunk chunk : arrived) {
                     deliver(chunk);
                 }
+                if (waitingState != null && waitingState.updatedAt().isAfter(row.updatedAt())) {
+                    sendState(waitingState);
+                }
+                waitingState = null;
             }
             if (end != null) {
                 end(end);
@@ -106,6 +122,32 @@ final class SseLogFollower implements LogHub.Follower {
                 return;
             }
             deliver(chunk);
+        }
+    }
+
+    @Override
+    public void state(ExecutionRecord row) {
+        synchronized (this) {
+            if (done || ending) {
+                return;
+            }
+            if (waiting != null) {
+                if (waitingState == null || row.updatedAt().isAfter(waitingState.updatedAt())) {
+                    waitingState = row;
+                }
+                return;
+            }
+            sendState(row);
+        }
+    }
+
+    /**
+     * Under the follower's lock. A state event the outbox has no room for is left out: it is not
+     * part of the log, and the stream's end (or a GET) tells the final state anyway.
+     */
+    private void sendState(ExecutionRecord row) {
+        if (!done && !row.state().isTerminal()) {
+            outbox.offer(frame("state", null, ExecutionJson.of(row)));
         }
     }
 
@@ -290,7 +332,7 @@ final class SseLogFollower implements LogHub.Follower {
         }
     }
 
-    private static String frame(String event, String id, Map<String, Object> data) {
+    private static String frame(String event, String id, Object data) {
         String json;
         try {
             json = Json.mapper().writeValueAsString(data);

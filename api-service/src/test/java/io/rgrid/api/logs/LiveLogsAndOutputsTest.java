@@ -1,5 +1,6 @@
 package io.rgrid.api.logs;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -56,6 +57,10 @@ class LiveLogsAndOutputsTest {
     @ConfigProperty(name = "rgrid.api.secret-key")
     String adminKey;
 
+    /**
+     * One stream from submission to the end: the state as the stream opens (QUEUED), the log, each
+     * state change as it is applied (RUNNING), and the end with the final state.
+     */
     @Test
     void followStreamsBufferedAndLiveChunksOnceAndEndsWithTheFinalState() throws Exception {
         UUID id = submit();
@@ -72,17 +77,40 @@ class LiveLogsAndOutputsTest {
         servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDOUT, 1, "second\n", 6L)); // redelivered
         servers.publish(Topics.EXECUTION_LOGS, new ExecutionLogChunk(id, 1, LogStream.STDERR, 2, "third\n", 13L));
         await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains("third")));
+        servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.RUNNING, "rgrid-worker-abcdef", null, null, null,
+                "rgrid-worker-abcdef", Instant.now()));
+        await().atMost(Duration.ofSeconds(20)).until(() -> lines.stream().anyMatch(l -> l.contains("\"state\":\"RUNNING\"")));
         servers.publishStatus(new ExecutionStatusChanged(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abcdef", 0, null, null,
                 "rgrid-worker-abcdef", Instant.now()));
         reader.join(Duration.ofSeconds(20));
         assertThat(reader.isAlive()).as("the stream ends after the final state").isFalse();
 
         List<String> events = new ArrayList<>(lines.stream().filter(l -> l.startsWith("event: ")).toList());
-        assertThat(events).containsExactly("event: log", "event: log", "event: log", "event: end");
+        assertThat(events).containsExactly("event: state", "event: log", "event: log", "event: log", "event: state",
+                "event: end");
         assertThat(lines.stream().filter(l -> l.contains("second")).count()).isEqualTo(1);
         assertThat(lines).contains("id: 1-2");
-        assertThat(lines.stream().filter(l -> l.startsWith("data: ") && l.contains("\"state\"")).findFirst().orElseThrow())
-                .contains("\"state\":\"SUCCEEDED\"").contains("\"exitCode\":0");
+        assertThat(Json.mapper().readTree(dataOf(lines, "state", 0)).path("state").asText()).isEqualTo("QUEUED");
+        JsonNode running = Json.mapper().readTree(dataOf(lines, "state", 1));
+        assertThat(running.path("state").asText()).isEqualTo("RUNNING");
+        assertThat(running.path("workerId").asText()).isEqualTo("rgrid-worker-abcdef");
+        assertThat(running.path("id").asText()).isEqualTo(id.toString());
+        assertThat(dataOf(lines, "end", 0)).contains("\"state\":\"SUCCEEDED\"").contains("\"exitCode\":0");
+    }
+
+    /** The data line of the {@code n}-th (from 0) event named {@code event}. */
+    private static String dataOf(List<String> lines, String event, int n) {
+        int seen = 0;
+        for (int i = 0; i < lines.size() - 1; i++) {
+            if (lines.get(i).equals("event: " + event) && seen++ == n) {
+                for (int j = i + 1; j < lines.size(); j++) {
+                    if (lines.get(j).startsWith("data: ")) {
+                        return lines.get(j).substring(6);
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no event " + event + " #" + n + " in " + lines);
     }
 
     @Test
@@ -134,9 +162,9 @@ class LiveLogsAndOutputsTest {
         assertThat(reader.isAlive()).as("the stream ends after the final state").isFalse();
         // The late chunk 1 would now be a duplicate; nothing of it may appear twice.
         assertThat(streamedText(lines)).isEqualTo(whole);
-        String end = lines.stream().filter(l -> l.startsWith("data: ") && l.contains("\"state\"")).findFirst().orElseThrow();
-        assertThat(Json.mapper().readTree(end.substring(6)).path("logBytes").asLong()).isEqualTo(length);
-        assertThat(Json.mapper().readTree(end.substring(6)).path("sentBytes").asLong()).isEqualTo(length);
+        String end = dataOf(lines, "end", 0);
+        assertThat(Json.mapper().readTree(end).path("logBytes").asLong()).isEqualTo(length);
+        assertThat(Json.mapper().readTree(end).path("sentBytes").asLong()).isEqualTo(length);
         assertThat(Keys.as(adminKey).get(ApiPaths.execution(id.toString())).jsonPath().getLong("logBytes")).isEqualTo(length);
     }
 

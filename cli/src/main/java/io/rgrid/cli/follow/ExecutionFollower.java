@@ -7,6 +7,7 @@ import io.rgrid.cli.ExitCodes;
 import io.rgrid.cli.http.ApiClient;
 import io.rgrid.cli.output.ExecutionFormat;
 import io.rgrid.model.ExecutionState;
+import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ExecutionView;
 
@@ -17,17 +18,29 @@ import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Follows an execution to its end: polls the API for state changes (printed on stderr), asks
- * {@code GET /api/v1/queue} why it waits while it is QUEUED, and streams its log live on stdout
- * from {@code GET .../logs?follow=true}. When the API has no live stream (400/404), the stored log
- * is printed once the execution ends.
+ * Follows an execution to its end on one stream, {@code GET .../logs?follow=true}: its log goes
+ * live to stdout, its {@code state} events (the execution as {@code GET /executions/{id}} shows
+ * it) are the state changes printed on stderr, and its {@code end} (sent once the execution is
+ * terminal) is followed at once by one GET of the final state. While the stream carries the
+ * states, the GET is only a safety net every {@value #STREAM_SAFETY_POLL_MILLIS} ms (a change
+ * another API instance applied reaches this stream only at the end). Without state events (an
+ * older API) the states are polled, and the stream's end still cuts the poll's pause short. While
+ * QUEUED, {@code GET /api/v1/queue} says why it waits. When the API has no live stream (400/404),
+ * the stored log is printed once the execution ends.
  */
 public final class ExecutionFollower {
 
     private static final long MAX_POLL_MILLIS = 1000;
+    /** While the stream carries the states: how often a GET checks them anyway (also the queue check's period). */
+    static final long STREAM_SAFETY_POLL_MILLIS = 3000;
+    /** Put after the last of the stream's states, once the stream ended whichever way. */
+    private static final Object STREAM_OVER = new Object();
     /** How long to keep polling through an unreachable API (a restart) before giving up. */
     private static final Duration OUTAGE_TOLERANCE = Duration.ofSeconds(30);
     /** How often to ask /queue why a QUEUED execution waits. */
@@ -43,6 +56,12 @@ public final class ExecutionFollower {
     private final long startNanos;
 
     private Thread streamThread;
+    /** From the stream to the poll: the executions of its state events, then {@link #STREAM_OVER}. */
+    private final BlockingQueue<Object> pushed = new LinkedBlockingQueue<>();
+    /** The stream sent a state event: it carries the states, and GETs are only a safety net. */
+    private volatile boolean streamCarriesStates;
+    /** The poll took {@link #STREAM_OVER}: later pauses are plain (a broken stream must not spin). */
+    private boolean streamOver;
     private volatile ApiClient.StreamEnd streamEnd;
     private volatile boolean streamPrinted;
     /** Once set, the live stream prints nothing more (the stored log is printed instead). */
@@ -52,6 +71,8 @@ public final class ExecutionFollower {
     /** The stored log's length the stream's end event announced (null: not announced). */
     private volatile Long announcedLogBytes;
     private boolean queueApiMissing;
+    /** When the API became unreachable while following (System.nanoTime), or 0. */
+    private long outageStart;
     private long lastQueueCheck;
     private String lastWaitLine;
 
@@ -107,6 +128,8 @@ public final class ExecutionFollower {
                             context.out().flush();
                             streamPrinted = true;
                         }
+                    } else if (event.equals("state")) {
+                        pushState(data);
                     } else if (event.equals("end") && data.hasNonNull("logBytes")) {
                         announcedLogBytes = data.get("logBytes").asLong();
                     }
@@ -114,11 +137,25 @@ public final class ExecutionFollower {
             } catch (CliException e) {
                 streamEnd = ApiClient.StreamEnd.BROKEN;
             }
+            pushed.add(STREAM_OVER);
             if (streamEnd == ApiClient.StreamEnd.RESUMED) {
                 context.err().println(prefix() + " the live log stopped: it was read more slowly than it was written; "
                         + "the rest follows when the execution ends");
             }
         });
+    }
+
+    /** A state event's execution, for the poll; one that cannot be read is left to the GETs. */
+    private void pushState(JsonNode data) {
+        try {
+            ExecutionView view = Json.mapper().treeToValue(data, ExecutionView.class);
+            if (view.id() != null && view.state() != null) {
+                streamCarriesStates = true;
+                pushed.add(view);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // not an execution: the safety poll still sees every state
+        }
     }
 
     private void drainStream() {
@@ -143,34 +180,19 @@ public final class ExecutionFollower {
         ExecutionView current = initial;
         printChange(current);
         long interval = context.pollStartMillis();
-        long outageStart = 0;
         while (!current.isTerminal()) {
             if (current.state() == ExecutionState.QUEUED) {
                 explainWait(current);
             }
-            sleep(interval);
-            ExecutionView next;
-            try {
-                next = api.get(current.id().toString());
-                if (outageStart != 0) {
-                    context.err().println(prefix() + " API reachable again");
-                    outageStart = 0;
+            ExecutionView next = awaitPushed(streamCarriesStates && !streamOver ? STREAM_SAFETY_POLL_MILLIS : interval);
+            if (next == null) {
+                next = fetch(current);
+                if (next == null) {
+                    interval = MAX_POLL_MILLIS;
+                    continue;
                 }
-            } catch (CliException e) {
-                if (!(e.getCause() instanceof IOException)) {
-                    throw e;
-                }
-                long now = System.nanoTime();
-                if (outageStart == 0) {
-                    outageStart = now;
-                    context.err().println(prefix() + " lost contact with the API; retrying for up to "
-                            + OUTAGE_TOLERANCE.toSeconds() + " s");
-                } else if (now - outageStart > OUTAGE_TOLERANCE.toNanos()) {
-                    throw new CliException(e.exitCode(), e.getMessage()
-                            + "\nThe execution may still be running: rgrid status " + current.id(), e);
-                }
-                interval = MAX_POLL_MILLIS;
-                continue;
+            } else if (isOlder(next, current)) {
+                continue; // a GET already showed a later state
             }
             if (changed(current, next)) {
                 printChange(next);
@@ -181,6 +203,32 @@ public final class ExecutionFollower {
             current = next;
         }
         return current;
+    }
+
+    /** {@code GET} of the execution; null while the API is unreachable, for up to {@link #OUTAGE_TOLERANCE}. */
+    private ExecutionView fetch(ExecutionView current) {
+        try {
+            ExecutionView next = api.get(current.id().toString());
+            if (outageStart != 0) {
+                context.err().println(prefix() + " API reachable again");
+                outageStart = 0;
+            }
+            return next;
+        } catch (CliException e) {
+            if (!(e.getCause() instanceof IOException)) {
+                throw e;
+            }
+            long now = System.nanoTime();
+            if (outageStart == 0) {
+                outageStart = now;
+                context.err().println(prefix() + " lost contact with the API; retrying for up to "
+                        + OUTAGE_TOLERANCE.toSeconds() + " s");
+            } else if (now - outageStart > OUTAGE_TOLERANCE.toNanos()) {
+                throw new CliException(e.exitCode(), e.getMessage()
+                        + "\nThe execution may still be running: rgrid status " + current.id(), e);
+            }
+            return null;
+        }
     }
 
     /**
@@ -321,6 +369,35 @@ public final class ExecutionFollower {
         }, "rgrid-interrupt-hint");
         Runtime.getRuntime().addShutdownHook(hook);
         return hook;
+    }
+
+    /**
+     * The poll's pause: returns a state the stream pushed meanwhile, or null when it is time to GET:
+     * after {@code millis}, or at once when the stream ended (its {@code end} comes when the
+     * execution is terminal, so that GET sees the end state).
+     */
+    private ExecutionView awaitPushed(long millis) {
+        if (streamThread == null || streamOver) {
+            sleep(millis);
+            return null;
+        }
+        Object item;
+        try {
+            item = pushed.poll(millis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException(ExitCodes.INTERRUPTED, "interrupted");
+        }
+        if (item == STREAM_OVER) {
+            streamOver = true;
+            return null;
+        }
+        return (ExecutionView) item;
+    }
+
+    /** A pushed state older than what the poll already has (the safety GET overtook it). */
+    static boolean isOlder(ExecutionView pushed, ExecutionView current) {
+        return pushed.updatedAt() != null && current.updatedAt() != null && pushed.updatedAt().isBefore(current.updatedAt());
     }
 
     private static void sleep(long millis) {
