@@ -143,8 +143,22 @@ class LauncherCacheIT {
         return target.resolve("rgrid-cli.aot.jdk");
     }
 
+    @Test
+    void offUnlessAskedFor() throws Exception {
+        Files.deleteIfExists(target.resolve("aot-cache.log"));
+        Files.setLastModifiedTime(target.resolve("rgrid-cli.jar"), FileTime.fromMillis(System.currentTimeMillis()));
+        Result logged = rgridHelp(Map.of("RGRID_CLI_AOT", "", "_JAVA_OPTIONS", "-Xlog:aot=info:stderr"));
+        assertThat(logged.code()).as(logged.toString()).isZero();
+        assertThat(logged.out()).contains("Usage: rgrid");
+        assertThat(logged.err()).doesNotContain(cache().toString());
+        assertThat(target.resolve("aot-cache.log")).as("no training run either").doesNotExist();
+    }
+
+    /** {@code rgrid --help} with the cache asked for (RGRID_CLI_AOT=1) unless {@code env} says otherwise. */
     private static Result rgridHelp(Map<String, String> env) throws Exception {
-        Map<String, String> all = new HashMap<>(env);
+        Map<String, String> all = new HashMap<>();
+        all.put("RGRID_CLI_AOT", "1");
+        all.putAll(env);
         all.put("JAVA_HOME", JAVA_HOME);
         return exec(List.of(home.resolve("rgrid").toString(), "--help"), all);
     }
