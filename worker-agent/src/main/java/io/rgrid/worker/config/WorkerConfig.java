@@ -118,7 +118,7 @@ public interface WorkerConfig {
         Duration requirementsTimeout();
 
         /**
-         * While a script runs, its log so far is rewritten to {@code …/attempts/{n}/log} at least this
+         * While a script runs, its log so far is rewritten to {@code …/attempts/{n}/runs/{run}/log} at least this
          * often (when it grew), so the partial log of a worker that is lost mid-run survives.
          */
         @WithDefault("5s")

@@ -126,6 +126,13 @@ class AgentApiTest {
         return statuses(executionId).stream().filter(s -> s.state().isTerminal()).findFirst().orElseThrow();
     }
 
+    /** The run the agent named in its reports of attempt 1 (its RUNNING report comes first). */
+    private String run(UUID executionId) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !statuses(executionId).isEmpty());
+        return statuses(executionId).getFirst().run();
+    }
+
     private UUID putScript(String script) throws Exception {
         UUID id = Ids.newExecutionId();
         byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
@@ -184,10 +191,17 @@ class AgentApiTest {
         assertThat(terminal.exitCode()).isZero();
         assertThat(terminal.reason()).isNull();
         assertThat(terminal.attempt()).isEqualTo(1);
+        // Both reports name the run the agent stored under; nothing went to the layout before runs.
+        assertThat(StorageKeys.isRun(terminal.run())).as(terminal.run()).isTrue();
+        assertThat(all).extracting(ExecutionStatusChanged::run).containsOnly(terminal.run());
+        assertThat(s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.attemptPrefix(id, 1)).recursive(true).build()))
+                .allSatisfy(item -> assertThat(item.get().objectName()).startsWith(StorageKeys.runPrefix(id, 1, terminal.run())))
+                .isNotEmpty();
 
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(log).contains("hello on stdout ['arg1'] hello").contains("hello on stderr").contains("x,y x,y");
-        assertThat(read(StorageKeys.output(id, 1, "result.txt"))).isEqualTo("42");
+        assertThat(read(StorageKeys.output(id, 1, run(id), "result.txt"))).isEqualTo("42");
 
         // Live log chunks went out too, numbered from 0.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -219,7 +233,7 @@ class AgentApiTest {
         assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.NONZERO_EXIT);
         assertThat(terminal.exitCode()).isEqualTo(3);
-        assertThat(read(StorageKeys.log(id, 1))).contains("about to fail");
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).contains("about to fail");
     }
 
     @Test
@@ -429,7 +443,7 @@ class AgentApiTest {
         post(new Assignment(id, "p", 1, spec, null, StorageKeys.script(id), Map.of(wheel, StorageKeys.input(id, wheel)),
                 StorageKeys.requirements(id))).then().statusCode(202);
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(120));
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.SUCCEEDED);
         assertThat(log).contains("[rgrid] installing requirements.txt")
                 .contains("[rgrid] pip: ").contains("Successfully installed rgridgreet-1.0")
@@ -447,7 +461,7 @@ class AgentApiTest {
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(120));
         assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.REQUIREMENTS_FAILED);
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(log).contains("rgrid-no-such-package").doesNotContain("never runs");
     }
 
@@ -465,9 +479,9 @@ class AgentApiTest {
         assertThat(terminal.reason()).isEqualTo(FailureReason.OUTPUT_LIMIT);
         assertThat(terminal.exitCode()).isZero();
         assertThat(terminal.message()).contains("6 files").contains("at most 5 files");
-        assertThat(read(StorageKeys.log(id, 1))).contains("wrote 6 files").contains("[rgrid] outputs over the limit");
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).contains("wrote 6 files").contains("[rgrid] outputs over the limit");
         var listed = s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
-                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build());
+                .prefix(StorageKeys.outputsPrefix(id, 1, run(id))).recursive(true).build());
         assertThat(listed).isEmpty();
     }
 
@@ -483,9 +497,9 @@ class AgentApiTest {
         assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.OUTPUT_LIMIT);
         assertThat(terminal.message()).contains("2 files of 1228800 bytes").contains("1048576 bytes");
-        assertThat(read(StorageKeys.log(id, 1))).contains("[rgrid] outputs over the limit");
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).contains("[rgrid] outputs over the limit");
         var listed = s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
-                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build());
+                .prefix(StorageKeys.outputsPrefix(id, 1, run(id))).recursive(true).build());
         assertThat(listed).isEmpty();
     }
 
@@ -504,19 +518,19 @@ class AgentApiTest {
                 """);
         post(assignment(id, 60, Map.of())).then().statusCode(202);
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.SUCCEEDED);
         assertThat(terminal.exitCode()).isZero();
         assertThat(terminal.reason()).isNull();
 
         List<String> stored = new java.util.ArrayList<>();
         for (var item : s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
-                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build())) {
-            stored.add(item.get().objectName().substring(StorageKeys.outputsPrefix(id, 1).length()));
+                .prefix(StorageKeys.outputsPrefix(id, 1, run(id))).recursive(true).build())) {
+            stored.add(item.get().objectName().substring(StorageKeys.outputsPrefix(id, 1, run(id)).length()));
         }
         assertThat(stored).containsExactlyInAnyOrder("sub/b.txt", "sub/deeper/c.txt");
-        assertThat(read(StorageKeys.output(id, 1, "sub/b.txt"))).isEqualTo("bee");
-        assertThat(read(StorageKeys.output(id, 1, "sub/deeper/c.txt"))).isEqualTo("sea");
+        assertThat(read(StorageKeys.output(id, 1, run(id), "sub/b.txt"))).isEqualTo("bee");
+        assertThat(read(StorageKeys.output(id, 1, run(id), "sub/deeper/c.txt"))).isEqualTo("sea");
 
         assertThat(log).contains("wrote them")
                 .contains("[rgrid] output not stored: '..\\..\\x' contains a backslash")
@@ -533,13 +547,13 @@ class AgentApiTest {
         try {
             // Upload interval is 1 s in the test profile; the attempt is still running meanwhile.
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                    .until(() -> read(StorageKeys.log(id, 1)).contains("early line"));
+                    .until(() -> read(StorageKeys.log(id, 1, run(id))).contains("early line"));
             assertThat(statuses(id)).noneMatch(s -> s.state().isTerminal());
         } finally {
             given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(id.toString())).then().statusCode(202);
         }
         assertThat(awaitTerminal(id, Duration.ofSeconds(10)).state()).isEqualTo(ExecutionState.CANCELLED);
-        assertThat(read(StorageKeys.log(id, 1))).startsWith("early line\n");
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).startsWith("early line\n");
     }
 
     @Test

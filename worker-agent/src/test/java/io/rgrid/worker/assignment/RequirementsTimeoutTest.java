@@ -139,7 +139,7 @@ class RequirementsTimeoutTest {
                 }
             }
             assertThat(terminal).as("a terminal report well before the backend's 10 min sleep").isNotNull();
-            String log = read(s3, StorageKeys.log(id, 1));
+            String log = read(s3, StorageKeys.log(id, 1, terminal.run()));
             assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.FAILED);
             assertThat(terminal.reason()).isEqualTo(FailureReason.REQUIREMENTS_FAILED);
             assertThat(terminal.message()).isEqualTo("installing requirements.txt took longer than its limit of 3 s");

@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -82,6 +83,11 @@ final class AttemptRunner implements Runnable {
     private final List<Runnable> releases = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Settings settings;
     private final String runId;
+    /**
+     * This run of the attempt (StorageKeys.runPrefix): its log and outputs go below it and every
+     * report names it, so another run of the same attempt never overwrites what this one stored.
+     */
+    private final String run = UUID.randomUUID().toString();
     /** Guards the stored log: partial uploads never overwrite the final one. */
     private final Object logUpload = new Object();
     private volatile AttemptLog liveLog;
@@ -481,7 +487,7 @@ final class AttemptRunner implements Runnable {
                 if (!due) {
                     return;
                 }
-                storage.uploadPrefix(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()),
+                storage.uploadPrefix(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt(), run),
                         log.file(), length, LOG_CONTENT_TYPE);
                 uploadedLength = length;
                 uploadedAtNanos = now;
@@ -614,7 +620,7 @@ final class AttemptRunner implements Runnable {
         List<String> stored = new ArrayList<>(files.size());
         try {
             for (OutputFile file : files) {
-                String key = StorageKeys.output(assignment.executionId(), assignment.attempt(), file.name());
+                String key = StorageKeys.output(assignment.executionId(), assignment.attempt(), run, file.name());
                 storage.upload(bucket, key, file.path(), "application/octet-stream");
                 stored.add(key);
             }
@@ -642,7 +648,7 @@ final class AttemptRunner implements Runnable {
                 if (length == uploadedLength) {
                     return withLog; // a partial upload stored exactly this already (same file, same length)
                 }
-                storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()), log.file(),
+                storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt(), run), log.file(),
                         LOG_CONTENT_TYPE);
                 uploadedLength = length;
                 return withLog;
@@ -672,6 +678,6 @@ final class AttemptRunner implements Runnable {
 
     private ExecutionStatusChanged status(ExecutionState state, Integer exitCode, FailureReason reason, String message) {
         return new ExecutionStatusChanged(assignment.executionId(), assignment.attempt(), state, workerId, exitCode,
-                reason, message, workerId, Instant.now());
+                reason, message, workerId, Instant.now()).withRun(run);
     }
 }
