@@ -25,6 +25,7 @@ import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.Processes;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.worker.support.PresignedAssignments;
 import io.rgrid.testinfra.TestKafka;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.worker.runtime.docker.DockerRuntime;
@@ -149,10 +150,6 @@ class AgentProcessIT {
         env.put("RGRID_WORKER_HEARTBEAT_INTERVAL", "1s");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", NAMESPACE + ".");
-        env.put("RGRID_STORAGE_ENDPOINT", servers.s3Endpoint());
-        env.put("RGRID_STORAGE_ACCESS_KEY", servers.s3AccessKey());
-        env.put("RGRID_STORAGE_SECRET_KEY", servers.s3SecretKey());
-        env.put("RGRID_STORAGE_BUCKET", NAMESPACE);
         env.putAll(extra);
         Files.createDirectories(logFile.getParent());
         builder.redirectErrorStream(true).redirectOutput(logFile.toFile());
@@ -186,7 +183,7 @@ class AgentProcessIT {
         s3.putObject(PutObjectArgs.builder().bucket(NAMESPACE).object(StorageKeys.script(id))
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.25, 128, 300, NetworkMode.NONE, 3, Map.of());
-        return new Assignment(id, "p", 1, spec, NAMESPACE, StorageKeys.script(id), Map.of(), null);
+        return new PresignedAssignments(SharedServers.get(), NAMESPACE).of(id, "p", 1, spec, Map.of(), null);
     }
 
     private static List<Container> containersOf(String workerId) {
