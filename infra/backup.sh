@@ -9,7 +9,8 @@
 #                  the .env, /opt/rgrid/infra/hetzner_worker.key(.pub), /etc/rgrid, the nginx site)
 #
 # Writes DIR/rgrid-backup-<UTC time>/ with database.sql (plain SQL, no owners or grants, so it
-# restores into any empty database), bucket/ (one file per object, named by its key),
+# restores into any empty database), bucket/ (one file per object, named by its key, whatever the
+# layout: attempts under runs and those stored before runs, docs/architecture.md),
 # config.tar.gz and MANIFEST. Prints the directory on stdout (progress goes to stderr). Restore with infra/restore.sh.
 # The database dump is one consistent snapshot; objects written during the mirror may or may not
 # be in it (an execution's outputs are written before its SUCCEEDED row, so a restored SUCCEEDED

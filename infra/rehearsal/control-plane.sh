@@ -153,7 +153,7 @@ up_deploy() {
     docker cp "$state/hetzner_worker.key" "$control:/opt/rgrid/infra/hetzner_worker.key"
     docker cp "$state/hetzner_worker.key.pub" "$control:/opt/rgrid/infra/hetzner_worker.key.pub"
     # deploy_orchestrator.sh installs --env only when none is there: a redeploy keeps the installed
-    # .env with the secrets it generated (database, S3), which running workers hold too.
+    # .env with the secrets it generated (database, S3) that the running services use.
     in_control tar -C /opt/rgrid --strip-components=1 -xzf /root/dist/rgrid-control-plane.tar.gz \
         rgrid-control-plane/infra rgrid-control-plane/deploy rgrid-control-plane/.env.example
     log "control plane: infra/deploy_orchestrator.sh --artifacts --tls-cert --tls-key --s3proxy (log: $state/deploy.log)"

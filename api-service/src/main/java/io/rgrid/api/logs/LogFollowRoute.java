@@ -120,7 +120,8 @@ public class LogFollowRoute {
             return;
         }
         SseOutbox outbox = slot.attach(new SseOutbox(context.response(), vertxContext));
-        SseLogFollower follower = new SseLogFollower(outbox, context.vertx(), executionId, store, logMaxBytes, f -> {
+        SseLogFollower follower = new SseLogFollower(outbox, context.vertx(), executionId, store,
+                attempt -> executions.runOf(executionId, attempt), logMaxBytes, f -> {
             slot.close();
             forget(f);
         });

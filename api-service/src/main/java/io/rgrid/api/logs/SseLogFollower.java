@@ -9,6 +9,7 @@ import io.rgrid.api.stream.SseOutbox;
 import io.rgrid.model.Json;
 import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.platform.db.DatabaseException;
 import io.vertx.core.Vertx;
 import org.jboss.logging.Logger;
 
@@ -22,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /**
  * One open {@code logs?follow=true} stream. It is registered with {@link LogHub} before the
@@ -55,6 +57,8 @@ final class SseLogFollower implements LogHub.Follower {
     private final Vertx vertx;
     private final UUID executionId;
     private final ObjectStore store;
+    /** Attempt → the run whose stored log counts (null: the layout before runs); reads the database. */
+    private final IntFunction<String> runs;
     private final long logMaxBytes;
     private final Consumer<SseLogFollower> onDone;
     private final Map<Integer, LogAssembler> attempts = new HashMap<>();
@@ -69,12 +73,13 @@ final class SseLogFollower implements LogHub.Follower {
     private boolean done;
 
     /** @param onDone called once the stream ended or its client left: forget the follower */
-    SseLogFollower(SseOutbox outbox, Vertx vertx, UUID executionId, ObjectStore store, long logMaxBytes,
-                   Consumer<SseLogFollower> onDone) {
+    SseLogFollower(SseOutbox outbox, Vertx vertx, UUID executionId, ObjectStore store, IntFunction<String> runs,
+                   long logMaxBytes, Consumer<SseLogFollower> onDone) {
         this.outbox = outbox;
         this.vertx = vertx;
         this.executionId = executionId;
         this.store = store;
+        this.runs = runs;
         this.logMaxBytes = logMaxBytes;
         this.onDone = onDone;
     }
@@ -211,9 +216,22 @@ final class SseLogFollower implements LogHub.Follower {
         onDone.accept(this);
     }
 
+    /**
+     * The attempt's stored log from {@code from} on. Its run is looked up when the part is first
+     * read (on a worker thread, after the report that ended the attempt when this is the tail).
+     */
     private StoredLogPart part(int attempt, long from) {
-        String key = StorageKeys.log(executionId, attempt);
-        return new StoredLogPart(offset -> store.get(key, offset), from, logMaxBytes, STORED_PIECE_BYTES);
+        String[] key = new String[1];
+        return new StoredLogPart(offset -> {
+            if (key[0] == null) {
+                try {
+                    key[0] = StorageKeys.log(executionId, attempt, runs.apply(attempt));
+                } catch (DatabaseException e) {
+                    throw new StorageException("the run of attempt " + attempt + " could not be read", e);
+                }
+            }
+            return store.get(key[0], offset);
+        }, from, logMaxBytes, STORED_PIECE_BYTES);
     }
 
     /**

@@ -7,6 +7,7 @@ import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.api.execution.repository.TransitionRepository;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.storage.StorageKeys;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -44,11 +45,17 @@ public class StatusService {
      */
     public Optional<StatusDecision> apply(ExecutionStatusChanged received) {
         // No more of a log than the cap is served, so no more is recorded (a worker cuts its log there itself).
-        ExecutionStatusChanged report = received.logBytes() != null && received.logBytes() > logMaxBytes
+        ExecutionStatusChanged capped = received.logBytes() != null && received.logBytes() > logMaxBytes
                 ? new ExecutionStatusChanged(received.executionId(), received.attempt(), received.state(), received.workerId(),
                 received.exitCode(), received.reason(), received.message(), received.reportedBy(), received.at(), logMaxBytes,
-                received.logLastSeq())
+                received.logLastSeq(), received.run())
                 : received;
+        // A run name becomes a segment of the keys the API reads: one that is not a run's name is dropped.
+        ExecutionStatusChanged report = capped.run() == null || StorageKeys.isRun(capped.run()) ? capped : capped.withRun(null);
+        if (report != capped) {
+            LOG.warnf("status report for execution %s names an invalid run; applied without it (reported by %s)",
+                    received.executionId(), received.reportedBy());
+        }
         ExecutionRecord[] after = new ExecutionRecord[1];
         Optional<StatusDecision> result = tx.inTransaction(connection -> {
             Optional<ExecutionRecord> found = executions.findForUpdate(connection, report.executionId());
@@ -77,7 +84,7 @@ public class StatusService {
                     ExecutionState from = apply.from();
                     for (ExecutionState entered : apply.path()) {
                         transitions.append(connection, new TransitionRepository.Transition(
-                                row.id(), apply.attempt(), from, entered, at, reportedBy));
+                                row.id(), apply.attempt(), from, entered, at, reportedBy, report.run()));
                         from = entered;
                     }
                     LOG.debugf("execution %s: %s → %s (attempt %d)", row.id(), apply.from(), apply.to(), apply.attempt());

@@ -12,6 +12,9 @@ import java.util.UUID;
  * @param scriptKey       storage key of the script
  * @param inputKeys       input file name → storage key
  * @param requirementsKey storage key of requirements.txt, or null
+ * @param storage         how the worker reads these files and stores the log and outputs of this
+ *                        run: presigned URLs and a POST policy (the worker holds no store key); an
+ *                        agent refuses an assignment without it
  */
 public record Assignment(
         UUID executionId,
@@ -21,7 +24,8 @@ public record Assignment(
         String bucket,
         String scriptKey,
         Map<String, String> inputKeys,
-        String requirementsKey) {
+        String requirementsKey,
+        StorageAccess storage) {
 
     public Assignment {
         inputKeys = inputKeys == null ? Map.of() : Map.copyOf(inputKeys);

@@ -24,6 +24,10 @@ import java.util.UUID;
  *                   so that whoever shows the log can tell it is complete (null when no log was
  *                   stored, and in every other report)
  * @param logLastSeq with {@code logBytes}: the seq of the attempt's last live log chunk (-1: none)
+ * @param run        in a worker's reports (RUNNING and the outcome): the run of the attempt they are
+ *                   about, whose objects are under {@code StorageKeys.runPrefix}; the outcome names
+ *                   the run whose log and outputs count. Null in the orchestrator's reports and in
+ *                   those of workers from before runs (their objects are in the old layout)
  */
 public record ExecutionStatusChanged(
         UUID executionId,
@@ -36,20 +40,34 @@ public record ExecutionStatusChanged(
         String reportedBy,
         Instant at,
         Long logBytes,
-        Long logLastSeq) implements Event {
+        Long logLastSeq,
+        String run) implements Event {
 
     public static final String ORCHESTRATOR = "orchestrator";
 
     /** A report that says nothing of the log: every report but a worker's terminal one. */
     public ExecutionStatusChanged(UUID executionId, int attempt, ExecutionState state, String workerId, Integer exitCode,
                                   FailureReason reason, String message, String reportedBy, Instant at) {
-        this(executionId, attempt, state, workerId, exitCode, reason, message, reportedBy, at, null, null);
+        this(executionId, attempt, state, workerId, exitCode, reason, message, reportedBy, at, null, null, null);
+    }
+
+    /** A report with the stored log's length that names no run (the layout before runs). */
+    public ExecutionStatusChanged(UUID executionId, int attempt, ExecutionState state, String workerId, Integer exitCode,
+                                  FailureReason reason, String message, String reportedBy, Instant at, Long logBytes,
+                                  Long logLastSeq) {
+        this(executionId, attempt, state, workerId, exitCode, reason, message, reportedBy, at, logBytes, logLastSeq, null);
     }
 
     /** This report with the stored log's length and its last chunk's seq. */
     public ExecutionStatusChanged withLog(long bytes, long lastSeq) {
         return new ExecutionStatusChanged(executionId, attempt, state, workerId, exitCode, reason, message, reportedBy, at,
-                bytes, lastSeq);
+                bytes, lastSeq, run);
+    }
+
+    /** This report about the run {@code run} of its attempt. */
+    public ExecutionStatusChanged withRun(String run) {
+        return new ExecutionStatusChanged(executionId, attempt, state, workerId, exitCode, reason, message, reportedBy, at,
+                logBytes, logLastSeq, run);
     }
 
     @Override

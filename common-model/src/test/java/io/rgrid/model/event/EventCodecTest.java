@@ -44,6 +44,8 @@ class EventCodecTest {
                 new ExecutionCancelRequested(id, "p", Instant.now()),
                 new ExecutionStatusChanged(id, 2, ExecutionState.FAILED, "rgrid-worker-abc123", 137,
                         FailureReason.OOM_KILLED, "killed", "rgrid-worker-abc123", Instant.now()),
+                new ExecutionStatusChanged(id, 1, ExecutionState.SUCCEEDED, "rgrid-worker-abc123", 0, null, null,
+                        "rgrid-worker-abc123", Instant.now()).withLog(12, 3).withRun("5b0c6f1e-2d7a-4f7e-9a51-3c1d2e4f5a6b"),
                 new ExecutionLogChunk(id, 1, LogStream.STDERR, 7, "oops\n"),
                 new WorkerHeartbeat("rgrid-worker-abc123", "http://127.0.0.1:8002", 2, 1.0, 1024,
                         List.of(new WorkerHeartbeat.RunningAttempt(id, 1)), "0.1.0", "docker", false),
@@ -91,6 +93,19 @@ class EventCodecTest {
         assertThat(EventCodec.decode(EventCodec.encode(Envelope.of(submitted))).orElseThrow().payload())
                 .isEqualTo(submitted);
         assertThat(SPEC.machine()).isNull();
+    }
+
+    @Test
+    void aStatusReportWithoutARunStillDecodes() {
+        String before = """
+                {"eventId":"%s","type":"ExecutionStatusChanged","schemaVersion":1,"occurredAt":"2026-11-26T10:00:00Z",
+                 "payload":{"executionId":"%s","attempt":1,"state":"SUCCEEDED","workerId":"rgrid-worker-abc123",
+                 "exitCode":0,"reportedBy":"rgrid-worker-abc123","at":"2026-11-26T10:00:00Z","logBytes":5,"logLastSeq":0}}
+                """.formatted(UUID.randomUUID(), Ids.newExecutionId());
+        ExecutionStatusChanged report = (ExecutionStatusChanged) EventCodec.decode(before.getBytes(StandardCharsets.UTF_8))
+                .orElseThrow().payload();
+        assertThat(report.run()).isNull();
+        assertThat(report.logBytes()).isEqualTo(5);
     }
 
     @Test

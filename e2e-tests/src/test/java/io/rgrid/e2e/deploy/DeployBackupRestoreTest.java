@@ -40,7 +40,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * and restores it with {@code infra/restore.sh} into an empty database and an empty bucket of the
  * shared test servers; the executions and their outputs must come back identical. The schema is
  * a representative copy of api-service's (schema {@code api}, executions with jsonb, timestamps
- * and nulls, and transitions with a foreign key); the objects use {@link StorageKeys}.
+ * and nulls, and transitions with a foreign key and the run a report named); the objects use
+ * {@link StorageKeys}, in both layouts (docs/architecture.md, "Storage layout"): two executions
+ * whose attempt stored under a run (one with a stray second run beside it) and one stored before runs.
  */
 class DeployBackupRestoreTest {
 
@@ -61,6 +63,8 @@ class DeployBackupRestoreTest {
         s3.makeBucket(MakeBucketArgs.builder().bucket(sourceBucket).build());
 
         List<UUID> ids = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+        // The run each execution's attempt 1 stored under; null: stored before runs (the old layout).
+        String[] runs = {UUID.randomUUID().toString(), UUID.randomUUID().toString(), null};
         try (Connection db = DriverManager.getConnection(sourceJdbc, servers.dbUser(), servers.dbPassword());
              Statement ddl = db.createStatement()) {
             ddl.execute("CREATE SCHEMA api");
@@ -71,11 +75,12 @@ class DeployBackupRestoreTest {
             ddl.execute("""
                     CREATE TABLE api.execution_transitions (
                         id bigserial PRIMARY KEY, execution_id uuid NOT NULL REFERENCES api.executions(id),
-                        from_state text, to_state text NOT NULL, at timestamptz NOT NULL)""");
+                        attempt int NOT NULL, from_state text, to_state text NOT NULL, at timestamptz NOT NULL, run text)""");
             try (PreparedStatement insert = db.prepareStatement(
                     "INSERT INTO api.executions VALUES (?, 'default', ?, ?, ?::jsonb, ?, ?, now())");
                  PreparedStatement transition = db.prepareStatement(
-                         "INSERT INTO api.execution_transitions (execution_id, from_state, to_state, at) VALUES (?, 'QUEUED', ?, now())")) {
+                         "INSERT INTO api.execution_transitions (execution_id, attempt, from_state, to_state, at, run) "
+                                 + "VALUES (?, 1, 'QUEUED', ?, now(), ?)")) {
                 String[] states = {"SUCCEEDED", "FAILED", "QUEUED"};
                 for (int i = 0; i < ids.size(); i++) {
                     insert.setObject(1, ids.get(i));
@@ -87,6 +92,7 @@ class DeployBackupRestoreTest {
                     insert.addBatch();
                     transition.setObject(1, ids.get(i));
                     transition.setString(2, states[i]);
+                    transition.setString(3, runs[i]);
                     transition.addBatch();
                 }
                 insert.executeBatch();
@@ -94,16 +100,22 @@ class DeployBackupRestoreTest {
             }
         }
         Map<String, byte[]> objects = new TreeMap<>();
-        for (UUID id : ids) {
-            UUID execution = id;
+        for (int i = 0; i < ids.size(); i++) {
+            UUID execution = ids.get(i);
             objects.put(StorageKeys.script(execution), "print('hi')\n".getBytes(StandardCharsets.UTF_8));
-            objects.put(StorageKeys.output(execution, 1, "result.csv"), ("a,b\n1," + id + "\n").getBytes(StandardCharsets.UTF_8));
-            objects.put(StorageKeys.output(execution, 1, "report name+1.txt"), "spaces and plus".getBytes(StandardCharsets.UTF_8));
-            objects.put(StorageKeys.log(execution, 1), "Hello from RGrid!\n".getBytes(StandardCharsets.UTF_8));
+            objects.put(StorageKeys.output(execution, 1, runs[i], "result.csv"),
+                    ("a,b\n1," + execution + "\n").getBytes(StandardCharsets.UTF_8));
+            objects.put(StorageKeys.output(execution, 1, runs[i], "report name+1.txt"),
+                    "spaces and plus".getBytes(StandardCharsets.UTF_8));
+            objects.put(StorageKeys.log(execution, 1, runs[i]), "Hello from RGrid!\n".getBytes(StandardCharsets.UTF_8));
         }
         byte[] binary = new byte[300_000];
         new java.util.Random(7).nextBytes(binary);
-        objects.put(StorageKeys.output(ids.get(0), 1, "model.bin"), binary);
+        objects.put(StorageKeys.output(ids.get(0), 1, runs[0], "sub/model.bin"), binary);
+        // A stray second run of the first execution's attempt: kept as it is, beside the counted one.
+        String stray = UUID.randomUUID().toString();
+        objects.put(StorageKeys.log(ids.get(0), 1, stray), "stray run\n".getBytes(StandardCharsets.UTF_8));
+        objects.put(StorageKeys.output(ids.get(0), 1, stray, "result.csv"), "stray".getBytes(StandardCharsets.UTF_8));
         for (Map.Entry<String, byte[]> object : objects.entrySet()) {
             s3.putObject(PutObjectArgs.builder().bucket(sourceBucket).object(object.getKey())
                     .stream(new ByteArrayInputStream(object.getValue()), object.getValue().length, -1).build());
@@ -130,8 +142,19 @@ class DeployBackupRestoreTest {
                 .isEqualTo(rows(servers, sourceJdbc, "SELECT * FROM api.executions ORDER BY id"));
         assertThat(rows(servers, targetJdbc, "SELECT * FROM api.execution_transitions ORDER BY id"))
                 .isEqualTo(rows(servers, sourceJdbc, "SELECT * FROM api.execution_transitions ORDER BY id"));
-        assertThat(read(s3, targetBucket)).containsOnlyKeys(objects.keySet())
+        Map<String, byte[]> restored = read(s3, targetBucket);
+        assertThat(restored).containsOnlyKeys(objects.keySet())
                 .allSatisfy((name, bytes) -> assertThat(bytes).as(name).isEqualTo(objects.get(name)));
+        // What the API would serve after the restore: each attempt's counted run (from the restored
+        // transitions; none: the old layout) has its log and outputs in the restored bucket.
+        for (List<Object> row : rows(servers, targetJdbc, "SELECT execution_id, run FROM api.execution_transitions ORDER BY id")) {
+            UUID execution = UUID.fromString((String) row.get(0));
+            String run = (String) row.get(1);
+            assertThat(run).isEqualTo(runs[ids.indexOf(execution)]);
+            assertThat(restored).containsKeys(StorageKeys.log(execution, 1, run), StorageKeys.output(execution, 1, run, "result.csv"));
+            assertThat(new String(restored.get(StorageKeys.output(execution, 1, run, "result.csv")), StandardCharsets.UTF_8))
+                    .contains(execution.toString());
+        }
         assertThat(dir.resolve("config").resolve(key.toString().substring(1))).hasContent("not a real key");
 
         // Restoring over a database that has the schema is refused, not merged.

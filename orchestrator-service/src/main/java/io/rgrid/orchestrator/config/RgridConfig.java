@@ -37,8 +37,9 @@ public interface RgridConfig {
     }
 
     /**
-     * The object store. The orchestrator does not read it itself: it hands these settings to the
-     * workers it starts, which fetch scripts and inputs and upload outputs and logs.
+     * The object store. The orchestrator sends it no request: it signs, with these keys, each
+     * assignment's storage access (presigned GETs and the run's upload policy), which is all a
+     * worker gets; workers hold no store key.
      */
     interface Storage {
         /** S3 endpoint URL. Env: MINIO_ENDPOINT (+ MINIO_USE_SSL). */
@@ -60,6 +61,18 @@ public interface RgridConfig {
         /** S3 region name (S3-compatible stores mostly ignore it). */
         @WithDefault("us-east-1")
         String region();
+
+        /**
+         * How long past an execution's own timeout the storage access of its assignment stays
+         * valid (the presigned GETs and the upload policy expire at assignment + timeout + this,
+         * at most 7 days, V4 signing's limit). Covers what an attempt does besides running the
+         * script: pulling its image, installing requirements.txt (the agents'
+         * {@code rgrid.worker.requirements-timeout}, 10 min by default) and uploading the log and
+         * outputs. An attempt still uploading after it is refused (403) and ends FAILED.
+         * Env: RGRID_STORAGE_ACCESS_MARGIN.
+         */
+        @WithDefault("40m")
+        Duration accessMargin();
     }
 
     interface Orchestrator {
@@ -562,7 +575,11 @@ public interface RgridConfig {
          */
         Optional<String> workerKafkaBootstrapServers();
 
-        /** The S3 endpoint as the workers reach it. Default: the orchestrator's {@code rgrid.storage.endpoint}. */
+        /**
+         * The S3 endpoint as the workers reach it, which the presigned URLs of every assignment
+         * name (the signature covers the host), whatever the provider. Default: the orchestrator's
+         * {@code rgrid.storage.endpoint}.
+         */
         Optional<String> workerStorageEndpoint();
 
         /** Extra environment of every agent (written to its env file), e.g. {@code RGRID_WORKER_SLOTS}. */

@@ -52,6 +52,9 @@ public class Dispatcher {
     RgridConfig config;
 
     @Inject
+    AssignmentBuilder assignments;
+
+    @Inject
     Transactions database;
 
     @Inject
@@ -261,9 +264,7 @@ public class Dispatcher {
      * connection per assignment nor lets answers queue up past the ack timeout.
      */
     private void send(ExecutionRecord execution, WorkerRecord worker) {
-        Assignment assignment = new Assignment(execution.id(), execution.projectId(), execution.attempt(),
-                execution.spec(), config.storage().bucket(), execution.scriptKey(), execution.inputKeys(),
-                execution.requirementsKey());
+        Assignment assignment = assignments.of(execution);
         inFlight.acquireUninterruptibly();
         agents.assign(worker, assignment).whenComplete((outcome, error) -> inFlight.release()).thenAccept(outcome -> {
             faultPoint("after-send");

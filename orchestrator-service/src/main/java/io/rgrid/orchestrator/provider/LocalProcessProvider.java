@@ -222,6 +222,8 @@ public final class LocalProcessProvider implements CloudProvider {
                 .directory(agentDir.toFile())
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        // The agent inherits this process's environment, which has the store's keys: not those.
+        builder.environment().keySet().removeIf(LocalProcessProvider::storeSetting);
         builder.environment().putAll(agentEnvironment(request, port));
         try {
             Process process = builder.start();
@@ -239,7 +241,16 @@ public final class LocalProcessProvider implements CloudProvider {
         }
     }
 
-    /** The agent's environment: identity and token, its port and address, and the grid's Kafka and storage. */
+    /**
+     * Whether an environment variable configures the object store ({@code RGRID_STORAGE_*}, the
+     * seed's {@code MINIO_*}): kept from agents, which hold no store key and reach the store only
+     * through each assignment's presigned URLs.
+     */
+    static boolean storeSetting(String name) {
+        return name.startsWith("RGRID_STORAGE_") || name.startsWith("MINIO_");
+    }
+
+    /** The agent's environment: identity and token, its port and address, and the grid's Kafka (no store key). */
     Map<String, String> agentEnvironment(ProvisionRequest request, int port) {
         Map<String, String> env = new java.util.LinkedHashMap<>();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
@@ -251,11 +262,6 @@ public final class LocalProcessProvider implements CloudProvider {
         env.put("RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", config.kafka().bootstrapServers());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", config.kafka().topicPrefix().orElse(""));
-        env.put("RGRID_STORAGE_ENDPOINT", config.storage().endpoint());
-        env.put("RGRID_STORAGE_ACCESS_KEY", config.storage().accessKey());
-        env.put("RGRID_STORAGE_SECRET_KEY", config.storage().secretKey());
-        env.put("RGRID_STORAGE_BUCKET", config.storage().bucket());
-        env.put("RGRID_STORAGE_REGION", config.storage().region());
         env.putAll(config.orchestrator().local().agentEnv());
         return env;
     }

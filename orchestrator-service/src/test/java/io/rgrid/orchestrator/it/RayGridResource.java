@@ -112,10 +112,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         agentEnv.put("RGRID_WORKER_WORK_DIR", work.resolve("agent-work").toString());
         agentEnv.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
         agentEnv.put("RGRID_KAFKA_TOPIC_PREFIX", NAMESPACE + ".");
-        agentEnv.put("RGRID_STORAGE_ENDPOINT", servers.s3Endpoint());
-        agentEnv.put("RGRID_STORAGE_ACCESS_KEY", servers.s3AccessKey());
-        agentEnv.put("RGRID_STORAGE_SECRET_KEY", servers.s3SecretKey());
-        agentEnv.put("RGRID_STORAGE_BUCKET", NAMESPACE);
+        // No store settings: the agent holds no key and uses each assignment's presigned URLs.
         agent = agentStart.start();
 
         awaitPort(gcsPort, Duration.ofSeconds(90), "the Ray head's GCS", head, work.resolve("ray-head.log"));

@@ -6,6 +6,8 @@ import io.rgrid.orchestrator.config.RgridConfigTest;
 import io.rgrid.testinfra.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +48,7 @@ class LocalProcessProviderTest {
     }
 
     @Test
-    void agentsGetIdentityAddressKafkaStorageAndExtraEnvironment() {
+    void agentsGetIdentityAddressKafkaAndExtraEnvironmentButNoStoreKey() {
         RgridConfig config = RgridConfigTest.load(Map.of(
                 "rgrid.kafka.bootstrap-servers", "k:9092",
                 "rgrid.kafka.topic-prefix", "p.",
@@ -64,11 +66,18 @@ class LocalProcessProviderTest {
                 .containsEntry("RGRID_WORKER_ADVERTISED_ADDRESS", "http://127.0.0.1:8007")
                 .containsEntry("RGRID_KAFKA_BOOTSTRAP_SERVERS", "k:9092")
                 .containsEntry("RGRID_KAFKA_TOPIC_PREFIX", "p.")
-                .containsEntry("RGRID_STORAGE_ENDPOINT", "http://s3:9000")
-                .containsEntry("RGRID_STORAGE_ACCESS_KEY", "ak")
-                .containsEntry("RGRID_STORAGE_SECRET_KEY", "sk")
-                .containsEntry("RGRID_STORAGE_BUCKET", "b")
-                .containsEntry("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s");
+                .containsEntry("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s")
+                .doesNotContainValue("ak").doesNotContainValue("sk");
+        assertThat(env.keySet()).noneMatch(LocalProcessProvider::storeSetting);
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "RGRID_STORAGE_SECRET_KEY, true", "RGRID_STORAGE_ACCESS_KEY, true", "RGRID_STORAGE_ENDPOINT, true",
+            "MINIO_SECRET_KEY, true", "MINIO_ROOT_PASSWORD, true", "RGRID_KAFKA_BOOTSTRAP_SERVERS, false",
+            "RGRID_WORKER_TOKEN, false", "PATH, false", "XMINIO_SECRET_KEY, false"})
+    void theOrchestratorsStoreSettingsAreNotInherited(String name, boolean storeSetting) {
+        assertThat(LocalProcessProvider.storeSetting(name)).isEqualTo(storeSetting);
     }
 
     @Test

@@ -8,7 +8,6 @@ import io.rgrid.worker.assignment.service.AssignmentService;
 import io.rgrid.worker.heartbeat.HeartbeatService;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.WorkDirs;
-import io.rgrid.worker.storage.ExecutionStorage;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -36,8 +35,6 @@ public class AgentLifecycle {
     @Inject
     ContainerRuntime runtime;
     @Inject
-    ExecutionStorage storage;
-    @Inject
     AssignmentService assignments;
     @Inject
     HeartbeatService heartbeats;
@@ -53,9 +50,8 @@ public class AgentLifecycle {
         if (LaunchMode.current() == LaunchMode.NORMAL) {
             drainOnSigterm();
         }
-        // S3 may come up after us; its absence must not stop the agent from starting. (Topics are
-        // the control plane's to create.)
-        Thread.ofPlatform().daemon().name("rgrid-bootstrap").start(storage::ensureBucket);
+        // Topics and the bucket are the control plane's to create; the agent reaches the store
+        // only through each assignment's presigned URLs.
     }
 
     /**

@@ -22,9 +22,6 @@ public interface WorkerConfig {
     /** The Kafka cluster that status, log and heartbeat events go to. */
     Kafka kafka();
 
-    /** The S3-compatible store holding scripts, inputs, outputs and logs. */
-    Storage storage();
-
     /** Attempt logs. */
     Logs logs();
 
@@ -118,7 +115,7 @@ public interface WorkerConfig {
         Duration requirementsTimeout();
 
         /**
-         * While a script runs, its log so far is rewritten to {@code …/attempts/{n}/log} at least this
+         * While a script runs, its log so far is rewritten to {@code …/attempts/{n}/runs/{run}/log} at least this
          * often (when it grew), so the partial log of a worker that is lost mid-run survives.
          */
         @WithDefault("5s")
@@ -157,27 +154,6 @@ public interface WorkerConfig {
 
         /** Prefix put in front of every topic name, so several grids or test suites can share a broker. */
         Optional<String> topicPrefix();
-    }
-
-    interface Storage {
-
-        /** S3 endpoint URL; filled from the seed's MINIO_ENDPOINT and MINIO_USE_SSL when those are set. */
-        @WithDefault("http://localhost:9000")
-        String endpoint();
-
-        /** S3 access key ({@code MINIO_ACCESS_KEY}). */
-        String accessKey();
-
-        /** S3 secret key ({@code MINIO_SECRET_KEY}). */
-        String secretKey();
-
-        /** Bucket used when an assignment names none ({@code MINIO_BUCKET_NAME}). */
-        @WithDefault("rgrid")
-        String bucket();
-
-        /** S3 region. */
-        @WithDefault("us-east-1")
-        String region();
     }
 
     /** The runtime setting's values. */

@@ -1,102 +1,141 @@
 package io.rgrid.worker.storage;
 
-import io.minio.BucketExistsArgs;
-import io.minio.GetObjectArgs;
-import io.minio.MakeBucketArgs;
-import io.minio.MinioClient;
-import io.minio.PutObjectArgs;
-import io.minio.RemoveObjectArgs;
-import io.minio.UploadObjectArgs;
-import io.minio.errors.ErrorResponseException;
+import io.rgrid.model.agent.StorageAccess;
 import io.rgrid.model.storage.CappedInputStream;
-import io.rgrid.worker.config.WorkerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.inject.Inject;
-import org.jboss.logging.Logger;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
-/** Moves an attempt's files between the bucket and its work directory. */
+/**
+ * Moves an attempt's files between the object store and its work directory with what the
+ * assignment carries ({@link StorageAccess}): presigned GETs for the script, inputs and
+ * requirements, and the run's presigned POST policy for the log and outputs. The agent holds no
+ * store key and has no S3 client; the JDK's HttpClient sends the requests. A URL carries its
+ * signature, so no message names one: they name what was fetched or the key stored.
+ */
 @ApplicationScoped
 public class ExecutionStorage {
 
-    private static final Logger LOG = Logger.getLogger(ExecutionStorage.class);
+    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** The S3 error code in an error body ({@code <Code>AccessDenied</Code>}). */
+    private static final Pattern ERROR_CODE = Pattern.compile("<Code>([^<]{1,64})</Code>");
 
-    private final MinioClient client;
-    private final String defaultBucket;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
 
-    @Inject
-    public ExecutionStorage(MinioClient client, WorkerConfig config) {
-        this.client = client;
-        this.defaultBucket = config.storage().bucket();
-    }
-
-    /** The bucket an assignment's files are in: the one it names, else the configured one. */
-    public String bucketOr(String bucket) {
-        return bucket == null || bucket.isBlank() ? defaultBucket : bucket;
-    }
-
-    /** Creates the configured bucket when missing; failing is logged, not fatal (the store may come later). */
-    public void ensureBucket() {
-        try {
-            if (!client.bucketExists(BucketExistsArgs.builder().bucket(defaultBucket).build())) {
-                client.makeBucket(MakeBucketArgs.builder().bucket(defaultBucket).build());
-                LOG.infof("Created bucket %s", defaultBucket);
-            }
-        } catch (Exception e) {
-            LOG.warnf("Could not check or create bucket %s: %s", defaultBucket, e.getMessage());
-        }
-    }
-
-    /** @throws StorageException naming the key when it is missing or the store fails */
-    public void download(String bucket, String key, Path target) throws StorageException {
+    /**
+     * Fetches one object by its presigned GET into {@code target} (replaced).
+     *
+     * @param what what is fetched, for the message ({@code the script}, {@code input data.csv})
+     * @throws StorageException when the store refuses (an expired URL: 403) or cannot be reached
+     */
+    public void download(String url, Path target, String what) throws StorageException {
         try {
             Files.createDirectories(target.getParent());
-            Files.deleteIfExists(target);
-            // One GET streamed to the file (downloadObject would first HEAD the object: a round trip more).
-            try (InputStream in = client.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-                Files.copy(in, target);
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                if (response.statusCode() != 200) {
+                    throw new StorageException("cannot fetch " + what + ": " + refusal(response.statusCode(), in), null);
+                }
+                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             }
-        } catch (ErrorResponseException e) {
-            throw new StorageException("cannot fetch s3://" + bucket + "/" + key + ": " + e.errorResponse().code(), e);
-        } catch (Exception e) {
-            throw new StorageException("cannot fetch s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StorageException("cannot fetch " + what + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while fetching " + what, e);
         }
     }
 
-    public void upload(String bucket, String key, Path source, String contentType) throws StorageException {
+    /** Stores a whole file under {@code key}, which the run's policy must admit. */
+    public void upload(StorageAccess access, String key, Path source) throws StorageException {
         try {
-            client.uploadObject(UploadObjectArgs.builder().bucket(bucket).object(key).filename(source.toString())
-                    .contentType(contentType).build());
-        } catch (Exception e) {
-            throw new StorageException("cannot store s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+            upload(access, key, source, Files.size(source));
+        } catch (IOException e) {
+            throw new StorageException("cannot store " + key + ": " + e.getMessage(), e);
         }
     }
 
     /**
      * Stores the first {@code length} bytes of a file that may still be growing (a running
-     * attempt's log): bytes written after the length was taken are not read.
+     * attempt's log) under {@code key}: a browser-style form upload (multipart/form-data) with the
+     * policy's fields, the key, and the file last. Bytes written after the length was taken are
+     * not read.
      */
-    public void uploadPrefix(String bucket, String key, Path source, long length, String contentType)
-            throws StorageException {
-        try (InputStream in = Files.newInputStream(source)) {
-            client.putObject(PutObjectArgs.builder().bucket(bucket).object(key)
-                    .stream(new java.io.BufferedInputStream(new CappedInputStream(in, length)), length, -1)
-                    .contentType(contentType).build());
-        } catch (Exception e) {
-            throw new StorageException("cannot store s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+    public void upload(StorageAccess access, String key, Path source, long length) throws StorageException {
+        String boundary = "rgrid-" + UUID.randomUUID();
+        StringBuilder head = new StringBuilder();
+        for (Map.Entry<String, String> field : access.uploadFields().entrySet()) {
+            if (!field.getKey().equalsIgnoreCase("key") && !field.getKey().equalsIgnoreCase("file")) {
+                formField(head, boundary, field.getKey(), field.getValue()); // ours come after
+            }
+        }
+        formField(head, boundary, "key", key);
+        head.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"file\"; filename=\"file\"\r\n")
+                .append("Content-Type: application/octet-stream\r\n\r\n");
+        byte[] before = head.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] after = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        HttpRequest request = HttpRequest.newBuilder(URI.create(access.uploadUrl()))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
+                        () -> body(before, source, length, after)), before.length + length + after.length))
+                .build();
+        try {
+            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                if (response.statusCode() / 100 != 2) {
+                    throw new StorageException("cannot store " + key + ": " + refusal(response.statusCode(), in), null);
+                }
+                in.transferTo(OutputStream.nullOutputStream());
+            }
+        } catch (IOException | UncheckedIOException e) {
+            throw new StorageException("cannot store " + key + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while storing " + key, e);
         }
     }
 
-    /** Deletes an object; a missing one is no error. */
-    public void delete(String bucket, String key) throws StorageException {
+    private static InputStream body(byte[] before, Path source, long length, byte[] after) {
         try {
-            client.removeObject(RemoveObjectArgs.builder().bucket(bucket).object(key).build());
-        } catch (Exception e) {
-            throw new StorageException("cannot delete s3://" + bucket + "/" + key + ": " + e.getMessage(), e);
+            InputStream file = new CappedInputStream(Files.newInputStream(source), length);
+            return new SequenceInputStream(Collections.enumeration(List.of(
+                    new ByteArrayInputStream(before), file, new ByteArrayInputStream(after))));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
+    }
+
+    private static void formField(StringBuilder form, String boundary, String name, String value) {
+        form.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(name)
+                .append("\"\r\n\r\n").append(value).append("\r\n");
+    }
+
+    /** "HTTP 403 AccessDenied": the status and the store's error code, when its body has one. */
+    private static String refusal(int status, InputStream body) throws IOException {
+        byte[] start = body.readNBytes(4096);
+        Matcher code = ERROR_CODE.matcher(new String(start, StandardCharsets.UTF_8));
+        return "HTTP " + status + (code.find() ? " " + code.group(1) : "");
     }
 
     /** A storage operation failed; the message says which object. */

@@ -2,6 +2,7 @@ package io.rgrid.worker.assignment;
 
 import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
@@ -17,6 +18,7 @@ import io.rgrid.model.Json;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.agent.StorageAccess;
 import io.rgrid.model.api.Auth;
 import io.rgrid.model.api.Problem;
 import io.rgrid.model.event.Envelope;
@@ -28,6 +30,7 @@ import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.SharedServersResource;
+import io.rgrid.worker.testing.PresignedAssignments;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -53,6 +56,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.notNullValue;
 
 /**
@@ -74,12 +78,14 @@ class AgentApiTest {
     String topicPrefix;
 
     private MinioClient s3;
+    private PresignedAssignments presigned;
     private KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, Event>> seen = new CopyOnWriteArrayList<>();
 
     @BeforeAll
     void connect() throws Exception {
         var servers = SharedServers.get();
+        presigned = new PresignedAssignments(servers, bucket);
         s3 = MinioClient.builder().endpoint(servers.s3Endpoint())
                 .credentials(servers.s3AccessKey(), servers.s3SecretKey()).region("us-east-1").build();
         if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
@@ -126,6 +132,13 @@ class AgentApiTest {
         return statuses(executionId).stream().filter(s -> s.state().isTerminal()).findFirst().orElseThrow();
     }
 
+    /** The run the agent named in its reports of attempt 1 (its RUNNING report comes first). */
+    private String run(UUID executionId) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+                .until(() -> !statuses(executionId).isEmpty());
+        return statuses(executionId).getFirst().run();
+    }
+
     private UUID putScript(String script) throws Exception {
         UUID id = Ids.newExecutionId();
         byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
@@ -140,10 +153,10 @@ class AgentApiTest {
         }
     }
 
-    private static Assignment assignment(UUID id, int timeoutSeconds, Map<String, String> inputs) {
+    private Assignment assignment(UUID id, int timeoutSeconds, Map<String, String> inputs) {
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of("arg1"), Map.of("GREETING", "hello"), 0.5, 128,
                 timeoutSeconds, NetworkMode.NONE, 3, Map.of());
-        return new Assignment(id, "project-1", 1, spec, null, StorageKeys.script(id), inputs, null);
+        return presigned.of(id, "project-1", 1, spec, inputs, null);
     }
 
     private io.restassured.response.Response post(Assignment assignment) throws Exception {
@@ -184,10 +197,17 @@ class AgentApiTest {
         assertThat(terminal.exitCode()).isZero();
         assertThat(terminal.reason()).isNull();
         assertThat(terminal.attempt()).isEqualTo(1);
+        // Both reports name the run the agent stored under; nothing went to the layout before runs.
+        assertThat(StorageKeys.isRun(terminal.run())).as(terminal.run()).isTrue();
+        assertThat(all).extracting(ExecutionStatusChanged::run).containsOnly(terminal.run());
+        assertThat(s3.listObjects(ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.attemptPrefix(id, 1)).recursive(true).build()))
+                .allSatisfy(item -> assertThat(item.get().objectName()).startsWith(StorageKeys.runPrefix(id, 1, terminal.run())))
+                .isNotEmpty();
 
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(log).contains("hello on stdout ['arg1'] hello").contains("hello on stderr").contains("x,y x,y");
-        assertThat(read(StorageKeys.output(id, 1, "result.txt"))).isEqualTo("42");
+        assertThat(read(StorageKeys.output(id, 1, run(id), "result.txt"))).isEqualTo("42");
 
         // Live log chunks went out too, numbered from 0.
         await().atMost(Duration.ofSeconds(10)).until(() -> {
@@ -219,7 +239,7 @@ class AgentApiTest {
         assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.NONZERO_EXIT);
         assertThat(terminal.exitCode()).isEqualTo(3);
-        assertThat(read(StorageKeys.log(id, 1))).contains("about to fail");
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).contains("about to fail");
     }
 
     @Test
@@ -365,7 +385,7 @@ class AgentApiTest {
         UUID id = Ids.newExecutionId();
         ExecutionSpec huge = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.5, Integer.MAX_VALUE, 5, NetworkMode.NONE, 1,
                 Map.of());
-        post(new Assignment(id, "p", 1, huge, null, StorageKeys.script(id), Map.of(), null)).then().statusCode(409)
+        post(presigned.of(id, "p", 1, huge, Map.of(), null)).then().statusCode(409)
                 .contentType(Problem.MEDIA_TYPE).body("code", equalTo("CONFLICT"));
     }
 
@@ -426,10 +446,10 @@ class AgentApiTest {
         put(StorageKeys.input(id, wheel), greetWheel());
         put(StorageKeys.requirements(id), ("./inputs/" + wheel + "\n").getBytes(StandardCharsets.UTF_8));
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.5, 256, 120, NetworkMode.NONE, 3, Map.of());
-        post(new Assignment(id, "p", 1, spec, null, StorageKeys.script(id), Map.of(wheel, StorageKeys.input(id, wheel)),
-                StorageKeys.requirements(id))).then().statusCode(202);
+        post(presigned.of(id, "p", 1, spec, Map.of(wheel, StorageKeys.input(id, wheel)), StorageKeys.requirements(id)))
+                .then().statusCode(202);
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(120));
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.SUCCEEDED);
         assertThat(log).contains("[rgrid] installing requirements.txt")
                 .contains("[rgrid] pip: ").contains("Successfully installed rgridgreet-1.0")
@@ -442,12 +462,11 @@ class AgentApiTest {
         UUID id = putScript("print('never runs')\n");
         put(StorageKeys.requirements(id), "rgrid-no-such-package==9.9\n".getBytes(StandardCharsets.UTF_8));
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.5, 256, 120, NetworkMode.NONE, 3, Map.of());
-        post(new Assignment(id, "p", 1, spec, null, StorageKeys.script(id), Map.of(), StorageKeys.requirements(id)))
-                .then().statusCode(202);
+        post(presigned.of(id, "p", 1, spec, Map.of(), StorageKeys.requirements(id))).then().statusCode(202);
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(120));
         assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.REQUIREMENTS_FAILED);
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(log).contains("rgrid-no-such-package").doesNotContain("never runs");
     }
 
@@ -465,9 +484,9 @@ class AgentApiTest {
         assertThat(terminal.reason()).isEqualTo(FailureReason.OUTPUT_LIMIT);
         assertThat(terminal.exitCode()).isZero();
         assertThat(terminal.message()).contains("6 files").contains("at most 5 files");
-        assertThat(read(StorageKeys.log(id, 1))).contains("wrote 6 files").contains("[rgrid] outputs over the limit");
-        var listed = s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
-                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build());
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).contains("wrote 6 files").contains("[rgrid] outputs over the limit");
+        var listed = s3.listObjects(ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.outputsPrefix(id, 1, run(id))).recursive(true).build());
         assertThat(listed).isEmpty();
     }
 
@@ -483,9 +502,9 @@ class AgentApiTest {
         assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.OUTPUT_LIMIT);
         assertThat(terminal.message()).contains("2 files of 1228800 bytes").contains("1048576 bytes");
-        assertThat(read(StorageKeys.log(id, 1))).contains("[rgrid] outputs over the limit");
-        var listed = s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
-                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build());
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).contains("[rgrid] outputs over the limit");
+        var listed = s3.listObjects(ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.outputsPrefix(id, 1, run(id))).recursive(true).build());
         assertThat(listed).isEmpty();
     }
 
@@ -504,19 +523,19 @@ class AgentApiTest {
                 """);
         post(assignment(id, 60, Map.of())).then().statusCode(202);
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
-        String log = read(StorageKeys.log(id, 1));
+        String log = read(StorageKeys.log(id, 1, run(id)));
         assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.SUCCEEDED);
         assertThat(terminal.exitCode()).isZero();
         assertThat(terminal.reason()).isNull();
 
         List<String> stored = new java.util.ArrayList<>();
-        for (var item : s3.listObjects(io.minio.ListObjectsArgs.builder().bucket(bucket)
-                .prefix(StorageKeys.outputsPrefix(id, 1)).recursive(true).build())) {
-            stored.add(item.get().objectName().substring(StorageKeys.outputsPrefix(id, 1).length()));
+        for (var item : s3.listObjects(ListObjectsArgs.builder().bucket(bucket)
+                .prefix(StorageKeys.outputsPrefix(id, 1, run(id))).recursive(true).build())) {
+            stored.add(item.get().objectName().substring(StorageKeys.outputsPrefix(id, 1, run(id)).length()));
         }
         assertThat(stored).containsExactlyInAnyOrder("sub/b.txt", "sub/deeper/c.txt");
-        assertThat(read(StorageKeys.output(id, 1, "sub/b.txt"))).isEqualTo("bee");
-        assertThat(read(StorageKeys.output(id, 1, "sub/deeper/c.txt"))).isEqualTo("sea");
+        assertThat(read(StorageKeys.output(id, 1, run(id), "sub/b.txt"))).isEqualTo("bee");
+        assertThat(read(StorageKeys.output(id, 1, run(id), "sub/deeper/c.txt"))).isEqualTo("sea");
 
         assertThat(log).contains("wrote them")
                 .contains("[rgrid] output not stored: '..\\..\\x' contains a backslash")
@@ -533,13 +552,57 @@ class AgentApiTest {
         try {
             // Upload interval is 1 s in the test profile; the attempt is still running meanwhile.
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
-                    .until(() -> read(StorageKeys.log(id, 1)).contains("early line"));
+                    .until(() -> read(StorageKeys.log(id, 1, run(id))).contains("early line"));
             assertThat(statuses(id)).noneMatch(s -> s.state().isTerminal());
         } finally {
             given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(id.toString())).then().statusCode(202);
         }
         assertThat(awaitTerminal(id, Duration.ofSeconds(10)).state()).isEqualTo(ExecutionState.CANCELLED);
-        assertThat(read(StorageKeys.log(id, 1))).startsWith("early line\n");
+        assertThat(read(StorageKeys.log(id, 1, run(id)))).startsWith("early line\n");
+    }
+
+    @Test
+    void anAssignmentWithoutUsableStorageAccessIsRefusedAndNothingRuns() throws Exception {
+        UUID id = putScript("print('must never run')\n");
+        Assignment good = assignment(id, 60, Map.of());
+        Assignment without = new Assignment(id, good.projectId(), 1, good.spec(), good.bucket(), good.scriptKey(),
+                Map.of(), null, null);
+        post(without).then().statusCode(422).contentType(Problem.MEDIA_TYPE).body("code", equalTo("INVALID_SPEC"))
+                .body("errors.field", hasItem("storage"));
+        StorageAccess access = good.storage();
+        Assignment badRun = new Assignment(id, good.projectId(), 1, good.spec(), good.bucket(), good.scriptKey(),
+                Map.of(), null, new StorageAccess("../other-run", access.scriptUrl(), Map.of(), null, access.uploadUrl(),
+                access.uploadFields(), access.expiresAt()));
+        post(badRun).then().statusCode(422).body("errors.field", hasItem("storage.run"));
+        Assignment extraInput = new Assignment(id, good.projectId(), 1, good.spec(), good.bucket(), good.scriptKey(),
+                Map.of(), null, new StorageAccess(access.run(), access.scriptUrl(), Map.of("x.csv", access.scriptUrl()),
+                null, access.uploadUrl(), access.uploadFields(), access.expiresAt()));
+        post(extraInput).then().statusCode(422).body("errors.field", hasItem("storage.inputUrls"));
+        // Refused before anything started: no report, and the attempt is still free to be sent right.
+        poll();
+        assertThat(statuses(id)).isEmpty();
+        post(good).then().statusCode(202);
+        assertThat(awaitTerminal(id, Duration.ofSeconds(60)).state()).isEqualTo(ExecutionState.SUCCEEDED);
+    }
+
+    @Test
+    void aScriptUrlThatTheStoreRefusesFailsTheAttemptAsInputUnavailable() throws Exception {
+        // An expired or forged URL: the signature no longer matches (one character of it changed).
+        UUID id = putScript("print('must never run')\n");
+        Assignment good = assignment(id, 60, Map.of());
+        StorageAccess access = good.storage();
+        String url = access.scriptUrl();
+        int at = url.indexOf("X-Amz-Signature=") + "X-Amz-Signature=".length();
+        String forged = url.substring(0, at) + (url.charAt(at) == '0' ? '1' : '0') + url.substring(at + 1);
+        post(new Assignment(id, good.projectId(), 1, good.spec(), good.bucket(), good.scriptKey(), Map.of(), null,
+                new StorageAccess(access.run(), forged, Map.of(), null, access.uploadUrl(), access.uploadFields(),
+                        access.expiresAt()))).then().statusCode(202);
+        ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
+        assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
+        assertThat(terminal.reason()).isEqualTo(FailureReason.INPUT_UNAVAILABLE);
+        assertThat(terminal.message()).contains("cannot fetch the script " + StorageKeys.script(id) + ": HTTP 403")
+                .doesNotContain("X-Amz");
+        assertThat(terminal.run()).isEqualTo(access.run());
     }
 
     @Test

@@ -23,6 +23,7 @@ import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.TestKafka;
+import io.rgrid.worker.testing.PresignedAssignments;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -114,7 +115,7 @@ class RequirementsTimeoutTest {
         put(s3, StorageKeys.requirements(id), "rgridslow\n".getBytes(StandardCharsets.UTF_8));
         ExecutionSpec spec = new ExecutionSpec(AgentApiTest.IMAGE, List.of(), Map.of(), 0.5, 256, 120,
                 NetworkMode.NONE, 3, Map.of());
-        Assignment assignment = new Assignment(id, "p", 1, spec, null, StorageKeys.script(id),
+        Assignment assignment = new PresignedAssignments(servers, bucket).of(id, "p", 1, spec,
                 Map.of(sdist, StorageKeys.input(id, sdist)), StorageKeys.requirements(id));
 
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
@@ -139,7 +140,7 @@ class RequirementsTimeoutTest {
                 }
             }
             assertThat(terminal).as("a terminal report well before the backend's 10 min sleep").isNotNull();
-            String log = read(s3, StorageKeys.log(id, 1));
+            String log = read(s3, StorageKeys.log(id, 1, terminal.run()));
             assertThat(terminal.state()).as(log).isEqualTo(ExecutionState.FAILED);
             assertThat(terminal.reason()).isEqualTo(FailureReason.REQUIREMENTS_FAILED);
             assertThat(terminal.message()).isEqualTo("installing requirements.txt took longer than its limit of 3 s");

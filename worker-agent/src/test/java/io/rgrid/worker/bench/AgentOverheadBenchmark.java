@@ -26,6 +26,7 @@ import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.worker.testing.PresignedAssignments;
 import io.rgrid.worker.runtime.RunRequest;
 import io.rgrid.worker.runtime.WorkDirs;
 import io.rgrid.worker.runtime.docker.DockerRuntime;
@@ -114,10 +115,6 @@ public final class AgentOverheadBenchmark {
         env.put("RGRID_WORKER_RUNTIME", "docker");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", NAMESPACE + ".");
-        env.put("RGRID_STORAGE_ENDPOINT", servers.s3Endpoint());
-        env.put("RGRID_STORAGE_ACCESS_KEY", servers.s3AccessKey());
-        env.put("RGRID_STORAGE_SECRET_KEY", servers.s3SecretKey());
-        env.put("RGRID_STORAGE_BUCKET", NAMESPACE);
         builder.redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
         Process agent = builder.start();
         HttpClient http = HttpClient.newHttpClient();
@@ -279,7 +276,8 @@ public final class AgentOverheadBenchmark {
         s3.putObject(PutObjectArgs.builder().bucket(NAMESPACE).object(StorageKeys.script(id))
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 1.0, 256, 60, NetworkMode.NONE, 1, Map.of());
-        Assignment assignment = new Assignment(id, "bench", 1, spec, NAMESPACE, StorageKeys.script(id), Map.of(), null);
+        Assignment assignment = new PresignedAssignments(SharedServers.get(), NAMESPACE).of(id, "bench", 1, spec,
+                Map.of(), null);
         long start = System.nanoTime();
         HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + AgentApi.ASSIGNMENTS))

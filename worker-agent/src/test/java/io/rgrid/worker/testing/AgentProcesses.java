@@ -40,7 +40,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The packaged agent ({@code target/quarkus-app}, built by {@code package}) as real processes, the
  * way the orchestrator's local provider starts them, for the {@code *IT} classes: on the test
- * run's shared S3 (bucket = the namespace) and a given Kafka broker (topics
+ * run's shared S3 (bucket = the namespace: the test stores scripts with the server's keys, the agent
+ * gets presigned URLs only, as from the orchestrator) and a given Kafka broker (topics
  * {@code <namespace>.rgrid.*}, created here as the control plane would). {@link #close} kills the
  * agents it started.
  */
@@ -125,10 +126,6 @@ public final class AgentProcesses implements AutoCloseable {
         env.put("RGRID_WORKER_HEARTBEAT_INTERVAL", "1s");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap);
         env.put("RGRID_KAFKA_TOPIC_PREFIX", topicPrefix());
-        env.put("RGRID_STORAGE_ENDPOINT", servers.s3Endpoint());
-        env.put("RGRID_STORAGE_ACCESS_KEY", servers.s3AccessKey());
-        env.put("RGRID_STORAGE_SECRET_KEY", servers.s3SecretKey());
-        env.put("RGRID_STORAGE_BUCKET", namespace);
         env.putAll(extra);
         Files.createDirectories(logFile.getParent());
         builder.redirectErrorStream(true).redirectOutput(logFile.toFile());
@@ -164,7 +161,7 @@ public final class AgentProcesses implements AutoCloseable {
         s3.putObject(PutObjectArgs.builder().bucket(namespace).object(StorageKeys.script(id))
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.25, 128, 300, NetworkMode.NONE, 3, Map.of());
-        return new Assignment(id, "p", 1, spec, namespace, StorageKeys.script(id), Map.of(), null);
+        return new PresignedAssignments(servers, namespace).of(id, "p", 1, spec, Map.of(), null);
     }
 
     /** Kills the agents started since the last call (SIGKILL). */

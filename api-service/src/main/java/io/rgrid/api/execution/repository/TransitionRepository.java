@@ -10,6 +10,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -19,21 +20,48 @@ import java.util.UUID;
 @Singleton
 public class TransitionRepository {
 
-    /** One applied change; {@code from} is null for the submission itself. */
+    /**
+     * One applied change; {@code from} is null for the submission itself.
+     *
+     * @param run the run of the attempt the applied report named (a worker's report), else null
+     */
     public record Transition(UUID executionId, int attempt, ExecutionState from, ExecutionState to, Instant at,
-                             String reportedBy) {
+                             String reportedBy, String run) {
+
+        /** A change no run is named in (the submission, the orchestrator's reports). */
+        public Transition(UUID executionId, int attempt, ExecutionState from, ExecutionState to, Instant at,
+                          String reportedBy) {
+            this(executionId, attempt, from, to, at, reportedBy, null);
+        }
     }
 
     public void append(Connection connection, Transition t) throws SQLException {
         try (PreparedStatement st = connection.prepareStatement("INSERT INTO api.execution_transitions "
-                + "(execution_id, attempt, from_state, to_state, at, reported_by) VALUES (?, ?, ?, ?, ?, ?)")) {
+                + "(execution_id, attempt, from_state, to_state, at, reported_by, run) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             st.setObject(1, t.executionId());
             st.setInt(2, t.attempt());
             st.setString(3, t.from() == null ? null : t.from().name());
             st.setString(4, t.to().name());
             st.setTimestamp(5, ExecutionRepository.timestamp(t.at()));
             st.setString(6, t.reportedBy());
+            st.setString(7, t.run());
             st.executeUpdate();
+        }
+    }
+
+    /**
+     * The run whose objects count for an attempt: the one the attempt's latest applied report
+     * that named a run named (the outcome's, once one was accepted); empty for an attempt no
+     * worker report with a run was applied to (not started yet, or written in the layout before runs).
+     */
+    public Optional<String> runOf(Connection connection, UUID executionId, int attempt) throws SQLException {
+        try (PreparedStatement st = connection.prepareStatement("SELECT run FROM api.execution_transitions "
+                + "WHERE execution_id = ? AND attempt = ? AND run IS NOT NULL ORDER BY id DESC LIMIT 1")) {
+            st.setObject(1, executionId);
+            st.setInt(2, attempt);
+            try (ResultSet rs = st.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
         }
     }
 
@@ -41,14 +69,14 @@ public class TransitionRepository {
     public List<Transition> list(Connection connection, UUID executionId) throws SQLException {
         List<Transition> out = new ArrayList<>();
         try (PreparedStatement st = connection.prepareStatement("SELECT execution_id, attempt, from_state, to_state, at, "
-                + "reported_by FROM api.execution_transitions WHERE execution_id = ? ORDER BY id")) {
+                + "reported_by, run FROM api.execution_transitions WHERE execution_id = ? ORDER BY id")) {
             st.setObject(1, executionId);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     String from = rs.getString("from_state");
                     out.add(new Transition(rs.getObject("execution_id", UUID.class), rs.getInt("attempt"),
                             from == null ? null : ExecutionState.valueOf(from), ExecutionState.valueOf(rs.getString("to_state")),
-                            ExecutionRepository.instant(rs, "at"), rs.getString("reported_by")));
+                            ExecutionRepository.instant(rs, "at"), rs.getString("reported_by"), rs.getString("run")));
                 }
             }
         }

@@ -147,7 +147,10 @@ public class ExecutionResource {
         return Response.created(URI.create(ApiPaths.execution(row.id().toString()))).entity(ExecutionJson.of(row)).build();
     }
 
-    /** The outputs an attempt (default: the current one) stored: names, sizes and ETags. */
+    /**
+     * The outputs an attempt (default: the current one) stored: names, sizes and ETags. Only those
+     * of the attempt's accepted run ({@link ExecutionService#runOf}); a stray run's are not listed.
+     */
     @GET
     @Path("{id}/outputs")
     @Produces(MediaType.APPLICATION_JSON)
@@ -157,7 +160,7 @@ public class ExecutionResource {
         int attempt = attempt(row, attemptParam);
         List<ObjectStore.ObjectInfo> objects;
         try {
-            objects = store.list(StorageKeys.outputsPrefix(row.id(), attempt));
+            objects = store.list(StorageKeys.outputsPrefix(row.id(), attempt, executions.runOf(row.id(), attempt)));
         } catch (StorageException e) {
             throw ApiException.dependencyUnavailable("the object store is unavailable", e);
         }
@@ -181,7 +184,7 @@ public class ExecutionResource {
         }
         ExecutionRecord row = executions.find(Principal.of(context), id);
         int attempt = attempt(row, attemptParam);
-        String key = StorageKeys.output(row.id(), attempt, name);
+        String key = StorageKeys.output(row.id(), attempt, executions.runOf(row.id(), attempt), name);
         Optional<ObjectStore.ObjectInfo> info;
         Optional<InputStream> content;
         try {
@@ -244,7 +247,7 @@ public class ExecutionResource {
         ExecutionRecord row = executions.find(Principal.of(context), id);
         int attempt = attempt(row, attemptParam);
         long from = LogRange.parseStart(range);
-        String key = StorageKeys.log(row.id(), attempt);
+        String key = StorageKeys.log(row.id(), attempt, executions.runOf(row.id(), attempt));
         boolean ended = attempt < row.attempt() || row.state().isTerminal();
         Optional<InputStream> log;
         long size = -1;

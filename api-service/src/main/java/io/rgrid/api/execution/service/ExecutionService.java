@@ -336,6 +336,14 @@ public class ExecutionService {
         return tx.read(c -> transitions.list(c, id));
     }
 
+    /**
+     * The run of an attempt whose log and outputs the API serves (see {@link TransitionRepository#runOf}),
+     * or null for an attempt that names none: its objects, if any, are in the layout before runs.
+     */
+    public String runOf(UUID executionId, int attempt) {
+        return tx.read(c -> transitions.runOf(c, executionId, attempt)).orElse(null);
+    }
+
     public ExecutionView get(Principal principal, String rawId) {
         return find(principal, rawId).toView();
     }

@@ -8,6 +8,7 @@ import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.agent.AgentAnswers;
 import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.dispatch.AssignmentBuilder;
 import io.rgrid.orchestrator.dispatch.DispatchPlanner;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
@@ -75,6 +76,9 @@ public class RayDispatcher {
 
     @Inject
     RgridConfig config;
+
+    @Inject
+    AssignmentBuilder assignments;
 
     @Inject
     Transactions database;
@@ -287,9 +291,7 @@ public class RayDispatcher {
     }
 
     private void submit(ExecutionRecord execution) {
-        Assignment assignment = new Assignment(execution.id(), execution.projectId(), execution.attempt(),
-                execution.spec(), config.storage().bucket(), execution.scriptKey(), execution.inputKeys(),
-                execution.requirementsKey());
+        Assignment assignment = assignments.of(execution);
         try {
             gateway.submit(key(execution.id(), execution.attempt()), execution.id().toString(), execution.attempt(),
                     execution.spec().cpus(), (long) execution.spec().memoryMb() * 1024 * 1024,

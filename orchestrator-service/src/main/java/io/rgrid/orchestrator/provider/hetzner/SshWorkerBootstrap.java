@@ -63,10 +63,9 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
                            String remoteAgentDir, String remoteEnvFile, String agentUser, int agentPort,
                            boolean agentOnSshAddress,
                            String readyCommand, String startCommand, String kafkaBootstrapServers,
-                           String kafkaTopicPrefix, String storageEndpoint, String storageAccessKey,
-                           String storageSecretKey, String storageBucket, String storageRegion,
-                           Map<String, String> agentEnv, Duration connectTimeout, Duration readyTimeout,
-                           Duration uploadTimeout, Duration configureTimeout, Duration startTimeout) {
+                           String kafkaTopicPrefix, Map<String, String> agentEnv, Duration connectTimeout,
+                           Duration readyTimeout, Duration uploadTimeout, Duration configureTimeout,
+                           Duration startTimeout) {
 
         public static Settings from(RgridConfig config) {
             RgridConfig.Bootstrap b = config.orchestrator().bootstrap();
@@ -80,16 +79,13 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
                     b.agentDistribution(), b.remoteAgentDir(), b.remoteEnvFile(), b.agentUser(), b.agentPort(), onSsh,
                     b.readyCommand(),
                     b.startCommand(), b.workerKafkaBootstrapServers().orElse(config.kafka().bootstrapServers()),
-                    config.kafka().topicPrefix().orElse(""),
-                    b.workerStorageEndpoint().orElse(config.storage().endpoint()), config.storage().accessKey(),
-                    config.storage().secretKey(), config.storage().bucket(), config.storage().region(),
-                    Map.copyOf(b.agentEnv()), b.connectTimeout(), b.readyTimeout(), b.uploadTimeout(),
-                    b.configureTimeout(), b.startTimeout());
+                    config.kafka().topicPrefix().orElse(""), Map.copyOf(b.agentEnv()), b.connectTimeout(),
+                    b.readyTimeout(), b.uploadTimeout(), b.configureTimeout(), b.startTimeout());
         }
 
         @Override
         public String toString() {
-            // The S3 secret key stays out of every log line.
+            // Paths only: nothing secret goes to a log line.
             return "Settings[key " + sshKey + ", user " + sshUser + ", known_hosts " + knownHosts + ", agent "
                     + agentDistribution + " -> " + remoteAgentDir + ", env " + remoteEnvFile + "]";
         }
@@ -392,11 +388,6 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
         env.put("QUARKUS_HTTP_PORT", Integer.toString(settings.agentPort()));
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", settings.kafkaBootstrapServers());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", settings.kafkaTopicPrefix());
-        env.put("RGRID_STORAGE_ENDPOINT", settings.storageEndpoint());
-        env.put("RGRID_STORAGE_ACCESS_KEY", settings.storageAccessKey());
-        env.put("RGRID_STORAGE_SECRET_KEY", settings.storageSecretKey());
-        env.put("RGRID_STORAGE_BUCKET", settings.storageBucket());
-        env.put("RGRID_STORAGE_REGION", settings.storageRegion());
         if (target.size() != null) {
             // The type's nominal size, not what the kernel reports (a little less memory): the
             // autoscaler chose the type for an execution of up to exactly this size.

@@ -70,7 +70,7 @@ class DockerRegistryStepTest {
         String user = System.getProperty("user.name");
         SshWorkerBootstrap.Settings settings = new SshWorkerBootstrap.Settings(key, user, tmp.resolve("known_hosts"),
                 agent, remote + "/worker-agent", remote + "/worker.env", user, 8002, true, "true", "true",
-                "10.0.0.2:9092", "", "http://10.0.0.2:9000", "access", "secret", "rgrid", "us-east-1", Map.of(),
+                "10.0.0.2:9092", "", Map.of(),
                 Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofSeconds(20),
                 Duration.ofSeconds(20));
         return new SshWorkerBootstrap(settings, new DockerRegistryStep(registries, daemonJson.toString(),

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -113,11 +114,33 @@ class SshWorkerBootstrapTest {
         return new SshWorkerBootstrap.Settings(key, System.getProperty("user.name"), tmp.resolve("state/worker_known_hosts"),
                 SharedServers.repoRoot().resolve("worker-agent/target/quarkus-app"), remote + "/worker-agent",
                 remote + "/etc/worker.env", System.getProperty("user.name"), agentPort, true, readyCommand, startCommand,
-                s.kafkaBootstrap(), topicPrefix, s.s3Endpoint(), s.s3AccessKey(), s.s3SecretKey(), "hzboot", "us-east-1",
-                Map.of("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s", "RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true",
+                s.kafkaBootstrap(), topicPrefix, Map.of("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s", "RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true",
                         "RGRID_WORKER_RUNTIME", "process", "RGRID_WORKER_WORK_DIR", remote + "/work"),
                 connectTimeout, Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(20),
                 Duration.ofSeconds(30));
+    }
+
+    /**
+     * The worker holds no object-store key (it gets presigned URLs with each assignment): the
+     * store's secret key is in none of the files the bootstrap left on the server, nor in the
+     * running agent's environment or command line, and its env file sets no store setting.
+     */
+    private static void assertNoStoreKey(Path server) throws IOException {
+        String secret = SharedServers.get().s3SecretKey();
+        List<Path> places = new ArrayList<>();
+        try (var files = Files.walk(server)) {
+            files.filter(Files::isRegularFile).forEach(places::add);
+        }
+        String pid = Files.readString(server.resolve("worker-agent.pid")).strip();
+        places.add(Path.of("/proc", pid, "environ"));
+        places.add(Path.of("/proc", pid, "cmdline"));
+        for (Path place : places) {
+            assertThat(new String(Files.readAllBytes(place), StandardCharsets.ISO_8859_1))
+                    .as("%s holds the store's secret key", place).doesNotContain(secret);
+        }
+        assertThat(places).hasSizeGreaterThan(3);
+        assertThat(Files.readString(server.resolve("etc/worker.env"))).doesNotContain("RGRID_STORAGE_")
+                .doesNotContain("MINIO_");
     }
 
     /** The production start command's stand-in: the agent as a plain background process, as the unit would run it. */
@@ -165,6 +188,7 @@ class SshWorkerBootstrapTest {
 
             WorkerHeartbeat first = awaitHeartbeat(heartbeats, workerId, Duration.ofMinutes(3), server);
             assertThat(first.address()).isEqualTo("http://127.0.0.1:" + agentPort);
+            assertNoStoreKey(server);
         }
         // A second bootstrap of the same server (a retry) finds the pinned key and replaces the agent's files.
         bootstrap.bootstrap(target, Duration.ofMinutes(2));

@@ -384,6 +384,12 @@ public class AssignmentService {
                 errors.add(new Problem.FieldError("spec.timeoutSeconds", "must be at least 1"));
             }
         }
+        // The agent holds no store key: without the run's presigned access it could fetch nothing.
+        if (a.storage() == null) {
+            errors.add(new Problem.FieldError("storage", "required: the run's presigned URLs and upload policy"));
+        } else {
+            errors.addAll(a.storage().problems(a));
+        }
         if (!errors.isEmpty()) {
             throw new AgentProblemException(ErrorCode.INVALID_SPEC, "the assignment is incomplete or invalid", errors);
         }

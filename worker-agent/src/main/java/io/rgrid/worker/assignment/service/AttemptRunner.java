@@ -6,6 +6,7 @@ import io.rgrid.model.FailureReason;
 import io.rgrid.model.MemorySize;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.agent.StorageAccess;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.LogStream;
 import io.rgrid.model.storage.OutputNames;
@@ -52,7 +53,6 @@ final class AttemptRunner implements Runnable {
     /** Names an input may not take in /work, because the agent's own files live there. */
     private static final Set<String> RESERVED = Set.of(RunRequest.SCRIPT, RunRequest.INPUTS, RunRequest.OUTPUTS,
             RunRequest.REQUIREMENTS, RunRequest.DEPS);
-    private static final String LOG_CONTENT_TYPE = "text/plain; charset=utf-8";
     /** A log that grew past the size trigger is still uploaded at most this often. */
     private static final Duration MIN_UPLOAD_GAP = Duration.ofSeconds(1);
 
@@ -82,10 +82,17 @@ final class AttemptRunner implements Runnable {
     private final List<Runnable> releases = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Settings settings;
     private final String runId;
+    /** Where this run's files come from and go to: presigned URLs and the run's upload policy. */
+    private final StorageAccess access;
+    /**
+     * This run of the attempt (StorageKeys.runPrefix), named by the control plane with its storage
+     * access: its log and outputs go below it and every report names it, so another run of the
+     * same attempt never overwrites what this one stored.
+     */
+    private final String run;
     /** Guards the stored log: partial uploads never overwrite the final one. */
     private final Object logUpload = new Object();
     private volatile AttemptLog liveLog;
-    private volatile String liveBucket;
     private boolean finalLogStored;
     private long uploadedLength = -1;
     private long uploadedAtNanos;
@@ -109,6 +116,8 @@ final class AttemptRunner implements Runnable {
         this.onDone = onDone;
         this.onCleaned = onCleaned;
         this.runId = assignment.executionId() + "-" + assignment.attempt();
+        this.access = assignment.storage();
+        this.run = access.run();
     }
 
     /** Hooks the runner into the shared log flusher; see {@link AssignmentService}. */
@@ -142,7 +151,6 @@ final class AttemptRunner implements Runnable {
         PhaseTimes times = new PhaseTimes();
         Path dir = workRoot.resolve(runId);
         Path logFile = workRoot.resolve(runId + ".log");
-        String bucket = storage.bucketOr(assignment.bucket());
         ExecutionStatusChanged terminal;
         CompletableFuture<Void> runningReport = CompletableFuture.completedFuture(null);
         try {
@@ -152,10 +160,9 @@ final class AttemptRunner implements Runnable {
             AttemptLog log = new AttemptLog(assignment.executionId(), assignment.attempt(), logFile,
                     new LogCap(settings.logMaxBytes()), publisher::publishLog);
             logs.started(log);
-            liveBucket = bucket;
             liveLog = log;
             try {
-                terminal = execute(dir, bucket, log, times);
+                terminal = execute(dir, log, times);
             } finally {
                 logs.finished(log);
                 log.close();
@@ -203,12 +210,12 @@ final class AttemptRunner implements Runnable {
     private record Ran(ExecutionStatusChanged status, boolean scriptRan) {
     }
 
-    private ExecutionStatusChanged execute(Path dir, String bucket, AttemptLog log, PhaseTimes times) {
-        Ran ran = runScript(dir, bucket, log, times);
-        return store(dir, bucket, log, ran, times);
+    private ExecutionStatusChanged execute(Path dir, AttemptLog log, PhaseTimes times) {
+        Ran ran = runScript(dir, log, times);
+        return store(dir, log, ran, times);
     }
 
-    private Ran runScript(Path dir, String bucket, AttemptLog log, PhaseTimes times) {
+    private Ran runScript(Path dir, AttemptLog log, PhaseTimes times) {
         if (cancelled) {
             return new Ran(cancelledStatus(null), false);
         }
@@ -224,7 +231,7 @@ final class AttemptRunner implements Runnable {
         // container (which needs the directories only); the container starts once they are here.
         long fetchStart = System.nanoTime();
         fetch = new FutureTask<>(() -> {
-            fetchFiles(dir, bucket);
+            fetchFiles(dir);
             times.parallel("fetch", fetchStart);
             return null;
         });
@@ -295,7 +302,7 @@ final class AttemptRunner implements Runnable {
      * returns once both are stored (or failed), with the outcome they leave. The limits are
      * checked first, so the log says when nothing was stored because of them.
      */
-    private ExecutionStatusChanged store(Path dir, String bucket, AttemptLog log, Ran ran, PhaseTimes times) {
+    private ExecutionStatusChanged store(Path dir, AttemptLog log, Ran ran, PhaseTimes times) {
         ExecutionStatusChanged outcome = ran.status();
         List<OutputFile> files = List.of();
         Path outputs = dir.resolve(RunRequest.OUTPUTS);
@@ -321,24 +328,24 @@ final class AttemptRunner implements Runnable {
             List<OutputFile> toUpload = files;
             long uploadStart = System.nanoTime();
             upload = new FutureTask<>(() -> {
-                uploadOutputs(toUpload, bucket);
+                uploadOutputs(toUpload);
                 times.parallel("outputs-upload", uploadStart);
                 return null;
             });
             Thread.ofVirtual().name("rgrid-outputs-" + runId).start(upload);
         }
-        ExecutionStatusChanged stored = storeLog(bucket, log, outcome);
+        ExecutionStatusChanged stored = storeLog(log, outcome);
         if (upload != null) {
             try {
                 upload.get();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 outcome = outputsNotStored(log, outcome, "interrupted");
-                stored = storeLog(bucket, log, outcome);
+                stored = storeLog(log, outcome);
             } catch (ExecutionException e) {
                 outcome = outputsNotStored(log, outcome, e.getCause().getMessage());
                 // The log got a line more: store it again (the outputs' failure is the reason to report).
-                stored = storeLog(bucket, log, outcome);
+                stored = storeLog(log, outcome);
             }
         }
         times.mark(upload == null ? "log-upload" : "log+outputs-upload");
@@ -460,8 +467,7 @@ final class AttemptRunner implements Runnable {
      */
     void uploadPartialLog() {
         AttemptLog log = liveLog;
-        String bucket = liveBucket;
-        if (log == null || bucket == null) {
+        if (log == null) {
             return;
         }
         synchronized (logUpload) {
@@ -481,8 +487,8 @@ final class AttemptRunner implements Runnable {
                 if (!due) {
                     return;
                 }
-                storage.uploadPrefix(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()),
-                        log.file(), length, LOG_CONTENT_TYPE);
+                storage.upload(access, StorageKeys.log(assignment.executionId(), assignment.attempt(), run),
+                        log.file(), length);
                 uploadedLength = length;
                 uploadedAtNanos = now;
                 partialUploadFailed = false;
@@ -526,11 +532,11 @@ final class AttemptRunner implements Runnable {
     }
 
     /** Fetches the script, inputs and requirements.txt into the (existing, empty) attempt directory. */
-    private void fetchFiles(Path dir, String bucket) throws StorageException, IOException {
-        storage.download(bucket, assignment.scriptKey(), dir.resolve(RunRequest.SCRIPT));
-        for (Map.Entry<String, String> input : assignment.inputKeys().entrySet()) {
+    private void fetchFiles(Path dir) throws StorageException, IOException {
+        storage.download(access.scriptUrl(), dir.resolve(RunRequest.SCRIPT), "the script " + assignment.scriptKey());
+        for (Map.Entry<String, String> input : access.inputUrls().entrySet()) {
             Path file = dir.resolve(RunRequest.INPUTS).resolve(input.getKey());
-            storage.download(bucket, input.getValue(), file);
+            storage.download(input.getValue(), file, "input " + assignment.inputKeys().get(input.getKey()));
             // Scripts commonly open their inputs by bare name, so /work (the working dir) has them too.
             if (!RESERVED.contains(input.getKey())) {
                 Path alias = dir.resolve(input.getKey());
@@ -541,8 +547,8 @@ final class AttemptRunner implements Runnable {
                 }
             }
         }
-        if (assignment.requirementsKey() != null && !assignment.requirementsKey().isBlank()) {
-            storage.download(bucket, assignment.requirementsKey(), dir.resolve("requirements.txt"));
+        if (access.requirementsUrl() != null) {
+            storage.download(access.requirementsUrl(), dir.resolve("requirements.txt"), assignment.requirementsKey());
         }
     }
 
@@ -607,31 +613,20 @@ final class AttemptRunner implements Runnable {
     }
 
     /**
-     * Uploads the files, keyed by their output names. All or nothing: when an upload fails
-     * midway the objects stored so far are deleted again.
+     * Uploads the files, keyed by their output names below this run's prefix. The run's policy
+     * allows no delete: when an upload fails midway the files stored so far stay, and the attempt
+     * reports the failure (FAILED, WORKER_ERROR when the script succeeded), so they never count
+     * as the outputs of a success.
      */
-    private void uploadOutputs(List<OutputFile> files, String bucket) throws StorageException {
-        List<String> stored = new ArrayList<>(files.size());
-        try {
-            for (OutputFile file : files) {
-                String key = StorageKeys.output(assignment.executionId(), assignment.attempt(), file.name());
-                storage.upload(bucket, key, file.path(), "application/octet-stream");
-                stored.add(key);
-            }
-        } catch (StorageException e) {
-            for (String key : stored) {
-                try {
-                    storage.delete(bucket, key);
-                } catch (StorageException again) {
-                    LOG.warnf("Half-stored output %s of %s not deleted: %s", key, runId, again.getMessage());
-                }
-            }
-            throw e;
+    private void uploadOutputs(List<OutputFile> files) throws StorageException {
+        for (OutputFile file : files) {
+            storage.upload(access, StorageKeys.output(assignment.executionId(), assignment.attempt(), run, file.name()),
+                    file.path());
         }
     }
 
     /** Stores the complete log (written so far: the script has ended) under the attempt's log key. */
-    private ExecutionStatusChanged storeLog(String bucket, AttemptLog log, ExecutionStatusChanged terminal) {
+    private ExecutionStatusChanged storeLog(AttemptLog log, ExecutionStatusChanged terminal) {
         try {
             synchronized (logUpload) {
                 finalLogStored = true;
@@ -642,8 +637,8 @@ final class AttemptRunner implements Runnable {
                 if (length == uploadedLength) {
                     return withLog; // a partial upload stored exactly this already (same file, same length)
                 }
-                storage.upload(bucket, StorageKeys.log(assignment.executionId(), assignment.attempt()), log.file(),
-                        LOG_CONTENT_TYPE);
+                storage.upload(access, StorageKeys.log(assignment.executionId(), assignment.attempt(), run), log.file(),
+                        length);
                 uploadedLength = length;
                 return withLog;
             }
@@ -672,6 +667,6 @@ final class AttemptRunner implements Runnable {
 
     private ExecutionStatusChanged status(ExecutionState state, Integer exitCode, FailureReason reason, String message) {
         return new ExecutionStatusChanged(assignment.executionId(), assignment.attempt(), state, workerId, exitCode,
-                reason, message, workerId, Instant.now());
+                reason, message, workerId, Instant.now()).withRun(run);
     }
 }
