@@ -49,7 +49,7 @@ faults_submit() {
     local tag=$1 seconds=$2
     shift 2
     faults_cli run --detach --no-requirements -e "WORK_TAG=$tag" -e "WORK_SECONDS=$seconds" "$@" \
-        "$repo/infra/rehearsal/work.py"
+        "$repo/infra/rehearsal/work.py" | grep -E '^[0-9a-f-]{36}$'
 }
 
 faults_execution() { api "/api/v1/executions/$1"; }
