@@ -58,7 +58,7 @@ def billing(path, period, window, server_types):
         periods = max(1, math.ceil(lived / period))
         into = lived - (periods - 1) * period
         price = gross_price(server_types, life["type"], life["location"])
-        total += periods * price
+        total += round(periods * price, 4)  # as rgrid's cost: each worker's rounded to 0.0001 EUR
         rows.append({"name": life["name"], "lived_s": round(lived, 1), "periods": periods,
                      "into_period_s": round(into, 1), "in_window": into >= period - window,
                      "type": life["type"], "location": life["location"], "price": price})
