@@ -9,8 +9,10 @@
 #                            against the emulator, nginx with a private CA's certificate, a registry with
 #                            the base image); idempotent
 #   infra/rehearse.sh test   up, then from zero workers `rgrid run examples/hello.py` here through nginx/TLS
-#                            must provision a worker and print its greeting; prints the timeline and each
-#                            figure, exits non-zero (with the journals) on a failure
+#                            must provision a worker and print its greeting; prints the timeline; then the
+#                            fault steps (infra/rehearsal/faults.sh: scale-out, billing, lost-node, restart,
+#                            backup); prints each figure, exits non-zero (with the journals) on a failure
+#   infra/rehearse.sh faults [STEP...]  those fault steps (default all) against a grid that is up
 #   infra/rehearse.sh env    prints `export RGRID_API_URL=… RGRID_API_KEY=… RGRID_CA_CERT=…` for a CLI here
 #   infra/rehearse.sh down   removes every container, network and volume `up` made, and its files
 #
@@ -183,6 +185,9 @@ up_control_plane() {
 # The deploy step (up_deploy and its parts).
 # shellcheck source-path=SCRIPTDIR source=rehearsal/control-plane.sh
 source "$repo/infra/rehearsal/control-plane.sh"
+# The steps under load and faults (faults_env, faults_begin, faults_run).
+# shellcheck source-path=SCRIPTDIR source=rehearsal/faults.sh
+source "$repo/infra/rehearsal/faults.sh"
 
 up() {
     mkdir -p "$state"
@@ -294,8 +299,10 @@ run_test() {
     up
     log "figure: up took $((SECONDS - t0)) s"
     check_control_plane
+    faults_begin
     check_hello
-    log "test: passed"
+    faults_run
+    log "test: passed in $((SECONDS - t0)) s"
 }
 
 # ---- env and down ------------------------------------------------------------------------------
@@ -342,6 +349,7 @@ down() {
         hetzner_worker.key.pub control.env deploy.log package.log build.log run.log; do
         rm -f "${state:?}/$f"
     done
+    faults_clean
     rmdir "$state" 2>/dev/null || true
     log "down: done"
 }
@@ -349,7 +357,8 @@ down() {
 case "${1:-}" in
     up) up ;;
     test) run_test ;;
+    faults) shift; faults_run "$@" ;;
     env) print_env ;;
     down) down ;;
-    *) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

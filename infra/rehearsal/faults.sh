@@ -1,0 +1,361 @@
+# shellcheck shell=bash
+# shellcheck disable=SC2154 # repo, state, control, name and the helpers are set by infra/rehearse.sh
+# The rehearsed grid under load and faults, for infra/rehearse.sh (sourced by it; uses its settings
+# and helpers). `test` runs faults_begin before its hello run and faults_run after it; each step
+# prints `PASS <step>: …` with its figures or fails the test with `FAIL <step>: …` and the journals.
+# infra/README.md, "Rehearsal"; docs/operations.md, "Rehearsing the production grid".
+#
+#   faults_scale_out  12 executions queued with threshold 5 and max workers 2: a second worker is
+#                     created, the emulator never lists a third server, all 12 succeed
+#   faults_billing    every idle worker drained and deleted inside its billing window; `rgrid cost`
+#                     = billing periods started (emulator's created → gone) × the emulator's price
+#   faults_lost_node  a worker's node container killed mid-run: LOST, its server deleted, a new one,
+#                     SUCCEEDED on attempt 2 with the right output, no two runs at once (Docker events)
+#   faults_restart    the control-plane container restarted mid-run: every service back in order,
+#                     the execution submitted before completes on attempt 1, no execution lost
+#   faults_backup     infra/backup.sh, a wipe (schemas and bucket), infra/restore.sh: every execution,
+#                     log and output is there again
+
+# The rehearsal grid's scaling (also written into control.env by faults_env): threshold and cap of
+# the scale-out step, a billing period short enough to watch idle workers go within the test.
+faults_threshold=5
+faults_max_workers=2
+faults_period_s=120
+faults_window_s=60
+
+# Lines for the control plane's .env (control-plane.sh's write_env; later lines win over the example's).
+faults_env() {
+    cat <<EOF
+RGRID_ORCHESTRATOR_SCALING_QUEUE_THRESHOLD=$faults_threshold
+RGRID_ORCHESTRATOR_SCALING_MAX_WORKERS=$faults_max_workers
+RGRID_ORCHESTRATOR_SCALING_BILLING_PERIOD=${faults_period_s}s
+RGRID_ORCHESTRATOR_SCALING_TERMINATE_WINDOW=${faults_window_s}s
+RGRID_ORCHESTRATOR_LIFECYCLE_COST_INTERVAL=10s
+EOF
+}
+
+faults_fail() { # STEP MESSAGE
+    show_journals
+    die "FAIL $1: $2"
+}
+
+faults_cli() {
+    RGRID_API_URL="$(cat "$state/api-url")" RGRID_API_KEY="$(cat "$state/api-key")" \
+        "$repo/rgrid" --ca-cert "$state/ca.crt" "$@"
+}
+
+# One execution of infra/rehearsal/work.py: TAG SECONDS [rgrid run options]; prints its id.
+faults_submit() {
+    local tag=$1 seconds=$2
+    shift 2
+    faults_cli run --detach --no-requirements -e "WORK_TAG=$tag" -e "WORK_SECONDS=$seconds" "$@" \
+        "$repo/infra/rehearsal/work.py" | grep -E '^[0-9a-f-]{36}$'
+}
+
+faults_execution() { api "/api/v1/executions/$1"; }
+
+# Waits until every execution given is terminal (TIMEOUT_S); fails STEP when one is not by then.
+faults_await_terminal() { # STEP TIMEOUT_S ID...
+    local step=$1 timeout=$2 start=$SECONDS id st
+    shift 2
+    local -a pending=("$@")
+    while ((${#pending[@]})); do
+        local -a still=()
+        for id in "${pending[@]}"; do
+            st="$(faults_execution "$id" | jq -r .state || true)"
+            [[ $st =~ ^(SUCCEEDED|FAILED|TIMED_OUT|CANCELLED|LOST)$ ]] || still+=("$id")
+        done
+        pending=("${still[@]}")
+        ((${#pending[@]})) || break
+        ((SECONDS - start < timeout)) || faults_fail "$step" "${#pending[@]} execution(s) not done after $timeout s: ${pending[*]}"
+        sleep 2
+    done
+}
+
+# Waits until CONDITION-COMMAND succeeds (TIMEOUT_S); fails STEP with WHAT otherwise.
+faults_until() { # STEP TIMEOUT_S WHAT COMMAND...
+    local step=$1 timeout=$2 what=$3 start=$SECONDS
+    shift 3
+    until "$@"; do
+        ((SECONDS - start < timeout)) || faults_fail "$step" "$what not within $timeout s"
+        sleep 1
+    done
+}
+
+# ---- what the emulator lists: polled every second for the whole test ---------------------------
+faults_begin() {
+    faults_dir="$state/faults"
+    mkdir -p "$faults_dir"
+    : >"$faults_dir/servers.log"
+    (
+        set +e
+        while :; do
+            listed="$(emulator_api GET '/servers?per_page=50' 2>/dev/null | jq -c '[.servers[] | {id, name,
+                created, type: .server_type.name, location: .datacenter.location.name}]' 2>/dev/null)"
+            [[ -n $listed ]] && printf '%s %s\n' "$(date +%s.%N)" "$listed" >>"$faults_dir/servers.log"
+            sleep 1
+        done
+    ) &
+    faults_poller=$!
+    trap faults_end EXIT
+}
+
+faults_end() {
+    [[ -n ${faults_poller:-} ]] && kill "$faults_poller" 2>/dev/null
+    faults_poller=""
+}
+
+# What the steps wrote (infra/rehearse.sh down).
+faults_clean() { rm -rf "${state:?}/faults"; }
+
+faults_servers() { python3 "$repo/infra/rehearsal/servers.py" "$faults_dir/servers.log" "$@"; }
+
+faults_listed() { emulator_api GET '/servers?per_page=50' | jq '.servers | length'; }
+
+# ---- 1. scale-out and its cap ------------------------------------------------------------------
+faults_scale_out() {
+    local from t0=$SECONDS i ids states workers most created
+    from="$(date +%s.%N)"
+    mkdir -p "$faults_dir/batch"
+    for i in $(seq -w 1 12); do echo "$i" >"$faults_dir/batch/in-$i.txt"; done
+    log "scale-out: 12 executions (--batch, 15 s each), threshold $faults_threshold, max workers $faults_max_workers"
+    mapfile -t ids < <(faults_cli run --detach --no-requirements --batch "$faults_dir/batch/*.txt" \
+        -e WORK_TAG=scale -e WORK_SECONDS=15 "$repo/infra/rehearsal/work.py" | grep -E '^[0-9a-f-]{36}$')
+    ((${#ids[@]} == 12)) || faults_fail scale-out "rgrid run --batch --detach printed ${#ids[@]} ids, not 12"
+    faults_await_terminal scale-out 600 "${ids[@]}"
+    states="$(for i in "${ids[@]}"; do faults_execution "$i" | jq -r .state; done | sort | uniq -c | xargs)"
+    workers="$(for i in "${ids[@]}"; do faults_execution "$i" | jq -r .workerId; done | sort -u | wc -l)"
+    most="$(faults_servers max "$from")"
+    created="$(faults_servers lives | jq -s --argjson from "$from" '[.[] | select(.created_at >= ($from | floor))] | length')"
+    log "figure: scale-out: 12 done in $((SECONDS - t0)) s ($states); servers created $created, most listed at once $most, the 12 ran on $workers worker(s)"
+    [[ $states == "12 SUCCEEDED" ]] || faults_fail scale-out "not all 12 succeeded: $states"
+    ((most >= 2)) || faults_fail scale-out "no second server was ever listed (most at once: $most)"
+    most="$(faults_servers max 0)"
+    ((most <= faults_max_workers)) || faults_fail scale-out "the emulator listed $most servers at once (max workers $faults_max_workers)"
+    log "PASS scale-out: a second worker came, never more than $faults_max_workers servers listed, 12/12 SUCCEEDED"
+}
+
+# ---- 2. billing --------------------------------------------------------------------------------
+faults_cost_after() { # EPOCH: the API's cost snapshot was taken after it
+    faults_cli cost --json >"$faults_dir/cost.json" 2>/dev/null || return 1
+    jq -e --argjson t "$1" '.at != null and (.at | if type == "number" then . else
+        (sub("\\.[0-9]+"; "") | sub("\\+00:00$"; "Z") | fromdateiso8601) end) > $t' \
+        "$faults_dir/cost.json" >/dev/null
+}
+
+faults_no_servers() { [[ "$(faults_listed)" == 0 ]]; }
+
+faults_billing() {
+    local t0=$SECONDS gone report rgrid_cost expected
+    log "billing: period ${faults_period_s} s, terminate window ${faults_window_s} s: waiting for idle workers to go"
+    faults_until billing $((faults_period_s + 120)) "every server deleted" faults_no_servers
+    gone="$(date +%s)"
+    sleep 2 # one more poll without them
+    log "figure: billing: the last server went $((SECONDS - t0)) s after the scale-out"
+    emulator_api GET '/server_types?per_page=50' >"$faults_dir/server_types.json"
+    report="$(faults_servers billing "$faults_period_s" "$faults_window_s" "$faults_dir/server_types.json")" \
+        || faults_fail billing "no billing from the emulator's servers"
+    jq -r '.servers[] | "  server \(.name): \(.type) \(.location), lived \(.lived_s) s, \(.periods) period(s), deleted \(.into_period_s) s into its last, inside the window: \(.in_window)"' <<<"$report"
+    faults_until billing 60 "a cost snapshot after the last deletion" faults_cost_after "$gone"
+    rgrid_cost="$(jq -r '.totalEur' "$faults_dir/cost.json")"
+    expected="$(jq -r .total <<<"$report")"
+    log "figure: billing: rgrid cost $rgrid_cost EUR | emulator: $(jq -r '.periods' <<<"$report") period(s) started × price = $expected EUR ($(jq -r '[.servers[] | "\(.periods)×\(.price)"] | join(" + ")' <<<"$report"))"
+    # Side by side per worker (server name = worker id): the emulator's periods × price, rgrid's figure.
+    jq -r --slurpfile cost "$faults_dir/cost.json" '.servers[] | "  \(.name): emulator \(.periods) × \(.price) = "
+        + "\(.periods * .price * 10000 | round / 10000) EUR, rgrid \($cost[0].perWorkerEur[.name] // "none") EUR"' <<<"$report"
+    [[ "$(jq '.perWorkerEur | length' "$faults_dir/cost.json")" == "$(jq '.servers | length' <<<"$report")" ]] \
+        || faults_fail billing "rgrid cost lists $(jq '.perWorkerEur | length' "$faults_dir/cost.json") workers, the emulator had $(jq '.servers | length' <<<"$report") servers (workers from before this test? infra/rehearse.sh down first)"
+    jq -e '[.servers[] | .in_window] | all' <<<"$report" >/dev/null \
+        || faults_fail billing "a server was deleted outside the last ${faults_window_s} s of its billing period"
+    python3 -c 'import sys; sys.exit(abs(float(sys.argv[1]) - float(sys.argv[2])) > 0.00005)' "$rgrid_cost" "$expected" \
+        || faults_fail billing "rgrid cost $rgrid_cost EUR is not the emulator's $expected EUR"
+    log "PASS billing: idle workers deleted inside their window, rgrid cost = periods × price"
+}
+
+# ---- 3. a lost node ----------------------------------------------------------------------------
+# Start/die events of an execution's containers on a node's Docker since EPOCH: "time action attempt".
+faults_events() { # NODE EPOCH EXECUTION_ID
+    docker exec "$1" docker events --since "$2" --until "$(date +%s)" --filter type=container \
+        --filter event=start --filter event=die --filter "label=io.rgrid.execution-id=$3" \
+        --format '{{.Time}} {{.Action}} {{index .Actor.Attributes "io.rgrid.attempt"}}'
+}
+
+# EVENTS (faults_events' lines) are, times left out, exactly WORDS.
+faults_events_are() { [[ "$(cut -d' ' -f2- <<<"$1" | xargs)" == "$2" ]]; }
+
+faults_running() { [[ "$(faults_execution "$1" | jq -r .state)" == RUNNING ]]; }
+
+faults_worker_state() { orchestrator_api /v1/workers | jq -r --arg id "$1" '.[] | select(.id == $id) | .state'; }
+
+faults_worker_lost() { [[ "$(faults_worker_state "$1")" =~ ^(LOST|DELETED)$ ]]; }
+
+faults_server_gone() { # WORKER_ID: the emulator no longer lists a server of that name
+    [[ "$(emulator_api GET "/servers?name=$1" | jq '.servers | length')" == 0 ]]
+}
+
+faults_lost_node() {
+    local from t0=$SECONDS id view worker second node killed t_lost t_gone before after other out
+    from="$(date +%s)"
+    id="$(faults_submit lost 30 --max-attempts 3)" || faults_fail lost-node "rgrid run --detach failed"
+    log "lost-node: execution $id (30 s); waiting for it to run"
+    faults_until lost-node 420 "execution $id RUNNING" faults_running "$id"
+    worker="$(faults_execution "$id" | jq -r .workerId)"
+    node="$name-$worker"
+    sleep 3
+    before="$(faults_events "$node" "$from" "$id")"
+    killed="$(date +%s)"
+    log "lost-node: RUNNING on $worker after $((SECONDS - t0)) s; docker kill $node"
+    docker kill "$node" >/dev/null
+    faults_until lost-node 240 "worker $worker LOST" faults_worker_lost "$worker"
+    t_lost=$(($(date +%s) - killed))
+    faults_until lost-node 120 "server $worker deleted" faults_server_gone "$worker"
+    t_gone=$(($(date +%s) - killed))
+    faults_await_terminal lost-node 600 "$id"
+    view="$(faults_execution "$id")"
+    second="$(jq -r .workerId <<<"$view")"
+    after="$(faults_events "$name-$second" "$from" "$id")"
+    out="$(api "/api/v1/executions/$id/outputs/result.txt?attempt=2" || true)"
+    log "figure: lost-node: kill -> LOST $t_lost s, -> server deleted $t_gone s, -> $(jq -r .state <<<"$view") on attempt $(jq -r .attempt <<<"$view") $(($(date +%s) - killed)) s"
+    printf '  events on %s (killed): %s\n  events on %s: %s\n' "$worker" "${before//$'\n'/; }" "$second" "${after//$'\n'/; }"
+    [[ $(jq -r '"\(.state) \(.attempt)"' <<<"$view") == "SUCCEEDED 2" ]] \
+        || faults_fail lost-node "execution $id ended $(jq -r '"\(.state) on attempt \(.attempt)"' <<<"$view"), not SUCCEEDED on attempt 2"
+    [[ $second != "$worker" ]] || faults_fail lost-node "attempt 2 ran on the killed worker $worker"
+    faults_servers lives | jq -e --arg n "$second" --argjson k "$killed" 'select(.name == $n) | .created_at >= $k' >/dev/null \
+        || faults_fail lost-node "attempt 2's worker $second is not a server created after the kill"
+    [[ $out == "lost - done" ]] || faults_fail lost-node "attempt 2's result.txt is '$out', not 'lost - done'"
+    # No two runs at once: one start of attempt 1 on the killed node before the kill, no die there
+    # (the node died with it); one start and one die of attempt 2 on the new node, started after the kill.
+    faults_events_are "$before" "start 1" \
+        || faults_fail lost-node "the killed node's events are not one start of attempt 1: ${before//$'\n'/; }"
+    faults_events_are "$after" "start 2 die 2" \
+        || faults_fail lost-node "the new node's events are not one start and one die of attempt 2: ${after//$'\n'/; }"
+    (($(awk '$2 == "start" {print $1}' <<<"$after") >= killed)) \
+        || faults_fail lost-node "attempt 2 started before the kill"
+    for other in $(docker ps --filter "label=rgrid.rehearsal=$name" --format '{{.Names}}'); do
+        [[ $other == "$control" || $other == "$name-$second" ]] && continue
+        [[ -z $(faults_events "$other" "$from" "$id") ]] || faults_fail lost-node "$other ran execution $id too"
+    done
+    log "PASS lost-node: LOST, server deleted, a new worker, SUCCEEDED on attempt 2 with its output, one run at a time"
+}
+
+# ---- every worker's create -> first heartbeat so far (before the restart empties the timelines) -
+faults_timelines() {
+    log "timelines: created -> first heartbeat of every worker this orchestrator provisioned (goal <= 60 s)"
+    python3 - "$(orchestrator_api /v1/workers)" <<'PY'
+import json, sys
+from datetime import datetime
+at = lambda s: datetime.fromisoformat(s.replace("Z", "+00:00"))
+for w in sorted(json.loads(sys.argv[1]), key=lambda w: (w.get("timeline") or {}).get("created", "")):
+    t = w.get("timeline") or {}
+    if "created" not in t or "first_heartbeat" not in t:
+        continue
+    since = lambda step: f"{(at(t[step]) - at(t['created'])).total_seconds():.1f} s" if step in t else "-"
+    print(f"  {w['id']}: created -> running {since('running')}, -> ssh ready {since('ssh_ready')}, "
+          f"-> first heartbeat {since('first_heartbeat')}")
+PY
+    in_control journalctl -u orchestrator --no-pager -o cat | grep -o '[^ ]*: bootstrapped in .*' | sed 's/^/  /' || true
+}
+
+# ---- 4. a control-plane restart ----------------------------------------------------------------
+faults_ids() { api '/api/v1/executions?limit=500' | jq -c '[.items[] | {id, state, attempt}] | sort_by(.id)'; }
+
+faults_ready() { api_ready && in_control curl -sf http://127.0.0.1:8001/q/health/ready >/dev/null 2>&1; }
+
+# The monotonic time a unit's state property says (microseconds since boot).
+faults_unit_time() { in_control systemctl show -P "$2" "$1"; }
+
+faults_restart() {
+    local t0 before id secs ready view unit dep started up after
+    before="$(faults_ids)"
+    id="$(faults_submit restart 40)" || faults_fail restart "rgrid run --detach failed"
+    log "restart: execution $id (40 s); waiting for it to run"
+    faults_until restart 420 "execution $id RUNNING" faults_running "$id"
+    t0=$SECONDS
+    log "restart: docker restart $control (systemd shuts down, boots)"
+    docker restart -t 120 "$control" >/dev/null
+    secs="$(await_boot "$control" 300)"
+    faults_until restart 300 "API through nginx/TLS and orchestrator ready" faults_ready
+    ready=$((SECONDS - t0))
+    for unit in postgresql rgrid-kafka rgrid-s3proxy rgrid-api orchestrator nginx docker-registry; do
+        in_control systemctl is-active --quiet "$unit" || faults_fail restart "$unit is not active after the restart"
+    done
+    for unit in rgrid-api orchestrator; do
+        started="$(faults_unit_time "$unit" ExecMainStartTimestampMonotonic)"
+        for dep in postgresql rgrid-kafka rgrid-s3proxy; do
+            up="$(faults_unit_time "$dep" ActiveEnterTimestampMonotonic)"
+            ((up <= started)) || faults_fail restart "$unit started before $dep was active"
+        done
+    done
+    faults_await_terminal restart 600 "$id"
+    view="$(faults_execution "$id")"
+    after="$(faults_ids | jq -c --arg id "$id" '[.[] | select(.id != $id)]')"
+    log "figure: restart: systemd running after $secs s, API and orchestrator ready after $ready s, execution $(jq -r .state <<<"$view") $((SECONDS - t0)) s after the restart"
+    [[ $(jq -r '"\(.state) \(.attempt)"' <<<"$view") == "SUCCEEDED 1" ]] \
+        || faults_fail restart "execution $id ended $(jq -r '"\(.state) on attempt \(.attempt)"' <<<"$view"), not SUCCEEDED on attempt 1"
+    [[ $before == "$after" ]] || faults_fail restart "the earlier executions changed across the restart"
+    log "PASS restart: every service back (api and orchestrator after PostgreSQL, Kafka, S3), the execution ran once, $(jq length <<<"$before") earlier executions unchanged"
+}
+
+# ---- 5. backup and restore ---------------------------------------------------------------------
+# Every execution with its state, attempt, the sha256 of its log and its outputs' names and sizes.
+faults_inventory() {
+    local id
+    for id in $(api '/api/v1/executions?limit=500' | jq -r '.items[].id' | sort); do
+        printf '%s %s %s %s\n' "$id" "$(faults_execution "$id" | jq -r '"\(.state) \(.attempt)"')" \
+            "$(api "/api/v1/executions/$id/logs" | sha256sum | cut -c1-16)" \
+            "$(api "/api/v1/executions/$id/outputs" | jq -c '[.outputs[] | {name, size}]')"
+    done
+}
+
+faults_backup() {
+    local t0=$SECONDS before dir db bucket after n
+    before="$(faults_inventory)"
+    dir="$(in_control /opt/rgrid/infra/backup.sh --out /root/rehearsal/backups 2>"$faults_dir/backup.log")" \
+        || { cat "$faults_dir/backup.log" >&2; faults_fail backup "infra/backup.sh failed"; }
+    log "figure: backup: $((SECONDS - t0)) s, $(in_control du -sh "$dir" | cut -f1), $(in_control grep '^objects=' "$dir/MANIFEST")"
+    db="$(in_control sed -n 's#^DATABASE_URL=.*/\([^/?]*\).*#\1#p' /opt/rgrid/.env)"
+    bucket="$(in_control sed -n 's/^MINIO_BUCKET_NAME=//p' /opt/rgrid/.env)"
+    log "backup: wipe: services stopped, schemas api and orchestrator of $db dropped, bucket $bucket removed"
+    in_control systemctl stop orchestrator rgrid-api rgrid-s3proxy
+    in_control runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d "$db" \
+        -c 'DROP SCHEMA api CASCADE; DROP SCHEMA orchestrator CASCADE' || faults_fail backup "the wipe failed"
+    in_control rm -rf "/var/lib/rgrid-s3/$bucket"
+    in_control systemctl start rgrid-s3proxy
+    faults_until backup 60 "S3Proxy answering" in_control sh -c 'curl -s -o /dev/null http://127.0.0.1:9000/'
+    t0=$SECONDS
+    in_control /opt/rgrid/infra/restore.sh "$dir" >"$faults_dir/restore.log" 2>&1 \
+        || { cat "$faults_dir/restore.log" >&2; faults_fail backup "infra/restore.sh failed"; }
+    log "figure: restore: $((SECONDS - t0)) s"
+    in_control systemctl start rgrid-api orchestrator
+    faults_until backup 300 "API and orchestrator ready after the restore" faults_ready
+    after="$(faults_inventory)"
+    n="$(wc -l <<<"$before")"
+    diff <(echo "$before") <(echo "$after") >&2 || faults_fail backup "executions, logs or outputs differ after the restore"
+    log "PASS backup: $n executions with their logs and outputs identical after backup, wipe and restore"
+}
+
+# The steps given (default: all, in order), each in a subshell so one failing does not hide the
+# next; the test fails when any did.
+faults_steps=(scale-out billing lost-node timelines restart backup)
+faults_run() { # [STEP...]
+    local t0=$SECONDS step rc
+    local -a steps=("$@") passed=() failed=()
+    ((${#steps[@]})) || steps=("${faults_steps[@]}")
+    for step in "${steps[@]}"; do
+        [[ " ${faults_steps[*]} " == *" $step "* ]] || die "unknown fault step '$step' (${faults_steps[*]})"
+    done
+    [[ -n ${faults_dir:-} ]] || faults_begin
+    for step in "${steps[@]}"; do
+        set +e
+        (
+            set -e
+            "faults_${step//-/_}"
+        )
+        rc=$?
+        set -e
+        if ((rc == 0)); then passed+=("$step"); else failed+=("$step"); fi
+    done
+    faults_end
+    log "figure: the fault steps took $((SECONDS - t0)) s; passed: ${passed[*]:-none}; failed: ${failed[*]:-none}"
+    ((${#failed[@]} == 0)) || die "fault steps failed: ${failed[*]}"
+}
