@@ -41,6 +41,8 @@ public final class KillableGrid implements AutoCloseable {
     /** A fake, recognisable Hetzner token handed to the services: it must never show up in a log or event. */
     public static final String FAKE_HETZNER_TOKEN = "hcloud-FAKE-7f3a9c1e5b2d4680-chaos-token-0xC0FFEE";
     private static final Duration READY = Duration.ofSeconds(180);
+    /** The orchestrator's {@code health.lost-after} on this grid. */
+    public static final Duration LOST_AFTER = Duration.ofSeconds(15);
 
     private final Path dir;
     private final Layout layout;
@@ -167,7 +169,7 @@ public final class KillableGrid implements AutoCloseable {
                 "-Drgrid.orchestrator.scaling.queue-threshold=3",
                 "-Drgrid.orchestrator.scaling.failure-backoff=2s",
                 "-Drgrid.orchestrator.health.check-interval=1s",
-                "-Drgrid.orchestrator.health.lost-after=15s",
+                "-Drgrid.orchestrator.health.lost-after=" + LOST_AFTER.toSeconds() + "s",
                 "-Drgrid.orchestrator.health.missing-grace=10s",
                 "-Drgrid.orchestrator.dispatch.tick=500ms",
                 "-Drgrid.orchestrator.lifecycle.reconcile-interval=2s");
@@ -232,6 +234,16 @@ public final class KillableGrid implements AutoCloseable {
     /** Stops the Kafka broker (SIGTERM, as a restart does) and starts it again on the same ports and data. */
     public void restartKafka() {
         kafka.stop();
+        startKafka();
+    }
+
+    /** Stops the Kafka broker (SIGTERM) and leaves it stopped until {@link #startKafkaAgain()}. */
+    public void stopKafka() {
+        kafka.stop();
+    }
+
+    /** Starts the broker {@link #stopKafka()} stopped, on the same ports and data. */
+    public void startKafkaAgain() {
         startKafka();
     }
 
@@ -316,6 +328,11 @@ public final class KillableGrid implements AutoCloseable {
 
     public String s3Endpoint() {
         return "http://" + Ports.LOOPBACK + ":" + s3Port;
+    }
+
+    /** The orchestrator's HTTP base URL (loopback: its metrics and API answer without a token). */
+    public String orchestratorUrl() {
+        return "http://127.0.0.1:" + orchestratorPort;
     }
 
     public String kafkaBootstrap() {

@@ -83,6 +83,19 @@ public final class AgentAnswers {
         return AssignmentStatus.FINISHED.equals(state) ? Attempt.FINISHED : Attempt.HELD;
     }
 
+    /** Whether an answer to {@code GET /v1/health} comes from the agent of {@code workerId}. */
+    public static boolean isAgent(int status, String body, String workerId) {
+        if (status != 200 || body == null) {
+            return false;
+        }
+        try {
+            JsonNode tree = Json.mapper().readTree(body);
+            return tree != null && workerId.equals(tree.path("workerId").asText(null));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     /** An agent's body shortened for a log line or a failure reason. */
     public static String abbreviate(String body) {
         if (body == null) {

@@ -114,6 +114,19 @@ public class AgentClient {
         return AgentAnswers.attempt(answer.status(), answer.body());
     }
 
+    /**
+     * The direct liveness probe: {@code GET /v1/health}, bounded like every call. True only when
+     * this worker's agent answered (an answer naming another worker id is another agent on a reused
+     * address).
+     */
+    public boolean probe(WorkerRecord worker) {
+        if (worker.address() == null) {
+            return false;
+        }
+        Answer answer = send(worker, "GET", AgentApi.HEALTH);
+        return AgentAnswers.isAgent(answer.status(), answer.body(), worker.id());
+    }
+
     /** A status and body, or {@link AgentAnswers#NO_ANSWER} and the error. */
     private record Answer(int status, String body) {
     }

@@ -411,7 +411,12 @@ public interface RgridConfig {
     }
 
     interface Health {
-        /** A READY or DRAINING worker whose last heartbeat is older than this is LOST (3 × 30 s heartbeats). */
+        /**
+         * A READY or DRAINING worker whose last applied heartbeat is older than this is silent
+         * (3 × 30 s heartbeats); it is LOST only when the heartbeat consumer is caught up and a
+         * direct health probe of its agent fails too ({@code health.LivenessDecision}). Also the
+         * start-up grace: nothing is LOST within this of the health monitor's first check.
+         */
         @WithDefault("90s")
         Duration lostAfter();
 

@@ -9,6 +9,7 @@ import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
@@ -246,7 +247,8 @@ public class Dispatcher {
         });
         for (Pending p : pending) {
             if (p.worker() == null || p.worker().address() == null) {
-                takeBack(p.execution(), p.worker(), "its worker " + p.execution().workerId() + " is unknown");
+                takeBack(p.execution(), p.worker(), TakeBackCause.UNKNOWN_WORKER,
+                        "its worker " + p.execution().workerId() + " is unknown");
             } else {
                 LOG.infof("re-sending %s attempt %d to %s", p.execution().id(), p.execution().attempt(),
                         p.worker().id());
@@ -270,7 +272,7 @@ public class Dispatcher {
             switch (outcome) {
                 case AgentClient.Outcome.Accepted accepted ->
                         LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());
-                case AgentClient.Outcome.Refused refused -> takeBack(execution, worker,
+                case AgentClient.Outcome.Refused refused -> takeBack(execution, worker, TakeBackCause.REFUSED,
                         "worker " + worker.id() + " refused the assignment (HTTP " + refused.status() + " "
                                 + refused.body() + ")");
                 case AgentClient.Outcome.NoAnswer noAnswer -> fenceOrTakeBack(execution, worker, noAnswer.error());
@@ -297,14 +299,15 @@ public class Dispatcher {
                 LOG.infof("worker %s holds %s attempt %d after all (its answer was lost: %s)", worker.id(),
                         execution.id(), execution.attempt(), error);
             } else {
-                takeBack(execution, worker, "worker " + worker.id() + " did not accept the assignment (" + error
+                takeBack(execution, worker, TakeBackCause.NO_ANSWER_FENCED, "worker " + worker.id()
+                        + " did not accept the assignment (" + error
                         + ") and confirmed that it does not hold it");
             }
         });
     }
 
     /** Takes the attempt back unless the worker has already reported on it (its answer was lost, not its work). */
-    private void takeBack(ExecutionRecord sent, WorkerRecord worker, String why) {
+    private void takeBack(ExecutionRecord sent, WorkerRecord worker, TakeBackCause cause, String why) {
         LOG.warnf("%s; taking back %s attempt %d", why, sent.id(), sent.attempt());
         if (worker != null) {
             coolingDown.put(worker.id(), Instant.now().plus(REFUSAL_COOL_DOWN));
@@ -315,7 +318,7 @@ public class Dispatcher {
                 if (current.isPresent() && current.get().state() == ExecutionState.ASSIGNED
                         && current.get().attempt() == sent.attempt()
                         && sent.workerId() != null && sent.workerId().equals(current.get().workerId())) {
-                    transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, why);
+                    transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, cause, why);
                 }
                 return null;
             });

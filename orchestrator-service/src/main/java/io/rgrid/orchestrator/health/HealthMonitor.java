@@ -7,11 +7,13 @@ import io.rgrid.orchestrator.agent.AgentAnswers;
 import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.Dispatcher;
+import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
@@ -20,16 +22,25 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Finds lost workers: a READY or DRAINING worker silent for longer than
- * {@code rgrid.orchestrator.health.lost-after} (3 missed 30 s heartbeats), or a PROVISIONING one
- * that never sent its first heartbeat within the boot timeout. A lost worker is marked LOST, the
- * executions it held are taken back (requeued with attempt + 1, or LOST when attempts are
- * exhausted) in the same transaction, and then the provider deletes it.
+ * Finds lost workers. A READY or DRAINING worker with no heartbeat applied for
+ * {@code rgrid.orchestrator.health.lost-after}, or a PROVISIONING one with no first heartbeat
+ * within the boot timeout, is only silent; {@link LivenessDecision} says whether it is LOST: only
+ * once the heartbeat consumer is caught up ({@link HeartbeatFeed}: a Kafka outage or a lagging
+ * consumer is not the workers' silence), only after the start-up grace, and for a worker that was
+ * up only when a direct health probe of its agent fails too. Every age is on the database's clock.
+ * A lost worker is marked LOST, the executions it held are taken back (requeued with attempt + 1,
+ * or LOST when attempts are exhausted) in the same transaction, and then the provider deletes it.
+ * Each LOST counts in {@code rgrid_worker_lost_total{cause}}.
  */
 @ApplicationScoped
 public class HealthMonitor {
@@ -67,23 +78,64 @@ public class HealthMonitor {
     AgentClient agents;
 
     @Inject
-    io.rgrid.orchestrator.metrics.ClusterStats stats;
+    HeartbeatFeed heartbeats;
 
-    public void check() {
-        Instant now = Instant.now();
-        Instant heartbeatBefore = now.minus(config.orchestrator().health().lostAfter());
-        Instant bootBefore = now.minus(config.orchestrator().health().bootTimeout());
-        List<WorkerRecord> silent = database.inTransaction(c -> workers.silent(c, heartbeatBefore, bootBefore));
-        for (WorkerRecord worker : silent) {
-            boolean booting = worker.state() == WorkerState.PROVISIONING;
-            String why = booting
-                    ? "no first heartbeat within " + config.orchestrator().health().bootTimeout()
-                    : "no heartbeat since " + worker.lastHeartbeatAt();
-            if (loseAndTerminate(worker.id(), why, heartbeatBefore, bootBefore) && booting) {
-                stats.bootTimedOut();
+    @Inject
+    ClusterStats stats;
+
+    /** The database's now() at this monitor's first check: the start-up grace counts from it. */
+    private Instant firstCheck;
+    /** Silent workers not declared LOST, with why, so the log says it once per change. */
+    private final Map<String, String> suspects = new HashMap<>();
+
+    /** Silent workers as of the database's clock. */
+    private record Silence(Instant now, List<WorkerRecord> workers) {
+    }
+
+    public synchronized void check() {
+        RgridConfig.Health health = config.orchestrator().health();
+        Silence silence = database.read(c -> new Silence(workers.now(c),
+                workers.silent(c, health.lostAfter(), health.bootTimeout())));
+        if (firstCheck == null) {
+            firstCheck = silence.now();
+        }
+        LivenessDecision.Feed feed = silence.workers().isEmpty() ? LivenessDecision.Feed.UNKNOWN
+                : heartbeats.look(silence.now(), health.lostAfter().dividedBy(2));
+        Map<String, String> stillSuspect = new HashMap<>();
+        for (WorkerRecord worker : silence.workers()) {
+            LivenessDecision.Facts facts = facts(worker, silence.now(), feed, health);
+            LivenessDecision.Result result = LivenessDecision.decide(facts);
+            if (result.verdict() == LivenessDecision.Verdict.PROBE) {
+                result = LivenessDecision.decide(facts.withProbe(agents.probe(worker)
+                        ? LivenessDecision.Probe.ANSWERED : LivenessDecision.Probe.FAILED));
+            }
+            if (result.verdict() == LivenessDecision.Verdict.LOST) {
+                boolean booting = worker.state() == WorkerState.PROVISIONING;
+                String why = booting
+                        ? "no first heartbeat within " + health.bootTimeout()
+                        : "no heartbeat since " + worker.lastHeartbeatAt() + " and no answer to a health probe";
+                if (lose(worker.id(), result.cause(), why, true) && booting) {
+                    stats.bootTimedOut();
+                }
+            } else if (result.verdict() == LivenessDecision.Verdict.SUSPECT) {
+                stillSuspect.put(worker.id(), result.cause());
+                if (!result.cause().equals(suspects.get(worker.id()))) {
+                    LOG.warnf("worker %s is silent (last heartbeat applied %s) but not declared LOST: %s",
+                            worker.id(), worker.lastHeartbeatAt(), result.cause());
+                }
             }
         }
-        enforceDeadlines(now);
+        suspects.clear();
+        suspects.putAll(stillSuspect);
+        enforceDeadlines();
+    }
+
+    private LivenessDecision.Facts facts(WorkerRecord worker, Instant now, LivenessDecision.Feed feed,
+                                         RgridConfig.Health health) {
+        Instant last = worker.lastHeartbeatAt() == null ? worker.createdAt() : worker.lastHeartbeatAt();
+        return new LivenessDecision.Facts(worker.state(), Duration.between(last, now),
+                Duration.between(worker.createdAt(), now), Duration.between(firstCheck, now), health.lostAfter(),
+                health.bootTimeout(), feed, LivenessDecision.Probe.NOT_PROBED);
     }
 
     /**
@@ -93,7 +145,7 @@ public class HealthMonitor {
      * attempt still ASSIGNED (the worker never started it) is taken back like a refused one
      * (requeued with attempt + 1, or LOST). The worker is asked to cancel it, best effort.
      */
-    void enforceDeadlines(Instant now) {
+    void enforceDeadlines() {
         var grace = config.orchestrator().health().deadlineGrace();
         List<ExecutionRecord> overdue = database.inTransaction(c -> executions.overdue(c, grace));
         for (ExecutionRecord seen : overdue) {
@@ -109,7 +161,7 @@ public class HealthMonitor {
                 if (execution.state() == ExecutionState.RUNNING && !execution.cancelRequested()) {
                     transitions.timeOut(c, execution, why);
                 } else {
-                    transitions.takeBack(c, execution, FailureReason.TIMEOUT, why);
+                    transitions.takeBack(c, execution, FailureReason.TIMEOUT, TakeBackCause.DEADLINE, why);
                 }
                 return workers.find(c, execution.workerId());
             });
@@ -124,32 +176,44 @@ public class HealthMonitor {
         }
     }
 
-    /** Marks the worker LOST now, whatever its heartbeats say (used when the orchestrator stops its local agents). */
-    public void loseAndTerminate(String workerId, String why) {
-        Instant never = Instant.MAX;
-        loseAndTerminate(workerId, why, never, never);
+    /**
+     * Marks the worker LOST now, whatever its heartbeats say: when the orchestrator stops its local
+     * agents, its server vanished, or its bootstrap failed.
+     *
+     * @param cause the {@code cause} tag of {@code rgrid_worker_lost_total}
+     */
+    public void loseAndTerminate(String workerId, String cause, String why) {
+        lose(workerId, cause, why, false);
     }
 
-    /** @return true when the worker was found silent and marked LOST here */
-    private boolean loseAndTerminate(String workerId, String why, Instant heartbeatBefore, Instant bootBefore) {
+    /**
+     * @param onlyIfSilent lose it only if it is still silent (no heartbeat arrived since the check)
+     * @return true when the worker was marked LOST here
+     */
+    private boolean lose(String workerId, String cause, String why, boolean onlyIfSilent) {
+        RgridConfig.Health health = config.orchestrator().health();
         // What a dead agent left running must stop before its work goes to another worker.
         provider.stopLeftovers(workerId);
         Optional<WorkerRecord> lost = database.inTransaction(c -> {
-            Optional<WorkerRecord> current = workers.lock(c, workerId);
-            if (current.isEmpty() || !stillSilent(current.get(), heartbeatBefore, bootBefore)) {
-                return Optional.<WorkerRecord>empty(); // a heartbeat arrived meanwhile
+            Optional<WorkerRecord> current = onlyIfSilent
+                    ? workers.lockIfSilent(c, workerId, health.lostAfter(), health.bootTimeout())
+                    : workers.lock(c, workerId);
+            if (current.isEmpty() || !LOSABLE.contains(current.get().state())) {
+                return Optional.<WorkerRecord>empty(); // a heartbeat arrived meanwhile, or already LOST
             }
             WorkerRecord worker = current.get();
             lifecycle.change(c, worker, WorkerState.LOST, why);
             for (ExecutionRecord execution : executions.onWorker(c, workerId)) {
-                transitions.takeBack(c, execution, FailureReason.WORKER_LOST, "worker " + workerId + " lost: " + why);
+                transitions.takeBack(c, execution, FailureReason.WORKER_LOST, TakeBackCause.WORKER_LOST,
+                        "worker " + workerId + " lost: " + why);
             }
             return current;
         });
         if (lost.isEmpty()) {
             return false;
         }
-        LOG.warnf("worker %s is LOST: %s", workerId, why);
+        stats.workerLost(cause);
+        LOG.warnf("worker %s is LOST (%s): %s", workerId, cause, why);
         outbox.flushSoon();
         dispatcher.wake();
         if (!provider.name().equals(lost.get().provider()) || !provider.scalable()) {
@@ -171,14 +235,7 @@ public class HealthMonitor {
         return true;
     }
 
-    private static boolean stillSilent(WorkerRecord worker, Instant heartbeatBefore, Instant bootBefore) {
-        return switch (worker.state()) {
-            case READY, DRAINING -> {
-                Instant last = worker.lastHeartbeatAt() == null ? worker.createdAt() : worker.lastHeartbeatAt();
-                yield last.isBefore(heartbeatBefore);
-            }
-            case PROVISIONING -> worker.createdAt().isBefore(bootBefore);
-            case LOST, DELETED -> false;
-        };
-    }
+    /** The states a worker can be lost from. */
+    private static final Set<WorkerState> LOSABLE = EnumSet.of(WorkerState.PROVISIONING, WorkerState.READY,
+            WorkerState.DRAINING);
 }

@@ -109,7 +109,7 @@ public class Reconciler {
                 // provider call): the boot timeout and the heartbeat timeout deal with it.
                 continue;
             }
-            health.loseAndTerminate(worker.id(), "its server is gone from the provider");
+            health.loseAndTerminate(worker.id(), "vanished", "its server is gone from the provider");
             stats.vanished();
         }
     }

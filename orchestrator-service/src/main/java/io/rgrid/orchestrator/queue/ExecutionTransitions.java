@@ -5,6 +5,7 @@ import io.rgrid.model.ExecutionStateMachine;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,6 +39,9 @@ public class ExecutionTransitions {
 
     @Inject
     OutboxWriter outbox;
+
+    @Inject
+    ClusterStats stats;
 
     /** QUEUED → ASSIGNED to {@code workerId}; the assignment is recorded before it is sent. */
     public void assign(Connection c, ExecutionRecord execution, String workerId) throws SQLException {
@@ -99,12 +103,15 @@ public class ExecutionTransitions {
     /**
      * Takes an attempt back from its worker (the worker refused or did not answer the assignment,
      * or was lost): requeued with attempt + 1 while attempts remain, else LOST. An execution whose
-     * cancel was requested ends CANCELLED instead of running again.
+     * cancel was requested ends CANCELLED instead of running again. Counted in
+     * {@code rgrid_attempt_takebacks_total{cause}} when decided (a transaction that then rolls back
+     * and is retried counts twice).
      *
      * @return the state it ended in
      */
-    public ExecutionState takeBack(Connection c, ExecutionRecord execution, FailureReason reason, String why)
-            throws SQLException {
+    public ExecutionState takeBack(Connection c, ExecutionRecord execution, FailureReason reason, TakeBackCause cause,
+                                   String why) throws SQLException {
+        stats.tookBack(cause.tag());
         if (execution.cancelRequested()) {
             ExecutionStateMachine.check(execution.state(), ExecutionState.CANCELLED);
             executions.setState(c, execution.id(), ExecutionState.CANCELLED, FailureReason.CANCELLED);

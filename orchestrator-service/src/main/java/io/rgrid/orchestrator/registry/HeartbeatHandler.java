@@ -16,6 +16,7 @@ import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.queue.TakeBackCause;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -76,14 +77,15 @@ public class HeartbeatHandler {
      * {@code health.missing-grace} and assigned longer ago than that, is taken back (requeued with
      * attempt + 1, or LOST). That is an agent that restarted within the heartbeat timeout, or
      * dropped the attempt without a report. The grace lets an assignment in flight, and an outcome
-     * report still on its way through Kafka, arrive first.
+     * report still on its way through Kafka, arrive first. {@code now} is the database's clock (the
+     * heartbeat's applied time), like {@code assigned_at}.
      */
-    private void reconcileRunning(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat) throws SQLException {
+    private void reconcileRunning(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat, Instant now)
+            throws SQLException {
         Set<String> held = new HashSet<>();
         for (WorkerHeartbeat.RunningAttempt running : heartbeat.running()) {
             held.add(running.executionId() + ":" + running.attempt());
         }
-        Instant now = Instant.now();
         Duration grace = config.orchestrator().health().missingGrace();
         Map<String, Instant> before = missingSince.getOrDefault(worker.id(), Map.of());
         Map<String, Instant> stillMissing = new HashMap<>();
@@ -99,7 +101,8 @@ public class HeartbeatHandler {
                 Optional<ExecutionRecord> locked = executions.lock(c, execution.id());
                 if (locked.isPresent() && locked.get().attempt() == execution.attempt()
                         && ExecutionState.ON_WORKER.contains(locked.get().state())) {
-                    transitions.takeBack(c, locked.get(), FailureReason.WORKER_LOST, "worker " + worker.id()
+                    transitions.takeBack(c, locked.get(), FailureReason.WORKER_LOST,
+                            TakeBackCause.MISSING_FROM_HEARTBEATS, "worker " + worker.id()
                             + " no longer holds attempt " + execution.attempt() + " (missing from its heartbeats since "
                             + since + ")");
                 }
@@ -139,9 +142,9 @@ public class HeartbeatHandler {
             // The worker's totals: what it reports free plus what the executions it runs reserve.
             ExecutionRepository.Held reserved = executions.reservedBy(c, heartbeat.running().stream()
                     .map(WorkerHeartbeat.RunningAttempt::executionId).filter(Objects::nonNull).collect(Collectors.toSet()));
-            workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reserved.cpus(),
+            Instant applied = workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reserved.cpus(),
                     heartbeat.freeMemoryMb() + reserved.memoryMb());
-            reconcileRunning(c, worker, heartbeat);
+            reconcileRunning(c, worker, heartbeat, applied);
             if (heartbeat.draining()) {
                 lifecycle.change(c, worker, WorkerState.DRAINING, "agent is draining");
             } else if (worker.state() == WorkerState.PROVISIONING || worker.state() == WorkerState.LOST) {

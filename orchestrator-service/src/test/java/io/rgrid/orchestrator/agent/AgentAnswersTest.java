@@ -56,6 +56,23 @@ class AgentAnswersTest {
         assertThat(AgentAnswers.attempt(status, body)).isEqualTo(answer);
     }
 
+    @ParameterizedTest(name = "[{index}] {0}: HTTP {1} {2} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
+            # case                          | status | body                                | alive
+            this worker's agent             | 200    | {"workerId":"w-1","status":"UP"}    | true
+            draining counts as alive        | 200    | {"workerId":"w-1","status":"DRAINING"} | true
+            another agent on the address    | 200    | {"workerId":"w-2","status":"UP"}    | false
+            no worker id                    | 200    | {"status":"UP"}                     | false
+            unreadable body                 | 200    | <html>                              | false
+            empty body                      | 200    | null                                | false
+            bad token                       | 401    | {"workerId":"w-1"}                  | false
+            agent failed                    | 500    | null                                | false
+            no answer                       | -1     | java.net.ConnectException           | false
+            """)
+    void healthProbe(String name, int status, String body, boolean alive) {
+        assertThat(AgentAnswers.isAgent(status, body, "w-1")).isEqualTo(alive);
+    }
+
     @ParameterizedTest(name = "[{index}] {0} chars -> {1}")
     @CsvSource({"0, 0", "300, 300", "301, 301", "5000, 301"})
     void abbreviatesLongBodies(int length, int expected) {

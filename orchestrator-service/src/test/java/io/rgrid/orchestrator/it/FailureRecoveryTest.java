@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.it;
 
+import com.sun.net.httpserver.HttpServer;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -10,6 +11,8 @@ import io.rgrid.model.FailureReason;
 import io.rgrid.model.Ids;
 import io.rgrid.model.Json;
 import io.rgrid.model.Topics;
+import io.rgrid.model.agent.AgentApi;
+import io.rgrid.model.agent.AgentHealth;
 import io.rgrid.model.event.ExecutionCancelRequested;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
@@ -25,14 +28,17 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -103,6 +109,44 @@ class FailureRecoveryTest {
         // Tidy up: cancelled, or already failed as unschedulable (no local agent holds 64 CPUs).
         grid.send(new ExecutionCancelRequested(requeued, "p", Instant.now()));
         awaitEnded(requeued);
+    }
+
+    /**
+     * Heartbeats that do not arrive (Kafka down between the agent and the broker, a lagging
+     * consumer) are not a dead agent: a worker silent far past lost-after whose agent still answers
+     * its health probe stays READY and keeps its work. The fake agent counts the probes, so the
+     * test waits until the monitor has found it silent and asked three times.
+     */
+    @Test
+    void aSilentWorkerWhoseAgentAnswersTheProbeIsNotLost() throws Exception {
+        String workerId = Ids.newWorkerId();
+        AtomicInteger probes = new AtomicInteger();
+        HttpServer agent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        agent.createContext(AgentApi.HEALTH, exchange -> {
+            probes.incrementAndGet();
+            byte[] body = Json.mapper().writeValueAsBytes(new AgentHealth(workerId, "UP", 1, 0, "process", "test", false));
+            exchange.getResponseHeaders().add("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        agent.start();
+        try {
+            insertWorker(workerId, 0, 0, Instant.now().minus(Duration.ofMinutes(10)),
+                    "http://127.0.0.1:" + agent.getAddress().getPort());
+            UUID held = Ids.newExecutionId();
+            insertHeld(held, workerId, "RUNNING", 1, 3, Instant.now());
+
+            await().atMost(GridEvents.PATIENCE).until(() -> probes.get() >= 3);
+
+            assertThat(workerState(workerId)).isEqualTo("READY");
+            assertThat(grid.lifecycle(workerId)).extracting(WorkerLifecycleChanged::state)
+                    .doesNotContain(WorkerState.LOST);
+            assertThat(grid.statuses(held)).as("its attempt is not taken back").isEmpty();
+        } finally {
+            agent.stop(0);
+            retire(workerId);
+        }
     }
 
     @Test
@@ -218,13 +262,28 @@ class FailureRecoveryTest {
     }
 
     private void insertWorker(String id, int slots, double cpus, Instant lastHeartbeat) throws Exception {
+        insertWorker(id, slots, cpus, lastHeartbeat, DEAD_ADDRESS);
+    }
+
+    private String workerState(String id) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT state FROM workers WHERE id = ?")) {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
+        }
+    }
+
+    private void insertWorker(String id, int slots, double cpus, Instant lastHeartbeat, String address)
+            throws Exception {
         try (Connection c = dataSource.getConnection();
              PreparedStatement insert = c.prepareStatement("INSERT INTO workers (id, provider, address, token, state, "
                      + "slots, free_cpus, free_memory_mb, total_cpus, total_memory_mb, runtime, created_at, "
                      + "last_heartbeat_at, updated_at) VALUES (?, 'local', ?, 'token', 'READY', ?, ?, 100000, ?, "
                      + "100000, 'process', now(), ?, now())")) {
             insert.setString(1, id);
-            insert.setString(2, DEAD_ADDRESS);
+            insert.setString(2, address);
             insert.setInt(3, slots);
             insert.setDouble(4, cpus);
             insert.setDouble(5, cpus);
