@@ -429,10 +429,20 @@ public interface RgridConfig {
         Duration checkInterval();
 
         /**
-         * Slack on top of an execution's {@code timeoutSeconds}, counted from its assignment, before
-         * the orchestrator enforces the deadline itself (the agent normally ends it first and reports
-         * TIMED_OUT; this catches an agent that went silent or lost track of it). Covers image pull,
-         * dependency install and the report's way through Kafka.
+         * How long an agent may take between reporting an attempt RUNNING and starting its script:
+         * the agents' image pull limit ({@code rgrid.worker.image-pull-timeout}, 5 min) plus their
+         * requirements install limit ({@code rgrid.worker.requirements-timeout}, 10 min). Part of
+         * the orchestrator's own deadline ({@code health.DeadlineDecision}); raise it with those.
+         */
+        @WithDefault("15m")
+        Duration startAllowance();
+
+        /**
+         * Slack on top of an execution's {@code timeoutSeconds} and {@code start-allowance},
+         * counted from its RUNNING report (from its assignment while it has none), before the
+         * orchestrator enforces the deadline itself (the agent normally ends it first and reports
+         * TIMED_OUT; this catches an agent that went silent or lost track of it): the agent's own
+         * kill and the report's way through Kafka.
          */
         @WithDefault("5m")
         Duration deadlineGrace();

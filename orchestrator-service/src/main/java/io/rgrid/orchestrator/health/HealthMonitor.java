@@ -139,26 +139,36 @@ public class HealthMonitor {
     }
 
     /**
-     * The execution's deadline, enforced here for a worker that never reported the outcome: once
-     * {@code timeoutSeconds + deadline-grace} have passed since the assignment, a RUNNING attempt
-     * ends TIMED_OUT (it had its whole budget; running it again would break the user's limit), an
-     * attempt still ASSIGNED (the worker never started it) is taken back like a refused one
-     * (requeued with attempt + 1, or LOST). The worker is asked to cancel it, best effort.
+     * The execution's deadline, enforced here for a worker that never reported the outcome
+     * ({@link DeadlineDecision}: from RUNNING, {@code timeoutSeconds + start-allowance +
+     * deadline-grace}): a RUNNING attempt ends TIMED_OUT (it had its whole budget; running it again
+     * would break the user's limit), an attempt still ASSIGNED (the worker never started it) is
+     * taken back (requeued with attempt + 1, or LOST). The worker is asked to cancel it, best effort.
      */
     void enforceDeadlines() {
-        var grace = config.orchestrator().health().deadlineGrace();
-        List<ExecutionRecord> overdue = database.inTransaction(c -> executions.overdue(c, grace));
-        for (ExecutionRecord seen : overdue) {
+        RgridConfig.Health health = config.orchestrator().health();
+        List<ExecutionRepository.DeadlineCandidate> candidates = database.inTransaction(c ->
+                executions.pastTimeout(c, health.startAllowance().plus(health.deadlineGrace())));
+        for (ExecutionRepository.DeadlineCandidate candidate : candidates) {
+            ExecutionRecord seen = candidate.execution();
+            DeadlineDecision.Action action = DeadlineDecision.decide(new DeadlineDecision.Facts(seen.state(),
+                    seen.cancelRequested(), seen.spec().timeoutSeconds(), candidate.sinceAssigned(),
+                    candidate.sinceRunning(), health.startAllowance(), health.deadlineGrace()));
+            if (action == DeadlineDecision.Action.NOT_DUE) {
+                continue;
+            }
             Optional<WorkerRecord> holder = database.inTransaction(c -> {
                 Optional<ExecutionRecord> current = executions.lock(c, seen.id());
                 if (current.isEmpty() || current.get().attempt() != seen.attempt()
-                        || !ExecutionState.ON_WORKER.contains(current.get().state())) {
-                    return Optional.<WorkerRecord>empty();
+                        || current.get().state() != seen.state()) {
+                    return Optional.<WorkerRecord>empty(); // it moved on meanwhile: the next check looks again
                 }
                 ExecutionRecord execution = current.get();
                 String why = "no outcome from worker " + execution.workerId() + " within the timeout ("
-                        + execution.spec().timeoutSeconds() + " s) + " + grace.toSeconds() + " s since it was assigned";
-                if (execution.state() == ExecutionState.RUNNING && !execution.cancelRequested()) {
+                        + execution.spec().timeoutSeconds() + " s) + " + health.startAllowance().toSeconds()
+                        + " s to start + " + health.deadlineGrace().toSeconds() + " s since it was "
+                        + (candidate.sinceRunning() == null ? "assigned" : "reported RUNNING");
+                if (action == DeadlineDecision.Action.TIME_OUT) {
                     transitions.timeOut(c, execution, why);
                 } else {
                     transitions.takeBack(c, execution, FailureReason.TIMEOUT, TakeBackCause.DEADLINE, why);

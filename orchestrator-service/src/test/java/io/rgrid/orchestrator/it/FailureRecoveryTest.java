@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -191,10 +192,13 @@ class FailureRecoveryTest {
         insertWorker(workerId, 0, 0, Instant.now().plus(Duration.ofMinutes(5)));
         UUID running = Ids.newExecutionId();
         UUID assigned = Ids.newExecutionId();
-        // timeout 60 s + deadline-grace 5 min < 10 min since the assignment.
-        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10));
-        insertHeld(running, workerId, "RUNNING", 1, 3, longAgo);
-        insertHeld(assigned, workerId, "ASSIGNED", 1, 3, longAgo);
+        UUID slowStart = Ids.newExecutionId();
+        // timeout 60 s + start-allowance 15 min + deadline-grace 5 min < 30 min.
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(30));
+        insertHeld(running, workerId, "RUNNING", 1, 3, longAgo, longAgo);
+        insertHeld(assigned, workerId, "ASSIGNED", 1, 3, longAgo, null);
+        // Assigned as long ago, but its RUNNING report came 2 minutes ago: its deadline counts from there.
+        insertHeld(slowStart, workerId, "RUNNING", 1, 3, longAgo, Instant.now().minus(Duration.ofMinutes(2)));
 
         ExecutionStatusChanged timedOut = grid.awaitStatus(running, ExecutionState.TIMED_OUT);
         assertThat(timedOut.reason()).isEqualTo(FailureReason.TIMEOUT);
@@ -202,10 +206,13 @@ class FailureRecoveryTest {
         assertThat(timedOut.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
         ExecutionStatusChanged requeued = grid.awaitStatus(assigned, ExecutionState.QUEUED);
         assertThat(requeued.attempt()).isEqualTo(2);
+        // The checks that ended the other two looked at it too.
+        assertThat(grid.statuses(slowStart)).as("counted from RUNNING, it is not due").isEmpty();
 
         retire(workerId);
         grid.send(new ExecutionCancelRequested(assigned, "p", Instant.now()));
         awaitEnded(assigned);
+        grid.send(new ExecutionCancelRequested(slowStart, "p", Instant.now()));
     }
 
     @Test
@@ -287,7 +294,7 @@ class FailureRecoveryTest {
             insert.setInt(3, slots);
             insert.setDouble(4, cpus);
             insert.setDouble(5, cpus);
-            insert.setTimestamp(6, java.sql.Timestamp.from(lastHeartbeat));
+            insert.setTimestamp(6, Timestamp.from(lastHeartbeat));
             insert.executeUpdate();
         }
     }
@@ -303,11 +310,16 @@ class FailureRecoveryTest {
 
     private void insertHeld(UUID id, String workerId, String state, int attempt, int maxAttempts, Instant assignedAt)
             throws Exception {
+        insertHeld(id, workerId, state, attempt, maxAttempts, assignedAt, null);
+    }
+
+    private void insertHeld(UUID id, String workerId, String state, int attempt, int maxAttempts, Instant assignedAt,
+                            Instant runningAt) throws Exception {
         ExecutionSpec spec = GridEvents.spec(64, 256, maxAttempts);
         try (Connection c = dataSource.getConnection();
              PreparedStatement insert = c.prepareStatement("INSERT INTO executions (id, project_id, attempt, state, "
-                     + "spec, script_key, max_attempts, worker_id, assigned_at, submitted_at, queued_at, updated_at) "
-                     + "VALUES (?, 'p', ?, ?, ?::jsonb, ?, ?, ?, ?, now(), now(), now())")) {
+                     + "spec, script_key, max_attempts, worker_id, assigned_at, running_at, submitted_at, queued_at, "
+                     + "updated_at) VALUES (?, 'p', ?, ?, ?::jsonb, ?, ?, ?, ?, ?, now(), now(), now())")) {
             insert.setObject(1, id);
             insert.setInt(2, attempt);
             insert.setString(3, state);
@@ -315,7 +327,8 @@ class FailureRecoveryTest {
             insert.setString(5, StorageKeys.script(id));
             insert.setInt(6, maxAttempts);
             insert.setString(7, workerId);
-            insert.setTimestamp(8, java.sql.Timestamp.from(assignedAt));
+            insert.setTimestamp(8, Timestamp.from(assignedAt));
+            insert.setTimestamp(9, runningAt == null ? null : Timestamp.from(runningAt));
             insert.executeUpdate();
         }
     }
