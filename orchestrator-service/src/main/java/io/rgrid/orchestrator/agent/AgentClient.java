@@ -35,11 +35,11 @@ public class AgentClient {
         record Accepted() implements Outcome {
         }
 
-        /** The agent answered but did not take it (draining, no free slot, bad token). */
+        /** The agent answered that it did not take it (a 4xx: draining, no free slot, fenced, bad token). */
         record Refused(int status, String body) implements Outcome {
         }
 
-        /** No answer within the bound, or the agent could not be reached. */
+        /** No answer within the bound, the agent could not be reached, or an answer that may come after it took it (5xx). */
         record NoAnswer(String error) implements Outcome {
         }
     }

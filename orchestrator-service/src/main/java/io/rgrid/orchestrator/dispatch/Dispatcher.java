@@ -18,6 +18,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -272,9 +274,11 @@ public class Dispatcher {
             switch (outcome) {
                 case AgentClient.Outcome.Accepted accepted ->
                         LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());
-                case AgentClient.Outcome.Refused refused -> takeBack(execution, worker, TakeBackCause.REFUSED,
-                        "worker " + worker.id() + " refused the assignment (HTTP " + refused.status() + " "
-                                + refused.body() + ")");
+                case AgentClient.Outcome.Refused refused -> release(execution, worker,
+                        "worker " + worker.id() + " refused the assignment before starting it (HTTP "
+                                + refused.status() + " " + refused.body() + ")",
+                        (c, current) -> transitions.unassign(c, current, "worker " + worker.id()
+                                + " refused it (HTTP " + refused.status() + ")"));
                 case AgentClient.Outcome.NoAnswer noAnswer -> fenceOrTakeBack(execution, worker, noAnswer.error());
             }
         });
@@ -308,6 +312,21 @@ public class Dispatcher {
 
     /** Takes the attempt back unless the worker has already reported on it (its answer was lost, not its work). */
     private void takeBack(ExecutionRecord sent, WorkerRecord worker, TakeBackCause cause, String why) {
+        release(sent, worker, why, (c, current) -> transitions.takeBack(c, current, FailureReason.WORKER_LOST, cause,
+                why));
+    }
+
+    /** What {@link #release} does with the attempt, in its transaction. */
+    @FunctionalInterface
+    private interface Release {
+        void apply(Connection c, ExecutionRecord current) throws SQLException;
+    }
+
+    /**
+     * Applies {@code release} to the attempt if it is still ASSIGNED to that worker (not reported
+     * on, not taken back meanwhile), and keeps the worker out of the next rounds for a while.
+     */
+    private void release(ExecutionRecord sent, WorkerRecord worker, String why, Release release) {
         LOG.warnf("%s; taking back %s attempt %d", why, sent.id(), sent.attempt());
         if (worker != null) {
             coolingDown.put(worker.id(), Instant.now().plus(REFUSAL_COOL_DOWN));
@@ -318,7 +337,7 @@ public class Dispatcher {
                 if (current.isPresent() && current.get().state() == ExecutionState.ASSIGNED
                         && current.get().attempt() == sent.attempt()
                         && sent.workerId() != null && sent.workerId().equals(current.get().workerId())) {
-                    transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, cause, why);
+                    release.apply(c, current.get());
                 }
                 return null;
             });

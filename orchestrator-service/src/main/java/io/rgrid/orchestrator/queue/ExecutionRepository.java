@@ -341,6 +341,15 @@ public class ExecutionRepository {
         }
     }
 
+    /** Back to the queue with the same attempt and its old place: the worker refused it before starting it. */
+    public void unassign(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', worker_id = NULL, "
+                + "assigned_at = NULL, running_at = NULL, updated_at = now() WHERE id = ?")) {
+            update.setObject(1, id);
+            update.executeUpdate();
+        }
+    }
+
     /** Back to the queue with a new attempt: the worker no longer holds it. */
     public void requeue(Connection c, UUID id, int newAttempt) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', attempt = ?, "

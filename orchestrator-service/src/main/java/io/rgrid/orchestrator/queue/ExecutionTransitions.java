@@ -140,6 +140,26 @@ public class ExecutionTransitions {
     }
 
     /**
+     * The worker refused the assignment before starting it (a 4xx: full, draining, fenced): ASSIGNED
+     * → QUEUED with the <em>same</em> attempt, in its old place in the queue. The attempt never ran,
+     * so it is not burned; the report (QUEUED at the same attempt) tells api-service the same.
+     * Counted in {@code rgrid_attempt_takebacks_total{cause="refused"}}.
+     */
+    public void unassign(Connection c, ExecutionRecord execution, String why) throws SQLException {
+        if (execution.state() != ExecutionState.ASSIGNED) {
+            throw new IllegalStateException("only an ASSIGNED attempt can be unassigned, not " + execution.state());
+        }
+        if (execution.cancelRequested()) {
+            takeBack(c, execution, FailureReason.CANCELLED, TakeBackCause.REFUSED, why); // ends CANCELLED
+            return;
+        }
+        stats.tookBack(TakeBackCause.REFUSED.tag());
+        executions.unassign(c, execution.id());
+        report(c, execution, execution.attempt(), ExecutionState.QUEUED, null, null, why);
+        LOG.infof("%s attempt %d back in the queue (not an attempt): %s", execution.id(), execution.attempt(), why);
+    }
+
+    /**
      * The orchestrator's own deadline for a RUNNING attempt whose worker never reported its
      * outcome (timeoutSeconds + grace have passed since the assignment): RUNNING → TIMED_OUT with
      * reason TIMEOUT. The script had its full time budget, so it is not run again.

@@ -11,7 +11,10 @@ public enum TakeBackCause {
     MISSING_FROM_HEARTBEATS("missing_from_heartbeats"),
     /** Still ASSIGNED (never started) past its deadline. */
     DEADLINE("deadline"),
-    /** The agent answered the assignment with a refusal. */
+    /**
+     * The agent refused the assignment before starting it (4xx): back in the queue with the
+     * <em>same</em> attempt (none is burned; {@code ExecutionTransitions#unassign}).
+     */
     REFUSED("refused"),
     /** The agent did not answer the assignment and confirmed, when fenced, that it does not hold it. */
     NO_ANSWER_FENCED("no_answer_fenced"),

@@ -15,8 +15,10 @@ class AgentAnswersTest {
             accepted by an older agent      | 200    | Accepted
             draining or no free slot        | 409    | Refused
             bad token                       | 401    | Refused
-            other 2xx is not an acceptance  | 204    | Refused
-            agent failed                    | 500    | Refused
+            malformed assignment            | 400    | Refused
+            other 2xx: ambiguous, fenced    | 204    | NoAnswer
+            agent failed: maybe after it took it | 500 | NoAnswer
+            proxy in between failed         | 502    | NoAnswer
             no answer                       | -1     | NoAnswer
             """)
     void assignment(String name, int status, String meaning) {

@@ -1,6 +1,5 @@
 package io.rgrid.orchestrator.it;
 
-import com.sun.net.httpserver.HttpServer;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -11,8 +10,6 @@ import io.rgrid.model.FailureReason;
 import io.rgrid.model.Ids;
 import io.rgrid.model.Json;
 import io.rgrid.model.Topics;
-import io.rgrid.model.agent.AgentApi;
-import io.rgrid.model.agent.AgentHealth;
 import io.rgrid.model.event.ExecutionCancelRequested;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
@@ -28,7 +25,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -39,7 +35,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -121,31 +116,49 @@ class FailureRecoveryTest {
     @Test
     void aSilentWorkerWhoseAgentAnswersTheProbeIsNotLost() throws Exception {
         String workerId = Ids.newWorkerId();
-        AtomicInteger probes = new AtomicInteger();
-        HttpServer agent = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        agent.createContext(AgentApi.HEALTH, exchange -> {
-            probes.incrementAndGet();
-            byte[] body = Json.mapper().writeValueAsBytes(new AgentHealth(workerId, "UP", 1, 0, "process", "test", false));
-            exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(200, body.length);
-            exchange.getResponseBody().write(body);
-            exchange.close();
-        });
-        agent.start();
-        try {
-            insertWorker(workerId, 0, 0, Instant.now().minus(Duration.ofMinutes(10)),
-                    "http://127.0.0.1:" + agent.getAddress().getPort());
+        try (FakeAgent agent = FakeAgent.start(workerId, 409)) {
+            insertWorker(workerId, 0, 0, Instant.now().minus(Duration.ofMinutes(10)), agent.address());
             UUID held = Ids.newExecutionId();
             insertHeld(held, workerId, "RUNNING", 1, 3, Instant.now());
 
-            await().atMost(GridEvents.PATIENCE).until(() -> probes.get() >= 3);
+            await().atMost(GridEvents.PATIENCE).until(() -> agent.probes() >= 3);
 
             assertThat(workerState(workerId)).isEqualTo("READY");
             assertThat(grid.lifecycle(workerId)).extracting(WorkerLifecycleChanged::state)
                     .doesNotContain(WorkerState.LOST);
             assertThat(grid.statuses(held)).as("its attempt is not taken back").isEmpty();
         } finally {
-            agent.stop(0);
+            retire(workerId);
+        }
+    }
+
+    /**
+     * A refusal before start is not an attempt: an agent that answers 409 (no free slot) has the
+     * execution back in the queue at the same attempt, and it is offered again (here to the same
+     * agent, the only one that fits, after its cool-down) still as attempt 1, with one attempt allowed.
+     */
+    @Test
+    void aRefusalFromAFullAgentDoesNotChangeTheAttempt() throws Exception {
+        String workerId = Ids.newWorkerId();
+        UUID id = Ids.newExecutionId();
+        try (FakeAgent agent = FakeAgent.start(workerId, 409)) {
+            // Huge capacity: only this worker can take a 50-CPU execution.
+            insertWorker(workerId, 1, 100, Instant.now().plus(Duration.ofMinutes(5)), agent.address());
+            grid.submit(id, "project-refusal", GridEvents.spec(50, 256, 1), "print('x')");
+
+            await().atMost(GridEvents.PATIENCE).until(() -> agent.assignedAttempts().size() >= 2);
+
+            assertThat(agent.assignedAttempts()).containsOnly(1);
+            ExecutionStatusChanged back = grid.awaitStatus(id, ExecutionState.QUEUED);
+            assertThat(back.attempt()).isEqualTo(1);
+            assertThat(back.message()).contains(workerId).contains("409");
+            assertThat(grid.statuses(id)).extracting(ExecutionStatusChanged::attempt).containsOnly(1);
+            assertThat(grid.statuses(id)).extracting(ExecutionStatusChanged::state).doesNotContain(ExecutionState.LOST);
+
+            // While the agent still answers: queued it ends CANCELLED, refused with the cancel requested too.
+            grid.send(new ExecutionCancelRequested(id, "project-refusal", Instant.now()));
+            awaitEnded(id);
+        } finally {
             retire(workerId);
         }
     }
