@@ -30,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Applies workers' heartbeats (topic rgrid.worker-heartbeats.v1): the first heartbeat of a
@@ -72,8 +73,8 @@ public class HeartbeatHandler {
     private final Map<String, Map<String, Instant>> missingSince = new ConcurrentHashMap<>();
 
     /**
-     * Reconciliation against the heartbeat's {@code running} list: an attempt recorded on this
-     * worker (ASSIGNED or RUNNING) that the agent does not list, continuously for
+     * Reconciliation against the heartbeat's {@code running} and {@code finished} lists: an attempt
+     * recorded on this worker (ASSIGNED or RUNNING) that the agent lists in neither, continuously for
      * {@code health.missing-grace} and assigned longer ago than that, is taken back (requeued with
      * attempt + 1, or LOST). That is an agent that restarted within the heartbeat timeout, or
      * dropped the attempt without a report. The grace lets an assignment in flight, and an outcome
@@ -82,8 +83,10 @@ public class HeartbeatHandler {
      */
     private void reconcileRunning(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat, Instant now)
             throws SQLException {
+        // A finished attempt it lists has its report acknowledged by Kafka: wait for the report, however late.
         Set<String> held = new HashSet<>();
-        for (WorkerHeartbeat.RunningAttempt running : heartbeat.running()) {
+        for (WorkerHeartbeat.RunningAttempt running
+                : Stream.concat(heartbeat.running().stream(), heartbeat.finished().stream()).toList()) {
             held.add(running.executionId() + ":" + running.attempt());
         }
         Duration grace = config.orchestrator().health().missingGrace();
