@@ -22,6 +22,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
@@ -197,6 +199,12 @@ public class HealthMonitor {
     }
 
     /**
+     * Marks the worker LOST and takes its attempts back, but only once nothing of them can still
+     * run: a worker the provider can delete is deleted first (its leftovers stopped, its server or
+     * process gone), then its attempts are requeued with it DELETED ({@link #deleted}); when the
+     * deletion fails they wait, LOST, for the reconciliation to delete it. A fixed (static) agent
+     * cannot be stopped from here: its attempts are taken back at once (see the README's known gaps).
+     *
      * @param onlyIfSilent lose it only if it is still silent (no heartbeat arrived since the check)
      * @return true when the worker was marked LOST here
      */
@@ -211,11 +219,9 @@ public class HealthMonitor {
             if (current.isEmpty() || !LOSABLE.contains(current.get().state())) {
                 return Optional.<WorkerRecord>empty(); // a heartbeat arrived meanwhile, or already LOST
             }
-            WorkerRecord worker = current.get();
-            lifecycle.change(c, worker, WorkerState.LOST, why);
-            for (ExecutionRecord execution : executions.onWorker(c, workerId)) {
-                transitions.takeBack(c, execution, FailureReason.WORKER_LOST, TakeBackCause.WORKER_LOST,
-                        "worker " + workerId + " lost: " + why);
+            lifecycle.change(c, current.get(), WorkerState.LOST, why);
+            if (!deletable(current.get())) {
+                takeBackAll(c, workerId, "worker " + workerId + " lost: " + why);
             }
             return current;
         });
@@ -225,24 +231,46 @@ public class HealthMonitor {
         stats.workerLost(cause);
         LOG.warnf("worker %s is LOST (%s): %s", workerId, cause, why);
         outbox.flushSoon();
+        if (deletable(lost.get())) {
+            try {
+                provider.terminate(workerId);
+                deleted(workerId, "deleted after it was lost");
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "could not delete lost worker %s; it stays LOST, its attempts wait until the "
+                        + "reconciliation deletes it", workerId);
+            }
+        }
         dispatcher.wake();
-        if (!provider.name().equals(lost.get().provider()) || !provider.scalable()) {
-            return true; // a fixed agent stays LOST until it heartbeats again
-        }
-        try {
-            provider.terminate(workerId);
-            database.inTransaction(c -> {
-                Optional<WorkerRecord> current = workers.lock(c, workerId);
-                if (current.isPresent() && current.get().state() == WorkerState.LOST) {
-                    lifecycle.change(c, current.get(), WorkerState.DELETED, "deleted after it was lost");
-                }
-                return null;
-            });
-            outbox.flushSoon();
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "could not delete lost worker %s; it stays LOST", workerId);
-        }
         return true;
+    }
+
+    /**
+     * The LOST worker's server (or process) is gone: its attempts are taken back (nothing of them
+     * runs any more) and it is DELETED, in one transaction. Also the reconciliation's, when it
+     * deleted the server of a LOST worker.
+     */
+    public void deleted(String workerId, String detail) {
+        database.inTransaction(c -> {
+            Optional<WorkerRecord> current = workers.lock(c, workerId);
+            if (current.isPresent() && current.get().state() == WorkerState.LOST) {
+                takeBackAll(c, workerId, "worker " + workerId + " lost, and " + detail);
+                lifecycle.change(c, current.get(), WorkerState.DELETED, detail);
+            }
+            return null;
+        });
+        outbox.flushSoon();
+        dispatcher.wake();
+    }
+
+    private void takeBackAll(Connection c, String workerId, String why) throws SQLException {
+        for (ExecutionRecord execution : executions.onWorker(c, workerId)) {
+            transitions.takeBack(c, execution, FailureReason.WORKER_LOST, TakeBackCause.WORKER_LOST, why);
+        }
+    }
+
+    /** Whether the provider can delete this worker (and so stop whatever it still runs). */
+    private boolean deletable(WorkerRecord worker) {
+        return provider.name().equals(worker.provider()) && provider.scalable();
     }
 
     /** The states a worker can be lost from. */
