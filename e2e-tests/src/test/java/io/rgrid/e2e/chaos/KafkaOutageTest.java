@@ -16,6 +16,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,27 +88,23 @@ class KafkaOutageTest {
 
     /** Execution id → the worker the orchestrator recorded it on. */
     private static Map<String, String> holders(KillableGrid grid, List<String> ids) throws SQLException {
-        Map<String, String> out = new HashMap<>();
-        try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "");
-             PreparedStatement select = c.prepareStatement(
-                     "SELECT id::text, worker_id FROM orchestrator.executions WHERE id::text = ANY(?)")) {
-            select.setArray(1, c.createArrayOf("text", ids.toArray()));
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    out.put(rows.getString(1), rows.getString(2));
-                }
-            }
-        }
+        Map<String, String> out = pairs(grid,
+                "SELECT id::text, worker_id FROM orchestrator.executions WHERE id::text = ANY(?)", ids);
         assertThat(out).as("every execution is recorded on a worker").hasSize(ids.size()).doesNotContainValue(null);
         return out;
     }
 
     private static Map<String, String> workerStates(KillableGrid grid, Set<String> workers) throws SQLException {
+        return pairs(grid, "SELECT id, state FROM orchestrator.workers WHERE id = ANY(?)", workers);
+    }
+
+    /** The two text columns of {@code sql}'s rows, its one parameter bound to {@code values} as a text array. */
+    private static Map<String, String> pairs(KillableGrid grid, String sql, Collection<String> values)
+            throws SQLException {
         Map<String, String> out = new HashMap<>();
         try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "");
-             PreparedStatement select = c.prepareStatement(
-                     "SELECT id, state FROM orchestrator.workers WHERE id = ANY(?)")) {
-            select.setArray(1, c.createArrayOf("text", workers.toArray()));
+             PreparedStatement select = c.prepareStatement(sql)) {
+            select.setArray(1, c.createArrayOf("text", values.toArray()));
             try (ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
                     out.put(rows.getString(1), rows.getString(2));

@@ -40,8 +40,8 @@ import java.util.Set;
  * once the heartbeat consumer is caught up ({@link HeartbeatFeed}: a Kafka outage or a lagging
  * consumer is not the workers' silence), only after the start-up grace, and for a worker that was
  * up only when a direct health probe of its agent fails too. Every age is on the database's clock.
- * A lost worker is marked LOST, the executions it held are taken back (requeued with attempt + 1,
- * or LOST when attempts are exhausted) in the same transaction, and then the provider deletes it.
+ * A lost worker is marked LOST; the executions it held are taken back (requeued with attempt + 1,
+ * or LOST when attempts are exhausted) once nothing of them can run any more (see {@link #lose}).
  * Each LOST counts in {@code rgrid_worker_lost_total{cause}}.
  */
 @ApplicationScoped

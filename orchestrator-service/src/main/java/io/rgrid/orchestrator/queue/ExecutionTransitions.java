@@ -161,7 +161,8 @@ public class ExecutionTransitions {
 
     /**
      * The orchestrator's own deadline for a RUNNING attempt whose worker never reported its
-     * outcome (timeoutSeconds + grace have passed since the assignment): RUNNING → TIMED_OUT with
+     * outcome (timeoutSeconds + start-allowance + grace have passed since its RUNNING report, see
+     * {@code health.DeadlineDecision}): RUNNING → TIMED_OUT with
      * reason TIMEOUT. The script had its full time budget, so it is not run again.
      */
     public void timeOut(Connection c, ExecutionRecord execution, String why) throws SQLException {
