@@ -302,7 +302,7 @@ public class ExecutionRepository {
      * The first RUNNING of an attempt is when its deadline starts (the parameter is the new state;
      * {@code state} in a SET expression is the row's old one).
      */
-    private static final String RUNNING_AT = "running_at = CASE WHEN state <> 'RUNNING' AND ? = 'RUNNING' "
+    private static final String RUNNING_AT = "running_at = CASE WHEN state <> 'RUNNING' AND ?::text = 'RUNNING' "
             + "THEN now() ELSE running_at END";
 
     /** A state change of the current attempt (RUNNING, a terminal state), for {@link #setStates}. */
@@ -315,7 +315,8 @@ public class ExecutionRepository {
             return;
         }
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT + ", updated_at = now() WHERE id = ?")) {
+                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT
+                        + ", updated_at = now() WHERE id = ?")) {
             for (StateChange change : changes) {
                 update.setString(1, change.state().name());
                 if (change.reason() == null) {
@@ -353,7 +354,8 @@ public class ExecutionRepository {
     /** Back to the queue with a new attempt: the worker no longer holds it. */
     public void requeue(Connection c, UUID id, int newAttempt) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', attempt = ?, "
-                + "worker_id = NULL, assigned_at = NULL, running_at = NULL, queued_at = now(), updated_at = now() WHERE id = ?")) {
+                + "worker_id = NULL, assigned_at = NULL, running_at = NULL, queued_at = now(), updated_at = now() "
+                + "WHERE id = ?")) {
             update.setInt(1, newAttempt);
             update.setObject(2, id);
             update.executeUpdate();
@@ -363,7 +365,8 @@ public class ExecutionRepository {
     /** Any other state change of the current attempt (RUNNING, terminal states). */
     public void setState(Connection c, UUID id, ExecutionState state, FailureReason reason) throws SQLException {
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT + ", updated_at = now() WHERE id = ?")) {
+                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT
+                        + ", updated_at = now() WHERE id = ?")) {
             update.setString(1, state.name());
             if (reason == null) {
                 update.setNull(2, Types.VARCHAR);

@@ -117,7 +117,7 @@ public class WorkerRepository {
         }
     }
 
-    /** Workers silent for longer than {@code lostAfter} (booting for longer than {@code bootTimeout}), see {@link #SILENT}. */
+    /** Workers silent for longer than {@code lostAfter} (booting for longer than {@code bootTimeout}). */
     public List<WorkerRecord> silent(Connection c, Duration lostAfter, Duration bootTimeout) throws SQLException {
         try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE " + SILENT)) {
             bindSilence(select, 1, lostAfter, bootTimeout);
