@@ -94,7 +94,7 @@ class KafkaOutageTest {
         return out;
     }
 
-    private static Map<String, String> workerStates(KillableGrid grid, Set<String> workers) throws SQLException {
+    static Map<String, String> workerStates(KillableGrid grid, Set<String> workers) throws SQLException {
         return pairs(grid, "SELECT id, state FROM orchestrator.workers WHERE id = ANY(?)", workers);
     }
 

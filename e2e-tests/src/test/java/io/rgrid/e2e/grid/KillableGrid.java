@@ -209,6 +209,11 @@ public final class KillableGrid implements AutoCloseable {
         startApi();
     }
 
+    /** kill -9 of orchestrator-service, left down until {@link #startOrchestrator()} (its agents keep running). */
+    public void killOrchestrator() {
+        kill9(orchestrator.pid());
+    }
+
     /** kill -9 of orchestrator-service (its agents keep running and are adopted), then a new one. */
     public void killAndRestartOrchestrator() {
         kill9(orchestrator.pid());
