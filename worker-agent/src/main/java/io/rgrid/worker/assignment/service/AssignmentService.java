@@ -17,6 +17,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -374,8 +375,13 @@ public class AssignmentService {
             running.remove(key);
             if (!abandoned.contains(key)) { // killed at shutdown, never reported: not finished
                 Instant now = Instant.now();
-                ledger.record(AttemptLedger.Kind.FINISHED, key.executionId(), key.attempt(), now);
                 finished.put(key, now);
+                try {
+                    ledger.record(AttemptLedger.Kind.FINISHED, key.executionId(), key.attempt(), now);
+                } catch (UncheckedIOException e) {
+                    // Remembered in memory still; only a restart would forget it. The clean-up must go on.
+                    LOG.errorf(e, "could not record finished attempt %d of %s on disk", key.attempt(), key.executionId());
+                }
             }
             lock.notifyAll();
         }
