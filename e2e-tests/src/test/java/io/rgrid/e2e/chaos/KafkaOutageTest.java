@@ -87,7 +87,7 @@ class KafkaOutageTest {
     }
 
     /** Execution id → the worker the orchestrator recorded it on. */
-    private static Map<String, String> holders(KillableGrid grid, List<String> ids) throws SQLException {
+    static Map<String, String> holders(KillableGrid grid, List<String> ids) throws SQLException {
         Map<String, String> out = pairs(grid,
                 "SELECT id::text, worker_id FROM orchestrator.executions WHERE id::text = ANY(?)", ids);
         assertThat(out).as("every execution is recorded on a worker").hasSize(ids.size()).doesNotContainValue(null);

@@ -297,6 +297,30 @@ public final class KillableGrid implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code SIGSTOP} ({@code stop}) or {@code SIGCONT} to the worker's agent process, if it
+     * is alive: a frozen agent answers nothing, while the containers it started keep running.
+     *
+     * @return whether the agent process was alive to receive it
+     */
+    public boolean signalAgent(String workerId, boolean stop) {
+        Optional<Long> pid = liveAgents().stream().filter(a -> a.getKey().equals(workerId)).map(Map.Entry::getValue)
+                .findFirst();
+        if (pid.isEmpty()) {
+            return false;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", stop ? "-STOP" : "-CONT", Long.toString(pid.get()))
+                    .redirectErrorStream(true).start();
+            return kill.waitFor() == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private static void kill9(long pid) {
         ProcessHandle.of(pid).ifPresent(p -> {
             p.destroyForcibly(); // SIGKILL on Linux
