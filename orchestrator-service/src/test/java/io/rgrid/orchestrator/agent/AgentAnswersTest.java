@@ -61,7 +61,7 @@ class AgentAnswersTest {
     @ParameterizedTest(name = "[{index}] {0}: HTTP {1} {2} -> {3}")
     @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
             # case                          | status | body                                | alive
-            this worker's agent             | 200    | {"workerId":"w-1","status":"UP"}    | true
+            the agent of this worker        | 200    | {"workerId":"w-1","status":"UP"}    | true
             draining counts as alive        | 200    | {"workerId":"w-1","status":"DRAINING"} | true
             another agent on the address    | 200    | {"workerId":"w-2","status":"UP"}    | false
             no worker id                    | 200    | {"status":"UP"}                     | false

@@ -35,8 +35,8 @@ class HeartbeatFeedTest {
             one partition behind                              | 0=5;1=6   | 0=5;1=7 | -        | false
             never committed, nothing written                  | -         | 0=0;1=0 | -        | true
             never committed, records waiting                  | -         | 0=3;1=0 | -        | false
-            behind now but past the previous look's end       | 0=5;1=7   | 0=9;1=9 | 0=5;1=7  | true
-            behind the previous look's end too                | 0=4;1=7   | 0=9;1=9 | 0=5;1=7  | false
+            behind now but past the previous look end         | 0=5;1=7   | 0=9;1=9 | 0=5;1=7  | true
+            behind the previous look end too                  | 0=4;1=7   | 0=9;1=9 | 0=5;1=7  | false
             a partition the previous look did not see         | 0=5;1=7   | 0=5;1=9 | 0=5      | false
             """)
     void caughtUp(String name, String committed, String end, String previous, boolean expected) {
