@@ -303,9 +303,10 @@ public class Dispatcher {
                 LOG.infof("worker %s holds %s attempt %d after all (its answer was lost: %s)", worker.id(),
                         execution.id(), execution.attempt(), error);
             } else {
-                takeBack(execution, worker, TakeBackCause.NO_ANSWER_FENCED, "worker " + worker.id()
-                        + " did not accept the assignment (" + error
-                        + ") and confirmed that it does not hold it");
+                // Fenced: it never ran and never will there, so like a refusal it is not an attempt.
+                String why = "worker " + worker.id() + " did not accept the assignment (" + error
+                        + ") and confirmed that it does not hold it";
+                release(execution, worker, why, (c, current) -> transitions.unassign(c, current, why));
             }
         });
     }

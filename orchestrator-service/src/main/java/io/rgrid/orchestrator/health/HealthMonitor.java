@@ -234,6 +234,8 @@ public class HealthMonitor {
         if (deletable(lost.get())) {
             try {
                 provider.terminate(workerId);
+                // A frozen agent was alive above, so its containers are removed only now that it is stopped.
+                provider.stopLeftovers(workerId);
                 deleted(workerId, "deleted after it was lost");
             } catch (RuntimeException e) {
                 LOG.errorf(e, "could not delete lost worker %s; it stays LOST, its attempts wait until the "

@@ -143,6 +143,7 @@ public class ExecutionTransitions {
      * The worker refused the assignment before starting it (a 4xx: full, draining, fenced): ASSIGNED
      * → QUEUED with the <em>same</em> attempt, in its old place in the queue. The attempt never ran,
      * so it is not burned; the report (QUEUED at the same attempt) tells api-service the same.
+     * Also an assignment the agent did not answer but confirmed, when fenced, that it does not hold.
      * Counted in {@code rgrid_attempt_takebacks_total{cause="refused"}}.
      */
     public void unassign(Connection c, ExecutionRecord execution, String why) throws SQLException {

@@ -12,12 +12,11 @@ public enum TakeBackCause {
     /** Still ASSIGNED (never started) past its deadline. */
     DEADLINE("deadline"),
     /**
-     * The agent refused the assignment before starting it (4xx): back in the queue with the
-     * <em>same</em> attempt (none is burned; {@code ExecutionTransitions#unassign}).
+     * The agent refused the assignment before starting it (4xx), or did not answer and confirmed a
+     * fence: back in the queue with the <em>same</em> attempt (none is burned;
+     * {@code ExecutionTransitions#unassign}).
      */
     REFUSED("refused"),
-    /** The agent did not answer the assignment and confirmed, when fenced, that it does not hold it. */
-    NO_ANSWER_FENCED("no_answer_fenced"),
     /** An ASSIGNED attempt re-sent at start whose worker the registry no longer knows. */
     UNKNOWN_WORKER("unknown_worker"),
     /** Ray mode: its Ray task failed, ended or could not be submitted. */
