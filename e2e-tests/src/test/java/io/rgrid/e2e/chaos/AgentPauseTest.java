@@ -44,6 +44,12 @@ class AgentPauseTest {
                         + "\"labels\": {\"suite\": \"" + run + "\"}}", Duration.ofMinutes(5)).path("id").asText();
         ChaosSuiteTest.awaitIn(api, grid.adminKey(), run, Set.of(id), Set.of("RUNNING"), Duration.ofMinutes(5));
         String worker = KafkaOutageTest.holders(grid, List.of(id)).get(id);
+        // RUNNING is reported before the container starts: freeze the agent once its container runs.
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (running.docker().events().stream().noneMatch(e -> id.equals(e.executionId()) && "start".equals(e.action()))
+                && System.nanoTime() < deadline) {
+            Api.sleep(200);
+        }
 
         assertThat(grid.signalAgent(worker, true)).as("SIGSTOP to the agent of " + worker).isTrue();
         Api.sleep(KillableGrid.LOST_AFTER.multipliedBy(3).toMillis()); // silent, probed, lost, stopped
