@@ -17,7 +17,7 @@ import static io.rgrid.model.ExecutionState.*;
  *
  * <pre>
  * QUEUED   → ASSIGNED | CANCELLED | FAILED (unschedulable)
- * ASSIGNED → RUNNING | QUEUED (requeue, attempt+1) | LOST | CANCELLED | FAILED
+ * ASSIGNED → RUNNING | QUEUED (requeue, attempt+1; or, same attempt, refused before it started) | LOST | CANCELLED | FAILED
  * RUNNING  → SUCCEEDED | FAILED | TIMED_OUT | CANCELLED | QUEUED (requeue, attempt+1) | LOST
  * </pre>
  *

@@ -167,7 +167,8 @@ public class OrchestratorLifecycle {
         }
         for (var server : provider.list()) {
             try {
-                health.loseAndTerminate(server.workerId(), "the orchestrator that started it stopped");
+                health.loseAndTerminate(server.workerId(), "orchestrator_stopped",
+                        "the orchestrator that started it stopped");
             } catch (RuntimeException e) {
                 LOG.warnf("could not record worker %s as lost: %s", server.workerId(), e.getMessage());
                 provider.terminate(server.workerId());

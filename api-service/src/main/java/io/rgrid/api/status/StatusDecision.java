@@ -20,6 +20,8 @@ import java.util.List;
  *       applies as the requeue followed by the way forward to the reported state (the requeue
  *       report itself may have been overtaken); from a terminal row nothing applies;</li>
  *   <li>the same state again is a duplicate delivery: ignored without noise;</li>
+ *   <li>QUEUED at the same attempt from ASSIGNED is the orchestrator's unassignment (the worker
+ *       refused the attempt before starting it, so it keeps its number): applied;</li>
  *   <li>a state the attempt has already passed (ASSIGNED after RUNNING) arrived late: ignored
  *       without noise;</li>
  *   <li>otherwise the row follows the state machine's way forward within the attempt
@@ -74,6 +76,9 @@ public sealed interface StatusDecision {
         }
         if (to == rowState) {
             return new Ignore(Why.DUPLICATE, to + " at attempt " + attempt + " already applied");
+        }
+        if (rowState == ExecutionState.ASSIGNED && to == ExecutionState.QUEUED) {
+            return new Apply(rowState, to, attempt, false, List.of(ExecutionState.QUEUED));
         }
         if (ExecutionStateMachine.startsNewAttempt(rowState, to)) {
             return new Ignore(Why.ILLEGAL_TRANSITION, "requeue from " + rowState + " must carry attempt " + (rowAttempt + 1)

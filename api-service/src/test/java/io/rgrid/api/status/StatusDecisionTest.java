@@ -36,6 +36,8 @@ class StatusDecisionTest {
             "RUNNING,   1, SUCCEEDED, 2, APPLY_NEW_ATTEMPT",
             "SUCCEEDED, 1, QUEUED,    2, ILLEGAL_TRANSITION",
             "RUNNING,   1, QUEUED,    1, ILLEGAL_TRANSITION",
+            "ASSIGNED,  1, QUEUED,    1, APPLY",
+            "QUEUED,    1, QUEUED,    1, DUPLICATE",
             "QUEUED,    1, RUNNING,   1, APPLY",
             "RUNNING,   1, ASSIGNED,  1, LATE",
             "QUEUED,    1, SUCCEEDED, 1, APPLY",

@@ -49,6 +49,8 @@ class EventCodecTest {
                 new ExecutionLogChunk(id, 1, LogStream.STDERR, 7, "oops\n"),
                 new WorkerHeartbeat("rgrid-worker-abc123", "http://127.0.0.1:8002", 2, 1.0, 1024,
                         List.of(new WorkerHeartbeat.RunningAttempt(id, 1)), "0.1.0", "docker", false),
+                new WorkerHeartbeat("rgrid-worker-abc123", "http://127.0.0.1:8002", 2, 1.0, 1024, List.of(), "0.1.0",
+                        "docker", false, List.of(new WorkerHeartbeat.RunningAttempt(id, 2))),
                 new WorkerLifecycleChanged("rgrid-worker-abc123", WorkerState.READY, "local", "local", Instant.now(), 0.0, null),
                 new ExecutionWaiting(id, WaitReason.PROVISIONING, 60, "provisioning a worker"),
                 new ExecutionWaiting(id, WaitReason.PROVISIONING, 60, "provisioning cx33 for it", "cx33"),

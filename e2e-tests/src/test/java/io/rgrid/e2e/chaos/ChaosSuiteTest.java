@@ -134,7 +134,7 @@ class ChaosSuiteTest {
             if (view != null && view.path("attempt").asInt() > 1) {
                 retried++;
             }
-            if (!Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST").contains(state)) {
+            if (!TERMINAL.contains(state)) {
                 problems.add(id + " (n=" + n + ") is not terminal: " + state);
                 continue;
             }
@@ -227,8 +227,17 @@ class ChaosSuiteTest {
         return "";
     }
 
-    private static Map<String, JsonNode> awaitTerminal(Api api, String key, String run, Set<String> ids) {
-        long deadline = System.nanoTime() + SETTLE.toNanos();
+    static final Set<String> TERMINAL = Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST");
+
+    /** The API's views of the executions labelled {@code suite=run}, once all of {@code ids} are terminal (or after {@link #SETTLE}). */
+    static Map<String, JsonNode> awaitTerminal(Api api, String key, String run, Set<String> ids) {
+        return awaitIn(api, key, run, ids, TERMINAL, SETTLE);
+    }
+
+    /** The API's views of the executions labelled {@code suite=run}, once all of {@code ids} are in one of {@code states} (or after {@code patience}). */
+    static Map<String, JsonNode> awaitIn(Api api, String key, String run, Set<String> ids, Set<String> states,
+                                         Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
         Map<String, JsonNode> views = new ConcurrentHashMap<>();
         while (true) {
             views.clear();
@@ -242,7 +251,7 @@ class ChaosSuiteTest {
                 cursor = page.path("nextCursor").isTextual() ? page.path("nextCursor").asText() : null;
             } while (cursor != null);
             long open = ids.stream().filter(id -> views.get(id) == null
-                    || !Set.of("SUCCEEDED", "FAILED", "TIMED_OUT", "CANCELLED", "LOST").contains(views.get(id).path("state").asText()))
+                    || !states.contains(views.get(id).path("state").asText()))
                     .count();
             if (open == 0 || System.nanoTime() > deadline) {
                 return Map.copyOf(views);

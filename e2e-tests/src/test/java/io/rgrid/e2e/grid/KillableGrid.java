@@ -41,6 +41,8 @@ public final class KillableGrid implements AutoCloseable {
     /** A fake, recognisable Hetzner token handed to the services: it must never show up in a log or event. */
     public static final String FAKE_HETZNER_TOKEN = "hcloud-FAKE-7f3a9c1e5b2d4680-chaos-token-0xC0FFEE";
     private static final Duration READY = Duration.ofSeconds(180);
+    /** The orchestrator's {@code health.lost-after} on this grid. */
+    public static final Duration LOST_AFTER = Duration.ofSeconds(15);
 
     private final Path dir;
     private final Layout layout;
@@ -167,7 +169,7 @@ public final class KillableGrid implements AutoCloseable {
                 "-Drgrid.orchestrator.scaling.queue-threshold=3",
                 "-Drgrid.orchestrator.scaling.failure-backoff=2s",
                 "-Drgrid.orchestrator.health.check-interval=1s",
-                "-Drgrid.orchestrator.health.lost-after=15s",
+                "-Drgrid.orchestrator.health.lost-after=" + LOST_AFTER.toSeconds() + "s",
                 "-Drgrid.orchestrator.health.missing-grace=10s",
                 "-Drgrid.orchestrator.dispatch.tick=500ms",
                 "-Drgrid.orchestrator.lifecycle.reconcile-interval=2s");
@@ -207,6 +209,11 @@ public final class KillableGrid implements AutoCloseable {
         startApi();
     }
 
+    /** kill -9 of orchestrator-service, left down until {@link #startOrchestrator()} (its agents keep running). */
+    public void killOrchestrator() {
+        kill9(orchestrator.pid());
+    }
+
     /** kill -9 of orchestrator-service (its agents keep running and are adopted), then a new one. */
     public void killAndRestartOrchestrator() {
         kill9(orchestrator.pid());
@@ -232,6 +239,16 @@ public final class KillableGrid implements AutoCloseable {
     /** Stops the Kafka broker (SIGTERM, as a restart does) and starts it again on the same ports and data. */
     public void restartKafka() {
         kafka.stop();
+        startKafka();
+    }
+
+    /** Stops the Kafka broker (SIGTERM) and leaves it stopped until {@link #startKafkaAgain()}. */
+    public void stopKafka() {
+        kafka.stop();
+    }
+
+    /** Starts the broker {@link #stopKafka()} stopped, on the same ports and data. */
+    public void startKafkaAgain() {
         startKafka();
     }
 
@@ -280,6 +297,30 @@ public final class KillableGrid implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends {@code SIGSTOP} ({@code stop}) or {@code SIGCONT} to the worker's agent process, if it
+     * is alive: a frozen agent answers nothing, while the containers it started keep running.
+     *
+     * @return whether the agent process was alive to receive it
+     */
+    public boolean signalAgent(String workerId, boolean stop) {
+        Optional<Long> pid = liveAgents().stream().filter(a -> a.getKey().equals(workerId)).map(Map.Entry::getValue)
+                .findFirst();
+        if (pid.isEmpty()) {
+            return false;
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", stop ? "-STOP" : "-CONT", Long.toString(pid.get()))
+                    .redirectErrorStream(true).start();
+            return kill.waitFor() == 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
     private static void kill9(long pid) {
         ProcessHandle.of(pid).ifPresent(p -> {
             p.destroyForcibly(); // SIGKILL on Linux
@@ -316,6 +357,11 @@ public final class KillableGrid implements AutoCloseable {
 
     public String s3Endpoint() {
         return "http://" + Ports.LOOPBACK + ":" + s3Port;
+    }
+
+    /** The orchestrator's HTTP base URL (loopback: its metrics and API answer without a token). */
+    public String orchestratorUrl() {
+        return "http://127.0.0.1:" + orchestratorPort;
     }
 
     public String kafkaBootstrap() {

@@ -44,13 +44,20 @@ public final class AgentAnswers {
         NO_ANSWER
     }
 
+    /**
+     * The answer to {@code POST /v1/assignments}: 200/202 accepted; a 4xx is the agent saying it
+     * did not take the attempt (full, draining, fenced, bad token or body): a refusal before start;
+     * anything else (a 5xx, which may come after the agent took it, an odd 2xx or 3xx) is as
+     * ambiguous as no answer, so it goes through the fence.
+     */
     public static AgentClient.Outcome assignment(int status, String body) {
-        if (status == NO_ANSWER) {
-            return new AgentClient.Outcome.NoAnswer(body);
+        if (status == 202 || status == 200) {
+            return new AgentClient.Outcome.Accepted();
         }
-        return status == 202 || status == 200
-                ? new AgentClient.Outcome.Accepted()
-                : new AgentClient.Outcome.Refused(status, abbreviate(body));
+        if (status >= 400 && status < 500) {
+            return new AgentClient.Outcome.Refused(status, abbreviate(body));
+        }
+        return new AgentClient.Outcome.NoAnswer(status == NO_ANSWER ? body : "HTTP " + status + " " + abbreviate(body));
     }
 
     public static Cancel cancel(int status) {
@@ -81,6 +88,19 @@ public final class AgentAnswers {
             return Attempt.NO_ANSWER;
         }
         return AssignmentStatus.FINISHED.equals(state) ? Attempt.FINISHED : Attempt.HELD;
+    }
+
+    /** Whether an answer to {@code GET /v1/health} comes from the agent of {@code workerId}. */
+    public static boolean isAgent(int status, String body, String workerId) {
+        if (status != 200 || body == null) {
+            return false;
+        }
+        try {
+            JsonNode tree = Json.mapper().readTree(body);
+            return tree != null && workerId.equals(tree.path("workerId").asText(null));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** An agent's body shortened for a log line or a failure reason. */

@@ -35,11 +35,11 @@ public class AgentClient {
         record Accepted() implements Outcome {
         }
 
-        /** The agent answered but did not take it (draining, no free slot, bad token). */
+        /** The agent answered that it did not take it (a 4xx: draining, no free slot, fenced, bad token). */
         record Refused(int status, String body) implements Outcome {
         }
 
-        /** No answer within the bound, or the agent could not be reached. */
+        /** No answer within the bound, the agent could not be reached, or an answer that may come after it took it (5xx). */
         record NoAnswer(String error) implements Outcome {
         }
     }
@@ -112,6 +112,19 @@ public class AgentClient {
     public AgentAnswers.Attempt attempt(WorkerRecord worker, UUID executionId, int attempt) {
         Answer answer = send(worker, "GET", AgentApi.assignment(executionId.toString()) + "?attempt=" + attempt);
         return AgentAnswers.attempt(answer.status(), answer.body());
+    }
+
+    /**
+     * The direct liveness probe: {@code GET /v1/health}, bounded like every call. True only when
+     * this worker's agent answered (an answer naming another worker id is another agent on a reused
+     * address).
+     */
+    public boolean probe(WorkerRecord worker) {
+        if (worker.address() == null) {
+            return false;
+        }
+        Answer answer = send(worker, "GET", AgentApi.HEALTH);
+        return AgentAnswers.isAgent(answer.status(), answer.body(), worker.id());
     }
 
     /** A status and body, or {@link AgentAnswers#NO_ANSWER} and the error. */

@@ -424,7 +424,12 @@ public interface RgridConfig {
     }
 
     interface Health {
-        /** A READY or DRAINING worker whose last heartbeat is older than this is LOST (3 × 30 s heartbeats). */
+        /**
+         * A READY or DRAINING worker whose last applied heartbeat is older than this is silent
+         * (3 × 30 s heartbeats); it is LOST only when the heartbeat consumer is caught up and a
+         * direct health probe of its agent fails too ({@code health.LivenessDecision}). Also the
+         * start-up grace: nothing is LOST within this of the health monitor's first check.
+         */
         @WithDefault("90s")
         Duration lostAfter();
 
@@ -437,10 +442,20 @@ public interface RgridConfig {
         Duration checkInterval();
 
         /**
-         * Slack on top of an execution's {@code timeoutSeconds}, counted from its assignment, before
-         * the orchestrator enforces the deadline itself (the agent normally ends it first and reports
-         * TIMED_OUT; this catches an agent that went silent or lost track of it). Covers image pull,
-         * dependency install and the report's way through Kafka.
+         * How long an agent may take between reporting an attempt RUNNING and starting its script:
+         * the agents' image pull limit ({@code rgrid.worker.image-pull-timeout}, 5 min) plus their
+         * requirements install limit ({@code rgrid.worker.requirements-timeout}, 10 min). Part of
+         * the orchestrator's own deadline ({@code health.DeadlineDecision}); raise it with those.
+         */
+        @WithDefault("15m")
+        Duration startAllowance();
+
+        /**
+         * Slack on top of an execution's {@code timeoutSeconds} and {@code start-allowance},
+         * counted from its RUNNING report (from its assignment while it has none), before the
+         * orchestrator enforces the deadline itself (the agent normally ends it first and reports
+         * TIMED_OUT; this catches an agent that went silent or lost track of it): the agent's own
+         * kill and the report's way through Kafka.
          */
         @WithDefault("5m")
         Duration deadlineGrace();

@@ -9,6 +9,7 @@ import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
@@ -17,6 +18,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -249,7 +252,8 @@ public class Dispatcher {
         });
         for (Pending p : pending) {
             if (p.worker() == null || p.worker().address() == null) {
-                takeBack(p.execution(), p.worker(), "its worker " + p.execution().workerId() + " is unknown");
+                takeBack(p.execution(), p.worker(), TakeBackCause.UNKNOWN_WORKER,
+                        "its worker " + p.execution().workerId() + " is unknown");
             } else {
                 LOG.infof("re-sending %s attempt %d to %s", p.execution().id(), p.execution().attempt(),
                         p.worker().id());
@@ -271,9 +275,11 @@ public class Dispatcher {
             switch (outcome) {
                 case AgentClient.Outcome.Accepted accepted ->
                         LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());
-                case AgentClient.Outcome.Refused refused -> takeBack(execution, worker,
-                        "worker " + worker.id() + " refused the assignment (HTTP " + refused.status() + " "
-                                + refused.body() + ")");
+                case AgentClient.Outcome.Refused refused -> release(execution, worker,
+                        "worker " + worker.id() + " refused the assignment before starting it (HTTP "
+                                + refused.status() + " " + refused.body() + ")",
+                        (c, current) -> transitions.unassign(c, current, "worker " + worker.id()
+                                + " refused it (HTTP " + refused.status() + ")"));
                 case AgentClient.Outcome.NoAnswer noAnswer -> fenceOrTakeBack(execution, worker, noAnswer.error());
             }
         });
@@ -298,14 +304,31 @@ public class Dispatcher {
                 LOG.infof("worker %s holds %s attempt %d after all (its answer was lost: %s)", worker.id(),
                         execution.id(), execution.attempt(), error);
             } else {
-                takeBack(execution, worker, "worker " + worker.id() + " did not accept the assignment (" + error
-                        + ") and confirmed that it does not hold it");
+                // Fenced: it never ran and never will there, so like a refusal it is not an attempt.
+                String why = "worker " + worker.id() + " did not accept the assignment (" + error
+                        + ") and confirmed that it does not hold it";
+                release(execution, worker, why, (c, current) -> transitions.unassign(c, current, why));
             }
         });
     }
 
     /** Takes the attempt back unless the worker has already reported on it (its answer was lost, not its work). */
-    private void takeBack(ExecutionRecord sent, WorkerRecord worker, String why) {
+    private void takeBack(ExecutionRecord sent, WorkerRecord worker, TakeBackCause cause, String why) {
+        release(sent, worker, why, (c, current) -> transitions.takeBack(c, current, FailureReason.WORKER_LOST, cause,
+                why));
+    }
+
+    /** What {@link #release} does with the attempt, in its transaction. */
+    @FunctionalInterface
+    private interface Release {
+        void apply(Connection c, ExecutionRecord current) throws SQLException;
+    }
+
+    /**
+     * Applies {@code release} to the attempt if it is still ASSIGNED to that worker (not reported
+     * on, not taken back meanwhile), and keeps the worker out of the next rounds for a while.
+     */
+    private void release(ExecutionRecord sent, WorkerRecord worker, String why, Release release) {
         LOG.warnf("%s; taking back %s attempt %d", why, sent.id(), sent.attempt());
         if (worker != null) {
             coolingDown.put(worker.id(), Instant.now().plus(REFUSAL_COOL_DOWN));
@@ -316,7 +339,7 @@ public class Dispatcher {
                 if (current.isPresent() && current.get().state() == ExecutionState.ASSIGNED
                         && current.get().attempt() == sent.attempt()
                         && sent.workerId() != null && sent.workerId().equals(current.get().workerId())) {
-                    transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, why);
+                    release.apply(c, current.get());
                 }
                 return null;
             });

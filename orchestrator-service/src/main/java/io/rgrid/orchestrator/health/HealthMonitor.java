@@ -7,11 +7,13 @@ import io.rgrid.orchestrator.agent.AgentAnswers;
 import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.Dispatcher;
+import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
@@ -20,16 +22,27 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
- * Finds lost workers: a READY or DRAINING worker silent for longer than
- * {@code rgrid.orchestrator.health.lost-after} (3 missed 30 s heartbeats), or a PROVISIONING one
- * that never sent its first heartbeat within the boot timeout. A lost worker is marked LOST, the
- * executions it held are taken back (requeued with attempt + 1, or LOST when attempts are
- * exhausted) in the same transaction, and then the provider deletes it.
+ * Finds lost workers. A READY or DRAINING worker with no heartbeat applied for
+ * {@code rgrid.orchestrator.health.lost-after}, or a PROVISIONING one with no first heartbeat
+ * within the boot timeout, is only silent; {@link LivenessDecision} says whether it is LOST: only
+ * once the heartbeat consumer is caught up ({@link HeartbeatFeed}: a Kafka outage or a lagging
+ * consumer is not the workers' silence), only after the start-up grace, and for a worker that was
+ * up only when a direct health probe of its agent fails too. Every age is on the database's clock.
+ * A lost worker is marked LOST; the executions it held are taken back (requeued with attempt + 1,
+ * or LOST when attempts are exhausted) once nothing of them can run any more (see {@link #lose}).
+ * Each LOST counts in {@code rgrid_worker_lost_total{cause}}.
  */
 @ApplicationScoped
 public class HealthMonitor {
@@ -67,49 +80,100 @@ public class HealthMonitor {
     AgentClient agents;
 
     @Inject
-    io.rgrid.orchestrator.metrics.ClusterStats stats;
+    HeartbeatFeed heartbeats;
 
-    public void check() {
-        Instant now = Instant.now();
-        Instant heartbeatBefore = now.minus(config.orchestrator().health().lostAfter());
-        Instant bootBefore = now.minus(config.orchestrator().health().bootTimeout());
-        List<WorkerRecord> silent = database.inTransaction(c -> workers.silent(c, heartbeatBefore, bootBefore));
-        for (WorkerRecord worker : silent) {
-            boolean booting = worker.state() == WorkerState.PROVISIONING;
-            String why = booting
-                    ? "no first heartbeat within " + config.orchestrator().health().bootTimeout()
-                    : "no heartbeat since " + worker.lastHeartbeatAt();
-            if (loseAndTerminate(worker.id(), why, heartbeatBefore, bootBefore) && booting) {
-                stats.bootTimedOut();
+    @Inject
+    ClusterStats stats;
+
+    /** The database's now() at this monitor's first check: the start-up grace counts from it. */
+    private Instant firstCheck;
+    /** Silent workers not declared LOST, with why, so the log says it once per change. */
+    private final Map<String, String> suspects = new HashMap<>();
+
+    /** Silent workers as of the database's clock. */
+    private record Silence(Instant now, List<WorkerRecord> workers) {
+    }
+
+    public synchronized void check() {
+        RgridConfig.Health health = config.orchestrator().health();
+        Silence silence = database.read(c -> new Silence(workers.now(c),
+                workers.silent(c, health.lostAfter(), health.bootTimeout())));
+        if (firstCheck == null) {
+            firstCheck = silence.now();
+        }
+        LivenessDecision.Feed feed = silence.workers().isEmpty() ? LivenessDecision.Feed.UNKNOWN
+                : heartbeats.look(silence.now(), health.lostAfter().dividedBy(2));
+        Map<String, String> stillSuspect = new HashMap<>();
+        for (WorkerRecord worker : silence.workers()) {
+            LivenessDecision.Facts facts = facts(worker, silence.now(), feed, health);
+            LivenessDecision.Result result = LivenessDecision.decide(facts);
+            if (result.verdict() == LivenessDecision.Verdict.PROBE) {
+                result = LivenessDecision.decide(facts.withProbe(agents.probe(worker)
+                        ? LivenessDecision.Probe.ANSWERED : LivenessDecision.Probe.FAILED));
+            }
+            if (result.verdict() == LivenessDecision.Verdict.LOST) {
+                boolean booting = worker.state() == WorkerState.PROVISIONING;
+                String why = booting
+                        ? "no first heartbeat within " + health.bootTimeout()
+                        : "no heartbeat since " + worker.lastHeartbeatAt() + " and no answer to a health probe";
+                if (lose(worker.id(), result.cause(), why, true) && booting) {
+                    stats.bootTimedOut();
+                }
+            } else if (result.verdict() == LivenessDecision.Verdict.SUSPECT) {
+                stillSuspect.put(worker.id(), result.cause());
+                if (!result.cause().equals(suspects.get(worker.id()))) {
+                    LOG.warnf("worker %s is silent (last heartbeat applied %s) but not declared LOST: %s",
+                            worker.id(), worker.lastHeartbeatAt(), result.cause());
+                }
             }
         }
-        enforceDeadlines(now);
+        suspects.clear();
+        suspects.putAll(stillSuspect);
+        enforceDeadlines();
+    }
+
+    private LivenessDecision.Facts facts(WorkerRecord worker, Instant now, LivenessDecision.Feed feed,
+                                         RgridConfig.Health health) {
+        Instant last = worker.lastHeartbeatAt() == null ? worker.createdAt() : worker.lastHeartbeatAt();
+        return new LivenessDecision.Facts(worker.state(), Duration.between(last, now),
+                Duration.between(worker.createdAt(), now), Duration.between(firstCheck, now), health.lostAfter(),
+                health.bootTimeout(), feed, LivenessDecision.Probe.NOT_PROBED);
     }
 
     /**
-     * The execution's deadline, enforced here for a worker that never reported the outcome: once
-     * {@code timeoutSeconds + deadline-grace} have passed since the assignment, a RUNNING attempt
-     * ends TIMED_OUT (it had its whole budget; running it again would break the user's limit), an
-     * attempt still ASSIGNED (the worker never started it) is taken back like a refused one
-     * (requeued with attempt + 1, or LOST). The worker is asked to cancel it, best effort.
+     * The execution's deadline, enforced here for a worker that never reported the outcome
+     * ({@link DeadlineDecision}: from RUNNING, {@code timeoutSeconds + start-allowance +
+     * deadline-grace}): a RUNNING attempt ends TIMED_OUT (it had its whole budget; running it again
+     * would break the user's limit), an attempt still ASSIGNED (the worker never started it) is
+     * taken back (requeued with attempt + 1, or LOST). The worker is asked to cancel it, best effort.
      */
-    void enforceDeadlines(Instant now) {
-        var grace = config.orchestrator().health().deadlineGrace();
-        List<ExecutionRecord> overdue = database.inTransaction(c -> executions.overdue(c, grace));
-        for (ExecutionRecord seen : overdue) {
+    void enforceDeadlines() {
+        RgridConfig.Health health = config.orchestrator().health();
+        List<ExecutionRepository.DeadlineCandidate> candidates = database.inTransaction(c ->
+                executions.pastTimeout(c, health.startAllowance().plus(health.deadlineGrace())));
+        for (ExecutionRepository.DeadlineCandidate candidate : candidates) {
+            ExecutionRecord seen = candidate.execution();
+            DeadlineDecision.Action action = DeadlineDecision.decide(new DeadlineDecision.Facts(seen.state(),
+                    seen.cancelRequested(), seen.spec().timeoutSeconds(), candidate.sinceAssigned(),
+                    candidate.sinceRunning(), health.startAllowance(), health.deadlineGrace()));
+            if (action == DeadlineDecision.Action.NOT_DUE) {
+                continue;
+            }
             Optional<WorkerRecord> holder = database.inTransaction(c -> {
                 Optional<ExecutionRecord> current = executions.lock(c, seen.id());
                 if (current.isEmpty() || current.get().attempt() != seen.attempt()
-                        || !ExecutionState.ON_WORKER.contains(current.get().state())) {
-                    return Optional.<WorkerRecord>empty();
+                        || current.get().state() != seen.state()) {
+                    return Optional.<WorkerRecord>empty(); // it moved on meanwhile: the next check looks again
                 }
                 ExecutionRecord execution = current.get();
                 String why = "no outcome from worker " + execution.workerId() + " within the timeout ("
-                        + execution.spec().timeoutSeconds() + " s) + " + grace.toSeconds() + " s since it was assigned";
-                if (execution.state() == ExecutionState.RUNNING && !execution.cancelRequested()) {
+                        + execution.spec().timeoutSeconds() + " s) + " + health.startAllowance().toSeconds()
+                        + " s to start + " + health.deadlineGrace().toSeconds() + " s since it was "
+                        + (candidate.sinceRunning() == null ? "assigned" : "reported RUNNING");
+                if (action == DeadlineDecision.Action.TIME_OUT) {
                     transitions.timeOut(c, execution, why);
                 } else {
-                    transitions.takeBack(c, execution, FailureReason.TIMEOUT, why);
+                    transitions.takeBack(c, execution, FailureReason.TIMEOUT, TakeBackCause.DEADLINE, why);
                 }
                 return workers.find(c, execution.workerId());
             });
@@ -124,61 +188,94 @@ public class HealthMonitor {
         }
     }
 
-    /** Marks the worker LOST now, whatever its heartbeats say (used when the orchestrator stops its local agents). */
-    public void loseAndTerminate(String workerId, String why) {
-        Instant never = Instant.MAX;
-        loseAndTerminate(workerId, why, never, never);
+    /**
+     * Marks the worker LOST now, whatever its heartbeats say: when the orchestrator stops its local
+     * agents, its server vanished, or its bootstrap failed.
+     *
+     * @param cause the {@code cause} tag of {@code rgrid_worker_lost_total}
+     */
+    public void loseAndTerminate(String workerId, String cause, String why) {
+        lose(workerId, cause, why, false);
     }
 
-    /** @return true when the worker was found silent and marked LOST here */
-    private boolean loseAndTerminate(String workerId, String why, Instant heartbeatBefore, Instant bootBefore) {
+    /**
+     * Marks the worker LOST and takes its attempts back, but only once nothing of them can still
+     * run: a worker the provider can delete is deleted first (its leftovers stopped, its server or
+     * process gone), then its attempts are requeued with it DELETED ({@link #deleted}); when the
+     * deletion fails they wait, LOST, for the reconciliation to delete it. A fixed (static) agent
+     * cannot be stopped from here: its attempts are taken back at once (see the README's known gaps).
+     *
+     * @param onlyIfSilent lose it only if it is still silent (no heartbeat arrived since the check)
+     * @return true when the worker was marked LOST here
+     */
+    private boolean lose(String workerId, String cause, String why, boolean onlyIfSilent) {
+        RgridConfig.Health health = config.orchestrator().health();
         // What a dead agent left running must stop before its work goes to another worker.
         provider.stopLeftovers(workerId);
         Optional<WorkerRecord> lost = database.inTransaction(c -> {
-            Optional<WorkerRecord> current = workers.lock(c, workerId);
-            if (current.isEmpty() || !stillSilent(current.get(), heartbeatBefore, bootBefore)) {
-                return Optional.<WorkerRecord>empty(); // a heartbeat arrived meanwhile
+            Optional<WorkerRecord> current = onlyIfSilent
+                    ? workers.lockIfSilent(c, workerId, health.lostAfter(), health.bootTimeout())
+                    : workers.lock(c, workerId);
+            if (current.isEmpty() || !LOSABLE.contains(current.get().state())) {
+                return Optional.<WorkerRecord>empty(); // a heartbeat arrived meanwhile, or already LOST
             }
-            WorkerRecord worker = current.get();
-            lifecycle.change(c, worker, WorkerState.LOST, why);
-            for (ExecutionRecord execution : executions.onWorker(c, workerId)) {
-                transitions.takeBack(c, execution, FailureReason.WORKER_LOST, "worker " + workerId + " lost: " + why);
+            lifecycle.change(c, current.get(), WorkerState.LOST, why);
+            if (!deletable(current.get())) {
+                takeBackAll(c, workerId, "worker " + workerId + " lost: " + why);
             }
             return current;
         });
         if (lost.isEmpty()) {
             return false;
         }
-        LOG.warnf("worker %s is LOST: %s", workerId, why);
+        stats.workerLost(cause);
+        LOG.warnf("worker %s is LOST (%s): %s", workerId, cause, why);
         outbox.flushSoon();
+        if (deletable(lost.get())) {
+            try {
+                provider.terminate(workerId);
+                // A frozen agent was alive above, so its containers are removed only now that it is stopped.
+                provider.stopLeftovers(workerId);
+                deleted(workerId, "deleted after it was lost");
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "could not delete lost worker %s; it stays LOST, its attempts wait until the "
+                        + "reconciliation deletes it", workerId);
+            }
+        }
         dispatcher.wake();
-        if (!provider.name().equals(lost.get().provider()) || !provider.scalable()) {
-            return true; // a fixed agent stays LOST until it heartbeats again
-        }
-        try {
-            provider.terminate(workerId);
-            database.inTransaction(c -> {
-                Optional<WorkerRecord> current = workers.lock(c, workerId);
-                if (current.isPresent() && current.get().state() == WorkerState.LOST) {
-                    lifecycle.change(c, current.get(), WorkerState.DELETED, "deleted after it was lost");
-                }
-                return null;
-            });
-            outbox.flushSoon();
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "could not delete lost worker %s; it stays LOST", workerId);
-        }
         return true;
     }
 
-    private static boolean stillSilent(WorkerRecord worker, Instant heartbeatBefore, Instant bootBefore) {
-        return switch (worker.state()) {
-            case READY, DRAINING -> {
-                Instant last = worker.lastHeartbeatAt() == null ? worker.createdAt() : worker.lastHeartbeatAt();
-                yield last.isBefore(heartbeatBefore);
+    /**
+     * The LOST worker's server (or process) is gone: its attempts are taken back (nothing of them
+     * runs any more) and it is DELETED, in one transaction. Also the reconciliation's, when it
+     * deleted the server of a LOST worker.
+     */
+    public void deleted(String workerId, String detail) {
+        database.inTransaction(c -> {
+            Optional<WorkerRecord> current = workers.lock(c, workerId);
+            if (current.isPresent() && current.get().state() == WorkerState.LOST) {
+                takeBackAll(c, workerId, "worker " + workerId + " lost, and " + detail);
+                lifecycle.change(c, current.get(), WorkerState.DELETED, detail);
             }
-            case PROVISIONING -> worker.createdAt().isBefore(bootBefore);
-            case LOST, DELETED -> false;
-        };
+            return null;
+        });
+        outbox.flushSoon();
+        dispatcher.wake();
     }
+
+    private void takeBackAll(Connection c, String workerId, String why) throws SQLException {
+        for (ExecutionRecord execution : executions.onWorker(c, workerId)) {
+            transitions.takeBack(c, execution, FailureReason.WORKER_LOST, TakeBackCause.WORKER_LOST, why);
+        }
+    }
+
+    /** Whether the provider can delete this worker (and so stop whatever it still runs). */
+    private boolean deletable(WorkerRecord worker) {
+        return provider.name().equals(worker.provider()) && provider.scalable();
+    }
+
+    /** The states a worker can be lost from. */
+    private static final Set<WorkerState> LOSABLE = EnumSet.of(WorkerState.PROVISIONING, WorkerState.READY,
+            WorkerState.DRAINING);
 }

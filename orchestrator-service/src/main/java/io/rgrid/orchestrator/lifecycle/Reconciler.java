@@ -4,11 +4,9 @@ import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.health.HealthMonitor;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.ProvisionedServer;
-import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
-import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,7 +15,6 @@ import org.jboss.logging.Logger;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -27,7 +24,8 @@ import java.util.stream.Collectors;
  * {@code rgrid.orchestrator.lifecycle.reconcile-interval}, and once at start):
  * <ul>
  *   <li>A server the provider runs for this grid that the registry does not know as live
- *       (unknown, LOST or DELETED) is deleted: nobody would give it work, but it costs.</li>
+ *       (unknown, LOST or DELETED) is deleted: nobody would give it work, but it costs. A LOST
+ *       worker's attempts, which waited for its deletion, are then taken back.</li>
  *   <li>A worker the registry has as live (PROVISIONING, READY, DRAINING) and the provider
  *       confirmed (it has a provider handle) whose server the provider no longer lists is forgotten: LOST, its executions
  *       taken back (requeued with attempt + 1, or LOST), then DELETED. A local agent killed with
@@ -51,16 +49,10 @@ public class Reconciler {
     WorkerRepository workers;
 
     @Inject
-    WorkerLifecycle lifecycle;
-
-    @Inject
     CloudProvider provider;
 
     @Inject
     HealthMonitor health;
-
-    @Inject
-    OutboxWriter outbox;
 
     @Inject
     ClusterStats stats;
@@ -86,14 +78,8 @@ public class Reconciler {
                     provider.terminate(server.workerId());
                     stats.orphanDeleted();
                     if (worker != null && worker.state() == WorkerState.LOST) {
-                        database.inTransaction(c -> {
-                            Optional<WorkerRecord> current = workers.lock(c, worker.id());
-                            if (current.isPresent() && current.get().state() == WorkerState.LOST) {
-                                lifecycle.change(c, current.get(), WorkerState.DELETED, "deleted by reconciliation");
-                            }
-                            return null;
-                        });
-                        outbox.flushSoon();
+                        // Its attempts waited for this (a lost worker's work moves only once it is stopped).
+                        health.deleted(worker.id(), "deleted by reconciliation");
                     }
                 } catch (RuntimeException e) {
                     LOG.errorf(e, "could not delete server of worker %s", server.workerId());
@@ -109,7 +95,7 @@ public class Reconciler {
                 // provider call): the boot timeout and the heartbeat timeout deal with it.
                 continue;
             }
-            health.loseAndTerminate(worker.id(), "its server is gone from the provider");
+            health.loseAndTerminate(worker.id(), "vanished", "its server is gone from the provider");
             stats.vanished();
         }
     }

@@ -26,6 +26,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code rgrid_orchestrator_cost_eur}: the grid's spend so far (started billing periods × price)</li>
  *   <li>{@code rgrid_orchestrator_provisioning_phase_seconds{phase}}: time from the provisioning request to
  *       each step (created, running, ssh_ready, first_heartbeat), histogram</li>
+ *   <li>{@code rgrid_worker_lost_total{cause}}: workers declared LOST: {@code silent} (no heartbeat applied
+ *       for lost-after while the heartbeat consumer is caught up, and the agent's health probe failed),
+ *       {@code boot_timeout}, {@code orchestrator_stopped} (local agents stopped with their orchestrator)</li>
+ *   <li>{@code rgrid_attempt_takebacks_total{cause}}: attempts taken back from their worker (requeued,
+ *       or LOST when none are left), by {@code io.rgrid.orchestrator.queue.TakeBackCause}</li>
  * </ul>
  */
 @ApplicationScoped
@@ -38,6 +43,16 @@ public class ClusterStats {
     private final Map<WorkerState, AtomicInteger> workersByState = new EnumMap<>(WorkerState.class);
     private final AtomicReference<Double> costEur = new AtomicReference<>(0.0);
     private volatile Timer dispatchLatency;
+
+    /** For CDI. */
+    public ClusterStats() {
+    }
+
+    /** For tests that build the beans by hand. */
+    public ClusterStats(MeterRegistry registry) {
+        this.registry = registry;
+        register();
+    }
 
     @jakarta.annotation.PostConstruct
     void register() {
@@ -115,6 +130,18 @@ public class ClusterStats {
 
     public void orphanDeleted() {
         outcome("orphan_deleted");
+    }
+
+    /** A worker was declared LOST, for {@code cause} (see {@code LivenessDecision}). */
+    public void workerLost(String cause) {
+        Counter.builder("rgrid.worker.lost").tag("cause", cause)
+                .description("Workers declared LOST, by cause").register(registry).increment();
+    }
+
+    /** An attempt was taken back from its worker, for {@code cause}. */
+    public void tookBack(String cause) {
+        Counter.builder("rgrid.attempt.takebacks").tag("cause", cause)
+                .description("Attempts taken back from their worker, by cause").register(registry).increment();
     }
 
     private void outcome(String outcome) {

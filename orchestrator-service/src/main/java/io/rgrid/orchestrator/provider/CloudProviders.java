@@ -50,7 +50,7 @@ public class CloudProviders {
         // back), its server deleted, then DELETED, like a worker that missed its first heartbeat.
         HetznerProvider.BootListener onBootFailure = (workerId, reason) -> {
             stats.provisioningFailed();
-            health.get().loseAndTerminate(workerId, reason);
+            health.get().loseAndTerminate(workerId, "boot_failed", reason);
         };
         UserDataRenderer renderer = userData.isResolvable() ? userData.get()
                 : new TemplateUserData(settings.cloudInitTemplate(), settings.pool(), settings.cloudInitVars());

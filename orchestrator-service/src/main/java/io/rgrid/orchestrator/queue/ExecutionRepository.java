@@ -15,6 +15,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -180,18 +181,38 @@ public class ExecutionRepository {
         }
     }
 
+    /** An attempt on a worker that may be past its deadline, with its ages on the database's clock. */
+    public record DeadlineCandidate(ExecutionRecord execution, Duration sinceAssigned, Duration sinceRunning) {
+    }
+
     /**
-     * ASSIGNED/RUNNING executions whose {@code timeoutSeconds} plus {@code grace} have passed since
-     * their assignment (a timeout of 0 means none).
+     * ASSIGNED/RUNNING executions whose {@code timeoutSeconds} plus {@code slack} have passed since
+     * their RUNNING report was applied ({@code running_at}), or since their assignment when there
+     * was none (a timeout of 0 means none); {@code DeadlineDecision} decides on each.
      */
-    public List<ExecutionRecord> overdue(Connection c, java.time.Duration grace) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM executions "
+    public List<DeadlineCandidate> pastTimeout(Connection c, Duration slack) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + ", "
+                + "extract(epoch FROM now() - assigned_at) AS since_assigned, "
+                + "extract(epoch FROM now() - running_at) AS since_running FROM executions "
                 + "WHERE state IN ('ASSIGNED', 'RUNNING') AND assigned_at IS NOT NULL "
                 + "AND (spec->>'timeoutSeconds')::int > 0 "
-                + "AND assigned_at + make_interval(secs => (spec->>'timeoutSeconds')::int + ?) < now() LIMIT 1000")) {
-            select.setDouble(1, grace.toMillis() / 1000.0);
-            return list(select);
+                + "AND coalesce(running_at, assigned_at) + make_interval(secs => (spec->>'timeoutSeconds')::int + ?) "
+                + "< now() LIMIT 1000")) {
+            select.setDouble(1, slack.toMillis() / 1000.0);
+            List<DeadlineCandidate> out = new ArrayList<>();
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    double running = rows.getDouble("since_running");
+                    Duration sinceRunning = rows.wasNull() ? null : seconds(running);
+                    out.add(new DeadlineCandidate(map(rows), seconds(rows.getDouble("since_assigned")), sinceRunning));
+                }
+            }
+            return out;
         }
+    }
+
+    private static Duration seconds(double value) {
+        return Duration.ofMillis(Math.round(value * 1000));
     }
 
     /** What the executions a worker holds reserve, summed. */
@@ -277,6 +298,13 @@ public class ExecutionRepository {
         return out;
     }
 
+    /**
+     * The first RUNNING of an attempt is when its deadline starts (the parameter is the new state;
+     * {@code state} in a SET expression is the row's old one).
+     */
+    private static final String RUNNING_AT = "running_at = CASE WHEN state <> 'RUNNING' AND ?::text = 'RUNNING' "
+            + "THEN now() ELSE running_at END";
+
     /** A state change of the current attempt (RUNNING, a terminal state), for {@link #setStates}. */
     public record StateChange(UUID id, ExecutionState state, FailureReason reason) {
     }
@@ -287,7 +315,8 @@ public class ExecutionRepository {
             return;
         }
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE executions SET state = ?, failure_reason = ?, updated_at = now() WHERE id = ?")) {
+                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT
+                        + ", updated_at = now() WHERE id = ?")) {
             for (StateChange change : changes) {
                 update.setString(1, change.state().name());
                 if (change.reason() == null) {
@@ -295,7 +324,8 @@ public class ExecutionRepository {
                 } else {
                     update.setString(2, change.reason().name());
                 }
-                update.setObject(3, change.id());
+                update.setString(3, change.state().name());
+                update.setObject(4, change.id());
                 update.addBatch();
             }
             update.executeBatch();
@@ -312,10 +342,20 @@ public class ExecutionRepository {
         }
     }
 
+    /** Back to the queue with the same attempt and its old place: the worker refused it before starting it. */
+    public void unassign(Connection c, UUID id) throws SQLException {
+        try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', worker_id = NULL, "
+                + "assigned_at = NULL, running_at = NULL, updated_at = now() WHERE id = ?")) {
+            update.setObject(1, id);
+            update.executeUpdate();
+        }
+    }
+
     /** Back to the queue with a new attempt: the worker no longer holds it. */
     public void requeue(Connection c, UUID id, int newAttempt) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', attempt = ?, "
-                + "worker_id = NULL, assigned_at = NULL, queued_at = now(), updated_at = now() WHERE id = ?")) {
+                + "worker_id = NULL, assigned_at = NULL, running_at = NULL, queued_at = now(), updated_at = now() "
+                + "WHERE id = ?")) {
             update.setInt(1, newAttempt);
             update.setObject(2, id);
             update.executeUpdate();
@@ -325,14 +365,16 @@ public class ExecutionRepository {
     /** Any other state change of the current attempt (RUNNING, terminal states). */
     public void setState(Connection c, UUID id, ExecutionState state, FailureReason reason) throws SQLException {
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE executions SET state = ?, failure_reason = ?, updated_at = now() WHERE id = ?")) {
+                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT
+                        + ", updated_at = now() WHERE id = ?")) {
             update.setString(1, state.name());
             if (reason == null) {
                 update.setNull(2, Types.VARCHAR);
             } else {
                 update.setString(2, reason.name());
             }
-            update.setObject(3, id);
+            update.setString(3, state.name());
+            update.setObject(4, id);
             update.executeUpdate();
         }
     }

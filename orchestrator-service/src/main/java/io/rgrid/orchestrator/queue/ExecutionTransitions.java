@@ -5,6 +5,7 @@ import io.rgrid.model.ExecutionStateMachine;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,6 +39,9 @@ public class ExecutionTransitions {
 
     @Inject
     OutboxWriter outbox;
+
+    @Inject
+    ClusterStats stats;
 
     /** QUEUED → ASSIGNED to {@code workerId}; the assignment is recorded before it is sent. */
     public void assign(Connection c, ExecutionRecord execution, String workerId) throws SQLException {
@@ -99,12 +103,15 @@ public class ExecutionTransitions {
     /**
      * Takes an attempt back from its worker (the worker refused or did not answer the assignment,
      * or was lost): requeued with attempt + 1 while attempts remain, else LOST. An execution whose
-     * cancel was requested ends CANCELLED instead of running again.
+     * cancel was requested ends CANCELLED instead of running again. Counted in
+     * {@code rgrid_attempt_takebacks_total{cause}} when decided (a transaction that then rolls back
+     * and is retried counts twice).
      *
      * @return the state it ended in
      */
-    public ExecutionState takeBack(Connection c, ExecutionRecord execution, FailureReason reason, String why)
-            throws SQLException {
+    public ExecutionState takeBack(Connection c, ExecutionRecord execution, FailureReason reason, TakeBackCause cause,
+                                   String why) throws SQLException {
+        stats.tookBack(cause.tag());
         if (execution.cancelRequested()) {
             ExecutionStateMachine.check(execution.state(), ExecutionState.CANCELLED);
             executions.setState(c, execution.id(), ExecutionState.CANCELLED, FailureReason.CANCELLED);
@@ -133,8 +140,30 @@ public class ExecutionTransitions {
     }
 
     /**
+     * The worker refused the assignment before starting it (a 4xx: full, draining, fenced): ASSIGNED
+     * → QUEUED with the <em>same</em> attempt, in its old place in the queue. The attempt never ran,
+     * so it is not burned; the report (QUEUED at the same attempt) tells api-service the same.
+     * Also an assignment the agent did not answer but confirmed, when fenced, that it does not hold.
+     * Counted in {@code rgrid_attempt_takebacks_total{cause="refused"}}.
+     */
+    public void unassign(Connection c, ExecutionRecord execution, String why) throws SQLException {
+        if (execution.state() != ExecutionState.ASSIGNED) {
+            throw new IllegalStateException("only an ASSIGNED attempt can be unassigned, not " + execution.state());
+        }
+        if (execution.cancelRequested()) {
+            takeBack(c, execution, FailureReason.CANCELLED, TakeBackCause.REFUSED, why); // ends CANCELLED
+            return;
+        }
+        stats.tookBack(TakeBackCause.REFUSED.tag());
+        executions.unassign(c, execution.id());
+        report(c, execution, execution.attempt(), ExecutionState.QUEUED, null, null, why);
+        LOG.infof("%s attempt %d back in the queue (not an attempt): %s", execution.id(), execution.attempt(), why);
+    }
+
+    /**
      * The orchestrator's own deadline for a RUNNING attempt whose worker never reported its
-     * outcome (timeoutSeconds + grace have passed since the assignment): RUNNING → TIMED_OUT with
+     * outcome (timeoutSeconds + start-allowance + grace have passed since its RUNNING report, see
+     * {@code health.DeadlineDecision}): RUNNING → TIMED_OUT with
      * reason TIMEOUT. The script had its full time budget, so it is not run again.
      */
     public void timeOut(Connection c, ExecutionRecord execution, String why) throws SQLException {

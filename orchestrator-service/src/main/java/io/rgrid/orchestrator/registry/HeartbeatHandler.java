@@ -16,6 +16,7 @@ import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.queue.TakeBackCause;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,6 +30,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Applies workers' heartbeats (topic rgrid.worker-heartbeats.v1): the first heartbeat of a
@@ -71,19 +73,22 @@ public class HeartbeatHandler {
     private final Map<String, Map<String, Instant>> missingSince = new ConcurrentHashMap<>();
 
     /**
-     * Reconciliation against the heartbeat's {@code running} list: an attempt recorded on this
-     * worker (ASSIGNED or RUNNING) that the agent does not list, continuously for
+     * Reconciliation against the heartbeat's {@code running} and {@code finished} lists: an attempt
+     * recorded on this worker (ASSIGNED or RUNNING) that the agent lists in neither, continuously for
      * {@code health.missing-grace} and assigned longer ago than that, is taken back (requeued with
      * attempt + 1, or LOST). That is an agent that restarted within the heartbeat timeout, or
      * dropped the attempt without a report. The grace lets an assignment in flight, and an outcome
-     * report still on its way through Kafka, arrive first.
+     * report still on its way through Kafka, arrive first. {@code now} is the database's clock (the
+     * heartbeat's applied time), like {@code assigned_at}.
      */
-    private void reconcileRunning(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat) throws SQLException {
+    private void reconcileRunning(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat, Instant now)
+            throws SQLException {
+        // A finished attempt it lists has its report acknowledged by Kafka: wait for the report, however late.
         Set<String> held = new HashSet<>();
-        for (WorkerHeartbeat.RunningAttempt running : heartbeat.running()) {
+        for (WorkerHeartbeat.RunningAttempt running
+                : Stream.concat(heartbeat.running().stream(), heartbeat.finished().stream()).toList()) {
             held.add(running.executionId() + ":" + running.attempt());
         }
-        Instant now = Instant.now();
         Duration grace = config.orchestrator().health().missingGrace();
         Map<String, Instant> before = missingSince.getOrDefault(worker.id(), Map.of());
         Map<String, Instant> stillMissing = new HashMap<>();
@@ -99,7 +104,8 @@ public class HeartbeatHandler {
                 Optional<ExecutionRecord> locked = executions.lock(c, execution.id());
                 if (locked.isPresent() && locked.get().attempt() == execution.attempt()
                         && ExecutionState.ON_WORKER.contains(locked.get().state())) {
-                    transitions.takeBack(c, locked.get(), FailureReason.WORKER_LOST, "worker " + worker.id()
+                    transitions.takeBack(c, locked.get(), FailureReason.WORKER_LOST,
+                            TakeBackCause.MISSING_FROM_HEARTBEATS, "worker " + worker.id()
                             + " no longer holds attempt " + execution.attempt() + " (missing from its heartbeats since "
                             + since + ")");
                 }
@@ -139,9 +145,9 @@ public class HeartbeatHandler {
             // The worker's totals: what it reports free plus what the executions it runs reserve.
             ExecutionRepository.Held reserved = executions.reservedBy(c, heartbeat.running().stream()
                     .map(WorkerHeartbeat.RunningAttempt::executionId).filter(Objects::nonNull).collect(Collectors.toSet()));
-            workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reserved.cpus(),
+            Instant applied = workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reserved.cpus(),
                     heartbeat.freeMemoryMb() + reserved.memoryMb());
-            reconcileRunning(c, worker, heartbeat);
+            reconcileRunning(c, worker, heartbeat, applied);
             if (heartbeat.draining()) {
                 lifecycle.change(c, worker, WorkerState.DRAINING, "agent is draining");
             } else if (worker.state() == WorkerState.PROVISIONING || worker.state() == WorkerState.LOST) {

@@ -9,6 +9,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -99,23 +100,60 @@ public class WorkerRepository {
         }
     }
 
-    /** READY/DRAINING workers silent since {@code heartbeatBefore}, PROVISIONING ones created before {@code bootBefore}. */
-    public List<WorkerRecord> silent(Connection c, Instant heartbeatBefore, Instant bootBefore) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE "
-                + "(state IN ('READY', 'DRAINING') AND coalesce(last_heartbeat_at, created_at) < ?) "
-                + "OR (state = 'PROVISIONING' AND created_at < ?)")) {
-            select.setTimestamp(1, Timestamp.from(heartbeatBefore));
-            select.setTimestamp(2, Timestamp.from(bootBefore));
+    /**
+     * READY/DRAINING workers silent for longer than {@code lostAfter}, PROVISIONING ones created
+     * longer than {@code bootTimeout} ago: on the database's clock, like the heartbeat times.
+     */
+    private static final String SILENT = "((state IN ('READY', 'DRAINING') "
+            + "AND coalesce(last_heartbeat_at, created_at) < now() - make_interval(secs => ?)) "
+            + "OR (state = 'PROVISIONING' AND created_at < now() - make_interval(secs => ?)))";
+
+    /** The database's clock: every age the health monitor uses is measured on it. */
+    public Instant now(Connection c) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT now()");
+             ResultSet rows = select.executeQuery()) {
+            rows.next();
+            return rows.getTimestamp(1).toInstant();
+        }
+    }
+
+    /** Workers silent for longer than {@code lostAfter} (booting for longer than {@code bootTimeout}). */
+    public List<WorkerRecord> silent(Connection c, Duration lostAfter, Duration bootTimeout) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE " + SILENT)) {
+            bindSilence(select, 1, lostAfter, bootTimeout);
             return list(select);
         }
     }
 
-    /** Stores what a heartbeat says; capacity is free + what the attempts it holds reserve. */
-    public void recordHeartbeat(Connection c, WorkerHeartbeat heartbeat, double totalCpus, int totalMemoryMb)
+    /** Locks the worker if it is still silent (no heartbeat arrived since it was found silent). */
+    public Optional<WorkerRecord> lockIfSilent(Connection c, String id, Duration lostAfter, Duration bootTimeout)
+            throws SQLException {
+        try (PreparedStatement select = c.prepareStatement(
+                "SELECT " + COLUMNS + " FROM workers WHERE id = ? AND " + SILENT + " FOR UPDATE")) {
+            select.setString(1, id);
+            bindSilence(select, 2, lostAfter, bootTimeout);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+            }
+        }
+    }
+
+    private static void bindSilence(PreparedStatement select, int first, Duration lostAfter, Duration bootTimeout)
+            throws SQLException {
+        select.setDouble(first, lostAfter.toMillis() / 1000.0);
+        select.setDouble(first + 1, bootTimeout.toMillis() / 1000.0);
+    }
+
+    /**
+     * Stores what a heartbeat says; capacity is free + what the attempts it holds reserve.
+     *
+     * @return the time it was applied, on the database's clock
+     */
+    public Instant recordHeartbeat(Connection c, WorkerHeartbeat heartbeat, double totalCpus, int totalMemoryMb)
             throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE workers SET address = coalesce(?, address), "
                 + "slots = ?, free_cpus = ?, free_memory_mb = ?, total_cpus = ?, total_memory_mb = ?, runtime = ?, "
-                + "agent_version = ?, last_heartbeat_at = now(), updated_at = now() WHERE id = ?")) {
+                + "agent_version = ?, last_heartbeat_at = now(), updated_at = now() WHERE id = ? RETURNING now()")) {
             update.setString(1, heartbeat.address());
             update.setInt(2, heartbeat.slots());
             update.setDouble(3, heartbeat.freeCpus());
@@ -125,7 +163,9 @@ public class WorkerRepository {
             update.setString(7, heartbeat.runtime());
             update.setString(8, heartbeat.agentVersion());
             update.setString(9, heartbeat.workerId());
-            update.executeUpdate();
+            try (ResultSet rows = update.executeQuery()) {
+                return rows.next() ? rows.getTimestamp(1).toInstant() : now(c);
+            }
         }
     }
 

@@ -15,8 +15,10 @@ class AgentAnswersTest {
             accepted by an older agent      | 200    | Accepted
             draining or no free slot        | 409    | Refused
             bad token                       | 401    | Refused
-            other 2xx is not an acceptance  | 204    | Refused
-            agent failed                    | 500    | Refused
+            malformed assignment            | 400    | Refused
+            other 2xx: ambiguous, fenced    | 204    | NoAnswer
+            agent failed: maybe after it took it | 500 | NoAnswer
+            proxy in between failed         | 502    | NoAnswer
             no answer                       | -1     | NoAnswer
             """)
     void assignment(String name, int status, String meaning) {
@@ -54,6 +56,23 @@ class AgentAnswersTest {
             """)
     void attempt(String name, int status, String body, AgentAnswers.Attempt answer) {
         assertThat(AgentAnswers.attempt(status, body)).isEqualTo(answer);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}: HTTP {1} {2} -> {3}")
+    @CsvSource(delimiter = '|', nullValues = "null", textBlock = """
+            # case                          | status | body                                | alive
+            the agent of this worker        | 200    | {"workerId":"w-1","status":"UP"}    | true
+            draining counts as alive        | 200    | {"workerId":"w-1","status":"DRAINING"} | true
+            another agent on the address    | 200    | {"workerId":"w-2","status":"UP"}    | false
+            no worker id                    | 200    | {"status":"UP"}                     | false
+            unreadable body                 | 200    | <html>                              | false
+            empty body                      | 200    | null                                | false
+            bad token                       | 401    | {"workerId":"w-1"}                  | false
+            agent failed                    | 500    | null                                | false
+            no answer                       | -1     | java.net.ConnectException           | false
+            """)
+    void healthProbe(String name, int status, String body, boolean alive) {
+        assertThat(AgentAnswers.isAgent(status, body, "w-1")).isEqualTo(alive);
     }
 
     @ParameterizedTest(name = "[{index}] {0} chars -> {1}")

@@ -28,6 +28,8 @@ import org.junit.jupiter.api.TestInstance;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -105,6 +107,62 @@ class FailureRecoveryTest {
         awaitEnded(requeued);
     }
 
+    /**
+     * Heartbeats that do not arrive (Kafka down between the agent and the broker, a lagging
+     * consumer) are not a dead agent: a worker silent far past lost-after whose agent still answers
+     * its health probe stays READY and keeps its work. The fake agent counts the probes, so the
+     * test waits until the monitor has found it silent and asked three times.
+     */
+    @Test
+    void aSilentWorkerWhoseAgentAnswersTheProbeIsNotLost() throws Exception {
+        String workerId = Ids.newWorkerId();
+        try (FakeAgent agent = FakeAgent.start(workerId, 409)) {
+            insertWorker(workerId, 0, 0, Instant.now().minus(Duration.ofMinutes(10)), agent.address());
+            UUID held = Ids.newExecutionId();
+            insertHeld(held, workerId, "RUNNING", 1, 3, Instant.now());
+
+            await().atMost(GridEvents.PATIENCE).until(() -> agent.probes() >= 3);
+
+            assertThat(workerState(workerId)).isEqualTo("READY");
+            assertThat(grid.lifecycle(workerId)).extracting(WorkerLifecycleChanged::state)
+                    .doesNotContain(WorkerState.LOST);
+            assertThat(grid.statuses(held)).as("its attempt is not taken back").isEmpty();
+        } finally {
+            retire(workerId);
+        }
+    }
+
+    /**
+     * A refusal before start is not an attempt: an agent that answers 409 (no free slot) has the
+     * execution back in the queue at the same attempt, and it is offered again (here to the same
+     * agent, the only one that fits, after its cool-down) still as attempt 1, with one attempt allowed.
+     */
+    @Test
+    void aRefusalFromAFullAgentDoesNotChangeTheAttempt() throws Exception {
+        String workerId = Ids.newWorkerId();
+        UUID id = Ids.newExecutionId();
+        try (FakeAgent agent = FakeAgent.start(workerId, 409)) {
+            // Huge capacity: only this worker can take a 50-CPU execution.
+            insertWorker(workerId, 1, 100, Instant.now().plus(Duration.ofMinutes(5)), agent.address());
+            grid.submit(id, "project-refusal", GridEvents.spec(50, 256, 1), "print('x')");
+
+            await().atMost(GridEvents.PATIENCE).until(() -> agent.assignedAttempts().size() >= 2);
+
+            assertThat(agent.assignedAttempts()).containsOnly(1);
+            ExecutionStatusChanged back = grid.awaitStatus(id, ExecutionState.QUEUED);
+            assertThat(back.attempt()).isEqualTo(1);
+            assertThat(back.message()).contains(workerId).contains("409");
+            assertThat(grid.statuses(id)).extracting(ExecutionStatusChanged::attempt).containsOnly(1);
+            assertThat(grid.statuses(id)).extracting(ExecutionStatusChanged::state).doesNotContain(ExecutionState.LOST);
+
+            // While the agent still answers: queued it ends CANCELLED, refused with the cancel requested too.
+            grid.send(new ExecutionCancelRequested(id, "project-refusal", Instant.now()));
+            awaitEnded(id);
+        } finally {
+            retire(workerId);
+        }
+    }
+
     @Test
     void anAssignmentTheAgentDoesNotAcceptIsTakenBack() throws Exception {
         String workerId = Ids.newWorkerId();
@@ -147,10 +205,13 @@ class FailureRecoveryTest {
         insertWorker(workerId, 0, 0, Instant.now().plus(Duration.ofMinutes(5)));
         UUID running = Ids.newExecutionId();
         UUID assigned = Ids.newExecutionId();
-        // timeout 60 s + deadline-grace 5 min < 10 min since the assignment.
-        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10));
-        insertHeld(running, workerId, "RUNNING", 1, 3, longAgo);
-        insertHeld(assigned, workerId, "ASSIGNED", 1, 3, longAgo);
+        UUID slowStart = Ids.newExecutionId();
+        // timeout 60 s + start-allowance 15 min + deadline-grace 5 min < 30 min.
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(30));
+        insertHeld(running, workerId, "RUNNING", 1, 3, longAgo, longAgo);
+        insertHeld(assigned, workerId, "ASSIGNED", 1, 3, longAgo, null);
+        // Assigned as long ago, but its RUNNING report came 2 minutes ago: its deadline counts from there.
+        insertHeld(slowStart, workerId, "RUNNING", 1, 3, longAgo, Instant.now().minus(Duration.ofMinutes(2)));
 
         ExecutionStatusChanged timedOut = grid.awaitStatus(running, ExecutionState.TIMED_OUT);
         assertThat(timedOut.reason()).isEqualTo(FailureReason.TIMEOUT);
@@ -158,10 +219,13 @@ class FailureRecoveryTest {
         assertThat(timedOut.reportedBy()).isEqualTo(ExecutionStatusChanged.ORCHESTRATOR);
         ExecutionStatusChanged requeued = grid.awaitStatus(assigned, ExecutionState.QUEUED);
         assertThat(requeued.attempt()).isEqualTo(2);
+        // The checks that ended the other two looked at it too.
+        assertThat(grid.statuses(slowStart)).as("counted from RUNNING, it is not due").isEmpty();
 
         retire(workerId);
         grid.send(new ExecutionCancelRequested(assigned, "p", Instant.now()));
         awaitEnded(assigned);
+        grid.send(new ExecutionCancelRequested(slowStart, "p", Instant.now()));
     }
 
     @Test
@@ -218,17 +282,32 @@ class FailureRecoveryTest {
     }
 
     private void insertWorker(String id, int slots, double cpus, Instant lastHeartbeat) throws Exception {
+        insertWorker(id, slots, cpus, lastHeartbeat, DEAD_ADDRESS);
+    }
+
+    private String workerState(String id) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT state FROM workers WHERE id = ?")) {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? rows.getString(1) : null;
+            }
+        }
+    }
+
+    private void insertWorker(String id, int slots, double cpus, Instant lastHeartbeat, String address)
+            throws Exception {
         try (Connection c = dataSource.getConnection();
              PreparedStatement insert = c.prepareStatement("INSERT INTO workers (id, provider, address, token, state, "
                      + "slots, free_cpus, free_memory_mb, total_cpus, total_memory_mb, runtime, created_at, "
                      + "last_heartbeat_at, updated_at) VALUES (?, 'local', ?, 'token', 'READY', ?, ?, 100000, ?, "
                      + "100000, 'process', now(), ?, now())")) {
             insert.setString(1, id);
-            insert.setString(2, DEAD_ADDRESS);
+            insert.setString(2, address);
             insert.setInt(3, slots);
             insert.setDouble(4, cpus);
             insert.setDouble(5, cpus);
-            insert.setTimestamp(6, java.sql.Timestamp.from(lastHeartbeat));
+            insert.setTimestamp(6, Timestamp.from(lastHeartbeat));
             insert.executeUpdate();
         }
     }
@@ -244,11 +323,16 @@ class FailureRecoveryTest {
 
     private void insertHeld(UUID id, String workerId, String state, int attempt, int maxAttempts, Instant assignedAt)
             throws Exception {
+        insertHeld(id, workerId, state, attempt, maxAttempts, assignedAt, null);
+    }
+
+    private void insertHeld(UUID id, String workerId, String state, int attempt, int maxAttempts, Instant assignedAt,
+                            Instant runningAt) throws Exception {
         ExecutionSpec spec = GridEvents.spec(64, 256, maxAttempts);
         try (Connection c = dataSource.getConnection();
              PreparedStatement insert = c.prepareStatement("INSERT INTO executions (id, project_id, attempt, state, "
-                     + "spec, script_key, max_attempts, worker_id, assigned_at, submitted_at, queued_at, updated_at) "
-                     + "VALUES (?, 'p', ?, ?, ?::jsonb, ?, ?, ?, ?, now(), now(), now())")) {
+                     + "spec, script_key, max_attempts, worker_id, assigned_at, running_at, submitted_at, queued_at, "
+                     + "updated_at) VALUES (?, 'p', ?, ?, ?::jsonb, ?, ?, ?, ?, ?, now(), now(), now())")) {
             insert.setObject(1, id);
             insert.setInt(2, attempt);
             insert.setString(3, state);
@@ -256,7 +340,8 @@ class FailureRecoveryTest {
             insert.setString(5, StorageKeys.script(id));
             insert.setInt(6, maxAttempts);
             insert.setString(7, workerId);
-            insert.setTimestamp(8, java.sql.Timestamp.from(assignedAt));
+            insert.setTimestamp(8, Timestamp.from(assignedAt));
+            insert.setTimestamp(9, runningAt == null ? null : Timestamp.from(runningAt));
             insert.executeUpdate();
         }
     }

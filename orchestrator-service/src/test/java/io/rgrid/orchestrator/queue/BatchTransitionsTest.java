@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.queue;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
@@ -8,6 +9,7 @@ import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.orchestrator.config.RgridConfigTest;
 import io.rgrid.orchestrator.kafka.KafkaClients;
+import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.platform.db.Transactions;
 import io.rgrid.testinfra.Servers;
@@ -55,6 +57,7 @@ class BatchTransitionsTest {
         transitions = new ExecutionTransitions();
         transitions.executions = executions;
         transitions.outbox = new OutboxWriter(new KafkaClients(RgridConfigTest.load(Map.of())));
+        transitions.stats = new ClusterStats(new SimpleMeterRegistry());
     }
 
     @BeforeEach
@@ -107,7 +110,7 @@ class BatchTransitionsTest {
             transitions.assignAll(c, List.of(new ExecutionTransitions.Placement(a, "w1"),
                     new ExecutionTransitions.Placement(b, "w1")));
             // b was taken back and requeued as attempt 2, then assigned again.
-            transitions.takeBack(c, executions.lock(c, b.id()).orElseThrow(), FailureReason.WORKER_LOST, "test");
+            transitions.takeBack(c, executions.lock(c, b.id()).orElseThrow(), FailureReason.WORKER_LOST, TakeBackCause.REFUSED, "test");
             transitions.assignAll(c, List.of(new ExecutionTransitions.Placement(
                     executions.lock(c, b.id()).orElseThrow(), "w2")));
             return null;

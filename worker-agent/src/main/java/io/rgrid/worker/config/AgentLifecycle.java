@@ -15,7 +15,9 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
 
 /**
  * Start: check the settings, choose the runtime, prepare the work directory, create the bucket
@@ -43,9 +45,15 @@ public class AgentLifecycle {
         // Resolving these here makes a bad setting fail the start, not the first request.
         String workerId = identity.workerId();
         String runtimeName = runtime.name();
-        // Work files of a previous life of this worker belong to attempts that are being requeued.
-        WorkDirs.deleteTree(identity.workDir());
+        // Work files of a previous life of this worker belong to attempts that are being requeued;
+        // its ledger of finished and fenced attempts stays (AssignmentService refuses them again).
         Files.createDirectories(identity.workDir());
+        try (Stream<Path> children = Files.list(identity.workDir())) {
+            for (Path child : children.filter(c -> !AssignmentService.LEDGER_FILE.equals(c.getFileName().toString()))
+                    .toList()) {
+                WorkDirs.deleteTree(child);
+            }
+        }
         LOG.infof("Worker %s starting (runtime %s, work dir %s)", workerId, runtimeName, identity.workDir());
         if (LaunchMode.current() == LaunchMode.NORMAL) {
             drainOnSigterm();

@@ -32,6 +32,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public class HeartbeatService {
 
     private static final Logger LOG = Logger.getLogger(HeartbeatService.class);
+    /** How long a finished attempt is listed (far beyond the orchestrator's missing-grace), and at most how many. */
+    static final Duration FINISHED_WINDOW = Duration.ofMinutes(10);
+    static final int FINISHED_LIMIT = 256;
 
     private final AgentIdentity identity;
     private final AssignmentService assignments;
@@ -104,7 +107,7 @@ public class HeartbeatService {
         Capacity capacity = assignments.capacity();
         return new WorkerHeartbeat(identity.workerId(), address, capacity.slots(), capacity.freeCpus(),
                 capacity.freeMemoryMb(), capacity.running(), identity.version(), assignments.runtimeName(),
-                capacity.draining());
+                capacity.draining(), assignments.recentlyFinished(FINISHED_WINDOW, FINISHED_LIMIT));
     }
 
     /** Stops the periodic beat and sends one last heartbeat (draining=true), waiting briefly for Kafka to take it. */

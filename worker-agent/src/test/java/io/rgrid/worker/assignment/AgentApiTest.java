@@ -28,9 +28,12 @@ import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.worker.assignment.service.AssignmentService;
+import io.rgrid.worker.config.AgentIdentity;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.SharedServersResource;
 import io.rgrid.worker.testing.PresignedAssignments;
+import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -44,6 +47,8 @@ import org.junit.jupiter.api.TestInstance;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +77,8 @@ class AgentApiTest {
 
     @ConfigProperty(name = "rgrid.worker.token")
     String token;
+    @Inject
+    AgentIdentity identity;
     @ConfigProperty(name = "rgrid.storage.bucket")
     String bucket;
     @ConfigProperty(name = "rgrid.kafka.topic-prefix")
@@ -375,9 +382,24 @@ class AgentApiTest {
                 .statusCode(200).body("held", equalTo(true));
         assertThat(awaitTerminal(held, Duration.ofSeconds(60)).state()).isEqualTo(ExecutionState.SUCCEEDED);
 
+        // Both are on disk, for an agent restarted under this worker id to refuse them too.
+        await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(ledger())
+                && Files.readString(ledger()).contains("FINISHED " + held + " 1"));
+        assertThat(Files.readString(ledger())).contains("FENCED " + late + " 1");
+        // The heartbeat lists the finished attempt, so the orchestrator waits for its report.
+        await().atMost(Duration.ofSeconds(30)).until(() -> {
+            poll();
+            return seen.stream().anyMatch(r -> r.value() instanceof WorkerHeartbeat h
+                    && h.finished().contains(new WorkerHeartbeat.RunningAttempt(held, 1)));
+        });
+
         // A fence without an attempt number is a bad request.
         given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.ASSIGNMENTS + "/" + held + "/fence").then()
                 .statusCode(400).contentType(Problem.MEDIA_TYPE);
+    }
+
+    private Path ledger() {
+        return identity.workDir().resolve(AssignmentService.LEDGER_FILE);
     }
 
     @Test

@@ -15,6 +15,7 @@ import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
+import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
@@ -347,7 +348,8 @@ public class RayDispatcher {
                         || !ExecutionState.ON_WORKER.contains(current.get().state())) {
                     return false;
                 }
-                transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, "attempt " + attempt + ": " + why);
+                transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, TakeBackCause.RAY_TASK,
+                        "attempt " + attempt + ": " + why);
                 return true;
             });
         } finally {

@@ -17,8 +17,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +44,8 @@ public class AssignmentService {
     private static final Logger LOG = Logger.getLogger(AssignmentService.class);
     /** Finished attempts remembered so a repeated assignment is not run twice. */
     private static final int REMEMBERED_FINISHED = 4096;
+    /** The ledger's file name in the work dir, which the agent's start-up clean-up keeps. */
+    public static final String LEDGER_FILE = AttemptLedger.FILE_NAME;
     private static final Duration LOG_FLUSH_INTERVAL = Duration.ofMillis(200);
     /** An input's file name: one path segment, no hidden-file tricks. */
     private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._ -]{0,254}");
@@ -50,6 +55,8 @@ public class AssignmentService {
     private final ExecutionStorage storage;
     private final EventPublisher publisher;
     private final AttemptRunner.Settings settings;
+    /** Finished and fenced attempts on disk, so a restarted agent refuses them too. */
+    private final AttemptLedger ledger;
 
     private final Object lock = new Object();
     private final Map<AttemptKey, AttemptRunner> running = new LinkedHashMap<>();
@@ -60,12 +67,15 @@ public class AssignmentService {
             return size() > 10_000;
         }
     };
-    private final Map<AttemptKey, Boolean> finished = new LinkedHashMap<>(64, 0.75f, false) {
+    /** Finished attempts (their terminal report acknowledged) and when, oldest first. Guarded by {@link #lock}. */
+    private final Map<AttemptKey, Instant> finished = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<AttemptKey, Boolean> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<AttemptKey, Instant> eldest) {
             return size() > REMEMBERED_FINISHED;
         }
     };
+    /** Attempts killed by {@link #drain} without a report. Guarded by {@link #lock}. */
+    private final Set<AttemptKey> abandoned = new HashSet<>();
     private boolean draining;
     /**
      * Attempts whose runner has not finished: reported (or abandoned) ones still remove their
@@ -92,6 +102,15 @@ public class AssignmentService {
         this.runtime = runtime;
         this.storage = storage;
         this.publisher = publisher;
+        this.ledger = AttemptLedger.open(identity.workDir().resolve(AttemptLedger.FILE_NAME), REMEMBERED_FINISHED);
+        for (AttemptLedger.Entry entry : ledger.entries()) {
+            AttemptKey key = new AttemptKey(entry.executionId(), entry.attempt());
+            if (entry.kind() == AttemptLedger.Kind.FINISHED) {
+                finished.put(key, entry.at());
+            } else {
+                fenced.put(key, Boolean.TRUE);
+            }
+        }
         long every = LOG_FLUSH_INTERVAL.toMillis();
         logFlusher.scheduleWithFixedDelay(this::flushLogs, every, every, TimeUnit.MILLISECONDS);
         // Its own thread: an S3 upload may be slow, and must not hold up the live chunks.
@@ -170,6 +189,7 @@ public class AssignmentService {
             if (running.containsKey(key) || finished.containsKey(key)) {
                 return true;
             }
+            ledger.record(AttemptLedger.Kind.FENCED, executionId, attempt, Instant.now()); // durable before the answer
             fenced.put(key, Boolean.TRUE);
         }
         LOG.infof("Fenced attempt %d of execution %s: a late request for it will be refused", attempt, executionId);
@@ -236,6 +256,23 @@ public class AssignmentService {
         return key.executionId().equals(executionId) && (attempt == null || key.attempt() == attempt);
     }
 
+    /**
+     * The attempts finished within {@code window}, newest last, at most {@code limit}: the heartbeat
+     * lists them so the orchestrator waits for their reports instead of taking them back as missing.
+     */
+    public List<RunningAttempt> recentlyFinished(Duration window, int limit) {
+        Instant since = Instant.now().minus(window);
+        List<RunningAttempt> out = new ArrayList<>();
+        synchronized (lock) {
+            for (Map.Entry<AttemptKey, Instant> entry : finished.entrySet()) {
+                if (!entry.getValue().isBefore(since)) {
+                    out.add(new RunningAttempt(entry.getKey().executionId(), entry.getKey().attempt()));
+                }
+            }
+        }
+        return out.size() <= limit ? out : List.copyOf(out.subList(out.size() - limit, out.size()));
+    }
+
     public Capacity capacity() {
         synchronized (lock) {
             return capacityLocked();
@@ -292,6 +329,11 @@ public class AssignmentService {
         synchronized (lock) {
             left = List.copyOf(running.values());
         }
+        synchronized (lock) {
+            for (AttemptRunner runner : left) {
+                abandoned.add(new AttemptKey(runner.assignment().executionId(), runner.assignment().attempt()));
+            }
+        }
         for (AttemptRunner runner : left) {
             runner.abandon();
         }
@@ -331,7 +373,16 @@ public class AssignmentService {
     private void done(AttemptKey key) {
         synchronized (lock) {
             running.remove(key);
-            finished.put(key, Boolean.TRUE);
+            if (!abandoned.contains(key)) { // killed at shutdown, never reported: not finished
+                Instant now = Instant.now();
+                finished.put(key, now);
+                try {
+                    ledger.record(AttemptLedger.Kind.FINISHED, key.executionId(), key.attempt(), now);
+                } catch (UncheckedIOException e) {
+                    // Remembered in memory still; only a restart would forget it. The clean-up must go on.
+                    LOG.errorf(e, "could not record finished attempt %d of %s on disk", key.attempt(), key.executionId());
+                }
+            }
             lock.notifyAll();
         }
     }

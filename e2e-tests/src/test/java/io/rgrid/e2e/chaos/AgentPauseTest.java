@@ -1,0 +1,70 @@
+package io.rgrid.e2e.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.rgrid.e2e.grid.Api;
+import io.rgrid.e2e.grid.GridExtension;
+import io.rgrid.e2e.grid.KillableGrid;
+import io.rgrid.e2e.grid.SuiteOrder;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 26: an agent frozen with SIGSTOP past lost-after (its container keeps running) is declared
+ * LOST only after its health probe fails, and its attempt is stopped before the retry starts: the
+ * engine's events never show two containers of the execution alive at once. The agent is resumed
+ * (SIGCONT) afterwards, if it still exists.
+ */
+@ExtendWith(GridExtension.class)
+@Order(SuiteOrder.LIVENESS)
+class AgentPauseTest {
+
+    private static final String SCRIPT = """
+            import time
+            time.sleep(40)
+            print("done")
+            """;
+
+    @Test
+    void aFrozenAgentsAttemptIsStoppedBeforeItsRetryStarts(GridExtension.Running running) throws Exception {
+        KillableGrid grid = running.grid();
+        Api api = new Api(grid.apiUrl());
+        String run = "agent-pause-" + Long.toHexString(System.nanoTime());
+        String id = api.submitPatiently(grid.adminKey(), "sleep.py", SCRIPT, null, null,
+                "{\"network\": \"none\", \"memory\": \"128m\", \"timeoutSeconds\": 600, \"maxAttempts\": 3, "
+                        + "\"labels\": {\"suite\": \"" + run + "\"}}", Duration.ofMinutes(5)).path("id").asText();
+        ChaosSuiteTest.awaitIn(api, grid.adminKey(), run, Set.of(id), Set.of("RUNNING"), Duration.ofMinutes(5));
+        String worker = KafkaOutageTest.holders(grid, List.of(id)).get(id);
+        // RUNNING is reported before the container starts: freeze the agent once its container runs.
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (running.docker().events().stream().noneMatch(e -> id.equals(e.executionId()) && "start".equals(e.action()))
+                && System.nanoTime() < deadline) {
+            Api.sleep(200);
+        }
+
+        assertThat(grid.signalAgent(worker, true)).as("SIGSTOP to the agent of " + worker).isTrue();
+        Api.sleep(KillableGrid.LOST_AFTER.multipliedBy(3).toMillis()); // silent, probed, lost, stopped
+        grid.signalAgent(worker, false);
+
+        Map<String, JsonNode> views = ChaosSuiteTest.awaitTerminal(api, grid.adminKey(), run, Set.of(id));
+        JsonNode view = views.get(id);
+        assertThat(view.path("state").asText()).as(String.valueOf(view)).isEqualTo("SUCCEEDED");
+        assertThat(view.path("attempt").asInt()).as("it ran again elsewhere").isGreaterThan(1);
+        Map<String, String> states = KafkaOutageTest.workerStates(grid, Set.of(worker));
+        assertThat(states.get(worker)).as("the frozen worker").isIn("LOST", "DELETED");
+        List<String> overlaps = new ArrayList<>();
+        Map<String, Integer> containers = new LinkedHashMap<>();
+        assertThat(ChaosSuiteTest.overlapProblems(running.docker(), Set.of(id), views, overlaps, containers))
+                .as("no two containers of it alive at once").isEmpty();
+        assertThat(containers.get(id)).as("a container per attempt").isGreaterThan(1);
+    }
+}

@@ -1,0 +1,69 @@
+package io.rgrid.orchestrator.it;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.rgrid.model.Json;
+import io.rgrid.model.agent.AgentApi;
+import io.rgrid.model.agent.AgentHealth;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A worker-agent's HTTP API reduced to what a test needs: {@code GET /v1/health} answers with the
+ * worker's id (the health monitor's probe), {@code POST /v1/assignments} with a fixed status; both
+ * are counted, and the attempt of every assignment is kept.
+ */
+final class FakeAgent implements AutoCloseable {
+
+    private final HttpServer server;
+    private final AtomicInteger probes = new AtomicInteger();
+    private final List<Integer> assignedAttempts = new CopyOnWriteArrayList<>();
+
+    private FakeAgent(String workerId, int assignmentStatus) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext(AgentApi.HEALTH, exchange -> {
+            probes.incrementAndGet();
+            answer(exchange, 200, Json.mapper().writeValueAsBytes(
+                    new AgentHealth(workerId, "UP", 1, 0, "process", "test", false)));
+        });
+        server.createContext(AgentApi.ASSIGNMENTS, exchange -> {
+            assignedAttempts.add(Json.mapper().readTree(exchange.getRequestBody().readAllBytes()).path("attempt").asInt());
+            answer(exchange, assignmentStatus, "{\"title\":\"no free slot\"}".getBytes());
+        });
+        server.start();
+    }
+
+    /** Answers assignments with {@code assignmentStatus}. */
+    static FakeAgent start(String workerId, int assignmentStatus) throws IOException {
+        return new FakeAgent(workerId, assignmentStatus);
+    }
+
+    String address() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    int probes() {
+        return probes.get();
+    }
+
+    /** The attempt number of every assignment received, in order. */
+    List<Integer> assignedAttempts() {
+        return List.copyOf(assignedAttempts);
+    }
+
+    private static void answer(HttpExchange exchange, int status, byte[] body) throws IOException {
+        exchange.getResponseHeaders().add("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, body.length);
+        exchange.getResponseBody().write(body);
+        exchange.close();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
