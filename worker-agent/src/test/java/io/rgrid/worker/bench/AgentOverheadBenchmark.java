@@ -112,6 +112,7 @@ public final class AgentOverheadBenchmark {
         env.put("RGRID_WORKER_ID", workerId);
         env.put("RGRID_WORKER_TOKEN", TOKEN);
         env.put("RGRID_WORKER_RUNTIME", "docker");
+        env.put("RGRID_WORKER_EGRESS_POLICY", "off"); // no worker-egress.sh on a bench machine
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", NAMESPACE + ".");
         env.put("RGRID_STORAGE_ENDPOINT", servers.s3Endpoint());
