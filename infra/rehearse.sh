@@ -11,6 +11,8 @@
 #   infra/rehearse.sh test   up, then from zero workers `rgrid run examples/hello.py` here through nginx/TLS
 #                            must provision a worker and print its greeting; prints the timeline and each
 #                            figure, exits non-zero (with the journals) on a failure
+#   infra/rehearse.sh egress test, then the egress check (rehearsal/egress-check.sh): what a tenant's
+#                            script reaches on a worker, with positive controls
 #   infra/rehearse.sh env    prints `export RGRID_API_URL=… RGRID_API_KEY=… RGRID_CA_CERT=…` for a CLI here
 #   infra/rehearse.sh down   removes every container, network and volume `up` made, and its files
 #
@@ -27,6 +29,7 @@
 #   RGRID_REHEARSAL_ARTIFACTS     a directory with rgrid-control-plane.tar.gz to deploy (default: target/dist,
 #                                 made by infra/package.sh when older than its sources)
 #   RGRID_REHEARSAL_DIR           files `up` writes (default target/rehearsal in the repository)
+#   RGRID_REHEARSAL_INTERNET_CIDR the workers' stand-in internet, a /24 (default 198.51.100.0/24)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -183,6 +186,9 @@ up_control_plane() {
 # The deploy step (up_deploy and its parts).
 # shellcheck source-path=SCRIPTDIR source=rehearsal/control-plane.sh
 source "$repo/infra/rehearsal/control-plane.sh"
+# The egress step (check_egress and its parts).
+# shellcheck source-path=SCRIPTDIR source=rehearsal/egress-check.sh
+source "$repo/infra/rehearsal/egress-check.sh"
 
 up() {
     mkdir -p "$state"
@@ -298,6 +304,13 @@ run_test() {
     log "test: passed"
 }
 
+# test, then the egress check (rehearsal/egress-check.sh). Not yet part of test: see infra/README.md.
+run_egress() {
+    run_test
+    check_egress
+    log "egress: passed"
+}
+
 # ---- env and down ------------------------------------------------------------------------------
 print_env() {
     local f
@@ -339,7 +352,8 @@ down() {
     local f
     for f in emulator-token emulator.pid emulator.log emulator.cp hetzner-network-id api-key api-url ca.crt \
         operator_key operator_key.pub check_key check_key.pub ca.key server.crt server.key hetzner_worker.key \
-        hetzner_worker.key.pub control.env deploy.log package.log build.log run.log; do
+        hetzner_worker.key.pub control.env deploy.log package.log build.log run.log egress-listen.out \
+        egress-probe.out egress-off.out; do
         rm -f "${state:?}/$f"
     done
     rmdir "$state" 2>/dev/null || true
@@ -349,7 +363,8 @@ down() {
 case "${1:-}" in
     up) up ;;
     test) run_test ;;
+    egress) run_egress ;;
     env) print_env ;;
     down) down ;;
-    *) sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac
