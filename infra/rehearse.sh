@@ -10,9 +10,10 @@
 #                            the base image); idempotent
 #   infra/rehearse.sh test   up, then from zero workers `rgrid run examples/hello.py` here through nginx/TLS
 #                            must provision a worker and print its greeting; prints the timeline and each
-#                            figure, exits non-zero (with the journals) on a failure
-#   infra/rehearse.sh egress test, then the egress check (rehearsal/egress-check.sh): what a tenant's
-#                            script reaches on a worker, with positive controls
+#                            figure; then the egress check (rehearsal/egress-check.sh): what a tenant's
+#                            script reaches on a worker, with positive controls; exits non-zero (with the
+#                            journals) on a failure
+#   infra/rehearse.sh egress up, then the egress check alone (on a grid `test` left up: its worker is reused)
 #   infra/rehearse.sh env    prints `export RGRID_API_URL=… RGRID_API_KEY=… RGRID_CA_CERT=…` for a CLI here
 #   infra/rehearse.sh down   removes every container, network and volume `up` made, and its files
 #
@@ -301,12 +302,13 @@ run_test() {
     log "figure: up took $((SECONDS - t0)) s"
     check_control_plane
     check_hello
+    check_egress
     log "test: passed"
 }
 
-# test, then the egress check (rehearsal/egress-check.sh). Not yet part of test: see infra/README.md.
+# The egress check alone (rehearsal/egress-check.sh), for a second look at a grid that is up.
 run_egress() {
-    run_test
+    up
     check_egress
     log "egress: passed"
 }

@@ -6,14 +6,16 @@
 #
 #   1. an "internet": network <name>-internet (RGRID_REHEARSAL_INTERNET_CIDR, default TEST-NET-2
 #      198.51.100.0/24, a public range by the policy's reckoning) with an HTTP server at .10:8080;
-#      every worker joins it as a second interface
+#      every worker joins it as a second interface. The same container also holds the metadata
+#      address 169.254.169.254 with an HTTP server on :80, and every worker routes that address
+#      there, as a cloud's gateway does (not via the control plane: Docker drops traffic to
+#      addresses outside an --internal network's subnet, and nginx holds the control plane's :80)
 #   2. another execution listening on 9999 (egress-probe.py listen), found on its worker
 #   3. from the worker host: the control plane's ports (5432, 9092, 9000, 5000, 8000, 8001, 6380,
 #      8265, 10001 on its private address), the agent's 8002 and sshd on the worker's private address
 #      and on the execution network's gateway, the metadata address 169.254.169.254:80 and the other
-#      execution's port must all answer; the metadata address is put on the control plane (routed
-#      there from the workers), and a target nothing answers on (the loopback-only services, Ray
-#      when it is off) gets a stand-in listener there first
+#      execution's port must all answer; a control-plane target nothing answers on (the
+#      loopback-only services, Ray when it is off) gets a stand-in listener there first
 #   4. the same targets from an execution (`rgrid run egress-probe.py probe …`, default network):
 #      none may answer, while the HTTP server on the internet network must
 #   5. the policy switched off (worker-egress.sh remove on the workers): the same execution reaches
@@ -61,13 +63,27 @@ up_internet() {
         docker rm -f "$internet_http" >/dev/null 2>&1 || true
         docker run -d --name "$internet_http" --label "$label" --network "$internet_net" --ip "$internet_ip" \
             "$base_image" python3 -m http.server 8080 --directory /usr/share >/dev/null
+        # The metadata address: a second address of that container (set from this machine, in its
+        # network namespace) with its own HTTP server on :80.
+        nsenter -t "$(docker inspect --format '{{.State.Pid}}' "$internet_http")" -n \
+            ip addr replace "$metadata/32" dev eth0
+        docker exec -d -u 0 "$internet_http" python3 -m http.server 80 --bind "$metadata" --directory /usr/share
     fi
     local w
     for w in $(egress_workers); do
         docker inspect --format '{{json .NetworkSettings.Networks}}' "$w" | jq -e --arg n "$internet_net" 'has($n)' >/dev/null \
             || docker network connect "$internet_net" "$w"
+        docker exec "$w" ip route replace "$metadata/32" via "$internet_ip"
     done
-    log "egress: internet $internet_net ($internet_cidr), HTTP server $internet_ip:8080, joined by: $(egress_workers | xargs)"
+    # Both servers listen before anything is probed (a python3 start takes seconds on a loaded machine).
+    local i
+    for i in $(seq 1 30); do
+        docker exec -i "$internet_http" python3 - probe "$internet_ip:8080" "$metadata:80" <"$egress_probe" \
+            | grep -q '"open".*"open"' && break
+        ((i < 30)) || die "egress: the internet's HTTP servers do not listen after 30 s"
+        sleep 1
+    done
+    log "egress: internet $internet_net ($internet_cidr), HTTP servers $internet_ip:8080 and $metadata:80, joined by: $(egress_workers | xargs)"
 }
 
 # Another execution, listening; sets listener_id, listener_worker (its node container) and listener_ip.
@@ -91,14 +107,11 @@ start_listener() {
     log "egress: execution $listener_id listens on $listener_ip:9999 on $listener_worker"
 }
 
-# The metadata address on the control plane (routed there from every worker), and stand-ins there
-# for the targets nothing answers on at its private address (as the worker host sees it).
+# Stand-ins on the control plane for the targets nothing answers on at its private address (as the
+# worker host sees it).
 start_standins() { # WORKER
-    local missing=() target result iface w
-    local wanted=("${control_ports[@]/#/$control_ip:}" "$metadata:80")
-    iface="$(in_control ip -o -4 addr show | awk -v ip="$control_ip" '$4 ~ "^"ip"/" {print $2}')"
-    in_control ip addr replace "$metadata/32" dev "$iface"
-    for w in $(egress_workers); do docker exec "$w" ip route replace "$metadata/32" via "$control_ip"; done
+    local missing=() target result
+    local wanted=("${control_ports[@]/#/$control_ip:}")
     result="$(docker exec -i "$1" python3 - probe "${wanted[@]}" <"$egress_probe" | cut -c8-)"
     for target in "${wanted[@]}"; do
         [[ $(jq -r --arg t "$target" '.[$t]' <<<"$result") == open ]] || missing+=("$target")
@@ -114,7 +127,6 @@ start_standins() { # WORKER
 stop_standins() {
     # shellcheck disable=SC2016 # expanded by the control plane's shell
     in_control sh -c 'test -s /run/rgrid-egress-standin.pid && kill "$(cat /run/rgrid-egress-standin.pid)"; rm -f /run/rgrid-egress-standin.pid' || true
-    in_control ip addr del "$metadata/32" dev "$(in_control ip -o -4 addr show | awk -v ip="$control_ip" '$4 ~ "^"ip"/" {print $2}')" 2>/dev/null || true
     local w
     for w in $(egress_workers); do docker exec "$w" ip route del "$metadata/32" 2>/dev/null || true; done
 }
