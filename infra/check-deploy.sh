@@ -179,6 +179,7 @@ expected=(
     etc/systemd/system/rgrid-api.service
     etc/systemd/system/orchestrator.service
     etc/systemd/system/rgrid-worker.service
+    usr/local/lib/rgrid/worker-egress.sh
     etc/systemd/system/rgrid-kafka.service
     etc/rgrid/kafka.properties
     etc/rgrid/kafka.env
@@ -440,7 +441,8 @@ done
 cloud_config_ok() { # template out [renderer args...]
     local template=$1 out=$2
     shift 2
-    "$build_java" "$renderer" --template "$template" --unit "$repo/deploy/systemd/rgrid-worker.service" "$@" >"$out" \
+    "$build_java" "$renderer" --template "$template" --unit "$repo/deploy/systemd/rgrid-worker.service" \
+        --egress "$repo/deploy/worker-egress.sh" "$@" >"$out" \
         && ! grep -v '^[[:space:]]*#' "$out" | grep -q '[$][{]' \
         && cloud-init schema --config-file "$out"
 }

@@ -35,6 +35,7 @@
 #   /usr/local/lib/rgrid/java/   the runtime   /usr/local/lib/rgrid/worker-agent/java/  the agent's
 #   /usr/local/lib/rgrid/kafka/lib/   the Kafka broker jars   /usr/local/lib/rgrid/s3proxy/s3proxy.jar
 #   /etc/systemd/system/{rgrid-api,orchestrator,rgrid-worker,rgrid-kafka,rgrid-s3proxy}.service
+#   /usr/local/lib/rgrid/worker-egress.sh   (rgrid-worker.service's egress policy, docs/security.md)
 #   /etc/sysusers.d/rgrid.conf   /etc/rgrid/{kafka.properties,kafka.env,s3proxy.properties}
 #   /etc/rgrid/tls/{fullchain,privkey}.pem (--tls-cert)   /opt/rgrid/.env (0600)
 #   /etc/nginx/sites-available/rgrid
@@ -288,6 +289,8 @@ log "systemd units and nginx site"
 for unit in "$dist"/deploy/systemd/*.service; do
     install -D -m 0644 "$unit" "$prefix/etc/systemd/system/$(basename "$unit")"
 done
+# rgrid-worker.service's ExecStartPre (the executions' egress policy), for a worker on this host.
+install -D -m 0755 "$dist/deploy/worker-egress.sh" "$prefix/usr/local/lib/rgrid/worker-egress.sh"
 # The site serves /etc/rgrid/tls when a certificate was given (now or by an earlier run), else Let's
 # Encrypt's for RGRID_DOMAIN; with neither it is installed but not enabled.
 cert_dir=""

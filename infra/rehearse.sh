@@ -10,10 +10,13 @@
 #                            the base image); idempotent
 #   infra/rehearse.sh test [--faults]
 #                            up, then from zero workers `rgrid run examples/hello.py` here through nginx/TLS
-#                            must provision a worker and print its greeting; prints the timeline; with
-#                            --faults then the fault steps (infra/rehearsal/faults.sh: scale-out, billing,
-#                            lost-node, restart, backup; not in CI until each has passed here);
-#                            prints each figure, exits non-zero (with the journals) on a failure
+#                            must provision a worker and print its greeting; prints the timeline and each
+#                            figure; then the egress check (rehearsal/egress-check.sh): what a tenant's
+#                            script reaches on a worker, with positive controls; with --faults then the
+#                            fault steps (infra/rehearsal/faults.sh: scale-out, billing, lost-node, restart,
+#                            backup; not in CI until each has passed here); exits non-zero (with the
+#                            journals) on a failure
+#   infra/rehearse.sh egress up, then the egress check alone (on a grid `test` left up: its worker is reused)
 #   infra/rehearse.sh faults [STEP...]  those fault steps (default all) against a grid that is up
 #   infra/rehearse.sh env    prints `export RGRID_API_URL=… RGRID_API_KEY=… RGRID_CA_CERT=…` for a CLI here
 #   infra/rehearse.sh down   removes every container, network and volume `up` made, and its files
@@ -31,6 +34,7 @@
 #   RGRID_REHEARSAL_ARTIFACTS     a directory with rgrid-control-plane.tar.gz to deploy (default: target/dist,
 #                                 made by infra/package.sh when older than its sources)
 #   RGRID_REHEARSAL_DIR           files `up` writes (default target/rehearsal in the repository)
+#   RGRID_REHEARSAL_INTERNET_CIDR the workers' stand-in internet, a /24 (default 198.51.100.0/24)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -190,6 +194,9 @@ source "$repo/infra/rehearsal/control-plane.sh"
 # The steps under load and faults (faults_env, faults_begin, faults_run).
 # shellcheck source-path=SCRIPTDIR source=rehearsal/faults.sh
 source "$repo/infra/rehearsal/faults.sh"
+# The egress step (check_egress and its parts).
+# shellcheck source-path=SCRIPTDIR source=rehearsal/egress-check.sh
+source "$repo/infra/rehearsal/egress-check.sh"
 
 up() {
     mkdir -p "$state"
@@ -308,8 +315,16 @@ run_test() {
     check_control_plane
     if $with_faults; then faults_begin; fi
     check_hello
+    check_egress
     if $with_faults; then faults_run; fi
     log "test: passed in $((SECONDS - t0)) s"
+}
+
+# The egress check alone (rehearsal/egress-check.sh), for a second look at a grid that is up.
+run_egress() {
+    up
+    check_egress
+    log "egress: passed"
 }
 
 # ---- env and down ------------------------------------------------------------------------------
@@ -353,7 +368,8 @@ down() {
     local f
     for f in emulator-token emulator.pid emulator.log emulator.cp hetzner-network-id api-key api-url ca.crt \
         operator_key operator_key.pub check_key check_key.pub ca.key server.crt server.key hetzner_worker.key \
-        hetzner_worker.key.pub control.env deploy.log package.log build.log run.log; do
+        hetzner_worker.key.pub control.env deploy.log package.log build.log run.log egress-listen.out \
+        egress-probe.out egress-off.out; do
         rm -f "${state:?}/$f"
     done
     faults_clean
@@ -364,8 +380,9 @@ down() {
 case "${1:-}" in
     up) up ;;
     test) shift; run_test "$@" ;;
+    egress) run_egress ;;
     faults) shift; faults_run "$@" ;;
     env) print_env ;;
     down) down ;;
-    *) sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

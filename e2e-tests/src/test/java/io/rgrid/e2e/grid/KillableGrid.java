@@ -334,6 +334,26 @@ public final class KillableGrid implements AutoCloseable {
 
     // ---- what tests need to know ------------------------------------------------------------
 
+    /**
+     * Every port this grid listens on: PostgreSQL, Kafka (broker and controller), S3, api-service,
+     * orchestrator-service and each live agent (from the local provider's pid files).
+     */
+    public List<Integer> listeningPorts() {
+        List<Integer> ports = new ArrayList<>(List.of(postgresPort, kafkaPort, kafkaControllerPort, s3Port, apiPort,
+                orchestratorPort));
+        for (Map.Entry<String, Long> agent : liveAgents()) {
+            Properties props = new Properties();
+            try (var in = Files.newInputStream(workersDir().resolve(agent.getKey() + ".pid"))) {
+                props.load(in);
+                ports.add(Integer.parseInt(props.getProperty("port")));
+            } catch (IOException | RuntimeException e) {
+                // gone since: nothing listens for it any more
+            }
+        }
+        return ports;
+    }
+
+
     public String apiUrl() {
         return "http://" + Ports.LOOPBACK + ":" + apiPort;
     }

@@ -10,186 +10,94 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.Inet4Address;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A hostile script, run by a real worker-agent in a Docker container with network {@code none}
- * and a 256 MiB limit, tries to break out: write the root filesystem, gain privileges and
- * capabilities, reach the network, fork-bomb, allocate past its memory limit, reach the Docker
- * socket, read /etc/shadow and the agent's own files and credentials on the host. Every attempt
- * must fail (the script reports each as one {@code CHECK} line), and the worker must survive and
- * run the next execution. (worker-agent's DockerRuntimeTest checks the container settings one by
- * one; this is the whole path, through the API and a real agent.)
+ * A hostile script ({@code security/hostile.py}), run by a real worker-agent in a Docker container
+ * with a 256 MiB limit, tries to break out: write the root filesystem (also where uid 65534 could
+ * write by permissions, which must fail with EROFS), gain privileges and capabilities, reach the
+ * local grid's services through every address of the host, fork-bomb, allocate past its memory
+ * limit, reach the Docker socket, read /etc/shadow and the agent's own files and credentials on
+ * the host. Every attempt must fail (the script reports each as one {@code CHECK} line), and the
+ * worker must survive and run the next execution. It runs twice: with network {@code none} (also:
+ * no internet, no name resolution, no interface) and on the default network, Docker's bridge in the
+ * local grid (egress policy off): there the grid is out of reach because everything of it listens on
+ * loopback only, which the test first shows answering from here (docs/security.md). (worker-agent's
+ * DockerRuntimeTest checks the container settings one by one; this is the whole path, through the
+ * API and a real agent.)
  */
 @ExtendWith(GridExtension.class)
 @Order(SuiteOrder.SECURITY)
 class ContainerHardeningTest {
 
-    static final String HOSTILE = """
-            import json, os, socket, subprocess, sys, time
-
-            def check(name, attempt):
-                try:
-                    detail = attempt()
-                    print("CHECK", json.dumps({"name": name, "blocked": False, "detail": str(detail)[:300]}))
-                except Exception as e:
-                    print("CHECK", json.dumps({"name": name, "blocked": True, "detail": type(e).__name__ + ": " + str(e)[:200]}))
-
-            def must(bad, detail):
-                # For checks that observe rather than attempt: what was seen is reported as
-                # allowed when it is bad, and as blocked (raised) when it is safe.
-                if bad:
-                    return detail
-                raise PermissionError(detail)
-
-            def write_root():
-                open("/etc/rgrid-pwned", "w").write("x")
-                return "wrote /etc/rgrid-pwned"
-
-            def write_usr():
-                open("/usr/bin/rgrid-pwned", "w").write("x")
-                return "wrote /usr/bin/rgrid-pwned"
-
-            def become_root():
-                os.setuid(0)
-                return "setuid(0) worked, uid now %d" % os.getuid()
-
-            def capabilities():
-                status = open("/proc/self/status").read()
-                caps = {l.split(":")[0]: l.split(":")[1].strip() for l in status.splitlines() if l.startswith("Cap")}
-                nnp = [l for l in status.splitlines() if l.startswith("NoNewPrivs")]
-                return must(caps.get("CapEff") != "0000000000000000" or caps.get("CapPrm") != "0000000000000000"
-                            or caps.get("CapBnd") != "0000000000000000" or nnp != ["NoNewPrivs:\\t1"],
-                            "no capabilities, no_new_privs set: %s %s" % (caps, nnp))
-
-            def chown_file():
-                open("/tmp/x", "w").write("x")
-                os.chown("/tmp/x", 0, 0)
-                return "chown to root worked"
-
-            def mount_proc():
-                import ctypes
-                libc = ctypes.CDLL(None, use_errno=True)
-                if libc.mount(b"none", b"/tmp", b"tmpfs", 0, None) != 0:
-                    raise OSError(ctypes.get_errno(), "mount refused")
-                return "mounted a tmpfs"
-
-            def network_out():
-                s = socket.create_connection(("1.1.1.1", 53), timeout=3)
-                return "connected to 1.1.1.1:53"
-
-            def network_dns():
-                return socket.gethostbyname("example.com")
-
-            def network_host():
-                gw = sys.argv[1]
-                s = socket.create_connection(("172.17.0.1", int(gw)), timeout=3)
-                return "connected to the host's API port through the bridge gateway"
-
-            def interfaces():
-                # Hosts that load the ipip/sit/gre modules give every new namespace their fallback
-                # devices (tunl0, sit0, ...): present but down, they carry nothing. What matters is an
-                # interface that is up besides lo.
-                names = sorted(os.listdir("/sys/class/net"))
-                up = [n for n in names if n != "lo" and int(open("/sys/class/net/%s/flags" % n).read(), 16) & 1]
-                return must(up, "interfaces up besides lo: %s (all: %s)" % (up, names))
-
-            def docker_socket():
-                s = socket.socket(socket.AF_UNIX)
-                s.connect("/var/run/docker.sock")
-                return "connected to the Docker socket"
-
-            def shadow():
-                return open("/etc/shadow").read()[:40]
-
-            def host_file():
-                return open(sys.argv[2]).read()[:80]
-
-            def agent_credentials():
-                found = [k for k in os.environ if k.startswith(("RGRID_", "QUARKUS_", "HETZNER", "MINIO", "API_", "AWS"))]
-                for pid in os.listdir("/proc"):
-                    if pid.isdigit():
-                        try:
-                            env = open("/proc/%s/environ" % pid, "rb").read().decode(errors="replace")
-                            found += [e.split("=")[0] for e in env.split("\\0") if e.startswith(("RGRID_", "HETZNER", "MINIO"))]
-                        except OSError:
-                            pass
-                return must(found, "no agent, storage or cloud credentials in reach: %s" % sorted(os.environ))
-
-            def fork_bomb():
-                children = []
-                try:
-                    for i in range(5000):
-                        pid = os.fork()
-                        if pid == 0:
-                            try:  # exec at once: a tiny sleep, not a copy of the interpreter, so memory is not what stops the bomb
-                                os.execv("/bin/sleep", ["sleep", "20"])
-                            finally:
-                                os._exit(0)
-                        children.append(pid)
-                    return "forked %d processes" % len(children)
-                finally:
-                    for pid in children:
-                        try:
-                            os.kill(pid, 9)
-                            os.waitpid(pid, 0)
-                        except OSError:
-                            pass
-                    print("forked", len(children), "before the limit", flush=True)
-
-            def memory():
-                child = subprocess.run([sys.executable, "-c",
-                    "b = []\\nfor i in range(64):\\n    b.append(bytearray(16 * 1024 * 1024))\\nprint('allocated 1 GiB')"],
-                    capture_output=True, text=True)
-                if child.returncode == 0:
-                    return "allocated 1 GiB: " + child.stdout
-                raise MemoryError("the allocating process ended with %d (killed: %s)" % (child.returncode, child.returncode in (-9, 137)))
-
-            check("write the root filesystem (/etc)", write_root)
-            check("write the root filesystem (/usr/bin)", write_usr)
-            check("become root (setuid 0)", become_root)
-            check("hold capabilities or allow new privileges", capabilities)
-            check("chown a file to root", chown_file)
-            check("mount a filesystem", mount_proc)
-            check("reach the internet with network none", network_out)
-            check("resolve a name with network none", network_dns)
-            check("reach the host with network none", network_host)
-            check("have a network interface besides lo", interfaces)
-            check("connect to the Docker socket", docker_socket)
-            check("read /etc/shadow", shadow)
-            check("read the agent's log on the host", host_file)
-            check("see the agent's or the cloud's credentials", agent_credentials)
-            check("fork without limit", fork_bomb)
-            check("allocate past the memory limit", memory)
-            print("hostile script done")
-            """;
+    static final String HOSTILE = resource("/security/hostile.py");
 
     @Test
-    void everyEscapeAttemptFailsAndTheWorkerRunsTheNextExecution(KillableGrid grid) throws IOException {
+    void everyEscapeAttemptFailsWithNetworkNoneAndTheWorkerRunsTheNextExecution(KillableGrid grid) throws IOException {
         ProjectKeys.Key key = ProjectKeys.create(grid, "hostile-" + Long.toString(System.nanoTime(), 36));
+        JsonNode hostile = runHostile(grid, key, "none", 17);
+        // The worker survived: it is still registered and its process is alive, and it runs the next execution.
+        String worker = hostile.path("workerId").asText();
+        assertThat(grid.liveAgents()).as("the agent that ran the hostile script is still running")
+                .anyMatch(agent -> agent.getKey().equals(worker));
+        JsonNode next = ProjectKeys.runToEnd(grid, key.secret(), "print('still standing')\n", "{\"network\": \"none\"}", Duration.ofMinutes(3));
+        assertThat(next.path("state").asText()).as(next.toString()).isEqualTo("SUCCEEDED");
+        JsonNode workers = new Api(grid.apiUrl()).getPatiently("/api/v1/workers", grid.adminKey(), Duration.ofMinutes(1)).json();
+        assertThat(workers.toString()).as("the hostile script's worker is still listed").contains(worker);
+    }
+
+    @Test
+    void everyEscapeAttemptFailsOnTheDefaultNetwork(KillableGrid grid) throws IOException {
+        ProjectKeys.Key key = ProjectKeys.create(grid, "hostile-net-" + Long.toString(System.nanoTime(), 36));
+        runHostile(grid, key, "default", 14);
+    }
+
+    /** Runs the hostile script; every check must be reported and blocked. */
+    private static JsonNode runHostile(KillableGrid grid, ProjectKeys.Key key, String network, int checkCount) throws IOException {
         Api api = new Api(grid.apiUrl());
         List<String> agentLogs = grid.knownWorkerIds();
         String hostFile = grid.workersDir().resolve(agentLogs.isEmpty() ? "none.log" : agentLogs.getFirst() + ".log").toString();
-        String port = grid.apiUrl().substring(grid.apiUrl().lastIndexOf(':') + 1);
+        List<Integer> ports = grid.listeningPorts();
+        // Positive control: each port answers here on loopback, so "unreachable" from the container means something.
+        for (int port : ports) {
+            awaitAnswer(port);
+        }
+        String args = Api.JSON.writeValueAsString(List.of(network, hostFile,
+                ports.stream().map(String::valueOf).collect(Collectors.joining(",")), String.join(",", hostAddresses())));
+        // The default network: no "network" in the spec at all.
         String spec = """
-                {"network": "none", "memory": "256m", "cpus": 1, "timeoutSeconds": 180, "args": ["%s", "%s"]}""".formatted(port, hostFile);
+                {%s"memory": "256m", "cpus": 1, "timeoutSeconds": 180, "args": %s}""".formatted(
+                network.equals("none") ? "\"network\": \"none\", " : "", args);
         JsonNode hostile = ProjectKeys.runToEnd(grid, key.secret(), HOSTILE, spec, Duration.ofMinutes(5));
         String id = hostile.path("id").asText();
         String log = api.getPatiently("/api/v1/executions/" + id + "/logs", key.secret(), Duration.ofMinutes(1)).text();
-        System.out.println("[security] hostile script " + hostile.path("state").asText() + " on " + hostile.path("workerId").asText()
-                + ":\n" + log);
+        System.out.println("[security] hostile script (network " + network + ") " + hostile.path("state").asText() + " on "
+                + hostile.path("workerId").asText() + ":\n" + log);
         // The script runs to its end: only its allocating child was killed for memory, and the
         // script carried on and exited 0. So it SUCCEEDED, and its log says what the limit killed:
         // on every machine, from the kernel's own record where Docker never flags the kill.
         assertThat(log).contains("hostile script done");
         assertThat(hostile.path("state").asText()).as(hostile.toString()).isEqualTo("SUCCEEDED");
         assertThat(log).contains("a process of this run was killed for exceeding the memory limit of 256 MiB (--memory 256m");
+        JsonNode net = Api.JSON.readTree(log.lines().filter(l -> l.startsWith("NETWORK ")).findFirst().orElseThrow().substring(8));
+        if (network.equals("default")) {
+            assertThat(net.path("up").size()).as("the default network really is a network: " + net).isPositive();
+            assertThat(net.path("gateway").isTextual()).as("a route out: " + net).isTrue();
+        }
 
         Map<String, JsonNode> checks = new LinkedHashMap<>();
         for (String line : log.split("\n")) {
@@ -198,7 +106,7 @@ class ContainerHardeningTest {
                 checks.put(check.path("name").asText(), check);
             }
         }
-        assertThat(checks).as("every attempt reported\n" + log).hasSize(16);
+        assertThat(checks).as("every attempt reported\n" + log).hasSize(checkCount);
         List<String> allowed = new ArrayList<>();
         checks.forEach((name, check) -> {
             if (!check.path("blocked").asBoolean()) {
@@ -206,18 +114,55 @@ class ContainerHardeningTest {
             }
         });
         assertThat(allowed).as("attempts that were NOT blocked").isEmpty();
+        assertThat(checks.get("write the root filesystem where uid 65534 may (EROFS)").path("detail").asText())
+                .contains("EROFS");
         assertThat(log).containsPattern("forked \\d+ before the limit");
         int forked = Integer.parseInt(log.replaceAll("(?s).*forked (\\d+) before the limit.*", "$1"));
         assertThat(forked).as("the pids limit stops a fork bomb").isLessThan(512);
         assertThat(log).doesNotContain(grid.s3SecretKey(), grid.adminKey(), KillableGrid.FAKE_HETZNER_TOKEN);
+        return hostile;
+    }
 
-        // The worker survived: it is still registered and its process is alive, and it runs the next execution.
-        String worker = hostile.path("workerId").asText();
-        assertThat(grid.liveAgents()).as("the agent that ran the hostile script is still running")
-                .anyMatch(agent -> agent.getKey().equals(worker));
-        JsonNode next = ProjectKeys.runToEnd(grid, key.secret(), "print('still standing')\n", "{\"network\": \"none\"}", Duration.ofMinutes(3));
-        assertThat(next.path("state").asText()).as(next.toString()).isEqualTo("SUCCEEDED");
-        JsonNode workers = api.getPatiently("/api/v1/workers", grid.adminKey(), Duration.ofMinutes(1)).json();
-        assertThat(workers.toString()).as("the hostile script's worker is still listed").contains(worker);
+    /** Waits until 127.0.0.1:port accepts (an agent the grid just started may not listen yet). */
+    private static void awaitAnswer(int port) {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (true) {
+            try (Socket socket = new Socket()) {
+                socket.connect(new InetSocketAddress("127.0.0.1", port), 3000);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new AssertionError("the grid's port " + port + " does not answer on loopback: " + e, e);
+                }
+                Api.sleep(500);
+            }
+        }
+    }
+
+    /** This host's IPv4 addresses other than loopback: what a container could try the grid's ports on. */
+    private static List<String> hostAddresses() throws IOException {
+        return NetworkInterface.networkInterfaces().filter(ContainerHardeningTest::isUp)
+                .flatMap(NetworkInterface::inetAddresses)
+                .filter(a -> a instanceof Inet4Address && !a.isLoopbackAddress())
+                .map(a -> a.getHostAddress()).distinct().toList();
+    }
+
+    private static boolean isUp(NetworkInterface nic) {
+        try {
+            return nic.isUp();
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String resource(String name) {
+        try (InputStream in = ContainerHardeningTest.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException(name + " is not on the test classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -254,12 +254,18 @@ public final class LocalProcessProvider implements CloudProvider {
     Map<String, String> agentEnvironment(ProvisionRequest request, int port) {
         Map<String, String> env = new java.util.LinkedHashMap<>();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        // Loopback only, as every service of the local grid: a container on Docker's bridge reaches
+        // this host's other addresses (the bridge gateway), never its loopback (docs/security.md).
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("RGRID_WORKER_ID", request.workerId());
         env.put("RGRID_WORKER_TOKEN", request.token());
         env.put("RGRID_WORKER_ADVERTISED_ADDRESS", address(port));
         // Local agents run on the developer's own machine: when no Docker engine answers they fall
         // back to running scripts as processes (and say so) rather than refusing to start.
         env.put("RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true");
+        // No egress rules on a developer's machine (they need root): executions use Docker's default
+        // bridge, and what keeps them from the grid is that nothing of it listens beyond loopback.
+        env.put("RGRID_WORKER_EGRESS_POLICY", "off");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", config.kafka().bootstrapServers());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", config.kafka().topicPrefix().orElse(""));
         env.putAll(config.orchestrator().local().agentEnv());

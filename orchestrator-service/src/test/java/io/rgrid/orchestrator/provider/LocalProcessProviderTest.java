@@ -61,6 +61,9 @@ class LocalProcessProviderTest {
                 .agentEnvironment(new CloudProvider.ProvisionRequest("rgrid-worker-aaaaaa", "tok"), 8007);
 
         assertThat(env).containsEntry("QUARKUS_HTTP_PORT", "8007")
+                .as("loopback only, and no egress rules on a developer's machine (docs/security.md)")
+                .containsEntry("QUARKUS_HTTP_HOST", "127.0.0.1")
+                .containsEntry("RGRID_WORKER_EGRESS_POLICY", "off")
                 .containsEntry("RGRID_WORKER_ID", "rgrid-worker-aaaaaa")
                 .containsEntry("RGRID_WORKER_TOKEN", "tok")
                 .containsEntry("RGRID_WORKER_ADVERTISED_ADDRESS", "http://127.0.0.1:8007")

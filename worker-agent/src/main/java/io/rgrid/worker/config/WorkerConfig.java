@@ -144,6 +144,47 @@ public interface WorkerConfig {
          */
         @WithDefault("false")
         boolean allowProcessRuntime();
+
+        /** What executions with network {@code bridge} may reach (docs/security.md). */
+        Egress egress();
+    }
+
+    interface Egress {
+
+        /**
+         * {@code enforce} (the default; env {@code RGRID_WORKER_EGRESS_POLICY}): executions with
+         * network {@code bridge} run on the Docker network {@link #network()}, whose traffic to
+         * private, CGNAT, loopback, link-local and this host's addresses, and to other executions,
+         * {@code deploy/worker-egress.sh} rejects: they reach public addresses only. The Docker
+         * runtime refuses to start unless that network is as the script makes it and the script's
+         * check passed since boot ({@link #marker()}); rgrid-worker.service runs it before every
+         * start. {@code off}: Docker's default {@code bridge} network, unrestricted (everything the
+         * host reaches): the dev and test profiles and the local grid, whose services listen on
+         * loopback only, which a container cannot reach. Only the Docker runtime has the policy.
+         */
+        @WithDefault("enforce")
+        EgressPolicy policy();
+
+        /**
+         * The Docker network executions with network {@code bridge} join under {@code enforce}; the
+         * one {@code deploy/worker-egress.sh} makes and guards, {@code rgrid-exec} (a bridge on the
+         * interface {@code rgrid-exec0} with inter-container traffic off).
+         */
+        @WithDefault("rgrid-exec")
+        String network();
+
+        /**
+         * The file {@code deploy/worker-egress.sh check} writes when every rule is in place
+         * ({@code network=…}, {@code bridge=…}); on tmpfs, so a reboot clears it with the rules.
+         * The agent (no root, no CAP_NET_ADMIN) cannot read iptables itself.
+         */
+        @WithDefault("/run/rgrid/egress-policy")
+        String marker();
+    }
+
+    /** The egress policy setting's values. */
+    enum EgressPolicy {
+        ENFORCE, OFF
     }
 
     interface Kafka {

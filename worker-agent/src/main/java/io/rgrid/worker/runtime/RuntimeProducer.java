@@ -3,6 +3,8 @@ package io.rgrid.worker.runtime;
 import io.rgrid.worker.config.AgentIdentity;
 import io.rgrid.worker.config.WorkerConfig;
 import io.rgrid.worker.runtime.docker.DockerRuntime;
+import io.rgrid.worker.runtime.docker.EgressDecision;
+import io.rgrid.worker.runtime.docker.EgressGate;
 import io.rgrid.worker.runtime.process.ProcessRuntime;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Disposes;
@@ -48,8 +50,18 @@ public class RuntimeProducer {
 
     private static ContainerRuntime docker(WorkerConfig config, AgentIdentity identity) {
         WorkerConfig.Worker worker = config.worker();
+        // Executions with network bridge reach public addresses only, or the agent does not start.
+        EgressDecision.Outcome egress = EgressGate.check(worker.dockerHost(), worker.egress());
+        if (!egress.start()) {
+            throw new IllegalStateException(egress.message());
+        }
+        if (worker.egress().policy() == WorkerConfig.EgressPolicy.OFF) {
+            LOG.warn(egress.message());
+        } else {
+            LOG.info(egress.message());
+        }
         DockerRuntime docker = new DockerRuntime(worker.dockerHost(), new DockerRuntime.Settings(
-                worker.pidsLimit(), worker.tmpSizeMb(), worker.imagePullTimeout()));
+                worker.pidsLimit(), worker.tmpSizeMb(), worker.imagePullTimeout(), egress.bridgeNetwork()));
         // Containers of an earlier life of this worker (killed -9, crashed) must not outlive it.
         docker.removeLeftovers(identity.workerId());
         LOG.infof("Running executions in Docker containers (engine at %s)", worker.dockerHost());

@@ -113,6 +113,7 @@ public final class AgentOverheadBenchmark {
         env.put("RGRID_WORKER_ID", workerId);
         env.put("RGRID_WORKER_TOKEN", TOKEN);
         env.put("RGRID_WORKER_RUNTIME", "docker");
+        env.put("RGRID_WORKER_EGRESS_POLICY", "off"); // no worker-egress.sh on a bench machine
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", NAMESPACE + ".");
         builder.redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());

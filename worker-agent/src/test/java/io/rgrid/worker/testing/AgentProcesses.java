@@ -122,6 +122,7 @@ public final class AgentProcesses implements AutoCloseable {
         env.put("RGRID_WORKER_TOKEN", TOKEN);
         env.put("RGRID_WORKER_ADVERTISED_ADDRESS", "http://127.0.0.1:" + port);
         env.put("RGRID_WORKER_RUNTIME", "docker");
+        env.put("RGRID_WORKER_EGRESS_POLICY", "off"); // no worker-egress.sh on a test machine
         env.put("RGRID_WORKER_WORK_DIR", Path.of("target", "it-work", workerId).toAbsolutePath().toString());
         env.put("RGRID_WORKER_HEARTBEAT_INTERVAL", "1s");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap);

@@ -15,17 +15,19 @@ import java.util.regex.Pattern;
 
 /**
  * Renders {@code deploy/cloud-init/worker.yaml}, the user_data of every Hetzner worker, from the
- * copy bundled in the orchestrator's jar (with {@code deploy/systemd/rgrid-worker.service}).
+ * copy bundled in the orchestrator's jar (with {@code deploy/systemd/rgrid-worker.service} and the
+ * egress policy script {@code deploy/worker-egress.sh}, docs/security.md).
  *
  * <p>Placeholders are {@code ${NAME}}; every one in the template must be known and filled (lines
  * that start with {@code #}, comments, are copied untouched), and the
  * lines between {@code # @ray-begin} and {@code # @ray-end} are kept only when Ray is enabled. A
- * multi-line value (the unit file) is indented like the line its placeholder stands on, so it stays
+ * multi-line value (the unit file, the script) is indented like the line its placeholder stands on, so it stays
  * inside its YAML block scalar. The result holds no secret: credentials go over SSH later
  * ({@link SshWorkerBootstrap}).
  *
  * <p>Plain JDK only, so {@code infra/check-deploy.sh} can run it as a single-file program:
- * {@code java CloudInitTemplate.java --template worker.yaml --unit rgrid-worker.service [--ray-head
+ * {@code java CloudInitTemplate.java --template worker.yaml --unit rgrid-worker.service --egress
+ * worker-egress.sh [--ray-head
  * 10.0.0.2:6380 --slots 2]} prints the rendered cloud-config.
  */
 public final class CloudInitTemplate {
@@ -33,6 +35,7 @@ public final class CloudInitTemplate {
     /** Where the build puts the template and the unit in the jar (see the module's pom). */
     static final String TEMPLATE_RESOURCE = "/deploy/cloud-init/worker.yaml";
     static final String UNIT_RESOURCE = "/deploy/systemd/rgrid-worker.service";
+    static final String EGRESS_RESOURCE = "/deploy/worker-egress.sh";
 
     /** Hetzner's limit for user_data. */
     static final int USER_DATA_LIMIT = 32 * 1024;
@@ -78,19 +81,21 @@ public final class CloudInitTemplate {
 
     private final String template;
     private final String workerUnit;
+    private final String egressScript;
 
-    private CloudInitTemplate(String template, String workerUnit) {
+    private CloudInitTemplate(String template, String workerUnit, String egressScript) {
         this.template = Objects.requireNonNull(template, "template");
         this.workerUnit = Objects.requireNonNull(workerUnit, "workerUnit");
+        this.egressScript = Objects.requireNonNull(egressScript, "egressScript");
     }
 
-    public static CloudInitTemplate of(String template, String workerUnit) {
-        return new CloudInitTemplate(template, workerUnit);
+    public static CloudInitTemplate of(String template, String workerUnit, String egressScript) {
+        return new CloudInitTemplate(template, workerUnit, egressScript);
     }
 
-    /** The template and unit bundled in the orchestrator's jar. */
+    /** The template, unit and egress script bundled in the orchestrator's jar. */
     public static CloudInitTemplate bundled() {
-        return of(resource(TEMPLATE_RESOURCE), resource(UNIT_RESOURCE));
+        return of(resource(TEMPLATE_RESOURCE), resource(UNIT_RESOURCE), resource(EGRESS_RESOURCE));
     }
 
     private static String resource(String name) {
@@ -114,6 +119,7 @@ public final class CloudInitTemplate {
     public String render(Settings settings) {
         Map<String, String> values = new LinkedHashMap<>();
         values.put("RGRID_WORKER_UNIT", workerUnit.stripTrailing());
+        values.put("RGRID_EGRESS_SCRIPT", egressScript.stripTrailing());
         settings.ray().ifPresent(ray -> {
             values.put("RAY_HEAD_ADDRESS", ray.headAddress());
             values.put("RAY_VERSION", ray.version());
@@ -176,6 +182,7 @@ public final class CloudInitTemplate {
     public static void main(String[] args) throws IOException {
         Path templateFile = null;
         Path unitFile = null;
+        Path egressFile = null;
         String rayHead = null;
         String rayVersion = DEFAULT_RAY_VERSION;
         int slots = 2;
@@ -187,18 +194,19 @@ public final class CloudInitTemplate {
             switch (args[i]) {
                 case "--template" -> templateFile = Path.of(v);
                 case "--unit" -> unitFile = Path.of(v);
+                case "--egress" -> egressFile = Path.of(v);
                 case "--ray-head" -> rayHead = v;
                 case "--ray-version" -> rayVersion = v;
                 case "--slots" -> slots = Integer.parseInt(v);
                 default -> usage("unknown option " + args[i]);
             }
         }
-        if (templateFile == null || unitFile == null) {
-            usage("--template and --unit are required");
+        if (templateFile == null || unitFile == null || egressFile == null) {
+            usage("--template, --unit and --egress are required");
         }
         try {
             Optional<Ray> ray = rayHead == null ? Optional.empty() : Optional.of(new Ray(rayHead, rayVersion, slots));
-            System.out.println(of(Files.readString(templateFile), Files.readString(unitFile))
+            System.out.println(of(Files.readString(templateFile), Files.readString(unitFile), Files.readString(egressFile))
                     .render(new Settings(ray)));
         } catch (IllegalArgumentException e) {
             System.err.println("CloudInitTemplate: " + templateFile + ": " + e.getMessage());
@@ -207,7 +215,7 @@ public final class CloudInitTemplate {
     }
 
     private static void usage(String problem) {
-        System.err.println("CloudInitTemplate: " + problem + "\nusage: CloudInitTemplate --template FILE --unit FILE "
+        System.err.println("CloudInitTemplate: " + problem + "\nusage: CloudInitTemplate --template FILE --unit FILE --egress FILE "
                 + "[--ray-head HOST:PORT [--ray-version V] [--slots N]]");
         System.exit(2);
     }

@@ -34,11 +34,18 @@ class CloudInitTemplateTest {
 
     @Test
     void theUnitIsEmbeddedVerbatimInsideItsBlockScalar() throws Exception {
+        assertEmbeddedVerbatim(CloudInitTemplate.bundled().render(Settings.withoutRay()), "deploy/systemd/rgrid-worker.service");
+    }
+
+    @Test
+    void theEgressPolicyScriptIsEmbeddedVerbatimAndInstalledAfterDocker() throws Exception {
         String out = CloudInitTemplate.bundled().render(Settings.withoutRay());
-        Path unit = Path.of(System.getProperty("build.repo.root", "..")).resolve("deploy/systemd/rgrid-worker.service");
-        for (String line : Files.readAllLines(unit)) {
-            assertThat(out).contains(line.isEmpty() ? "\n\n" : "\n      " + line + "\n");
-        }
+        assertEmbeddedVerbatim(out, "deploy/worker-egress.sh");
+        assertThat(out).contains("  - path: /usr/local/lib/rgrid/worker-egress.sh\n    permissions: \"0755\"");
+        assertThat(out.indexOf("  - /usr/local/lib/rgrid/worker-egress.sh install"))
+                .as("installed once Docker runs (it creates DOCKER-USER)")
+                .isGreaterThan(out.indexOf("  - systemctl enable --now docker"));
+        assertThat(out).contains("ExecStartPre=+/usr/local/lib/rgrid/worker-egress.sh install");
     }
 
     @Test
@@ -50,6 +57,14 @@ class CloudInitTemplateTest {
         assertThat(code(out)).doesNotContain("@ray-");
     }
 
+    /** Every line of a file of the repository stands in the rendered text, inside its block scalar. */
+    private static void assertEmbeddedVerbatim(String rendered, String file) throws Exception {
+        Path path = Path.of(System.getProperty("build.repo.root", "..")).resolve(file);
+        for (String line : Files.readAllLines(path)) {
+            assertThat(rendered).contains(line.isEmpty() ? "\n\n" : "\n      " + line + "\n");
+        }
+    }
+
     /** The rendered text without its comment lines. */
     private static String code(String rendered) {
         return String.join("\n", rendered.lines().filter(l -> !l.strip().startsWith("#")).toList());
@@ -57,13 +72,13 @@ class CloudInitTemplateTest {
 
     @Test
     void anUnknownPlaceholderOrAnUnbalancedMarkerIsAnError() {
-        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\npackages: [${NOPE}]\n", "").render(Settings.withoutRay()))
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\npackages: [${NOPE}]\n", "", "").render(Settings.withoutRay()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 2").hasMessageContaining("${NOPE}");
-        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\nruncmd: [\"${RAY_VERSION}\"]\n", "")
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\nruncmd: [\"${RAY_VERSION}\"]\n", "", "")
                 .render(Settings.withoutRay())).hasMessageContaining("${RAY_VERSION}");
-        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\n# @ray-begin\n", "").render(Settings.withoutRay()))
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\n# @ray-begin\n", "", "").render(Settings.withoutRay()))
                 .hasMessageContaining("without");
-        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\n# @ray-end\n", "").render(Settings.withoutRay()))
+        assertThatThrownBy(() -> CloudInitTemplate.of("#cloud-config\n# @ray-end\n", "", "").render(Settings.withoutRay()))
                 .hasMessageContaining("unbalanced");
     }
 
@@ -77,7 +92,7 @@ class CloudInitTemplateTest {
     @Test
     void userDataOverHetznersLimitIsRefused() {
         String big = "#cloud-config\nwrite_files:\n  - path: /x\n    content: |\n      ${RGRID_WORKER_UNIT}\n";
-        assertThatThrownBy(() -> CloudInitTemplate.of(big, "x".repeat(40_000)).render(Settings.withoutRay()))
+        assertThatThrownBy(() -> CloudInitTemplate.of(big, "x".repeat(40_000), "").render(Settings.withoutRay()))
                 .hasMessageContaining("at most 32768");
     }
 }

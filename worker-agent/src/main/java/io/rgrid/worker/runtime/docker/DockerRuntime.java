@@ -1,7 +1,6 @@
 package io.rgrid.worker.runtime.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.InspectContainerResponse;
 import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
@@ -11,7 +10,6 @@ import com.github.dockerjava.api.model.AccessMode;
 import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
@@ -19,10 +17,9 @@ import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.rgrid.model.FailureReason;
-import io.rgrid.model.event.LogStream;
+import io.rgrid.model.NetworkMode;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.ExitSignals;
-import io.rgrid.worker.runtime.LineSplitter;
 import io.rgrid.worker.runtime.OutputListener;
 import io.rgrid.worker.runtime.RunFailedException;
 import io.rgrid.worker.runtime.RunRegistry;
@@ -48,7 +45,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * Runs scripts in hardened Docker containers: no capabilities, no new privileges, read-only root
  * file system with a tmpfs {@code /tmp}, uid/gid 65534, memory with no extra swap, CPU and pid
- * limits, network none or bridge. Only the attempt's work directory is mounted, at {@code /work}.
+ * limits, network none or bridge (on the egress policy's network, {@link Settings#bridgeNetwork}).
+ * Only the attempt's work directory is mounted, at {@code /work}.
  */
 public final class DockerRuntime implements ContainerRuntime {
 
@@ -80,8 +78,17 @@ public final class DockerRuntime implements ContainerRuntime {
      * @param pidsLimit       processes/threads allowed in one container
      * @param tmpSizeMb       size of the tmpfs at /tmp
      * @param pullTimeout     deadline for pulling a missing image
+     * @param bridgeNetwork   the Docker network of executions with network {@code bridge} (EgressDecision)
      */
-    public record Settings(int pidsLimit, int tmpSizeMb, Duration pullTimeout) {
+    public record Settings(int pidsLimit, int tmpSizeMb, Duration pullTimeout, String bridgeNetwork) {
+        /** On Docker's default bridge: no egress policy (tests, benchmarks). */
+        public Settings(int pidsLimit, int tmpSizeMb, Duration pullTimeout) {
+            this(pidsLimit, tmpSizeMb, pullTimeout, EgressDecision.DOCKER_DEFAULT_BRIDGE);
+        }
+
+        String networkFor(NetworkMode mode) {
+            return mode == NetworkMode.NONE ? mode.wire() : bridgeNetwork;
+        }
     }
 
     public DockerRuntime(String dockerHost, Settings settings) {
@@ -125,7 +132,7 @@ public final class DockerRuntime implements ContainerRuntime {
         }
     }
 
-    private static DockerClient client(String dockerHost, Duration responseTimeout) {
+    static DockerClient client(String dockerHost, Duration responseTimeout) {
         DockerClientConfig config = DefaultDockerClientConfig.createDefaultConfigBuilder()
                 .withDockerHost(dockerHost)
                 .build();
@@ -346,7 +353,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 .withMemorySwap(memoryBytes) // equal: no swap on top of the limit, so OOM is OOM
                 .withNanoCPUs(Math.max(1L, Math.round(request.cpus() * 1_000_000_000d)))
                 .withPidsLimit((long) settings.pidsLimit())
-                .withNetworkMode(request.network().wire())
+                .withNetworkMode(settings.networkFor(request.network()))
                 .withCapDrop(Capability.ALL)
                 .withSecurityOpts(List.of("no-new-privileges"))
                 .withReadonlyRootfs(true)
@@ -465,37 +472,6 @@ public final class DockerRuntime implements ContainerRuntime {
             closeable.close();
         } catch (Exception e) {
             // nothing left to do
-        }
-    }
-
-    /** Demultiplexes the engine's log stream into per-stream lines. */
-    private static final class LogCollector extends ResultCallback.Adapter<Frame> {
-
-        private final LineSplitter stdout;
-        private final LineSplitter stderr;
-
-        LogCollector(OutputListener output) {
-            this.stdout = new LineSplitter(LogStream.STDOUT, output);
-            this.stderr = new LineSplitter(LogStream.STDERR, output);
-        }
-
-        @Override
-        public void onNext(Frame frame) {
-            byte[] payload = frame.getPayload();
-            if (payload == null) {
-                return;
-            }
-            synchronized (this) {
-                switch (frame.getStreamType()) {
-                    case STDERR -> stderr.accept(payload, 0, payload.length);
-                    default -> stdout.accept(payload, 0, payload.length);
-                }
-            }
-        }
-
-        synchronized void finish() {
-            stdout.finish();
-            stderr.finish();
         }
     }
 }
