@@ -10,7 +10,10 @@
 #      address 169.254.169.254 with an HTTP server on :80, and every worker routes that address
 #      there, as a cloud's gateway does (not via the control plane: Docker drops traffic to
 #      addresses outside an --internal network's subnet, and nginx holds the control plane's :80)
-#   2. another execution listening on 9999 (egress-probe.py listen), found on its worker
+#   2. another execution listening on 9999 (egress-probe.py listen), found on its worker; it runs to
+#      the end of the check, which keeps its worker busy (an idle worker may be deleted by the
+#      scale-down at any time under the rehearsal's short billing period), and is cancelled if the
+#      check dies
 #   3. from the worker host: the control plane's ports (5432, 9092, 9000, 5000, 8000, 8001, 6380,
 #      8265, 10001 on its private address), the agent's 8002 and sshd on the worker's private address
 #      and on the execution network's gateway, the metadata address 169.254.169.254:80 and the other
@@ -52,6 +55,13 @@ egress_workers() {
     docker ps --filter "label=$label" --filter label=io.rgrid.hetzner.server-id --format '{{.Names}}'
 }
 
+# True when WORKER's node container no longer runs: the orchestrator deleted that server (an idle
+# worker near the end of its billing period) after egress_workers listed it.
+worker_gone() { # WORKER
+    [[ $(docker inspect --format '{{.State.Running}}' "$1" 2>/dev/null) != true ]] \
+        && log "egress: $1 was deleted meanwhile (scale-down): skipped"
+}
+
 up_internet() {
     [[ $internet_cidr =~ ^([0-9]+\.[0-9]+\.[0-9]+)\.0/24$ ]] || die "RGRID_REHEARSAL_INTERNET_CIDR must be a /24"
     internet_ip="${BASH_REMATCH[1]}.10"
@@ -69,12 +79,6 @@ up_internet() {
             ip addr replace "$metadata/32" dev eth0
         docker exec -d -u 0 "$internet_http" python3 -m http.server 80 --bind "$metadata" --directory /usr/share
     fi
-    local w
-    for w in $(egress_workers); do
-        docker inspect --format '{{json .NetworkSettings.Networks}}' "$w" | jq -e --arg n "$internet_net" 'has($n)' >/dev/null \
-            || docker network connect "$internet_net" "$w"
-        docker exec "$w" ip route replace "$metadata/32" via "$internet_ip"
-    done
     # Both servers listen before anything is probed (a python3 start takes seconds on a loaded machine).
     local i
     for i in $(seq 1 30); do
@@ -83,7 +87,19 @@ up_internet() {
         ((i < 30)) || die "egress: the internet's HTTP servers do not listen after 30 s"
         sleep 1
     done
-    log "egress: internet $internet_net ($internet_cidr), HTTP servers $internet_ip:8080 and $metadata:80, joined by: $(egress_workers | xargs)"
+    log "egress: internet $internet_net ($internet_cidr), HTTP servers $internet_ip:8080 and $metadata:80"
+}
+
+# Every running worker joins the internet and routes the metadata address there. Called once the
+# listener runs: with no worker at the start (the `egress` verb alone) the listener's is the first.
+join_internet() {
+    local w
+    for w in $(egress_workers); do
+        docker inspect --format '{{json .NetworkSettings.Networks}}' "$w" | jq -e --arg n "$internet_net" 'has($n)' >/dev/null \
+            || docker network connect "$internet_net" "$w"
+        docker exec "$w" ip route replace "$metadata/32" via "$internet_ip"
+    done
+    log "egress: joined the internet: $(egress_workers | xargs)"
 }
 
 # Another execution, listening; sets listener_id, listener_worker (its node container) and listener_ip.
@@ -105,6 +121,14 @@ start_listener() {
     listener_ip="$(docker exec "$listener_worker" docker inspect --format \
         '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$container")"
     log "egress: execution $listener_id listens on $listener_ip:9999 on $listener_worker"
+}
+
+# A check that dies must not leave its listener holding a worker slot for 240 s (the next run would
+# queue behind it): on exit, an execution still named here is cancelled.
+cancel_listener_on_exit() {
+    [[ -n ${listener_id:-} ]] || return 0
+    curl -sf -X POST --cacert "$state/ca.crt" -H "Authorization: Bearer $(cat "$state/api-key")" \
+        "https://127.0.0.1:$https_port/api/v1/executions/$listener_id/cancel" >/dev/null || true
 }
 
 # Stand-ins on the control plane for the targets nothing answers on at its private address (as the
@@ -131,10 +155,30 @@ stop_standins() {
     for w in $(egress_workers); do docker exec "$w" ip route del "$metadata/32" 2>/dev/null || true; done
 }
 
+# The policy, installed again, stays in place: `check` passes on WORKER. A failing check prints what it
+# misses and is asked again (up to 5 times, 2 s apart) so that a one-off misreading tells itself apart
+# from rules that are really gone; the final failure dumps the worker's filter table.
+policy_back() { # WORKER
+    local try out
+    for try in 1 2 3 4 5; do
+        if out="$(docker exec "$1" /usr/local/lib/rgrid/worker-egress.sh check 2>&1)"; then
+            ((try == 1)) || log "egress: $1: check passed on try $try (the failures above were transient)"
+            return 0
+        fi
+        worker_gone "$1" && return 0
+        printf '%s\n' "$out" | sed "s/^/    [$1 check, try $try] /" >&2
+        sleep 2
+    done
+    docker exec "$1" iptables-save -t filter >&2 || true
+    die "egress: $1: the policy is not back after install (worker-egress.sh check fails, above)"
+}
+
 check_egress() {
     local t0=$SECONDS worker_ip gateway targets json w
     up_internet
     start_listener
+    trap cancel_listener_on_exit EXIT
+    join_internet
     start_standins "$listener_worker"
     worker_ip="$(docker inspect --format "{{(index .NetworkSettings.Networks \"$name-private\").IPAddress}}" "$listener_worker")"
     gateway="$(docker exec "$listener_worker" docker network inspect rgrid-exec --format '{{(index .IPAM.Config 0).Gateway}}')"
@@ -158,21 +202,28 @@ check_egress() {
         stop_standins
         die "egress: an execution reached a closed target, or not the internet (above)"
     fi
-    # The listener ends once told so (its worker host reaches it).
-    docker exec "$listener_worker" python3 -c \
-        "import socket; s = socket.create_connection(('$listener_ip', 9999), 5); s.sendall(b'bye'); s.close()"
-
     log "egress: policy switched off (worker-egress.sh remove): the same execution connects"
-    for w in $(egress_workers); do docker exec "$w" /usr/local/lib/rgrid/worker-egress.sh remove >/dev/null; done
+    for w in $(egress_workers); do
+        docker exec "$w" /usr/local/lib/rgrid/worker-egress.sh remove >/dev/null || worker_gone "$w" \
+            || die "egress: $w: worker-egress.sh remove failed"
+    done
     egress_cli "$state/egress-off.out" "$egress_probe" probe "${targets[@]:0:${#targets[@]}-1}" "http://$internet_ip:8080/" \
         || true
     json="$(egress_result "$state/egress-off.out" || true)"
-    for w in $(egress_workers); do docker exec "$w" /usr/local/lib/rgrid/worker-egress.sh install >/dev/null; done
+    for w in $(egress_workers); do
+        docker exec "$w" /usr/local/lib/rgrid/worker-egress.sh install >"$state/egress-install-$w.out" 2>&1 \
+            || worker_gone "$w" \
+            || { cat "$state/egress-install-$w.out" >&2; die "egress: $w: worker-egress.sh install failed"; }
+    done
     stop_standins
     [[ -n $json ]] || { cat "$state/egress-off.out" >&2; die "egress: the probe execution without the policy failed"; }
     egress_expect open "$json" || die "egress: without the policy a target stays closed: the check above proves nothing"
-    for w in $(egress_workers); do
-        docker exec "$w" /usr/local/lib/rgrid/worker-egress.sh check >/dev/null || die "egress: $w: the policy is not back"
-    done
+    for w in $(egress_workers); do policy_back "$w"; done
+    # The listener ends once told so (its worker host reaches it). It runs until here on purpose: a busy
+    # worker is never idle, so the scale-down (the rehearsal's short billing period) cannot delete it
+    # between `remove` and the check that the policy is back.
+    docker exec "$listener_worker" python3 -c \
+        "import socket; s = socket.create_connection(('$listener_ip', 9999), 5); s.sendall(b'bye'); s.close()"
+    listener_id=""
     log "figure: egress check (internet, listener, stand-ins, three probes, policy off and on) took $((SECONDS - t0)) s"
 }
