@@ -183,6 +183,10 @@ faults_events() { # NODE EPOCH EXECUTION_ID
 # EVENTS (faults_events' lines) are, times left out, exactly WORDS.
 faults_events_are() { [[ "$(cut -d' ' -f2- <<<"$1" | xargs)" == "$2" ]]; }
 
+faults_started() { # NODE EPOCH EXECUTION_ID
+    faults_events "$1" "$2" "$3" | grep -q ' start '
+}
+
 faults_running() { [[ "$(faults_execution "$1" | jq -r .state)" == RUNNING ]]; }
 
 faults_worker_state() { orchestrator_api /v1/workers | jq -r --arg id "$1" '.[] | select(.id == $id) | .state'; }
@@ -201,7 +205,9 @@ faults_lost_node() {
     faults_until lost-node 420 "execution $id RUNNING" faults_running "$id"
     worker="$(faults_execution "$id" | jq -r .workerId)"
     node="$name-$worker"
-    sleep 3
+    # RUNNING comes before the container starts when the node still pulls the image (a new worker,
+    # a loaded machine): the kill waits for the start event on the node's own Docker.
+    faults_until lost-node 300 "a container of $id started on $node" faults_started "$node" "$from" "$id"
     before="$(faults_events "$node" "$from" "$id")"
     killed="$(date +%s)"
     log "lost-node: RUNNING on $worker after $((SECONDS - t0)) s; docker kill $node"
@@ -317,7 +323,7 @@ faults_backup() {
     bucket="$(in_control sed -n 's/^MINIO_BUCKET_NAME=//p' /opt/rgrid/.env)"
     log "backup: wipe: services stopped, schemas api and orchestrator of $db dropped, bucket $bucket removed"
     in_control systemctl stop orchestrator rgrid-api rgrid-s3proxy
-    in_control runuser -u postgres -- psql -q -v ON_ERROR_STOP=1 -d "$db" \
+    in_control runuser -u postgres -- env PGOPTIONS=--client-min-messages=warning psql -q -v ON_ERROR_STOP=1 -d "$db" \
         -c 'DROP SCHEMA api CASCADE; DROP SCHEMA orchestrator CASCADE' || faults_fail backup "the wipe failed"
     in_control rm -rf "/var/lib/rgrid-s3/$bucket"
     in_control systemctl start rgrid-s3proxy
