@@ -19,6 +19,9 @@ ROOT=$PWD
     -Dmdep.outputFile="$ROOT/orchestrator-service/target/bench.classpath" >/dev/null
 CP="$ROOT/orchestrator-service/target/test-classes:$ROOT/orchestrator-service/target/classes:$(cat "$ROOT/orchestrator-service/target/bench.classpath")"
 echo "load before: $(uptime)"
+# Ray's token authentication, as in the tests (orchestrator-service/pom.xml): the head gets the token
+# RayGridResource writes to this file; the benchmark's driver and the orchestrators it starts read it.
+export RAY_AUTH_MODE=token RAY_AUTH_TOKEN_PATH="$ROOT/orchestrator-service/target/ray-grid/auth_token"
 java -Dbuild.repo.root="$ROOT" -Dorchestrator.jar="$ROOT/orchestrator-service/target/quarkus-app/quarkus-run.jar" \
     -cp "$CP" io.rgrid.orchestrator.it.RayModeBenchmark "$@"
 echo "load after: $(uptime)"

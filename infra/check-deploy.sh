@@ -199,6 +199,7 @@ ls "$root"/usr/local/lib/rgrid/kafka/lib/kafka_2.13-*.jar >/dev/null 2>&1 || fai
 grep -Eq '^MINIO_SECRET_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "MINIO_SECRET_KEY (a placeholder) was not generated"
 grep -Eq '^API_SECRET_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_SECRET_KEY was not generated"
 grep -Eq '^API_HASH_SECRET=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_HASH_SECRET was not generated"
+grep -Eq '^RAY_AUTH_TOKEN=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "RAY_AUTH_TOKEN was not generated"
 for user in rgrid-api rgrid-orchestrator rgrid-kafka rgrid-worker rgrid-s3; do
     grep -q "^$user:" "$root/etc/passwd" || fail "user $user not created by systemd-sysusers"
 done

@@ -222,6 +222,10 @@ generate_secret() { # NAME [PLACEHOLDER]: a fresh openssl rand -hex 32 when NAME
 }
 generate_secret API_SECRET_KEY
 generate_secret API_HASH_SECRET
+# Ray's token (RAY_AUTH_MODE=token): the head (infra/ray-compose.yml, --env-file this file), the
+# orchestrator's driver and, through worker.env, every Ray worker share it. Made even with Ray off,
+# so turning RAY_ENABLED on needs no new secret.
+generate_secret RAY_AUTH_TOKEN
 private_ip=$(env_value RGRID_PRIVATE_IP)
 if [[ -z $private_ip ]]; then
     private_ip=127.0.0.1

@@ -123,7 +123,9 @@ public interface RgridConfig {
     /**
      * Ray dispatch mode: the orchestrator is a Ray Java driver; each dispatch is a Ray task that
      * asks for the execution's CPUs and memory plus {@code rgrid_worker}, and hands the attempt to
-     * the worker-agent of the node Ray picked. See docs/ray.md.
+     * the worker-agent of the node Ray picked. See docs/ray.md. Ray's token authentication is no
+     * key here: Ray's core worker reads {@code RAY_AUTH_MODE} and {@code RAY_AUTH_TOKEN} (or
+     * {@code RAY_AUTH_TOKEN_PATH}) from the process environment ({@code dispatch.ray.RayAuth}).
      */
     interface Ray {
         /** Dispatch through Ray instead of POSTing to agents directly. Env: RAY_ENABLED (seed name). */

@@ -27,9 +27,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -158,6 +160,60 @@ class RayDispatchTest {
         ExecutionStatusChanged cancelled = grid.awaitStatus(id, ExecutionState.CANCELLED);
         assertThat(cancelled.attempt()).isEqualTo(1);
         assertThat(grid.statuses(id)).filteredOn(s -> s.attempt() > 1).isEmpty();
+    }
+
+    /**
+     * The head refuses a client without the token (what a script that reached the private network
+     * would be), and one with a wrong token; the same call with the head's token is answered, so
+     * the refusals are the token's doing. The orchestrator's driver authenticates from its
+     * environment (the other tests dispatch through it).
+     */
+    @Test
+    void theRayHeadRefusesClientsWithoutItsToken() throws Exception {
+        String token = Files.readString(Path.of(System.getenv("RAY_AUTH_TOKEN_PATH"))).trim();
+
+        GcsCall anonymous = GcsCall.run(Map.of());
+        assertThat(anonymous.exit()).as(anonymous.output()).isNotZero();
+        assertThat(anonymous.output()).containsIgnoringCase("auth");
+
+        GcsCall wrong = GcsCall.run(Map.of("RAY_AUTH_MODE", "token", "RAY_AUTH_TOKEN", "0".repeat(64)));
+        assertThat(wrong.exit()).as(wrong.output()).isNotZero();
+        assertThat(wrong.output()).containsIgnoringCase("auth");
+
+        GcsCall right = GcsCall.run(Map.of("RAY_AUTH_MODE", "token", "RAY_AUTH_TOKEN", token));
+        assertThat(right.exit()).as(right.output()).isZero();
+        assertThat(right.output()).contains("GCS ANSWERED");
+    }
+
+    /** One call to the head's GCS from the venv's Python, with exactly the given Ray auth settings. */
+    private record GcsCall(int exit, String output) {
+
+        private static final String SCRIPT = """
+                import sys
+                from ray._raylet import GcsClient
+                value = GcsClient(address=sys.argv[1]).internal_kv_get(b"rgrid-probe", None, timeout=10)
+                print("GCS ANSWERED", value)
+                """;
+
+        static GcsCall run(Map<String, String> auth) throws IOException, InterruptedException {
+            Path dir = RayGridResource.work.resolve("gcs-client");
+            Files.createDirectories(dir);
+            Path out = dir.resolve("output.txt");
+            ProcessBuilder pb = new ProcessBuilder(RayGridResource.venv.resolve("bin/python").toString(), "-c", SCRIPT,
+                    "127.0.0.1:" + RayGridResource.gcsPort).redirectErrorStream(true)
+                    .redirectOutput(out.toFile());
+            Map<String, String> env = pb.environment();
+            env.keySet().removeIf(k -> k.startsWith("RAY_AUTH_"));
+            env.put("HOME", dir.toString()); // no ~/.ray/auth_token to fall back on
+            env.putAll(auth);
+            Process p = pb.start();
+            boolean ended = p.waitFor(60, TimeUnit.SECONDS);
+            if (!ended) {
+                p.destroyForcibly().waitFor();
+            }
+            String text = Files.readString(out, StandardCharsets.UTF_8);
+            return new GcsCall(ended ? p.exitValue() : -1, ended ? text : "no answer within 60 s: " + text);
+        }
     }
 
     /** The PID of the Ray worker running the task of that attempt, from the line the task logs at its start. */

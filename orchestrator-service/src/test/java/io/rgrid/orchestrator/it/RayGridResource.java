@@ -35,6 +35,11 @@ import java.util.stream.Stream;
  * the processes of that session, by PID (TERM, then KILL), never {@code ray stop --force}, which
  * would stop every Ray on the host. Ray absent: {@link #start()} fails naming what is missing; a
  * test class checks that before its application starts ({@link RayTestSupport.Required}).
+ *
+ * <p>Ray's token authentication is on, as in production: the head gets {@code RAY_AUTH_MODE=token}
+ * and a token made for this run in {@code RAY_AUTH_TOKEN}; the test JVM (the orchestrator's driver)
+ * has {@code RAY_AUTH_MODE=token} and {@code RAY_AUTH_TOKEN_PATH=target/ray-grid/auth_token} from
+ * surefire's configuration, and that file is written here, mode 0600, before the driver starts.
  */
 public class RayGridResource implements QuarkusTestResourceLifecycleManager {
 
@@ -43,6 +48,9 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
     static volatile Process agent;
     static volatile String workerId;
     static volatile Path sessionLogs;
+    static volatile int gcsPort;
+    static volatile Path venv;
+    static volatile Path work;
 
     private final List<Path> logs = new ArrayList<>();
 
@@ -70,12 +78,15 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
             }
         }
         Path work = root.resolve("orchestrator-service/target/ray-grid");
+        RayGridResource.work = work;
         Files.createDirectories(work);
         Servers servers = SharedServers.get();
         workerId = Ids.newWorkerId();
         String token = UUID.randomUUID().toString();
         int agentPort = freePort();
-        int gcsPort = freePort();
+        gcsPort = freePort();
+        RayGridResource.venv = venv;
+        String rayToken = RayTestSupport.writeDriverAuthToken();
         String java = ProcessHandle.current().info().command().orElse("java");
         String javaBin = Path.of(java).getParent().toString();
 
@@ -91,6 +102,9 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         // Ray starts its Java workers with `java` from PATH: this JDK first.
         env.put("PATH", javaBin + ":" + venv.resolve("bin") + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
         env.put("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0");
+        env.put("RAY_AUTH_MODE", "token");
+        env.put("RAY_AUTH_TOKEN", rayToken);
+        env.remove("RAY_AUTH_TOKEN_PATH");
         // Node-local settings of the Ray task (what the worker bootstrap's `ray start` unit sets).
         env.put("RGRID_AGENT_URL", "http://127.0.0.1:" + agentPort);
         env.put("RGRID_AGENT_TOKEN", token);

@@ -65,6 +65,9 @@ public final class RayGateways {
                     + "; start it (docker-compose -f infra/ray-compose.yml up -d, or ray start --head --port="
                     + head.port() + ") or set RAY_ENABLED=false");
         }
+        RayAuth.problemHere().ifPresent(problem -> {
+            throw new RayUnavailableException(problem);
+        });
         ClassLoader parent = RayGateway.class.getClassLoader();
         RayClassLoader loader;
         try {

@@ -9,6 +9,7 @@ import com.jcraft.jsch.Session;
 import com.jcraft.jsch.SftpException;
 import com.jcraft.jsch.SftpProgressMonitor;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.dispatch.ray.RayAuth;
 import org.jboss.logging.Logger;
 
 import java.io.ByteArrayOutputStream;
@@ -35,7 +36,7 @@ import java.util.Objects;
  * they are merged into Docker's daemon.json, which is restarted when that changed it ({@link DockerRegistryStep}).</li>
  * <li>{@value #UPLOAD}: the worker-agent's quarkus-app directory as one tar.gz over SFTP, unpacked
  * into place.</li>
- * <li>{@value #CONFIGURE}: the agent's env file (id, token, address, Kafka, S3), sent on the
+ * <li>{@value #CONFIGURE}: the agent's env file (id, token, address, Kafka; with Ray, Ray's token), sent on the
  * command's stdin (never on a command line), created 0600 and owned by the agent's user.</li>
  * <li>{@value #START}: the start command ({@code systemctl ... restart rgrid-worker}).</li>
  * </ol>
@@ -79,8 +80,21 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
                     b.agentDistribution(), b.remoteAgentDir(), b.remoteEnvFile(), b.agentUser(), b.agentPort(), onSsh,
                     b.readyCommand(),
                     b.startCommand(), b.workerKafkaBootstrapServers().orElse(config.kafka().bootstrapServers()),
-                    config.kafka().topicPrefix().orElse(""), Map.copyOf(b.agentEnv()), b.connectTimeout(),
+                    config.kafka().topicPrefix().orElse(""), agentEnv(b), b.connectTimeout(),
                     b.readyTimeout(), b.uploadTimeout(), b.configureTimeout(), b.startTimeout());
+        }
+
+        /**
+         * The configured extra environment, plus, when the workers run Ray (cloud-init's Ray block:
+         * {@code ray-head-address} set), Ray's token authentication as this orchestrator's driver has
+         * it ({@link RayAuth#nodeEnvHere()}): the workers' {@code ray start} reads it from worker.env.
+         */
+        private static Map<String, String> agentEnv(RgridConfig.Bootstrap b) {
+            Map<String, String> env = new LinkedHashMap<>(b.agentEnv());
+            if (b.rayHeadAddress().filter(a -> !a.isBlank()).isPresent()) {
+                env.putAll(RayAuth.nodeEnvHere());
+            }
+            return Map.copyOf(env);
         }
 
         @Override

@@ -5,8 +5,13 @@ import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 
 /**
  * Finds the Ray install the tests run against: {@code RGRID_RAY_VENV} ({@code .ci/run} installs
@@ -34,6 +39,34 @@ public final class RayTestSupport {
                 : "$" + VENV_ENV + "=" + configured;
         return "Ray is not installed: no bin/ray and ray_dist.jar in " + where
                 + "; install it with infra/install-ray.sh --venv <dir> and export " + VENV_ENV + "=<dir>";
+    }
+
+    /**
+     * Makes a Ray token for this test run (32 random bytes as hex, as {@code ray get-auth-token
+     * --generate} and the deploy script do) and writes it, mode 0600, where this JVM's Ray driver
+     * reads it: {@code RAY_AUTH_TOKEN_PATH}, which surefire sets together with
+     * {@code RAY_AUTH_MODE=token} (orchestrator-service/pom.xml).
+     *
+     * @return the token, for the head's {@code RAY_AUTH_TOKEN}
+     */
+    public static String writeDriverAuthToken() throws IOException {
+        String path = System.getenv(RayAuth.TOKEN_PATH);
+        if (!RayAuth.enabled(System.getenv()) || path == null || path.isBlank()) {
+            throw new IllegalStateException("the Ray tests run with Ray's token authentication: this JVM needs "
+                    + "RAY_AUTH_MODE=token and RAY_AUTH_TOKEN_PATH in its environment (run them through Maven: "
+                    + "orchestrator-service/pom.xml's surefire configuration sets both)");
+        }
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        String token = HexFormat.of().formatHex(random);
+        Path file = Path.of(path);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(tmp, token);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return token;
     }
 
     /** The venv; skips the calling test loudly when Ray is absent (fails it when CI=true). */

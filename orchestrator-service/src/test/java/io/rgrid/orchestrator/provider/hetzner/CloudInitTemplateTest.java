@@ -55,6 +55,9 @@ class CloudInitTemplateTest {
                 "--resources='{\"rgrid_worker\": 2}'", "\"ray==2.58.0\"", "systemctl enable --now rgrid-ray-worker",
                 "PATH=/usr/local/lib/rgrid/worker-agent/java/bin:$PATH");
         assertThat(code(out)).doesNotContain("@ray-");
+        // The task's agent address and token, and Ray's token, come from worker.env (never user_data).
+        assertThat(out).contains("EnvironmentFile=-/etc/rgrid/worker.env", "RGRID_AGENT_URL=$RGRID_WORKER_ADVERTISED_ADDRESS",
+                "RGRID_AGENT_TOKEN=$RGRID_WORKER_TOKEN").doesNotContain("RAY_AUTH_TOKEN=");
     }
 
     /** Every line of a file of the repository stands in the rendered text, inside its block scalar. */

@@ -1,6 +1,7 @@
 package io.rgrid.worker.runtime.process;
 
 import io.rgrid.model.FailureReason;
+import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.model.event.LogStream;
 import io.rgrid.worker.runtime.ContainerRuntime;
@@ -289,7 +290,7 @@ public final class ProcessRuntime implements ContainerRuntime {
             command.add("--core=0");
             command.add("--");
         }
-        if (request.network() == io.rgrid.model.NetworkMode.NONE && noNetwork != null) {
+        if (request.network() == NetworkMode.NONE && noNetwork != null) {
             command.addAll(noNetwork);
         }
         command.add(python);
