@@ -38,7 +38,11 @@ public final class Main {
             }
             sub.setUnmatchedOptionsArePositionalParams(true);
         }
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } finally {
+            root.close();
+        }
     }
 
     /** Two lines: what is wrong, where the usage is. No usage dump: it buries the message. */

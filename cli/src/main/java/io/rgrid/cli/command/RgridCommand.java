@@ -2,10 +2,14 @@ package io.rgrid.cli.command;
 
 import io.rgrid.cli.CliContext;
 import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.http.ApiClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** The top {@code rgrid} command: global options, and the list of subcommands. */
 @Command(name = "rgrid",
@@ -53,9 +57,11 @@ import picocli.CommandLine.ScopeType;
                 "",
                 ExitCodes.HELP
         })
-public final class RgridCommand {
+public final class RgridCommand implements AutoCloseable {
 
     private final CliContext context;
+    /** The API clients the command made, closed when it ends. */
+    private final List<ApiClient> clients = new ArrayList<>();
 
     @Option(names = "--api-url", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "API base URL (default: RGRID_API_URL, the config file, or http://127.0.0.1:8000).")
@@ -96,5 +102,18 @@ public final class RgridCommand {
 
     public boolean debug() {
         return debug;
+    }
+
+    /** Registers {@code client} to be closed when the command ends; returns it. */
+    ApiClient closeAtEnd(ApiClient client) {
+        clients.add(client);
+        return client;
+    }
+
+    /** Closes the command's API clients, so that no thread of theirs holds up the JVM's exit. */
+    @Override
+    public void close() {
+        clients.forEach(ApiClient::close);
+        clients.clear();
     }
 }
