@@ -16,22 +16,6 @@ import java.util.List;
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Run Python scripts on an RGrid grid and follow them to the end.",
-        subcommands = {
-                RunCommand.class,
-                StatusCommand.class,
-                LogsCommand.class,
-                CancelCommand.class,
-                ListCommand.class,
-                RetryCommand.class,
-                OutputsCommand.class,
-                WorkersCommand.class,
-                CostCommand.class,
-                LocalCommand.class,
-                InitCommand.class,
-                VersionCommand.class,
-                CompletionCommand.class,
-                CommandLine.HelpCommand.class
-        },
         footerHeading = "%n",
         footer = {
                 "Examples:",
@@ -58,6 +42,26 @@ import java.util.List;
                 ExitCodes.HELP
         })
 public final class RgridCommand implements AutoCloseable {
+
+    /**
+     * The subcommands, in the order the help lists them. Not in the annotation: {@code Main} adds
+     * them, in full only where the command line needs it ({@code io.rgrid.cli.CommandTree}).
+     */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(
+            RunCommand.class,
+            StatusCommand.class,
+            LogsCommand.class,
+            CancelCommand.class,
+            ListCommand.class,
+            RetryCommand.class,
+            OutputsCommand.class,
+            WorkersCommand.class,
+            CostCommand.class,
+            LocalCommand.class,
+            InitCommand.class,
+            VersionCommand.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class);
 
     private final CliContext context;
     /** The API clients the command made, closed when it ends. */
