@@ -34,7 +34,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
-import java.util.function.LongConsumer;
 import javax.net.ssl.SSLException;
 
 /**
