@@ -2,11 +2,15 @@ package io.rgrid.cli;
 
 import io.rgrid.cli.command.RgridCommand;
 import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
 
 import java.io.PrintWriter;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /** Entry point of the {@code rgrid} command. */
 public final class Main {
@@ -26,19 +30,53 @@ public final class Main {
     /** Runs one command line against {@code context}; returns the exit code. Tests call this directly. */
     public static int execute(String[] args, CliContext context) {
         RgridCommand root = new RgridCommand(context);
-        CommandLine commandLine = new CommandLine(root)
-                .setOut(new PrintWriter(context.out(), true))
+        CommandLine commandLine = new CommandLine(root);
+        // Before the settings below: picocli applies them to the subcommands present when they are set.
+        addSubcommands(commandLine, args);
+        commandLine.setOut(new PrintWriter(context.out(), true))
                 .setErr(new PrintWriter(context.err(), true))
                 .setParameterExceptionHandler(Main::usageError)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> failure(e, cmd, root.debug()));
         for (List<String> path : PASS_THROUGH) {
             CommandLine sub = commandLine;
             for (String name : path) {
-                sub = sub.getSubcommands().get(name);
+                sub = sub == null ? null : sub.getSubcommands().get(name);
             }
-            sub.setUnmatchedOptionsArePositionalParams(true);
+            if (sub != null) {
+                sub.setUnmatchedOptionsArePositionalParams(true);
+            }
         }
-        return commandLine.execute(args);
+        try {
+            return commandLine.execute(args);
+        } finally {
+            root.close();
+        }
+    }
+
+    /** The subcommands as {@link CommandTree} plans them: in full where needed, else as summaries or not at all. */
+    private static void addSubcommands(CommandLine commandLine, String[] args) {
+        Set<String> names = new HashSet<>();
+        for (Class<?> type : RgridCommand.SUBCOMMANDS) {
+            Command command = type.getAnnotation(Command.class);
+            names.add(command.name());
+            names.addAll(List.of(command.aliases()));
+        }
+        CommandTree.Plan plan = CommandTree.plan(args, names);
+        for (Class<?> type : RgridCommand.SUBCOMMANDS) {
+            Command command = type.getAnnotation(Command.class);
+            if (plan.buildsInFull(command.name(), command.aliases())) {
+                commandLine.addSubcommand(command.name(), type, command.aliases());
+            } else if (plan.shape() == CommandTree.Shape.SUMMARIES) {
+                commandLine.addSubcommand(command.name(), summary(command), command.aliases());
+            }
+        }
+    }
+
+    /** A subcommand's name and help texts from its annotation, without the reflection on its fields. */
+    private static CommandSpec summary(Command command) {
+        CommandSpec spec = CommandSpec.create().name(command.name());
+        spec.usageMessage().description(command.description()).header(command.header()).hidden(command.hidden());
+        return spec;
     }
 
     /** Two lines: what is wrong, where the usage is. No usage dump: it buries the message. */

@@ -31,11 +31,11 @@ abstract class CommandSupport {
         return new ConfigResolver(context().env());
     }
 
-    /** Resolves the settings now (the config file may have just been written by {@code local up}). */
+    /** Resolves the settings now (the config file may have just been written by {@code local up}); the client is closed when the command ends. */
     ApiClient api() {
         RgridCommand root = root();
         ApiSettings settings = resolver().resolve(root.apiUrl(), root.apiKey(), root.caCert());
-        return new ApiClient(settings, root.debug() ? context().err() : null);
+        return root.closeAtEnd(new ApiClient(settings, root.debug() ? context().err() : null));
     }
 
     /** @throws CliException (usage) when {@code text} is not an execution id */

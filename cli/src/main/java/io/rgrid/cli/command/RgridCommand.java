@@ -2,32 +2,20 @@ package io.rgrid.cli.command;
 
 import io.rgrid.cli.CliContext;
 import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.http.ApiClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /** The top {@code rgrid} command: global options, and the list of subcommands. */
 @Command(name = "rgrid",
         mixinStandardHelpOptions = true,
         versionProvider = VersionCommand.Provider.class,
         description = "Run Python scripts on an RGrid grid and follow them to the end.",
-        subcommands = {
-                RunCommand.class,
-                StatusCommand.class,
-                LogsCommand.class,
-                CancelCommand.class,
-                ListCommand.class,
-                RetryCommand.class,
-                OutputsCommand.class,
-                WorkersCommand.class,
-                CostCommand.class,
-                LocalCommand.class,
-                InitCommand.class,
-                VersionCommand.class,
-                CompletionCommand.class,
-                CommandLine.HelpCommand.class
-        },
         footerHeading = "%n",
         footer = {
                 "Examples:",
@@ -53,9 +41,31 @@ import picocli.CommandLine.ScopeType;
                 "",
                 ExitCodes.HELP
         })
-public final class RgridCommand {
+public final class RgridCommand implements AutoCloseable {
+
+    /**
+     * The subcommands, in the order the help lists them. Not in the annotation: {@code Main} adds
+     * them, in full only where the command line needs it ({@code io.rgrid.cli.CommandTree}).
+     */
+    public static final List<Class<?>> SUBCOMMANDS = List.of(
+            RunCommand.class,
+            StatusCommand.class,
+            LogsCommand.class,
+            CancelCommand.class,
+            ListCommand.class,
+            RetryCommand.class,
+            OutputsCommand.class,
+            WorkersCommand.class,
+            CostCommand.class,
+            LocalCommand.class,
+            InitCommand.class,
+            VersionCommand.class,
+            CompletionCommand.class,
+            CommandLine.HelpCommand.class);
 
     private final CliContext context;
+    /** The API clients the command made, closed when it ends. */
+    private final List<ApiClient> clients = new ArrayList<>();
 
     @Option(names = "--api-url", scope = ScopeType.INHERIT, paramLabel = "URL",
             description = "API base URL (default: RGRID_API_URL, the config file, or http://127.0.0.1:8000).")
@@ -96,5 +106,18 @@ public final class RgridCommand {
 
     public boolean debug() {
         return debug;
+    }
+
+    /** Registers {@code client} to be closed when the command ends; returns it. */
+    ApiClient closeAtEnd(ApiClient client) {
+        clients.add(client);
+        return client;
+    }
+
+    /** Closes the command's API clients, so that no thread of theirs holds up the JVM's exit. */
+    @Override
+    public void close() {
+        clients.forEach(ApiClient::close);
+        clients.clear();
     }
 }

@@ -3,7 +3,6 @@ package io.rgrid.cli.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rgrid.cli.CliException;
-import io.rgrid.cli.ExitCodes;
 import io.rgrid.cli.config.ApiSettings;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;
@@ -20,13 +19,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.ConnectException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
-import java.nio.channels.UnresolvedAddressException;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.nio.charset.StandardCharsets;
@@ -38,14 +34,13 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
-import java.util.function.LongConsumer;
 import javax.net.ssl.SSLException;
 
 /**
  * The public API as the CLI uses it. Every failure comes out as a {@link CliException} whose
  * message says what went wrong and what to do; callers never see an IOException.
  */
-public final class ApiClient {
+public final class ApiClient implements AutoCloseable {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** For small calls; submissions have none, a large upload may take long. */
@@ -53,7 +48,7 @@ public final class ApiClient {
     private static final String START_HINT = "Is the grid running? Start it with: ./rgrid local up";
 
     private final ApiSettings settings;
-    private final HttpClient http;
+    private final Transport http;
     private final PrintStream debug;
 
     /**
@@ -62,16 +57,18 @@ public final class ApiClient {
     public ApiClient(ApiSettings settings, PrintStream debug) {
         this.settings = settings;
         this.debug = debug;
-        // HTTP/1.1: a streamed multipart upload needs no h2c upgrade dance, and every server speaks it.
-        // One client for every call (runs, uploads, the live log, downloads), so one trust for all.
-        HttpClient.Builder builder = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .followRedirects(HttpClient.Redirect.NEVER);
-        if (settings.caCert() != null) {
-            builder.sslContext(CaTrust.context(settings.caCert()));
-        }
-        this.http = builder.build();
+        // One transport for every call (runs, uploads, the live log, downloads), so one trust for all.
+        this.http = new Transport(settings.apiUrl(), CONNECT_TIMEOUT,
+                settings.caCert() == null ? null : CaTrust.context(settings.caCert()).getSocketFactory());
+    }
+
+    /**
+     * Closes the connections still being read (a live log stream): the JVM's exit waits up to
+     * 300 ms for threads in native code, such as one blocked on a socket, to stop.
+     */
+    @Override
+    public void close() {
+        http.close();
     }
 
     public URI apiUrl() {
@@ -104,24 +101,20 @@ public final class ApiClient {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode the spec", e);
         }
-        HttpRequest request = request(ApiPaths.EXECUTIONS, null)
+        Transport.Request request = request("POST", ApiPaths.EXECUTIONS, null)
                 .header("Content-Type", body.contentType())
-                .POST(progress == null ? body.publisher() : CountingPublisher.wrap(body.publisher(), progress))
-                .build();
+                .body(body, progress);
         return view(send(request, null), null);
     }
 
     /** {@code GET /api/v1/executions/{id}}. */
     public ExecutionView get(String id) {
-        HttpRequest request = request(ApiPaths.execution(id), CALL_TIMEOUT).GET().build();
-        return view(send(request, id), id);
+        return view(send(request("GET", ApiPaths.execution(id), CALL_TIMEOUT), id), id);
     }
 
     /** {@code POST /api/v1/executions/{id}/cancel}; returns the execution as the API shows it afterwards. */
     public ExecutionView cancel(String id) {
-        HttpRequest request = request(ApiPaths.cancel(id), CALL_TIMEOUT)
-                .POST(HttpRequest.BodyPublishers.noBody()).build();
-        Response response = send(request, id);
+        Response response = send(request("POST", ApiPaths.cancel(id), CALL_TIMEOUT).body(Body.EMPTY, null), id);
         if (response.body().length == 0 || !response.isJson()) {
             return get(id);
         }
@@ -146,14 +139,14 @@ public final class ApiClient {
      */
     public void logs(String id, Integer attempt, long from, OutputStream out) {
         String path = ApiPaths.logs(id) + (attempt == null ? "" : "?attempt=" + attempt);
-        HttpRequest.Builder builder = request(path, null).GET();
+        Transport.Request request = request("GET", path, null);
         if (from > 0) {
-            builder.header("Range", "bytes=" + from + "-");
+            request.header("Range", "bytes=" + from + "-");
         }
-        HttpResponse<InputStream> response = exchange(builder.build());
-        try (InputStream in = response.body()) {
-            if (response.statusCode() / 100 != 2) {
-                Response failed = new Response(response.statusCode(), contentType(response), in.readAllBytes());
+        try (Transport.Reply response = exchange(request)) {
+            InputStream in = response.body();
+            if (response.status() / 100 != 2) {
+                Response failed = new Response(response.status(), response.contentType(), in.readAllBytes());
                 Problem problem = failed.problem();
                 if (failed.status() == 404 && problem != null && problem.detail() != null) {
                     // E.g. an --attempt the execution never had: the API's detail says which ones exist.
@@ -161,7 +154,7 @@ public final class ApiClient {
                 }
                 throw failure(failed, id);
             }
-            if (from > 0 && response.statusCode() != 206) {
+            if (from > 0 && response.status() != 206) {
                 in.skipNBytes(from); // a server that ignores Range sends it all
             }
             in.transferTo(out);
@@ -178,14 +171,12 @@ public final class ApiClient {
 
     /** {@code GET path} (below the API URL, with its query) answered with JSON; 404 names {@code executionId} when given. */
     public JsonNode getJson(String pathAndQuery, String executionId) {
-        HttpRequest request = request(pathAndQuery, CALL_TIMEOUT).GET().build();
-        return json(send(request, executionId));
+        return json(send(request("GET", pathAndQuery, CALL_TIMEOUT), executionId));
     }
 
     /** {@code POST path} with no body, answered with JSON. */
     public JsonNode postJson(String path, String executionId) {
-        HttpRequest request = request(path, CALL_TIMEOUT).POST(HttpRequest.BodyPublishers.noBody()).build();
-        return json(send(request, executionId));
+        return json(send(request("POST", path, CALL_TIMEOUT).body(Body.EMPTY, null), executionId));
     }
 
     /** {@code GET /api/v1/executions/{id}/outputs[?attempt=N]}. */
@@ -204,10 +195,10 @@ public final class ApiClient {
             path.append('/').append(URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20"));
         }
         path.append(attempt == null ? "" : "?attempt=" + attempt);
-        HttpResponse<InputStream> response = exchange(request(path.toString(), null).GET().build());
-        try (InputStream in = response.body()) {
-            if (response.statusCode() / 100 != 2) {
-                Response failed = new Response(response.statusCode(), contentType(response), in.readAllBytes());
+        try (Transport.Reply response = exchange(request("GET", path.toString(), null))) {
+            InputStream in = response.body();
+            if (response.status() / 100 != 2) {
+                Response failed = new Response(response.status(), response.contentType(), in.readAllBytes());
                 Problem problem = failed.problem();
                 if (failed.status() == 404 && problem != null && problem.detail() != null) {
                     throw CliException.api(problem.detail());
@@ -224,7 +215,7 @@ public final class ApiClient {
             } finally {
                 Files.deleteIfExists(partial);
             }
-        } catch (java.nio.file.AccessDeniedException e) {
+        } catch (AccessDeniedException e) {
             throw CliException.usage("cannot write " + target + " (permission denied); pick another --dir/--output-dir");
         } catch (IOException e) {
             throw unreachable(e);
@@ -253,23 +244,24 @@ public final class ApiClient {
      * {@code resume}: the stream ends early, the attempt's first {@code sentBytes} bytes were sent).
      */
     public StreamEnd followLogs(String id, BiConsumer<String, JsonNode> onEvent) {
-        HttpRequest request = request(ApiPaths.logs(id) + "?follow=true", null)
-                .header("Accept", "text/event-stream").GET().build();
-        HttpResponse<InputStream> response;
+        Transport.Request request = request("GET", ApiPaths.logs(id) + "?follow=true", null)
+                .header("Accept", "text/event-stream");
+        Transport.Reply response;
         try {
             response = exchange(request);
         } catch (CliException e) {
             return StreamEnd.BROKEN;
         }
-        int status = response.statusCode();
-        try (InputStream in = response.body()) {
+        int status = response.status();
+        try (Transport.Reply reply = response) {
+            InputStream in = reply.body();
             if (status == 400 || status == 404 || status == 405 || status == 406
-                    || (status / 100 == 2 && !contentType(response).startsWith("text/event-stream"))) {
+                    || (status / 100 == 2 && !reply.contentType().startsWith("text/event-stream"))) {
                 // An unknown execution is also a 404 here; the polling that follows reports it properly.
                 return StreamEnd.UNSUPPORTED;
             }
             if (status / 100 != 2) {
-                throw failure(new Response(status, contentType(response), in.readAllBytes()), id);
+                throw failure(new Response(status, reply.contentType(), in.readAllBytes()), id);
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             String event = "message";
@@ -319,19 +311,18 @@ public final class ApiClient {
         }
     }
 
-    private HttpRequest.Builder request(String path, Duration timeout) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(settings.apiUrl() + path))
+    /** A request below the API URL with the key; {@code timeout} bounds each read of the answer (null: none). */
+    private Transport.Request request(String method, String path, Duration timeout) {
+        return new Transport.Request(method, path, timeout)
                 .header(Auth.HEADER, Auth.header(settings.apiKey()))
                 .header("Accept", "application/json, " + Problem.MEDIA_TYPE + ", text/plain")
                 .header("User-Agent", "rgrid-cli");
-        return timeout == null ? builder : builder.timeout(timeout);
     }
 
-    private Response send(HttpRequest request, String executionId) {
-        HttpResponse<InputStream> response = exchange(request);
+    private Response send(Transport.Request request, String executionId) {
         Response read;
-        try (InputStream in = response.body()) {
-            read = new Response(response.statusCode(), contentType(response), in.readAllBytes());
+        try (Transport.Reply response = exchange(request)) {
+            read = new Response(response.status(), response.contentType(), response.body().readAllBytes());
         } catch (IOException e) {
             throw unreachable(e);
         }
@@ -341,42 +332,39 @@ public final class ApiClient {
         return read;
     }
 
-    private HttpResponse<InputStream> exchange(HttpRequest request) {
+    private Transport.Reply exchange(Transport.Request request) {
         long start = System.nanoTime();
         if (debug != null) {
-            debug.println("> " + request.method() + " " + request.uri());
+            debug.println("> " + request.method + " " + http.uri(request.path));
         }
         try {
-            HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            Transport.Reply response = http.send(request);
             if (debug != null) {
-                debug.printf(Locale.ROOT, "< %d %s (%d ms)%n", response.statusCode(), contentType(response),
+                debug.printf(Locale.ROOT, "< %d %s (%d ms)%n", response.status(), response.contentType(),
                         (System.nanoTime() - start) / 1_000_000);
             }
             return response;
         } catch (IOException e) {
             throw unreachable(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CliException(ExitCodes.INTERRUPTED, "interrupted while talking to the API", e);
         }
     }
 
     /** Turns a transport failure into one line that names the URL and the likely fix. */
     CliException unreachable(IOException e) {
         String url = settings.apiUrl().toString();
-        if (e instanceof HttpConnectTimeoutException) {
+        if (e instanceof Transport.ConnectTimeout) {
             return CliException.api("cannot reach the RGrid API at " + url + " (no answer within "
                     + CONNECT_TIMEOUT.toSeconds() + " s). " + START_HINT, e);
         }
-        if (e instanceof HttpTimeoutException) {
+        if (e instanceof SocketTimeoutException) {
             return CliException.api("the RGrid API at " + url + " did not answer within "
                     + CALL_TIMEOUT.toSeconds() + " s. Try again; if it persists, check the API's logs", e);
         }
+        if (e instanceof UnknownHostException) {
+            return CliException.api("cannot reach the RGrid API at " + url + " (unknown host "
+                    + settings.apiUrl().getHost() + "). Check --api-url, RGRID_API_URL or the CLI config", e);
+        }
         if (e instanceof ConnectException) {
-            if (hasCause(e, UnresolvedAddressException.class)) {
-                return CliException.api("cannot reach the RGrid API at " + url + " (unknown host "
-                        + settings.apiUrl().getHost() + "). Check --api-url, RGRID_API_URL or the CLI config", e);
-            }
             return CliException.api("cannot reach the RGrid API at " + url + " (connection refused). "
                     + (isLocal() ? START_HINT : "Is the API running there, and is the URL right?"), e);
         }
@@ -463,10 +451,6 @@ public final class ApiClient {
 
     private static String fileName(Path file) {
         return file.getFileName().toString();
-    }
-
-    private static String contentType(HttpResponse<?> response) {
-        return response.headers().firstValue("Content-Type").orElse("");
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {

@@ -1,8 +1,10 @@
 package io.rgrid.cli.http;
 
 import java.io.FileNotFoundException;
-import java.net.http.HttpRequest;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
@@ -10,17 +12,20 @@ import java.util.HexFormat;
 import java.util.List;
 
 /**
- * A {@code multipart/form-data} body (RFC 7578) whose file parts are streamed from disk: the
- * body is a concatenation of small in-memory publishers (boundaries, headers) and
- * {@link HttpRequest.BodyPublishers#ofFile file publishers}, so a large input is never read
- * into memory, and the total length is still known up front (no chunked encoding).
+ * A {@code multipart/form-data} body (RFC 7578) whose file parts are streamed from disk when it
+ * is written: small in-memory pieces (boundaries, headers, the spec) and files, so a large input
+ * is never read into memory, and the total length is still known up front (no chunked encoding).
  */
-public final class MultipartBody {
+public final class MultipartBody implements Body {
 
     public static final String OCTET_STREAM = "application/octet-stream";
 
+    /** One piece of the body: bytes held in memory, or a file read when the body is written. */
+    private record Piece(byte[] bytes, Path file, long length) {
+    }
+
     private final String boundary;
-    private final List<HttpRequest.BodyPublisher> publishers = new ArrayList<>();
+    private final List<Piece> pieces = new ArrayList<>();
 
     public MultipartBody() {
         this(randomBoundary());
@@ -40,28 +45,55 @@ public final class MultipartBody {
 
     /** A part held in memory, e.g. the JSON spec. */
     public MultipartBody addBytes(String name, String contentType, byte[] content) {
-        publishers.add(text(partHeader(name, null, contentType)));
-        publishers.add(HttpRequest.BodyPublishers.ofByteArray(content));
-        publishers.add(text("\r\n"));
+        text(partHeader(name, null, contentType));
+        pieces.add(new Piece(content, null, content.length));
+        text("\r\n");
         return this;
     }
 
     /**
-     * A file part, streamed from {@code file} when the request is sent.
+     * A file part, streamed from {@code file} when the body is written.
      *
      * @throws FileNotFoundException when the file does not exist (checked now, not at send time)
      */
     public MultipartBody addFile(String name, String fileName, Path file) throws FileNotFoundException {
-        publishers.add(text(partHeader(name, fileName, OCTET_STREAM)));
-        publishers.add(HttpRequest.BodyPublishers.ofFile(file));
-        publishers.add(text("\r\n"));
+        long size;
+        try {
+            size = Files.size(file);
+        } catch (IOException e) {
+            throw new FileNotFoundException(file + " not found");
+        }
+        text(partHeader(name, fileName, OCTET_STREAM));
+        pieces.add(new Piece(null, file, size));
+        text("\r\n");
         return this;
     }
 
-    public HttpRequest.BodyPublisher publisher() {
-        List<HttpRequest.BodyPublisher> all = new ArrayList<>(publishers);
-        all.add(text("--" + boundary + "--\r\n"));
-        return HttpRequest.BodyPublishers.concat(all.toArray(HttpRequest.BodyPublisher[]::new));
+    /** The length of the whole body, the closing boundary included. */
+    @Override
+    public long length() {
+        long length = closing().length;
+        for (Piece piece : pieces) {
+            length += piece.length();
+        }
+        return length;
+    }
+
+    @Override
+    public void writeTo(OutputStream out) throws IOException {
+        for (Piece piece : pieces) {
+            if (piece.bytes() != null) {
+                out.write(piece.bytes());
+            } else if (Files.copy(piece.file(), out) != piece.length()) {
+                // The length went out in Content-Length already: a file that changed cannot be sent.
+                throw new IOException(piece.file() + " changed while it was being uploaded");
+            }
+        }
+        out.write(closing());
+    }
+
+    private byte[] closing() {
+        return ("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
     private String partHeader(String name, String fileName, String contentType) {
@@ -81,8 +113,9 @@ public final class MultipartBody {
         return value.replace("\"", "%22").replace("\r", "%0D").replace("\n", "%0A");
     }
 
-    private static HttpRequest.BodyPublisher text(String s) {
-        return HttpRequest.BodyPublishers.ofByteArray(s.getBytes(StandardCharsets.UTF_8));
+    private void text(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        pieces.add(new Piece(bytes, null, bytes.length));
     }
 
     private static String randomBoundary() {

@@ -1,7 +1,5 @@
 package io.rgrid.cli.http;
 
-import java.net.http.HttpRequest;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -9,13 +7,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Flow;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Test helper: drains a body publisher and parses a multipart/form-data body back into parts. */
+/** Test helper: writes a multipart body out and parses a multipart/form-data body back into parts. */
 public final class Multipart {
 
     private static final Pattern PARAM = Pattern.compile(";\\s*(\\w+)=\"([^\"]*)\"");
@@ -30,33 +25,10 @@ public final class Multipart {
         }
     }
 
-    public static byte[] drain(HttpRequest.BodyPublisher publisher) throws Exception {
+    /** The bytes the body writes. */
+    public static byte[] drain(MultipartBody body) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        publisher.subscribe(new Flow.Subscriber<>() {
-            @Override
-            public void onSubscribe(Flow.Subscription subscription) {
-                subscription.request(Long.MAX_VALUE);
-            }
-
-            @Override
-            public void onNext(ByteBuffer item) {
-                byte[] bytes = new byte[item.remaining()];
-                item.get(bytes);
-                out.writeBytes(bytes);
-            }
-
-            @Override
-            public void onError(Throwable throwable) {
-                done.completeExceptionally(throwable);
-            }
-
-            @Override
-            public void onComplete() {
-                done.complete(null);
-            }
-        });
-        done.get(10, TimeUnit.SECONDS);
+        body.writeTo(out);
         return out.toByteArray();
     }
 
