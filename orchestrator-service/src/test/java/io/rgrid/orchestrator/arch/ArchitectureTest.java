@@ -23,7 +23,6 @@ class ArchitectureTest extends ArchitectureContract {
                         "orchestrator.dispatch -> orchestrator.registry",
                         "orchestrator.dispatch.ray -> orchestrator.agent",
                         "orchestrator.dispatch.ray -> orchestrator.dispatch",
-                        "orchestrator.dispatch.ray -> orchestrator.dispatch.ray.driver",
                         "orchestrator.dispatch.ray -> orchestrator.outbox",
                         "orchestrator.dispatch.ray -> orchestrator.queue",
                         "orchestrator.dispatch.ray -> orchestrator.registry",

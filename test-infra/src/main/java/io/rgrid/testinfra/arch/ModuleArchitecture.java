@@ -12,8 +12,10 @@ import com.tngtech.archunit.library.dependencies.SliceRule;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
@@ -44,6 +46,8 @@ public record ModuleArchitecture(String root, List<String> uses, List<String> kn
 
     private static final String RGRID = "io.rgrid.";
     private static final String EDGE = " -> ";
+    /** One import per module and JVM: the three checks of a module read the same classes. */
+    private static final Map<String, JavaClasses> IMPORTED = new ConcurrentHashMap<>();
 
     public ModuleArchitecture {
         uses = List.copyOf(uses);
@@ -66,9 +70,9 @@ public record ModuleArchitecture(String root, List<String> uses, List<String> kn
 
     /** The module's production classes (target/classes or its jar; never test classes). */
     public JavaClasses classes() {
-        return new ClassFileImporter()
+        return IMPORTED.computeIfAbsent(root, r -> new ClassFileImporter()
                 .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-                .importPackages(root);
+                .importPackages(r));
     }
 
     public void checkDependencies() {

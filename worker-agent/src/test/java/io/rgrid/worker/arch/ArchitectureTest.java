@@ -19,7 +19,6 @@ class ArchitectureTest extends ArchitectureContract {
                         "worker.assignment.service -> worker.http",
                         "worker.assignment.service -> worker.kafka",
                         "worker.assignment.service -> worker.runtime",
-                        "worker.assignment.service -> worker.runtime.docker",
                         "worker.config -> worker.assignment.service",
                         "worker.config -> worker.heartbeat",
                         "worker.config -> worker.runtime",
@@ -33,8 +32,7 @@ class ArchitectureTest extends ArchitectureContract {
                         "worker.runtime -> worker.runtime.process",
                         "worker.runtime.docker -> worker.config",
                         "worker.runtime.docker -> worker.runtime",
-                        "worker.runtime.process -> worker.runtime",
-                        "worker.runtime.process -> worker.runtime.docker"
+                        "worker.runtime.process -> worker.runtime"
                 );
     }
 }
