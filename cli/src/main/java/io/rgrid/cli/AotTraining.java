@@ -1,5 +1,6 @@
 package io.rgrid.cli;
 
+import io.rgrid.cli.core.CliContext;
 import io.rgrid.cli.output.ExecutionFormat;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ExecutionView;

@@ -1,5 +1,8 @@
 package io.rgrid.cli;
 
+import io.rgrid.cli.core.ExitCodes;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.CliContext;
 import io.rgrid.cli.command.RgridCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -1,5 +1,6 @@
 package io.rgrid.cli;
 
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ExecutionView;

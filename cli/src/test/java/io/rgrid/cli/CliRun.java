@@ -1,5 +1,6 @@
 package io.rgrid.cli;
 
+import io.rgrid.cli.core.CliContext;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package io.rgrid.cli;
 
+import io.rgrid.cli.core.ExitCodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Json;

@@ -1,7 +1,7 @@
 package io.rgrid.cli;
 
 import io.rgrid.model.ExecutionState;
-import org.junit.jupiter.api.Assumptions;
+import io.rgrid.testinfra.Requirements;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -97,14 +98,8 @@ class TerminalInterruptTest {
         } catch (IOException | InterruptedException e) {
             present = false;
         }
-        boolean required = "true".equals(System.getenv("RGRID_REQUIRE_TMUX")) || "true".equals(System.getenv("CI"));
-        if (!present && required) {
-            throw new AssertionError("tmux is required for the terminal test (apt-get install -y tmux)");
-        }
-        if (!present) {
-            System.err.println("### SKIPPING TerminalInterruptTest: no tmux on PATH (apt-get install -y tmux) ###");
-        }
-        Assumptions.assumeTrue(present, "tmux not installed");
+        Requirements.require("tmux", present ? Optional.empty() : Optional.of("no tmux on PATH (apt-get install -y tmux)"),
+                "RGRID_REQUIRE_TMUX");
     }
 
     private String waitFor(String text, Duration timeout) throws Exception {

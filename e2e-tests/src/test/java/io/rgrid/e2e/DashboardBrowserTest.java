@@ -2,8 +2,8 @@ package io.rgrid.e2e;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.rgrid.model.Json;
+import io.rgrid.testinfra.Requirements;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,20 +57,9 @@ class DashboardBrowserTest {
     void start(LocalGrid grid) throws Exception {
         this.grid = grid;
         this.adminKey = grid.adminKey();
-        if (!WebDriver.available()) {
-            String message = "chromium (" + WebDriver.CHROMIUM + ") or chromedriver (" + WebDriver.CHROMEDRIVER
-                    + ") is missing: apt-get install chromium chromium-driver";
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-                throw new AssertionError(message + " (CI=true requires them)");
-            }
-            System.err.println("""
-                    ###########################################################################
-                    ## SKIPPED: the dashboard browser test needs chromium and chromedriver.  ##
-                    ## CI (CI=true) fails instead.                                           ##
-                    ###########################################################################
-                    """ + message);
-            Assumptions.abort(message);
-        }
+        Requirements.require("a browser", WebDriver.available() ? Optional.empty()
+                : Optional.of("chromium (" + WebDriver.CHROMIUM + ") or chromedriver (" + WebDriver.CHROMEDRIVER
+                + "): apt-get install chromium chromium-driver"));
         browser = WebDriver.start(Path.of("target", "chromedriver.log"), 1366, 900);
     }
 

@@ -1,5 +1,6 @@
 package io.rgrid.e2e;
 
+import io.rgrid.testinfra.Requirements;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -37,7 +38,7 @@ class LocalGridEndToEndTest {
         repo = grid.repo;
         home = grid.home;
         env = grid.env;
-        if (dockerRequired()) {
+        if (Requirements.required("RGRID_REQUIRE_DOCKER")) {
             assertThat(grid.stdout).as("CI requires the Docker runtime:\n" + grid.stdout).contains("Workers run    docker");
         } else if (!grid.workersRunDocker()) {
             System.err.println("""
@@ -212,9 +213,5 @@ class LocalGridEndToEndTest {
         Matcher m = EXECUTION_ID.matcher(run.stderr() + run.stdout());
         assertThat(m.find()).as("an execution id in:\n" + run).isTrue();
         return m.group(1);
-    }
-
-    private static boolean dockerRequired() {
-        return "true".equalsIgnoreCase(System.getenv("CI")) || "true".equalsIgnoreCase(System.getenv("RGRID_REQUIRE_DOCKER"));
     }
 }

@@ -11,7 +11,7 @@ import io.vertx.ext.web.RoutingContext;
  */
 public record Principal(String projectId, boolean admin) {
 
-    static final String CONTEXT_KEY = "rgrid.principal";
+    private static final String CONTEXT_KEY = "rgrid.principal";
 
     /** Whether this caller may see an execution of {@code ownerProject}. */
     public boolean canAccess(String ownerProject) {
@@ -23,7 +23,12 @@ public record Principal(String projectId, boolean admin) {
         return admin ? null : projectId;
     }
 
-    /** The principal {@link BearerAuthFilter} attached to the request. */
+    /** Attaches this caller to the request, for {@link #of}: the bearer filter's job ({@code auth.filter}). */
+    public void attachTo(RoutingContext context) {
+        context.put(CONTEXT_KEY, this);
+    }
+
+    /** The principal the bearer filter attached to the request. */
     public static Principal of(RoutingContext context) {
         Principal principal = context.get(CONTEXT_KEY);
         if (principal == null) {

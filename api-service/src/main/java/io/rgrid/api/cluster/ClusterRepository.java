@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -120,7 +121,7 @@ public class ClusterRepository {
     }
 
     public Map<String, HeartbeatRow> heartbeats(Connection c) throws SQLException {
-        Map<String, HeartbeatRow> out = new java.util.HashMap<>();
+        Map<String, HeartbeatRow> out = new HashMap<>();
         try (PreparedStatement st = c.prepareStatement("SELECT worker_id, at, slots, running, free_cpus, free_memory_mb, draining, "
                 + "runtime, agent_version FROM api.worker_heartbeats");
              ResultSet rs = st.executeQuery()) {

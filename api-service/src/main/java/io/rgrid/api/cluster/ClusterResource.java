@@ -1,11 +1,14 @@
 package io.rgrid.api.cluster;
 
 import io.rgrid.api.auth.Principal;
-import io.rgrid.platform.db.Transactions;
+import io.rgrid.api.config.RgridConfig;
+import io.rgrid.api.error.ApiException;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.api.ApiPaths;
+import io.rgrid.model.api.ErrorCode;
+import io.rgrid.platform.db.Transactions;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.GET;
@@ -16,6 +19,10 @@ import jakarta.ws.rs.core.MediaType;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -64,7 +71,7 @@ public class ClusterResource {
     }
 
     /** What the grid cost on one UTC day. */
-    public record CostDayView(java.time.LocalDate day, double eur) {
+    public record CostDayView(LocalDate day, double eur) {
     }
 
     /** Cost per UTC day, oldest first, every day of the range (0 where nothing was spent). */
@@ -82,10 +89,10 @@ public class ClusterResource {
     private final ExecutionRepository executions;
     private final ClusterRepository cluster;
 
-    private final io.rgrid.api.config.RgridConfig config;
+    private final RgridConfig config;
 
     public ClusterResource(Transactions tx, ExecutionRepository executions, ClusterRepository cluster,
-                           io.rgrid.api.config.RgridConfig config) {
+                           RgridConfig config) {
         this.tx = tx;
         this.executions = executions;
         this.cluster = cluster;
@@ -176,10 +183,10 @@ public class ClusterResource {
     @Path("cost/daily")
     public CostDaily costDaily(@QueryParam("days") String daysParam) {
         int days = wholeNumber("days", daysParam, 14, 1, 366);
-        java.time.LocalDate today = java.time.LocalDate.now(java.time.ZoneOffset.UTC);
-        java.time.LocalDate first = today.minusDays(days - 1L);
+        LocalDate today = LocalDate.now(ZoneOffset.UTC);
+        LocalDate first = today.minusDays(days - 1L);
         List<ClusterRepository.CostDay> rows = tx.read(c -> cluster.costDays(c, first));
-        Map<java.time.LocalDate, Double> totals = new java.util.HashMap<>();
+        Map<LocalDate, Double> totals = new HashMap<>();
         double before = 0;
         for (ClusterRepository.CostDay row : rows) {
             if (row.day().isBefore(first)) {
@@ -188,10 +195,10 @@ public class ClusterResource {
                 totals.put(row.day(), row.totalEur());
             }
         }
-        List<CostDayView> items = new java.util.ArrayList<>();
+        List<CostDayView> items = new ArrayList<>();
         double previous = before;
         double sum = 0;
-        for (java.time.LocalDate day = first; !day.isAfter(today); day = day.plusDays(1)) {
+        for (LocalDate day = first; !day.isAfter(today); day = day.plusDays(1)) {
             Double total = totals.get(day);
             double eur = 0;
             if (total != null) {
@@ -216,7 +223,7 @@ public class ClusterResource {
         } catch (NumberFormatException e) {
             // answered below
         }
-        throw new io.rgrid.api.error.ApiException(io.rgrid.model.api.ErrorCode.MALFORMED_REQUEST,
+        throw new ApiException(ErrorCode.MALFORMED_REQUEST,
                 name + " must be a whole number from " + min + " to " + max);
     }
 

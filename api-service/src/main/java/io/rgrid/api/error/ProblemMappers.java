@@ -1,17 +1,20 @@
 package io.rgrid.api.error;
 
-import io.rgrid.platform.db.DatabaseException;
 import io.rgrid.api.storage.StorageException;
 import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.Problem;
+import io.rgrid.platform.db.DatabaseException;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
+import jakarta.ws.rs.Priorities;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.List;
 
 /** Turns every exception that reaches the REST layer into application/problem+json. */
 public class ProblemMappers {
@@ -84,7 +87,7 @@ public class ProblemMappers {
         };
         Problem problem = new Problem(code.type(), code.title(), status,
                 Response.Status.fromStatusCode(status) == null ? null : Response.Status.fromStatusCode(status).getReasonPhrase(),
-                code.name(), uri.getPath(), java.util.List.of());
+                code.name(), uri.getPath(), List.of());
         return Problems.response(problem);
     }
 
@@ -93,7 +96,7 @@ public class ProblemMappers {
      * the form parser could not read the body (it throws whatever it throws): that is the client's
      * 400, and nothing was stored since the resource method never ran.
      */
-    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    @ServerExceptionMapper(priority = Priorities.USER + 1000)
     public Response internal(Throwable e, UriInfo uri) {
         if (MultipartBodies.unreadable(e)) {
             LOG.debugf("unreadable multipart body on %s: %s", uri.getPath(), e);

@@ -2,15 +2,17 @@ package io.rgrid.api.metrics;
 
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.scheduler.Scheduled;
-import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.model.ExecutionState;
+import io.rgrid.platform.db.Transactions;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -48,9 +50,9 @@ public class ApiMetrics {
 
     /** Time a submission spent in one phase: {@code upload} (S3 puts) or {@code commit} (the database transaction). */
     public void submitPhase(String phase, long nanos) {
-        io.micrometer.core.instrument.Timer.builder("rgrid.submission.phase").tag("phase", phase)
+        Timer.builder("rgrid.submission.phase").tag("phase", phase)
                 .description("Time of a submission's S3 uploads and of its database transaction")
-                .register(registry).record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+                .register(registry).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** A status report moved an execution into {@code state}. */

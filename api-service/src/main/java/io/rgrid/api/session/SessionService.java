@@ -1,10 +1,11 @@
 package io.rgrid.api.session;
 
-import io.rgrid.api.auth.Authenticator;
 import io.rgrid.api.auth.Principal;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.platform.db.Transactions;
+import io.rgrid.api.keys.Authenticator;
 import io.rgrid.api.keys.KeyHasher;
+import io.rgrid.platform.db.Transactions;
+import io.vertx.ext.web.RoutingContext;
 import jakarta.inject.Singleton;
 
 import java.security.MessageDigest;
@@ -153,7 +154,7 @@ public class SessionService {
     }
 
     /** The session the auth filter attached to the request, if it came with the cookie. */
-    public static Optional<Session> of(io.vertx.ext.web.RoutingContext context) {
+    public static Optional<Session> of(RoutingContext context) {
         return Optional.ofNullable(context.get(CONTEXT_KEY));
     }
 

@@ -1,13 +1,15 @@
 package io.rgrid.api.status;
 
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.repository.ExecutionRepository;
 import io.rgrid.api.execution.repository.TransitionRepository;
+import io.rgrid.api.metrics.ApiMetrics;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.platform.db.Transactions;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
@@ -24,12 +26,12 @@ public class StatusService {
     private final ExecutionRepository executions;
     private final TransitionRepository transitions;
 
-    private final jakarta.enterprise.event.Event<StateApplied> applied;
-    private final io.rgrid.api.metrics.ApiMetrics metrics;
+    private final Event<StateApplied> applied;
+    private final ApiMetrics metrics;
     private final long logMaxBytes;
 
     public StatusService(Transactions tx, ExecutionRepository executions, TransitionRepository transitions,
-                         jakarta.enterprise.event.Event<StateApplied> applied, io.rgrid.api.metrics.ApiMetrics metrics,
+                         Event<StateApplied> applied, ApiMetrics metrics,
                          RgridConfig config) {
         this.logMaxBytes = config.logs().maxBytes();
         this.applied = applied;

@@ -1,13 +1,19 @@
 package io.rgrid.api.storage;
 
 import io.minio.BucketExistsArgs;
+import io.minio.CopyObjectArgs;
+import io.minio.CopySource;
 import io.minio.GetObjectArgs;
+import io.minio.ListObjectsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.minio.RemoveObjectArgs;
+import io.minio.Result;
 import io.minio.StatObjectArgs;
+import io.minio.StatObjectResponse;
 import io.minio.errors.ErrorResponseException;
+import io.minio.messages.Item;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.config.RgridConfig;
 import jakarta.enterprise.event.Observes;
@@ -16,7 +22,10 @@ import org.jboss.logging.Logger;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -113,16 +122,16 @@ public class ObjectStore {
     }
 
     /** An object's name (relative to the listed prefix), size and ETag. */
-    public record ObjectInfo(String name, long size, String etag, java.time.Instant lastModified) {
+    public record ObjectInfo(String name, long size, String etag, Instant lastModified) {
     }
 
     /** Every object under {@code prefix}, in key order. */
-    public java.util.List<ObjectInfo> list(String prefix) {
-        java.util.List<ObjectInfo> out = new java.util.ArrayList<>();
+    public List<ObjectInfo> list(String prefix) {
+        List<ObjectInfo> out = new ArrayList<>();
         try {
-            for (io.minio.Result<io.minio.messages.Item> result : client.listObjects(
-                    io.minio.ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
-                io.minio.messages.Item item = result.get();
+            for (Result<Item> result : client.listObjects(
+                    ListObjectsArgs.builder().bucket(bucket).prefix(prefix).recursive(true).build())) {
+                Item item = result.get();
                 out.add(new ObjectInfo(item.objectName().substring(prefix.length()), item.size(), unquote(item.etag()),
                         item.lastModified() == null ? null : item.lastModified().toInstant()));
             }
@@ -135,7 +144,7 @@ public class ObjectStore {
     /** The object's size and ETag, or empty when it does not exist. */
     public Optional<ObjectInfo> stat(String key) {
         try {
-            io.minio.StatObjectResponse stat = client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
+            StatObjectResponse stat = client.statObject(StatObjectArgs.builder().bucket(bucket).object(key).build());
             return Optional.of(new ObjectInfo(key, stat.size(), unquote(stat.etag()),
                     stat.lastModified() == null ? null : stat.lastModified().toInstant()));
         } catch (ErrorResponseException e) {
@@ -151,8 +160,8 @@ public class ObjectStore {
     /** Server-side copy inside the bucket; @return false when {@code from} does not exist */
     public boolean copy(String from, String to) {
         try {
-            client.copyObject(io.minio.CopyObjectArgs.builder().bucket(bucket).object(to)
-                    .source(io.minio.CopySource.builder().bucket(bucket).object(from).build()).build());
+            client.copyObject(CopyObjectArgs.builder().bucket(bucket).object(to)
+                    .source(CopySource.builder().bucket(bucket).object(from).build()).build());
             return true;
         } catch (ErrorResponseException e) {
             if (isMissing(e)) {

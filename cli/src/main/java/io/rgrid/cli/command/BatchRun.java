@@ -1,8 +1,8 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliContext;
-import io.rgrid.cli.CliException;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliContext;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.cli.http.ApiClient;
 import io.rgrid.cli.output.ExecutionFormat;
 import io.rgrid.model.ExecutionState;
@@ -18,6 +18,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
@@ -118,7 +119,7 @@ final class BatchRun {
                     }
                     throw e;
                 }
-                if (next.state() != row.view.state() || !java.util.Objects.equals(next.workerId(), row.view.workerId())) {
+                if (next.state() != row.view.state() || !Objects.equals(next.workerId(), row.view.workerId())) {
                     row.view = next;
                     row.note = "";
                     anyChange = true;

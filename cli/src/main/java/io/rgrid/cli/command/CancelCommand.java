@@ -1,6 +1,6 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.model.api.ExecutionView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;

@@ -1,14 +1,16 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliContext;
-import io.rgrid.cli.CliException;
 import io.rgrid.cli.config.ApiSettings;
 import io.rgrid.cli.config.ConfigResolver;
+import io.rgrid.cli.core.CliContext;
+import io.rgrid.cli.core.CliException;
 import io.rgrid.cli.http.ApiClient;
 import io.rgrid.model.Ids;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+
+import java.util.Locale;
 
 /** What every subcommand needs: the context, the resolved settings, an API client. */
 abstract class CommandSupport {
@@ -44,6 +46,6 @@ abstract class CommandSupport {
             throw CliException.usage("'" + text + "' is not an execution id; ids are UUIDs like "
                     + "0190f5c2-7b1e-7c3a-9d2f-1a2b3c4d5e6f (rgrid run prints them)");
         }
-        return text.toLowerCase(java.util.Locale.ROOT);
+        return text.toLowerCase(Locale.ROOT);
     }
 }

@@ -1,6 +1,7 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.ExitCodes;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
@@ -23,7 +24,7 @@ public final class CompletionCommand extends CommandSupport implements Callable<
     @Override
     public Integer call() {
         if (!shell.equals("bash") && !shell.equals("zsh")) {
-            throw io.rgrid.cli.CliException.usage("completion scripts exist for bash and zsh, not '" + shell + "'");
+            throw CliException.usage("completion scripts exist for bash and zsh, not '" + shell + "'");
         }
         context().out().print(AutoComplete.bash("rgrid", spec.root().commandLine()));
         context().out().flush();

@@ -1,7 +1,7 @@
 package io.rgrid.cli.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.model.api.ApiPaths;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

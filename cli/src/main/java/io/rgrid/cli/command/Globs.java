@@ -1,6 +1,6 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliException;
+import io.rgrid.cli.core.CliException;
 
 import java.io.IOException;
 import java.nio.file.FileSystems;

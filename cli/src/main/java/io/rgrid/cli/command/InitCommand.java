@@ -1,7 +1,7 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliException;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.cli.config.CaCert;
 import io.rgrid.cli.config.ConfigResolver;
 import io.rgrid.cli.http.CaTrust;

@@ -2,7 +2,7 @@ package io.rgrid.cli.command;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.cli.http.ApiClient;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;

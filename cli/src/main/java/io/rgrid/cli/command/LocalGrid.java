@@ -1,8 +1,8 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliContext;
-import io.rgrid.cli.CliException;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliContext;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.ExitCodes;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,8 +1,9 @@
 package io.rgrid.cli.command;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.rgrid.cli.CliException;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ExecutionView;
@@ -37,7 +38,7 @@ public final class RetryCommand extends CommandSupport implements Callable<Integ
             ExecutionView created;
             try {
                 created = Json.mapper().treeToValue(answer, ExecutionView.class);
-            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            } catch (JsonProcessingException e) {
                 throw CliException.api("the API answered the retry with something that is not an execution", e);
             }
             context().out().println(created.id());

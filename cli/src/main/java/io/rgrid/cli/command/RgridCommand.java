@@ -1,7 +1,7 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliContext;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliContext;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.cli.http.ApiClient;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

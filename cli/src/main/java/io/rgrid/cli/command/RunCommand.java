@@ -1,7 +1,7 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliContext;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliContext;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.cli.follow.ExecutionFollower;
 import io.rgrid.cli.http.ApiClient;
 import io.rgrid.cli.output.ExecutionFormat;
@@ -9,6 +9,7 @@ import io.rgrid.model.api.ExecutionView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
+import java.io.Console;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -95,7 +96,7 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
             return options.requirements;
         }
         Path found = options.defaultRequirements;
-        java.io.Console console = context.interactive() && context.terminal() ? System.console() : null;
+        Console console = context.interactive() && context.terminal() ? System.console() : null;
         if (console != null) {
             String answer = console.readLine("Install %s before the script runs? [Y/n] ", found);
             if (answer != null && answer.strip().toLowerCase(Locale.ROOT).startsWith("n")) {

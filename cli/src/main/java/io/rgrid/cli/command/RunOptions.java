@@ -1,6 +1,6 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliException;
+import io.rgrid.cli.core.CliException;
 import io.rgrid.model.MemorySize;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.api.SubmitSpec;

@@ -1,10 +1,12 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.ExitCodes;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code rgrid version} (also {@code rgrid --version}). */
@@ -18,7 +20,7 @@ public final class VersionCommand extends CommandSupport implements Callable<Int
     public Integer call() {
         if (json) {
             String version = VersionCommand.class.getPackage().getImplementationVersion();
-            java.util.Map<String, String> info = new java.util.LinkedHashMap<>();
+            Map<String, String> info = new LinkedHashMap<>();
             info.put("version", version);
             info.put("java", Runtime.version().toString());
             JsonOut.print(context().out(), info);

@@ -1,6 +1,6 @@
 package io.rgrid.cli.config;
 
-import io.rgrid.cli.CliException;
+import io.rgrid.cli.core.CliException;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.config.ClientConfig;
 

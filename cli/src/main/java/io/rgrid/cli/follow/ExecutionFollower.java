@@ -1,9 +1,9 @@
 package io.rgrid.cli.follow;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.rgrid.cli.CliContext;
-import io.rgrid.cli.CliException;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliContext;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.cli.http.ApiClient;
 import io.rgrid.cli.output.ExecutionFormat;
 import io.rgrid.model.ExecutionState;

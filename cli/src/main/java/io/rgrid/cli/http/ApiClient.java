@@ -2,7 +2,7 @@ package io.rgrid.cli.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.rgrid.cli.CliException;
+import io.rgrid.cli.core.CliException;
 import io.rgrid.cli.config.ApiSettings;
 import io.rgrid.model.Json;
 import io.rgrid.model.api.ApiPaths;
@@ -18,13 +18,8 @@ import java.io.InputStreamReader;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.net.ConnectException;
-import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.UnknownHostException;
 import java.nio.file.AccessDeniedException;
-import java.security.cert.CertPathBuilderException;
-import java.security.cert.CertPathValidatorException;
 import java.nio.charset.StandardCharsets;
 import java.net.URLEncoder;
 import java.nio.file.Files;
@@ -34,7 +29,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.BiConsumer;
-import javax.net.ssl.SSLException;
 
 /**
  * The public API as the CLI uses it. Every failure comes out as a {@link CliException} whose
@@ -42,20 +36,21 @@ import javax.net.ssl.SSLException;
  */
 public final class ApiClient implements AutoCloseable {
 
-    private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
     /** For small calls; submissions have none, a large upload may take long. */
-    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
-    private static final String START_HINT = "Is the grid running? Start it with: ./rgrid local up";
+    static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
     private final ApiSettings settings;
     private final Transport http;
     private final PrintStream debug;
+    private final ApiFailures failures;
 
     /**
      * @param debug where to trace requests and responses, or null
      */
     public ApiClient(ApiSettings settings, PrintStream debug) {
         this.settings = settings;
+        this.failures = new ApiFailures(settings);
         this.debug = debug;
         // One transport for every call (runs, uploads, the live log, downloads), so one trust for all.
         this.http = new Transport(settings.apiUrl(), CONNECT_TIMEOUT,
@@ -152,7 +147,7 @@ public final class ApiClient implements AutoCloseable {
                     // E.g. an --attempt the execution never had: the API's detail says which ones exist.
                     throw CliException.api(problem.detail());
                 }
-                throw failure(failed, id);
+                throw failures.failure(failed, id);
             }
             if (from > 0 && response.status() != 206) {
                 in.skipNBytes(from); // a server that ignores Range sends it all
@@ -160,7 +155,7 @@ public final class ApiClient implements AutoCloseable {
             in.transferTo(out);
             out.flush();
         } catch (IOException e) {
-            throw unreachable(e);
+            throw failures.unreachable(e);
         }
     }
 
@@ -203,7 +198,7 @@ public final class ApiClient implements AutoCloseable {
                 if (failed.status() == 404 && problem != null && problem.detail() != null) {
                     throw CliException.api(problem.detail());
                 }
-                throw failure(failed, id);
+                throw failures.failure(failed, id);
             }
             Path parent = target.toAbsolutePath().getParent();
             Files.createDirectories(parent);
@@ -218,7 +213,7 @@ public final class ApiClient implements AutoCloseable {
         } catch (AccessDeniedException e) {
             throw CliException.usage("cannot write " + target + " (permission denied); pick another --dir/--output-dir");
         } catch (IOException e) {
-            throw unreachable(e);
+            throw failures.unreachable(e);
         }
     }
 
@@ -261,7 +256,7 @@ public final class ApiClient implements AutoCloseable {
                 return StreamEnd.UNSUPPORTED;
             }
             if (status / 100 != 2) {
-                throw failure(new Response(status, reply.contentType(), in.readAllBytes()), id);
+                throw failures.failure(new Response(status, reply.contentType(), in.readAllBytes()), id);
             }
             BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
             String event = "message";
@@ -324,10 +319,10 @@ public final class ApiClient implements AutoCloseable {
         try (Transport.Reply response = exchange(request)) {
             read = new Response(response.status(), response.contentType(), response.body().readAllBytes());
         } catch (IOException e) {
-            throw unreachable(e);
+            throw failures.unreachable(e);
         }
         if (read.status() / 100 != 2) {
-            throw failure(read, executionId);
+            throw failures.failure(read, executionId);
         }
         return read;
     }
@@ -345,89 +340,8 @@ public final class ApiClient implements AutoCloseable {
             }
             return response;
         } catch (IOException e) {
-            throw unreachable(e);
+            throw failures.unreachable(e);
         }
-    }
-
-    /** Turns a transport failure into one line that names the URL and the likely fix. */
-    CliException unreachable(IOException e) {
-        String url = settings.apiUrl().toString();
-        if (e instanceof Transport.ConnectTimeout) {
-            return CliException.api("cannot reach the RGrid API at " + url + " (no answer within "
-                    + CONNECT_TIMEOUT.toSeconds() + " s). " + START_HINT, e);
-        }
-        if (e instanceof SocketTimeoutException) {
-            return CliException.api("the RGrid API at " + url + " did not answer within "
-                    + CALL_TIMEOUT.toSeconds() + " s. Try again; if it persists, check the API's logs", e);
-        }
-        if (e instanceof UnknownHostException) {
-            return CliException.api("cannot reach the RGrid API at " + url + " (unknown host "
-                    + settings.apiUrl().getHost() + "). Check --api-url, RGRID_API_URL or the CLI config", e);
-        }
-        if (e instanceof ConnectException) {
-            return CliException.api("cannot reach the RGrid API at " + url + " (connection refused). "
-                    + (isLocal() ? START_HINT : "Is the API running there, and is the URL right?"), e);
-        }
-        if (hasCause(e, CertPathBuilderException.class) || hasCause(e, CertPathValidatorException.class)) {
-            return CliException.api("TLS with the RGrid API at " + url + " failed: " + CaTrust.NOT_TRUSTED
-                    + (settings.caCert() == null ? "" : " (" + settings.caCert().describe() + " did not sign it)"), e);
-        }
-        if (e instanceof SSLException) {
-            return CliException.api("TLS with the RGrid API at " + url + " failed: " + e.getMessage()
-                    + ". Check the URL's scheme (http or https) and that its certificate names the host "
-                    + settings.apiUrl().getHost(), e);
-        }
-        String detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return CliException.api("lost the connection to the RGrid API at " + url + " (" + detail + "). "
-                + "Try again; if it persists, check the API's logs", e);
-    }
-
-    /** Turns a non-2xx answer into a message; problem+json bodies are quoted. */
-    CliException failure(Response response, String executionId) {
-        Problem problem = response.problem();
-        String quoted = problem == null ? "" : quote(problem);
-        int status = response.status();
-        if (status == 401) {
-            return CliException.api("the API rejected the key from " + settings.keySource() + quoted
-                    + ".\nCheck --api-key / RGRID_API_KEY / the CLI config; for the local grid, "
-                    + "./rgrid local up writes the right key");
-        }
-        if (status == 403) {
-            return CliException.api("the API does not allow this key to do that" + quoted);
-        }
-        if (status == 404 && executionId != null) {
-            if (problem != null && problem.detail() != null && !problem.detail().startsWith("no execution")) {
-                // E.g. an --attempt the execution never had: the API's detail says which ones exist.
-                return CliException.api(problem.detail());
-            }
-            return CliException.api("no execution " + executionId + " at " + settings.apiUrl());
-        }
-        if (problem != null) {
-            StringBuilder message = new StringBuilder("the API refused the request: ")
-                    .append(problem.detail() != null ? problem.detail() : problem.title())
-                    .append(" (").append(problem.code() != null ? problem.code() : "HTTP " + status)
-                    .append(", HTTP ").append(status).append(')');
-            if (problem.errors() != null) {
-                for (Problem.FieldError error : problem.errors()) {
-                    message.append("\n  ").append(error.field()).append(": ").append(error.message());
-                }
-            }
-            return CliException.api(message.toString());
-        }
-        String text = new String(response.body(), StandardCharsets.UTF_8).strip();
-        if (text.length() > 200) {
-            text = text.substring(0, 200) + "…";
-        }
-        return CliException.api("the API at " + settings.apiUrl() + " answered HTTP " + status
-                + (text.isEmpty() ? "" : ": " + text.replace('\n', ' ')));
-    }
-
-    private static String quote(Problem problem) {
-        String detail = problem.detail() != null ? problem.detail() : problem.title();
-        if (detail == null && problem.code() == null) {
-            return "";
-        }
-        return ": \"" + (detail == null ? "" : detail) + "\"" + (problem.code() == null ? "" : " (" + problem.code() + ")");
     }
 
     private ExecutionView view(Response response, String executionId) {
@@ -444,22 +358,8 @@ public final class ApiClient implements AutoCloseable {
         }
     }
 
-    private boolean isLocal() {
-        String host = settings.apiUrl().getHost();
-        return host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1");
-    }
-
     private static String fileName(Path file) {
         return file.getFileName().toString();
-    }
-
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
-                return true;
-            }
-        }
-        return false;
     }
 
     /** A fully read response. */

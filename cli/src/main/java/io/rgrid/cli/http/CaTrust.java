@@ -1,6 +1,6 @@
 package io.rgrid.cli.http;
 
-import io.rgrid.cli.CliException;
+import io.rgrid.cli.core.CliException;
 import io.rgrid.cli.config.CaCert;
 
 import javax.net.ssl.SSLContext;

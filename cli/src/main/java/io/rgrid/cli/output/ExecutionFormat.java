@@ -10,6 +10,8 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** How executions read for people: one-line state changes while following, and the status view. */
 public final class ExecutionFormat {
@@ -122,7 +124,7 @@ public final class ExecutionFormat {
                     spec.maxAttempts()));
             if (!spec.env().isEmpty()) {
                 // Names only: values may be secrets, and a status view gets pasted into tickets.
-                row(out, "Env", String.join(", ", new java.util.TreeSet<>(spec.env().keySet())));
+                row(out, "Env", String.join(", ", new TreeSet<>(spec.env().keySet())));
             }
             if (!spec.labels().isEmpty()) {
                 row(out, "Labels", pairs(spec.labels()));
@@ -152,7 +154,7 @@ public final class ExecutionFormat {
 
     private static String pairs(Map<String, String> map) {
         StringBuilder text = new StringBuilder();
-        new java.util.TreeMap<>(map).forEach((k, v) -> text.append(text.isEmpty() ? "" : ", ").append(k).append('=').append(v));
+        new TreeMap<>(map).forEach((k, v) -> text.append(text.isEmpty() ? "" : ", ").append(k).append('=').append(v));
         return text.toString();
     }
 }

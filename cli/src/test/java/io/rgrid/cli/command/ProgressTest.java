@@ -1,6 +1,6 @@
 package io.rgrid.cli.command;
 
-import io.rgrid.cli.CliContext;
+import io.rgrid.cli.core.CliContext;
 import io.rgrid.cli.http.ApiClient;
 import org.junit.jupiter.api.Test;
 

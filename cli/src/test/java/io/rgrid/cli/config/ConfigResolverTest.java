@@ -1,7 +1,7 @@
 package io.rgrid.cli.config;
 
-import io.rgrid.cli.CliException;
-import io.rgrid.cli.ExitCodes;
+import io.rgrid.cli.core.CliException;
+import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.model.config.ClientConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,5 +1,7 @@
 package io.rgrid.model.agent;
 
+import java.util.UUID;
+
 /**
  * The worker-agent's HTTP API, called by the orchestrator (and, in Ray mode, by the Ray task
  * over loopback). Authenticated with the worker token the orchestrator issued at bootstrap:
@@ -39,7 +41,7 @@ public final class AgentApi {
     }
 
     /** The answer to a fence: whether the agent holds (or finished) the attempt. */
-    public record FenceResult(java.util.UUID executionId, int attempt, boolean held) {
+    public record FenceResult(UUID executionId, int attempt, boolean held) {
     }
 
     public static String cancel(String executionId) {

@@ -1,5 +1,8 @@
 package io.rgrid.model.api;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+
 /** Bearer authentication, shared by the public API and the agent API. */
 public final class Auth {
 
@@ -31,7 +34,7 @@ public final class Auth {
         if (a == null || b == null) {
             return false;
         }
-        return java.security.MessageDigest.isEqual(
-                a.getBytes(java.nio.charset.StandardCharsets.UTF_8), b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return MessageDigest.isEqual(
+                a.getBytes(StandardCharsets.UTF_8), b.getBytes(StandardCharsets.UTF_8));
     }
 }

@@ -1,5 +1,7 @@
 package io.rgrid.model.api;
 
+import java.util.Locale;
+
 /**
  * Stable error codes of the HTTP APIs (the {@code code} member of every problem+json body).
  * Clients may switch on them; the titles are for people.
@@ -52,6 +54,6 @@ public enum ErrorCode {
 
     /** The problem {@code type} URI for this code. */
     public String type() {
-        return "https://rgrid.dev/problems/" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return "https://rgrid.dev/problems/" + name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

@@ -1,7 +1,7 @@
 package io.rgrid.e2e.grid;
 
+import io.rgrid.testinfra.Requirements;
 import io.rgrid.testinfra.SharedServers;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * Gives every chaos and security test class the same {@link KillableGrid} (started by the first
@@ -70,18 +71,7 @@ public final class GridExtension implements ParameterResolver {
     }
 
     private static void requireDocker() {
-        boolean required = "true".equalsIgnoreCase(System.getenv("CI")) || "true".equalsIgnoreCase(System.getenv("RGRID_REQUIRE_DOCKER"));
-        if (Containers.engineAnswers()) {
-            return;
-        }
-        if (required) {
-            throw new AssertionError("CI requires a Docker Engine for the chaos and security suites; none answered");
-        }
-        System.err.println("""
-                ###########################################################################
-                ## No Docker engine answered: the chaos and security suites are SKIPPED. ##
-                ## CI (CI=true) requires Docker and fails instead.                       ##
-                ###########################################################################""");
-        Assumptions.abort("no Docker engine");
+        Requirements.docker(Containers.engineAnswers() ? Optional.empty()
+                : Optional.of("no Docker engine answered: the chaos and security suites need one"));
     }
 }

@@ -3,9 +3,9 @@ package io.rgrid.hetzner.emulator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.rgrid.hetzner.emulator.Routes.Response;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,10 +24,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Pattern;
@@ -48,10 +49,6 @@ public final class HetznerEmulator implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(HetznerEmulator.class.getName());
     private static final ObjectMapper MAPPER = new ObjectMapper();
-    private static final Pattern ID = Pattern.compile("[0-9]{1,18}");
-    /** The reference's announcement of the removal of listing arbitrary actions. */
-    private static final String ACTIONS_LIST_REMOVAL =
-            "https://docs.hetzner.cloud/changelog#2025-01-30-listing-arbitrary-actions-in-the-actions-list-endpoint-is-removed";
 
     static {
         // The JDK server writes headers and body separately; with Nagle's algorithm on, a client's delayed ACK then
@@ -70,6 +67,7 @@ public final class HetznerEmulator implements AutoCloseable {
     private final ExecutorService listenerExecutor;
     private final ExecutorService httpExecutor;
     private final CloudState state;
+    private final Routes routes;
     private final Deque<RequestFailure> requestFailures = new ArrayDeque<>();
     private HttpServer server;
 
@@ -86,6 +84,7 @@ public final class HetznerEmulator implements AutoCloseable {
         this.httpExecutor = Executors.newVirtualThreadPerTaskExecutor();
         this.state = new CloudState(scheduler, listenerExecutor, b.initializingDelay, b.startingDelay, b.deleteDelay,
                 b.serverLimit);
+        this.routes = new Routes(state);
         state.setPublicIpv4Prefix(b.publicIpv4Prefix);
         if (b.machines != null) {
             state.setMachines(b.machines);
@@ -150,7 +149,7 @@ public final class HetznerEmulator implements AutoCloseable {
     }
 
     /** The public key ({@code ssh-ed25519 AAAA...}) of an SSH key in the project, if it exists. */
-    public java.util.Optional<String> sshPublicKey(long id) {
+    public Optional<String> sshPublicKey(long id) {
         return state.sshPublicKey(id);
     }
 
@@ -242,12 +241,6 @@ public final class HetznerEmulator implements AutoCloseable {
         }
     }
 
-    private record Response(int status, JsonNode body, String link) {
-        Response(int status, JsonNode body) {
-            this(status, body, null);
-        }
-    }
-
     private Response dispatch(HttpExchange ex) throws IOException {
         URI uri = ex.getRequestURI();
         String rawPath = uri.getRawPath();
@@ -264,7 +257,7 @@ public final class HetznerEmulator implements AutoCloseable {
         }
         Request req = new Request(method, path, segments, parseQuery(uri.getRawQuery()), body, baseUrl());
         injectedFailure(method, path);
-        return route(req);
+        return routes.answer(req);
     }
 
     private void authenticate(String header) {
@@ -318,168 +311,7 @@ public final class HetznerEmulator implements AutoCloseable {
         return q;
     }
 
-    private Response route(Request req) {
-        List<String> s = req.segments();
-        String m = req.method();
-        if (s.isEmpty()) {
-            throw ApiError.notFound("not found");
-        }
-        String collection = s.get(0);
-        switch (collection) {
-            case "servers" -> {
-                if (s.size() == 1) {
-                    if (m.equals("GET")) {
-                        return page(req, "servers", state.listServers(req));
-                    }
-                    if (m.equals("POST")) {
-                        return new Response(201, state.createServer(req.requireBody()));
-                    }
-                } else {
-                    long id = id(s.get(1));
-                    if (s.size() == 2) {
-                        switch (m) {
-                            case "GET" -> {
-                                return new Response(200, state.getServer(id));
-                            }
-                            case "PUT" -> {
-                                return new Response(200, state.updateServer(id, req.requireBody()));
-                            }
-                            case "DELETE" -> {
-                                return new Response(200, state.deleteServer(id));
-                            }
-                            default -> {
-                            }
-                        }
-                    } else if (s.get(2).equals("actions") && m.equals("GET")) {
-                        if (s.size() == 3) {
-                            return page(req, "actions", state.serverActions(id, req));
-                        }
-                        if (s.size() == 4) {
-                            return new Response(200, state.serverAction(id, id(s.get(3))));
-                        }
-                    }
-                }
-            }
-            case "actions" -> {
-                if (m.equals("GET") && s.size() == 1) {
-                    List<String> ids = req.params("id");
-                    if (ids.isEmpty()) {
-                        ObjectNode details = MAPPER.createObjectNode().put("announcement", ACTIONS_LIST_REMOVAL);
-                        throw new ApiError(ErrorCode.DEPRECATED_API_ENDPOINT, "API functionality was removed", details);
-                    }
-                    return new Response(200, state.actionsById(ids.stream().map(HetznerEmulator::id).toList()));
-                }
-                if (m.equals("GET") && s.size() == 2) {
-                    return new Response(200, state.getAction(id(s.get(1))));
-                }
-            }
-            case "ssh_keys" -> {
-                if (s.size() == 1) {
-                    if (m.equals("GET")) {
-                        return page(req, "ssh_keys", state.listSshKeys(req));
-                    }
-                    if (m.equals("POST")) {
-                        return new Response(201, state.createSshKey(req.requireBody()));
-                    }
-                } else if (s.size() == 2) {
-                    long id = id(s.get(1));
-                    switch (m) {
-                        case "GET" -> {
-                            return new Response(200, state.getSshKey(id));
-                        }
-                        case "PUT" -> {
-                            return new Response(200, state.updateSshKey(id, req.requireBody()));
-                        }
-                        case "DELETE" -> {
-                            state.deleteSshKey(id);
-                            return new Response(204, null);
-                        }
-                        default -> {
-                        }
-                    }
-                }
-            }
-            case "networks" -> {
-                if (s.size() == 1) {
-                    if (m.equals("GET")) {
-                        return page(req, "networks", state.listNetworks(req));
-                    }
-                    if (m.equals("POST")) {
-                        return new Response(201, state.createNetwork(req.requireBody()));
-                    }
-                } else if (s.size() == 2) {
-                    long id = id(s.get(1));
-                    if (m.equals("GET")) {
-                        return new Response(200, state.getNetwork(id));
-                    }
-                    if (m.equals("DELETE")) {
-                        state.deleteNetwork(id);
-                        return new Response(204, null);
-                    }
-                }
-            }
-            case "firewalls" -> {
-                if (s.size() == 1) {
-                    if (m.equals("GET")) {
-                        return page(req, "firewalls", state.listFirewalls(req));
-                    }
-                    if (m.equals("POST")) {
-                        return new Response(201, state.createFirewall(req.requireBody()));
-                    }
-                } else if (s.size() == 2) {
-                    long id = id(s.get(1));
-                    if (m.equals("GET")) {
-                        return new Response(200, state.getFirewall(id));
-                    }
-                    if (m.equals("DELETE")) {
-                        state.deleteFirewall(id);
-                        return new Response(204, null);
-                    }
-                }
-            }
-            case "server_types" -> {
-                if (m.equals("GET") && s.size() == 1) {
-                    return page(req, "server_types", state.listServerTypes(req));
-                }
-                if (m.equals("GET") && s.size() == 2) {
-                    return new Response(200, state.getServerType(id(s.get(1))));
-                }
-            }
-            case "locations" -> {
-                if (m.equals("GET") && s.size() == 1) {
-                    return page(req, "locations", state.listLocations(req));
-                }
-                if (m.equals("GET") && s.size() == 2) {
-                    return new Response(200, state.getLocation(id(s.get(1))));
-                }
-            }
-            case "images" -> {
-                if (m.equals("GET") && s.size() == 1) {
-                    return page(req, "images", state.listImages(req));
-                }
-                if (m.equals("GET") && s.size() == 2) {
-                    return new Response(200, state.getImage(id(s.get(1))));
-                }
-            }
-            default -> {
-            }
-        }
-        throw ApiError.notFound("not found");
-    }
-
-    private static Response page(Request req, String rootKey, List<ObjectNode> items) {
-        Pagination.Page p = Pagination.page(req, rootKey, items);
-        return new Response(200, p.body(), p.linkHeader());
-    }
-
-    private static long id(String text) {
-        if (!ID.matcher(text).matches()) {
-            throw ApiError.invalidInput("id", "must be an integer");
-        }
-        return Long.parseLong(text);
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
+    private static ThreadFactory daemon(String name) {
         return r -> {
             Thread t = new Thread(r, name);
             t.setDaemon(true);
@@ -574,76 +406,8 @@ public final class HetznerEmulator implements AutoCloseable {
         }
     }
 
-    /**
-     * Runs the emulator until killed. Options: {@code --port N} (default 8085), {@code --host H} (default 127.0.0.1),
-     * {@code --token T} (default: env HETZNER_EMULATOR_TOKEN, else emulator-token), {@code --boot-delay-ms N},
-     * {@code --public-ipv4-prefix 127.0.100}, and {@code --boot-dir DIR [--ssh-port N]} (default 2222) for a
-     * {@link LocalServerBoot}: running servers get a real sshd; or {@code --containers NETWORK [--node-image IMG]
-     * [--container-prefix P] [--container-label L] [--boot-timeout-s N]} for {@link ContainerMachines}: each server
-     * a node container on that Docker network.
-     */
+    /** Runs the emulator until killed; the options are {@link CommandLine}'s. */
     public static void main(String[] args) throws InterruptedException {
-        Builder b = builder().port(8085);
-        java.nio.file.Path bootDir = null;
-        int sshPort = 2222;
-        String containerNetwork = null;
-        String nodeImage = "rgrid/node:debian12";
-        String containerPrefix = "rgrid-node";
-        String containerLabel = "hetzner-emulator";
-        Duration bootTimeout = Duration.ofSeconds(180);
-        String envToken = System.getenv("HETZNER_EMULATOR_TOKEN");
-        if (envToken != null && !envToken.isBlank()) {
-            b.token(envToken);
-        }
-        for (int i = 0; i < args.length; i++) {
-            String value = i + 1 < args.length ? args[i + 1] : null;
-            switch (args[i]) {
-                case "--port" -> b.port(Integer.parseInt(Objects.requireNonNull(value, "--port needs a value")));
-                case "--host" -> b.host(Objects.requireNonNull(value, "--host needs a value"));
-                case "--token" -> b.token(Objects.requireNonNull(value, "--token needs a value"));
-                case "--boot-dir" -> bootDir = java.nio.file.Path.of(Objects.requireNonNull(value, "--boot-dir needs a value"));
-                case "--ssh-port" -> sshPort = Integer.parseInt(Objects.requireNonNull(value, "--ssh-port needs a value"));
-                case "--public-ipv4-prefix" -> b.publicIpv4Prefix(Objects.requireNonNull(value, "--public-ipv4-prefix needs a value"));
-                case "--containers" -> containerNetwork = Objects.requireNonNull(value, "--containers needs a network");
-                case "--node-image" -> nodeImage = Objects.requireNonNull(value, "--node-image needs a value");
-                case "--container-prefix" -> containerPrefix = Objects.requireNonNull(value, "--container-prefix needs a value");
-                case "--container-label" -> containerLabel = Objects.requireNonNull(value, "--container-label needs a value");
-                case "--boot-timeout-s" -> bootTimeout = Duration.ofSeconds(
-                        Long.parseLong(Objects.requireNonNull(value, "--boot-timeout-s needs a value")));
-                case "--boot-delay-ms" -> {
-                    Duration d = Duration.ofMillis(Long.parseLong(Objects.requireNonNull(value, "--boot-delay-ms needs a value")));
-                    b.bootDelays(d, d);
-                }
-                default -> {
-                    System.err.println("usage: HetznerEmulator [--port N] [--host H] [--token T] [--boot-delay-ms N] "
-                            + "[--public-ipv4-prefix 127.0.100 --boot-dir DIR [--ssh-port N]] "
-                            + "[--containers NETWORK [--node-image IMG] [--container-prefix P] [--container-label L] "
-                            + "[--boot-timeout-s N]]");
-                    System.exit(2);
-                }
-            }
-            i++;
-        }
-        if (containerNetwork != null) {
-            b.machines(new ContainerMachines(new ContainerMachines.Settings(containerNetwork, nodeImage, containerPrefix,
-                    containerLabel, bootTimeout)));
-            System.out.println("servers are " + nodeImage + " containers on Docker network " + containerNetwork);
-        }
-        HetznerEmulator emulator = b.build().start();
-        LocalServerBoot boot = bootDir == null ? null : new LocalServerBoot(emulator, bootDir, sshPort, 15);
-        if (boot != null) {
-            emulator.addListener(boot);
-            System.out.println("servers boot into " + bootDir + " with an sshd on <public IPv4>:" + sshPort);
-        }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            emulator.stop();
-            if (boot != null) {
-                boot.close();
-            }
-            stopped.countDown();
-        }));
-        System.out.println("Hetzner Cloud API emulator listening on " + emulator.baseUrl());
-        stopped.await();
+        CommandLine.run(args);
     }
 }

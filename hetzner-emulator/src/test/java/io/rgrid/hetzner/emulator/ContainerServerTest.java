@@ -1,8 +1,8 @@
 package io.rgrid.hetzner.emulator;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.rgrid.testinfra.Requirements;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,10 +44,10 @@ class ContainerServerTest {
     @BeforeAll
     static void start() throws IOException {
         if (run("docker", "info").exit() != 0) {
-            skipOrFail("no Docker Engine answers");
+            Requirements.docker(Optional.of("no Docker Engine answers"));
         }
         if (run("docker", "image", "inspect", IMAGE).exit() != 0) {
-            skipOrFail("node image " + IMAGE + " missing: build it with infra/rehearsal/node-image.sh");
+            Requirements.docker(Optional.of("node image " + IMAGE + " missing: build it with infra/rehearsal/node-image.sh"));
         }
         cleanUp();
         Commands.Result net = run("docker", "network", "create", "--internal", "--subnet", SUBNET,
@@ -153,14 +154,6 @@ class ContainerServerTest {
         } catch (IOException e) {
             System.err.println("ContainerServerTest cleanup: " + e.getMessage());
         }
-    }
-
-    private static void skipOrFail(String why) {
-        if ("true".equalsIgnoreCase(System.getenv("CI")) || "true".equalsIgnoreCase(System.getenv("RGRID_REQUIRE_DOCKER"))) {
-            fail(why + " (CI=true or RGRID_REQUIRE_DOCKER=true: failing instead of skipping)");
-        }
-        System.err.println("SKIPPED ContainerServerTest: " + why);
-        Assumptions.abort(why);
     }
 
     private static Commands.Result run(String... command) throws IOException {

@@ -1,7 +1,7 @@
 package io.rgrid.hetzner.emulator;
 
+import io.rgrid.testinfra.Requirements;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,13 +31,7 @@ class LocalServerBootTest {
 
     @BeforeEach
     void start() throws IOException {
-        if (!LocalSshd.available()) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("/usr/sbin/sshd is missing: CI must install openssh-server (.ci/run)");
-            }
-            System.err.println("SKIPPED LocalServerBootTest: /usr/sbin/sshd missing (apt-get install openssh-server)");
-            Assumptions.abort("no sshd");
-        }
+        Requirements.sshd();
         emulator = HetznerEmulator.builder().token("t0ken").publicIpv4Prefix("127.0.100")
                 .bootDelays(Duration.ofMillis(50), Duration.ofMillis(50)).build().start();
         try (ServerSocket s = new ServerSocket(0)) {

@@ -2,7 +2,7 @@ package io.rgrid.orchestrator.autoscaling;
 
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
-import io.rgrid.model.MachineFit;
+import io.rgrid.model.capacity.MachineFit;
 import io.rgrid.model.event.ExecutionWaiting;
 import io.rgrid.model.event.GridCapacityChanged;
 import io.rgrid.model.event.MachineType;

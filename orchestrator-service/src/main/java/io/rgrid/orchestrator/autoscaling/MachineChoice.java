@@ -1,6 +1,6 @@
 package io.rgrid.orchestrator.autoscaling;
 
-import io.rgrid.model.MachineFit;
+import io.rgrid.model.capacity.MachineFit;
 import io.rgrid.model.event.MachineType;
 
 import java.util.ArrayList;

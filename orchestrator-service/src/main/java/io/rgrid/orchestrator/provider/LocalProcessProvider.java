@@ -1,6 +1,7 @@
 package io.rgrid.orchestrator.provider;
 
 import com.sun.management.OperatingSystemMXBean;
+import io.rgrid.model.agent.ContainerLabels;
 import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.model.event.MachineType;
 import io.rgrid.orchestrator.config.RgridConfig;
@@ -339,8 +340,8 @@ public final class LocalProcessProvider implements CloudProvider {
         }
         stopLeftoverProcesses(workerId);
         try {
-            Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.rgrid.worker-id=" + workerId)
-                    .redirectErrorStream(true).start();
+            Process ps = new ProcessBuilder("docker", "ps", "-aq", "--filter",
+                    "label=" + ContainerLabels.WORKER_ID + "=" + workerId).redirectErrorStream(true).start();
             String ids = new String(ps.getInputStream().readAllBytes()).trim();
             if (!ps.waitFor(10, TimeUnit.SECONDS) || ps.exitValue() != 0 || ids.isEmpty()) {
                 return;
@@ -367,7 +368,7 @@ public final class LocalProcessProvider implements CloudProvider {
             if (processes > 0) {
                 LOG.warnf("killed the processes dead local worker %s left running (run %s of execution %s, "
                         + "process group %d, %d process(es))", workerId, run.runId(),
-                        run.labels().get("io.rgrid.execution-id"), run.pid(), processes);
+                        run.labels().get(ContainerLabels.EXECUTION_ID), run.pid(), processes);
             }
             try {
                 Files.deleteIfExists(run.file());

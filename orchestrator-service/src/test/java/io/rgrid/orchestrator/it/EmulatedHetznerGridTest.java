@@ -3,9 +3,9 @@ package io.rgrid.orchestrator.it;
 import io.agroal.api.AgroalDataSource;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.provider.CloudProvider;
+import io.rgrid.testinfra.Requirements;
 import jakarta.inject.Inject;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 
 /**
@@ -30,9 +30,7 @@ abstract class EmulatedHetznerGridTest {
     @BeforeAll
     void connect() throws Exception {
         if (HetznerFullLoopTest.EmulatedHetznerWithBoot.skipped) {
-            System.err.println("SKIPPED " + getClass().getSimpleName()
-                    + ": /usr/sbin/sshd missing (apt-get install openssh-server)");
-            Assumptions.abort("no sshd");
+            Requirements.sshd();
         }
         fixture = WorkerGridFixture.connect(config, dataSource, () -> {
             for (var server : provider.list()) {

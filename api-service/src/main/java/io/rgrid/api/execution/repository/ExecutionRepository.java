@@ -15,7 +15,11 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.sql.Types;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -97,7 +101,7 @@ public class ExecutionRepository {
     /** One page of a listing; see {@link ExecutionQuery}. Newest first, {@code limit + 1} rows to tell whether more follow. */
     public List<ExecutionRecord> list(Connection connection, ExecutionQuery q) throws SQLException {
         StringBuilder sql = new StringBuilder("SELECT " + READ_COLUMNS + " FROM api.executions WHERE true");
-        List<Object> params = new java.util.ArrayList<>();
+        List<Object> params = new ArrayList<>();
         if (q.projectId() != null) {
             sql.append(" AND project_id = ?");
             params.add(q.projectId());
@@ -134,7 +138,7 @@ public class ExecutionRepository {
                     st.setObject(i + 1, p);
                 }
             }
-            List<ExecutionRecord> out = new java.util.ArrayList<>();
+            List<ExecutionRecord> out = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(map(rs));
@@ -145,10 +149,10 @@ public class ExecutionRepository {
     }
 
     /** The executions with these ids that exist, in no particular order. */
-    public List<ExecutionRecord> findAll(Connection connection, java.util.Collection<UUID> ids) throws SQLException {
+    public List<ExecutionRecord> findAll(Connection connection, Collection<UUID> ids) throws SQLException {
         try (PreparedStatement st = connection.prepareStatement("SELECT " + READ_COLUMNS + " FROM api.executions WHERE id = ANY (?)")) {
             st.setArray(1, connection.createArrayOf("uuid", ids.toArray()));
-            List<ExecutionRecord> out = new java.util.ArrayList<>();
+            List<ExecutionRecord> out = new ArrayList<>();
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
                     out.add(map(rs));
@@ -159,8 +163,8 @@ public class ExecutionRepository {
     }
 
     /** Non-terminal executions per state, for one project or (null) all. */
-    public java.util.Map<ExecutionState, Long> countActiveByState(Connection connection, String projectId) throws SQLException {
-        java.util.Map<ExecutionState, Long> out = new java.util.EnumMap<>(ExecutionState.class);
+    public Map<ExecutionState, Long> countActiveByState(Connection connection, String projectId) throws SQLException {
+        Map<ExecutionState, Long> out = new EnumMap<>(ExecutionState.class);
         String sql = "SELECT state, count(*) FROM api.executions WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')"
                 + (projectId == null ? "" : " AND project_id = ?") + " GROUP BY state";
         try (PreparedStatement st = connection.prepareStatement(sql)) {
@@ -177,8 +181,8 @@ public class ExecutionRepository {
     }
 
     /** Every execution per state (all projects), for the metrics gauge. */
-    public java.util.Map<ExecutionState, Long> countAllByState(Connection connection) throws SQLException {
-        java.util.Map<ExecutionState, Long> out = new java.util.EnumMap<>(ExecutionState.class);
+    public Map<ExecutionState, Long> countAllByState(Connection connection) throws SQLException {
+        Map<ExecutionState, Long> out = new EnumMap<>(ExecutionState.class);
         try (PreparedStatement st = connection.prepareStatement("SELECT state, count(*) FROM api.executions GROUP BY state");
              ResultSet rs = st.executeQuery()) {
             while (rs.next()) {

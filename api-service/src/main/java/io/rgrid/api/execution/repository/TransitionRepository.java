@@ -9,6 +9,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -106,7 +107,7 @@ public class TransitionRepository {
      * the snapshot does not yet know ({@code >= xmax}) are left out: a row can carry such an id only
      * when restored from another cluster's backup, and it is not news.
      */
-    public List<Change> committedSince(Connection connection, long horizon, java.util.Collection<Long> exclude, int limit)
+    public List<Change> committedSince(Connection connection, long horizon, Collection<Long> exclude, int limit)
             throws SQLException {
         try (PreparedStatement st = connection.prepareStatement("SELECT id, tx_id::text, execution_id FROM api.execution_transitions "
                 + "WHERE tx_id >= ?::xid8 AND tx_id < pg_snapshot_xmax(pg_current_snapshot()) AND id <> ALL (?) "

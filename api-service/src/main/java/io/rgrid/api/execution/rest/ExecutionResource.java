@@ -5,8 +5,9 @@ import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.api.execution.repository.ExecutionQuery;
 import io.rgrid.api.execution.repository.ExecutionRecord;
-import io.rgrid.api.execution.service.IdempotencyKeys;
+import io.rgrid.api.execution.service.ExecutionRetry;
 import io.rgrid.api.execution.service.ExecutionService;
+import io.rgrid.api.execution.service.IdempotencyKeys;
 import io.rgrid.api.execution.service.Submission;
 import io.rgrid.api.execution.service.UploadedFile;
 import io.rgrid.api.storage.ObjectStore;
@@ -20,7 +21,6 @@ import io.rgrid.model.storage.StorageKeys;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.ws.rs.Consumes;
-import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
@@ -31,6 +31,7 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.jboss.resteasy.reactive.server.multipart.FormValue;
 import org.jboss.resteasy.reactive.server.multipart.MultipartFormDataInput;
 
@@ -40,6 +41,7 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -56,12 +58,14 @@ public class ExecutionResource {
             ApiPaths.PART_REQUIREMENTS);
 
     private final ExecutionService executions;
+    private final ExecutionRetry retries;
     private final ObjectStore store;
     private final RgridConfig.Limits limits;
     private final long logMaxBytes;
 
-    public ExecutionResource(ExecutionService executions, ObjectStore store, RgridConfig config) {
+    public ExecutionResource(ExecutionService executions, ExecutionRetry retries, ObjectStore store, RgridConfig config) {
         this.executions = executions;
+        this.retries = retries;
         this.store = store;
         this.limits = config.api().limits();
         this.logMaxBytes = config.logs().maxBytes();
@@ -121,7 +125,7 @@ public class ExecutionResource {
     }
 
     /** One state change of an execution; {@code from} is null for the submission. */
-    public record TransitionView(int attempt, String from, String to, java.time.Instant at, String reportedBy) {
+    public record TransitionView(int attempt, String from, String to, Instant at, String reportedBy) {
     }
 
     public record Transitions(List<TransitionView> items) {
@@ -143,7 +147,7 @@ public class ExecutionResource {
     @Path("{id}/retry")
     @Produces(MediaType.APPLICATION_JSON)
     public Response retry(@PathParam("id") String id, RoutingContext context) {
-        ExecutionRecord row = executions.retry(Principal.of(context), id);
+        ExecutionRecord row = retries.retry(Principal.of(context), id);
         return Response.created(URI.create(ApiPaths.execution(row.id().toString()))).entity(ExecutionJson.of(row)).build();
     }
 

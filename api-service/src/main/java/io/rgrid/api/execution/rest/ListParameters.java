@@ -3,10 +3,12 @@ package io.rgrid.api.execution.rest;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.api.execution.repository.ExecutionQuery;
 import io.rgrid.api.execution.repository.ExecutionRecord;
+import io.rgrid.api.execution.service.FileNames;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.api.ErrorCode;
 
 import java.nio.charset.StandardCharsets;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 
 /** Parses and checks the query parameters of {@code GET /executions}; every mistake is a 400. */
 public final class ListParameters {
@@ -24,7 +27,7 @@ public final class ListParameters {
     public static final int DEFAULT_LIMIT = 50;
     public static final int MAX_LIMIT = 500;
     private static final String CURSOR_VERSION = "1";
-    private static final java.util.regex.Pattern PROJECT = java.util.regex.Pattern.compile("[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?");
+    private static final Pattern PROJECT = Pattern.compile("[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?");
 
     private ListParameters() {
     }
@@ -95,7 +98,7 @@ public final class ListParameters {
             long micros = Long.parseLong(parts[1]);
             Instant at = Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000L), Math.floorMod(micros, 1_000_000L) * 1000);
             return new ExecutionQuery.Position(at, UUID.fromString(parts[2]));
-        } catch (IllegalArgumentException | ArithmeticException | java.time.DateTimeException e) {
+        } catch (IllegalArgumentException | ArithmeticException | DateTimeException e) {
             throw bad("the cursor is not one this API issued");
         }
     }
@@ -116,7 +119,7 @@ public final class ListParameters {
     }
 
     private static String abbreviate(String text) {
-        String printable = io.rgrid.api.execution.service.FileNames.printable(text);
+        String printable = FileNames.printable(text);
         return printable.length() > 40 ? printable.substring(0, 40) + "…" : printable;
     }
 }

@@ -4,7 +4,7 @@ import io.rgrid.api.cluster.ClusterRepository;
 import io.rgrid.platform.db.Transactions;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.model.ExecutionSpec;
-import io.rgrid.model.MachineFit;
+import io.rgrid.model.capacity.MachineFit;
 import io.rgrid.model.api.ErrorCode;
 import jakarta.inject.Singleton;
 

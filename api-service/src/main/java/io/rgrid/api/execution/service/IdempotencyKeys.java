@@ -5,6 +5,7 @@ import io.rgrid.model.api.ErrorCode;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
@@ -49,7 +50,7 @@ public final class IdempotencyKeys {
         field(digest, part, String.valueOf(file.fileName()));
         MessageDigest content = sha256();
         try (InputStream in = new DigestInputStream(file.open(), content)) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new ApiException(ErrorCode.MALFORMED_REQUEST, "the " + part + " part could not be read");
         }

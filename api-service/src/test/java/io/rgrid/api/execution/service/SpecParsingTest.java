@@ -13,9 +13,9 @@ class SpecParsingTest {
 
     @Test
     void absentOrBlankSpecIsEmpty() {
-        assertThat(ExecutionService.parseSpec(null)).isEqualTo(SubmitSpec.empty());
-        assertThat(ExecutionService.parseSpec("  ")).isEqualTo(SubmitSpec.empty());
-        assertThat(ExecutionService.parseSpec("null")).isEqualTo(SubmitSpec.empty());
+        assertThat(SpecParser.parse(null)).isEqualTo(SubmitSpec.empty());
+        assertThat(SpecParser.parse("  ")).isEqualTo(SubmitSpec.empty());
+        assertThat(SpecParser.parse("null")).isEqualTo(SubmitSpec.empty());
     }
 
     @Test
@@ -27,32 +27,32 @@ class SpecParsingTest {
 
     @Test
     void wrongTypeNamesTheField() {
-        ApiException e = catchThrowableOfType(ApiException.class, () -> ExecutionService.parseSpec("{\"cpus\": \"many\"}"));
+        ApiException e = catchThrowableOfType(ApiException.class, () -> SpecParser.parse("{\"cpus\": \"many\"}"));
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
         assertThat(e.errors()).extracting(Problem.FieldError::field).containsExactly("cpus");
 
-        e = catchThrowableOfType(ApiException.class, () -> ExecutionService.parseSpec("{\"timeoutSeconds\": 1.5}"));
+        e = catchThrowableOfType(ApiException.class, () -> SpecParser.parse("{\"timeoutSeconds\": 1.5}"));
         assertThat(e.errors()).extracting(Problem.FieldError::field).containsExactly("timeoutSeconds");
 
-        e = catchThrowableOfType(ApiException.class, () -> ExecutionService.parseSpec("{\"args\": \"not-a-list\"}"));
+        e = catchThrowableOfType(ApiException.class, () -> SpecParser.parse("{\"args\": \"not-a-list\"}"));
         assertThat(e.errors()).extracting(Problem.FieldError::field).containsExactly("args");
     }
 
     @Test
     void unknownFieldIsNamed() {
-        ApiException e = catchThrowableOfType(ApiException.class, () -> ExecutionService.parseSpec("{\"memroy\": \"1g\"}"));
+        ApiException e = catchThrowableOfType(ApiException.class, () -> SpecParser.parse("{\"memroy\": \"1g\"}"));
         assertThat(e.code()).isEqualTo(ErrorCode.INVALID_SPEC);
         assertThat(e.errors()).extracting(Problem.FieldError::field).containsExactly("memroy");
     }
 
     @Test
     void validSpecParses() {
-        SubmitSpec spec = ExecutionService.parseSpec("{\"memory\": \"1g\", \"cpus\": 2, \"args\": [\"a\"]}");
+        SubmitSpec spec = SpecParser.parse("{\"memory\": \"1g\", \"cpus\": 2, \"args\": [\"a\"]}");
         assertThat(spec.memory()).isEqualTo("1g");
         assertThat(spec.cpus()).isEqualTo(2.0);
     }
 
     private static ErrorCode code(String json) {
-        return catchThrowableOfType(ApiException.class, () -> ExecutionService.parseSpec(json)).code();
+        return catchThrowableOfType(ApiException.class, () -> SpecParser.parse(json)).code();
     }
 }

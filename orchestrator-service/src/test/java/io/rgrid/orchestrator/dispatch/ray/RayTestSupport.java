@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.dispatch.ray;
 
+import io.rgrid.testinfra.Requirements;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.ConditionEvaluationResult;
 import org.junit.jupiter.api.extension.ExecutionCondition;
@@ -80,11 +81,7 @@ public final class RayTestSupport {
 
     /** @return the reason, logged as a skip; throws instead when CI=true, where Ray tests must run */
     private static String skipping(String reason) {
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) {
-            throw new AssertionError(reason + " (CI=true: Ray tests must run)");
-        }
-        System.err.println("SKIPPING: " + reason);
-        return reason;
+        return Requirements.skipping("Ray", reason);
     }
 
     /**

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.rgrid.hetzner.emulator.LocalSshd;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.BootstrapException;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.Target;
+import io.rgrid.testinfra.Requirements;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,7 +21,6 @@ import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.fail;
 
 /**
  * The bootstrap's registry step over real SSH (an OpenSSH server on 127.0.0.1 run as the current
@@ -40,13 +39,7 @@ class DockerRegistryStepTest {
 
     @BeforeEach
     void startSshd() throws IOException {
-        if (!LocalSshd.available()) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("/usr/sbin/sshd is missing: CI must install openssh-server (.ci/run)");
-            }
-            System.err.println("SKIPPED DockerRegistryStepTest: /usr/sbin/sshd missing (apt-get install openssh-server)");
-            Assumptions.abort("no sshd");
-        }
+        Requirements.sshd();
         key = tmp.resolve("client/key");
         Files.createDirectories(key.getParent());
         LocalSshd.keygen(key, "rgrid-test");

@@ -7,6 +7,7 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.BootstrapException;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.Target;
+import io.rgrid.testinfra.Requirements;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.TestKafka;
@@ -54,13 +55,7 @@ class SshWorkerBootstrapTest {
     @BeforeAll
     void requireSshd() throws IOException {
         tmp = Files.createTempDirectory("rgrid-ssh-bootstrap-test");
-        if (!LocalSshd.available()) {
-            if ("true".equals(System.getenv("CI"))) {
-                fail("/usr/sbin/sshd is missing: CI must install openssh-server (.ci/run)");
-            }
-            System.err.println("SKIPPED SshWorkerBootstrapTest: /usr/sbin/sshd missing (apt-get install openssh-server)");
-            Assumptions.abort("no sshd");
-        }
+        Requirements.sshd();
     }
 
     @AfterAll

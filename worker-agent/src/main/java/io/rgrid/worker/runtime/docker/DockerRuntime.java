@@ -18,6 +18,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.NetworkMode;
+import io.rgrid.model.agent.ContainerLabels;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.ExitSignals;
 import io.rgrid.worker.runtime.OutputListener;
@@ -51,11 +52,10 @@ import java.util.concurrent.TimeUnit;
 public final class DockerRuntime implements ContainerRuntime {
 
     public static final String NAME = "docker";
-    public static final String LABEL_EXECUTION_ID = "io.rgrid.execution-id";
-    public static final String LABEL_ATTEMPT = "io.rgrid.attempt";
-    public static final String LABEL_WORKER_ID = "io.rgrid.worker-id";
-    /** Set on agent steps that are not the script itself, e.g. {@code requirements}. */
-    public static final String LABEL_PHASE = "io.rgrid.phase";
+    public static final String LABEL_EXECUTION_ID = ContainerLabels.EXECUTION_ID;
+    public static final String LABEL_ATTEMPT = ContainerLabels.ATTEMPT;
+    public static final String LABEL_WORKER_ID = ContainerLabels.WORKER_ID;
+    public static final String LABEL_PHASE = ContainerLabels.PHASE;
     /** nobody:nogroup, present in every Debian-based image; scripts never run as root. */
     static final String USER = "65534:65534";
 

@@ -6,6 +6,7 @@ import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.event.LogStream;
+import io.rgrid.testinfra.Requirements;
 import io.rgrid.worker.runtime.ContainerRuntime;
 import io.rgrid.worker.runtime.ContainerRuntimeContract;
 import io.rgrid.worker.runtime.ExitSignals;
@@ -13,7 +14,6 @@ import io.rgrid.worker.runtime.OomDecision;
 import io.rgrid.worker.runtime.RunRequest;
 import io.rgrid.worker.runtime.RunResult;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -31,7 +31,6 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The contract against a real Docker engine, plus the hardening only containers give. Needs
@@ -49,20 +48,8 @@ public class DockerRuntimeTest extends ContainerRuntimeContract {
         if (problem.isEmpty()) {
             problem = imageMissing();
         }
-        if (problem.isEmpty()) {
-            return;
-        }
-        boolean required = "true".equalsIgnoreCase(System.getenv("CI"))
-                || "true".equalsIgnoreCase(System.getenv("RGRID_REQUIRE_DOCKER"));
-        String message = "Docker tests need an engine at " + DOCKER_HOST + " and the image " + IMAGE + ": "
-                + problem.get();
-        if (required) {
-            fail(message + " (CI=true or RGRID_REQUIRE_DOCKER=true: failing instead of skipping)");
-        }
-        System.err.println("\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n"
-                + "!!! SKIPPING DOCKER TESTS: " + message + "\n"
-                + "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n");
-        Assumptions.abort(message);
+        Requirements.docker(problem.map(why -> "Docker tests need an engine at " + DOCKER_HOST + " and the image "
+                + IMAGE + ": " + why));
     }
 
     private static Optional<String> imageMissing() {

@@ -1,5 +1,6 @@
-package io.rgrid.api.config;
+package io.rgrid.api.config.check;
 
+import io.rgrid.api.config.RgridConfig;
 import io.rgrid.api.support.TestConfigs;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package io.rgrid.cli;
+package io.rgrid.cli.core;
 
 /**
  * A failure the user can act on: its message says what is wrong and, on a second line, what

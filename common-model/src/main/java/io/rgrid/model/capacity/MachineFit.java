@@ -1,4 +1,4 @@
-package io.rgrid.model;
+package io.rgrid.model.capacity;
 
 import io.rgrid.model.event.MachineType;
 

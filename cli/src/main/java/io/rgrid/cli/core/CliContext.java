@@ -1,5 +1,7 @@
-package io.rgrid.cli;
+package io.rgrid.cli.core;
 
+import java.io.Console;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -42,18 +44,18 @@ public record CliContext(Map<String, String> env, PrintStream out, PrintStream e
         if ("1".equals(env.get("RGRID_NO_TTY")) || "dumb".equals(env.get("TERM"))) {
             return false;
         }
-        java.io.Console console = System.console();
+        Console console = System.console();
         if (console == null) {
             return false;
         }
         try {
-            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
         } catch (ReflectiveOperationException e) {
             return true; // Java 21: console() is null unless stdin and stdout are a terminal
         }
     }
 
-    public static PrintStream utf8(java.io.OutputStream stream) {
+    public static PrintStream utf8(OutputStream stream) {
         return new PrintStream(stream, true, StandardCharsets.UTF_8);
     }
 }

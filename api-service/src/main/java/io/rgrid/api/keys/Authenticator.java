@@ -1,7 +1,7 @@
-package io.rgrid.api.auth;
+package io.rgrid.api.keys;
 
+import io.rgrid.api.auth.Principal;
 import io.rgrid.api.config.RgridConfig;
-import io.rgrid.api.keys.ApiKeyService;
 import io.rgrid.model.api.Auth;
 import jakarta.enterprise.context.ApplicationScoped;
 

@@ -1,7 +1,10 @@
-package io.rgrid.api.auth;
+package io.rgrid.api.auth.filter;
 
+import io.rgrid.api.auth.AuthThrottle;
+import io.rgrid.api.auth.Principal;
 import io.rgrid.api.error.ApiException;
 import io.rgrid.api.error.Problems;
+import io.rgrid.api.keys.Authenticator;
 import io.rgrid.api.keys.KeyHasher;
 import io.rgrid.api.session.SessionService;
 import io.rgrid.model.api.ApiPaths;
@@ -91,7 +94,7 @@ public class BearerAuthFilter {
         Optional<Principal> admin = authenticator.admin(token);
         if (admin.isPresent()) {
             throttle.succeeded(keyHash);
-            context.put(Principal.CONTEXT_KEY, admin.get());
+            admin.get().attachTo(context);
             context.next();
             return;
         }
@@ -108,7 +111,7 @@ public class BearerAuthFilter {
                         refuse(context, context.request().getHeader(Auth.HEADER));
                     } else {
                         throttle.succeeded(keyHash);
-                        context.put(Principal.CONTEXT_KEY, result.result().get());
+                        result.result().get().attachTo(context);
                         context.next();
                     }
                 });
@@ -133,7 +136,7 @@ public class BearerAuthFilter {
                                     + "must carry the session's CSRF token in the " + SessionService.CSRF_HEADER + " header"));
                             return;
                         }
-                        context.put(Principal.CONTEXT_KEY, session.principal());
+                        session.principal().attachTo(context);
                         context.put(SessionService.CONTEXT_KEY, session);
                         context.next();
                     }

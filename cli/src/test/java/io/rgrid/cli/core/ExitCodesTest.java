@@ -1,4 +1,4 @@
-package io.rgrid.cli;
+package io.rgrid.cli.core;
 
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;

@@ -1,7 +1,8 @@
-package io.rgrid.api.config;
+package io.rgrid.api.config.check;
 
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.auth.ClientAddress;
+import io.rgrid.api.config.RgridConfig;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;

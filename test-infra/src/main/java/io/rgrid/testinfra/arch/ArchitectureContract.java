@@ -1,0 +1,28 @@
+package io.rgrid.testinfra.arch;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * The architecture tests every module runs: a module's {@code ArchitectureTest} extends this and
+ * says its {@link #shape()}; the rules live once, in {@link ModuleArchitecture}.
+ */
+public abstract class ArchitectureContract {
+
+    /** The module's root package, the modules it may use, and the cycle edges still to be broken. */
+    protected abstract ModuleArchitecture shape();
+
+    @Test
+    void usesOnlyTheModulesItDeclares() {
+        shape().checkDependencies();
+    }
+
+    @Test
+    void hasNoPackageCycleBeyondTheKnownEdges() {
+        shape().checkNoPackageCycles();
+    }
+
+    @Test
+    void decisionsAreFreeOfIo() {
+        shape().checkDecisionsFreeOfIo();
+    }
+}
