@@ -15,7 +15,10 @@ import java.util.UUID;
  *   <li>{@code POST /v1/assignments/{executionId}/fence?attempt=N}: 200 with {@link FenceResult}. For an
  *       assignment the orchestrator got no answer to: {@code held=true} when the agent holds (or
  *       finished) that attempt; otherwise {@code held=false} and the agent refuses that attempt from
- *       then on (409), so a request that arrives late can never start it.</li>
+ *       then on (409), so a request that arrives late can never start it. With {@code &stop=true}
+ *       (the orchestrator taking back the attempt of a worker it lost) a held attempt is first killed
+ *       without a report and answered {@code held=false}; only a finished one is {@code held=true}.
+ *       An agent older than {@code stop} ignores it and answers {@code held=true} for a held attempt.</li>
  *   <li>{@code GET /v1/assignments/{executionId}[?attempt=N]}: {@link AssignmentStatus} of that
  *       attempt (default: the newest the agent knows); 404 when it knows none. Used by the Ray
  *       task to wait for the end of the attempt it handed over.</li>
@@ -38,6 +41,11 @@ public final class AgentApi {
 
     public static String fence(String executionId, int attempt) {
         return ASSIGNMENTS + "/" + executionId + "/fence?attempt=" + attempt;
+    }
+
+    /** A fence that also stops the attempt when the agent holds it (see the class comment). */
+    public static String stop(String executionId, int attempt) {
+        return fence(executionId, attempt) + "&stop=true";
     }
 
     /** The answer to a fence: whether the agent holds (or finished) the attempt. */

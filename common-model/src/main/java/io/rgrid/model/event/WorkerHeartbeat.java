@@ -1,5 +1,8 @@
 package io.rgrid.model.event;
 
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+
 import java.util.List;
 import java.util.UUID;
 
@@ -13,8 +16,9 @@ import java.util.UUID;
  * @param freeMemoryMb   memory not reserved by running executions
  * @param running        the attempts it holds now
  * @param finished       attempts it finished recently (the last 10 minutes, at most 256), each
- *                       only once Kafka acknowledged its terminal report: the orchestrator waits for
- *                       that report instead of taking such an attempt back as missing
+ *                       only once Kafka acknowledged its terminal report, with that report's
+ *                       outcome: the orchestrator applies the outcome to its copy when the report
+ *                       itself lags, and never takes such an attempt back
  * @param runtime        "docker" or "process"
  * @param draining       true once it stopped taking work (SIGTERM)
  */
@@ -28,7 +32,7 @@ public record WorkerHeartbeat(
         String agentVersion,
         String runtime,
         boolean draining,
-        List<RunningAttempt> finished) implements Event {
+        List<FinishedAttempt> finished) implements Event {
 
     public WorkerHeartbeat {
         running = running == null ? List.of() : List.copyOf(running);
@@ -41,8 +45,15 @@ public record WorkerHeartbeat(
         this(workerId, address, slots, freeCpus, freeMemoryMb, running, agentVersion, runtime, draining, List.of());
     }
 
-    /** One attempt a worker holds (or, in {@code finished}, finished). */
+    /** One attempt a worker holds. */
     public record RunningAttempt(UUID executionId, int attempt) {
+    }
+
+    /**
+     * One attempt a worker finished, with the state and reason of its terminal report. Both are
+     * null in the heartbeats of agents older than the field (they listed the attempt only).
+     */
+    public record FinishedAttempt(UUID executionId, int attempt, ExecutionState outcome, FailureReason reason) {
     }
 
     @Override

@@ -50,7 +50,8 @@ class EventCodecTest {
                 new WorkerHeartbeat("rgrid-worker-abc123", "http://127.0.0.1:8002", 2, 1.0, 1024,
                         List.of(new WorkerHeartbeat.RunningAttempt(id, 1)), "0.1.0", "docker", false),
                 new WorkerHeartbeat("rgrid-worker-abc123", "http://127.0.0.1:8002", 2, 1.0, 1024, List.of(), "0.1.0",
-                        "docker", false, List.of(new WorkerHeartbeat.RunningAttempt(id, 2))),
+                        "docker", false, List.of(new WorkerHeartbeat.FinishedAttempt(id, 2, ExecutionState.FAILED,
+                        FailureReason.NONZERO_EXIT))),
                 new WorkerLifecycleChanged("rgrid-worker-abc123", WorkerState.READY, "local", "local", Instant.now(), 0.0, null),
                 new ExecutionWaiting(id, WaitReason.PROVISIONING, 60, "provisioning a worker"),
                 new ExecutionWaiting(id, WaitReason.PROVISIONING, 60, "provisioning cx33 for it", "cx33"),
@@ -108,6 +109,28 @@ class EventCodecTest {
                 .orElseThrow().payload();
         assertThat(report.run()).isNull();
         assertThat(report.logBytes()).isEqualTo(5);
+    }
+
+    /** Heartbeats of older agents: without {@code finished}, and with finished attempts but no outcome. */
+    @Test
+    void aHeartbeatWithoutFinishedOutcomesStillDecodes() {
+        UUID id = Ids.newExecutionId();
+        String oldest = """
+                {"eventId":"%s","type":"WorkerHeartbeat","schemaVersion":1,"occurredAt":"2026-11-26T10:00:00Z",
+                 "payload":{"workerId":"rgrid-worker-abc123","address":"http://127.0.0.1:8002","slots":2,"freeCpus":1.0,
+                 "freeMemoryMb":1024,"running":[{"executionId":"%s","attempt":1}],"agentVersion":"0.1.0",
+                 "runtime":"docker","draining":false}}
+                """.formatted(UUID.randomUUID(), id);
+        WorkerHeartbeat beat = (WorkerHeartbeat) EventCodec.decode(oldest.getBytes(StandardCharsets.UTF_8))
+                .orElseThrow().payload();
+        assertThat(beat.finished()).isEmpty();
+        assertThat(beat.running()).containsExactly(new WorkerHeartbeat.RunningAttempt(id, 1));
+
+        String listedOnly = oldest.replace("\"draining\":false",
+                "\"draining\":false,\"finished\":[{\"executionId\":\"" + id + "\",\"attempt\":2}]");
+        WorkerHeartbeat older = (WorkerHeartbeat) EventCodec.decode(listedOnly.getBytes(StandardCharsets.UTF_8))
+                .orElseThrow().payload();
+        assertThat(older.finished()).containsExactly(new WorkerHeartbeat.FinishedAttempt(id, 2, null, null));
     }
 
     @Test

@@ -21,7 +21,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The orchestrator's one client of the worker-agent's HTTP API ({@link AgentApi}), for the agent
- * mode's dispatcher, health monitor and cancels and for the Ray mode's fences. Every call carries
+ * mode's dispatcher, health monitor (stops), heartbeat reconciliation (stops) and cancels and for
+ * the Ray mode's fences. Every call carries
  * the worker's bearer token; connecting and answering are each bounded by
  * {@code rgrid.orchestrator.dispatch.ack-timeout}. What an answer means is {@link AgentAnswers}'.
  */
@@ -78,10 +79,24 @@ public class AgentClient {
      * answer this either.
      */
     public CompletableFuture<Optional<Boolean>> fence(WorkerRecord worker, UUID executionId, int attempt) {
+        return fence(worker, executionId, attempt, AgentApi.fence(executionId.toString(), attempt));
+    }
+
+    /**
+     * Asks the agent to stop an attempt the orchestrator takes back: killed without a report when
+     * it holds it, refused from then on (a stopping fence, {@link AgentApi#stop}). Completes
+     * (never exceptionally) with true when the agent finished the attempt (its report is in Kafka),
+     * false when it no longer runs it and never will, empty when it did not answer.
+     */
+    public CompletableFuture<Optional<Boolean>> stop(WorkerRecord worker, UUID executionId, int attempt) {
+        return fence(worker, executionId, attempt, AgentApi.stop(executionId.toString(), attempt));
+    }
+
+    private CompletableFuture<Optional<Boolean>> fence(WorkerRecord worker, UUID executionId, int attempt,
+                                                       String path) {
         HttpRequest request;
         try {
-            request = request(worker, AgentApi.fence(executionId.toString(), attempt))
-                    .POST(HttpRequest.BodyPublishers.noBody()).build();
+            request = request(worker, path).POST(HttpRequest.BodyPublishers.noBody()).build();
         } catch (IllegalArgumentException e) {
             return CompletableFuture.completedFuture(Optional.empty());
         }

@@ -28,10 +28,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Finds lost workers. A READY or DRAINING worker with no heartbeat applied for
@@ -203,7 +205,7 @@ public class HealthMonitor {
      * run: a worker the provider can delete is deleted first (its leftovers stopped, its server or
      * process gone), then its attempts are requeued with it DELETED ({@link #deleted}); when the
      * deletion fails they wait, LOST, for the reconciliation to delete it. A fixed (static) agent
-     * cannot be stopped from here: its attempts are taken back at once (see the README's known gaps).
+     * has each attempt stopped on it first, when it answers ({@link #stopThenTakeBack}).
      *
      * @param onlyIfSilent lose it only if it is still silent (no heartbeat arrived since the check)
      * @return true when the worker was marked LOST here
@@ -220,9 +222,6 @@ public class HealthMonitor {
                 return Optional.<WorkerRecord>empty(); // a heartbeat arrived meanwhile, or already LOST
             }
             lifecycle.change(c, current.get(), WorkerState.LOST, why);
-            if (!deletable(current.get())) {
-                takeBackAll(c, workerId, "worker " + workerId + " lost: " + why);
-            }
             return current;
         });
         if (lost.isEmpty()) {
@@ -241,9 +240,64 @@ public class HealthMonitor {
                 LOG.errorf(e, "could not delete lost worker %s; it stays LOST, its attempts wait until the "
                         + "reconciliation deletes it", workerId);
             }
+        } else {
+            stopThenTakeBack(lost.get(), why);
         }
         dispatcher.wake();
         return true;
+    }
+
+    /**
+     * A lost worker the provider cannot delete (a static agent, run by someone else): each of its
+     * attempts is first stopped on the agent (a stopping fence: killed without a report, refused
+     * from then on), all at once, each bounded by {@code dispatch.ack-timeout}; then the stopped
+     * ones and those the agent did not answer for are taken back (requeued with attempt + 1, or
+     * LOST), while one the agent says it finished is left for its report, already in Kafka. An
+     * unanswered attempt is taken back too, since the agent may be gone for good: should it come
+     * back still running it, its heartbeats list it and the heartbeat reconciliation stops it then
+     * ({@code HeartbeatHandler}). Nothing is taken back here once a heartbeat made the worker READY
+     * again meanwhile; the reconciliation settles its attempts.
+     */
+    private void stopThenTakeBack(WorkerRecord worker, String why) {
+        List<ExecutionRecord> held = database.read(c -> executions.onWorker(c, worker.id()));
+        Map<ExecutionRecord, CompletableFuture<Optional<Boolean>>> stops = new LinkedHashMap<>();
+        held.forEach(execution -> stops.put(execution, agents.stop(worker, execution.id(), execution.attempt())));
+        Map<ExecutionRecord, String> back = new LinkedHashMap<>();
+        int stopped = 0;
+        int unanswered = 0;
+        for (Map.Entry<ExecutionRecord, CompletableFuture<Optional<Boolean>>> stop : stops.entrySet()) {
+            Optional<Boolean> answer = stop.getValue().join();
+            if (answer.isEmpty()) {
+                unanswered++;
+                back.put(stop.getKey(), "; its agent did not answer the stop of the attempt");
+            } else if (!answer.get()) {
+                stopped++;
+                back.put(stop.getKey(), "; the attempt was stopped on its agent first");
+            }
+        }
+        if (!held.isEmpty()) {
+            LOG.infof("lost static worker %s: of its %d attempts %d stopped on the agent, %d unanswered, %d finished "
+                    + "(left for their reports)", worker.id(), held.size(), stopped, unanswered,
+                    held.size() - stopped - unanswered);
+        }
+        database.inTransaction(c -> {
+            Optional<WorkerRecord> current = workers.lock(c, worker.id());
+            if (current.isEmpty() || current.get().state() != WorkerState.LOST) {
+                return null;
+            }
+            for (Map.Entry<ExecutionRecord, String> entry : back.entrySet()) {
+                ExecutionRecord seen = entry.getKey();
+                Optional<ExecutionRecord> execution = executions.lock(c, seen.id()).filter(e -> e.attempt()
+                        == seen.attempt() && worker.id().equals(e.workerId())
+                        && ExecutionState.ON_WORKER.contains(e.state()));
+                if (execution.isPresent()) {
+                    transitions.takeBack(c, execution.get(), FailureReason.WORKER_LOST, TakeBackCause.WORKER_LOST,
+                            "worker " + worker.id() + " lost: " + why + entry.getValue());
+                }
+            }
+            return null;
+        });
+        outbox.flushSoon();
     }
 
     /**

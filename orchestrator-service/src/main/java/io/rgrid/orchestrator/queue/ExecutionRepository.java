@@ -165,6 +165,23 @@ public class ExecutionRepository {
         }
     }
 
+    /** The current attempt of each given execution the orchestrator knows (unknown ids are left out). */
+    public Map<UUID, Integer> currentAttempts(Connection c, Collection<UUID> ids) throws SQLException {
+        Map<UUID, Integer> out = new HashMap<>();
+        if (ids.isEmpty()) {
+            return out;
+        }
+        try (PreparedStatement select = c.prepareStatement("SELECT id, attempt FROM executions WHERE id = ANY(?::uuid[])")) {
+            select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    out.put(rows.getObject(1, UUID.class), rows.getInt(2));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Executions recorded as assigned whose worker has not reported RUNNING yet. */
     public List<ExecutionRecord> assigned(Connection c) throws SQLException {
         try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS

@@ -161,6 +161,28 @@ public class ExecutionTransitions {
     }
 
     /**
+     * The worker's heartbeat lists this attempt finished with {@code outcome}: its terminal report
+     * is in Kafka, only not applied yet. The orchestrator's copy takes the outcome now, so nothing
+     * takes the attempt back meanwhile (a lost worker, the deadline, missing from heartbeats).
+     * Nothing is published: api-service applies the report itself, and when the report reaches
+     * the orchestrator it is a duplicate.
+     *
+     * @return true when the copy changed
+     */
+    public boolean applyListedOutcome(Connection c, ExecutionRecord execution, int attempt, ExecutionState outcome,
+                                      FailureReason reason) throws SQLException {
+        if (execution.attempt() != attempt || !ExecutionState.ON_WORKER.contains(execution.state())
+                || outcome == null || !outcome.isTerminal()
+                || ExecutionStateMachine.forwardPath(execution.state(), outcome).isEmpty()) {
+            return false;
+        }
+        executions.setState(c, execution.id(), outcome, reason);
+        LOG.infof("%s attempt %d %s, as its worker's heartbeat lists it (its report lags)", execution.id(), attempt,
+                outcome);
+        return true;
+    }
+
+    /**
      * The orchestrator's own deadline for a RUNNING attempt whose worker never reported its
      * outcome (timeoutSeconds + start-allowance + grace have passed since its RUNNING report, see
      * {@code health.DeadlineDecision}): RUNNING → TIMED_OUT with

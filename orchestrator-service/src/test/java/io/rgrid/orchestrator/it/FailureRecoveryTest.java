@@ -194,8 +194,7 @@ class FailureRecoveryTest {
         assertThat(requeued.attempt()).isEqualTo(2);
         assertThat(requeued.message()).contains(workerId);
         retire(workerId);
-        grid.send(new ExecutionCancelRequested(id, "p", Instant.now()));
-        awaitEnded(id);
+        cancelAndAwaitEnd(id);
     }
 
     @Test
@@ -257,6 +256,100 @@ class FailureRecoveryTest {
     }
 
     /**
+     * A lost static agent (no provider can delete it) whose probe failed but which answers the
+     * stop: its attempt is stopped on it (a stopping fence) before it is requeued.
+     */
+    @Test
+    void aLostStaticAgentHasItsAttemptStoppedBeforeItIsRequeued() throws Exception {
+        String workerId = Ids.newWorkerId();
+        UUID id = Ids.newExecutionId();
+        try (FakeAgent agent = FakeAgent.start(workerId, 409)) {
+            ExecutionStatusChanged requeued = loseStaticWorker(agent, workerId, id);
+            assertThat(requeued.message()).contains("stopped on its agent first");
+            assertThat(agent.fences()).containsExactly(id + ":1:stop");
+        } finally {
+            retire(workerId);
+        }
+        cancelAndAwaitEnd(id);
+    }
+
+    /**
+     * A static agent cut off when it was lost (neither probe nor stop answered) has its attempt
+     * requeued; when it comes back still running that attempt, its heartbeat lists it and the
+     * orchestrator stops it there, so it does not go on beside its retry.
+     */
+    @Test
+    void aStaticAgentBackFromBeingCutOffHasItsTakenBackAttemptStopped() throws Exception {
+        String workerId = Ids.newWorkerId();
+        UUID id = Ids.newExecutionId();
+        try (FakeAgent agent = FakeAgent.start(workerId, 409)) {
+            agent.fencing(false);
+            ExecutionStatusChanged requeued = loseStaticWorker(agent, workerId, id);
+            assertThat(requeued.message()).contains("did not answer the stop");
+
+            agent.healthy(true);
+            agent.fencing(true);
+            await().atMost(GridEvents.PATIENCE).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                grid.sendTo(Topics.WORKER_HEARTBEATS, new WorkerHeartbeat(workerId, agent.address(), 0, 0, 0,
+                        List.of(new WorkerHeartbeat.RunningAttempt(id, 1)), "test", "process", false));
+                return agent.fences().contains(id + ":1:stop");
+            });
+            assertThat(agent.fences()).as("attempt 1 only").allMatch(fence -> fence.equals(id + ":1:stop"));
+        } finally {
+            retire(workerId);
+        }
+        cancelAndAwaitEnd(id);
+    }
+
+    /**
+     * A static worker on {@code agent}, silent for 10 minutes and failing its probe, holding
+     * attempt 1 of {@code id}: lost, and the execution requeued as attempt 2 (returned).
+     */
+    private ExecutionStatusChanged loseStaticWorker(FakeAgent agent, String workerId, UUID id) throws Exception {
+        agent.healthy(false);
+        insertWorker(workerId, 0, 0, Instant.now().minus(Duration.ofMinutes(10)), agent.address(), "static");
+        insertHeld(id, workerId, "RUNNING", 1, 3, Instant.now().minus(Duration.ofMinutes(2)));
+        ExecutionStatusChanged requeued = grid.awaitStatus(id, ExecutionState.QUEUED);
+        assertThat(requeued.attempt()).isEqualTo(2);
+        return requeued;
+    }
+
+    /**
+     * An outcome report that lags behind the heartbeats: the heartbeat lists the attempt finished
+     * with its outcome, and the orchestrator's copy takes it at once (so neither a lost worker, the
+     * deadline nor the missing check can take the attempt back meanwhile). An older agent's entry
+     * without an outcome leaves its attempt as it is.
+     */
+    @Test
+    void anOutcomeTheHeartbeatListsIsAppliedWhenItsReportLags() throws Exception {
+        String workerId = Ids.newWorkerId();
+        insertWorker(workerId, 0, 0, Instant.now());
+        UUID succeeded = Ids.newExecutionId();
+        UUID listedOnly = Ids.newExecutionId();
+        Instant assignedAt = Instant.now().minus(Duration.ofMinutes(2));
+        insertHeld(succeeded, workerId, "RUNNING", 1, 3, assignedAt);
+        insertHeld(listedOnly, workerId, "RUNNING", 1, 3, assignedAt);
+
+        grid.sendTo(Topics.WORKER_HEARTBEATS, new WorkerHeartbeat(workerId, DEAD_ADDRESS, 0, 0, 0, List.of(), "test",
+                "process", false, List.of(
+                        new WorkerHeartbeat.FinishedAttempt(succeeded, 1, ExecutionState.SUCCEEDED, null),
+                        new WorkerHeartbeat.FinishedAttempt(listedOnly, 1, null, null))));
+
+        await().atMost(GridEvents.PATIENCE).until(() -> "SUCCEEDED".equals(executionState(succeeded)));
+        assertThat(executionState(listedOnly)).isEqualTo("RUNNING");
+        assertThat(grid.statuses(succeeded)).as("nothing published: api-service applies the report").isEmpty();
+
+        retire(workerId);
+        grid.send(new ExecutionCancelRequested(listedOnly, "p", Instant.now()));
+    }
+
+    /** The tidy-up of a requeued execution of project {@code p}: cancelled, and awaited terminal. */
+    private void cancelAndAwaitEnd(UUID id) throws Exception {
+        grid.send(new ExecutionCancelRequested(id, "p", Instant.now()));
+        awaitEnded(id);
+    }
+
+    /**
      * A requeued 64-CPU execution ends CANCELLED by the tidy-up, or FAILED (UNSCHEDULABLE) first:
      * no local agent can hold it, so the autoscaler fails it once it has been queued a scaling interval.
      */
@@ -286,9 +379,17 @@ class FailureRecoveryTest {
     }
 
     private String workerState(String id) throws Exception {
+        return state("SELECT state FROM workers WHERE id = ?", id);
+    }
+
+    private String executionState(UUID id) throws Exception {
+        return state("SELECT state FROM executions WHERE id = ?", id);
+    }
+
+    private String state(String query, Object id) throws Exception {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement select = c.prepareStatement("SELECT state FROM workers WHERE id = ?")) {
-            select.setString(1, id);
+             PreparedStatement select = c.prepareStatement(query)) {
+            select.setObject(1, id);
             try (ResultSet rows = select.executeQuery()) {
                 return rows.next() ? rows.getString(1) : null;
             }
@@ -297,17 +398,24 @@ class FailureRecoveryTest {
 
     private void insertWorker(String id, int slots, double cpus, Instant lastHeartbeat, String address)
             throws Exception {
+        insertWorker(id, slots, cpus, lastHeartbeat, address, "local");
+    }
+
+    /** A row-only worker; provider {@code static} makes it one no provider can delete. */
+    private void insertWorker(String id, int slots, double cpus, Instant lastHeartbeat, String address,
+                              String provider) throws Exception {
         try (Connection c = dataSource.getConnection();
              PreparedStatement insert = c.prepareStatement("INSERT INTO workers (id, provider, address, token, state, "
                      + "slots, free_cpus, free_memory_mb, total_cpus, total_memory_mb, runtime, created_at, "
-                     + "last_heartbeat_at, updated_at) VALUES (?, 'local', ?, 'token', 'READY', ?, ?, 100000, ?, "
+                     + "last_heartbeat_at, updated_at) VALUES (?, ?, ?, 'token', 'READY', ?, ?, 100000, ?, "
                      + "100000, 'process', now(), ?, now())")) {
             insert.setString(1, id);
-            insert.setString(2, address);
-            insert.setInt(3, slots);
-            insert.setDouble(4, cpus);
+            insert.setString(2, provider);
+            insert.setString(3, address);
+            insert.setInt(4, slots);
             insert.setDouble(5, cpus);
-            insert.setTimestamp(6, Timestamp.from(lastHeartbeat));
+            insert.setDouble(6, cpus);
+            insert.setTimestamp(7, Timestamp.from(lastHeartbeat));
             insert.executeUpdate();
         }
     }

@@ -274,10 +274,7 @@ class AgentApiTest {
         UUID id = putScript("import time\nprint('sleeping', flush=True)\ntime.sleep(120)\n");
         post(assignment(id, 300, Map.of())).then().statusCode(202);
         // Wait until the script itself runs (its first log line arrived), so the kill hits a live container.
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            poll();
-            return seen.stream().anyMatch(r -> r.value() instanceof ExecutionLogChunk c && c.executionId().equals(id));
-        });
+        awaitFirstLogLine(id);
         // What the Ray task polls: the agent holds the attempt...
         given().header(Auth.HEADER, Auth.header(token)).get(AgentApi.assignment(id.toString())).then().statusCode(200)
                 .body("state", equalTo("RUNNING")).body("attempt", equalTo(1));
@@ -385,18 +382,51 @@ class AgentApiTest {
 
         // Both are on disk, for an agent restarted under this worker id to refuse them too.
         await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(ledger())
-                && Files.readString(ledger()).contains("FINISHED " + held + " 1"));
+                && Files.readString(ledger()).contains("FINISHED " + held + " 1 "));
+        assertThat(Files.readString(ledger())).containsPattern("FINISHED " + held + " 1 [0-9]+ SUCCEEDED -");
         assertThat(Files.readString(ledger())).contains("FENCED " + late + " 1");
-        // The heartbeat lists the finished attempt, so the orchestrator waits for its report.
+        // The heartbeat lists the finished attempt with its outcome, so the orchestrator never takes it back.
         await().atMost(Duration.ofSeconds(30)).until(() -> {
             poll();
             return seen.stream().anyMatch(r -> r.value() instanceof WorkerHeartbeat h
-                    && h.finished().contains(new WorkerHeartbeat.RunningAttempt(held, 1)));
+                    && h.finished().contains(new WorkerHeartbeat.FinishedAttempt(held, 1, ExecutionState.SUCCEEDED,
+                    null)));
         });
 
         // A fence without an attempt number is a bad request.
         given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.ASSIGNMENTS + "/" + held + "/fence").then()
                 .statusCode(400).contentType(Problem.MEDIA_TYPE);
+    }
+
+    /** Waits until the execution's script runs: its first log line arrived. */
+    private void awaitFirstLogLine(UUID id) {
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            poll();
+            return seen.stream().anyMatch(r -> r.value() instanceof ExecutionLogChunk c && c.executionId().equals(id));
+        });
+    }
+
+    /**
+     * The orchestrator taking back the attempt of a worker it lost: a stopping fence kills the held
+     * attempt without a report (its retry is the orchestrator's) and refuses it from then on.
+     */
+    @Test
+    void aStoppingFenceKillsAHeldAttemptWithoutAReportAndRefusesItFromThenOn() throws Exception {
+        UUID id = putScript("import time\nprint('sleeping', flush=True)\ntime.sleep(120)\n");
+        post(assignment(id, 300, Map.of())).then().statusCode(202);
+        awaitFirstLogLine(id);
+
+        given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.stop(id.toString(), 1)).then()
+                .statusCode(200).body("held", equalTo(false)).body("attempt", equalTo(1));
+
+        // Ended (the script would sleep two minutes), not finished: the agent knows no such attempt now.
+        await().atMost(Duration.ofSeconds(30)).until(() -> given().header(Auth.HEADER, Auth.header(token))
+                .get(AgentApi.assignment(id.toString()) + "?attempt=1").then().extract().statusCode() == 404);
+        post(assignment(id, 300, Map.of())).then().statusCode(409).body("detail", containsString("fenced"));
+        assertThat(Files.readString(ledger())).contains("FENCED " + id + " 1 ");
+        poll();
+        assertThat(seen).as("no terminal report of the stopped attempt").noneMatch(r ->
+                r.value() instanceof ExecutionStatusChanged s && s.executionId().equals(id) && s.state().isTerminal());
     }
 
     private Path ledger() {

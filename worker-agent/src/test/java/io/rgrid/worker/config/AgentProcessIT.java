@@ -1,7 +1,9 @@
 package io.rgrid.worker.config;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.Event;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
@@ -37,13 +39,14 @@ import static io.rgrid.worker.testing.AgentProcesses.assign;
 import static io.rgrid.worker.testing.AgentProcesses.freePort;
 import static io.rgrid.worker.testing.AgentProcesses.get;
 import static io.rgrid.worker.testing.AgentProcesses.newWorkerId;
+import static io.rgrid.worker.testing.AgentProcesses.post;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
  * The packaged agent as a real process (the way the orchestrator's local provider starts it):
  * orphan containers (docker runtime) and orphan processes (process runtime) killed after
- * {@code kill -9}, and the SIGTERM drain. Runs in the
+ * {@code kill -9}, no attempt run twice by an agent restarted under its worker id, and the SIGTERM drain. Runs in the
  * integration-test phase (after {@code package} built {@code target/quarkus-app}), on the shared
  * Kafka and S3 and the Docker engine; the agents are started by {@link AgentProcesses}.
  */
@@ -183,5 +186,64 @@ class AgentProcessIT {
             assertThat(last.running()).isEmpty();
             assertThat(containersOf(workerId)).isEmpty();
         }
+    }
+
+    /**
+     * Issue 26: an agent restarted under the same worker id (killed -9, its work dir kept) gets
+     * again what a restarted orchestrator re-sends, every assignment it recorded but never saw
+     * RUNNING: the attempt it finished before the restart is answered 202 and not run again, the
+     * one it fenced 409. The evidence: what the agent holds right after the re-send (a run would be
+     * held at once), the RUNNING reports on Kafka and the engine's start events of containers
+     * labelled with the execution id.
+     */
+    @Test
+    void anAgentRestartedUnderItsWorkerIdRunsNoAttemptTwice() throws Exception {
+        String workerId = newWorkerId();
+        int port = freePort();
+        Path logs = Path.of("target", "it-logs");
+        long since = Instant.now().getEpochSecond() - 1;
+        try (AgentEvents events = new AgentEvents(servers.kafkaBootstrap(), agents.topicPrefix())) {
+            Process first = agents.start(workerId, port, logs.resolve(workerId + "-1.log"), Map.of());
+            Assignment finished = agents.putScript("print('once')\n");
+            Assignment fenced = agents.putScript("print('must never run')\n");
+            assertThat(assign(port, finished).statusCode()).isEqualTo(202);
+            assertThat(events.awaitStatus(finished.executionId(), s -> s.state().isTerminal(), Duration.ofSeconds(120))
+                    .state()).isEqualTo(ExecutionState.SUCCEEDED);
+            assertThat(post(port, AgentApi.fence(fenced.executionId().toString(), 1)).body()).contains("\"held\":false");
+            String finishedAttempt = AgentApi.assignment(finished.executionId().toString()) + "?attempt=1";
+            await().atMost(Duration.ofSeconds(30)).until(() -> get(port, finishedAttempt).body().contains("FINISHED"));
+
+            first.destroyForcibly(); // a crash: nothing but the work dir survives
+            assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            agents.start(workerId, port, logs.resolve(workerId + "-2.log"), Map.of());
+
+            assertThat(assign(port, finished).statusCode()).as("sent again: taken, not run").isEqualTo(202);
+            assertThat(get(port, finishedAttempt).body()).as("not held again").contains("FINISHED");
+            HttpResponse<String> refused = assign(port, fenced);
+            assertThat(refused.statusCode()).isEqualTo(409);
+            assertThat(refused.body()).contains("fenced");
+
+            // A run would report RUNNING first, and its container would start: there was one run.
+            events.readToEnd(Duration.ofSeconds(20));
+            assertThat(events.statuses(finished.executionId())).filteredOn(s -> s.state() == ExecutionState.RUNNING)
+                    .hasSize(1);
+            assertThat(events.statuses(fenced.executionId())).isEmpty();
+            assertThat(containerStarts(finished.executionId().toString(), since)).hasSize(1);
+            assertThat(containerStarts(fenced.executionId().toString(), since)).isEmpty();
+        }
+    }
+
+    /** The engine's start events, from {@code since} (epoch seconds) until now, of containers labelled with the execution. */
+    private static List<Event> containerStarts(String executionId, long since) throws InterruptedException {
+        List<Event> starts = new ArrayList<>();
+        docker.eventsCmd().withSince(Long.toString(since)).withUntil(Long.toString(Instant.now().getEpochSecond() + 1))
+                .withEventFilter("start").withLabelFilter(Map.of(DockerRuntime.LABEL_EXECUTION_ID, executionId))
+                .exec(new ResultCallback.Adapter<Event>() {
+                    @Override
+                    public void onNext(Event event) {
+                        starts.add(event);
+                    }
+                }).awaitCompletion(30, TimeUnit.SECONDS);
+        return starts;
     }
 }

@@ -147,6 +147,13 @@ public final class AgentProcesses implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** An authorised POST without a body (a fence, a cancel) on the agent at {@code port}, answered within 5 s or failed. */
+    public static HttpResponse<String> post(int port, String path) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header(Auth.HEADER, Auth.header(TOKEN)).timeout(Duration.ofSeconds(5))
+                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     public static HttpResponse<String> assign(int port, Assignment assignment) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + AgentApi.ASSIGNMENTS))
                 .header(Auth.HEADER, Auth.header(TOKEN)).header("Content-Type", "application/json")

@@ -53,23 +53,8 @@ public class AssignmentResource {
     @Path("{executionId}")
     public io.rgrid.model.agent.AssignmentStatus status(@PathParam("executionId") String executionId,
                                                         @QueryParam("attempt") String attemptParam) {
-        UUID id = Ids.parseExecutionId(executionId);
-        if (id == null) {
-            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "'" + executionId + "' is not an execution id");
-        }
-        Integer attempt = null;
-        if (attemptParam != null) {
-            try {
-                attempt = Integer.valueOf(attemptParam);
-            } catch (NumberFormatException e) {
-                attempt = 0;
-            }
-            if (attempt < 1) {
-                throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST,
-                        "attempt must be a whole number of 1 or more, not '" + attemptParam + "'");
-            }
-        }
-        Integer asked = attempt;
+        UUID id = executionId(executionId);
+        Integer asked = attempt(attemptParam);
         return assignments.status(id, asked).orElseThrow(() -> new AgentProblemException(ErrorCode.NOT_FOUND,
                 "this worker knows no attempt" + (asked == null ? "" : " " + asked) + " of execution " + id));
     }
@@ -81,35 +66,51 @@ public class AssignmentResource {
     @POST
     @Path("{executionId}/fence")
     public AgentApi.FenceResult fence(@PathParam("executionId") String executionId,
-                                      @QueryParam("attempt") String attemptParam) {
-        UUID id = Ids.parseExecutionId(executionId);
-        if (id == null) {
-            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "'" + executionId + "' is not an execution id");
-        }
-        int attempt;
-        try {
-            attempt = attemptParam == null ? 0 : Integer.parseInt(attemptParam);
-        } catch (NumberFormatException e) {
-            attempt = 0;
-        }
-        if (attempt < 1) {
+                                      @QueryParam("attempt") String attemptParam,
+                                      @QueryParam("stop") boolean stop) {
+        UUID id = executionId(executionId);
+        Integer attempt = attempt(attemptParam);
+        if (attempt == null) {
             throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST,
-                    "attempt is required: a whole number of 1 or more, not '" + attemptParam + "'");
+                    "attempt is required: a whole number of 1 or more");
         }
-        return new AgentApi.FenceResult(id, attempt, assignments.fence(id, attempt));
+        return new AgentApi.FenceResult(id, attempt, assignments.fence(id, attempt, stop));
     }
 
     /** 202 when the agent holds (or just finished) an attempt of the execution; it ends CANCELLED. */
     @POST
     @Path("{executionId}/cancel")
     public Response cancel(@PathParam("executionId") String executionId) {
-        UUID id = Ids.parseExecutionId(executionId);
-        if (id == null) {
-            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "'" + executionId + "' is not an execution id");
-        }
+        UUID id = executionId(executionId);
         if (!assignments.cancel(id)) {
             throw new AgentProblemException(ErrorCode.NOT_FOUND, "this worker holds no attempt of execution " + id);
         }
         return Response.accepted(Map.of("executionId", id, "cancelled", true)).build();
+    }
+
+    private static UUID executionId(String value) {
+        UUID id = Ids.parseExecutionId(value);
+        if (id == null) {
+            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST, "'" + value + "' is not an execution id");
+        }
+        return id;
+    }
+
+    /** The {@code attempt} query parameter: null when absent, 400 when it is not a whole number of 1 or more. */
+    private static Integer attempt(String value) {
+        if (value == null) {
+            return null;
+        }
+        int attempt;
+        try {
+            attempt = Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            attempt = 0;
+        }
+        if (attempt < 1) {
+            throw new AgentProblemException(ErrorCode.MALFORMED_REQUEST,
+                    "attempt must be a whole number of 1 or more, not '" + value + "'");
+        }
+        return attempt;
     }
 }

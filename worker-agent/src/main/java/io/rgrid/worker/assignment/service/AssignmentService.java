@@ -5,6 +5,8 @@ import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.agent.AssignmentAccepted;
 import io.rgrid.model.api.ErrorCode;
 import io.rgrid.model.api.Problem;
+import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.WorkerHeartbeat.FinishedAttempt;
 import io.rgrid.model.event.WorkerHeartbeat.RunningAttempt;
 import io.rgrid.worker.config.AgentIdentity;
 import io.rgrid.worker.config.WorkerConfig;
@@ -67,14 +69,14 @@ public class AssignmentService {
             return size() > 10_000;
         }
     };
-    /** Finished attempts (their terminal report acknowledged) and when, oldest first. Guarded by {@link #lock}. */
-    private final Map<AttemptKey, Instant> finished = new LinkedHashMap<>(64, 0.75f, false) {
+    /** Finished attempts (their terminal report acknowledged), when and how, oldest first. Guarded by {@link #lock}. */
+    private final Map<AttemptKey, AttemptLedger.Entry> finished = new LinkedHashMap<>(64, 0.75f, false) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<AttemptKey, Instant> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<AttemptKey, AttemptLedger.Entry> eldest) {
             return size() > REMEMBERED_FINISHED;
         }
     };
-    /** Attempts killed by {@link #drain} without a report. Guarded by {@link #lock}. */
+    /** Attempts killed without a report, by {@link #drain} or a stopping {@link #fence}. Guarded by {@link #lock}. */
     private final Set<AttemptKey> abandoned = new HashSet<>();
     private boolean draining;
     /**
@@ -106,7 +108,7 @@ public class AssignmentService {
         for (AttemptLedger.Entry entry : ledger.entries()) {
             AttemptKey key = new AttemptKey(entry.executionId(), entry.attempt());
             if (entry.kind() == AttemptLedger.Kind.FINISHED) {
-                finished.put(key, entry.at());
+                finished.put(key, entry);
             } else {
                 fenced.put(key, Boolean.TRUE);
             }
@@ -166,7 +168,7 @@ public class AssignmentService {
                         public void finished(AttemptLog log) {
                             liveLogs.remove(log);
                         }
-                    }, settings, () -> done(key), this::cleaned);
+                    }, settings, terminal -> done(key, terminal), this::cleaned);
             cleaning++;
             running.put(key, runner);
             workers.execute(runner);
@@ -178,19 +180,31 @@ public class AssignmentService {
     }
 
     /**
-     * Fences an attempt whose assignment the orchestrator got no answer to. Atomic with
-     * {@link #accept}: either the agent already holds (or finished) the attempt, or it never will.
+     * Fences an attempt the orchestrator takes back. Atomic with {@link #accept}: either the agent
+     * finished the attempt (or, without {@code stop}, holds it), or it never will run it (again).
+     * With {@code stop} a held attempt is killed first, without a report (its retry is the
+     * orchestrator's), so it cannot run beside the retry.
      *
-     * @return true when the agent holds or finished the attempt
+     * @return true when the agent finished the attempt, or holds it and {@code stop} is false
      */
-    public boolean fence(UUID executionId, int attempt) {
+    public boolean fence(UUID executionId, int attempt, boolean stop) {
         AttemptKey key = new AttemptKey(executionId, attempt);
+        AttemptRunner stopped;
         synchronized (lock) {
-            if (running.containsKey(key) || finished.containsKey(key)) {
+            stopped = running.get(key);
+            if (finished.containsKey(key) || (stopped != null && !stop)) {
                 return true;
             }
-            ledger.record(AttemptLedger.Kind.FENCED, executionId, attempt, Instant.now()); // durable before the answer
+            ledger.record(AttemptLedger.Entry.fenced(executionId, attempt, Instant.now())); // durable before the answer
             fenced.put(key, Boolean.TRUE);
+            if (stopped != null) {
+                abandoned.add(key); // no report, not finished
+            }
+        }
+        if (stopped != null) {
+            LOG.warnf("Stopping attempt %d of execution %s without a report: the orchestrator took it back",
+                    attempt, executionId);
+            stopped.abandon();
         }
         LOG.infof("Fenced attempt %d of execution %s: a late request for it will be refused", attempt, executionId);
         return false;
@@ -257,16 +271,17 @@ public class AssignmentService {
     }
 
     /**
-     * The attempts finished within {@code window}, newest last, at most {@code limit}: the heartbeat
-     * lists them so the orchestrator waits for their reports instead of taking them back as missing.
+     * The attempts finished within {@code window} with their outcome, newest last, at most
+     * {@code limit}: the heartbeat lists them so the orchestrator never takes them back, and applies
+     * their outcome when the report itself lags.
      */
-    public List<RunningAttempt> recentlyFinished(Duration window, int limit) {
+    public List<FinishedAttempt> recentlyFinished(Duration window, int limit) {
         Instant since = Instant.now().minus(window);
-        List<RunningAttempt> out = new ArrayList<>();
+        List<FinishedAttempt> out = new ArrayList<>();
         synchronized (lock) {
-            for (Map.Entry<AttemptKey, Instant> entry : finished.entrySet()) {
-                if (!entry.getValue().isBefore(since)) {
-                    out.add(new RunningAttempt(entry.getKey().executionId(), entry.getKey().attempt()));
+            for (AttemptLedger.Entry entry : finished.values()) {
+                if (!entry.at().isBefore(since)) {
+                    out.add(new FinishedAttempt(entry.executionId(), entry.attempt(), entry.outcome(), entry.reason()));
                 }
             }
         }
@@ -370,14 +385,15 @@ public class AssignmentService {
         }
     }
 
-    private void done(AttemptKey key) {
+    private void done(AttemptKey key, ExecutionStatusChanged terminal) {
         synchronized (lock) {
             running.remove(key);
             if (!abandoned.contains(key)) { // killed at shutdown, never reported: not finished
-                Instant now = Instant.now();
-                finished.put(key, now);
+                AttemptLedger.Entry entry = AttemptLedger.Entry.finished(key.executionId(), key.attempt(),
+                        Instant.now(), terminal.state(), terminal.reason());
+                finished.put(key, entry);
                 try {
-                    ledger.record(AttemptLedger.Kind.FINISHED, key.executionId(), key.attempt(), now);
+                    ledger.record(entry);
                 } catch (UncheckedIOException e) {
                     // Remembered in memory still; only a restart would forget it. The clean-up must go on.
                     LOG.errorf(e, "could not record finished attempt %d of %s on disk", key.attempt(), key.executionId());

@@ -1,5 +1,7 @@
 package io.rgrid.worker.assignment.service;
 
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -19,8 +21,10 @@ import java.util.UUID;
  * on disk so that a restarted agent still refuses them: an orchestrator that restarts re-sends
  * every ASSIGNED attempt, and an agent that forgot what it finished would run it again. One line
  * per fact, appended and synced before the agent acts on it; a torn last line (a crash during the
- * write) is skipped. Past twice {@code limit} lines the newest {@code limit} are rewritten (a
- * temporary file moved over the ledger atomically).
+ * write) is skipped. A finished attempt's line also holds its outcome (state and reason, {@code -}
+ * for none), which its heartbeats list; lines written before that was kept have none. Past twice
+ * {@code limit} lines the newest {@code limit} are rewritten (a temporary file moved over the
+ * ledger atomically).
  *
  * <p>It lives in the agent's work dir as {@link #FILE_NAME}, which the start-up clean-up keeps.
  */
@@ -33,22 +37,41 @@ final class AttemptLedger {
 
     enum Kind { FINISHED, FENCED }
 
-    /** One fact: an attempt finished or fenced at {@code at}. */
-    record Entry(Kind kind, UUID executionId, int attempt, Instant at) {
+    /** No reason, in a line. */
+    private static final String NONE = "-";
+
+    /**
+     * One fact: an attempt finished or fenced at {@code at}; a finished one with the state and
+     * reason of its terminal report (null when the line predates them).
+     */
+    record Entry(Kind kind, UUID executionId, int attempt, Instant at, ExecutionState outcome, FailureReason reason) {
+
+        static Entry finished(UUID executionId, int attempt, Instant at, ExecutionState outcome,
+                              FailureReason reason) {
+            return new Entry(Kind.FINISHED, executionId, attempt, at, outcome, reason);
+        }
+
+        static Entry fenced(UUID executionId, int attempt, Instant at) {
+            return new Entry(Kind.FENCED, executionId, attempt, at, null, null);
+        }
 
         String line() {
-            return kind + " " + executionId + " " + attempt + " " + at.toEpochMilli() + "\n";
+            String fact = kind + " " + executionId + " " + attempt + " " + at.toEpochMilli();
+            return (outcome == null ? fact : fact + " " + outcome + " " + (reason == null ? NONE : reason)) + "\n";
         }
 
         /** @return null for a line that is not a whole entry */
         static Entry parse(String line) {
             String[] parts = line.trim().split(" ");
-            if (parts.length != 4) {
+            if (parts.length != 4 && parts.length != 6) {
                 return null;
             }
             try {
+                boolean withOutcome = parts.length == 6;
                 return new Entry(Kind.valueOf(parts[0]), UUID.fromString(parts[1]), Integer.parseInt(parts[2]),
-                        Instant.ofEpochMilli(Long.parseLong(parts[3])));
+                        Instant.ofEpochMilli(Long.parseLong(parts[3])),
+                        withOutcome ? ExecutionState.valueOf(parts[4]) : null,
+                        withOutcome && !NONE.equals(parts[5]) ? FailureReason.valueOf(parts[5]) : null);
             } catch (IllegalArgumentException e) {
                 return null;
             }
@@ -90,8 +113,7 @@ final class AttemptLedger {
     }
 
     /** Appends a fact and syncs it to disk before returning. */
-    synchronized void record(Kind kind, UUID executionId, int attempt, Instant at) {
-        Entry entry = new Entry(kind, executionId, attempt, at);
+    synchronized void record(Entry entry) {
         try {
             Files.createDirectories(file.getParent());
             Files.writeString(file, entry.line(), StandardCharsets.UTF_8, StandardOpenOption.CREATE,

@@ -38,6 +38,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -76,7 +77,8 @@ final class AttemptRunner implements Runnable {
     private final ExecutionStorage storage;
     private final EventPublisher publisher;
     private final AttemptLogs logs;
-    private final Runnable onDone;
+    /** Called with the terminal report once it is out (or, abandoned, not sent), before the clean-up. */
+    private final Consumer<ExecutionStatusChanged> onDone;
     private final Runnable onCleaned;
     /** Removes what the runs left behind (the script's container), after the report. */
     private final List<Runnable> releases = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -104,7 +106,7 @@ final class AttemptRunner implements Runnable {
 
     AttemptRunner(Assignment assignment, String workerId, Path workRoot, ContainerRuntime runtime,
                   ExecutionStorage storage, EventPublisher publisher, AttemptLogs logs, Settings settings,
-                  Runnable onDone, Runnable onCleaned) {
+                  Consumer<ExecutionStatusChanged> onDone, Runnable onCleaned) {
         this.settings = settings;
         this.assignment = assignment;
         this.workerId = workerId;
@@ -138,8 +140,8 @@ final class AttemptRunner implements Runnable {
     }
 
     /**
-     * The agent is going away before the attempt finished: kill it and report nothing; the
-     * orchestrator requeues attempts of a worker that left.
+     * The agent is going away before the attempt finished, or the orchestrator took it back (a
+     * stopping fence): kill it and report nothing; the orchestrator requeues it.
      */
     void abandon() {
         abandoned = true;
@@ -178,7 +180,7 @@ final class AttemptRunner implements Runnable {
         }
         try {
             if (abandoned) {
-                LOG.warnf("Attempt %s abandoned at shutdown; the orchestrator will requeue it", runId);
+                LOG.warnf("Attempt %s abandoned (shutdown, or stopped by a fence); the orchestrator requeues it", runId);
             } else {
                 runningReport.join(); // publishStatus never throws; it returns once Kafka has the report
                 times.mark("running-report-wait");
@@ -190,7 +192,7 @@ final class AttemptRunner implements Runnable {
         } finally {
             // The outcome is out (and the slot free); the container and files go after, off the
             // path anyone waits on. Draining waits for this too (see AssignmentService).
-            onDone.run();
+            onDone.accept(terminal);
             try {
                 for (Runnable release : releases) {
                     release.run();

@@ -1,0 +1,51 @@
+package io.rgrid.orchestrator.registry;
+
+import io.rgrid.model.ExecutionState;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What a heartbeat means for one attempt, as tables. Ages in seconds; the grace is 60 s; - is none. */
+class HeldAttemptDecisionTest {
+
+    private static final Duration GRACE = Duration.ofSeconds(60);
+
+    @ParameterizedTest(name = "[{index}] {0} -> {6}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # case                                          | running | finished | outcome   | missing | assigned | verdict
+            listed running                                  | true    | false    | -         | 0       | 600      | HELD
+            listed running and finished: running wins      | true    | true     | SUCCEEDED | 0       | 600      | HELD
+            finished with its outcome: applied now          | false   | true     | SUCCEEDED | 0       | 600      | APPLY_OUTCOME
+            finished and failed: applied now                | false   | true     | FAILED    | 0       | 600      | APPLY_OUTCOME
+            finished, report lagging past the grace         | false   | true     | TIMED_OUT | 900     | 900      | APPLY_OUTCOME
+            finished by an older agent: wait for the report | false   | true     | -         | 900     | 900      | FINISHED
+            an outcome that is not one is no outcome        | false   | true     | RUNNING   | 900     | 900      | FINISHED
+            missing for the first time                      | false   | false    | -         | 0       | 600      | MISSING
+            missing within the grace                        | false   | false    | -         | 60      | 600      | MISSING
+            missing past the grace                          | false   | false    | -         | 61      | 600      | TAKE_BACK
+            missing past the grace, assigned just now       | false   | false    | -         | 61      | 30       | MISSING
+            missing past the grace, assigned at an unknown time | false | false  | -         | 61      | -        | TAKE_BACK
+            """)
+    void decide(String name, boolean running, boolean finished, ExecutionState outcome, long missing, Long assigned,
+                HeldAttemptDecision.Verdict verdict) {
+        HeldAttemptDecision.Facts facts = new HeldAttemptDecision.Facts(running, finished, outcome,
+                Duration.ofSeconds(missing), assigned == null ? null : Duration.ofSeconds(assigned), GRACE);
+        assertThat(HeldAttemptDecision.decide(facts)).isEqualTo(verdict);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # case                                               | listed | recorded | stale
+            the orchestrator took it back: a retry exists         | 1      | 2        | true
+            several attempts later                                | 1      | 4        | true
+            the attempt the orchestrator placed                   | 2      | 2        | false
+            a newer attempt than recorded (report not applied yet) | 3      | 2        | false
+            an execution the orchestrator does not know           | 1      | -        | false
+            """)
+    void stale(String name, int listed, Integer recorded, boolean stale) {
+        assertThat(HeldAttemptDecision.stale(listed, recorded)).isEqualTo(stale);
+    }
+}
