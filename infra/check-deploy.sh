@@ -200,6 +200,7 @@ grep -Eq '^MINIO_SECRET_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "MINIO
 grep -Eq '^API_SECRET_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_SECRET_KEY was not generated"
 grep -Eq '^API_HASH_SECRET=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "API_HASH_SECRET was not generated"
 grep -Eq '^RAY_AUTH_TOKEN=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "RAY_AUTH_TOKEN was not generated"
+grep -Eq '^RGRID_REPORTS_SIGNING_KEY=[0-9a-f]{64}$' "$root/opt/rgrid/.env" || fail "RGRID_REPORTS_SIGNING_KEY was not generated"
 for user in rgrid-api rgrid-orchestrator rgrid-kafka rgrid-worker rgrid-s3; do
     grep -q "^$user:" "$root/etc/passwd" || fail "user $user not created by systemd-sysusers"
 done
@@ -271,14 +272,24 @@ broker_port=$(free_port)
 controller_port=$(free_port)
 sed -e "s#/var/lib/rgrid-kafka/data#$work/kafka-data#" \
     -e "s#:9092#:$broker_port#g" -e "s#:9093#:$controller_port#g" \
-    -e "s#PLAINTEXT://[0-9.]*:#PLAINTEXT://127.0.0.1:#g" \
+    -e "s#SASL_SSL://[0-9.]*:#SASL_SSL://127.0.0.1:#g" -e "s#/etc/rgrid/kafka/#$root/etc/rgrid/kafka/#g" \
     "$root/etc/rgrid/kafka.properties" >"$work/kafka.properties"
 grep -q '^log.retention.hours=' "$work/kafka.properties" || fail "kafka.properties sets no retention"
+grep -q '^allow.everyone.if.no.acl.found=false' "$work/kafka.properties" || fail "kafka.properties allows what no ACL allows"
+grep -q '@[A-Z_]*@' "$work/kafka.properties" && fail "kafka.properties has an unfilled placeholder"
+[[ $(stat -c %a "$root/etc/rgrid/kafka.env") == 600 ]] || fail "kafka.env (SCRAM passwords) is not 0600"
+[[ $(stat -c %a "$root/etc/rgrid/kafka.properties") == 640 ]] || fail "kafka.properties (the broker's password) is not 0640"
+[[ $(stat -c %a "$root/etc/rgrid/kafka/broker.p12") == 640 ]] || fail "kafka/broker.p12 (the broker's key) is not 0640"
 java=$root/usr/local/lib/rgrid/java/bin/java
-cluster_id=$(sed -n 's/^KAFKA_CLUSTER_ID=//p' "$root/etc/rgrid/kafka.env")
 kafka_cp="$root/usr/local/lib/rgrid/kafka/lib/*"
-if "$java" -Xmx128m -cp "$kafka_cp" kafka.tools.StorageTool format --ignore-formatted -t "$cluster_id" \
-        -c "$work/kafka.properties" >"$work/kafka-format.log" 2>&1; then
+# As rgrid-kafka.service formats it: the installed argument file (cluster id, the four SCRAM users, the anchor),
+# pointed at this configuration.
+[[ $(stat -c %a "$root/etc/rgrid/kafka-format.args") == 640 ]] || fail "kafka-format.args (SCRAM passwords) is not 0640"
+[[ $(grep -c '^--add-scram$' "$root/etc/rgrid/kafka-format.args") == 5 ]] || fail "kafka-format.args does not add the four SCRAM users and the anchor"
+grep -q '^SCRAM-SHA-512=\[name=rgrid-scram-anchor-hxgvgxt,' "$root/etc/rgrid/kafka-format.args" \
+    || fail "kafka-format.args does not add the SCRAM anchor user (KafkaPrincipals.SCRAM_ANCHOR)"
+sed -e "s#^/etc/rgrid/kafka.properties\$#$work/kafka.properties#" "$root/etc/rgrid/kafka-format.args" >"$work/kafka-format.args"
+if "$java" -Xmx128m -cp "$kafka_cp" "@$work/kafka-format.args" >"$work/kafka-format.log" 2>&1; then
     "$java" -Xms256m -Xmx256m -cp "$kafka_cp" kafka.Kafka "$work/kafka.properties" >"$work/kafka.log" 2>&1 &
     kafka_pid=$!
     up=false

@@ -37,6 +37,8 @@
 #   /etc/systemd/system/{rgrid-api,orchestrator,rgrid-worker,rgrid-kafka,rgrid-s3proxy}.service
 #   /usr/local/lib/rgrid/worker-egress.sh   (rgrid-worker.service's egress policy, docs/security.md)
 #   /etc/sysusers.d/rgrid.conf   /etc/rgrid/{kafka.properties,kafka.env,s3proxy.properties}
+#   /etc/rgrid/kafka/{broker.p12,ca.pem}   Kafka's TLS key and the CA its clients trust
+#   /etc/rgrid/kafka-format.args   the storage tool's arguments (SCRAM users) for rgrid-kafka.service
 #   /etc/rgrid/tls/{fullchain,privkey}.pem (--tls-cert)   /opt/rgrid/.env (0600)
 #   /etc/nginx/sites-available/rgrid
 set -euo pipefail
@@ -226,6 +228,9 @@ generate_secret API_HASH_SECRET
 # orchestrator's driver and, through worker.env, every Ray worker share it. Made even with Ray off,
 # so turning RAY_ENABLED on needs no new secret.
 generate_secret RAY_AUTH_TOKEN
+# K, which api-service and the orchestrator sign Kafka records with (docs/security.md): both read it
+# from this file. Replacing it makes records signed before (in flight, or not yet consumed) fail to verify.
+generate_secret RGRID_REPORTS_SIGNING_KEY
 private_ip=$(env_value RGRID_PRIVATE_IP)
 if [[ -z $private_ip ]]; then
     private_ip=127.0.0.1
@@ -235,9 +240,6 @@ domain=$(env_value RGRID_DOMAIN)
 domain=${domain:-api.yourdomain.com}
 
 install -d -m 0755 "$etc_rgrid"
-sed "s/@PRIVATE_IP@/$private_ip/g" "$dist/deploy/kafka/server.properties" >"$etc_rgrid/kafka.properties.new"
-chmod 0644 "$etc_rgrid/kafka.properties.new"
-mv "$etc_rgrid/kafka.properties.new" "$etc_rgrid/kafka.properties"
 if [[ ! -s $etc_rgrid/kafka.env ]]; then
     # KRaft cluster id: 16 random bytes, base64url without padding; kept across upgrades. Never
     # one that starts with '-' (1 in 64 would): kafka-storage would read `-t -…` as an option, as
@@ -246,9 +248,77 @@ if [[ ! -s $etc_rgrid/kafka.env ]]; then
     while [[ $cluster_id == -* ]]; do
         cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
     done
-    printf 'KAFKA_CLUSTER_ID=%s\n' "$cluster_id" >"$etc_rgrid/kafka.env"
-    chmod 0644 "$etc_rgrid/kafka.env"
+    (umask 077 && printf 'KAFKA_CLUSTER_ID=%s\n' "$cluster_id" >"$etc_rgrid/kafka.env")
 fi
+chmod 0600 "$etc_rgrid/kafka.env"
+# Kafka's logins (docs/security.md, "Kafka"), each generated once and kept: the SCRAM passwords of
+# api-service, the orchestrator and the workers in the .env (the services read them; the
+# orchestrator hands the workers' to each worker it boots), the broker's own and its key store's
+# in kafka.env (root only). rgrid-kafka.service formats the storage with all four users and the
+# anchor from kafka-format.args (0640 root:rgrid-kafka), written here by builtins.
+generate_secret KAFKA_API_PASSWORD
+generate_secret KAFKA_ORCHESTRATOR_PASSWORD
+generate_secret KAFKA_WORKER_PASSWORD
+env_file=$etc_rgrid/kafka.env generate_secret KAFKA_BROKER_PASSWORD
+env_file=$etc_rgrid/kafka.env generate_secret KAFKA_KEYSTORE_PASSWORD
+# The anchor's (no one logs in with it; kept only so a second run writes the same argument file).
+env_file=$etc_rgrid/kafka.env generate_secret KAFKA_SCRAM_ANCHOR_PASSWORD
+kafka_secret() { env_file=$etc_rgrid/kafka.env env_value "$1"; }
+(
+    umask 077
+    {
+        printf '%s\n' kafka.tools.StorageTool format --ignore-formatted -t "$(kafka_secret KAFKA_CLUSTER_ID)" \
+            -c /etc/rgrid/kafka.properties
+        # The anchor user no one logs in as: without it a broker restarted before its first metadata
+        # snapshot can come back with no SCRAM user at all, a Kafka 4.1 bug (KafkaPrincipals.SCRAM_ANCHOR
+        # in common-model says why, and why this name).
+        printf -- '--add-scram\nSCRAM-SHA-512=[name=rgrid-scram-anchor-hxgvgxt,password=%s]\n' \
+            "$(kafka_secret KAFKA_SCRAM_ANCHOR_PASSWORD)"
+        printf -- '--add-scram\nSCRAM-SHA-512=[name=rgrid-broker,password=%s]\n' "$(kafka_secret KAFKA_BROKER_PASSWORD)"
+        for user in api orchestrator worker; do
+            name=KAFKA_${user^^}_PASSWORD
+            printf -- '--add-scram\nSCRAM-SHA-512=[name=rgrid-%s,password=%s]\n' "$user" "$(env_value "$name")"
+        done
+    } >"$etc_rgrid/kafka-format.args.new"
+)
+$scratch || chown root:rgrid-kafka "$etc_rgrid/kafka-format.args.new"
+chmod 0640 "$etc_rgrid/kafka-format.args.new"
+mv "$etc_rgrid/kafka-format.args.new" "$etc_rgrid/kafka-format.args"
+# The broker's TLS key (broker.p12, 0640 root:rgrid-kafka) and the certificate its clients trust
+# (ca.pem): self-signed CN=rgrid-kafka for the private address, 127.0.0.1 and localhost, made with
+# the installed runtime's keytool once (again when RGRID_PRIVATE_IP changed); the key store's
+# password reaches keytool through its environment, never its arguments.
+kafka_tls=$etc_rgrid/kafka
+install -d -m 0755 "$kafka_tls"
+san="ip:$private_ip,ip:127.0.0.1,dns:localhost"
+[[ $private_ip != 127.0.0.1 ]] || san="ip:127.0.0.1,dns:localhost"
+if [[ ! -s $kafka_tls/broker.p12 || ! -s $kafka_tls/ca.pem || $(cat "$kafka_tls/san" 2>/dev/null) != "$san" ]]; then
+    rm -f "$kafka_tls/broker.p12.new" "$kafka_tls/ca.pem.new"
+    RGRID_KEYSTORE_PASSWORD=$(kafka_secret KAFKA_KEYSTORE_PASSWORD) \
+        "$lib/java/bin/keytool" -genkeypair -alias rgrid-kafka -keyalg EC -groupname secp256r1 -dname CN=rgrid-kafka \
+        -ext "SAN=$san" -validity 3650 -storetype PKCS12 -keystore "$kafka_tls/broker.p12.new" \
+        -storepass:env RGRID_KEYSTORE_PASSWORD >/dev/null
+    RGRID_KEYSTORE_PASSWORD=$(kafka_secret KAFKA_KEYSTORE_PASSWORD) \
+        "$lib/java/bin/keytool" -exportcert -rfc -alias rgrid-kafka -keystore "$kafka_tls/broker.p12.new" \
+        -storepass:env RGRID_KEYSTORE_PASSWORD -file "$kafka_tls/ca.pem.new" >/dev/null
+    $scratch || chown root:rgrid-kafka "$kafka_tls/broker.p12.new"
+    chmod 0640 "$kafka_tls/broker.p12.new"
+    chmod 0644 "$kafka_tls/ca.pem.new"
+    mv "$kafka_tls/broker.p12.new" "$kafka_tls/broker.p12"
+    mv "$kafka_tls/ca.pem.new" "$kafka_tls/ca.pem"
+    printf '%s\n' "$san" >"$kafka_tls/san"
+    echo "generated Kafka's TLS key and CA in $kafka_tls"
+fi
+# kafka.properties with the private address and the broker's secrets, by builtins (0640 root:rgrid-kafka).
+kafka_properties=$(<"$dist/deploy/kafka/server.properties")
+kafka_properties=${kafka_properties//@PRIVATE_IP@/$private_ip}
+kafka_properties=${kafka_properties//@BROKER_PASSWORD@/$(kafka_secret KAFKA_BROKER_PASSWORD)}
+kafka_properties=${kafka_properties//@KEYSTORE_PASSWORD@/$(kafka_secret KAFKA_KEYSTORE_PASSWORD)}
+(umask 077 && printf '%s\n' "$kafka_properties" >"$etc_rgrid/kafka.properties.new")
+unset kafka_properties
+$scratch || chown root:rgrid-kafka "$etc_rgrid/kafka.properties.new"
+chmod 0640 "$etc_rgrid/kafka.properties.new"
+mv "$etc_rgrid/kafka.properties.new" "$etc_rgrid/kafka.properties"
 # S3Proxy (--s3proxy): its configuration holds the S3 credentials, so it is written by builtins
 # into a file only root and rgrid-s3 read. It listens on loopback, and on every address when this
 # server has a private one (workers fetch scripts there; infra/firewall.sh closes it to the rest).

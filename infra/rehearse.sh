@@ -8,14 +8,16 @@
 #                            (infra/deploy_orchestrator.sh from the packaged artifacts, provider hetzner
 #                            against the emulator, nginx with a private CA's certificate, a registry with
 #                            the base image); idempotent
-#   infra/rehearse.sh test [--faults]
+#   infra/rehearse.sh test [--faults] [--ray] [--soak]
 #                            up, then from zero workers `rgrid run examples/hello.py` here through nginx/TLS
 #                            must provision a worker and print its greeting; prints the timeline and each
 #                            figure; then the egress check (rehearsal/egress-check.sh): what a tenant's
 #                            script reaches on a worker, with positive controls; with --faults then the
 #                            fault steps (infra/rehearsal/faults.sh: scale-out, billing, lost-node, restart,
-#                            backup; not in CI until each has passed here); exits non-zero (with the
-#                            journals) on a failure
+#                            backup); --ray: a grid with Ray dispatch (rehearsal/ray.sh; kept until down),
+#                            hello must run as a Ray task; --soak: the fault steps repeated with more
+#                            executions (by hand, longer); exits non-zero (with the journals) on a failure
+#   infra/rehearse.sh up [--ray]  up alone (--ray: with Ray dispatch, as test --ray)
 #   infra/rehearse.sh egress up, then the egress check alone (on a grid `test` left up: its worker is reused)
 #   infra/rehearse.sh faults [STEP...]  those fault steps (default all) against a grid that is up
 #   infra/rehearse.sh env    prints `export RGRID_API_URL=… RGRID_API_KEY=… RGRID_CA_CERT=…` for a CLI here
@@ -35,6 +37,9 @@
 #                                 made by infra/package.sh when older than its sources)
 #   RGRID_REHEARSAL_DIR           files `up` writes (default target/rehearsal in the repository)
 #   RGRID_REHEARSAL_INTERNET_CIDR the workers' stand-in internet, a /24 (default 198.51.100.0/24)
+#   RGRID_REHEARSAL_FAULTS        test --faults: the fault steps to run, in order (default all; CI: a subset)
+#   RGRID_REHEARSAL_SOAK_ROUNDS   --soak: how many times the fault steps run (default 3)
+#   RGRID_REHEARSAL_SOAK_EXECUTIONS  --soak: executions of each scale-out step (default 36)
 set -euo pipefail
 
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -159,6 +164,17 @@ up_emulator() {
 
 up_control_plane() {
     [[ -s $state/operator_key ]] || ssh-keygen -q -t ed25519 -N '' -C "$name-operator" -f "$state/operator_key"
+    # The node trusts the key it was created with (cloud-init's seed). A node left by another state
+    # directory (another clone, or a down that could not reach Docker) would refuse this one's key:
+    # it is replaced, not reused.
+    local key_id
+    key_id="$(ssh-keygen -l -f "$state/operator_key.pub" | awk '{print $2}')"
+    if docker inspect "$control" >/dev/null 2>&1 \
+        && [[ "$(docker inspect --format '{{index .Config.Labels "rgrid.rehearsal.operator-key"}}' "$control")" != "$key_id" ]]; then
+        log "control-plane node $control was made for another operator key (another state directory): replacing it"
+        docker rm -f "$control" >/dev/null
+        docker volume rm -f "$control-docker" >/dev/null
+    fi
     if [[ "$(docker inspect --format '{{.State.Running}}' "$control" 2>/dev/null || true)" == true ]]; then
         log "control-plane node $control runs ($control_ip; 127.0.0.1:$https_port -> 443, 127.0.0.1:$ssh_port -> 22)"
         return
@@ -167,6 +183,7 @@ up_control_plane() {
         log "control-plane node $control: $image at $control_ip, 443 and 22 published on 127.0.0.1:$https_port and :$ssh_port"
         docker volume create --label "$label" "$control-docker" >/dev/null
         docker create --name "$control" --hostname control --label "$label" \
+            --label "rgrid.rehearsal.operator-key=$key_id" \
             --cap-add SYS_ADMIN --cap-add NET_ADMIN \
             --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
             -v /sys/fs/cgroup:/sys/fs/cgroup:rw --tmpfs /run --tmpfs /run/lock --stop-signal SIGRTMIN+3 \
@@ -194,17 +211,22 @@ source "$repo/infra/rehearsal/control-plane.sh"
 # The steps under load and faults (faults_env, faults_begin, faults_run).
 # shellcheck source-path=SCRIPTDIR source=rehearsal/faults.sh
 source "$repo/infra/rehearsal/faults.sh"
+# Ray dispatch (ray_select, ray_up, ray_env, ray_control_plane, ray_watch_begin/end, check_ray).
+# shellcheck source-path=SCRIPTDIR source=rehearsal/ray.sh
+source "$repo/infra/rehearsal/ray.sh"
 # The egress step (check_egress and its parts).
 # shellcheck source-path=SCRIPTDIR source=rehearsal/egress-check.sh
 source "$repo/infra/rehearsal/egress-check.sh"
 
-up() {
+up() { # [--ray]
     mkdir -p "$state"
+    ray_select "$([[ ${1:-} == --ray ]] && echo true || echo false)"
     command -v docker >/dev/null || die "docker is missing"
     command -v jq >/dev/null || die "jq is missing (apt-get install jq)"
     log "node image $image"
     "$repo/infra/rehearsal/node-image.sh" "$image"
     up_networks
+    ray_up
     up_emulator
     up_control_plane
     [[ -s $state/api-key ]] || openssl rand -hex 32 >"$state/api-key"
@@ -304,19 +326,31 @@ EOF
 }
 
 run_test() {
-    local t0=$SECONDS with_faults=false
-    case "${1:-}" in
-        --faults) with_faults=true ;;
-        "") ;;
-        *) die "test: unknown option $1 (only --faults)" ;;
-    esac
-    up
+    local t0=$SECONDS with_faults=false soak=false option up_args=()
+    for option in "$@"; do
+        case $option in
+            --faults) with_faults=true ;;
+            --ray) up_args=(--ray) ;;
+            --soak) with_faults=true soak=true ;;
+            *) die "test: unknown option $option (--faults, --ray, --soak)" ;;
+        esac
+    done
+    up "${up_args[@]}"
     log "figure: up took $((SECONDS - t0)) s"
     check_control_plane
     if $with_faults; then faults_begin; fi
+    ray_watch_begin
     check_hello
+    ray_watch_end
+    check_ray
+    # The egress check's listener keeps its worker busy (never idle, never scaled down) until the
+    # credential hunt, whose positive control runs on that worker host, is done.
+    egress_keep_listener=true
     check_egress
-    if $with_faults; then faults_run; fi
+    source "$repo/infra/rehearsal/credential-hunt.sh" && check_credential_hunt # issue 24: an execution's credential hunt gets nothing
+    end_listener
+    # shellcheck disable=SC2086 # RGRID_REHEARSAL_FAULTS is a list of step names
+    if $soak; then faults_soak; elif $with_faults; then faults_run ${RGRID_REHEARSAL_FAULTS:-}; fi
     log "test: passed in $((SECONDS - t0)) s"
 }
 
@@ -369,7 +403,7 @@ down() {
     for f in emulator-token emulator.pid emulator.log emulator.cp hetzner-network-id api-key api-url ca.crt \
         operator_key operator_key.pub check_key check_key.pub ca.key server.crt server.key hetzner_worker.key \
         hetzner_worker.key.pub control.env deploy.log package.log build.log run.log egress-listen.out \
-        egress-probe.out egress-off.out; do
+        egress-probe.out egress-off.out ray pip.conf ray-install.log; do
         rm -f "${state:?}/$f"
     done
     faults_clean
@@ -378,11 +412,11 @@ down() {
 }
 
 case "${1:-}" in
-    up) up ;;
+    up) shift; up "$@" ;;
     test) shift; run_test "$@" ;;
     egress) run_egress ;;
     faults) shift; faults_run "$@" ;;
     env) print_env ;;
     down) down ;;
-    *) sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
+    *) sed -n '2,42p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2; exit 2 ;;
 esac

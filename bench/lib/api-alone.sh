@@ -15,8 +15,8 @@ start_test_servers() {
   ( while sleep 30; do touch "$work/servers/lease"; done ) & pids+=("$!")
 }
 
-# json FIELD: a field of the servers' servers.json.
-json() { python3 -c "import json,sys; print(json.load(open('$work/servers/servers.json'))['$1'])"; }
+# json FIELD [KEY]: a field of the servers' servers.json (KEY: an entry of an object field).
+json() { python3 -c "import json,sys; v=json.load(open('$work/servers/servers.json'))['$1']; print(v['$2'] if '${2:-}' else v)"; }
 
 # start_api JAR [JAVA_OPTION...]: api-service against those servers (bucket "bench") with a new
 # admin key, its log in $work/api.log; sets key, api_port, api_pid and url, and returns once it
@@ -27,8 +27,10 @@ start_api() {
   api_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
   local s3; s3="$(json s3Endpoint)"
   API_SECRET_KEY="$key" API_HASH_SECRET="$(openssl rand -hex 32)" API_HOST=127.0.0.1 API_PORT="$api_port" \
+  RGRID_REPORTS_SIGNING_KEY="${RGRID_REPORTS_SIGNING_KEY:-$(openssl rand -hex 32)}" \
   DATABASE_URL="postgresql://postgres@127.0.0.1:$(json postgresPort)/postgres" \
-  KAFKA_BOOTSTRAP_SERVERS="$(json kafkaBootstrap)" \
+  KAFKA_BOOTSTRAP_SERVERS="$(json kafkaBootstrap)" RGRID_KAFKA_CA_FILE="$(json kafkaCaFile)" \
+  RGRID_KAFKA_USERNAME=rgrid-api RGRID_KAFKA_PASSWORD="$(json kafkaPasswords rgrid-api)" \
   MINIO_ENDPOINT="${s3#http://}" MINIO_USE_SSL=false \
   MINIO_ACCESS_KEY="$(json s3AccessKey)" MINIO_SECRET_KEY="$(json s3SecretKey)" MINIO_BUCKET_NAME=bench \
     java "$@" -jar "$jar" >"$work/api.log" 2>&1 &

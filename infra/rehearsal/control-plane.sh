@@ -32,6 +32,7 @@ up_artifacts() {
 
 # What the modules are made of, and what the archives are made of besides (relative to the repository).
 module_sources=(pom.xml common-model/src common-model/pom.xml service-platform/src service-platform/pom.xml
+    ray-task/src ray-task/pom.xml
     api-service/src api-service/pom.xml orchestrator-service/src orchestrator-service/pom.xml worker-agent/src
     worker-agent/pom.xml local-grid/pom.xml deploy)
 sources=("${module_sources[@]}" infra/package.sh infra/deploy_orchestrator.sh infra/firewall.sh .env.example)
@@ -93,6 +94,7 @@ RGRID_ORCHESTRATOR_BOOTSTRAP_WORKER_KAFKA_BOOTSTRAP_SERVERS=$control_ip:9092
 RGRID_API_DEFAULTS_IMAGE=$registry/$base_image
 RGRID_ORCHESTRATOR_BOOTSTRAP_DOCKER_INSECURE_REGISTRIES=$registry
 $(faults_env)
+$(ray_env)
 EOF
 }
 
@@ -164,6 +166,7 @@ up_deploy() {
         --env /root/rehearsal/control.env >"$state/deploy.log" 2>&1 \
         || { tail -n 40 "$state/deploy.log" >&2; die "deploy_orchestrator.sh failed on $control"; }
     log "figure: deploy_orchestrator.sh took $((SECONDS - t0)) s"
+    ray_control_plane
     in_control systemctl start orchestrator.service
     t0=$SECONDS
     until api_ready; do

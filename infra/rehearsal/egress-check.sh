@@ -219,11 +219,17 @@ check_egress() {
     [[ -n $json ]] || { cat "$state/egress-off.out" >&2; die "egress: the probe execution without the policy failed"; }
     egress_expect open "$json" || die "egress: without the policy a target stays closed: the check above proves nothing"
     for w in $(egress_workers); do policy_back "$w"; done
-    # The listener ends once told so (its worker host reaches it). It runs until here on purpose: a busy
-    # worker is never idle, so the scale-down (the rehearsal's short billing period) cannot delete it
-    # between `remove` and the check that the policy is back.
+    log "figure: egress check (internet, listener, stand-ins, three probes, policy off and on) took $((SECONDS - t0)) s"
+    ${egress_keep_listener:-false} || end_listener
+}
+
+# The listener ends once told so (its worker host reaches it). It runs until the checks that need its
+# worker are done, on purpose: a busy worker is never idle, so the scale-down (the rehearsal's short
+# billing period) cannot delete it between `remove` and the check that the policy is back, nor
+# (egress_keep_listener=true, `test`) before the credential hunt's positive control runs there.
+end_listener() {
+    [[ -n ${listener_id:-} ]] || return 0
     docker exec "$listener_worker" python3 -c \
         "import socket; s = socket.create_connection(('$listener_ip', 9999), 5); s.sendall(b'bye'); s.close()"
     listener_id=""
-    log "figure: egress check (internet, listener, stand-ins, three probes, policy off and on) took $((SECONDS - t0)) s"
 }

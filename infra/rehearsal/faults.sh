@@ -15,6 +15,8 @@
 #                     the execution submitted before completes on attempt 1, no execution lost
 #   faults_backup     infra/backup.sh, a wipe (schemas and bucket), infra/restore.sh: every execution,
 #                     log and output is there again
+#   faults_soak       (test --soak, by hand) all of them RGRID_REHEARSAL_SOAK_ROUNDS times (default 3),
+#                     each scale-out with RGRID_REHEARSAL_SOAK_EXECUTIONS executions (default 36)
 
 # The rehearsal grid's scaling (also written into control.env by faults_env): threshold and cap of
 # the scale-out step, a billing period short enough to watch idle workers go within the test.
@@ -22,6 +24,9 @@ faults_threshold=5
 faults_max_workers=2
 faults_period_s=120
 faults_window_s=60
+# Executions of the scale-out step (--soak raises it); --soak keeps the poll going between rounds.
+faults_batch=12
+faults_keep_polling=false
 
 # Lines for the control plane's .env (control-plane.sh's write_env; later lines win over the example's).
 faults_env() {
@@ -114,25 +119,26 @@ faults_listed() { emulator_api GET '/servers?per_page=50' | jq '.servers | lengt
 
 # ---- 1. scale-out and its cap ------------------------------------------------------------------
 faults_scale_out() {
-    local from t0=$SECONDS i ids states workers most created
+    local from t0=$SECONDS i ids states workers most created n=$faults_batch
     from="$(date +%s.%N)"
+    rm -rf "$faults_dir/batch"
     mkdir -p "$faults_dir/batch"
-    for i in $(seq -w 1 12); do echo "$i" >"$faults_dir/batch/in-$i.txt"; done
-    log "scale-out: 12 executions (--batch, 15 s each), threshold $faults_threshold, max workers $faults_max_workers"
+    for i in $(seq -w 1 "$n"); do echo "$i" >"$faults_dir/batch/in-$i.txt"; done
+    log "scale-out: $n executions (--batch, 15 s each), threshold $faults_threshold, max workers $faults_max_workers"
     mapfile -t ids < <(faults_cli run --detach --no-requirements --batch "$faults_dir/batch/*.txt" \
         -e WORK_TAG=scale -e WORK_SECONDS=15 "$repo/infra/rehearsal/work.py" | grep -E '^[0-9a-f-]{36}$')
-    ((${#ids[@]} == 12)) || faults_fail scale-out "rgrid run --batch --detach printed ${#ids[@]} ids, not 12"
-    faults_await_terminal scale-out 600 "${ids[@]}"
+    ((${#ids[@]} == n)) || faults_fail scale-out "rgrid run --batch --detach printed ${#ids[@]} ids, not $n"
+    faults_await_terminal scale-out $((300 + 25 * n)) "${ids[@]}"
     states="$(for i in "${ids[@]}"; do faults_execution "$i" | jq -r .state; done | sort | uniq -c | xargs)"
     workers="$(for i in "${ids[@]}"; do faults_execution "$i" | jq -r .workerId; done | sort -u | wc -l)"
     most="$(faults_servers max "$from")"
     created="$(faults_servers lives | jq -s --argjson from "$from" '[.[] | select(.created_at >= ($from | floor))] | length')"
-    log "figure: scale-out: 12 done in $((SECONDS - t0)) s ($states); servers created $created, most listed at once $most, the 12 ran on $workers worker(s)"
-    [[ $states == "12 SUCCEEDED" ]] || faults_fail scale-out "not all 12 succeeded: $states"
+    log "figure: scale-out: $n done in $((SECONDS - t0)) s ($states); servers created $created, most listed at once $most, the $n ran on $workers worker(s)"
+    [[ $states == "$n SUCCEEDED" ]] || faults_fail scale-out "not all $n succeeded: $states"
     ((most >= 2)) || faults_fail scale-out "no second server was ever listed (most at once: $most)"
     most="$(faults_servers max 0)"
     ((most <= faults_max_workers)) || faults_fail scale-out "the emulator listed $most servers at once (max workers $faults_max_workers)"
-    log "PASS scale-out: a second worker came, never more than $faults_max_workers servers listed, 12/12 SUCCEEDED"
+    log "PASS scale-out: a second worker came, never more than $faults_max_workers servers listed, $n/$n SUCCEEDED"
 }
 
 # ---- 2. billing --------------------------------------------------------------------------------
@@ -361,7 +367,24 @@ faults_run() { # [STEP...]
         set -e
         if ((rc == 0)); then passed+=("$step"); else failed+=("$step"); fi
     done
-    faults_end
+    $faults_keep_polling || faults_end
     log "figure: the fault steps took $((SECONDS - t0)) s; passed: ${passed[*]:-none}; failed: ${failed[*]:-none}"
     ((${#failed[@]} == 0)) || die "fault steps failed: ${failed[*]}"
+}
+
+# test --soak: every step RGRID_REHEARSAL_SOAK_ROUNDS times with a larger scale-out; fails when a
+# round did (each round runs all its steps, as faults_run does).
+faults_soak() {
+    local rounds="${RGRID_REHEARSAL_SOAK_ROUNDS:-3}" round t0=$SECONDS failed=()
+    faults_batch="${RGRID_REHEARSAL_SOAK_EXECUTIONS:-36}"
+    faults_keep_polling=true
+    [[ $rounds =~ ^[1-9][0-9]*$ && $faults_batch =~ ^[1-9][0-9]*$ ]] \
+        || die "RGRID_REHEARSAL_SOAK_ROUNDS and RGRID_REHEARSAL_SOAK_EXECUTIONS must be positive whole numbers"
+    for round in $(seq 1 "$rounds"); do
+        log "soak: round $round of $rounds ($faults_batch executions in the scale-out)"
+        (faults_run) || failed+=("$round")
+    done
+    faults_end
+    log "figure: soak: $rounds round(s) in $((SECONDS - t0)) s; failed rounds: ${failed[*]:-none}"
+    ((${#failed[@]} == 0)) || die "soak: rounds failed: ${failed[*]}"
 }

@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 /**
  * The training run of the CLI's ahead-of-time cache, started once per build by the launcher
  * ({@code cli/src/build/aot-cache.sh}): the JVM records the classes this run loads and links, and
- * the launcher's JVMs start with them ready. It walks the paths every command takes: picocli's
- * model and help, the config lookup, a submission (multipart body, HTTP client, a refused
+ * the launcher's JVMs start with them ready. It walks the paths every command takes: the stored
+ * help texts, picocli's model and help, the config lookup, a submission (multipart body, HTTP client, a refused
  * connection and its error line), the JSON of an execution and its state lines. It talks to no
  * server and writes only under a temporary directory it removes.
  */
@@ -69,6 +69,10 @@ public final class AotTraining {
         for (String[] command : commands) {
             Main.execute(command, context);
         }
+        // The stored help texts the entry point prints without picocli.
+        StoredHelp.answer(new String[]{"--help"}, env, sink);
+        StoredHelp.answer(new String[]{"run", "--help"}, env, sink);
+        StoredHelp.answer(new String[]{"--version"}, env, sink);
         ExecutionView view = Json.mapper().readValue(VIEW_JSON, ExecutionView.class);
         sink.println(ExecutionFormat.stateLine(view));
         sink.println(ExecutionFormat.failureLine(view));

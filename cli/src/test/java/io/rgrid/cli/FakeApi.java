@@ -25,6 +25,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -67,6 +68,11 @@ public final class FakeApi implements AutoCloseable {
     public volatile boolean streamEndsRun;
     /** With {@link #streamEndsRun}: each state it passes goes out as a "state" event, as the API sends them. */
     public volatile boolean streamStates;
+    /** The script's start and end the "end" event carries (startedAt, finishedAt); null: left out, as an older API. */
+    public volatile Instant endStartedAt;
+    public volatile Instant endFinishedAt;
+    /** The "end" event carries the final execution as GET shows it ("execution"), as today's API does; false: an older API. */
+    public volatile boolean endCarriesExecution;
     /** How many of the next GETs of a stored log answer 503 (an object store that is down). */
     public final java.util.concurrent.atomic.AtomicInteger logFailures = new java.util.concurrent.atomic.AtomicInteger();
     /** The outputs of executions created from now on. */
@@ -306,8 +312,16 @@ public final class FakeApi implements AutoCloseable {
             }
         }
         ExecutionView end = views.get(0);
-        String data = Json.mapper().writeValueAsString(Map.of("id", id.toString(), "state", end.state().name(), "attempt", 1,
-                "logBytes", logs.get(id).getBytes(StandardCharsets.UTF_8).length));
+        Map<String, Object> fields = new LinkedHashMap<>(Map.of("id", id.toString(), "state", end.state().name(),
+                "attempt", 1, "logBytes", logs.get(id).getBytes(StandardCharsets.UTF_8).length));
+        if (endStartedAt != null) {
+            fields.put("startedAt", endStartedAt.toString());
+            fields.put("finishedAt", endFinishedAt.toString());
+        }
+        if (endCarriesExecution) {
+            fields.put("execution", end);
+        }
+        String data = Json.mapper().writeValueAsString(fields);
         out.write(("event: end\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.close();
     }

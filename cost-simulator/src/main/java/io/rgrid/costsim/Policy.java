@@ -2,10 +2,10 @@ package io.rgrid.costsim;
 
 import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WorkerState;
-import io.rgrid.orchestrator.autoscaling.ClusterSnapshot;
-import io.rgrid.orchestrator.autoscaling.MachineChoice;
-import io.rgrid.orchestrator.autoscaling.ScalingPlan;
-import io.rgrid.orchestrator.autoscaling.ScalingPolicy;
+import io.rgrid.scaling.ClusterSnapshot;
+import io.rgrid.scaling.MachineChoice;
+import io.rgrid.scaling.ScalingPlan;
+import io.rgrid.scaling.ScalingPolicy;
 
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,6 @@
 package io.rgrid.costsim;
 
-import io.rgrid.orchestrator.config.RgridConfig;
-import io.smallrye.config.WithDefault;
+import io.rgrid.scaling.ScalingDefaults;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -59,29 +58,13 @@ public record Settings(String serverType, double pricePerPeriod, Duration bootDe
     /** A CX22 worker with 2 slots, booting in 90 s, and the orchestrator's own scaling defaults. */
     public static Settings defaults() {
         return new Settings(DEFAULT_SERVER_TYPE, DEFAULT_PRICE_EUR, DEFAULT_BOOT_DELAY, 2, 2,
-                Integer.parseInt(orchestratorDefault("queueThreshold")),
-                Integer.parseInt(orchestratorDefault("maxWorkers")),
-                Integer.parseInt(orchestratorDefault("minWorkers")),
-                duration(orchestratorDefault("interval")),
-                duration(orchestratorDefault("billingPeriod")),
-                duration(orchestratorDefault("terminateWindow")),
+                Integer.parseInt(ScalingDefaults.QUEUE_THRESHOLD),
+                Integer.parseInt(ScalingDefaults.MAX_WORKERS),
+                Integer.parseInt(ScalingDefaults.MIN_WORKERS),
+                duration(ScalingDefaults.INTERVAL),
+                duration(ScalingDefaults.BILLING_PERIOD),
+                duration(ScalingDefaults.TERMINATE_WINDOW),
                 RAY_IDLE_TIMEOUT);
-    }
-
-    /**
-     * The {@code @WithDefault} of a {@code rgrid.orchestrator.scaling.*} key, read from the
-     * orchestrator's own config interface, so the replay follows the defaults production runs with.
-     */
-    static String orchestratorDefault(String method) {
-        try {
-            WithDefault value = RgridConfig.Scaling.class.getMethod(method).getAnnotation(WithDefault.class);
-            if (value == null) {
-                throw new IllegalStateException("RgridConfig.Scaling." + method + " has no @WithDefault");
-            }
-            return value.value();
-        } catch (NoSuchMethodException e) {
-            throw new IllegalStateException("RgridConfig.Scaling has no " + method + "()", e);
-        }
     }
 
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");

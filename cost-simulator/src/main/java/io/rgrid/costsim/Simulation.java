@@ -2,8 +2,8 @@ package io.rgrid.costsim;
 
 import io.rgrid.model.event.MachineType;
 import io.rgrid.model.event.WorkerState;
-import io.rgrid.orchestrator.autoscaling.ScalingPlan;
-import io.rgrid.orchestrator.cost.CostCalculator;
+import io.rgrid.scaling.ScalingPlan;
+import io.rgrid.scaling.CostCalculator;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -8,18 +8,21 @@ import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.cost.CostResource;
 import io.rgrid.orchestrator.lifecycle.Reconciler;
 import io.rgrid.orchestrator.dispatch.Dispatcher;
+import io.rgrid.orchestrator.dispatch.ray.RayDispatcher;
 import io.rgrid.orchestrator.health.HealthMonitor;
-import io.rgrid.orchestrator.kafka.EventConsumers;
+import io.rgrid.orchestrator.intake.EventConsumers;
 import io.rgrid.orchestrator.kafka.KafkaClients;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.platform.outbox.OutboxRelay;
 import io.rgrid.platform.topics.TopicCreator;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.LocalProcessProvider;
+import io.rgrid.orchestrator.provider.WorkerLoginProvider;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
+import io.rgrid.platform.leader.LeaderLease;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -34,6 +37,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Starts the orchestrator's moving parts in dependency order (topics, outbox relay, configured
  * workers, consumers, dispatcher, periodic autoscaler and health checks) and stops them in reverse.
+ * Only the instance holding the leader lease ({@code leader.Leadership}) relays, dispatches and
+ * runs the periodic work; an instance that takes the lease over reconciles and re-sends the
+ * assignments in flight first, as a starting leader does.
  */
 @ApplicationScoped
 public class OrchestratorLifecycle {
@@ -74,7 +80,7 @@ public class OrchestratorLifecycle {
     Dispatcher dispatcher;
 
     @Inject
-    io.rgrid.orchestrator.dispatch.ray.RayDispatcher rayDispatcher;
+    RayDispatcher rayDispatcher;
 
     @Inject
     Autoscaler autoscaler;
@@ -88,6 +94,9 @@ public class OrchestratorLifecycle {
     @Inject
     CostResource cost;
 
+    @Inject
+    LeaderLease lease;
+
     private ScheduledExecutorService periodic;
     /** Autoscaler, reconciliation and cost on one thread: they never see each other half-way. */
     private ScheduledExecutorService lifecycleThread;
@@ -95,22 +104,21 @@ public class OrchestratorLifecycle {
     void onStart(@Observes StartupEvent event) {
         LOG.infof("orchestrator starting: provider %s, Kafka %s, topic prefix '%s'", provider.name(),
                 config.kafka().bootstrapServers(), config.kafka().topicPrefix().orElse(""));
-        if (provider instanceof LocalProcessProvider local && local.missingJarMessage() != null) {
+        if (WorkerLoginProvider.unwrap(provider) instanceof LocalProcessProvider local && local.missingJarMessage() != null) {
             LOG.warn(local.missingJarMessage());
         }
         // RAY_ENABLED=true: connect the Ray driver first, so an unreachable head fails the start at once.
         rayDispatcher.connect();
         topics.tryEnsureTopics();
-        relay.start();
+        relay.start(lease::isLeader);
         registerConfiguredWorkers();
 
         // The connector polls already; its batches are applied from here on (EventConsumers).
         consumers.open();
 
-        // Agents a killed orchestrator left (adopted by the provider) are kept or deleted, and
-        // workers whose server is gone are forgotten, before any assignment is re-sent.
-        guarded("reconciliation", reconciler::reconcile).run();
-        dispatcher.resendAssigned();
+        if (firstLeaseRound()) {
+            takeOver();
+        }
         dispatcher.start();
         periodic = Executors.newScheduledThreadPool(1, runnable -> {
             Thread thread = new Thread(runnable, "orchestrator-health");
@@ -126,14 +134,39 @@ public class OrchestratorLifecycle {
         long checkEvery = config.orchestrator().health().checkInterval().toMillis();
         long reconcileEvery = config.orchestrator().lifecycle().reconcileInterval().toMillis();
         long costEvery = config.orchestrator().lifecycle().costInterval().toMillis();
-        lifecycleThread.scheduleWithFixedDelay(guarded("autoscaler", autoscaler::tick), scaleEvery, scaleEvery,
+        lifecycleThread.scheduleWithFixedDelay(leaderOnly("autoscaler", autoscaler::tick), scaleEvery, scaleEvery,
                 TimeUnit.MILLISECONDS);
-        lifecycleThread.scheduleWithFixedDelay(guarded("reconciliation", reconciler::reconcile), reconcileEvery,
+        lifecycleThread.scheduleWithFixedDelay(leaderOnly("reconciliation", reconciler::reconcile), reconcileEvery,
                 reconcileEvery, TimeUnit.MILLISECONDS);
-        lifecycleThread.scheduleWithFixedDelay(guarded("cost report", cost::publish), costEvery, costEvery,
+        lifecycleThread.scheduleWithFixedDelay(leaderOnly("cost report", cost::publish), costEvery, costEvery,
                 TimeUnit.MILLISECONDS);
-        periodic.scheduleWithFixedDelay(guarded("health monitor", health::check), checkEvery, checkEvery,
+        periodic.scheduleWithFixedDelay(leaderOnly("health monitor", health::check), checkEvery, checkEvery,
                 TimeUnit.MILLISECONDS);
+        // A later take-over (the leader died or stopped) does the start's leader work on the lifecycle thread.
+        lease.onElected(term -> lifecycleThread.execute(guarded("take-over", this::takeOver)));
+        lease.start();
+    }
+
+    /** @return true when this instance leads after one lease round (false when the database failed it) */
+    private boolean firstLeaseRound() {
+        try {
+            return lease.round().leads();
+        } catch (RuntimeException e) {
+            LOG.warnf("first leader lease round failed (%s); standing by", e.getMessage());
+            return false;
+        }
+    }
+
+    /**
+     * What a new leader does first: agents a killed orchestrator left (adopted by the provider)
+     * are kept or deleted, and workers whose server is gone are forgotten, before any assignment
+     * is re-sent.
+     */
+    private void takeOver() {
+        guarded("reconciliation", reconciler::reconcile).run();
+        dispatcher.resendAssigned();
+        dispatcher.wake();
+        outbox.flushSoon();
     }
 
     void onStop(@Observes ShutdownEvent event) {
@@ -154,6 +187,7 @@ public class OrchestratorLifecycle {
         stopOwnWorkers();
         provider.close();
         relay.stop();
+        lease.stop();
     }
 
     /**
@@ -195,6 +229,16 @@ public class OrchestratorLifecycle {
         });
         outbox.flushSoon();
         LOG.infof("registered %d static agents", configured.size());
+    }
+
+    /** The task, guarded, run only while this instance holds the leader lease. */
+    private Runnable leaderOnly(String name, Runnable task) {
+        Runnable guardedTask = guarded(name, task);
+        return () -> {
+            if (lease.isLeader()) {
+                guardedTask.run();
+            }
+        };
     }
 
     private static Runnable guarded(String name, Runnable task) {

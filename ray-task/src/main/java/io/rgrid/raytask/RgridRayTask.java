@@ -4,6 +4,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
@@ -44,6 +45,7 @@ public final class RgridRayTask {
     static final String AGENT_URL = "RGRID_AGENT_URL";
     static final String AGENT_TOKEN = "RGRID_AGENT_TOKEN";
     static final String POLL_MS = "RGRID_RAY_TASK_POLL_MS";
+    static final String REQUEST_TIMEOUT_MS = "RGRID_RAY_TASK_REQUEST_TIMEOUT_MS";
     static final String DEFAULT_AGENT_URL = "http://127.0.0.1:8002";
     /** Consecutive failed polls after which an accepted attempt counts as lost (≈ 30 s at 1 s). */
     static final int MAX_FAILED_POLLS = 30;
@@ -71,29 +73,38 @@ public final class RgridRayTask {
             return Kind.UNREACHABLE + " " + AGENT_TOKEN + " is not set in the environment of this Ray node";
         }
         long pollMs = parse(env.get(POLL_MS), 1000);
+        Duration requestTimeout = Duration.ofMillis(parse(env.get(REQUEST_TIMEOUT_MS), 10_000));
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
                 .version(HttpClient.Version.HTTP_1_1).build();
+        String status = base + "/v1/assignments/" + executionId + "?attempt=" + attempt;
         String workerId;
         try {
-            HttpResponse<String> accepted = http.send(request(base + "/v1/assignments", token)
+            HttpResponse<String> accepted = http.send(request(base + "/v1/assignments", token, requestTimeout)
                     .POST(HttpRequest.BodyPublishers.ofString(assignmentJson, StandardCharsets.UTF_8)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (accepted.statusCode() / 100 != 2) {
                 return Kind.REFUSED + " " + accepted.statusCode() + " " + abbreviate(accepted.body());
             }
             workerId = group(WORKER_ID, accepted.body());
+        } catch (HttpTimeoutException e) {
+            // Ambiguous: the request reached the agent, which may have accepted it (a loaded host
+            // answers late). Ask before calling it unreachable: an attempt the agent holds is
+            // followed like an accepted one instead of being taken back while it runs.
+            workerId = holder(http, status, token, requestTimeout);
+            if (workerId == null) {
+                return Kind.UNREACHABLE + " " + base + ": " + e;
+            }
         } catch (Exception e) {
             if (e instanceof InterruptedException) {
                 Thread.currentThread().interrupt();
             }
             return Kind.UNREACHABLE + " " + base + ": " + e;
         }
-        String status = base + "/v1/assignments/" + executionId + "?attempt=" + attempt;
         int failed = 0;
         while (true) {
             try {
                 Thread.sleep(pollMs);
-                HttpResponse<String> response = http.send(request(status, token).GET().build(),
+                HttpResponse<String> response = http.send(request(status, token, requestTimeout).GET().build(),
                         HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     failed = 0;
@@ -117,8 +128,23 @@ public final class RgridRayTask {
         }
     }
 
-    private static HttpRequest.Builder request(String url, String token) {
-        return HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10))
+    /** The worker holding the attempt, by the agent's own account, or null when it does not (or cannot say). */
+    private static String holder(HttpClient http, String status, String token, Duration timeout) {
+        try {
+            HttpResponse<String> response = http.send(request(status, token, timeout).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            String workerId = group(WORKER_ID, response.body());
+            return response.statusCode() == 200 && !workerId.isEmpty() ? workerId : null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static HttpRequest.Builder request(String url, String token, Duration timeout) {
+        return HttpRequest.newBuilder(URI.create(url)).timeout(timeout)
                 .header("Authorization", "Bearer " + token)
                 .header("Content-Type", "application/json")
                 .header("Accept", "application/json");

@@ -7,7 +7,9 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -23,6 +25,8 @@ class RgridRayTaskTest {
     private final AtomicReference<String> auth = new AtomicReference<>();
     private volatile int postStatus = 202;
     private volatile int runningPolls = 2;
+    private volatile long postDelayMs = 0;
+    private volatile boolean agentHoldsIt = true;
 
     @BeforeEach
     void start() throws Exception {
@@ -33,20 +37,31 @@ class RgridRayTaskTest {
             int status;
             if ("POST".equals(exchange.getRequestMethod())) {
                 exchange.getRequestBody().readAllBytes();
+                sleep(postDelayMs);
                 status = postStatus;
                 body = status == 202 ? "{\"executionId\":\"" + ID + "\",\"attempt\":2,\"workerId\":\"rgrid-worker-abc123\"}"
                         : "{\"code\":\"CONFLICT\"}";
             } else {
                 assertThat(exchange.getRequestURI().toString()).isEqualTo("/v1/assignments/" + ID + "?attempt=2");
-                status = 200;
-                body = "{\"state\":\"" + (polls.incrementAndGet() <= runningPolls ? "RUNNING" : "FINISHED") + "\"}";
+                status = agentHoldsIt ? 200 : 404;
+                body = "{\"workerId\":\"rgrid-worker-abc123\",\"state\":\""
+                        + (polls.incrementAndGet() <= runningPolls ? "RUNNING" : "FINISHED") + "\"}";
             }
             byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
             exchange.getResponseBody().write(bytes);
             exchange.close();
         });
+        agent.setExecutor(Executors.newCachedThreadPool());
         agent.start();
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @AfterEach
@@ -71,6 +86,19 @@ class RgridRayTaskTest {
         postStatus = 409;
         assertThat(RgridRayTask.run(ID, "2", "{}", env())).startsWith("REFUSED 409 {\"code\":\"CONFLICT\"}");
         assertThat(polls.get()).isZero();
+    }
+
+    @Test
+    void anAnswerTooLateIsCheckedWithTheAgentBeforeTheAttemptCountsAsUnreachable() {
+        postDelayMs = 1_000;
+        Map<String, String> env = new HashMap<>(env());
+        env.put(RgridRayTask.REQUEST_TIMEOUT_MS, "200");
+        assertThat(RgridRayTask.run(ID, "2", "{}", env)).as("the agent holds it: followed to the end")
+                .isEqualTo("FINISHED rgrid-worker-abc123");
+
+        agentHoldsIt = false;
+        assertThat(RgridRayTask.run(ID, "2", "{}", env)).as("the agent does not know it")
+                .startsWith("UNREACHABLE http://127.0.0.1:").contains("HttpTimeoutException");
     }
 
     @Test

@@ -35,14 +35,14 @@ public final class PausableKafka implements AutoCloseable {
 
     private final Process launcher;
     private final long brokerPid;
-    private final String bootstrap;
+    private final KafkaLogins logins;
     private final Path log;
     private boolean paused;
 
-    private PausableKafka(Process launcher, long brokerPid, String bootstrap, Path log) {
+    private PausableKafka(Process launcher, long brokerPid, KafkaLogins logins, Path log) {
         this.launcher = launcher;
         this.brokerPid = brokerPid;
-        this.bootstrap = bootstrap;
+        this.logins = logins;
         this.log = log;
     }
 
@@ -70,7 +70,7 @@ public final class PausableKafka implements AutoCloseable {
                         .findFirst().orElseThrow(() -> new IllegalStateException("no " + BROKER_MAIN_CLASS
                                 + " process below local-grid.jar kafka (pid " + launcher.pid() + ")"))
                         .pid();
-                return new PausableKafka(launcher, broker, "127.0.0.1:" + port, log);
+                return new PausableKafka(launcher, broker, KafkaLogins.fromDataDir("127.0.0.1:" + port, dir), log);
             } catch (RuntimeException e) {
                 stopLauncher(launcher);
                 throw e;
@@ -81,7 +81,12 @@ public final class PausableKafka implements AutoCloseable {
     }
 
     public String bootstrap() {
-        return bootstrap;
+        return logins.bootstrap();
+    }
+
+    /** How to log in to this broker (its own users' passwords and CA, generated in its directory). */
+    public KafkaLogins logins() {
+        return logins;
     }
 
     /** The broker JVM's pid (below the launcher). */

@@ -7,9 +7,10 @@ import java.sql.Statement;
 
 /**
  * The shared servers of a test run: real PostgreSQL (superuser {@code postgres}, no password),
- * Kafka and S3 on loopback.
+ * Kafka (SASL_SSL: {@link #kafka()} has the logins) and S3 on loopback.
  */
-public record Servers(int postgresPort, String kafkaBootstrap, String s3Endpoint, String s3AccessKey, String s3SecretKey) {
+public record Servers(int postgresPort, String kafkaBootstrap, String s3Endpoint, String s3AccessKey, String s3SecretKey,
+                      KafkaLogins kafka) {
 
     public String dbUser() {
         return "postgres";

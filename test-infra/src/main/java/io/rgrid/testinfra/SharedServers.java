@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -103,7 +105,7 @@ public final class SharedServers {
         long pid = json.path("pid").asLong();
         boolean alive = ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
         Servers s = toServers(json);
-        if (alive && answers(s.postgresPort()) && answers(port(s.kafkaBootstrap())) && answers(port(s.s3Endpoint()))) {
+        if (alive && !s.kafka().passwords().isEmpty() && answers(s.postgresPort()) && answers(port(s.kafkaBootstrap())) && answers(port(s.s3Endpoint()))) {
             touch(dir.resolve("lease"));
             return s;
         }
@@ -146,8 +148,12 @@ public final class SharedServers {
     }
 
     private static Servers toServers(JsonNode json) {
-        return new Servers(json.path("postgresPort").asInt(), json.path("kafkaBootstrap").asText(),
-                json.path("s3Endpoint").asText(), json.path("s3AccessKey").asText(), json.path("s3SecretKey").asText());
+        String kafka = json.path("kafkaBootstrap").asText();
+        Map<String, String> passwords = new HashMap<>();
+        json.path("kafkaPasswords").properties().forEach(e -> passwords.put(e.getKey(), e.getValue().asText()));
+        return new Servers(json.path("postgresPort").asInt(), kafka, json.path("s3Endpoint").asText(),
+                json.path("s3AccessKey").asText(), json.path("s3SecretKey").asText(),
+                new KafkaLogins(kafka, json.path("kafkaCaFile").asText(), Map.copyOf(passwords)));
     }
 
     private static void startLeaseRenewal() {

@@ -1,6 +1,7 @@
 package io.rgrid.testinfra;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.rgrid.model.KafkaPrincipals;
 
 import java.util.HashMap;
 import java.util.Map;
@@ -12,27 +13,36 @@ import java.util.Map;
  * &#64;QuarkusTestResource(value = SharedServersResource.class,
  *                      initArgs = &#64;ResourceArg(name = "namespace", value = "api"))
  * </pre>
+ * The service logs in to Kafka as init arg {@code kafka-user}: default {@code rgrid-api}; the
+ * orchestrator's tests give {@code rgrid-orchestrator} (which also gets the workers' password for
+ * the agents it starts), the agent's {@code rgrid-worker}.
  */
 public class SharedServersResource implements QuarkusTestResourceLifecycleManager {
 
     private String namespace = "test";
+    private String kafkaUser = KafkaPrincipals.API;
 
     @Override
     public void init(Map<String, String> initArgs) {
         namespace = initArgs.getOrDefault("namespace", namespace);
+        kafkaUser = initArgs.getOrDefault("kafka-user", kafkaUser);
     }
 
     @Override
     public Map<String, String> start() {
         Servers servers = SharedServers.get();
         // The broker creates no topic by itself; a service that creates its own finds them there.
-        TestKafka.createTopics(servers.kafkaBootstrap(), namespace + ".");
-        return config(servers, namespace);
+        TestKafka.createTopics(servers.kafka(), namespace + ".");
+        Map<String, String> config = config(servers, namespace);
+        config.putAll(servers.kafka().serviceConfig(kafkaUser));
+        return config;
     }
 
     /**
      * The settings that point a service at {@code s} in {@code namespace}: the namespace's database
-     * (created when missing), topic prefix and bucket. For resources that start more than the
+     * (created when missing), topic prefix and bucket, the broker's address and this JVM's
+     * report-signing key ({@link SignedRecords}); the caller adds a Kafka login
+     * ({@code s.kafka().serviceConfig(user)}). For resources that start more than the
      * servers and add settings of their own.
      */
     public static Map<String, String> config(Servers s, String namespace) {
@@ -46,6 +56,7 @@ public class SharedServersResource implements QuarkusTestResourceLifecycleManage
         config.put("rgrid.storage.access-key", s.s3AccessKey());
         config.put("rgrid.storage.secret-key", s.s3SecretKey());
         config.put("rgrid.storage.bucket", namespace);
+        config.put("rgrid.reports.signing-key", SignedRecords.controlPlaneKey());
         return config;
     }
 

@@ -1,17 +1,11 @@
 package io.rgrid.testinfra;
 
-import io.rgrid.model.Topics;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
+import io.rgrid.platform.topics.TopicCreator;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Kafka for tests that run a part of the grid without its control plane. The test brokers, like
@@ -24,20 +18,12 @@ public final class TestKafka {
     private TestKafka() {
     }
 
-    /** Creates the RGrid topics under {@code prefix} that are missing. */
-    public static void createTopics(String bootstrap, String prefix) {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
-            Set<String> existing = admin.listTopics().names().get(60, TimeUnit.SECONDS);
-            List<NewTopic> missing = Topics.ALL.stream().map(t -> Topics.named(prefix, t))
-                    .filter(name -> !existing.contains(name))
-                    .map(name -> new NewTopic(name, Topics.PARTITIONS, (short) 1)).toList();
-            admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            // Another test JVM may have created one between the listing and the creation.
-            if (!String.valueOf(e.getMessage()).contains("TopicExists")) {
-                throw new IllegalStateException("could not create the test topics under '" + prefix + "': " + e, e);
-            }
-        }
+    /**
+     * Creates the RGrid topics under {@code prefix} that are missing, and the workers' ACLs on
+     * them, as the control plane does (service-platform's TopicCreator, logged in as a super user).
+     */
+    public static void createTopics(KafkaLogins kafka, String prefix) {
+        new TopicCreator(kafka.admin(), prefix, Duration.ofSeconds(60)).ensureTopics();
     }
 
     /** Sends one record; the future completes when the broker acknowledged it. */

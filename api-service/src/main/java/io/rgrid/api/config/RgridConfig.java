@@ -92,6 +92,39 @@ public interface RgridConfig {
          */
         @WithDefault("24h")
         Duration idempotencyKeyRetention();
+
+        /** The reconciliation of non-terminal executions with the orchestrator (io.rgrid.api.reconcile). */
+        Reconcile reconcile();
+    }
+
+    /**
+     * Every {@code interval}, one api-service instance asks the orchestrator which of at most
+     * {@code batch-size} executions, non-terminal here and created longer than {@code grace} ago,
+     * it knows, and announces again the submission of those it does not (a lost submission event).
+     */
+    interface Reconcile {
+        /** How often a round runs (the first one interval after the start). */
+        @WithDefault("1m")
+        Duration interval();
+
+        /** How old an execution must be before it is compared: longer than its event takes to reach the orchestrator. */
+        @WithDefault("5m")
+        Duration grace();
+
+        /** The most executions one round compares (the next round goes on after the last one). */
+        @WithDefault("500")
+        int batchSize();
+
+        /** The orchestrator's HTTP API (env ORCHESTRATOR_URL; default {@code http://127.0.0.1:${ORCHESTRATOR_PORT}}). */
+        @WithDefault("http://127.0.0.1:8001")
+        String orchestratorUrl();
+
+        /** Its bearer token (env ORCHESTRATOR_API_TOKEN, which the orchestrator requires off loopback). */
+        Optional<String> orchestratorToken();
+
+        /** How long one call to the orchestrator may take, connecting and answering. */
+        @WithDefault("10s")
+        Duration timeout();
     }
 
     /**
@@ -251,6 +284,19 @@ public interface RgridConfig {
         /** How long a single Kafka admin or send call may take before it counts as failed. */
         @WithDefault("10s")
         Duration requestTimeout();
+
+        /** {@code SASL_SSL} (default) or {@code PLAINTEXT}; read by service-platform's KafkaIdentity (env RGRID_KAFKA_SECURITY_PROTOCOL). */
+        @WithDefault("SASL_SSL")
+        String securityProtocol();
+
+        /** This service's SCRAM user, {@code rgrid-api} (env RGRID_KAFKA_USERNAME). */
+        Optional<String> username();
+
+        /** Its SCRAM password (env RGRID_KAFKA_PASSWORD). */
+        Optional<String> password();
+
+        /** PEM file of the broker's CA (env RGRID_KAFKA_CA_FILE). */
+        Optional<String> caFile();
 
         /** The prefix applied, or "" when none is set. */
         default String prefix() {

@@ -37,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code state} event with the execution as it is (unless it has ended), the stored log of the
  * current attempt (or, while it runs, the chunks this process has buffered), then {@code log}
  * events as chunks arrive and a {@code state} event for each state change this process applies,
- * then one {@code end} event with the final state and the stored log's length. The {@code log} events of an attempt are its log's bytes, exactly once,
+ * then one {@code end} event with the final state, the stored log's length and the whole final execution (as GET shows it). The {@code log} events of an attempt are its log's bytes, exactly once,
  * in order ({@link SseLogFollower}, {@link LogAssembler}); a client that printed fewer bytes than
  * {@code logBytes} fetches the rest with {@code Range: bytes=N-}. Served by a Vert.x route so that
  * a follower holds no worker thread while it waits.
@@ -57,7 +57,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * data: {"attempt":1,"stream":"STDOUT","seq":7,"text":"hello\n"}
  *
  * event: end
- * data: {"id":"…","state":"SUCCEEDED","attempt":1,"exitCode":0,"reason":null,"logBytes":6,"logLastSeq":7,"sentBytes":6}
+ * data: {"id":"…","state":"SUCCEEDED","attempt":1,"exitCode":0,"reason":null,"logBytes":6,"logLastSeq":7,"sentBytes":6,
+ *        "execution":{"id":"…","state":"SUCCEEDED",…}}
  * </pre>
  */
 @Singleton

@@ -1,6 +1,7 @@
 package io.rgrid.api.logs;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.rgrid.api.execution.repository.ExecutionRecord;
 import io.rgrid.api.execution.rest.ExecutionJson;
 import io.rgrid.api.storage.ObjectStore;
@@ -16,6 +17,8 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -206,14 +209,40 @@ final class SseLogFollower implements LogHub.Follower {
             data.put("attempt", row.attempt());
             data.put("exitCode", row.exitCode());
             data.put("reason", row.reason() == null ? null : row.reason().name());
+            // When the script started and ended, as GET shows them (the database keeps microseconds; the
+            // applied report may hold nanoseconds): a client times its stages without another call.
+            data.put("startedAt", micros(row.startedAt()));
+            data.put("finishedAt", micros(row.finishedAt()));
             // The stored log's length: a client that printed fewer bytes of this attempt fetches the rest.
             data.put("logBytes", row.logBytes());
             data.put("logLastSeq", row.logLastSeq());
             data.put("sentBytes", attempt.positionKnown() ? attempt.sent() : null);
+            // The whole final execution as GET shows it (the fields above are also in it, kept for
+            // clients that read only them): a client ends on this event without another GET.
+            data.put("execution", finalView(row));
             outbox.finish(frame("end", null, data));
             done = true;
         }
         onDone.accept(this);
+    }
+
+    /**
+     * The instant as the database stores it: the JDBC driver sends microseconds, rounding the
+     * nanoseconds half up (pgjdbc's TimestampUtils), so truncating would be 1 µs early half the time.
+     */
+    /** {@link ExecutionJson#of} with its times as GET shows them: the applied report may hold nanoseconds. */
+    private static ObjectNode finalView(ExecutionRecord row) {
+        ObjectNode view = ExecutionJson.of(row);
+        for (String field : List.of("createdAt", "updatedAt", "startedAt", "finishedAt")) {
+            if (view.hasNonNull(field)) {
+                view.put(field, micros(Instant.parse(view.get(field).asText())));
+            }
+        }
+        return view;
+    }
+
+    private static String micros(Instant instant) {
+        return instant == null ? null : instant.plusNanos(500).truncatedTo(ChronoUnit.MICROS).toString();
     }
 
     /**

@@ -8,17 +8,16 @@ import io.quarkus.test.junit.TestProfile;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.TcpGate;
 import io.rgrid.model.Topics;
-import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.platform.db.Transactions;
 import io.rgrid.platform.messaging.BatchWork;
 import io.rgrid.platform.messaging.DeadLetters;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SignedRecords;
 import io.rgrid.testinfra.SharedServersResource;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -86,8 +85,6 @@ class BatchConsumerDeadLetterTest {
     @Inject
     ApiTestSupport servers;
 
-    @ConfigProperty(name = "rgrid.kafka.bootstrap-servers")
-    String bootstrap;
 
     @ConfigProperty(name = "mp.messaging.incoming.platform-probe.topic")
     String probeTopic;
@@ -95,7 +92,7 @@ class BatchConsumerDeadLetterTest {
     @BeforeEach
     void probeTopicAndTable() throws Exception {
         servers.execute("CREATE TABLE IF NOT EXISTS api.probe_applied (marker text PRIMARY KEY)");
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+        try (Admin admin = Admin.create(SharedServers.get().kafka().admin())) {
             if (!admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(probeTopic)) {
                 admin.createTopics(List.of(new NewTopic(probeTopic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
             }
@@ -181,18 +178,23 @@ class BatchConsumerDeadLetterTest {
         return markers;
     }
 
-    private static byte[] heartbeat(String marker) {
-        return EventCodec.encode(Envelope.of(new WorkerHeartbeat(marker, null, 0, 0, 0, null, null, null, false)));
+    /** A heartbeat naming worker {@code marker} as its signer: the API has no worker tokens, so it checks only the signer. */
+    private ProducerRecord<String, byte[]> heartbeat(String marker) {
+        return SignedRecords.heartbeat(probeTopic, new WorkerHeartbeat(marker, null, 0, 0, 0, null, null, null, false),
+                "a-token-the-api-does-not-know");
     }
 
-    /** One key, so one partition and this order. */
-    private void send(String key, byte[]... values) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all",
+    /** One key, so one partition and this order; heartbeats signed, anything else as it is. */
+    private void send(String key, Object... values) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(SharedServers.get().kafka().admin(Map.of(
+                ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
-            for (byte[] value : values) {
-                producer.send(new ProducerRecord<>(probeTopic, key, value)).get(30, TimeUnit.SECONDS);
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
+            for (Object value : values) {
+                ProducerRecord<String, byte[]> record = value instanceof ProducerRecord<?, ?> signed
+                        ? new ProducerRecord<>(probeTopic, null, key, (byte[]) signed.value(), signed.headers())
+                        : new ProducerRecord<>(probeTopic, key, (byte[]) value);
+                producer.send(record).get(30, TimeUnit.SECONDS);
             }
         }
     }
@@ -201,10 +203,9 @@ class BatchConsumerDeadLetterTest {
     private List<ConsumerRecord<String, byte[]>> deadLetters(String run) {
         String topic = servers.topic(Topics.DEAD_LETTERS);
         List<ConsumerRecord<String, byte[]>> found = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(SharedServers.get().kafka().admin(Map.of(
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
             consumer.assign(partitions);

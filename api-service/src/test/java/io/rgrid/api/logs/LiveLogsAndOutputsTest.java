@@ -13,6 +13,7 @@ import io.rgrid.model.Json;
 import io.rgrid.model.Topics;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
+import io.rgrid.model.api.ExecutionView;
 import io.rgrid.model.api.Problem;
 import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.event.ExecutionStatusChanged;
@@ -96,6 +97,16 @@ class LiveLogsAndOutputsTest {
         assertThat(running.path("workerId").asText()).isEqualTo("rgrid-worker-abcdef");
         assertThat(running.path("id").asText()).isEqualTo(id.toString());
         assertThat(dataOf(lines, "end", 0)).contains("\"state\":\"SUCCEEDED\"").contains("\"exitCode\":0");
+        // The end carries the script's start and end as GET shows them (the CLI's --timings).
+        JsonNode end = Json.mapper().readTree(dataOf(lines, "end", 0));
+        JsonNode view = Json.mapper().readTree(Keys.as(adminKey).get(ApiPaths.execution(id.toString())).asString());
+        assertThat(end.path("startedAt").asText()).isNotEmpty();
+        assertThat(Instant.parse(end.path("startedAt").asText())).isEqualTo(Instant.parse(view.path("startedAt").asText()));
+        assertThat(Instant.parse(end.path("finishedAt").asText())).isEqualTo(Instant.parse(view.path("finishedAt").asText()))
+                .isAfterOrEqualTo(Instant.parse(end.path("startedAt").asText()));
+        // And the whole final execution, field for field as GET shows it: the CLI ends without a GET.
+        assertThat(Json.mapper().treeToValue(end.path("execution"), ExecutionView.class))
+                .isEqualTo(Json.mapper().treeToValue(view, ExecutionView.class));
     }
 
     /** The data line of the {@code n}-th (from 0) event named {@code event}. */
@@ -281,20 +292,7 @@ class LiveLogsAndOutputsTest {
     LogHub hub;
 
     private boolean bufferedHas(UUID id) {
-        List<ExecutionLogChunk> got = new ArrayList<>();
-        LogHub.Follower probe = new LogHub.Follower() {
-            @Override
-            public void chunk(ExecutionLogChunk chunk) {
-                got.add(chunk);
-            }
-
-            @Override
-            public void end(io.rgrid.api.execution.repository.ExecutionRecord row) {
-            }
-        };
-        hub.follow(id, probe);
-        hub.unfollow(id, probe);
-        return !got.isEmpty();
+        return !servers.bufferedChunks(id).isEmpty();
     }
 
     /** Opens {@code logs?follow=true}, checks it is an event stream, and collects its lines on a virtual thread. */

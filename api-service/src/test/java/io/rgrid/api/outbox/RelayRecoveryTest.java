@@ -76,15 +76,13 @@ class RelayRecoveryTest {
         assertThat(servers.rows("SELECT count(*) FROM api.outbox WHERE published_at IS NULL AND event_key = ?", id.toString()))
                 .isEqualTo(2);
 
-        String bootstrap = SharedServers.get().kafkaBootstrap();
         OutboxSettings settings = new OutboxSettings(100, Duration.ofMillis(200), Duration.ofSeconds(1),
                 Duration.ofSeconds(30), Duration.ofHours(24), Duration.ofHours(1));
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(SharedServers.get().kafka().admin(Map.of(ProducerConfig.ACKS_CONFIG, "all")),
                 new StringSerializer(), new ByteArraySerializer())) {
             OutboxRelay relay = new OutboxRelay(tx, ApiOutbox.TABLE, settings,
                     row -> TestKafka.send(producer, row.topic(), row.key(), row.payload()),
-                    new TopicCreator(bootstrap, prefix, Duration.ofSeconds(10)), Clock.systemUTC());
+                    new TopicCreator(SharedServers.get().kafka().admin(), prefix, Duration.ofSeconds(10)), Clock.systemUTC());
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (servers.rows("SELECT count(*) FROM api.outbox WHERE published_at IS NULL AND event_key = ?", id.toString()) > 0
                     && System.nanoTime() < deadline) {
@@ -97,12 +95,11 @@ class RelayRecoveryTest {
                 .isZero();
 
         List<String> types = new ArrayList<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(SharedServers.get().kafka().admin(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "api-relay-test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
             consumer.subscribe(List.of(Topics.named(prefix, Topics.EXECUTIONS)));
             long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (types.size() < 2 && System.nanoTime() < until) {

@@ -7,11 +7,17 @@ import io.minio.PutObjectArgs;
 import io.minio.Result;
 import io.minio.StatObjectArgs;
 import io.minio.messages.Item;
+import io.rgrid.api.execution.repository.ExecutionRecord;
+import io.rgrid.api.logs.LogHub;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.EventCodec;
+import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.model.event.WorkerHeartbeat;
+import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SignedRecords;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,11 +55,11 @@ public class ApiTestSupport {
     @Inject
     MinioClient minio;
 
+    @Inject
+    LogHub logHub;
+
     @ConfigProperty(name = "rgrid.storage.bucket")
     String bucket;
-
-    @ConfigProperty(name = "rgrid.kafka.bootstrap-servers")
-    String bootstrap;
 
     @ConfigProperty(name = "rgrid.kafka.topic-prefix", defaultValue = "")
     String prefix;
@@ -130,41 +136,62 @@ public class ApiTestSupport {
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1).contentType("text/plain").build());
     }
 
+    /** Publishes a status report signed as its reporter would (SignedRecords). */
     public void publishStatus(ExecutionStatusChanged report) throws Exception {
-        publishRaw(report.key(), EventCodec.encode(Envelope.of(report)));
+        publish(Topics.EXECUTION_STATUS, report);
     }
 
-    /** Publishes any event to its canonical topic (prefix applied), keyed as the event says. */
+    /**
+     * Publishes any event to its canonical topic (prefix applied), keyed as the event says and signed
+     * as its producer would sign it (SignedRecords; a heartbeat with a token the API cannot check anyway).
+     */
     public void publish(String canonicalTopic, Event event) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        send(event instanceof WorkerHeartbeat heartbeat
+                ? SignedRecords.heartbeat(topic(canonicalTopic), heartbeat, "a-token-the-api-does-not-know")
+                : SignedRecords.signed(topic(canonicalTopic), event));
+    }
+
+    /** Sends one record as it is (forged ones included) and waits for the broker to have it. */
+    public void send(ProducerRecord<String, byte[]> record) throws Exception {
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(SharedServers.get().kafka().admin(Map.of(
                 ProducerConfig.ACKS_CONFIG, "all",
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
-            producer.send(new ProducerRecord<>(topic(canonicalTopic), event.key(), EventCodec.encode(Envelope.of(event))))
-                    .get(30, TimeUnit.SECONDS);
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)))) {
+            producer.send(record).get(30, TimeUnit.SECONDS);
         }
     }
 
+    /** The live log chunks the API holds for {@code id} (what a follower starting now gets first). */
+    public List<ExecutionLogChunk> bufferedChunks(UUID id) {
+        List<ExecutionLogChunk> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LogHub.Follower probe = new LogHub.Follower() {
+            @Override
+            public void chunk(ExecutionLogChunk chunk) {
+                got.add(chunk);
+            }
+
+            @Override
+            public void end(ExecutionRecord row) {
+            }
+        };
+        logHub.follow(id, probe);
+        logHub.unfollow(id, probe);
+        return got;
+    }
+
+    /** Publishes bytes, unsigned, to the status topic (malformed-record tests). */
     public void publishRaw(String key, byte[] value) throws Exception {
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class))) {
-            producer.send(new ProducerRecord<>(topic(Topics.EXECUTION_STATUS), key, value)).get(30, TimeUnit.SECONDS);
-        }
+        send(new ProducerRecord<>(topic(Topics.EXECUTION_STATUS), key, value));
     }
 
     /** Reads the executions topic from the start until an event for {@code executionId} of the given type shows up. */
     public Optional<ConsumerRecord<String, byte[]>> awaitExecutionEvent(UUID executionId, String type, Duration timeout) {
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(SharedServers.get().kafka().admin(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "api-test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class,
-                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class))) {
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class)))) {
             consumer.subscribe(List.of(topic(Topics.EXECUTIONS)));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (System.nanoTime() < deadline) {

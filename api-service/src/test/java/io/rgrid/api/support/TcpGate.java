@@ -1,8 +1,8 @@
 package io.rgrid.api.support;
 
+import io.rgrid.testinfra.SocketSplice;
+
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -64,35 +64,11 @@ public final class TcpGate implements AutoCloseable {
                 try {
                     Socket client = listening.accept();
                     Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
-                    sockets.add(client);
-                    sockets.add(upstream);
-                    pipe(client, upstream);
-                    pipe(upstream, client);
+                    SocketSplice.join(client, upstream, sockets);
                 } catch (IOException e) {
                     return; // shut
                 }
             }
         });
-    }
-
-    private static void pipe(Socket from, Socket to) {
-        Thread.ofVirtual().start(() -> {
-            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
-                in.transferTo(out);
-            } catch (IOException e) {
-                // cut by shut() or by either side
-            } finally {
-                closeQuietly(from);
-                closeQuietly(to);
-            }
-        });
-    }
-
-    private static void closeQuietly(Socket socket) {
-        try {
-            socket.close();
-        } catch (IOException ignored) {
-            // already closed
-        }
     }
 }

@@ -1,9 +1,9 @@
 package io.rgrid.bench.jmh;
 
 import io.rgrid.model.event.WorkerState;
-import io.rgrid.orchestrator.autoscaling.ClusterSnapshot;
-import io.rgrid.orchestrator.autoscaling.ScalingPlan;
-import io.rgrid.orchestrator.autoscaling.ScalingPolicy;
+import io.rgrid.scaling.ClusterSnapshot;
+import io.rgrid.scaling.ScalingPlan;
+import io.rgrid.scaling.ScalingPolicy;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;

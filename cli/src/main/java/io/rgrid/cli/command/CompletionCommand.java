@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
         footer = {"Examples:",
                 "  source <(rgrid completion bash)                    this shell",
                 "  rgrid completion bash > ~/.local/share/bash-completion/completions/rgrid",
-                "  zsh: autoload -U +X bashcompinit && bashcompinit && source <(rgrid completion zsh)"})
+                "  zsh: autoload -U +X bashcompinit && bashcompinit",
+                "       source <(rgrid completion zsh)"})
 public final class CompletionCommand extends CommandSupport implements Callable<Integer> {
 
     @Parameters(index = "0", paramLabel = "SHELL", defaultValue = "bash", description = "bash (default) or zsh.")

@@ -20,9 +20,9 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "init",
         description = {
-                "Write the CLI config file with the API URL and key of a remote grid,",
-                "and the CA certificate (--ca-cert FILE, stored by its absolute path) when",
-                "the API's TLS certificate comes from a private CA.",
+                "Write the CLI config file for a remote grid: API URL and key.",
+                "With --ca-cert FILE it also holds the CA certificate (by its absolute path)",
+                "for an API whose TLS certificate comes from a private CA.",
                 "The file is mode 0600; ./rgrid local up writes it for the local grid.",
                 "Without --api-key, asks for the key."})
 public final class InitCommand extends CommandSupport implements Callable<Integer> {

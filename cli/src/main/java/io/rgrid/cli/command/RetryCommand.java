@@ -15,7 +15,8 @@ import java.util.concurrent.Callable;
 
 /** {@code rgrid retry ID}: {@code POST /api/v1/executions/{id}/retry}, a new execution with the same spec and files. */
 @Command(name = "retry",
-        description = {"Run an ended execution again: a new execution with the same script, inputs and options.",
+        description = {"Run an ended execution again.",
+                "A new execution with the same script, inputs and options.",
                 "Prints the new execution's id on stdout."},
         footerHeading = "%n",
         footer = {"Example:", "  new=$(rgrid retry 0190f5c2-...) && rgrid logs -f \"$new\""})

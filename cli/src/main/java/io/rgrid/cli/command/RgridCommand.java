@@ -36,8 +36,8 @@ import java.util.List;
                 "  2. RGRID_API_URL / RGRID_API_KEY / RGRID_CA_CERT",
                 "  3. $XDG_CONFIG_HOME/rgrid/config.json (default ~/.config/rgrid/config.json),",
                 "     written by ./rgrid local up or rgrid init",
-                "  The API URL defaults to http://127.0.0.1:8000. A CA certificate is added to the",
-                "  system's trust store for https URLs; verification is never switched off.",
+                "  The API URL defaults to http://127.0.0.1:8000. A CA certificate is added",
+                "  to the system's trust store for https URLs; verification is never off.",
                 "",
                 ExitCodes.HELP
         })

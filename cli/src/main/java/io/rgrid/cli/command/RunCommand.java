@@ -5,12 +5,14 @@ import io.rgrid.cli.core.ExitCodes;
 import io.rgrid.cli.follow.ExecutionFollower;
 import io.rgrid.cli.http.ApiClient;
 import io.rgrid.cli.output.ExecutionFormat;
+import io.rgrid.cli.output.StageTimings;
 import io.rgrid.model.api.ExecutionView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 import java.io.Console;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -20,19 +22,21 @@ import java.util.concurrent.Callable;
 @Command(name = "run",
         description = {
                 "Run a Python script on the grid and print its output.",
-                "Uploads the script and its inputs, shows each state change (and why it waits) on stderr,",
-                "streams the script's output to stdout as it runs, downloads its outputs and exits",
-                "with its exit code."},
+                "Uploads the script and its inputs, shows each state change (and why it",
+                "waits) on stderr, streams the script's output to stdout as it runs,",
+                "downloads its outputs and exits with its exit code."},
         footerHeading = "%n",
         footer = {
                 "Examples:",
                 "  rgrid run analysis.py --input data.csv --output-dir results/",
-                "  rgrid run train.py --cpus 2 --memory 4g -e SEED=42 --env-file .env -- --epochs 10",
+                "  rgrid run train.py --cpus 2 --memory 4g -e SEED=42 --env-file .env \\",
+                "      -- --epochs 10",
                 "  rgrid run merge.py --input 'parts/*.csv'        every match is an input",
                 "  rgrid run process.py --batch 'data/*.csv'       one execution per file",
                 "  id=$(rgrid run --detach job.py) && rgrid logs -f \"$id\"",
                 "",
-                "A requirements.txt beside the script is used unless --requirements or --no-requirements.",
+                "A requirements.txt beside the script is used unless --requirements or",
+                "--no-requirements says otherwise.",
                 "Ctrl-C stops following; the execution keeps running.",
                 "Stop it with: rgrid cancel ID. Follow it again with: rgrid logs -f ID."})
 public final class RunCommand extends CommandSupport implements Callable<Integer> {
@@ -64,6 +68,7 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
         }
         ExecutionView submitted = api.submit(options.toSpec(), options.script, options.inputs, requirements,
                 progress(context, "Uploading"));
+        Instant submittedAt = Instant.now();
         String id = submitted.id().toString();
         if (options.detach) {
             context.out().println(id);
@@ -82,9 +87,35 @@ public final class RunCommand extends CommandSupport implements Callable<Integer
             Outputs.download(api, context.err(), id, terminal.attempt() > 0 ? terminal.attempt() : null, dir)
                     .announce(context.err(), dir);
         }
+        if (options.timings) {
+            printTimings(context, start, submittedAt, submitted, terminal, follower.end());
+        }
         int code = ExitCodes.forExecution(terminal);
         // A run whose output could not all be shown never looks like a clean success.
         return logComplete || code != ExitCodes.OK ? code : ExitCodes.API;
+    }
+
+    /**
+     * {@code --timings}: the stages of this run on stderr ({@link StageTimings}). The launch is the
+     * launcher's {@code RGRID_LAUNCHED_AT} (seconds since the epoch, from bash's EPOCHREALTIME),
+     * else this process's start; the script's start and end come from the stream's end event, else
+     * from the final GET.
+     */
+    private static void printTimings(CliContext context, long startNanos, Instant submittedAt, ExecutionView submitted,
+                                     ExecutionView terminal, ExecutionFollower.End end) {
+        Instant now = Instant.now();
+        Instant commandStart = now.minusNanos(System.nanoTime() - startNanos);
+        Instant started = end != null && end.startedAt() != null ? end.startedAt() : terminal.startedAt();
+        Instant finished = end != null && end.finishedAt() != null ? end.finishedAt() : terminal.finishedAt();
+        StageTimings.Points points = new StageTimings.Points(launched(context), commandStart,
+                submittedAt, submitted.createdAt(), started, finished, end == null ? null : end.receivedAt(), now);
+        StageTimings.table(points).forEach(context.err()::println);
+    }
+
+    /** When the launcher started (RGRID_LAUNCHED_AT), else when this process started; null when neither is known. */
+    private static Instant launched(CliContext context) {
+        Instant fromLauncher = StageTimings.epochSeconds(context.env().get("RGRID_LAUNCHED_AT"));
+        return fromLauncher != null ? fromLauncher : ProcessHandle.current().info().startInstant().orElse(null);
     }
 
     /**

@@ -108,6 +108,9 @@ public final class RunOptions {
     @Option(names = {"-d", "--detach"}, description = "Print the execution id and exit without following it.")
     boolean detach;
 
+    @Option(names = "--timings", description = "At the end, print on stderr where the run's time went, stage by stage.")
+    boolean timings;
+
     /**
      * Checks what can be checked before talking to the API: the files exist and the inputs'
      * names (their names on the worker) are distinct.

@@ -1,6 +1,7 @@
 package io.rgrid.cli.command;
 
 import io.rgrid.cli.core.ExitCodes;
+import io.rgrid.cli.core.VersionInfo;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.IVersionProvider;
 import picocli.CommandLine.Option;
@@ -19,9 +20,8 @@ public final class VersionCommand extends CommandSupport implements Callable<Int
     @Override
     public Integer call() {
         if (json) {
-            String version = VersionCommand.class.getPackage().getImplementationVersion();
             Map<String, String> info = new LinkedHashMap<>();
-            info.put("version", version);
+            info.put("version", VersionInfo.version());
             info.put("java", Runtime.version().toString());
             JsonOut.print(context().out(), info);
             return ExitCodes.OK;
@@ -32,15 +32,11 @@ public final class VersionCommand extends CommandSupport implements Callable<Int
         return ExitCodes.OK;
     }
 
-    /** Reads the version the build wrote into the jar's manifest. */
+    /** The version lines of {@link VersionInfo}, for picocli's {@code --version}. */
     public static final class Provider implements IVersionProvider {
         @Override
         public String[] getVersion() {
-            String version = VersionCommand.class.getPackage().getImplementationVersion();
-            return new String[]{
-                    "rgrid " + (version == null ? "(development build)" : version),
-                    "Java " + Runtime.version() + " (" + System.getProperty("java.vendor") + ")"
-            };
+            return VersionInfo.lines();
         }
     }
 }

@@ -44,6 +44,11 @@ public record CliContext(Map<String, String> env, PrintStream out, PrintStream e
         if ("1".equals(env.get("RGRID_NO_TTY")) || "dumb".equals(env.get("TERM"))) {
             return false;
         }
+        return consoleIsTerminal();
+    }
+
+    /** Whether stdin and stdout are a terminal: System.console(), and on Java 22+ Console.isTerminal() (picocli's test too). */
+    public static boolean consoleIsTerminal() {
         Console console = System.console();
         if (console == null) {
             return false;

@@ -26,7 +26,8 @@ public final class ExitCodes {
               0    success (rgrid run: the script succeeded)
               1    the script failed with no exit code or was lost; internal error
               2    usage: bad option, missing local file, no API key configured
-              3    API: unreachable, key rejected, no such execution, refused; log incomplete
+              3    API unreachable, key rejected, no such execution, refused;
+                   log incomplete
               124  the script ran past its --timeout
               130  the execution was cancelled, or Ctrl-C stopped following it
               N    rgrid run: any other code is the script's own exit code

@@ -8,14 +8,14 @@ import io.rgrid.cli.http.ApiClient;
 import io.rgrid.cli.output.ExecutionFormat;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Json;
-import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.ExecutionView;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Locale;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.BlockingQueue;
@@ -44,7 +44,6 @@ public final class ExecutionFollower {
     /** How long to keep polling through an unreachable API (a restart) before giving up. */
     private static final Duration OUTAGE_TOLERANCE = Duration.ofSeconds(30);
     /** How often to ask /queue why a QUEUED execution waits. */
-    private static final long QUEUE_CHECK_NANOS = Duration.ofSeconds(3).toNanos();
     /** After the execution ended, how long the live stream gets to deliver its last lines and end event. */
     private static final long STREAM_DRAIN_MILLIS = 10_000;
     /** Tries to fetch what the stream did not print, and the pause before the next (times the try). */
@@ -53,6 +52,7 @@ public final class ExecutionFollower {
 
     private final ApiClient api;
     private final CliContext context;
+    private final QueueWait queueWait;
     private final long startNanos;
 
     private Thread streamThread;
@@ -70,17 +70,17 @@ public final class ExecutionFollower {
     private final Map<Integer, Long> streamedBytes = new ConcurrentHashMap<>();
     /** The stored log's length the stream's end event announced (null: not announced). */
     private volatile Long announcedLogBytes;
-    private boolean queueApiMissing;
+    /** The stream's end event: when it arrived, and the script's start and end it carries (null: none yet). */
+    private volatile End end;
     /** When the API became unreachable while following (System.nanoTime), or 0. */
     private long outageStart;
-    private long lastQueueCheck;
-    private String lastWaitLine;
 
     /**
      * @param startNanos {@link System#nanoTime()} when the user's command started; follow lines show time since
      */
     public ExecutionFollower(ApiClient api, CliContext context, long startNanos) {
         this.api = api;
+        this.queueWait = new QueueWait(api);
         this.context = context;
         this.startNanos = startNanos;
     }
@@ -130,8 +130,12 @@ public final class ExecutionFollower {
                         }
                     } else if (event.equals("state")) {
                         pushState(data);
-                    } else if (event.equals("end") && data.hasNonNull("logBytes")) {
-                        announcedLogBytes = data.get("logBytes").asLong();
+                    } else if (event.equals("end")) {
+                        end = new End(Instant.now(), instant(data, "startedAt"), instant(data, "finishedAt"));
+                        if (data.hasNonNull("logBytes")) {
+                            announcedLogBytes = data.get("logBytes").asLong();
+                        }
+                        pushFinal(data.get("execution"));
                     }
                 });
             } catch (CliException e) {
@@ -143,6 +147,45 @@ public final class ExecutionFollower {
                         + "the rest follows when the execution ends");
             }
         });
+    }
+
+    /**
+     * The stream's {@code end} event: when this CLI received it, and the script's {@code startedAt}
+     * and {@code finishedAt} it carries (null when it never ran, or from an API that does not send them).
+     */
+    public record End(Instant receivedAt, Instant startedAt, Instant finishedAt) {
+    }
+
+    /** The end event of the live stream, or null when there was none (no stream, or it broke). */
+    public End end() {
+        return end;
+    }
+
+    private static Instant instant(JsonNode data, String field) {
+        try {
+            return data.hasNonNull(field) ? Instant.parse(data.get(field).asText()) : null;
+        } catch (DateTimeParseException e) {
+            return null; // a timing only: a value this CLI cannot read is left out
+        }
+    }
+
+    /**
+     * The end event's final execution (an API that sends one), for the poll: the run ends on it
+     * without another GET. One that is missing, unreadable or not terminal is left to the GET the
+     * poll makes when the stream is over.
+     */
+    private void pushFinal(JsonNode execution) {
+        if (execution == null || !execution.isObject()) {
+            return;
+        }
+        try {
+            ExecutionView view = Json.mapper().treeToValue(execution, ExecutionView.class);
+            if (view.id() != null && view.isTerminal()) {
+                pushed.add(view);
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            // the GET after the stream still tells the final state
+        }
     }
 
     /** A state event's execution, for the poll; one that cannot be read is left to the GETs. */
@@ -182,7 +225,7 @@ public final class ExecutionFollower {
         long interval = context.pollStartMillis();
         while (!current.isTerminal()) {
             if (current.state() == ExecutionState.QUEUED) {
-                explainWait(current);
+                queueWait.explain(current, line -> context.err().println(prefix() + " " + line));
             }
             ExecutionView next = awaitPushed(streamCarriesStates && !streamOver ? STREAM_SAFETY_POLL_MILLIS : interval);
             if (next == null) {
@@ -231,61 +274,6 @@ public final class ExecutionFollower {
         }
     }
 
-    /**
-     * While QUEUED: the queue's depth and, when this execution is the oldest queued one, the
-     * orchestrator's reason (e.g. "provisioning a worker, ~60 s"). A missing /queue is not an error.
-     */
-    private void explainWait(ExecutionView view) {
-        long now = System.nanoTime();
-        if (queueApiMissing || (lastQueueCheck != 0 && now - lastQueueCheck < QUEUE_CHECK_NANOS)) {
-            return;
-        }
-        lastQueueCheck = now;
-        JsonNode queue;
-        try {
-            queue = api.getJson(ApiPaths.BASE + "/queue", null);
-        } catch (CliException e) {
-            queueApiMissing = !(e.getCause() instanceof IOException);
-            return;
-        }
-        String line = waitLine(queue, view.id().toString());
-        if (line != null && !line.equals(lastWaitLine)) {
-            lastWaitLine = line;
-            context.err().println(prefix() + " " + line);
-        }
-    }
-
-    /** E.g. {@code waiting: provisioning a worker, ~60 s (2 queued, 1 running)}; null when there is nothing to say. */
-    static String waitLine(JsonNode queue, String id) {
-        JsonNode depth = queue.path("depth");
-        long queued = depth.path("QUEUED").asLong(0);
-        long active = depth.path("ASSIGNED").asLong(0) + depth.path("RUNNING").asLong(0);
-        String counts = queued + " queued, " + active + " running";
-        JsonNode oldest = queue.path("oldest");
-        if (oldest.isObject() && id.equals(oldest.path("id").asText()) && oldest.hasNonNull("reason")) {
-            StringBuilder line = new StringBuilder("waiting: ").append(reasonText(oldest.get("reason").asText()));
-            if (oldest.hasNonNull("etaSeconds")) {
-                line.append(", ~").append(oldest.get("etaSeconds").asLong()).append(" s");
-            }
-            if (oldest.hasNonNull("detail") && !oldest.get("detail").asText().isBlank()) {
-                line.append(" - ").append(oldest.get("detail").asText().strip());
-            }
-            return line.append(" (").append(counts).append(')').toString();
-        }
-        if (oldest.isObject() && !id.equals(oldest.path("id").asText()) && queued > 1) {
-            return "waiting behind older executions (" + counts + ")";
-        }
-        return queued > 0 ? "waiting (" + counts + ")" : null;
-    }
-
-    private static String reasonText(String reason) {
-        return switch (reason) {
-            case "PROVISIONING" -> "provisioning a worker";
-            case "NO_CAPACITY" -> "every worker is busy and the grid is at its size limit";
-            case "WAITING_FOR_SLOT" -> "waiting for a free slot on a worker";
-            default -> reason.toLowerCase(Locale.ROOT).replace('_', ' ');
-        };
-    }
 
     /**
      * Prints on stdout what the live stream did not: the rest of the stored log after what the

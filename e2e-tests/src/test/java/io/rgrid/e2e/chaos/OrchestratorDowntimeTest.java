@@ -12,6 +12,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashSet;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Issue 26: an orchestrator killed and started again after more than lost-after finds every
@@ -34,8 +36,7 @@ class OrchestratorDowntimeTest {
     void anOrchestratorDownLongerThanLostAfterLosesNoWorkerWhenItComesBack(GridExtension.Running running)
             throws Exception {
         KillableGrid grid = running.grid();
-        Set<String> ready = readyWorkers(grid);
-        assertThat(ready).as("READY workers before the kill").isNotEmpty();
+        Set<String> ready = awaitReadyWorkers(grid);
 
         grid.killOrchestrator();
         Api.sleep(KillableGrid.LOST_AFTER.multipliedBy(2).toMillis()); // down for twice lost-after
@@ -56,7 +57,16 @@ class OrchestratorDowntimeTest {
         assertThat(view.path("attempt").asInt()).isEqualTo(1);
     }
 
-    private static Set<String> readyWorkers(KillableGrid grid) throws Exception {
+    /**
+     * The grid's READY workers, once there is one: run alone, a test starts with the grid, whose
+     * first agents are still registering (min-workers 2).
+     */
+    static Set<String> awaitReadyWorkers(KillableGrid grid) {
+        return await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofMillis(500))
+                .until(() -> readyWorkers(grid), workers -> !workers.isEmpty());
+    }
+
+    private static Set<String> readyWorkers(KillableGrid grid) throws SQLException {
         Set<String> out = new HashSet<>();
         try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "");
              Statement select = c.createStatement();

@@ -8,6 +8,8 @@ import io.rgrid.local.infra.ManagedProcess;
 import io.rgrid.local.infra.Ports;
 import io.rgrid.local.infra.PostgresServer;
 import io.rgrid.local.infra.S3Server;
+import io.rgrid.model.KafkaPrincipals;
+import io.rgrid.testinfra.KafkaLogins;
 import io.rgrid.testinfra.SharedServers;
 
 import java.io.IOException;
@@ -48,6 +50,8 @@ public final class KillableGrid implements AutoCloseable {
     private final Layout layout;
     private final String adminKey = "rgadm_" + InfraServers.randomSecret(24);
     private final String hashSecret = InfraServers.randomSecret(32);
+    /** K of this grid's api-service and orchestrator (RGRID_REPORTS_SIGNING_KEY), as the local grid generates it. */
+    private final String reportSigningKey = InfraServers.randomSecret(32);
     private final String s3AccessKey = "rgrid-chaos";
     private final String s3SecretKey = "s3sec_" + InfraServers.randomSecret(24);
     private final int postgresPort = Ports.free();
@@ -63,6 +67,7 @@ public final class KillableGrid implements AutoCloseable {
     private KafkaServer kafka;
     private S3Server s3;
     private ManagedProcess api;
+    private final List<ManagedProcess> otherApis = new ArrayList<>();
     private ManagedProcess orchestrator;
 
     private KillableGrid(Path dir) {
@@ -93,7 +98,7 @@ public final class KillableGrid implements AutoCloseable {
         startPostgres();
         postgres.ensureDatabase(DATABASE);
         startKafka();
-        s3 = S3Server.start(layout.s3proxyJar(), dir.resolve("s3"), s3Port, s3AccessKey, s3SecretKey, logs().resolve("s3.log"));
+        startS3();
         startApi();
         startOrchestrator();
     }
@@ -108,19 +113,47 @@ public final class KillableGrid implements AutoCloseable {
     }
 
     public void startApi() {
+        api = startApiOn(apiPort, "api-service");
+    }
+
+    /**
+     * Another api-service instance on its own port, sharing this grid's database, broker and store
+     * (api-service runs as several instances behind one address in production); stopped by
+     * {@link #close()} or {@link #stopOtherApis()}.
+     *
+     * @return its base URL
+     */
+    public String startAnotherApi() {
+        int port = Ports.free();
+        otherApis.add(startApiOn(port, "api-service-" + port));
+        return "http://" + Ports.LOOPBACK + ":" + port;
+    }
+
+    /** Stops every instance {@link #startAnotherApi()} started. */
+    public void stopOtherApis() {
+        for (ManagedProcess other : otherApis) {
+            other.stop(Duration.ofSeconds(20));
+        }
+        otherApis.clear();
+    }
+
+    private ManagedProcess startApiOn(int port, String name) {
         Map<String, String> env = commonEnv();
-        env.put("API_PORT", Integer.toString(apiPort));
+        env.put("API_PORT", Integer.toString(port));
         env.put("API_HOST", Ports.LOOPBACK);
         env.put("API_SECRET_KEY", adminKey);
         env.put("API_HASH_SECRET", hashSecret);
+        kafkaLogin(env, KafkaPrincipals.API);
+        // The reconciliation asks this grid's orchestrator, never one this machine may run on 8001.
+        env.put("ORCHESTRATOR_URL", orchestratorUrl());
         // As the local grid: the locally built image, never a pull (production's default is python:3.11-slim).
         env.put("RGRID_API_DEFAULTS_IMAGE", GridSupervisor.LOCAL_IMAGE);
         // The security suites send hundreds of bad credentials from this one address on purpose; the
         // failure limits themselves are api-service's AuthThrottleTest.
         env.put("RGRID_API_AUTH_FAILURES_ADDRESS_BURST", "100000");
         env.put("RGRID_API_AUTH_FAILURES_KEY_BURST", "100000");
-        api = startUntilReady("api-service", () -> ManagedProcess.start("api-service", javaCommand("api-service", List.of()), env,
-                logs().resolve("api-service.log")), apiUrl() + "/q/health/ready");
+        return startUntilReady(name, () -> ManagedProcess.start(name, javaCommand("api-service", List.of()), env,
+                logs().resolve(name + ".log")), "http://" + Ports.LOOPBACK + ":" + port + "/q/health/ready");
     }
 
     /**
@@ -154,6 +187,7 @@ public final class KillableGrid implements AutoCloseable {
         Map<String, String> env = commonEnv();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(orchestratorPort));
         env.put("RGRID_ORCHESTRATOR_PROVIDER", "local");
+        kafkaLogin(env, KafkaPrincipals.ORCHESTRATOR);
         env.put("RGRID_ORCHESTRATOR_LOCAL_AGENT_JAR", layout.serviceJar("worker-agent").toString());
         env.put("RGRID_ORCHESTRATOR_LOCAL_WORK_DIR", workersDir().toString());
         env.put("RGRID_ORCHESTRATOR_LOCAL_FIRST_PORT", Integer.toString(firstAgentPort));
@@ -172,6 +206,9 @@ public final class KillableGrid implements AutoCloseable {
                 "-Drgrid.orchestrator.health.lost-after=" + LOST_AFTER.toSeconds() + "s",
                 "-Drgrid.orchestrator.health.missing-grace=10s",
                 "-Drgrid.orchestrator.dispatch.tick=500ms",
+                // a restart after KILL_ORCHESTRATOR waits for its killed self's leader lease (issue 27)
+                "-Drgrid.leader.lease=4s",
+                "-Drgrid.leader.renew-interval=1s",
                 "-Drgrid.orchestrator.lifecycle.reconcile-interval=2s");
         orchestrator = startUntilReady("orchestrator-service", () -> ManagedProcess.start("orchestrator-service",
                 javaCommand("orchestrator-service", settings), env, logs().resolve("orchestrator.log")),
@@ -192,10 +229,12 @@ public final class KillableGrid implements AutoCloseable {
         env.put("QUARKUS_DATASOURCE_JDBC_URL", postgres.jdbcUrl(DATABASE));
         env.put("QUARKUS_DATASOURCE_USERNAME", PostgresServer.USER);
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap());
+        env.put("RGRID_KAFKA_CA_FILE", kafka.secrets().caFile().toString());
         env.put("RGRID_STORAGE_ENDPOINT", s3Endpoint());
         env.put("RGRID_STORAGE_ACCESS_KEY", s3AccessKey);
         env.put("RGRID_STORAGE_SECRET_KEY", s3SecretKey);
         env.put("RGRID_STORAGE_BUCKET", BUCKET);
+        env.put("RGRID_REPORTS_SIGNING_KEY", reportSigningKey);
         // The production guide's name for it; no component may ever print it.
         env.put("HETZNER_API_TOKEN", FAKE_HETZNER_TOKEN);
         return env;
@@ -250,6 +289,20 @@ public final class KillableGrid implements AutoCloseable {
     /** Starts the broker {@link #stopKafka()} stopped, on the same ports and data. */
     public void startKafkaAgain() {
         startKafka();
+    }
+
+    private void startS3() {
+        s3 = S3Server.start(layout.s3proxyJar(), dir.resolve("s3"), s3Port, s3AccessKey, s3SecretKey, logs().resolve("s3.log"));
+    }
+
+    /** Stops the object store (SIGTERM) and leaves it stopped until {@link #startS3Again()}. */
+    public void stopS3() {
+        s3.stop();
+    }
+
+    /** Starts the store {@link #stopS3()} stopped, on the same port and data. */
+    public void startS3Again() {
+        startS3();
     }
 
     /** Stops PostgreSQL and starts it again on the same port and data directory. */
@@ -367,6 +420,11 @@ public final class KillableGrid implements AutoCloseable {
         return hashSecret;
     }
 
+    /** The control plane's RGRID_REPORTS_SIGNING_KEY, for the search for secrets in logs and records. */
+    public String reportSigningKey() {
+        return reportSigningKey;
+    }
+
     public String s3AccessKey() {
         return s3AccessKey;
     }
@@ -386,6 +444,16 @@ public final class KillableGrid implements AutoCloseable {
 
     public String kafkaBootstrap() {
         return Ports.LOOPBACK + ":" + kafkaPort;
+    }
+
+    /** How to log in to this grid's broker (its users' passwords and CA). */
+    public KafkaLogins kafkaLogins() {
+        return new KafkaLogins(kafkaBootstrap(), kafka.secrets().caFile().toString(), kafka.secrets().passwords());
+    }
+
+    private void kafkaLogin(Map<String, String> env, String user) {
+        env.put("RGRID_KAFKA_USERNAME", user);
+        env.put("RGRID_KAFKA_PASSWORD", kafka.secrets().password(user));
     }
 
     public String jdbcUrl() {
@@ -432,6 +500,7 @@ public final class KillableGrid implements AutoCloseable {
         if (api != null) {
             api.stop(Duration.ofSeconds(20));
         }
+        stopOtherApis();
         if (s3 != null) {
             s3.stop();
         }

@@ -48,8 +48,10 @@ class SecretsNeverLoggedTest {
         Map<String, String> secrets = new LinkedHashMap<>();
         secrets.put("admin API key", grid.adminKey());
         secrets.put("API hash secret", grid.hashSecret());
+        secrets.put("report signing key", grid.reportSigningKey());
         secrets.put("S3 secret key", grid.s3SecretKey());
         secrets.put("Hetzner token", KillableGrid.FAKE_HETZNER_TOKEN);
+        grid.kafkaLogins().passwords().forEach((user, password) -> secrets.put("Kafka password of " + user, password));
         for (int i = 0; i < ProjectKeys.ISSUED.size(); i++) {
             secrets.put("project key or session cookie #" + (i + 1), ProjectKeys.ISSUED.get(i));
         }
@@ -103,13 +105,13 @@ class SecretsNeverLoggedTest {
 
     private static List<ConsumerRecord<byte[], byte[]>> allRecords(KillableGrid grid) throws Exception {
         Properties admin = new Properties();
-        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, grid.kafkaBootstrap());
+        admin.putAll(grid.kafkaLogins().admin());
         Set<String> topics;
         try (Admin client = Admin.create(admin)) {
             topics = client.listTopics(new org.apache.kafka.clients.admin.ListTopicsOptions().listInternal(true)).names().get();
         }
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, grid.kafkaBootstrap());
+        props.putAll(grid.kafkaLogins().admin());
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

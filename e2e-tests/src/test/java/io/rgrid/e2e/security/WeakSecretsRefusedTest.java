@@ -1,5 +1,6 @@
 package io.rgrid.e2e.security;
 
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,12 +40,14 @@ class WeakSecretsRefusedTest {
         env.keySet().removeIf(name -> name.startsWith("API_") || name.startsWith("RGRID_") || name.startsWith("QUARKUS_"));
         env.put("API_SECRET_KEY", adminKey);
         env.put("API_HASH_SECRET", hashSecret == null ? "" : hashSecret);
+        env.put("RGRID_REPORTS_SIGNING_KEY", GOOD); // a usable one: the row's secrets are what must stop it
         env.put("API_HOST", "127.0.0.1");
         env.put("API_PORT", "0");
         env.put("QUARKUS_DATASOURCE_JDBC_URL", servers.jdbcUrl("weaksecrets"));
         env.put("QUARKUS_DATASOURCE_USERNAME", servers.dbUser());
         env.put("QUARKUS_DATASOURCE_PASSWORD", servers.dbPassword());
-        env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
+        servers.kafka().serviceConfig(KafkaPrincipals.API).forEach((key, value) ->
+                env.put(key.toUpperCase().replace('.', '_').replace('-', '_'), value));
         env.put("RGRID_KAFKA_TOPIC_PREFIX", "weaksecrets.");
         env.put("RGRID_STORAGE_ENDPOINT", servers.s3Endpoint());
         env.put("RGRID_STORAGE_ACCESS_KEY", servers.s3AccessKey());

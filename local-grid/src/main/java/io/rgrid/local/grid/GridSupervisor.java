@@ -4,6 +4,7 @@ import io.rgrid.local.Layout;
 import io.rgrid.local.infra.InfraServers;
 import io.rgrid.local.infra.ManagedProcess;
 import io.rgrid.local.infra.Ports;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.config.ClientConfig;
 
 import java.io.IOException;
@@ -43,6 +44,11 @@ public final class GridSupervisor {
     private ManagedProcess orchestrator;
     /** The API's API_HASH_SECRET: generated once into the data directory, never replaced (stored key hashes depend on it). */
     private String hashSecret;
+    /**
+     * RGRID_REPORTS_SIGNING_KEY, K of api-service and the orchestrator (docs/security.md): generated
+     * once into the data directory like the hash secret; the agents never get it.
+     */
+    private String reportSigningKey;
     private volatile boolean stopping;
 
     GridSupervisor(Layout layout, Path dataDir, int apiPort, int orchestratorPort) {
@@ -85,6 +91,7 @@ public final class GridSupervisor {
 
         String apiKey = apiKey();
         hashSecret = secret("hash-secret");
+        reportSigningKey = secret("report-signing-key");
         String s3Secret = secret("s3-secret-key");
         infra = InfraServers.start(layout, dataDir, "rgrid-local", s3Secret, message -> publish("STARTING", message));
         infra.postgres().ensureDatabase(DATABASE);
@@ -182,10 +189,12 @@ public final class GridSupervisor {
         env.put("QUARKUS_DATASOURCE_JDBC_URL", infra.endpoints().jdbcUrl(DATABASE));
         env.put("QUARKUS_DATASOURCE_USERNAME", "postgres");
         env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", infra.endpoints().kafkaBootstrap());
+        env.put("RGRID_KAFKA_CA_FILE", infra.endpoints().kafkaCaFile());
         env.put("RGRID_STORAGE_ENDPOINT", infra.endpoints().s3Endpoint());
         env.put("RGRID_STORAGE_ACCESS_KEY", infra.endpoints().s3AccessKey());
         env.put("RGRID_STORAGE_SECRET_KEY", infra.endpoints().s3SecretKey());
         env.put("RGRID_STORAGE_BUCKET", BUCKET);
+        env.put("RGRID_REPORTS_SIGNING_KEY", reportSigningKey);
         return env;
     }
 
@@ -195,6 +204,9 @@ public final class GridSupervisor {
         env.put("API_HOST", Ports.LOOPBACK);
         env.put("API_SECRET_KEY", apiKey);
         env.put("API_HASH_SECRET", hashSecret);
+        kafkaLogin(env, KafkaPrincipals.API);
+        // The reconciliation asks this grid's orchestrator which executions it knows.
+        env.put("ORCHESTRATOR_URL", "http://" + Ports.LOOPBACK + ":" + orchestratorPort);
         // The image infra/build-base-image.sh builds here, not production's python:3.11-slim: a laptop
         // grid must run without pulling. An RGRID_API_DEFAULTS_IMAGE of the user's own wins.
         env.put("RGRID_API_DEFAULTS_IMAGE", System.getenv().getOrDefault("RGRID_API_DEFAULTS_IMAGE", LOCAL_IMAGE));
@@ -205,10 +217,16 @@ public final class GridSupervisor {
         Map<String, String> env = commonEnv();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(orchestratorPort));
         env.put("RGRID_ORCHESTRATOR_PROVIDER", "local");
+        kafkaLogin(env, KafkaPrincipals.ORCHESTRATOR);
         env.put("RGRID_ORCHESTRATOR_LOCAL_AGENT_JAR", layout.serviceJar("worker-agent").toString());
         env.put("RGRID_ORCHESTRATOR_LOCAL_WORK_DIR", dataDir.resolve("workers").toString());
         env.put("RGRID_ORCHESTRATOR_LOCAL_FIRST_PORT", Integer.toString(orchestratorPort + 1));
         return env;
+    }
+
+    private void kafkaLogin(Map<String, String> env, String user) {
+        env.put("RGRID_KAFKA_USERNAME", user);
+        env.put("RGRID_KAFKA_PASSWORD", infra.endpoints().kafkaPasswords().get(user));
     }
 
     /** API_SECRET_KEY when set; otherwise the key generated on first start, kept in the data directory. */

@@ -40,7 +40,8 @@ public final class InfraServers implements AutoCloseable {
                     logs.resolve("s3.log"));
             progress.accept("S3 ready at " + s3.endpoint());
             InfraEndpoints endpoints = new InfraEndpoints(postgres.port(), kafka.bootstrapServers(), s3.endpoint(),
-                    s3AccessKey, s3SecretKey, ProcessHandle.current().pid());
+                    s3AccessKey, s3SecretKey, ProcessHandle.current().pid(), kafka.secrets().caFile().toString(),
+                    kafka.secrets().passwords());
             return new InfraServers(postgres, kafka, s3, endpoints);
         } catch (RuntimeException e) {
             if (kafka != null) {

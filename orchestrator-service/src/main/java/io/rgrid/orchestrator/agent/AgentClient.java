@@ -4,7 +4,6 @@ import io.rgrid.model.Json;
 import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.orchestrator.config.RgridConfig;
-import io.rgrid.orchestrator.registry.WorkerRecord;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -59,7 +58,7 @@ public class AgentClient {
     }
 
     /** POSTs the assignment; completes (never exceptionally) once the agent answered or the bound passed. */
-    public CompletableFuture<Outcome> assign(WorkerRecord worker, Assignment assignment) {
+    public CompletableFuture<Outcome> assign(AgentTarget worker, Assignment assignment) {
         HttpRequest request;
         try {
             request = request(worker, AgentApi.ASSIGNMENTS)
@@ -78,7 +77,7 @@ public class AgentClient {
      * Completes (never exceptionally) with whether it holds the attempt, or empty when it did not
      * answer this either.
      */
-    public CompletableFuture<Optional<Boolean>> fence(WorkerRecord worker, UUID executionId, int attempt) {
+    public CompletableFuture<Optional<Boolean>> fence(AgentTarget worker, UUID executionId, int attempt) {
         return fence(worker, executionId, attempt, AgentApi.fence(executionId.toString(), attempt));
     }
 
@@ -88,11 +87,11 @@ public class AgentClient {
      * (never exceptionally) with true when the agent finished the attempt (its report is in Kafka),
      * false when it no longer runs it and never will, empty when it did not answer.
      */
-    public CompletableFuture<Optional<Boolean>> stop(WorkerRecord worker, UUID executionId, int attempt) {
+    public CompletableFuture<Optional<Boolean>> stop(AgentTarget worker, UUID executionId, int attempt) {
         return fence(worker, executionId, attempt, AgentApi.stop(executionId.toString(), attempt));
     }
 
-    private CompletableFuture<Optional<Boolean>> fence(WorkerRecord worker, UUID executionId, int attempt,
+    private CompletableFuture<Optional<Boolean>> fence(AgentTarget worker, UUID executionId, int attempt,
                                                        String path) {
         HttpRequest request;
         try {
@@ -119,12 +118,12 @@ public class AgentClient {
     }
 
     /** Asks the agent to cancel its attempt of {@code executionId}; blocks up to the bound. */
-    public AgentAnswers.Cancel cancel(WorkerRecord worker, UUID executionId) {
+    public AgentAnswers.Cancel cancel(AgentTarget worker, UUID executionId) {
         return AgentAnswers.cancel(send(worker, "POST", AgentApi.cancel(executionId.toString())).status());
     }
 
     /** Whether the agent holds, finished or does not know that attempt; blocks up to the bound. */
-    public AgentAnswers.Attempt attempt(WorkerRecord worker, UUID executionId, int attempt) {
+    public AgentAnswers.Attempt attempt(AgentTarget worker, UUID executionId, int attempt) {
         Answer answer = send(worker, "GET", AgentApi.assignment(executionId.toString()) + "?attempt=" + attempt);
         return AgentAnswers.attempt(answer.status(), answer.body());
     }
@@ -134,7 +133,7 @@ public class AgentClient {
      * this worker's agent answered (an answer naming another worker id is another agent on a reused
      * address).
      */
-    public boolean probe(WorkerRecord worker) {
+    public boolean probe(AgentTarget worker) {
         if (worker.address() == null) {
             return false;
         }
@@ -146,7 +145,7 @@ public class AgentClient {
     private record Answer(int status, String body) {
     }
 
-    private Answer send(WorkerRecord worker, String method, String path) {
+    private Answer send(AgentTarget worker, String method, String path) {
         try {
             HttpResponse<String> response = http.send(request(worker, path)
                     .method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
@@ -160,7 +159,7 @@ public class AgentClient {
         }
     }
 
-    private HttpRequest.Builder request(WorkerRecord worker, String path) {
+    private HttpRequest.Builder request(AgentTarget worker, String path) {
         String base = worker.address().endsWith("/")
                 ? worker.address().substring(0, worker.address().length() - 1) : worker.address();
         return HttpRequest.newBuilder(URI.create(base + path))

@@ -10,6 +10,7 @@ import io.rgrid.model.event.WaitReason;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.DispatchPlanner;
+import io.rgrid.orchestrator.dispatch.RayMode;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.provider.CloudProvider;
@@ -18,11 +19,16 @@ import io.rgrid.orchestrator.provider.ProvisioningException;
 import io.rgrid.orchestrator.provider.ProvisioningTimeline;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.HeldExecutions;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
+import io.rgrid.scaling.ClusterSnapshot;
+import io.rgrid.scaling.MachineChoice;
+import io.rgrid.scaling.ScalingPlan;
+import io.rgrid.scaling.ScalingPolicy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -56,6 +62,9 @@ public class Autoscaler {
 
     @Inject
     ExecutionRepository executions;
+
+    @Inject
+    HeldExecutions heldExecutions;
 
     @Inject
     WorkerRepository workers;
@@ -113,16 +122,19 @@ public class Autoscaler {
     private Loaded load(Instant now, List<MachineType> types) {
         return database.inTransaction(c -> {
             List<WorkerRecord> live = workers.live(c).stream().filter(w -> w.state() != WorkerState.LOST).toList();
-            Map<String, ExecutionRepository.Held> held = executions.heldPerWorker(c);
+            Map<String, HeldExecutions.Held> held = heldExecutions.heldPerWorker(c);
             List<ClusterSnapshot.Worker> view = live.stream().map(w -> view(w, held, types)).toList();
             List<ExecutionRecord> queued = executions.queued(c, DispatchPlanner.ROUND_LIMIT);
-            List<MachineChoice.Demand> demands = queued.stream()
-                    .map(e -> new MachineChoice.Demand(e.id(), e.spec().cpus(), e.spec().memoryMb(), e.spec().machine()))
-                    .toList();
+            List<MachineChoice.Demand> demands = queued.stream().map(Autoscaler::demand).toList();
+            // Ray mode: attempts Ray is placing wait for a node with rgrid_worker, which only a worker brings.
+            List<MachineChoice.Demand> placing = held.containsKey(RayMode.PLACEMENT)
+                    ? heldExecutions.onWorker(c, RayMode.PLACEMENT).stream()
+                            .filter(e -> e.state() == ExecutionState.ASSIGNED).map(Autoscaler::demand).toList()
+                    : List.of();
             RgridConfig.Scaling scaling = config.orchestrator().scaling();
             ClusterSnapshot snapshot = new ClusterSnapshot(executions.countQueued(c), view, scaling.queueThreshold(),
                     scaling.maxWorkers(), scaling.minWorkers(), scaling.billingPeriod(), scaling.terminateWindow(),
-                    now, demands, types);
+                    now, demands, types, placing);
             // The round's order interleaves projects; the oldest is the one submitted first.
             ExecutionRecord oldest = queued.stream().min(Comparator.comparing(ExecutionRecord::submittedAt,
                     Comparator.nullsLast(Comparator.naturalOrder()))).orElse(null);
@@ -132,18 +144,22 @@ public class Autoscaler {
         });
     }
 
+    private static MachineChoice.Demand demand(ExecutionRecord e) {
+        return new MachineChoice.Demand(e.id(), e.spec().cpus(), e.spec().memoryMb(), e.spec().machine());
+    }
+
     /**
      * A worker as the policy sees it: its size from its heartbeat once it has one (what its agent
      * really offers), else from its machine type (a booting worker).
      */
-    private static ClusterSnapshot.Worker view(WorkerRecord w, Map<String, ExecutionRepository.Held> held,
+    private static ClusterSnapshot.Worker view(WorkerRecord w, Map<String, HeldExecutions.Held> held,
                                                List<MachineType> types) {
         MachineType type = types.stream().filter(t -> t.name().equals(w.serverType())).findFirst().orElse(null);
         boolean reported = w.totalCpus() > 0 && w.totalMemoryMb() > 0;
         double cpus = reported ? w.totalCpus() : type == null ? 0 : type.cpus();
         int memoryMb = reported ? w.totalMemoryMb() : type == null ? 0 : type.memoryMb();
         return new ClusterSnapshot.Worker(w.id(), w.state(), w.createdAt(),
-                held.getOrDefault(w.id(), ExecutionRepository.Held.NONE).count(), w.serverType(), cpus, memoryMb);
+                held.getOrDefault(w.id(), HeldExecutions.Held.NONE).count(), w.serverType(), cpus, memoryMb);
     }
 
     /** Tells api-service the grid's machine types (GridCapacityChanged) at start and whenever they change. */
@@ -259,7 +275,7 @@ public class Autoscaler {
             if (worker.state() != WorkerState.READY && worker.state() != WorkerState.DRAINING) {
                 return false;
             }
-            if (!executions.onWorker(c, workerId).isEmpty()) {
+            if (!heldExecutions.onWorker(c, workerId).isEmpty()) {
                 LOG.infof("worker %s got work meanwhile; not terminating it", workerId);
                 return false;
             }

@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.config;
 
+import io.rgrid.scaling.ScalingDefaults;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import io.smallrye.config.WithName;
@@ -34,6 +35,29 @@ public interface RgridConfig {
          * suites can share one broker. Empty for none.
          */
         Optional<String> topicPrefix();
+
+        /**
+         * {@code SASL_SSL} (SCRAM-SHA-512 over TLS, every broker RGrid ships) or {@code PLAINTEXT}
+         * (a broker without TLS). Env: RGRID_KAFKA_SECURITY_PROTOCOL. Read by service-platform's
+         * KafkaIdentity and {@code kafka.*} settings; here for the workers' environment.
+         */
+        @WithDefault("SASL_SSL")
+        String securityProtocol();
+
+        /** This service's SCRAM user, {@code rgrid-orchestrator}. Env: RGRID_KAFKA_USERNAME. */
+        Optional<String> username();
+
+        /** Its SCRAM password. Env: RGRID_KAFKA_PASSWORD. */
+        Optional<String> password();
+
+        /** PEM file of the CA the broker's certificate is signed by. Env: RGRID_KAFKA_CA_FILE. */
+        Optional<String> caFile();
+
+        /**
+         * The CA file's path on a worker. Default: {@link #caFile()} (a worker on this machine, as
+         * the local grid's). A remote worker gets the file from its bootstrap.
+         */
+        Optional<String> workerCaFile();
     }
 
     /**
@@ -391,19 +415,19 @@ public interface RgridConfig {
 
     interface Scaling {
         /** Queued executions at or above which one more worker is provisioned per scaling tick (seed: 5). */
-        @WithDefault("5")
+        @WithDefault(ScalingDefaults.QUEUE_THRESHOLD)
         int queueThreshold();
 
         /** Most workers that may exist at once, booting ones included (seed: 10). */
-        @WithDefault("10")
+        @WithDefault(ScalingDefaults.MAX_WORKERS)
         int maxWorkers();
 
         /** Workers kept even with nothing queued. */
-        @WithDefault("0")
+        @WithDefault(ScalingDefaults.MIN_WORKERS)
         int minWorkers();
 
         /** How often the autoscaler looks at the queue. */
-        @WithDefault("5s")
+        @WithDefault(ScalingDefaults.INTERVAL)
         Duration interval();
 
         /** After a failed provisioning, how long the autoscaler waits before trying again. */
@@ -414,14 +438,14 @@ public interface RgridConfig {
          * The provider's billing unit, counted from each worker's creation (Hetzner: a started hour
          * is paid in full). Tests shorten it to see the idle rule act within seconds.
          */
-        @WithDefault("1h")
+        @WithDefault(ScalingDefaults.BILLING_PERIOD)
         Duration billingPeriod();
 
         /**
          * An idle worker is drained and deleted only inside the last this-much of its current
          * billing period: earlier, the hour is paid anyway and the worker may still get work.
          */
-        @WithDefault("5m")
+        @WithDefault(ScalingDefaults.TERMINATE_WINDOW)
         Duration terminateWindow();
     }
 
@@ -464,7 +488,8 @@ public interface RgridConfig {
 
         /**
          * How long an attempt the orchestrator believes a worker holds may be missing from that
-         * worker's heartbeats (and be older than this since its assignment) before it is taken back.
+         * worker's heartbeats (and be acknowledged by its agent longer ago than this) before it is
+         * stopped on the agent and then taken back. An attempt not acknowledged yet is never missing.
          * Longer than a heartbeat interval plus the status topic's usual lag, so a finished attempt
          * whose report is still on its way is not re-run.
          */

@@ -6,6 +6,8 @@ import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
+import io.rgrid.scaling.CostCalculator;
+import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -19,7 +21,7 @@ import java.time.Instant;
  * see {@link CostCalculator}). Like {@code /v1/workers}, for the private network: api-service
  * serves cost to users from the CostSnapshot events this class also publishes.
  */
-@jakarta.enterprise.context.ApplicationScoped
+@ApplicationScoped
 @Path("/v1/cost")
 public class CostResource {
 

@@ -3,16 +3,21 @@ package io.rgrid.orchestrator.dispatch;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.agent.AgentAnswers;
 import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.HeldExecutions;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
+import io.rgrid.platform.leader.LeaderLease;
 import io.rgrid.platform.signal.RoundLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -28,17 +33,20 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
  * Hands queued executions to workers. One thread, woken by new work, heartbeats and reports and
  * by a short periodic tick. Per placement: the assignment is committed first (ASSIGNED plus its
- * event, in one transaction), then POSTed to the agent. An agent that refuses or does not answer
- * within the ack timeout gets the attempt taken back (requeued with attempt + 1, or LOST when
- * attempts are exhausted) and is skipped for a short cool-down.
+ * event, in one transaction), then POSTed to the agent. Its 2xx is the agent's acknowledgement
+ * (recorded after the answer); a refusal (4xx) puts the execution back in the queue at the same
+ * attempt; no answer within the ack timeout (or a 5xx) goes through the fence ({@link
+ * #fenceOrTakeBack}). A worker that refused or did not answer is skipped for a short cool-down.
  */
 @ApplicationScoped
 public class Dispatcher {
@@ -55,6 +63,9 @@ public class Dispatcher {
     RgridConfig config;
 
     @Inject
+    LeaderLease leader;
+
+    @Inject
     AssignmentBuilder assignments;
 
     @Inject
@@ -62,6 +73,9 @@ public class Dispatcher {
 
     @Inject
     ExecutionRepository executions;
+
+    @Inject
+    HeldExecutions heldExecutions;
 
     @Inject
     ExecutionTransitions transitions;
@@ -76,14 +90,14 @@ public class Dispatcher {
     OutboxWriter outbox;
 
     @Inject
-    io.rgrid.orchestrator.metrics.ClusterStats stats;
+    ClusterStats stats;
 
     /** Assignments POSTed and not yet answered, at most. */
     private static final int MAX_IN_FLIGHT = 128;
 
     /** Ray dispatch mode: when connected, it dispatches instead of this class (docs/ray.md). */
     @Inject
-    io.rgrid.orchestrator.dispatch.ray.RayDispatcher ray;
+    RayMode ray;
 
     /**
      * A round that placed something goes again at once: more may be queued than one round looks
@@ -122,9 +136,12 @@ public class Dispatcher {
      * @return true when something was assigned
      */
     boolean dispatchRound() {
+        if (!leader.isLeader()) {
+            return false; // a standby: the leader dispatches (Leadership)
+        }
         long started = System.nanoTime();
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
-                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
+                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), heldExecutions.heldPerWorker(c)));
         if (snapshot.queued.isEmpty()) {
             return false;
         }
@@ -162,7 +179,7 @@ public class Dispatcher {
             if (!worker.acceptsWork() || coolingDown.containsKey(worker.id())) {
                 continue;
             }
-            ExecutionRepository.Held mine = snapshot.held.getOrDefault(worker.id(), ExecutionRepository.Held.NONE);
+            HeldExecutions.Held mine = snapshot.held.getOrDefault(worker.id(), HeldExecutions.Held.NONE);
             out.add(new DispatchPlanner.Capacity(worker.id(), worker.slots() - mine.count(),
                     worker.totalCpus() - mine.cpus(), worker.totalMemoryMb() - mine.memoryMb(), worker.serverType()));
         }
@@ -242,9 +259,9 @@ public class Dispatcher {
         }
         List<Pending> pending = database.inTransaction(c -> {
             List<Pending> out = new ArrayList<>();
-            for (ExecutionRecord execution : executions.assigned(c)) {
-                if (io.rgrid.orchestrator.dispatch.ray.RayDispatcher.PLACEMENT.equals(execution.workerId())) {
-                    continue; // Ray placement: not an agent's to resend (RayDispatcher.recoverAtStart)
+            for (ExecutionRecord execution : heldExecutions.assigned(c)) {
+                if (RayMode.PLACEMENT.equals(execution.workerId())) {
+                    continue; // Ray placement: not an agent's to resend (RayMode.recoverAtStart)
                 }
                 out.add(new Pending(execution, workers.lock(c, execution.workerId()).orElse(null)));
             }
@@ -268,13 +285,15 @@ public class Dispatcher {
      * connection per assignment nor lets answers queue up past the ack timeout.
      */
     private void send(ExecutionRecord execution, WorkerRecord worker) {
-        Assignment assignment = assignments.of(execution);
+        Assignment assignment = assignments.of(execution, worker.id());
         inFlight.acquireUninterruptibly();
         agents.assign(worker, assignment).whenComplete((outcome, error) -> inFlight.release()).thenAccept(outcome -> {
             faultPoint("after-send");
             switch (outcome) {
-                case AgentClient.Outcome.Accepted accepted ->
-                        LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());
+                case AgentClient.Outcome.Accepted accepted -> {
+                    LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());
+                    acknowledged(execution, worker);
+                }
                 case AgentClient.Outcome.Refused refused -> release(execution, worker,
                         "worker " + worker.id() + " refused the assignment before starting it (HTTP "
                                 + refused.status() + " " + refused.body() + ")",
@@ -289,20 +308,24 @@ public class Dispatcher {
      * The agent did not answer the assignment in time: it may hold the attempt all the same (a slow
      * answer), so taking it back at once could let two attempts run. The agent is asked to fence the
      * attempt; only when it confirms that it does not hold it (and so will refuse it from now on) is
-     * the attempt taken back. When it answers neither, the attempt stays ASSIGNED: the heartbeat
-     * reconciliation takes it back once the worker's heartbeats keep not listing it, or the health
-     * monitor when the worker is lost.
+     * the attempt taken back; when it holds it, that is its acknowledgement. When it answers
+     * neither, the attempt stays ASSIGNED and unacknowledged (the heartbeat reconciliation leaves
+     * such an attempt alone) and the fence is sent again after a cool-down, for as long as the
+     * attempt is so and its worker live; a worker that goes silent is the health monitor's.
      */
     private void fenceOrTakeBack(ExecutionRecord execution, WorkerRecord worker, String error) {
         coolingDown.put(worker.id(), Instant.now().plus(REFUSAL_COOL_DOWN));
         agents.fence(worker, execution.id(), execution.attempt()).thenAccept(held -> {
             if (held.isEmpty()) {
                 LOG.warnf("worker %s answered neither the assignment of %s attempt %d (%s) nor its fence; it stays"
-                        + " ASSIGNED until the worker's heartbeats settle it", worker.id(), execution.id(),
-                        execution.attempt(), error);
+                        + " ASSIGNED and the fence is sent again in %s", worker.id(), execution.id(),
+                        execution.attempt(), error, REFUSAL_COOL_DOWN);
+                CompletableFuture.delayedExecutor(REFUSAL_COOL_DOWN.toMillis(), TimeUnit.MILLISECONDS)
+                        .execute(() -> fenceAgain(execution, worker, error));
             } else if (held.get()) {
                 LOG.infof("worker %s holds %s attempt %d after all (its answer was lost: %s)", worker.id(),
                         execution.id(), execution.attempt(), error);
+                acknowledged(execution, worker);
             } else {
                 // Fenced: it never ran and never will there, so like a refusal it is not an attempt.
                 String why = "worker " + worker.id() + " did not accept the assignment (" + error
@@ -310,6 +333,49 @@ public class Dispatcher {
                 release(execution, worker, why, (c, current) -> transitions.unassign(c, current, why));
             }
         });
+    }
+
+    /** {@link #fenceOrTakeBack} again, while this leader still has the attempt ASSIGNED, unacknowledged, to a live worker. */
+    private void fenceAgain(ExecutionRecord execution, WorkerRecord worker, String error) {
+        try {
+            boolean pending = leader.isLeader() && database.read(c -> heldExecutions.unacknowledged(c, execution.id(),
+                    execution.attempt(), worker.id()) && workers.find(c, worker.id())
+                    .map(w -> w.state() == WorkerState.READY || w.state() == WorkerState.DRAINING).orElse(false));
+            if (pending) {
+                fenceOrTakeBack(execution, worker, error);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "could not fence %s attempt %d again; it stays ASSIGNED", execution.id(), execution.attempt());
+        }
+    }
+
+    /**
+     * Records the agent's acknowledgement of the attempt (a transaction of its own, after the HTTP
+     * answer): from now on the heartbeat reconciliation may judge it missing. A cancel requested
+     * while the assignment was on its way reached an agent that did not hold the attempt yet
+     * (NOT_HELD, ExecutionCommandHandler): it is sent again now that the agent holds it, so the
+     * attempt does not run on until its deadline.
+     */
+    private void acknowledged(ExecutionRecord execution, WorkerRecord worker) {
+        boolean cancelRequested;
+        try {
+            cancelRequested = database.inTransaction(c -> {
+                heldExecutions.acknowledge(c, execution.id(), execution.attempt(), worker.id());
+                return executions.find(c, execution.id()).filter(current -> current.cancelRequested()
+                        && current.attempt() == execution.attempt() && worker.id().equals(current.workerId())
+                        && ExecutionState.ON_WORKER.contains(current.state())).isPresent();
+            });
+        } catch (RuntimeException e) {
+            // Left unacknowledged: the re-send at the next start, its RUNNING report or a fence records it.
+            LOG.errorf(e, "could not record that %s acknowledged %s attempt %d", worker.id(), execution.id(),
+                    execution.attempt());
+            return;
+        }
+        if (cancelRequested) {
+            AgentAnswers.Cancel answer = agents.cancel(worker, execution.id());
+            LOG.infof("passed the cancel of %s on to worker %s now that it holds attempt %d (%s)", execution.id(),
+                    worker.id(), execution.attempt(), answer);
+        }
     }
 
     /** Takes the attempt back unless the worker has already reported on it (its answer was lost, not its work). */
@@ -353,6 +419,6 @@ public class Dispatcher {
     }
 
     private record Snapshot(List<ExecutionRecord> queued, List<WorkerRecord> workers,
-                            Map<String, ExecutionRepository.Held> held) {
+                            Map<String, HeldExecutions.Held> held) {
     }
 }

@@ -12,6 +12,7 @@ import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.HeldExecutions;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerLifecycle;
@@ -65,6 +66,9 @@ public class HealthMonitor {
 
     @Inject
     ExecutionRepository executions;
+
+    @Inject
+    HeldExecutions heldExecutions;
 
     @Inject
     ExecutionTransitions transitions;
@@ -151,9 +155,9 @@ public class HealthMonitor {
      */
     void enforceDeadlines() {
         RgridConfig.Health health = config.orchestrator().health();
-        List<ExecutionRepository.DeadlineCandidate> candidates = database.inTransaction(c ->
-                executions.pastTimeout(c, health.startAllowance().plus(health.deadlineGrace())));
-        for (ExecutionRepository.DeadlineCandidate candidate : candidates) {
+        List<HeldExecutions.DeadlineCandidate> candidates = database.inTransaction(c ->
+                heldExecutions.pastTimeout(c, health.startAllowance().plus(health.deadlineGrace())));
+        for (HeldExecutions.DeadlineCandidate candidate : candidates) {
             ExecutionRecord seen = candidate.execution();
             DeadlineDecision.Action action = DeadlineDecision.decide(new DeadlineDecision.Facts(seen.state(),
                     seen.cancelRequested(), seen.spec().timeoutSeconds(), candidate.sinceAssigned(),
@@ -259,7 +263,7 @@ public class HealthMonitor {
      * again meanwhile; the reconciliation settles its attempts.
      */
     private void stopThenTakeBack(WorkerRecord worker, String why) {
-        List<ExecutionRecord> held = database.read(c -> executions.onWorker(c, worker.id()));
+        List<ExecutionRecord> held = database.read(c -> heldExecutions.onWorker(c, worker.id()));
         Map<ExecutionRecord, CompletableFuture<Optional<Boolean>>> stops = new LinkedHashMap<>();
         held.forEach(execution -> stops.put(execution, agents.stop(worker, execution.id(), execution.attempt())));
         Map<ExecutionRecord, String> back = new LinkedHashMap<>();
@@ -319,7 +323,7 @@ public class HealthMonitor {
     }
 
     private void takeBackAll(Connection c, String workerId, String why) throws SQLException {
-        for (ExecutionRecord execution : executions.onWorker(c, workerId)) {
+        for (ExecutionRecord execution : heldExecutions.onWorker(c, workerId)) {
             transitions.takeBack(c, execution, FailureReason.WORKER_LOST, TakeBackCause.WORKER_LOST, why);
         }
     }

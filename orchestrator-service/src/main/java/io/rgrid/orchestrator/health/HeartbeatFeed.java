@@ -2,6 +2,7 @@ package io.rgrid.orchestrator.health;
 
 import io.rgrid.model.Topics;
 import io.rgrid.orchestrator.kafka.KafkaClients;
+import io.rgrid.platform.kafkaidentity.KafkaIdentity;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -38,7 +39,7 @@ public class HeartbeatFeed {
 
     private static final Logger LOG = Logger.getLogger(HeartbeatFeed.class);
 
-    private final String bootstrapServers;
+    private final Map<String, Object> clientSettings;
     private final String topic;
     private final String groupId;
     private final Duration timeout;
@@ -48,14 +49,15 @@ public class HeartbeatFeed {
 
     @Inject
     public HeartbeatFeed(@ConfigProperty(name = "rgrid.kafka.bootstrap-servers") String bootstrapServers,
+                         KafkaIdentity identity,
                          KafkaClients kafka,
                          @ConfigProperty(name = "mp.messaging.incoming.worker-heartbeats.group.id") String groupId,
                          @ConfigProperty(name = "rgrid.kafka.request-timeout", defaultValue = "10s") Duration timeout) {
-        this(bootstrapServers, kafka.topic(Topics.WORKER_HEARTBEATS), groupId, timeout);
+        this(identity.clientSettings(bootstrapServers), kafka.topic(Topics.WORKER_HEARTBEATS), groupId, timeout);
     }
 
-    HeartbeatFeed(String bootstrapServers, String topic, String groupId, Duration timeout) {
-        this.bootstrapServers = bootstrapServers;
+    HeartbeatFeed(Map<String, Object> clientSettings, String topic, String groupId, Duration timeout) {
+        this.clientSettings = Map.copyOf(clientSettings);
         this.topic = topic;
         this.groupId = groupId;
         this.timeout = timeout;
@@ -129,10 +131,11 @@ public class HeartbeatFeed {
     private Admin admin() {
         if (admin == null) {
             int millis = (int) timeout.toMillis();
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
-                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis,
-                    AdminClientConfig.CLIENT_ID_CONFIG, "rgrid-orchestrator-heartbeat-feed"));
+            Map<String, Object> settings = new HashMap<>(clientSettings);
+            settings.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+            settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+            settings.put(AdminClientConfig.CLIENT_ID_CONFIG, "rgrid-orchestrator-heartbeat-feed");
+            admin = Admin.create(settings);
         }
         return admin;
     }

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.rgrid.model.event.WorkerState;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -54,7 +55,7 @@ public class ClusterStats {
         register();
     }
 
-    @jakarta.annotation.PostConstruct
+    @PostConstruct
     void register() {
         Gauge.builder("rgrid.orchestrator.queue.depth", queueDepth, AtomicInteger::get)
                 .description("Executions waiting in QUEUED").register(registry);

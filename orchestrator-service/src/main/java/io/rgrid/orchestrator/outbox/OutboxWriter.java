@@ -12,6 +12,7 @@ import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.List;
 
@@ -67,6 +68,17 @@ public class OutboxWriter {
                 insert.addBatch();
             }
             insert.executeBatch();
+        }
+    }
+
+    /** True while an event with this key waits in the outbox, not yet published. */
+    public boolean unpublished(Connection connection, String key) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement(
+                "SELECT 1 FROM outbox WHERE published_at IS NULL AND key = ? LIMIT 1")) {
+            select.setString(1, key);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next();
+            }
         }
     }
 

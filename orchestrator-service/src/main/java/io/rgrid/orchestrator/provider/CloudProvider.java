@@ -1,6 +1,7 @@
 package io.rgrid.orchestrator.provider;
 
 import io.rgrid.model.event.MachineType;
+import io.rgrid.orchestrator.kafka.WorkerLogin;
 
 import java.time.Duration;
 import java.util.List;
@@ -75,13 +76,28 @@ public interface CloudProvider {
     }
 
     /**
-     * The id and token a new worker gets (the orchestrator issued both), and its machine type: one of
-     * {@link #machineTypes()}, or null for the provider's default type.
+     * The id and token a new worker gets (the orchestrator issued both), its machine type: one of
+     * {@link #machineTypes()}, or null for the provider's default type, and its own Kafka login
+     * (null until {@link WorkerLoginProvider} issued it; none under PLAINTEXT).
      */
-    record ProvisionRequest(String workerId, String token, MachineType type) {
+    record ProvisionRequest(String workerId, String token, MachineType type, WorkerLogin kafkaLogin) {
 
         public ProvisionRequest(String workerId, String token) {
             this(workerId, token, null);
+        }
+
+        public ProvisionRequest(String workerId, String token, MachineType type) {
+            this(workerId, token, type, null);
+        }
+
+        /** This request with the worker's Kafka login. */
+        public ProvisionRequest withKafkaLogin(WorkerLogin login) {
+            return new ProvisionRequest(workerId, token, type, login);
+        }
+
+        @Override
+        public String toString() {
+            return "ProvisionRequest[" + workerId + ", " + type + ", " + kafkaLogin + "]"; // no token, no password
         }
     }
 

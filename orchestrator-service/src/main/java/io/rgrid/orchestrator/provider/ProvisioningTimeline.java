@@ -7,8 +7,10 @@ import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,7 +35,7 @@ public class ProvisioningTimeline {
         REQUESTED, CREATED, RUNNING, SSH_READY, FIRST_HEARTBEAT;
 
         public String label() {
-            return name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+            return name().toLowerCase(Locale.ROOT).replace('_', ' ');
         }
     }
 
@@ -76,7 +78,7 @@ public class ProvisioningTimeline {
         }
         Duration total = Duration.between(requested, at);
         Duration step = previous == null ? total : Duration.between(previous, at);
-        stats.provisioningPhase(phase.name().toLowerCase(java.util.Locale.ROOT), total);
+        stats.provisioningPhase(phase.name().toLowerCase(Locale.ROOT), total);
         LOG.infof("worker %s: %s after %s (%s since requested)", workerId, phase.label(), seconds(step),
                 seconds(total));
     }
@@ -89,7 +91,7 @@ public class ProvisioningTimeline {
         }
         Map<String, Instant> out = new LinkedHashMap<>();
         synchronized (steps) {
-            steps.forEach((phase, at) -> out.put(phase.name().toLowerCase(java.util.Locale.ROOT), at));
+            steps.forEach((phase, at) -> out.put(phase.name().toLowerCase(Locale.ROOT), at));
         }
         return out;
     }
@@ -99,11 +101,11 @@ public class ProvisioningTimeline {
             return;
         }
         timelines.entrySet().stream()
-                .min(java.util.Comparator.comparing(e -> e.getValue().getOrDefault(Phase.REQUESTED, Instant.MIN)))
+                .min(Comparator.comparing(e -> e.getValue().getOrDefault(Phase.REQUESTED, Instant.MIN)))
                 .ifPresent(e -> timelines.remove(e.getKey()));
     }
 
     private static String seconds(Duration d) {
-        return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
+        return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 }

@@ -27,16 +27,18 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
-/** SQL for {@code executions}; every method runs in the caller's transaction. */
+/**
+ * SQL for {@code executions} as the queue sees them: intake, reads and locks for a state change,
+ * dispatch candidates and claims, state changes and take-backs. What the workers hold (their
+ * attempts, reservations, acknowledgements, deadlines) is {@link HeldExecutions}. Every method runs
+ * in the caller's transaction.
+ */
 @ApplicationScoped
 public class ExecutionRepository {
 
-    private static final String COLUMNS = "id, project_id, attempt, state, spec, script_key, input_keys, "
-            + "requirements_key, max_attempts, worker_id, assigned_at, cancel_requested, submitted_at, queued_at";
+    private static final String COLUMNS = ExecutionRows.COLUMNS;
     /** {@link #COLUMNS} of the subquery {@code q} (names shared with joined tables stay unambiguous). */
     private static final String QUALIFIED_COLUMNS = "q." + COLUMNS.replace(", ", ", q.");
-    private static final TypeReference<Map<String, String>> STRING_MAP = new TypeReference<>() {
-    };
 
     /** Inserts a QUEUED execution; @return false when it was already known (a redelivery). */
     public boolean insertQueued(Connection c, ExecutionSubmitted submitted) throws SQLException {
@@ -65,7 +67,7 @@ public class ExecutionRepository {
                 "SELECT " + COLUMNS + " FROM executions WHERE id = ? FOR UPDATE")) {
             select.setObject(1, id);
             try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+                return rows.next() ? Optional.of(ExecutionRows.map(rows)) : Optional.empty();
             }
         }
     }
@@ -75,7 +77,7 @@ public class ExecutionRepository {
         try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM executions WHERE id = ?")) {
             select.setObject(1, id);
             try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? Optional.of(map(rows)) : Optional.empty();
+                return rows.next() ? Optional.of(ExecutionRows.map(rows)) : Optional.empty();
             }
         }
     }
@@ -104,7 +106,7 @@ public class ExecutionRepository {
                 + " WHERE p.project_id IS NOT NULL ORDER BY q.project_turn, q.submitted_at, q.id LIMIT ?")) {
             select.setInt(1, limit);
             select.setInt(2, limit);
-            return list(select);
+            return ExecutionRows.list(select);
         }
     }
 
@@ -116,148 +118,10 @@ public class ExecutionRepository {
         }
     }
 
-    /** Executions a worker holds according to the orchestrator (ASSIGNED or RUNNING). */
-    public List<ExecutionRecord> onWorker(Connection c, String workerId) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM executions WHERE worker_id = ? AND state IN ('ASSIGNED', 'RUNNING') ORDER BY id")) {
-            select.setString(1, workerId);
-            return list(select);
-        }
-    }
-
-    /** An attempt the orchestrator records on a worker, without its spec: what a heartbeat is checked against. */
-    public record HeldAttempt(UUID id, int attempt, Instant assignedAt) {
-    }
-
-    /** {@link #onWorker} without specs or keys: one light row per attempt, for every heartbeat. */
-    public List<HeldAttempt> attemptsOnWorker(Connection c, String workerId) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT id, attempt, assigned_at FROM executions "
-                + "WHERE worker_id = ? AND state IN ('ASSIGNED', 'RUNNING') ORDER BY id")) {
-            select.setString(1, workerId);
-            List<HeldAttempt> out = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    Timestamp assignedAt = rows.getTimestamp(3);
-                    out.add(new HeldAttempt(rows.getObject(1, UUID.class), rows.getInt(2),
-                            assignedAt == null ? null : assignedAt.toInstant()));
-                }
-            }
-            return out;
-        }
-    }
-
-    /**
-     * What the given executions reserve, summed in the database (cpus and memory of their specs;
-     * unknown ids add nothing): one statement however many a heartbeat lists.
-     */
-    public Held reservedBy(Connection c, Collection<UUID> ids) throws SQLException {
-        if (ids.isEmpty()) {
-            return Held.NONE;
-        }
-        try (PreparedStatement select = c.prepareStatement("SELECT count(*), "
-                + "coalesce(sum((spec->>'cpus')::float8), 0), coalesce(sum((spec->>'memoryMb')::int), 0) "
-                + "FROM executions WHERE id = ANY(?::uuid[])")) {
-            select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
-            try (ResultSet rows = select.executeQuery()) {
-                rows.next();
-                return new Held(rows.getInt(1), rows.getDouble(2), rows.getInt(3));
-            }
-        }
-    }
-
-    /** The current attempt of each given execution the orchestrator knows (unknown ids are left out). */
-    public Map<UUID, Integer> currentAttempts(Connection c, Collection<UUID> ids) throws SQLException {
-        Map<UUID, Integer> out = new HashMap<>();
-        if (ids.isEmpty()) {
-            return out;
-        }
-        try (PreparedStatement select = c.prepareStatement("SELECT id, attempt FROM executions WHERE id = ANY(?::uuid[])")) {
-            select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    out.put(rows.getObject(1, UUID.class), rows.getInt(2));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** Executions recorded as assigned whose worker has not reported RUNNING yet. */
-    public List<ExecutionRecord> assigned(Connection c) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM executions WHERE state = 'ASSIGNED' ORDER BY assigned_at, id")) {
-            return list(select);
-        }
-    }
-
-    /** Every execution held by some worker, for capacity accounting. */
-    public List<ExecutionRecord> allOnWorkers(Connection c) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
-                + " FROM executions WHERE state IN ('ASSIGNED', 'RUNNING')")) {
-            return list(select);
-        }
-    }
-
-    /** An attempt on a worker that may be past its deadline, with its ages on the database's clock. */
-    public record DeadlineCandidate(ExecutionRecord execution, Duration sinceAssigned, Duration sinceRunning) {
-    }
-
-    /**
-     * ASSIGNED/RUNNING executions whose {@code timeoutSeconds} plus {@code slack} have passed since
-     * their RUNNING report was applied ({@code running_at}), or since their assignment when there
-     * was none (a timeout of 0 means none); {@code DeadlineDecision} decides on each.
-     */
-    public List<DeadlineCandidate> pastTimeout(Connection c, Duration slack) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + ", "
-                + "extract(epoch FROM now() - assigned_at) AS since_assigned, "
-                + "extract(epoch FROM now() - running_at) AS since_running FROM executions "
-                + "WHERE state IN ('ASSIGNED', 'RUNNING') AND assigned_at IS NOT NULL "
-                + "AND (spec->>'timeoutSeconds')::int > 0 "
-                + "AND coalesce(running_at, assigned_at) + make_interval(secs => (spec->>'timeoutSeconds')::int + ?) "
-                + "< now() LIMIT 1000")) {
-            select.setDouble(1, slack.toMillis() / 1000.0);
-            List<DeadlineCandidate> out = new ArrayList<>();
-            try (ResultSet rows = select.executeQuery()) {
-                while (rows.next()) {
-                    double running = rows.getDouble("since_running");
-                    Duration sinceRunning = rows.wasNull() ? null : seconds(running);
-                    out.add(new DeadlineCandidate(map(rows), seconds(rows.getDouble("since_assigned")), sinceRunning));
-                }
-            }
-            return out;
-        }
-    }
-
-    private static Duration seconds(double value) {
-        return Duration.ofMillis(Math.round(value * 1000));
-    }
-
-    /** What the executions a worker holds reserve, summed. */
-    public record Held(int count, double cpus, int memoryMb) {
-        public static final Held NONE = new Held(0, 0, 0);
-    }
-
-    /**
-     * Per worker, what its ASSIGNED/RUNNING executions reserve, summed in the database: the
-     * dispatcher needs only the sums, and with thousands held, reading every row each round
-     * would dominate a round.
-     */
-    public Map<String, Held> heldPerWorker(Connection c) throws SQLException {
-        try (PreparedStatement select = c.prepareStatement("SELECT worker_id, count(*), "
-                + "coalesce(sum((spec->>'cpus')::float8), 0), coalesce(sum((spec->>'memoryMb')::int), 0) "
-                + "FROM executions WHERE state IN ('ASSIGNED', 'RUNNING') AND worker_id IS NOT NULL GROUP BY worker_id");
-             ResultSet rows = select.executeQuery()) {
-            Map<String, Held> out = new HashMap<>();
-            while (rows.next()) {
-                out.put(rows.getString(1), new Held(rows.getInt(2), rows.getDouble(3), rows.getInt(4)));
-            }
-            return out;
-        }
-    }
 
     public void markAssigned(Connection c, UUID id, String workerId) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'ASSIGNED', worker_id = ?, "
-                + "assigned_at = now(), updated_at = now() WHERE id = ?")) {
+                + "assigned_at = now(), acknowledged_at = NULL, updated_at = now() WHERE id = ?")) {
             update.setString(1, workerId);
             update.setObject(2, id);
             update.executeUpdate();
@@ -285,7 +149,7 @@ public class ExecutionRepository {
                 + "claimable AS (SELECT e.id FROM executions e JOIN v ON e.id = v.id AND e.attempt = v.attempt "
                 + "WHERE e.state = 'QUEUED' ORDER BY e.id FOR UPDATE OF e SKIP LOCKED) "
                 + "UPDATE executions e SET state = 'ASSIGNED', worker_id = v.worker_id, assigned_at = now(), "
-                + "updated_at = now() FROM v WHERE e.id = v.id AND e.id IN (SELECT id FROM claimable) "
+                + "acknowledged_at = NULL, updated_at = now() FROM v WHERE e.id = v.id AND e.id IN (SELECT id FROM claimable) "
                 + "RETURNING e.id")) {
             update.setArray(1, c.createArrayOf("uuid", claims.stream().map(Claim::id).toArray()));
             update.setArray(2, c.createArrayOf("int4", claims.stream().map(Claim::attempt).toArray()));
@@ -308,7 +172,7 @@ public class ExecutionRepository {
         try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS
                 + " FROM executions WHERE id = ANY(?::uuid[]) ORDER BY id FOR UPDATE")) {
             select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
-            for (ExecutionRecord record : list(select)) {
+            for (ExecutionRecord record : ExecutionRows.list(select)) {
                 out.put(record.id(), record);
             }
         }
@@ -321,6 +185,9 @@ public class ExecutionRepository {
      */
     private static final String RUNNING_AT = "running_at = CASE WHEN state <> 'RUNNING' AND ?::text = 'RUNNING' "
             + "THEN now() ELSE running_at END";
+    /** A RUNNING report is the agent's acknowledgement too (the parameter is the new state). */
+    private static final String ACKNOWLEDGED_AT = "acknowledged_at = CASE WHEN ?::text = 'RUNNING' "
+            + "THEN coalesce(acknowledged_at, now()) ELSE acknowledged_at END";
 
     /** A state change of the current attempt (RUNNING, a terminal state), for {@link #setStates}. */
     public record StateChange(UUID id, ExecutionState state, FailureReason reason) {
@@ -332,8 +199,8 @@ public class ExecutionRepository {
             return;
         }
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT
-                        + ", updated_at = now() WHERE id = ?")) {
+                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT + ", "
+                        + ACKNOWLEDGED_AT + ", updated_at = now() WHERE id = ?")) {
             for (StateChange change : changes) {
                 update.setString(1, change.state().name());
                 if (change.reason() == null) {
@@ -342,12 +209,14 @@ public class ExecutionRepository {
                     update.setString(2, change.reason().name());
                 }
                 update.setString(3, change.state().name());
-                update.setObject(4, change.id());
+                update.setString(4, change.state().name());
+                update.setObject(5, change.id());
                 update.addBatch();
             }
             update.executeBatch();
         }
     }
+
 
     /** Names the worker that holds the attempt (Ray mode: learnt from the agent's RUNNING report). */
     public void setWorker(Connection c, UUID id, String workerId) throws SQLException {
@@ -362,7 +231,7 @@ public class ExecutionRepository {
     /** Back to the queue with the same attempt and its old place: the worker refused it before starting it. */
     public void unassign(Connection c, UUID id) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', worker_id = NULL, "
-                + "assigned_at = NULL, running_at = NULL, updated_at = now() WHERE id = ?")) {
+                + "assigned_at = NULL, running_at = NULL, acknowledged_at = NULL, updated_at = now() WHERE id = ?")) {
             update.setObject(1, id);
             update.executeUpdate();
         }
@@ -371,7 +240,8 @@ public class ExecutionRepository {
     /** Back to the queue with a new attempt: the worker no longer holds it. */
     public void requeue(Connection c, UUID id, int newAttempt) throws SQLException {
         try (PreparedStatement update = c.prepareStatement("UPDATE executions SET state = 'QUEUED', attempt = ?, "
-                + "worker_id = NULL, assigned_at = NULL, running_at = NULL, queued_at = now(), updated_at = now() "
+                + "worker_id = NULL, assigned_at = NULL, running_at = NULL, acknowledged_at = NULL, queued_at = now(), "
+                + "updated_at = now() "
                 + "WHERE id = ?")) {
             update.setInt(1, newAttempt);
             update.setObject(2, id);
@@ -382,8 +252,8 @@ public class ExecutionRepository {
     /** Any other state change of the current attempt (RUNNING, terminal states). */
     public void setState(Connection c, UUID id, ExecutionState state, FailureReason reason) throws SQLException {
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT
-                        + ", updated_at = now() WHERE id = ?")) {
+                "UPDATE executions SET state = ?, failure_reason = ?, " + RUNNING_AT + ", "
+                        + ACKNOWLEDGED_AT + ", updated_at = now() WHERE id = ?")) {
             update.setString(1, state.name());
             if (reason == null) {
                 update.setNull(2, Types.VARCHAR);
@@ -391,7 +261,8 @@ public class ExecutionRepository {
                 update.setString(2, reason.name());
             }
             update.setString(3, state.name());
-            update.setObject(4, id);
+            update.setString(4, state.name());
+            update.setObject(5, id);
             update.executeUpdate();
         }
     }
@@ -402,42 +273,6 @@ public class ExecutionRepository {
             update.setObject(1, id);
             update.executeUpdate();
         }
-    }
-
-    private static List<ExecutionRecord> list(PreparedStatement select) throws SQLException {
-        List<ExecutionRecord> out = new ArrayList<>();
-        try (ResultSet rows = select.executeQuery()) {
-            while (rows.next()) {
-                out.add(map(rows));
-            }
-        }
-        return out;
-    }
-
-    private static ExecutionRecord map(ResultSet rows) throws SQLException {
-        try {
-            return new ExecutionRecord(
-                    rows.getObject("id", UUID.class),
-                    rows.getString("project_id"),
-                    rows.getInt("attempt"),
-                    ExecutionState.valueOf(rows.getString("state")),
-                    Json.mapper().readValue(rows.getString("spec"), ExecutionSpec.class),
-                    rows.getString("script_key"),
-                    Json.mapper().readValue(rows.getString("input_keys"), STRING_MAP),
-                    rows.getString("requirements_key"),
-                    rows.getInt("max_attempts"),
-                    rows.getString("worker_id"),
-                    instant(rows.getTimestamp("assigned_at")),
-                    rows.getBoolean("cancel_requested"),
-                    instant(rows.getTimestamp("submitted_at")),
-                    instant(rows.getTimestamp("queued_at")));
-        } catch (JsonProcessingException e) {
-            throw new SQLException("unreadable execution row: " + e.getMessage(), e);
-        }
-    }
-
-    private static Instant instant(Timestamp timestamp) {
-        return timestamp == null ? null : timestamp.toInstant();
     }
 
     private static String json(Object value) {

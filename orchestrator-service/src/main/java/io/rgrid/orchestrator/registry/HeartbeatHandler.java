@@ -12,6 +12,7 @@ import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.provider.ProvisioningTimeline;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.HeldExecutions;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
 import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.platform.db.Transactions;
@@ -23,6 +24,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +59,9 @@ public class HeartbeatHandler {
     ExecutionRepository executions;
 
     @Inject
+    HeldExecutions heldExecutions;
+
+    @Inject
     OutboxWriter outbox;
 
     @Inject
@@ -77,8 +82,21 @@ public class HeartbeatHandler {
      */
     private final Map<String, Map<String, Instant>> missingSince = new ConcurrentHashMap<>();
 
+    /** Attempts with a stopping fence in flight ({@link #key}), so a slow agent gets one at a time per attempt. */
+    private final Set<String> stopping = ConcurrentHashMap.newKeySet();
+
+    /**
+     * An attempt to stop on the agent: stale (the orchestrator took it back already), or missing
+     * from the heartbeats since {@code missingSince} (taken back once stopped).
+     */
+    private record Stop(UUID executionId, int attempt, Instant missingSince) {
+        boolean missing() {
+            return missingSince != null;
+        }
+    }
+
     /** What applying one heartbeat found: whether it was the worker's first, and the attempts to stop on it. */
-    private record Applied(boolean firstHeartbeat, WorkerRecord worker, List<WorkerHeartbeat.RunningAttempt> stale) {
+    private record Applied(boolean firstHeartbeat, WorkerRecord worker, List<Stop> stops) {
         static final Applied NOTHING = new Applied(false, null, List.of());
     }
 
@@ -90,17 +108,18 @@ public class HeartbeatHandler {
      * Reconciliation against the heartbeat's {@code running} and {@code finished} lists, each
      * attempt recorded on this worker (ASSIGNED or RUNNING) judged by {@link HeldAttemptDecision}:
      * held; finished, its listed outcome applied at once (the report lags; the attempt is never
-     * taken back); or missing, and taken back (requeued with attempt + 1, or LOST) once missing for
-     * {@code health.missing-grace} and assigned longer ago than that (an agent that restarted
-     * within the heartbeat timeout, or dropped the attempt without a report; the grace lets an
-     * assignment in flight arrive first). {@code now} is the database's clock (the heartbeat's
-     * applied time), like {@code assigned_at}.
+     * taken back); not acknowledged by the agent yet (its assignment may be in flight: left to the
+     * dispatch fence and the re-send at start); or missing, and once missing for
+     * {@code health.missing-grace} and acknowledged longer ago than that (an agent that restarted
+     * within the heartbeat timeout, or dropped the attempt without a report), stopped on the agent
+     * and then taken back (requeued with attempt + 1, or LOST; see {@link #stop}). {@code now} is
+     * the database's clock (the heartbeat's applied time), like {@code acknowledged_at}.
      *
-     * @return the attempts the agent lists running that the orchestrator has taken back since
-     *         (stale: they must be stopped on the agent, see {@link #stopStale})
+     * @return the attempts to stop on the agent: missing ones, and the ones it lists running that the
+     *         orchestrator has taken back since (stale)
      */
-    private List<WorkerHeartbeat.RunningAttempt> reconcile(Connection c, WorkerRecord worker,
-                                                           WorkerHeartbeat heartbeat, Instant now) throws SQLException {
+    private List<Stop> reconcile(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat, Instant now)
+            throws SQLException {
         Set<String> running = heartbeat.running().stream().filter(a -> a.executionId() != null)
                 .map(a -> key(a.executionId(), a.attempt())).collect(Collectors.toSet());
         Map<String, WorkerHeartbeat.FinishedAttempt> finished = new HashMap<>();
@@ -109,33 +128,29 @@ public class HeartbeatHandler {
         Duration grace = config.orchestrator().health().missingGrace();
         Map<String, Instant> before = missingSince.getOrDefault(worker.id(), Map.of());
         Map<String, Instant> stillMissing = new HashMap<>();
-        for (ExecutionRepository.HeldAttempt held : executions.attemptsOnWorker(c, worker.id())) {
+        List<Stop> stops = new ArrayList<>();
+        for (HeldExecutions.HeldAttempt held : heldExecutions.attemptsOnWorker(c, worker.id())) {
             String key = key(held.id(), held.attempt());
             WorkerHeartbeat.FinishedAttempt listed = finished.get(key);
             Instant since = before.getOrDefault(key, now);
             HeldAttemptDecision.Verdict verdict = HeldAttemptDecision.decide(new HeldAttemptDecision.Facts(
                     running.contains(key), listed != null, listed == null ? null : listed.outcome(),
                     Duration.between(since, now),
-                    held.assignedAt() == null ? null : Duration.between(held.assignedAt(), now), grace));
+                    held.acknowledgedAt() == null ? null : Duration.between(held.acknowledgedAt(), now), grace));
             switch (verdict) {
-                case HELD, FINISHED -> {
+                case HELD, FINISHED, UNACKNOWLEDGED -> {
                 }
                 case MISSING -> stillMissing.put(key, since);
                 case APPLY_OUTCOME -> {
-                    Optional<ExecutionRecord> current = lockCurrent(c, held);
+                    Optional<ExecutionRecord> current = lockCurrent(c, held.id(), held.attempt(), worker.id());
                     if (current.isPresent()) {
                         transitions.applyListedOutcome(c, current.get(), held.attempt(), listed.outcome(),
                                 listed.reason());
                     }
                 }
-                case TAKE_BACK -> {
-                    Optional<ExecutionRecord> current = lockCurrent(c, held);
-                    if (current.isPresent()) {
-                        transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST,
-                                TakeBackCause.MISSING_FROM_HEARTBEATS, "worker " + worker.id()
-                                + " no longer holds attempt " + held.attempt() + " (missing from its heartbeats since "
-                                + since + ")");
-                    }
+                case STOP_THEN_TAKE_BACK -> {
+                    stillMissing.put(key, since); // until the stop is answered
+                    stops.add(new Stop(held.id(), held.attempt(), since));
                 }
             }
         }
@@ -144,16 +159,18 @@ public class HeartbeatHandler {
         } else {
             missingSince.put(worker.id(), stillMissing);
         }
-        Map<UUID, Integer> current = executions.currentAttempts(c, heartbeat.running().stream()
+        Map<UUID, Integer> current = heldExecutions.currentAttempts(c, heartbeat.running().stream()
                 .map(WorkerHeartbeat.RunningAttempt::executionId).filter(Objects::nonNull).collect(Collectors.toSet()));
-        return heartbeat.running().stream().filter(a -> a.executionId() != null
-                && HeldAttemptDecision.stale(a.attempt(), current.get(a.executionId()))).toList();
+        heartbeat.running().stream().filter(a -> a.executionId() != null
+                        && HeldAttemptDecision.stale(a.attempt(), current.get(a.executionId())))
+                .forEach(a -> stops.add(new Stop(a.executionId(), a.attempt(), null)));
+        return stops;
     }
 
-    /** The execution locked, when it is still at this attempt on a worker. */
-    private Optional<ExecutionRecord> lockCurrent(Connection c, ExecutionRepository.HeldAttempt held)
+    /** The execution locked, when it is still at this attempt on that worker. */
+    private Optional<ExecutionRecord> lockCurrent(Connection c, UUID id, int attempt, String workerId)
             throws SQLException {
-        return executions.lock(c, held.id()).filter(e -> e.attempt() == held.attempt()
+        return executions.lock(c, id).filter(e -> e.attempt() == attempt && workerId.equals(e.workerId())
                 && ExecutionState.ON_WORKER.contains(e.state()));
     }
 
@@ -180,44 +197,84 @@ public class HeartbeatHandler {
                 return Applied.NOTHING;
             }
             // The worker's totals: what it reports free plus what the executions it runs reserve.
-            ExecutionRepository.Held reserved = executions.reservedBy(c, heartbeat.running().stream()
+            HeldExecutions.Held reserved = heldExecutions.reservedBy(c, heartbeat.running().stream()
                     .map(WorkerHeartbeat.RunningAttempt::executionId).filter(Objects::nonNull).collect(Collectors.toSet()));
             Instant at = workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reserved.cpus(),
                     heartbeat.freeMemoryMb() + reserved.memoryMb());
-            List<WorkerHeartbeat.RunningAttempt> stale = reconcile(c, worker, heartbeat, at);
+            List<Stop> stops = reconcile(c, worker, heartbeat, at);
             if (heartbeat.draining()) {
                 lifecycle.change(c, worker, WorkerState.DRAINING, "agent is draining");
             } else if (worker.state() == WorkerState.PROVISIONING || worker.state() == WorkerState.LOST) {
-                lifecycle.change(c, worker, WorkerState.READY, "first heartbeat from " + heartbeat.address());
-                LOG.infof("worker %s is READY at %s (%d slots, runtime %s)", worker.id(), heartbeat.address(),
+                lifecycle.change(c, worker, WorkerState.READY, "first heartbeat");
+                LOG.infof("worker %s is READY at %s (%d slots, runtime %s)", worker.id(), worker.address(),
                         heartbeat.slots(), heartbeat.runtime());
-                return new Applied(worker.state() == WorkerState.PROVISIONING, worker, stale);
+                return new Applied(worker.state() == WorkerState.PROVISIONING, worker, stops);
             }
-            return new Applied(false, worker, stale);
+            return new Applied(false, worker, stops);
         });
         if (applied.firstHeartbeat()) {
             timeline.mark(heartbeat.workerId(), ProvisioningTimeline.Phase.FIRST_HEARTBEAT);
         }
         outbox.flushSoon();
-        stopStale(applied.worker(), applied.stale());
+        stop(applied.worker(), applied.stops());
     }
 
     /**
-     * Stops on the agent the attempts it still runs that the orchestrator took back (it was lost
-     * or cut off, and could not be stopped then): a stopping fence kills each without a report and
-     * refuses it from then on, so it does not go on beside its retry. Asynchronous: the heartbeat
-     * consumer does not wait for agents.
+     * Stops attempts on the agent with a stopping fence (killed without a report when it holds them,
+     * refused from then on), asynchronously: the heartbeat consumer does not wait for agents, and no
+     * HTTP call runs inside a transaction. A stale attempt (one it still runs that the orchestrator
+     * took back while it was lost or cut off) is only stopped, so it does not go on beside its
+     * retry. A missing one is taken back only after the stop, as {@link HeldAttemptDecision#afterStop}
+     * says, so a late-arriving assignment can never run beside its retry. Unanswered: the next
+     * heartbeat that still calls for it asks again.
      */
-    private void stopStale(WorkerRecord worker, List<WorkerHeartbeat.RunningAttempt> stale) {
-        for (WorkerHeartbeat.RunningAttempt attempt : stale) {
-            LOG.warnf("worker %s still runs attempt %d of %s, which was taken back: stopping it", worker.id(),
-                    attempt.attempt(), attempt.executionId());
-            agents.stop(worker, attempt.executionId(), attempt.attempt()).thenAccept(answer -> {
-                if (answer.isEmpty()) {
-                    LOG.warnf("worker %s did not answer the stop of attempt %d of %s; its next heartbeat tries again",
-                            worker.id(), attempt.attempt(), attempt.executionId());
+    private void stop(WorkerRecord worker, List<Stop> stops) {
+        for (Stop stop : stops) {
+            String key = key(stop.executionId(), stop.attempt());
+            if (!stopping.add(key)) {
+                continue; // a stop of this attempt is in flight
+            }
+            if (stop.missing()) {
+                LOG.infof("attempt %d of %s has been missing from worker %s's heartbeats since %s: stopping it on the "
+                        + "agent before taking it back", stop.attempt(), stop.executionId(), worker.id(),
+                        stop.missingSince());
+            } else {
+                LOG.warnf("worker %s still runs attempt %d of %s, which was taken back: stopping it", worker.id(),
+                        stop.attempt(), stop.executionId());
+            }
+            agents.stop(worker, stop.executionId(), stop.attempt())
+                    .thenAccept(answer -> afterStop(worker, stop, answer.orElse(null)))
+                    .whenComplete((ignored, error) -> {
+                        stopping.remove(key);
+                        if (error != null) {
+                            LOG.errorf(error, "could not settle the stop of attempt %d of %s on worker %s",
+                                    stop.attempt(), stop.executionId(), worker.id());
+                        }
+                    });
+        }
+    }
+
+    private void afterStop(WorkerRecord worker, Stop stop, Boolean finished) {
+        HeldAttemptDecision.AfterStop after = HeldAttemptDecision.afterStop(finished);
+        if (after == HeldAttemptDecision.AfterStop.ASK_AGAIN) {
+            LOG.warnf("worker %s did not answer the stop of attempt %d of %s; its next heartbeat asks again",
+                    worker.id(), stop.attempt(), stop.executionId());
+        } else if (stop.missing() && after == HeldAttemptDecision.AfterStop.LEAVE_FOR_REPORT) {
+            LOG.infof("worker %s finished attempt %d of %s: left for its report", worker.id(), stop.attempt(),
+                    stop.executionId());
+        } else if (stop.missing()) {
+            database.inTransaction(c -> {
+                workers.lock(c, worker.id()); // lock order: the worker row, then the execution's
+                Optional<ExecutionRecord> current = lockCurrent(c, stop.executionId(), stop.attempt(), worker.id());
+                if (current.isPresent()) {
+                    transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST,
+                            TakeBackCause.MISSING_FROM_HEARTBEATS, "worker " + worker.id() + " no longer holds attempt "
+                            + stop.attempt() + " (missing from its heartbeats since " + stop.missingSince()
+                            + "; stopped on it first)");
                 }
+                return null;
             });
+            outbox.flushSoon();
         }
     }
 }

@@ -12,7 +12,15 @@ import java.time.Duration;
  * <p>For an attempt the orchestrator records on the worker (ASSIGNED or RUNNING): listed running,
  * it is held; listed finished, it is never taken back, and its outcome (when the agent sends one)
  * is applied at once, since its report is already in Kafka and only lags; listed in neither, it is
- * missing, and taken back once missing for the whole grace and assigned longer ago than that.
+ * missing once the agent has acknowledged it, and stopped on the agent then taken back once missing
+ * for the whole grace and acknowledged longer ago than that. An attempt the agent has not
+ * acknowledged (its assignment POST may still be in flight: a heartbeat the agent sent before it
+ * accepted lacks it) is never judged missing here: the dispatch fence and the re-send at start
+ * settle it.
+ *
+ * <p>A missing attempt's stopping fence ({@link #afterStop}) decides the take-back: stopped (or
+ * never held, and refused from then on) is taken back; finished is left for its report, already in
+ * Kafka; no answer is asked again at the next heartbeat.
  *
  * <p>For an attempt the agent lists running: it is stale when the orchestrator has moved the
  * execution on to a later attempt (it took this one back while the worker was lost or cut off),
@@ -32,20 +40,36 @@ public final class HeldAttemptDecision {
         FINISHED,
         /** Listed in neither, within the grace: keep watching. */
         MISSING,
-        /** Listed in neither for the whole grace, and assigned longer ago than that: take it back. */
-        TAKE_BACK
+        /** Listed in neither, not acknowledged by the agent yet: the dispatch fence or the re-send settles it. */
+        UNACKNOWLEDGED,
+        /**
+         * Listed in neither for the whole grace, and acknowledged longer ago than that: stop it on the
+         * agent (a stopping fence), then take it back as {@link #afterStop} says.
+         */
+        STOP_THEN_TAKE_BACK
+    }
+
+    /** What a missing attempt's stopping fence answered means. */
+    public enum AfterStop {
+        /** Stopped, or never held and refused from then on: nothing of it runs; take it back. */
+        TAKE_BACK,
+        /** The agent finished it: its report is already in Kafka; leave it for the report. */
+        LEAVE_FOR_REPORT,
+        /** No answer: nothing is known; keep it and ask again at the next heartbeat. */
+        ASK_AGAIN
     }
 
     /**
      * @param listedRunning  the heartbeat lists the attempt in {@code running}
      * @param listedFinished the heartbeat lists it in {@code finished}
      * @param outcome        the outcome it lists with it (null: none, an older agent)
-     * @param missingFor     since the heartbeats first left it out (zero for the first such heartbeat)
-     * @param sinceAssigned  since it was assigned (null: not known, as long ago)
-     * @param grace          {@code rgrid.orchestrator.health.missing-grace}
+     * @param missingFor        since the heartbeats first left it out once it was acknowledged (zero for
+     *                          the first such heartbeat)
+     * @param sinceAcknowledged since the agent acknowledged it (null: not acknowledged yet)
+     * @param grace             {@code rgrid.orchestrator.health.missing-grace}
      */
     public record Facts(boolean listedRunning, boolean listedFinished, ExecutionState outcome, Duration missingFor,
-                        Duration sinceAssigned, Duration grace) {
+                        Duration sinceAcknowledged, Duration grace) {
     }
 
     public static Verdict decide(Facts facts) {
@@ -55,8 +79,23 @@ public final class HeldAttemptDecision {
         if (facts.listedFinished()) {
             return facts.outcome() != null && facts.outcome().isTerminal() ? Verdict.APPLY_OUTCOME : Verdict.FINISHED;
         }
-        boolean assignedLongAgo = facts.sinceAssigned() == null || facts.sinceAssigned().compareTo(facts.grace()) > 0;
-        return assignedLongAgo && facts.missingFor().compareTo(facts.grace()) > 0 ? Verdict.TAKE_BACK : Verdict.MISSING;
+        if (facts.sinceAcknowledged() == null) {
+            return Verdict.UNACKNOWLEDGED;
+        }
+        boolean acknowledgedLongAgo = facts.sinceAcknowledged().compareTo(facts.grace()) > 0;
+        return acknowledgedLongAgo && facts.missingFor().compareTo(facts.grace()) > 0
+                ? Verdict.STOP_THEN_TAKE_BACK : Verdict.MISSING;
+    }
+
+    /**
+     * @param finished the stopping fence's answer: true when the agent finished the attempt, false
+     *                 when it no longer runs it and never will, null when it did not answer
+     */
+    public static AfterStop afterStop(Boolean finished) {
+        if (finished == null) {
+            return AfterStop.ASK_AGAIN;
+        }
+        return finished ? AfterStop.LEAVE_FOR_REPORT : AfterStop.TAKE_BACK;
     }
 
     /**

@@ -53,6 +53,16 @@ public class WorkerRepository {
         }
     }
 
+    /** The token a worker's agent was started with (its heartbeats are signed with it), when known. */
+    public Optional<String> token(Connection c, String id) throws SQLException {
+        try (PreparedStatement select = c.prepareStatement("SELECT token FROM workers WHERE id = ?")) {
+            select.setString(1, id);
+            try (ResultSet rows = select.executeQuery()) {
+                return rows.next() ? Optional.ofNullable(rows.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
     public Optional<WorkerRecord> lock(Connection c, String id) throws SQLException {
         try (PreparedStatement select = c.prepareStatement("SELECT " + COLUMNS + " FROM workers WHERE id = ? FOR UPDATE")) {
             select.setString(1, id);
@@ -145,24 +155,26 @@ public class WorkerRepository {
     }
 
     /**
-     * Stores what a heartbeat says; capacity is free + what the attempts it holds reserve.
+     * Stores what a heartbeat says; capacity is free + what the attempts it holds reserve. Never
+     * its address: a worker's address comes from its provider (the server it created, the port it
+     * started the agent on) or its configuration, so a heartbeat cannot send work and the worker's
+     * token elsewhere (docs/security.md).
      *
      * @return the time it was applied, on the database's clock
      */
     public Instant recordHeartbeat(Connection c, WorkerHeartbeat heartbeat, double totalCpus, int totalMemoryMb)
             throws SQLException {
-        try (PreparedStatement update = c.prepareStatement("UPDATE workers SET address = coalesce(?, address), "
+        try (PreparedStatement update = c.prepareStatement("UPDATE workers SET "
                 + "slots = ?, free_cpus = ?, free_memory_mb = ?, total_cpus = ?, total_memory_mb = ?, runtime = ?, "
                 + "agent_version = ?, last_heartbeat_at = now(), updated_at = now() WHERE id = ? RETURNING now()")) {
-            update.setString(1, heartbeat.address());
-            update.setInt(2, heartbeat.slots());
-            update.setDouble(3, heartbeat.freeCpus());
-            update.setInt(4, heartbeat.freeMemoryMb());
-            update.setDouble(5, totalCpus);
-            update.setInt(6, totalMemoryMb);
-            update.setString(7, heartbeat.runtime());
-            update.setString(8, heartbeat.agentVersion());
-            update.setString(9, heartbeat.workerId());
+            update.setInt(1, heartbeat.slots());
+            update.setDouble(2, heartbeat.freeCpus());
+            update.setInt(3, heartbeat.freeMemoryMb());
+            update.setDouble(4, totalCpus);
+            update.setInt(5, totalMemoryMb);
+            update.setString(6, heartbeat.runtime());
+            update.setString(7, heartbeat.agentVersion());
+            update.setString(8, heartbeat.workerId());
             try (ResultSet rows = update.executeQuery()) {
                 return rows.next() ? rows.getTimestamp(1).toInstant() : now(c);
             }

@@ -1,8 +1,9 @@
 package io.rgrid.orchestrator.registry;
 
 import io.rgrid.model.event.WorkerState;
+import io.rgrid.orchestrator.provider.ProvisioningTimeline;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
-import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.HeldExecutions;
 import io.rgrid.platform.db.Transactions;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -34,7 +35,7 @@ public class WorkersResource {
     }
 
     @Inject
-    io.rgrid.orchestrator.provider.ProvisioningTimeline timeline;
+    ProvisioningTimeline timeline;
 
     @Inject
     Transactions database;
@@ -43,13 +44,13 @@ public class WorkersResource {
     WorkerRepository workers;
 
     @Inject
-    ExecutionRepository executions;
+    HeldExecutions heldExecutions;
 
     @GET
     @Produces(MediaType.APPLICATION_JSON)
     public List<WorkerView> list() {
         return database.inTransaction(c -> {
-            Map<String, Long> held = executions.allOnWorkers(c).stream()
+            Map<String, Long> held = heldExecutions.allOnWorkers(c).stream()
                     .collect(Collectors.groupingBy(ExecutionRecord::workerId, Collectors.counting()));
             return workers.all(c).stream()
                     .map(w -> new WorkerView(w.id(), w.provider(), w.providerHandle(), w.state(), w.stateDetail(),

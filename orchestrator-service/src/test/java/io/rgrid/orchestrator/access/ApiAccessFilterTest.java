@@ -5,6 +5,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.api.Auth;
 import io.rgrid.testinfra.SharedServersResource;
 import org.junit.jupiter.api.Test;
@@ -22,7 +23,8 @@ import static org.hamcrest.Matchers.equalTo;
  */
 @QuarkusTest
 @TestProfile(ApiAccessFilterTest.WithToken.class)
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "orch"),
+        @ResourceArg(name = "kafka-user", value = KafkaPrincipals.ORCHESTRATOR)})
 class ApiAccessFilterTest {
 
     static final String TOKEN = "5f0c2d9e8b7a6f5e4d3c2b1a0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3a2f1e";

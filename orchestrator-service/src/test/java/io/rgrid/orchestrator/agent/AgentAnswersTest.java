@@ -3,6 +3,8 @@ package io.rgrid.orchestrator.agent;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.net.ConnectException;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What each agent answer means, as tables: status (and body) in, meaning out. -1 is no answer. */
@@ -52,7 +54,7 @@ class AgentAnswersTest {
             knows no such attempt           | 404    | null                               | UNKNOWN
             bad token                       | 401    | {"state":"FINISHED"}               | NO_ANSWER
             agent failed                    | 500    | null                               | NO_ANSWER
-            no answer                       | -1     | java.net.ConnectException          | NO_ANSWER
+            no answer                       | -1     | ConnectException          | NO_ANSWER
             """)
     void attempt(String name, int status, String body, AgentAnswers.Attempt answer) {
         assertThat(AgentAnswers.attempt(status, body)).isEqualTo(answer);
@@ -69,7 +71,7 @@ class AgentAnswersTest {
             empty body                      | 200    | null                                | false
             bad token                       | 401    | {"workerId":"w-1"}                  | false
             agent failed                    | 500    | null                                | false
-            no answer                       | -1     | java.net.ConnectException           | false
+            no answer                       | -1     | ConnectException           | false
             """)
     void healthProbe(String name, int status, String body, boolean alive) {
         assertThat(AgentAnswers.isAgent(status, body, "w-1")).isEqualTo(alive);

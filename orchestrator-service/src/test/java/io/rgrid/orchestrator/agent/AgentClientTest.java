@@ -2,8 +2,8 @@ package io.rgrid.orchestrator.agent;
 
 import com.sun.net.httpserver.HttpServer;
 import io.rgrid.model.agent.AgentApi;
-import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.registry.WorkerRecord;
+import io.rgrid.orchestrator.registry.WorkerRecordBuilder;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,7 +102,6 @@ class AgentClientTest {
     }
 
     private static WorkerRecord worker(String address) {
-        return new WorkerRecord("rgrid-worker-abc123", "static", null, null, 0, address, "token-1", WorkerState.READY,
-                null, 1, 1, 512, 1, 512, null, null, null, null, null);
+        return WorkerRecordBuilder.worker("rgrid-worker-abc123").agent(address, "token-1").build();
     }
 }

@@ -5,12 +5,11 @@ import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
 import io.rgrid.model.Json;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.Topics;
 import io.rgrid.model.agent.Assignment;
-import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
-import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.model.event.WorkerHeartbeat;
@@ -21,9 +20,9 @@ import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SignedRecords;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
@@ -31,6 +30,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +41,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
@@ -105,7 +109,7 @@ public final class OrchestratorBenchmark {
         }
         Servers servers = SharedServers.get();
         String jdbcUrl = servers.jdbcUrl(DATABASE);
-        KafkaProducer<String, byte[]> producer = producer(servers.kafkaBootstrap());
+        KafkaProducer<String, byte[]> producer = producer(servers.kafka().admin());
         if (!only.equals("process")) {
             runBenchAgents(jar, servers, jdbcUrl, producer, workers, latencySamples, drainCount, slots);
         }
@@ -341,9 +345,10 @@ public final class OrchestratorBenchmark {
                 "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
                 "-Dquarkus.datasource.username=" + servers.dbUser(),
                 "-Dquarkus.datasource.password=" + servers.dbPassword(),
-                "-Drgrid.kafka.bootstrap-servers=" + servers.kafkaBootstrap(),
+                "-Drgrid.reports.signing-key=" + SignedRecords.controlPlaneKey(),
                 "-Drgrid.kafka.topic-prefix=" + PREFIX,
                 "-Drgrid.storage.endpoint=" + servers.s3Endpoint()));
+        command.addAll(servers.kafka().javaOptions(KafkaPrincipals.ORCHESTRATOR));
         command.addAll(options);
         command.addAll(List.of("-jar", jar.toString()));
         Path log = Path.of("orchestrator-service/target/bench-orchestrator-" + name + ".log").toAbsolutePath();
@@ -370,7 +375,7 @@ public final class OrchestratorBenchmark {
                     Thread.sleep(2000); // let the first heartbeats' wake-ups settle
                     return;
                 }
-            } catch (java.sql.SQLException e) {
+            } catch (SQLException e) {
                 // schema not migrated yet
             }
             Thread.sleep(250);
@@ -384,7 +389,7 @@ public final class OrchestratorBenchmark {
             s.executeUpdate("DELETE FROM orchestrator.executions");
             s.executeUpdate("DELETE FROM orchestrator.workers");
             s.executeUpdate("DELETE FROM orchestrator.outbox");
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             // first run: no schema yet
         }
     }
@@ -501,9 +506,9 @@ public final class OrchestratorBenchmark {
     }
 
     private static String httpGet(String url) throws Exception {
-        var client = java.net.http.HttpClient.newHttpClient();
-        return client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        var client = HttpClient.newHttpClient();
+        return client.send(HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static double pct(List<Long> sorted, int p) {
@@ -524,16 +529,16 @@ public final class OrchestratorBenchmark {
         }
     }
 
-    private static KafkaProducer<String, byte[]> producer(String bootstrap) {
+    private static KafkaProducer<String, byte[]> producer(Map<String, Object> client) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.putAll(client);
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         props.put(ProducerConfig.LINGER_MS_CONFIG, "1");
         return new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
     }
 
     static void send(KafkaProducer<String, byte[]> producer, String topic, Event event) {
-        producer.send(new ProducerRecord<>(Topics.named(PREFIX, topic), event.key(), EventCodec.encode(Envelope.of(event))));
+        producer.send(SignedRecords.signed(Topics.named(PREFIX, topic), event));
     }
 
     /** The benchmark's agent: accepts every assignment, reports it SUCCEEDED at once, heartbeats every second. */
@@ -577,8 +582,9 @@ public final class OrchestratorBenchmark {
                 }
             });
             server.start();
-            timer.scheduleAtFixedRate(() -> send(producer, Topics.WORKER_HEARTBEATS, new WorkerHeartbeat(workerId,
-                    address(), slots, slots, slots * 1024, List.of(), "bench", "bench", false)), 0, 1, TimeUnit.SECONDS);
+            timer.scheduleAtFixedRate(() -> producer.send(SignedRecords.heartbeat(
+                    Topics.named(PREFIX, Topics.WORKER_HEARTBEATS), new WorkerHeartbeat(workerId, address(), slots, slots,
+                            slots * 1024, List.of(), "bench", "bench", false), token)), 0, 1, TimeUnit.SECONDS);
         }
 
         String address() {

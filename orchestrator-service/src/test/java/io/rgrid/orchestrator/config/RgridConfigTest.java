@@ -1,5 +1,7 @@
 package io.rgrid.orchestrator.config;
 
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.quarkus.runtime.configuration.PathConverter;
 import io.smallrye.config.PropertiesConfigSource;
 import io.smallrye.config.SmallRyeConfig;
 import io.smallrye.config.SmallRyeConfigBuilder;
@@ -18,8 +20,8 @@ public class RgridConfigTest {
         SmallRyeConfig config = new SmallRyeConfigBuilder()
                 .withMapping(RgridConfig.class)
                 // The converters Quarkus registers for "10s"-style durations and paths.
-                .withConverter(Duration.class, 100, new io.quarkus.runtime.configuration.DurationConverter())
-                .withConverter(Path.class, 100, new io.quarkus.runtime.configuration.PathConverter())
+                .withConverter(Duration.class, 100, new DurationConverter())
+                .withConverter(Path.class, 100, new PathConverter())
                 .withSources(new PropertiesConfigSource(properties, "test", 500))
                 .build();
         return config.getConfigMapping(RgridConfig.class);

@@ -5,17 +5,18 @@ import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
 import io.rgrid.model.Json;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.Topics;
 import io.rgrid.model.agent.Assignment;
-import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
-import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.testinfra.KafkaLogins;
 import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SignedRecords;
 import io.rgrid.testinfra.TestKafka;
 import io.rgrid.testinfra.Servers;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -25,6 +26,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -64,7 +66,8 @@ import static org.awaitility.Awaitility.await;
  * halts its JVM (Runtime.halt: no shutdown hooks, like SIGKILL) between recording and sending an
  * assignment, or between sending it and handling the agent's answer. Then a restart must finish
  * the execution exactly once: it runs once, never two attempts at the same time, and nothing
- * stays ASSIGNED.
+ * stays ASSIGNED. And two orchestrators on one grid (issue 27): only the leader dispatches; kill -9
+ * of the leader mid-load, the standby takes over and every execution runs exactly once.
  */
 class DispatchCrashIT {
 
@@ -90,17 +93,12 @@ class DispatchCrashIT {
     @ParameterizedTest(name = "killed {0}")
     @ValueSource(strings = {"after-record", "after-send"})
     void aRestartFinishesTheExecutionExactlyOnce(String faultPoint) throws Exception {
-        Path jar = Path.of(System.getProperty("build.repo.root", "."),
-                "orchestrator-service/target/quarkus-app/quarkus-run.jar");
-        Assumptions.assumeTrue(Files.isRegularFile(jar), "orchestrator not packaged at " + jar);
+        Path jar = packagedOrchestrator();
         Servers servers = SharedServers.get();
-        // The fake agent may write before the orchestrator process created the topics.
-        TestKafka.createTopics(servers.kafkaBootstrap(), PREFIX);
-        String jdbcUrl = servers.jdbcUrl(DATABASE);
-        endLeftovers(jdbcUrl, servers);
+        String jdbcUrl = freshGrid(servers);
 
         String workerId = Ids.newWorkerId();
-        agent = new FakeAgent(workerId, "token-" + UUID.randomUUID(), servers.kafkaBootstrap());
+        agent = new FakeAgent(workerId, "token-" + UUID.randomUUID(), servers.kafka());
         UUID id = Ids.newExecutionId();
         agent.submit(id);
 
@@ -127,15 +125,94 @@ class DispatchCrashIT {
         assertThat(countInState(jdbcUrl, servers, "ASSIGNED")).as("nothing stays ASSIGNED").isZero();
     }
 
+    @Test
+    void aStandbyTakesOverFromAKilledLeaderAndEveryExecutionRunsOnce() throws Exception {
+        Path jar = packagedOrchestrator();
+        Servers servers = SharedServers.get();
+        String jdbcUrl = freshGrid(servers);
+        agent = new FakeAgent(Ids.newWorkerId(), "token-" + UUID.randomUUID(), servers.kafka());
+        List<UUID> ids = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            UUID id = Ids.newExecutionId();
+            agent.submit(id);
+            ids.add(id);
+        }
+
+        Map<String, Process> byInstance = Map.of(
+                "standby-a", startOrchestrator(jar, servers, jdbcUrl, null, "standby-a", "standby-a"),
+                "standby-b", startOrchestrator(jar, servers, jdbcUrl, null, "standby-b", "standby-b"));
+        // two Quarkus starts on a loaded machine took 5 minutes
+        await().atMost(Duration.ofSeconds(420)).pollInterval(Duration.ofMillis(250))
+                .until(() -> succeeded(jdbcUrl, servers, ids) >= 4);
+        String leader = leaseHolder(jdbcUrl, servers).split("/")[0];
+        String standby = leader.equals("standby-a") ? "standby-b" : "standby-a";
+        byInstance.get(leader).destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        long killed = System.nanoTime();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
+                .until(() -> leaseHolder(jdbcUrl, servers).startsWith(standby + "/"));
+        System.out.printf("standby orchestrator took the lease %d ms after kill -9 of the leader%n",
+                (System.nanoTime() - killed) / 1_000_000);
+        await().atMost(Duration.ofSeconds(420)).pollInterval(Duration.ofMillis(250))
+                .until(() -> succeeded(jdbcUrl, servers, ids) == ids.size());
+
+        assertThat(ids).allSatisfy(id -> assertThat(agent.starts.get(id)).as("%s ran exactly once", id).hasValue(1));
+        assertThat(agent.overlaps).as("never two attempts at the same time").isZero();
+        assertThat(agent.maxHeld).as("one dispatcher at a time: never more than the agent's slots")
+                .isLessThanOrEqualTo(FakeAgent.SLOTS);
+        assertThat(agent.deliveries).extracting(Assignment::attempt).as("one attempt each").containsOnly(1);
+    }
+
+    private static Path packagedOrchestrator() {
+        Path jar = Path.of(System.getProperty("build.repo.root", "."),
+                "orchestrator-service/target/quarkus-app/quarkus-run.jar");
+        Assumptions.assumeTrue(Files.isRegularFile(jar), "orchestrator not packaged at " + jar);
+        return jar;
+    }
+
+    /** @return the test's database, with nothing left live in it by an earlier run */
+    private static String freshGrid(Servers servers) {
+        // The fake agent may write before the orchestrator process created the topics.
+        TestKafka.createTopics(servers.kafka(), PREFIX);
+        String jdbcUrl = servers.jdbcUrl(DATABASE);
+        endLeftovers(jdbcUrl, servers);
+        return jdbcUrl;
+    }
+
+    private static long succeeded(String jdbcUrl, Servers servers, List<UUID> ids) throws Exception {
+        long n = 0;
+        for (UUID id : ids) {
+            n += "SUCCEEDED".equals(state(jdbcUrl, servers, id)) ? 1 : 0;
+        }
+        return n;
+    }
+
+    private static String leaseHolder(String jdbcUrl, Servers servers) throws Exception {
+        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
+             Statement st = c.createStatement();
+             ResultSet rows = st.executeQuery("SELECT holder FROM orchestrator.leader_lease "
+                     + "WHERE name = 'orchestrator' AND expires_at > now()")) {
+            return rows.next() ? rows.getString(1) : "";
+        }
+    }
+
     private Process startOrchestrator(Path jar, Servers servers, String jdbcUrl, String faultPoint, String name)
             throws IOException {
+        // one instance restarted: the same id, so it takes its consumer partitions back at once
+        return startOrchestrator(jar, servers, jdbcUrl, faultPoint, name, "crash-it");
+    }
+
+    /** @param instance its {@code rgrid.messaging.instance-id}: two running at once need two */
+    private Process startOrchestrator(Path jar, Servers servers, String jdbcUrl, String faultPoint, String name,
+                                      String instance) throws IOException {
         List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(servers.kafka().javaOptions(KafkaPrincipals.ORCHESTRATOR));
+        command.addAll(List.of(
                 "-Dquarkus.http.port=0",
                 "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
                 "-Dquarkus.datasource.username=" + servers.dbUser(),
                 "-Dquarkus.datasource.password=" + servers.dbPassword(),
-                "-Drgrid.kafka.bootstrap-servers=" + servers.kafkaBootstrap(),
+                "-Drgrid.reports.signing-key=" + SignedRecords.controlPlaneKey(),
                 "-Drgrid.kafka.topic-prefix=" + PREFIX,
                 "-Drgrid.storage.endpoint=" + servers.s3Endpoint(),
                 "-Drgrid.storage.access-key=" + servers.s3AccessKey(),
@@ -144,6 +221,10 @@ class DispatchCrashIT {
                 "-Drgrid.orchestrator.provider=static",
                 "-Drgrid.orchestrator.static.agents=" + agent.workerId + "=" + agent.address() + "=" + agent.token,
                 "-Drgrid.orchestrator.dispatch.tick=200ms",
+                "-Drgrid.messaging.instance-id=" + instance,
+                // a restart after a kill waits for the killed instance's lease: keep that short
+                "-Drgrid.leader.lease=4s",
+                "-Drgrid.leader.renew-interval=1s",
                 "-Drgrid.orchestrator.health.check-interval=1s"));
         if (faultPoint != null) {
             command.add("-Drgrid.orchestrator.dispatch.fault-point=" + faultPoint);
@@ -162,6 +243,7 @@ class DispatchCrashIT {
             s.executeUpdate("UPDATE orchestrator.executions SET state = 'CANCELLED' "
                     + "WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')");
             s.executeUpdate("UPDATE orchestrator.workers SET state = 'DELETED' WHERE state <> 'DELETED'");
+            s.executeUpdate("DELETE FROM orchestrator.leader_lease");
         } catch (java.sql.SQLException e) {
             // first run: the schema does not exist yet
         }
@@ -204,17 +286,26 @@ class DispatchCrashIT {
         final Set<String> seenAttempts = ConcurrentHashMap.newKeySet();
         final Map<UUID, Integer> holding = new ConcurrentHashMap<>();
         volatile int overlaps;
+        /** The most attempts it held at once. */
+        volatile int maxHeld;
+        static final int SLOTS = 4;
         private final HttpServer server;
         private final KafkaProducer<String, byte[]> producer;
+        /** Submissions, as api-service sends them: the worker principal may not write the executions topic. */
+        private final KafkaProducer<String, byte[]> controlPlane;
         private final ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
 
-        FakeAgent(String workerId, String token, String kafka) throws IOException {
+        FakeAgent(String workerId, String token, KafkaLogins kafka) throws IOException {
             this.workerId = workerId;
             this.token = token;
             Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka);
+            props.putAll(kafka.client(KafkaPrincipals.WORKER)); // as a worker: it writes status reports only
             props.put(ProducerConfig.ACKS_CONFIG, "all");
             producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+            Properties api = new Properties();
+            api.putAll(kafka.client(KafkaPrincipals.API));
+            api.put(ProducerConfig.ACKS_CONFIG, "all");
+            controlPlane = new KafkaProducer<>(api, new StringSerializer(), new ByteArraySerializer());
             server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
             server.createContext("/v1/assignments", exchange -> {
                 try (exchange) {
@@ -243,8 +334,8 @@ class DispatchCrashIT {
         void submit(UUID id) {
             ExecutionSpec spec = new ExecutionSpec("rgrid/python:3.11-local", List.of(), Map.of(), 0.5, 256, 60,
                     NetworkMode.NONE, 3, Map.of());
-            send(Topics.EXECUTIONS, new ExecutionSubmitted(id, "project-crash", 1, spec, StorageKeys.script(id),
-                    Map.of(), null, Instant.now()));
+            send(controlPlane, SignedRecords.signed(Topics.named(PREFIX, Topics.EXECUTIONS), new ExecutionSubmitted(id,
+                    "project-crash", 1, spec, StorageKeys.script(id), Map.of(), null, Instant.now())));
         }
 
         private void start(Assignment a) {
@@ -252,6 +343,7 @@ class DispatchCrashIT {
             if (holding.putIfAbsent(a.executionId(), a.attempt()) != null) {
                 overlaps++;
             }
+            maxHeld = Math.max(maxHeld, holding.size());
             timer.schedule(() -> report(a, ExecutionState.RUNNING), 200, TimeUnit.MILLISECONDS);
             timer.schedule(() -> {
                 report(a, ExecutionState.SUCCEEDED);
@@ -267,14 +359,22 @@ class DispatchCrashIT {
         private void heartbeat() {
             List<WorkerHeartbeat.RunningAttempt> running = holding.entrySet().stream()
                     .map(e -> new WorkerHeartbeat.RunningAttempt(e.getKey(), e.getValue())).toList();
-            send(Topics.WORKER_HEARTBEATS, new WorkerHeartbeat(workerId, address(), 4, 8, 16_000, running, "fake",
-                    "process", false));
+            send(SignedRecords.heartbeat(Topics.named(PREFIX, Topics.WORKER_HEARTBEATS), new WorkerHeartbeat(workerId,
+                    address(), SLOTS, 8, 16_000, running, "fake", "process", false), token));
         }
 
+        /** Signed as this worker would sign its reports. */
         private void send(String topic, Event event) {
+            send(SignedRecords.signed(Topics.named(PREFIX, topic), event));
+        }
+
+        private void send(ProducerRecord<String, byte[]> record) {
+            send(producer, record);
+        }
+
+        private static void send(KafkaProducer<String, byte[]> through, ProducerRecord<String, byte[]> record) {
             try {
-                producer.send(new ProducerRecord<>(Topics.named(PREFIX, topic), event.key(),
-                        EventCodec.encode(Envelope.of(event)))).get(10, TimeUnit.SECONDS);
+                through.send(record).get(10, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -285,6 +385,7 @@ class DispatchCrashIT {
             timer.shutdownNow();
             server.stop(0);
             producer.close();
+            controlPlane.close();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.rgrid.orchestrator.health;
 
 import io.rgrid.model.Topics;
+import io.rgrid.testinfra.KafkaLogins;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.TestKafka;
 import org.apache.kafka.clients.admin.Admin;
@@ -46,7 +47,8 @@ class HeartbeatFeedTest {
 
     @Test
     void kafkaUnreachableIsUnknown() {
-        HeartbeatFeed feed = new HeartbeatFeed("127.0.0.1:1", "t", "g", Duration.ofSeconds(1));
+        HeartbeatFeed feed = new HeartbeatFeed(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:1"), "t", "g",
+                Duration.ofSeconds(1));
         try {
             assertThat(feed.look(Instant.now(), Duration.ofSeconds(45))).isEqualTo(LivenessDecision.Feed.UNKNOWN);
         } finally {
@@ -56,20 +58,19 @@ class HeartbeatFeedTest {
 
     @Test
     void readsTheGroupsPositionFromTheBroker() throws Exception {
-        String bootstrap = SharedServers.get().kafkaBootstrap();
+        KafkaLogins kafka = SharedServers.get().kafka();
         String prefix = "feed" + UUID.randomUUID().toString().substring(0, 8) + ".";
-        TestKafka.createTopics(bootstrap, prefix);
+        TestKafka.createTopics(kafka, prefix);
         String topic = Topics.named(prefix, Topics.WORKER_HEARTBEATS);
         String group = prefix + "heartbeats";
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(kafka.admin(Map.of(
                 ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class,
-                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class));
-             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class)));
+             Admin admin = Admin.create(kafka.admin())) {
             for (int i = 0; i < 3; i++) {
                 TestKafka.send(producer, topic, "w-1", new byte[] {1}).get();
             }
-            HeartbeatFeed feed = new HeartbeatFeed(bootstrap, topic, group, Duration.ofSeconds(10));
+            HeartbeatFeed feed = new HeartbeatFeed(kafka.admin(), topic, group, Duration.ofSeconds(10));
             try {
                 Instant now = Instant.now();
                 // Nothing committed, three heartbeats waiting.

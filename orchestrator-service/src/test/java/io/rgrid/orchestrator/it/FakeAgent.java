@@ -1,5 +1,6 @@
 package io.rgrid.orchestrator.it;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.rgrid.model.Json;
@@ -9,7 +10,11 @@ import io.rgrid.model.agent.AgentHealth;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -17,7 +22,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * worker's id (the health monitor's probe), {@code POST /v1/assignments} with a fixed status; both
  * are counted, and the attempt of every assignment is kept. {@code POST …/fence} answers
  * {@code held=false} and is recorded ({@link #fences()}). A test can make the probe or the fence
- * fail (503) to play an agent that is cut off.
+ * fail (503) to play an agent that is cut off, and hold the answers to assignments back
+ * ({@link #holdAssignments()}) to play one still on its way. {@code POST …/cancel} answers 202
+ * for an execution whose assignment was answered and 404 (not held) otherwise, recorded
+ * ({@link #cancels()}).
  */
 final class FakeAgent implements AutoCloseable {
 
@@ -25,6 +33,10 @@ final class FakeAgent implements AutoCloseable {
     private final AtomicInteger probes = new AtomicInteger();
     private final List<Integer> assignedAttempts = new CopyOnWriteArrayList<>();
     private final List<String> fences = new CopyOnWriteArrayList<>();
+    private final List<String> cancels = new CopyOnWriteArrayList<>();
+    private final Set<String> answeredAssignments = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger waitingAssignments = new AtomicInteger();
+    private volatile CountDownLatch assignmentGate = new CountDownLatch(0);
     private volatile boolean healthy = true;
     private volatile boolean fencing = true;
 
@@ -45,9 +57,29 @@ final class FakeAgent implements AutoCloseable {
                 fence(exchange, path);
                 return;
             }
-            assignedAttempts.add(Json.mapper().readTree(exchange.getRequestBody().readAllBytes()).path("attempt").asInt());
+            if (path.endsWith("/cancel")) {
+                String id = path.substring(AgentApi.ASSIGNMENTS.length() + 1, path.length() - "/cancel".length());
+                int status = answeredAssignments.contains(id) ? 202 : 404;
+                cancels.add(id + ":" + status);
+                answer(exchange, status, "{}".getBytes());
+                return;
+            }
+            JsonNode assignment = Json.mapper().readTree(exchange.getRequestBody().readAllBytes());
+            assignedAttempts.add(assignment.path("attempt").asInt());
+            waitingAssignments.incrementAndGet();
+            try {
+                assignmentGate.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            waitingAssignments.decrementAndGet();
+            if (assignmentStatus / 100 == 2) {
+                answeredAssignments.add(assignment.path("executionId").asText());
+            }
             answer(exchange, assignmentStatus, "{\"title\":\"no free slot\"}".getBytes());
         });
+        // A held assignment must not hold up the other requests (a cancel, a probe).
+        server.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         server.start();
     }
 
@@ -83,6 +115,26 @@ final class FakeAgent implements AutoCloseable {
         healthy = answers;
     }
 
+    /** Assignments received from now on are answered only after {@link #releaseAssignments()}. */
+    void holdAssignments() {
+        assignmentGate = new CountDownLatch(1);
+    }
+
+    /** Answers the assignments held back, and those to come at once. */
+    void releaseAssignments() {
+        assignmentGate.countDown();
+    }
+
+    /** Assignments received and not answered yet. */
+    int waitingAssignments() {
+        return waitingAssignments.get();
+    }
+
+    /** Every cancel received, in order, as {@code executionId:status} (202 held, 404 not held). */
+    List<String> cancels() {
+        return List.copyOf(cancels);
+    }
+
     /** Whether fences are answered (true) or fail with 503. */
     void fencing(boolean answers) {
         fencing = answers;
@@ -107,6 +159,7 @@ final class FakeAgent implements AutoCloseable {
 
     @Override
     public void close() {
+        releaseAssignments();
         server.stop(0);
     }
 }

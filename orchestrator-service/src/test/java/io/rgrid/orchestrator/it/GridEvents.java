@@ -13,9 +13,12 @@ import io.rgrid.model.event.Event;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.ExecutionSubmitted;
+import io.rgrid.model.event.WorkerHeartbeat;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SignedRecords;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -58,12 +61,12 @@ final class GridEvents implements AutoCloseable {
     GridEvents(RgridConfig config) throws Exception {
         this.config = config;
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+        props.putAll(SharedServers.get().kafka().admin());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
         producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
 
         Properties consumerProps = new Properties();
-        consumerProps.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
+        consumerProps.putAll(SharedServers.get().kafka().admin());
         consumerProps.put(ConsumerConfig.GROUP_ID_CONFIG, "orch-test-" + UUID.randomUUID());
         consumerProps.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(consumerProps, new StringDeserializer(),
@@ -105,20 +108,29 @@ final class GridEvents implements AutoCloseable {
         send(new ExecutionSubmitted(id, project, 1, spec, StorageKeys.script(id), Map.of(), null, Instant.now()));
     }
 
+    /** Produces a command on the executions topic, signed by the control plane as api-service signs it. */
     void send(Event event) throws Exception {
-        producer.send(new ProducerRecord<>(topic(Topics.EXECUTIONS), event.key(), EventCodec.encode(Envelope.of(event))))
-                .get(10, TimeUnit.SECONDS);
+        sendTo(Topics.EXECUTIONS, event);
     }
 
-    /** Produces an event on another of the grid's topics (e.g. a heartbeat, playing an agent). */
+    /** Produces an event on another of the grid's topics, signed as its producer would (SignedRecords). */
     void sendTo(String canonicalTopic, Event event) throws Exception {
-        producer.send(new ProducerRecord<>(topic(canonicalTopic), event.key(), EventCodec.encode(Envelope.of(event))))
-                .get(10, TimeUnit.SECONDS);
+        send(SignedRecords.signed(topic(canonicalTopic), event));
     }
 
-    /** Produces raw bytes, for malformed-record tests. */
+    /** Produces a heartbeat signed with {@code token}, playing the agent holding that token. */
+    void sendHeartbeat(WorkerHeartbeat heartbeat, String token) throws Exception {
+        send(SignedRecords.heartbeat(topic(Topics.WORKER_HEARTBEATS), heartbeat, token));
+    }
+
+    /** Produces raw bytes, unsigned, for malformed-record tests. */
     void sendRaw(String canonicalTopic, String key, byte[] value) throws Exception {
-        producer.send(new ProducerRecord<>(topic(canonicalTopic), key, value)).get(10, TimeUnit.SECONDS);
+        send(new ProducerRecord<>(topic(canonicalTopic), key, value));
+    }
+
+    /** Produces one record as it is (a forged one, for instance). */
+    void send(ProducerRecord<String, byte[]> record) throws Exception {
+        producer.send(record).get(10, TimeUnit.SECONDS);
     }
 
     String topic(String canonical) {

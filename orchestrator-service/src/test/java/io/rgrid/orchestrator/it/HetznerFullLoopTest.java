@@ -11,6 +11,7 @@ import io.rgrid.hetzner.emulator.LocalServerBoot;
 import io.rgrid.hetzner.emulator.LocalSshd;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.testinfra.Requirements;
 import io.rgrid.testinfra.SharedServers;
@@ -45,7 +46,8 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(HetznerFullLoopTest.EmulatedCloud.class)
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "orch"),
+        @ResourceArg(name = "kafka-user", value = KafkaPrincipals.ORCHESTRATOR)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HetznerFullLoopTest extends EmulatedHetznerGridTest {
 

@@ -9,6 +9,7 @@ import io.rgrid.hetzner.emulator.ServerInfo;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.Ids;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.ExecutionWaiting;
@@ -42,7 +43,8 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(HetznerMachineTypesTest.TwoTypes.class)
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "orch"),
+        @ResourceArg(name = "kafka-user", value = KafkaPrincipals.ORCHESTRATOR)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HetznerMachineTypesTest extends EmulatedHetznerGridTest {
 

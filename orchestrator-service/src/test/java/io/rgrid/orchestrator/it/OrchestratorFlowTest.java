@@ -6,6 +6,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.Ids;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.event.ExecutionCancelRequested;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerLifecycleChanged;
@@ -33,7 +34,8 @@ import static org.hamcrest.Matchers.nullValue;
  * local provider. The test plays api-service: it uploads the script and produces the commands.
  */
 @QuarkusTest
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "orch"),
+        @ResourceArg(name = "kafka-user", value = KafkaPrincipals.ORCHESTRATOR)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OrchestratorFlowTest {
 

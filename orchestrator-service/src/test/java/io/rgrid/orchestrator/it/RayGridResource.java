@@ -1,6 +1,7 @@
 package io.rgrid.orchestrator.it;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.Ids;
 import io.rgrid.orchestrator.dispatch.ray.RayTestSupport;
 import io.rgrid.testinfra.Servers;
@@ -124,7 +125,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
         agentEnv.put("RGRID_WORKER_SLOTS", "2");
         agentEnv.put("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s");
         agentEnv.put("RGRID_WORKER_WORK_DIR", work.resolve("agent-work").toString());
-        agentEnv.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
+        agentEnv.putAll(servers.kafka().agentEnv());
         agentEnv.put("RGRID_KAFKA_TOPIC_PREFIX", NAMESPACE + ".");
         // No store settings: the agent holds no key and uses each assignment's presigned URLs.
         agent = agentStart.start();
@@ -135,6 +136,7 @@ public class RayGridResource implements QuarkusTestResourceLifecycleManager {
                 work.resolve("agent-" + workerId + ".log"));
 
         Map<String, String> config = SharedServersResource.config(servers, NAMESPACE);
+        config.putAll(servers.kafka().serviceConfig(KafkaPrincipals.ORCHESTRATOR));
         config.put("rgrid.orchestrator.provider", "static");
         config.put("rgrid.orchestrator.static.agents", workerId + "=http://127.0.0.1:" + agentPort + "=" + token);
         config.put("rgrid.orchestrator.ray.enabled", "true");

@@ -11,6 +11,8 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.testinfra.SharedServers;
+import io.rgrid.testinfra.SignedRecords;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
@@ -19,7 +21,6 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
@@ -95,7 +96,7 @@ public final class RayModeBenchmark {
             }
         }
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.get("rgrid.kafka.bootstrap-servers"));
+        p.putAll(SharedServers.get().kafka().admin());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         Thread listener = listen(config.get("rgrid.kafka.bootstrap-servers"), Topics.named(prefix, Topics.EXECUTION_STATUS));
@@ -113,9 +114,9 @@ public final class RayModeBenchmark {
                         s3.putObject(PutObjectArgs.builder().bucket(bucket).object(StorageKeys.script(id))
                                 .stream(new ByteArrayInputStream(script), script.length, -1).build());
                         Instant submitted = Instant.now();
-                        producer.send(new ProducerRecord<>(Topics.named(prefix, Topics.EXECUTIONS), id.toString(),
-                                EventCodec.encode(Envelope.of(new ExecutionSubmitted(id, "bench", 1, spec(),
-                                        StorageKeys.script(id), Map.of(), null, submitted))))).get(10, TimeUnit.SECONDS);
+                        producer.send(SignedRecords.signed(Topics.named(prefix, Topics.EXECUTIONS),
+                                new ExecutionSubmitted(id, "bench", 1, spec(), StorageKeys.script(id), Map.of(), null,
+                                        submitted))).get(10, TimeUnit.SECONDS);
                         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(i < 0 ? 180 : 60);
                         while (!ENDED.containsKey(id) && System.nanoTime() < deadline) {
                             Thread.sleep(5);
@@ -199,7 +200,7 @@ public final class RayModeBenchmark {
 
     private static Thread listen(String bootstrap, String topic) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        props.putAll(SharedServers.get().kafka().admin());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "ray-bench-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest");
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),

@@ -8,14 +8,18 @@ import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.rgrid.model.ExecutionState;
 import io.rgrid.model.Ids;
+import io.rgrid.model.Json;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.event.CostSnapshot;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerLifecycleChanged;
 import io.rgrid.model.event.WorkerState;
+import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.orchestrator.OrchestratorLifecycle;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.dispatch.RayMode;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.ProvisionedServer;
 import io.rgrid.testinfra.SharedServersResource;
@@ -28,6 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -45,12 +52,14 @@ import static org.hamcrest.Matchers.notNullValue;
 /**
  * Autoscaling end to end with the local provider and a 20 s billing period (5 s terminate
  * window): queued work grows the grid up to max workers, idle workers are drained and deleted
- * inside the last 5 s of their current period and not before, and a worker-agent killed with -9
- * mid-run has its execution finished by another worker as attempt 2.
+ * inside the last 5 s of their current period and not before, a worker-agent killed with -9
+ * mid-run has its execution finished by another worker as attempt 2, and an execution placed with
+ * Ray (no agent yet) gets a worker and keeps it (issue 21).
  */
 @QuarkusTest
 @TestProfile(ScalingLifecycleTest.ShortBilling.class)
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "orch"),
+        @ResourceArg(name = "kafka-user", value = KafkaPrincipals.ORCHESTRATOR)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ScalingLifecycleTest {
@@ -169,6 +178,70 @@ class ScalingLifecycleTest {
         assertThat(succeeded.reportedBy()).isNotEqualTo(victim);
         assertThat(grid.lifecycle(victim)).extracting(WorkerLifecycleChanged::state)
                 .contains(WorkerState.LOST, WorkerState.DELETED);
+    }
+
+    /**
+     * Issue 21: in Ray mode an execution the Ray dispatcher placed is ASSIGNED to the Ray placement
+     * (no agent yet) while its Ray task waits for a node offering {@code rgrid_worker}. The
+     * autoscaler counted only QUEUED work: it provisioned nothing for such an execution, and deleted
+     * the worker it was waiting for as idle. The row is written as the Ray dispatcher writes it (this
+     * application dispatches with agents and leaves a Ray placement alone).
+     */
+    @Test
+    @Order(3)
+    void aRayPlacedExecutionGetsAWorkerThatIsKeptPastItsBillingWindowUntilTheExecutionLeavesRay() throws Exception {
+        fixture.requireAgentJar();
+        // From an empty grid: the worker the previous test's attempt 2 ran on goes idle and is deleted.
+        await().atMost(WorkerGridFixture.IDLE_DELETION).pollInterval(Duration.ofMillis(500))
+                .until(() -> liveWorkers() == 0);
+        Instant start = Instant.now();
+        UUID id = Ids.newExecutionId();
+        insertRayPlaced(id);
+
+        await().atMost(GridEvents.PATIENCE).pollInterval(Duration.ofMillis(500))
+                .until(() -> !fixture.workersThat(WorkerState.READY, start).isEmpty());
+        Set<String> provisioned = fixture.workersThat(WorkerState.PROVISIONING, start);
+        assertThat(provisioned).as("one worker for the Ray-placed execution").hasSize(1);
+        String worker = provisioned.iterator().next();
+
+        // Idle as far as agents go, yet a Ray task waits: a whole period and a window pass without a drain.
+        await().during(PERIOD.plus(WINDOW)).atMost(PERIOD.plus(WINDOW).plusSeconds(10))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> fixture.workersThat(WorkerState.DRAINING, start).isEmpty());
+
+        // The execution leaves the Ray placement (cancelled): the worker is idle now and goes in its window.
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement cancel = c.prepareStatement(
+                     "UPDATE executions SET state = 'CANCELLED', updated_at = now() WHERE id = ?")) {
+            cancel.setObject(1, id);
+            cancel.executeUpdate();
+        }
+        fixture.awaitDeleted(Set.of(worker), start);
+        fixture.assertDrainedBeforeDeletedNeverLost(worker);
+    }
+
+    private int liveWorkers() throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement select = c.prepareStatement("SELECT count(*) FROM workers WHERE state IN "
+                     + "('PROVISIONING', 'READY', 'DRAINING')");
+             ResultSet rows = select.executeQuery()) {
+            rows.next();
+            return rows.getInt(1);
+        }
+    }
+
+    /** An execution as the Ray dispatcher records it: ASSIGNED to {@link RayMode#PLACEMENT}, no agent yet. */
+    private void insertRayPlaced(UUID id) throws Exception {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement insert = c.prepareStatement("INSERT INTO executions (id, project_id, attempt, state, "
+                     + "spec, script_key, max_attempts, worker_id, assigned_at, submitted_at, queued_at, updated_at) "
+                     + "VALUES (?, 'project-ray', 1, 'ASSIGNED', ?::jsonb, ?, 3, ?, now(), now(), now(), now())")) {
+            insert.setObject(1, id);
+            insert.setString(2, Json.mapper().writeValueAsString(GridEvents.spec(0.5, 256, 3)));
+            insert.setString(3, StorageKeys.script(id));
+            insert.setString(4, RayMode.PLACEMENT);
+            insert.executeUpdate();
+        }
     }
 
     private void submit(UUID id, String project, String script, int maxAttempts) {

@@ -3,6 +3,7 @@ package io.rgrid.orchestrator.provider;
 import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.config.RgridConfigTest;
+import io.rgrid.orchestrator.kafka.WorkerLogin;
 import io.rgrid.testinfra.Processes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -11,10 +12,14 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import static org.awaitility.Awaitility.await;
 
 class LocalProcessProviderTest {
 
@@ -39,26 +44,29 @@ class LocalProcessProviderTest {
     @Test
     void agentsStartWithTheJvmOptionsFilePackagedNextToTheirJar() throws Exception {
         Path jar = dir.resolve("quarkus-app/quarkus-run.jar");
-        java.nio.file.Files.createDirectories(jar.getParent());
-        assertThat(LocalProcessProvider.agentCommand(jar)).hasSize(3).endsWith("-jar", jar.toString());
+        Files.createDirectories(jar.getParent());
+        assertThat(LocalAgentLaunch.agentCommand(jar)).hasSize(3).endsWith("-jar", jar.toString());
 
-        java.nio.file.Files.writeString(jar.resolveSibling("jvm.options"), "-Xmx48m\n");
-        assertThat(LocalProcessProvider.agentCommand(jar)).hasSize(4)
+        Files.writeString(jar.resolveSibling("jvm.options"), "-Xmx48m\n");
+        assertThat(LocalAgentLaunch.agentCommand(jar)).hasSize(4)
                 .containsSubsequence("@" + jar.resolveSibling("jvm.options").toAbsolutePath(), "-jar", jar.toString());
     }
 
     @Test
-    void agentsGetIdentityAddressKafkaAndExtraEnvironmentButNoStoreKey() {
+    void agentsGetIdentityAddressKafkaWithTheirOwnLoginAndExtraEnvironmentButNoStoreKey() {
         RgridConfig config = RgridConfigTest.load(Map.of(
                 "rgrid.kafka.bootstrap-servers", "k:9092",
                 "rgrid.kafka.topic-prefix", "p.",
+                "rgrid.kafka.ca-file", "/grid/ca.pem",
+                "rgrid.kafka.password", "orchestrator-password",
                 "rgrid.storage.endpoint", "http://s3:9000",
                 "rgrid.storage.access-key", "ak",
                 "rgrid.storage.secret-key", "sk",
                 "rgrid.storage.bucket", "b",
                 "rgrid.orchestrator.local.agent-env.RGRID_WORKER_HEARTBEAT_INTERVAL", "2s"));
-        Map<String, String> env = new LocalProcessProvider(config)
-                .agentEnvironment(new CloudProvider.ProvisionRequest("rgrid-worker-aaaaaa", "tok"), 8007);
+        Map<String, String> env = new LocalAgentLaunch(config)
+                .agentEnvironment(new CloudProvider.ProvisionRequest("rgrid-worker-aaaaaa", "tok")
+                        .withKafkaLogin(new WorkerLogin("rgrid-worker-aaaaaa", "its-own-password")), 8007);
 
         assertThat(env).containsEntry("QUARKUS_HTTP_PORT", "8007")
                 .as("loopback only, and no egress rules on a developer's machine (docs/security.md)")
@@ -69,18 +77,25 @@ class LocalProcessProviderTest {
                 .containsEntry("RGRID_WORKER_ADVERTISED_ADDRESS", "http://127.0.0.1:8007")
                 .containsEntry("RGRID_KAFKA_BOOTSTRAP_SERVERS", "k:9092")
                 .containsEntry("RGRID_KAFKA_TOPIC_PREFIX", "p.")
+                .as("the worker's own Kafka login, never the orchestrator's")
+                .containsEntry("RGRID_KAFKA_SECURITY_PROTOCOL", "SASL_SSL")
+                .containsEntry("RGRID_KAFKA_USERNAME", "rgrid-worker-aaaaaa")
+                .containsEntry("RGRID_KAFKA_PASSWORD", "its-own-password")
+                .containsEntry("RGRID_KAFKA_CA_FILE", "/grid/ca.pem")
+                .doesNotContainValue("orchestrator-password")
                 .containsEntry("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s")
                 .doesNotContainValue("ak").doesNotContainValue("sk");
-        assertThat(env.keySet()).noneMatch(LocalProcessProvider::storeSetting);
+        assertThat(env.keySet()).noneMatch(LocalAgentLaunch::withheldFromAgents);
     }
 
     @ParameterizedTest
     @CsvSource({
             "RGRID_STORAGE_SECRET_KEY, true", "RGRID_STORAGE_ACCESS_KEY, true", "RGRID_STORAGE_ENDPOINT, true",
             "MINIO_SECRET_KEY, true", "MINIO_ROOT_PASSWORD, true", "RGRID_KAFKA_BOOTSTRAP_SERVERS, false",
-            "RGRID_WORKER_TOKEN, false", "PATH, false", "XMINIO_SECRET_KEY, false"})
-    void theOrchestratorsStoreSettingsAreNotInherited(String name, boolean storeSetting) {
-        assertThat(LocalProcessProvider.storeSetting(name)).isEqualTo(storeSetting);
+            "RGRID_WORKER_TOKEN, false", "PATH, false", "XMINIO_SECRET_KEY, false",
+            "RGRID_REPORTS_SIGNING_KEY, true", "RGRID_REPORTS_SIGNING_KEY_FILE, false"})
+    void theOrchestratorsStoreSettingsAndSigningKeyAreNotInherited(String name, boolean withheld) {
+        assertThat(LocalAgentLaunch.withheldFromAgents(name)).isEqualTo(withheld);
     }
 
     @Test
@@ -94,7 +109,7 @@ class LocalProcessProviderTest {
     @Test
     void agentsLeftByAKilledOrchestratorAreAdoptedOthersForgotten() throws Exception {
         Path jar = dir.resolve("agent.jar");
-        java.nio.file.Files.writeString(jar, "not really a jar");
+        Files.writeString(jar, "not really a jar");
         Map<String, String> settings = Map.of(
                 "rgrid.orchestrator.local.agent-jar", jar.toString(),
                 "rgrid.orchestrator.local.work-dir", dir.toString(),
@@ -115,7 +130,7 @@ class LocalProcessProviderTest {
             assertThat(dir.resolve("rgrid-worker-other1.pid")).doesNotExist();
             assertThat(dir.resolve("rgrid-worker-grid02.pid")).exists();
             provider.terminate("rgrid-worker-live01");
-            assertThat(left.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(left.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(dir.resolve("rgrid-worker-live01.pid")).doesNotExist();
         } finally {
             left.destroyForcibly();
@@ -123,13 +138,13 @@ class LocalProcessProviderTest {
     }
 
     private void pidFile(String workerId, long pid, String grid) throws Exception {
-        java.nio.file.Files.writeString(dir.resolve(workerId + LocalProcessProvider.PID_SUFFIX),
+        Files.writeString(dir.resolve(workerId + LocalPidFiles.PID_SUFFIX),
                 "pid=" + pid + "\nport=8002\nstarted=2026-11-26T10:00:00Z\ngrid=" + grid + "\n");
     }
 
     @Test
     void processesADeadAgentLeftRunningAreKilledFromItsPidFiles() throws Exception {
-        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(Path.of("/proc", "self")), "needs /proc");
+        assumeTrue(Files.isDirectory(Path.of("/proc", "self")), "needs /proc");
         String workerId = "rgrid-worker-zzleft";
         Path agentWork = dir.resolve("agent-work");
         LocalProcessProvider provider = new LocalProcessProvider(RgridConfigTest.load(Map.of(
@@ -147,9 +162,8 @@ class LocalProcessProviderTest {
                 .redirectOutput(runDir.resolve("out.txt").toFile()).start();
         try {
             Path childFile = runDir.resolve("child.pid");
-            for (int i = 0; i < 200 && (!Files.exists(childFile) || Files.readString(childFile).isBlank()); i++) {
-                Thread.sleep(100);
-            }
+            await().atMost(Duration.ofSeconds(20))
+                    .until(() -> Files.exists(childFile) && !Files.readString(childFile).isBlank());
             long child = Long.parseLong(Files.readString(childFile).trim());
             Path pidFile = RunPidFiles.write(RunPidFiles.dir(agentWork, workerId), workerId, "run-1", script.pid(),
                     RunPidFiles.startTime(script.pid()).orElseThrow(), runDir,
@@ -157,11 +171,8 @@ class LocalProcessProviderTest {
 
             provider.stopLeftovers(workerId);
 
-            for (int i = 0; i < 100 && (Processes.running(script.pid()) || Processes.running(child)); i++) {
-                Thread.sleep(100);
-            }
-            assertThat(Processes.running(script.pid())).isFalse();
-            assertThat(Processes.running(child)).isFalse();
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !Processes.running(script.pid()) && !Processes.running(child));
             assertThat(pidFile).doesNotExist();
         } finally {
             script.descendants().forEach(ProcessHandle::destroyForcibly);

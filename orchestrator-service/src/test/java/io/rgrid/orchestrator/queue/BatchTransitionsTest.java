@@ -175,13 +175,13 @@ class BatchTransitionsTest {
     void reservedBySumsTheSpecsOfKnownExecutionsOnly() throws Exception {
         ExecutionRecord a = queue("r");
         ExecutionRecord b = queue("r");
-        ExecutionRepository.Held held = database.inTransaction(c -> executions.reservedBy(c,
+        HeldExecutions.Held held = database.inTransaction(c -> new HeldExecutions().reservedBy(c,
                 List.of(a.id(), b.id(), UUID.randomUUID())));
         assertThat(held.count()).isEqualTo(2);
         assertThat(held.cpus()).isEqualTo(1.0);
         assertThat(held.memoryMb()).isEqualTo(256);
-        ExecutionRepository.Held none = database.inTransaction(c -> executions.reservedBy(c, List.of()));
-        assertThat(none).isEqualTo(ExecutionRepository.Held.NONE);
+        HeldExecutions.Held none = database.inTransaction(c -> new HeldExecutions().reservedBy(c, List.of()));
+        assertThat(none).isEqualTo(HeldExecutions.Held.NONE);
     }
 
     private static ExecutionRecord queue() {

@@ -8,32 +8,50 @@ import java.time.Duration;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** What a heartbeat means for one attempt, as tables. Ages in seconds; the grace is 60 s; - is none. */
+/**
+ * What a heartbeat means for one attempt, as tables. Ages in seconds; the grace is 60 s; - is none
+ * (an acknowledgement of - : the agent has not acknowledged the attempt yet).
+ */
 class HeldAttemptDecisionTest {
 
     private static final Duration GRACE = Duration.ofSeconds(60);
 
     @ParameterizedTest(name = "[{index}] {0} -> {6}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
-            # case                                          | running | finished | outcome   | missing | assigned | verdict
+            # case                                          | running | finished | outcome   | missing | acknowledged | verdict
             listed running                                  | true    | false    | -         | 0       | 600      | HELD
             listed running and finished: running wins      | true    | true     | SUCCEEDED | 0       | 600      | HELD
+            listed running, not acknowledged yet            | true    | false    | -         | 0       | -        | HELD
             finished with its outcome: applied now          | false   | true     | SUCCEEDED | 0       | 600      | APPLY_OUTCOME
             finished and failed: applied now                | false   | true     | FAILED    | 0       | 600      | APPLY_OUTCOME
             finished, report lagging past the grace         | false   | true     | TIMED_OUT | 900     | 900      | APPLY_OUTCOME
+            finished before the acknowledgement arrived     | false   | true     | SUCCEEDED | 0       | -        | APPLY_OUTCOME
             finished by an older agent: wait for the report | false   | true     | -         | 900     | 900      | FINISHED
             an outcome that is not one is no outcome        | false   | true     | RUNNING   | 900     | 900      | FINISHED
             missing for the first time                      | false   | false    | -         | 0       | 600      | MISSING
             missing within the grace                        | false   | false    | -         | 60      | 600      | MISSING
-            missing past the grace                          | false   | false    | -         | 61      | 600      | TAKE_BACK
-            missing past the grace, assigned just now       | false   | false    | -         | 61      | 30       | MISSING
-            missing past the grace, assigned at an unknown time | false | false  | -         | 61      | -        | TAKE_BACK
+            missing past the grace: stopped, then taken back | false  | false    | -         | 61      | 600      | STOP_THEN_TAKE_BACK
+            missing past the grace, acknowledged just now   | false   | false    | -         | 61      | 30       | MISSING
+            missing past the grace, acknowledged at the grace | false | false    | -         | 61      | 60       | MISSING
+            POST in flight: never acknowledged, missing long | false   | false    | -         | 900     | -        | UNACKNOWLEDGED
+            POST in flight, first heartbeat without it      | false   | false    | -         | 0       | -        | UNACKNOWLEDGED
             """)
-    void decide(String name, boolean running, boolean finished, ExecutionState outcome, long missing, Long assigned,
-                HeldAttemptDecision.Verdict verdict) {
+    void decide(String name, boolean running, boolean finished, ExecutionState outcome, long missing,
+                Long acknowledged, HeldAttemptDecision.Verdict verdict) {
         HeldAttemptDecision.Facts facts = new HeldAttemptDecision.Facts(running, finished, outcome,
-                Duration.ofSeconds(missing), assigned == null ? null : Duration.ofSeconds(assigned), GRACE);
+                Duration.ofSeconds(missing), acknowledged == null ? null : Duration.ofSeconds(acknowledged), GRACE);
         assertThat(HeldAttemptDecision.decide(facts)).isEqualTo(verdict);
+    }
+
+    @ParameterizedTest(name = "[{index}] {0}")
+    @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
+            # case                                                    | finished | after
+            stopped (or never held, refused from now on): take it back | false    | TAKE_BACK
+            the agent finished it: its report is in Kafka              | true     | LEAVE_FOR_REPORT
+            no answer: nothing known, ask at the next heartbeat        | -        | ASK_AGAIN
+            """)
+    void afterStop(String name, Boolean finished, HeldAttemptDecision.AfterStop after) {
+        assertThat(HeldAttemptDecision.afterStop(finished)).isEqualTo(after);
     }
 
     @ParameterizedTest(name = "[{index}] {0}")

@@ -1,5 +1,6 @@
 package io.rgrid.platform.messaging;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
@@ -7,6 +8,7 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.MalformedEventException;
 import io.rgrid.platform.messaging.FailureDecision.Action;
 import io.rgrid.platform.messaging.FailureDecision.Failure;
+import io.rgrid.platform.signing.RecordVerifier;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -17,6 +19,7 @@ import org.jboss.logging.Logger;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -32,7 +35,10 @@ import java.util.concurrent.TimeUnit;
  * for ever; any other failure is tried {@code rgrid.messaging.max-attempts} times, then the batch
  * is split and its records applied one by one, and only those that still fail go to
  * {@link DeadLetters}. A record whose bytes are not an event is dead-lettered at once; a record of
- * an event type this version does not know (a newer producer) is skipped. While the batch waits,
+ * an event type this version does not know (a newer producer) is skipped. A record that does not
+ * prove who sent it ({@link RecordVerifier}: unsigned, signed by the wrong party or with the wrong
+ * key) is never applied: it is dead-lettered at once and counted in
+ * {@code rgrid_unverified_records_total{channel,type}}. While the batch waits,
  * the connector keeps polling (its queue is bounded), so the consumer stays in its group.
  */
 @ApplicationScoped
@@ -42,11 +48,16 @@ public class BatchConsumer {
 
     private final DeadLetters deadLetters;
     private final MessagingConfig config;
+    private final RecordVerifier verifier;
+    private final MeterRegistry registry;
     private final CountDownLatch stopping = new CountDownLatch(1);
 
-    public BatchConsumer(DeadLetters deadLetters, MessagingConfig config) {
+    public BatchConsumer(DeadLetters deadLetters, MessagingConfig config, RecordVerifier verifier,
+                         MeterRegistry registry) {
         this.deadLetters = deadLetters;
         this.config = config;
+        this.verifier = verifier;
+        this.registry = registry;
     }
 
     /** Ends the pauses of batches waiting for a retry, before the connector stops (their offsets stay uncommitted). */
@@ -62,10 +73,22 @@ public class BatchConsumer {
     public void consume(String channel, ConsumerRecords<String, byte[]> records, BatchWork work) {
         List<Received> batch = new ArrayList<>(records.count());
         for (ConsumerRecord<String, byte[]> record : records) {
+            Optional<Envelope<Event>> event;
             try {
-                EventCodec.decode(record.value()).ifPresent(event -> batch.add(new Received(record, event)));
+                event = EventCodec.decode(record.value());
             } catch (MalformedEventException e) {
                 deadLetter(channel, record, e); // FailureDecision: UNDECODABLE is always DEAD_LETTER
+                continue;
+            }
+            if (event.isEmpty()) {
+                continue;
+            }
+            Optional<String> refusal = refusal(channel, record, event.get());
+            if (refusal.isPresent()) {
+                registry.counter("rgrid.unverified.records", "channel", channel, "type", event.get().type()).increment();
+                deadLetter(channel, record, new UnverifiedRecordException(refusal.get()));
+            } else {
+                batch.add(new Received(record, event.get()));
             }
         }
         if (!batch.isEmpty()) {
@@ -103,6 +126,27 @@ public class BatchConsumer {
                         return;
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * Why the record must not be applied ({@link RecordVerifier}), or empty. While a key cannot be
+     * looked up because the database is unavailable, waits and asks again; any other failure to look
+     * it up refuses the record.
+     */
+    private Optional<String> refusal(String channel, ConsumerRecord<String, byte[]> record, Envelope<Event> event) {
+        Duration pause = config.retryPause();
+        while (true) {
+            try {
+                return verifier.refusal(record, event);
+            } catch (RuntimeException e) {
+                if (FailureDecision.classify(e) != Failure.UNAVAILABLE) {
+                    return Optional.of("its key could not be looked up: " + e.getMessage());
+                }
+                LOG.warnf("%s: cannot verify offset %d of %s-%d, the database is unavailable (%s); retrying in %s",
+                        channel, record.offset(), record.topic(), record.partition(), e.getMessage(), pause);
+                pause = pause(channel, pause);
             }
         }
     }

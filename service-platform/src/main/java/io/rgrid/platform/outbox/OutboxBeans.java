@@ -1,6 +1,7 @@
 package io.rgrid.platform.outbox;
 
 import io.rgrid.platform.db.Transactions;
+import io.rgrid.platform.kafkaidentity.KafkaIdentity;
 import io.rgrid.platform.topics.TopicCreator;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
@@ -21,9 +22,10 @@ public class OutboxBeans {
     @Produces
     @Singleton
     TopicCreator topics(@ConfigProperty(name = "rgrid.kafka.bootstrap-servers") String bootstrapServers,
+                        KafkaIdentity identity,
                         @ConfigProperty(name = "rgrid.kafka.topic-prefix") Optional<String> prefix,
                         @ConfigProperty(name = "rgrid.kafka.request-timeout", defaultValue = "10s") Duration timeout) {
-        return new TopicCreator(bootstrapServers, prefix.orElse(""), timeout);
+        return new TopicCreator(identity.clientSettings(bootstrapServers), prefix.orElse(""), timeout);
     }
 
     @Produces

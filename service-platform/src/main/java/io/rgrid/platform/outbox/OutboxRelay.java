@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * Publishes a service's committed outbox rows to Kafka, oldest first, on a thread of its own.
@@ -26,7 +27,9 @@ import java.util.concurrent.TimeoutException;
  * rows published in one statement, except those of a key that had a failure before them
  * ({@link PublishedRows}). No transaction is open while the
  * pass waits on Kafka. A failed row is sent again on the next pass with every later row of its
- * key: delayed, never dropped, never out of order per key; consumers are idempotent.
+ * key: delayed, never dropped, and the last copy of each of a key's events is in commit order.
+ * A later row the producer wrote after an earlier one failed reached Kafka ahead of it (logged as
+ * overtaken); consumers are idempotent and ignore the earlier state arriving late.
  *
  * <p>While Kafka or PostgreSQL is down the relay backs off, doubling up to the maximum; writers
  * keep committing to the outbox meanwhile. A {@link #wake()} (after a commit that wrote rows)
@@ -51,6 +54,8 @@ public final class OutboxRelay {
     private Duration backoff = MIN_BACKOFF;
     private boolean failing;
     private Instant nextPurge;
+    /** Whether this instance relays now (always, or while it leads: {@link #start(BooleanSupplier)}). */
+    private volatile BooleanSupplier active = () -> true;
 
     /** @param topics created before the first pass (they may have been missing when the service started) */
     public OutboxRelay(Transactions tx, OutboxTable table, OutboxSettings settings, OutboxSender sender,
@@ -67,6 +72,15 @@ public final class OutboxRelay {
 
     /** Starts the relay's thread unless it runs. */
     public void start() {
+        start(() -> true);
+    }
+
+    /**
+     * Starts the relay's thread unless it runs; its passes run only while {@code active} says so
+     * (the orchestrator relays only while it holds the leader lease).
+     */
+    public void start(BooleanSupplier active) {
+        this.active = active;
         nextPurge = clock.instant();
         loop.start();
     }
@@ -83,6 +97,9 @@ public final class OutboxRelay {
 
     /** @return true when a full batch went out (more may be waiting) */
     private boolean round() {
+        if (!active.getAsBoolean()) {
+            return false;
+        }
         topics.ensureTopics();
         int published = publishBatch();
         if (failing) {
@@ -157,7 +174,11 @@ public final class OutboxRelay {
             throw new OutboxRelayException("sending outbox row " + row.id() + " to " + row.topic() + " failed: "
                     + rootMessage(decision.failure()), decision.failure());
         }
-        if (decision.failed()) {
+        if (decision.overtaken() > 0) {
+            LOG.warnf("outbox relay: %d events reached Kafka ahead of an earlier event of their key that failed (%s);"
+                    + " the failed ones and everything after them are sent again next pass, in order",
+                    decision.overtaken(), rootMessage(decision.failure()));
+        } else if (decision.failed()) {
             LOG.debugf("outbox relay: some keys' events wait for the next pass: %s", rootMessage(decision.failure()));
         }
         return decision.published().size();

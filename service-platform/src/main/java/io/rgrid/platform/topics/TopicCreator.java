@@ -1,6 +1,7 @@
 package io.rgrid.platform.topics;
 
 import io.rgrid.model.Topics;
+import io.rgrid.platform.kafkaidentity.WorkerAcls;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -9,6 +10,7 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.jboss.logging.Logger;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -22,22 +24,30 @@ import java.util.concurrent.TimeoutException;
  * before their first use of Kafka when it was down then); the brokers we ship have
  * {@code auto.create.topics.enable=false} and the agent creates none. Idempotent: instances racing
  * each other is fine (a topic another one just created counts as created).
+ *
+ * <p>With the topics it grants the workers' principal what it may do on them
+ * ({@link WorkerAcls}: write the status, log and heartbeat topics, nothing else),
+ * so the prefix a deployment or a test namespace uses needs no separate ACL step.
  */
 public final class TopicCreator {
 
     private static final Logger LOG = Logger.getLogger(TopicCreator.class);
 
+    private final Map<String, Object> clientSettings;
     private final String bootstrapServers;
     private final String prefix;
     private final Duration timeout;
     private volatile boolean done;
 
     /**
-     * @param prefix  the deployment's topic prefix ({@code rgrid.kafka.topic-prefix}), "" for none
-     * @param timeout how long one admin call may take
+     * @param clientSettings the admin client's bootstrap servers and identity (a control-plane
+     *                       principal: creating topics and ACLs needs a super user)
+     * @param prefix         the deployment's topic prefix ({@code rgrid.kafka.topic-prefix}), "" for none
+     * @param timeout        how long one admin call may take
      */
-    public TopicCreator(String bootstrapServers, String prefix, Duration timeout) {
-        this.bootstrapServers = bootstrapServers;
+    public TopicCreator(Map<String, Object> clientSettings, String prefix, Duration timeout) {
+        this.clientSettings = Map.copyOf(clientSettings);
+        this.bootstrapServers = String.valueOf(clientSettings.get(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG));
         this.prefix = prefix;
         this.timeout = timeout;
     }
@@ -58,9 +68,10 @@ public final class TopicCreator {
             return List.of();
         }
         int millis = (int) timeout.toMillis();
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis))) {
+        Map<String, Object> settings = new HashMap<>(clientSettings);
+        settings.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, millis);
+        settings.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, millis);
+        try (Admin admin = Admin.create(settings)) {
             Set<String> existing = admin.listTopics().names().get(millis, TimeUnit.MILLISECONDS);
             List<NewTopic> missing = Topics.ALL.stream()
                     .map(canonical -> Topics.named(prefix, canonical))
@@ -79,6 +90,7 @@ public final class TopicCreator {
             }
             List<String> created = missing.stream().map(NewTopic::name).toList();
             awaitLeaders(admin, created, millis);
+            admin.createAcls(WorkerAcls.of(prefix)).all().get(millis, TimeUnit.MILLISECONDS);
             done = true;
             return created;
         } catch (InterruptedException e) {
@@ -97,7 +109,7 @@ public final class TopicCreator {
      * of a partition's first batches once stalled until the delivery timeout
      * (OUT_OF_ORDER_SEQUENCE_NUMBER) with the relay sending right after the creation. Waiting
      * makes that rarer, not impossible (a refused first send was still seen after it); the relay
-     * copes either way (the partition's keys are sent again next pass, in order).
+     * copes either way (the partition's keys are sent again next pass, in order; see PublishedRows).
      */
     private static void awaitLeaders(Admin admin, List<String> topics, int millis) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);

@@ -30,7 +30,7 @@ class StoppedConsumerLogFilterTest {
                         "a real failure of a consumer stays"),
                 Arguments.of(CONNECTOR, "SRMSG18228: A failure has been reported for Kafka topics", null,
                         new RuntimeException("broker gone"), true, "another failure of the connector stays"),
-                Arguments.of("io.rgrid.orchestrator.kafka.EventConsumers", "stopping", STOPPED, null, true,
+                Arguments.of("io.rgrid.orchestrator.intake.EventConsumers", "stopping", STOPPED, null, true,
                         "RGrid's own loggers are never filtered"),
                 Arguments.of(null, "no logger name", STOPPED, null, true, "a record without a logger name"),
                 // STOPPED exists, so one was thrown in this JVM: the bare fail-stop report is about it.

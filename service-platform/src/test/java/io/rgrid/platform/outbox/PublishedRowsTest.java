@@ -19,26 +19,27 @@ class PublishedRowsTest {
     private static final Throwable DOWN = new IllegalStateException("broker down");
     private static final Throwable LATE = new IllegalStateException("no ack in time");
 
-    /** rows, indexes to mark, the failure reported. */
+    /** rows, indexes to mark, the failure reported, rows acknowledged after their key failed (overtaken). */
     static Stream<Object[]> cases() {
         return Stream.of(
-                new Object[] {"", List.of(), null},
-                new Object[] {"a.", List.of(0), null},
-                new Object[] {"a. b. a. b.", List.of(0, 1, 2, 3), null},
-                new Object[] {"ax", List.of(), DOWN},
-                new Object[] {"ax a. a.", List.of(), DOWN},
-                new Object[] {"a. ax a.", List.of(0), DOWN},
+                new Object[] {"", List.of(), null, 0},
+                new Object[] {"a.", List.of(0), null, 0},
+                new Object[] {"a. b. a. b.", List.of(0, 1, 2, 3), null, 0},
+                new Object[] {"ax", List.of(), DOWN, 0},
+                new Object[] {"ax a. a.", List.of(), DOWN, 2},
+                new Object[] {"a. ax a.", List.of(0), DOWN, 1},
                 // another key's failure holds nobody else back
-                new Object[] {"a. bx a. b. c.", List.of(0, 2, 4), DOWN},
-                new Object[] {"bx a. a. a.", List.of(1, 2, 3), DOWN},
+                new Object[] {"a. bx a. b. c.", List.of(0, 2, 4), DOWN, 1},
+                new Object[] {"bx a. a. a.", List.of(1, 2, 3), DOWN, 0},
                 // the first failure is the one reported
-                new Object[] {"a. bt c. ax b.", List.of(0, 2), LATE},
-                new Object[] {"ax bx a. b.", List.of(), DOWN});
+                new Object[] {"a. bt c. ax b.", List.of(0, 2), LATE, 1},
+                new Object[] {"ax bx a. b.", List.of(), DOWN, 2});
     }
 
-    @ParameterizedTest(name = "[{0}] -> {1}")
+    @ParameterizedTest(name = "[{0}] -> {1}, {3} overtaken")
     @MethodSource("cases")
-    void marksAcknowledgedRowsOfKeysWithoutAnEarlierFailure(String rows, List<Integer> published, Throwable failure) {
+    void marksAcknowledgedRowsOfKeysWithoutAnEarlierFailure(String rows, List<Integer> published, Throwable failure,
+                                                             int overtaken) {
         List<String> keys = new ArrayList<>();
         List<Throwable> outcomes = new ArrayList<>();
         for (String row : rows.isBlank() ? new String[0] : rows.split(" ")) {
@@ -50,5 +51,6 @@ class PublishedRowsTest {
         assertThat(decision.published()).containsExactlyElementsOf(published);
         assertThat(decision.failure()).isSameAs(failure);
         assertThat(decision.failed()).isEqualTo(failure != null);
+        assertThat(decision.overtaken()).isEqualTo(overtaken);
     }
 }

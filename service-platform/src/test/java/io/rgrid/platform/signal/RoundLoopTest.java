@@ -25,8 +25,8 @@ class RoundLoopTest {
         loop.start();
         try {
             await().atMost(Duration.ofSeconds(5)).until(() -> rounds.get() == 5);
-            Thread.sleep(200);
-            assertThat(rounds.get()).isEqualTo(5); // idle: waiting for the (hour-long) tick
+            // idle: waiting for the (hour-long) tick
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> rounds.get() == 5);
 
             loop.wake();
             await().atMost(Duration.ofSeconds(5)).until(() -> rounds.get() == 6);
@@ -61,8 +61,9 @@ class RoundLoopTest {
         loop.start();
         try {
             await().atMost(Duration.ofSeconds(5)).until(() -> failures.size() == 1);
-            Thread.sleep(200);
-            assertThat(failures).hasSize(1).first().extracting(Throwable::getMessage).isEqualTo("down");
+            // backing off for the handler's (hour-long) wait: no second try
+            await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(1)).until(() -> failures.size() == 1);
+            assertThat(failures).first().extracting(Throwable::getMessage).isEqualTo("down");
 
             loop.wake(); // ends the back-off early
             await().atMost(Duration.ofSeconds(5)).until(() -> failures.size() == 2);

@@ -9,6 +9,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.lang.ArchRule;
 import com.tngtech.archunit.library.dependencies.SliceRule;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -35,6 +36,8 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
  *       edge that no longer exists, so the list can only shrink.</li>
  *   <li>{@link #checkDecisionsFreeOfIo()}: decision classes (by name: {@link IoFree#DECISION_SUFFIXES},
  *       plus {@code alsoPure}) use no I/O API ({@link IoFree}).</li>
+ *   <li>{@link #checkClassSizes}: no source file over {@link ClassSize#MAX_LINES} lines but a
+ *       {@code @ConfigMapping} interface.</li>
  * </ul>
  *
  * @param root       the module's root package, e.g. {@code io.rgrid.api}
@@ -46,6 +49,8 @@ public record ModuleArchitecture(String root, List<String> uses, List<String> kn
 
     private static final String RGRID = "io.rgrid.";
     private static final String EDGE = " -> ";
+    /** By name: test-infra does not depend on SmallRye Config. */
+    private static final String CONFIG_MAPPING = "io.smallrye.config.ConfigMapping";
     /** One import per module and JVM: the three checks of a module read the same classes. */
     private static final Map<String, JavaClasses> IMPORTED = new ConcurrentHashMap<>();
 
@@ -113,6 +118,22 @@ public record ModuleArchitecture(String root, List<String> uses, List<String> kn
                 .because("decisions are pure code, effects are separate (docs/architecture.md)")
                 .allowEmptyShould(true)
                 .check(classes());
+    }
+
+    /**
+     * No source file of the module over {@link ClassSize#MAX_LINES} lines, except a
+     * {@code @ConfigMapping} interface (one accessor per key).
+     *
+     * @param sources the module's {@code src/main/java}
+     */
+    public void checkClassSizes(Path sources) {
+        JavaClasses classes = classes();
+        List<ClassSize.Oversized> over = ClassSize.oversized(sources, name -> classes.contain(name)
+                && classes.get(name).isInterface() && classes.get(name).isAnnotatedWith(CONFIG_MAPPING));
+        if (!over.isEmpty()) {
+            throw new AssertionError("classes over " + ClassSize.MAX_LINES + " lines in " + sources
+                    + "; split each by job (CONTRIBUTING.md): " + over);
+        }
     }
 
     /** Every package edge inside the module, as {@code "from -> to"} relative to io.rgrid. */

@@ -1,5 +1,6 @@
 package io.rgrid.worker.config;
 
+import com.sun.management.OperatingSystemMXBean;
 import io.rgrid.model.Ids;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -54,7 +55,7 @@ public class AgentIdentity {
     }
 
     private static int physicalMemoryMb() {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof OperatingSystemMXBean os) {
             return (int) Math.min(Integer.MAX_VALUE, os.getTotalMemorySize() / (1024 * 1024));
         }
         return 1024;

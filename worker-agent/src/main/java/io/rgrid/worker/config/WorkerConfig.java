@@ -137,6 +137,21 @@ public interface WorkerConfig {
         long maxOutputBytes();
 
         /**
+         * How the final log and output uploads of an attempt are retried while the object store
+         * does not answer (the files are still on disk): a brief outage must not fail a success.
+         */
+        UploadRetry uploadRetry();
+
+        /**
+         * How long a request to the object store (a fetch of the script or an input, an upload of
+         * the log or an output) may wait for the store's answer beyond the time its bytes take at
+         * 1 MiB/s: a store that takes the connection and then hangs fails the request (an upload is
+         * tried again, {@link #uploadRetry()}) instead of holding the attempt's slot for ever.
+         */
+        @WithDefault("60s")
+        Duration storeTimeout();
+
+        /**
          * Whether the production profile may run scripts with the process runtime (no isolation).
          * Off by default: a production agent without Docker refuses to start rather than run
          * untrusted code unconfined. The dev and test profiles, and the local grid (which sets
@@ -147,6 +162,20 @@ public interface WorkerConfig {
 
         /** What executions with network {@code bridge} may reach (docs/security.md). */
         Egress egress();
+    }
+
+    interface UploadRetry {
+        /** Tries in all (1: no retry); after the last the attempt fails (WORKER_ERROR for a success). */
+        @WithDefault("8")
+        int attempts();
+
+        /** The wait after the first failed try; it doubles after each further one. */
+        @WithDefault("1s")
+        Duration backoff();
+
+        /** The longest wait between two tries. */
+        @WithDefault("15s")
+        Duration maxBackoff();
     }
 
     interface Egress {
@@ -195,6 +224,23 @@ public interface WorkerConfig {
 
         /** Prefix put in front of every topic name, so several grids or test suites can share a broker. */
         Optional<String> topicPrefix();
+
+        /**
+         * {@code SASL_SSL} (default) or {@code PLAINTEXT}; with {@link #username()}, {@link #password()}
+         * and {@link #caFile()} it reaches the agent's producer through service-platform's {@code kafka.*}
+         * settings. Env RGRID_KAFKA_SECURITY_PROTOCOL; the orchestrator's bootstrap writes all four.
+         */
+        @WithDefault("SASL_SSL")
+        String securityProtocol();
+
+        /** The workers' SCRAM user, {@code rgrid-worker}: may write the status, log and heartbeat topics only. */
+        Optional<String> username();
+
+        /** Its SCRAM password (env RGRID_KAFKA_PASSWORD). */
+        Optional<String> password();
+
+        /** PEM file of the broker's CA (env RGRID_KAFKA_CA_FILE). */
+        Optional<String> caFile();
     }
 
     /** The runtime setting's values. */

@@ -8,6 +8,7 @@ import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionLogChunk;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
+import io.rgrid.worker.config.AgentIdentity;
 import io.rgrid.worker.config.WorkerConfig;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -39,7 +40,9 @@ import java.util.concurrent.Executors;
  * one WARN at the first failed send, one INFO at the first delivered one after it
  * ({@link KafkaOutage}; the connector's own line per failed message is filtered out,
  * {@link KafkaSendFailureFilter}). The agent creates no topic: the control plane does, and the
- * brokers we ship do not auto-create them.
+ * brokers we ship do not auto-create them. Every record is signed ({@link ReportSigner}): an
+ * attempt's reports and log chunks with its attempt key, heartbeats with the worker's token; the
+ * control plane dead-letters what does not verify.
  */
 @ApplicationScoped
 public class EventPublisher {
@@ -64,6 +67,7 @@ public class EventPublisher {
     private final String statusTopic;
     private final String logsTopic;
     private final String heartbeatsTopic;
+    private final ReportSigner heartbeatSigner;
     private final KafkaOutage outage = new KafkaOutage();
     private volatile boolean closed;
     /** Sends asynchronous status reports; mostly idle, so virtual threads (no pool to keep). */
@@ -71,7 +75,7 @@ public class EventPublisher {
             Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("rgrid-status-", 0).factory());
 
     @Inject
-    public EventPublisher(WorkerConfig config, MeterRegistry metrics,
+    public EventPublisher(WorkerConfig config, AgentIdentity identity, MeterRegistry metrics,
                           @Channel(CHANNEL) @OnOverflow(value = OnOverflow.Strategy.BUFFER, bufferSize = BUFFER)
                           MutinyEmitter<byte[]> emitter) {
         this.emitter = emitter;
@@ -80,14 +84,18 @@ public class EventPublisher {
         this.statusTopic = Topics.named(prefix, Topics.EXECUTION_STATUS);
         this.logsTopic = Topics.named(prefix, Topics.EXECUTION_LOGS);
         this.heartbeatsTopic = Topics.named(prefix, Topics.WORKER_HEARTBEATS);
+        this.heartbeatSigner = ReportSigner.token(identity.workerId(), identity.token());
     }
 
-    /** Sends a status report and returns only once Kafka has it (retrying while Kafka is unavailable). */
-    public void publishStatus(ExecutionStatusChanged status) {
+    /**
+     * Sends a status report, signed by {@code signer} (its attempt's), and returns only once Kafka
+     * has it (retrying while Kafka is unavailable).
+     */
+    public void publishStatus(ExecutionStatusChanged status, ReportSigner signer) {
         long backoffMs = 200;
         for (int tries = 1; ; tries++) {
             try {
-                send(statusTopic, status).await().atMost(TRY_TIMEOUT);
+                send(statusTopic, status, signer).await().atMost(TRY_TIMEOUT);
                 delivered();
                 if (tries > 1) {
                     LOG.infof("Status %s of %s/%d delivered after %d tries", status.state(), status.executionId(),
@@ -124,22 +132,23 @@ public class EventPublisher {
      * The returned future completes once Kafka has it; a later report of the same attempt must be
      * sent only after it completed, so the two arrive in order.
      */
-    public CompletableFuture<Void> publishStatusAsync(ExecutionStatusChanged status) {
-        return CompletableFuture.runAsync(() -> publishStatus(status), statusSender);
+    public CompletableFuture<Void> publishStatusAsync(ExecutionStatusChanged status, ReportSigner signer) {
+        return CompletableFuture.runAsync(() -> publishStatus(status, signer), statusSender);
     }
 
-    public void publishLog(ExecutionLogChunk chunk) {
-        sendAndForget(logsTopic, chunk);
+    /** Sends a log chunk signed by {@code signer} (its attempt's). */
+    public void publishLog(ExecutionLogChunk chunk, ReportSigner signer) {
+        sendAndForget(logsTopic, chunk, signer);
     }
 
     public void publishHeartbeat(WorkerHeartbeat heartbeat) {
-        sendAndForget(heartbeatsTopic, heartbeat);
+        sendAndForget(heartbeatsTopic, heartbeat, heartbeatSigner);
     }
 
     /** Sends a heartbeat and waits (bounded) for it to be acknowledged: used for the last one before exit. */
     public boolean publishHeartbeatAndWait(WorkerHeartbeat heartbeat, Duration timeout) {
         try {
-            send(heartbeatsTopic, heartbeat).await().atMost(timeout);
+            send(heartbeatsTopic, heartbeat, heartbeatSigner).await().atMost(timeout);
             delivered();
             return true;
         } catch (RuntimeException e) {
@@ -149,18 +158,20 @@ public class EventPublisher {
     }
 
     /**
-     * The event as a message for its topic, keyed as the event says; the Uni completes when Kafka
-     * acknowledged it and fails when the connector gave up on it (nack) or the emitter's buffer is full.
+     * The event as a message for its topic, keyed as the event says and signed by {@code signer}; the
+     * Uni completes when Kafka acknowledged it and fails when the connector gave up on it (nack) or
+     * the emitter's buffer is full.
      */
-    private Uni<Void> send(String topic, Event event) {
-        Message<byte[]> message = Message.of(EventCodec.encode(Envelope.of(event)))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).withKey(event.key()).build());
+    private Uni<Void> send(String topic, Event event, ReportSigner signer) {
+        byte[] value = EventCodec.encode(Envelope.of(event));
+        Message<byte[]> message = Message.of(value).addMetadata(OutgoingKafkaRecordMetadata.<String>builder()
+                .withTopic(topic).withKey(event.key()).withHeaders(signer.headers(event.key(), value)).build());
         return Uni.createFrom().deferred(() -> emitter.sendMessage(message));
     }
 
-    private void sendAndForget(String topic, Event event) {
+    private void sendAndForget(String topic, Event event, ReportSigner signer) {
         try {
-            send(topic, event).subscribe().with(ignored -> delivered(), e -> dropped(topic, event, e));
+            send(topic, event, signer).subscribe().with(ignored -> delivered(), e -> dropped(topic, event, e));
         } catch (RuntimeException e) {
             dropped(topic, event, e);
         }

@@ -4,6 +4,7 @@ import io.rgrid.model.NetworkMode;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -43,7 +44,7 @@ public record RunRequest(String runId, Path workDir, String image, List<String> 
         labels = labels == null ? Map.of() : Map.copyOf(labels);
         network = network == null ? NetworkMode.NONE : network;
         if (pythonArgs == null || pythonArgs.isEmpty()) {
-            List<String> command = new java.util.ArrayList<>(args.size() + 1);
+            List<String> command = new ArrayList<>(args.size() + 1);
             command.add(SCRIPT);
             command.addAll(args);
             pythonArgs = List.copyOf(command);

@@ -2,7 +2,9 @@ package io.rgrid.worker.storage;
 
 import io.rgrid.model.agent.StorageAccess;
 import io.rgrid.model.storage.CappedInputStream;
+import io.rgrid.worker.config.WorkerConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -14,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,10 +40,34 @@ import java.util.regex.Pattern;
 public class ExecutionStorage {
 
     private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    /** The slowest transfer a request is given time for, on top of the store timeout. */
+    static final long MIN_BYTES_PER_SECOND = 1024 * 1024;
     /** The S3 error code in an error body ({@code <Code>AccessDenied</Code>}). */
     private static final Pattern ERROR_CODE = Pattern.compile("<Code>([^<]{1,64})</Code>");
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final Duration storeTimeout;
+
+    @Inject
+    public ExecutionStorage(WorkerConfig config) {
+        this(config.worker().storeTimeout());
+    }
+
+    /** @param storeTimeout how long the store may take to answer beyond the transfer ({@link #requestTimeout}) */
+    public ExecutionStorage(Duration storeTimeout) {
+        if (storeTimeout.isNegative() || storeTimeout.isZero()) {
+            throw new IllegalArgumentException("rgrid.worker.store-timeout must be positive, not " + storeTimeout);
+        }
+        this.storeTimeout = storeTimeout;
+    }
+
+    /**
+     * A request's whole time until the store's answer (the JDK client's request timeout, which runs
+     * while the body is sent): the store timeout plus {@code bytes} at {@link #MIN_BYTES_PER_SECOND}.
+     */
+    static Duration requestTimeout(Duration storeTimeout, long bytes) {
+        return storeTimeout.plusMillis(Math.max(0, bytes) * 1000 / MIN_BYTES_PER_SECOND);
+    }
 
     /**
      * Fetches one object by its presigned GET into {@code target} (replaced).
@@ -51,7 +78,8 @@ public class ExecutionStorage {
     public void download(String url, Path target, String what) throws StorageException {
         try {
             Files.createDirectories(target.getParent());
-            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url)).GET().build(),
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url))
+                            .timeout(requestTimeout(storeTimeout, 0)).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
                 if (response.statusCode() != 200) {
@@ -59,6 +87,9 @@ public class ExecutionStorage {
                 }
                 Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
             }
+        } catch (HttpTimeoutException e) {
+            throw new StorageException("cannot fetch " + what + ": the store did not answer within "
+                    + storeTimeout.toSeconds() + " s (rgrid.worker.store-timeout)", e);
         } catch (IOException e) {
             throw new StorageException("cannot fetch " + what + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -97,6 +128,7 @@ public class ExecutionStorage {
         byte[] after = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
         HttpRequest request = HttpRequest.newBuilder(URI.create(access.uploadUrl()))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .timeout(requestTimeout(storeTimeout, before.length + length + after.length))
                 .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
                         () -> body(before, source, length, after)), before.length + length + after.length))
                 .build();
@@ -104,12 +136,19 @@ public class ExecutionStorage {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
                 if (response.statusCode() / 100 != 2) {
-                    throw new StorageException("cannot store " + key + ": " + refusal(response.statusCode(), in), null);
+                    throw new StorageException("cannot store " + key + ": " + refusal(response.statusCode(), in), null,
+                            transientStatus(response.statusCode()));
                 }
                 in.transferTo(OutputStream.nullOutputStream());
             }
+        } catch (HttpTimeoutException e) {
+            // The store took the request and did not answer in time: worth another try.
+            throw new StorageException("cannot store " + key + ": the store did not answer within "
+                    + requestTimeout(storeTimeout, before.length + length + after.length).toSeconds()
+                    + " s (rgrid.worker.store-timeout is " + storeTimeout.toSeconds() + " s)", e, true);
         } catch (IOException | UncheckedIOException e) {
-            throw new StorageException("cannot store " + key + ": " + e.getMessage(), e);
+            // The store could not be reached, or the connection broke: worth another try.
+            throw new StorageException("cannot store " + key + ": " + e.getMessage(), e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted while storing " + key, e);
@@ -131,6 +170,11 @@ public class ExecutionStorage {
                 .append("\"\r\n\r\n").append(value).append("\r\n");
     }
 
+    /** The store is overloaded or failing (5xx, 429): worth another try; any other refusal is final. */
+    private static boolean transientStatus(int status) {
+        return status >= 500 || status == 429;
+    }
+
     /** "HTTP 403 AccessDenied": the status and the store's error code, when its body has one. */
     private static String refusal(int status, InputStream body) throws IOException {
         byte[] start = body.readNBytes(4096);
@@ -140,8 +184,21 @@ public class ExecutionStorage {
 
     /** A storage operation failed; the message says which object. */
     public static final class StorageException extends Exception {
+        private final boolean retryable;
+
+        /** A failure that trying again would not mend (a refusal, an interrupt). */
         public StorageException(String message, Throwable cause) {
+            this(message, cause, false);
+        }
+
+        /** @param retryable the store did not answer or failed (I/O error, 5xx, 429): trying again may succeed */
+        public StorageException(String message, Throwable cause, boolean retryable) {
             super(message, cause);
+            this.retryable = retryable;
+        }
+
+        public boolean retryable() {
+            return retryable;
         }
     }
 }

@@ -1,9 +1,6 @@
 package io.rgrid.worker.assignment;
 
-import io.minio.BucketExistsArgs;
-import io.minio.GetObjectArgs;
 import io.minio.ListObjectsArgs;
-import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -15,6 +12,7 @@ import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.Ids;
 import io.rgrid.model.Json;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
@@ -34,6 +32,7 @@ import io.rgrid.worker.config.AgentIdentity;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.SharedServersResource;
 import io.rgrid.worker.testing.PresignedAssignments;
+import io.rgrid.worker.testing.ScriptStore;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -70,7 +69,8 @@ import static org.hamcrest.Matchers.notNullValue;
  * one answers (otherwise the agent falls back to the process runtime, and these tests still hold).
  */
 @QuarkusTest
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "worker"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "worker"),
+        @ResourceArg(name = "kafka-user", value = KafkaPrincipals.WORKER)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class AgentApiTest {
 
@@ -86,6 +86,7 @@ class AgentApiTest {
     String topicPrefix;
 
     private MinioClient s3;
+    private ScriptStore store;
     private PresignedAssignments presigned;
     private KafkaConsumer<String, byte[]> consumer;
     private final List<ConsumerRecord<String, Event>> seen = new CopyOnWriteArrayList<>();
@@ -93,21 +94,13 @@ class AgentApiTest {
     @BeforeAll
     void connect() throws Exception {
         var servers = SharedServers.get();
-        presigned = new PresignedAssignments(servers, bucket);
-        s3 = MinioClient.builder().endpoint(servers.s3Endpoint())
-                .credentials(servers.s3AccessKey(), servers.s3SecretKey()).region("us-east-1").build();
-        if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
-            try {
-                s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-            } catch (Exception e) {
-                // the agent created it meanwhile
-            }
-        }
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap(),
+        presigned = new PresignedAssignments(servers, bucket, identity.workerId());
+        store = ScriptStore.connect(servers, bucket);
+        s3 = store.client();
+        consumer = new KafkaConsumer<>(servers.kafka().admin(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "worker-agent-test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 new StringDeserializer(), new ByteArrayDeserializer());
         consumer.subscribe(List.of(topicPrefix + "rgrid.execution-status.v1", topicPrefix + "rgrid.execution-logs.v1",
                 topicPrefix + "rgrid.worker-heartbeats.v1"));
@@ -148,17 +141,11 @@ class AgentApiTest {
     }
 
     private UUID putScript(String script) throws Exception {
-        UUID id = Ids.newExecutionId();
-        byte[] bytes = script.getBytes(StandardCharsets.UTF_8);
-        s3.putObject(PutObjectArgs.builder().bucket(bucket).object(StorageKeys.script(id))
-                .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
-        return id;
+        return store.putScript(script);
     }
 
     private String read(String key) throws Exception {
-        try (var in = s3.getObject(GetObjectArgs.builder().bucket(bucket).object(key).build())) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return store.read(key);
     }
 
     private Assignment assignment(UUID id, int timeoutSeconds, Map<String, String> inputs) {
@@ -612,13 +599,16 @@ class AgentApiTest {
     }
 
     @Test
-    void anAssignmentWithoutUsableStorageAccessIsRefusedAndNothingRuns() throws Exception {
+    void anAssignmentWithoutUsableStorageAccessOrAttemptKeyIsRefusedAndNothingRuns() throws Exception {
         UUID id = putScript("print('must never run')\n");
         Assignment good = assignment(id, 60, Map.of());
         Assignment without = new Assignment(id, good.projectId(), 1, good.spec(), good.bucket(), good.scriptKey(),
                 Map.of(), null, null);
         post(without).then().statusCode(422).contentType(Problem.MEDIA_TYPE).body("code", equalTo("INVALID_SPEC"))
-                .body("errors.field", hasItem("storage"));
+                .body("errors.field", hasItem("storage")).body("errors.field", hasItem("reportKeys"));
+        // An attempt key for another worker only: this agent could sign nothing the control plane accepts.
+        post(good.withReportKeys(Map.of("rgrid-worker-other1", good.reportKeys().get(identity.workerId()))))
+                .then().statusCode(422).body("errors.field", hasItem("reportKeys"));
         StorageAccess access = good.storage();
         Assignment badRun = new Assignment(id, good.projectId(), 1, good.spec(), good.bucket(), good.scriptKey(),
                 Map.of(), null, new StorageAccess("../other-run", access.scriptUrl(), Map.of(), null, access.uploadUrl(),
@@ -646,7 +636,7 @@ class AgentApiTest {
         String forged = url.substring(0, at) + (url.charAt(at) == '0' ? '1' : '0') + url.substring(at + 1);
         post(new Assignment(id, good.projectId(), 1, good.spec(), good.bucket(), good.scriptKey(), Map.of(), null,
                 new StorageAccess(access.run(), forged, Map.of(), null, access.uploadUrl(), access.uploadFields(),
-                        access.expiresAt()))).then().statusCode(202);
+                        access.expiresAt()), good.reportKeys())).then().statusCode(202);
         ExecutionStatusChanged terminal = awaitTerminal(id, Duration.ofSeconds(60));
         assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
         assertThat(terminal.reason()).isEqualTo(FailureReason.INPUT_UNAVAILABLE);

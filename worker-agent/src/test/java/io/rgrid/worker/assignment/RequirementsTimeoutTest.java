@@ -1,8 +1,6 @@
 package io.rgrid.worker.assignment;
 
-import io.minio.BucketExistsArgs;
 import io.minio.GetObjectArgs;
-import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
 import io.minio.PutObjectArgs;
 import io.quarkus.test.junit.QuarkusTest;
@@ -14,6 +12,7 @@ import io.rgrid.model.ExecutionState;
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.Ids;
 import io.rgrid.model.Json;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
@@ -24,7 +23,10 @@ import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.Requirements;
 import io.rgrid.testinfra.SharedServers;
 import io.rgrid.testinfra.TestKafka;
+import io.rgrid.worker.config.AgentIdentity;
 import io.rgrid.worker.testing.PresignedAssignments;
+import io.rgrid.worker.testing.ScriptStore;
+import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,6 +39,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -57,6 +60,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestProfile(RequirementsTimeoutTest.ShortRequirementsLimit.class)
 class RequirementsTimeoutTest {
 
+    @Inject
+    AgentIdentity identity;
+
     /**
      * The shared Kafka and S3 of namespace "worker" like AgentApiTest, set here rather than by
      * SharedServersResource: that one also creates a database, and the JDBC driver is not
@@ -66,14 +72,15 @@ class RequirementsTimeoutTest {
         @Override
         public Map<String, String> getConfigOverrides() {
             var servers = SharedServers.get();
-            TestKafka.createTopics(servers.kafkaBootstrap(), "worker.");
-            return Map.of("rgrid.worker.requirements-timeout", "3s",
-                    "rgrid.kafka.bootstrap-servers", servers.kafkaBootstrap(),
+            TestKafka.createTopics(servers.kafka(), "worker.");
+            Map<String, String> config = new HashMap<>(servers.kafka().serviceConfig(KafkaPrincipals.WORKER));
+            config.putAll(Map.of("rgrid.worker.requirements-timeout", "3s",
                     "rgrid.kafka.topic-prefix", "worker.",
                     "rgrid.storage.endpoint", servers.s3Endpoint(),
                     "rgrid.storage.access-key", servers.s3AccessKey(),
                     "rgrid.storage.secret-key", servers.s3SecretKey(),
-                    "rgrid.storage.bucket", "worker");
+                    "rgrid.storage.bucket", "worker"));
+            return config;
         }
 
         @Override
@@ -97,15 +104,7 @@ class RequirementsTimeoutTest {
             Requirements.pip(); // the process runtime installs requirements with the host's python3
         }
         var servers = SharedServers.get();
-        MinioClient s3 = MinioClient.builder().endpoint(servers.s3Endpoint())
-                .credentials(servers.s3AccessKey(), servers.s3SecretKey()).region("us-east-1").build();
-        if (!s3.bucketExists(BucketExistsArgs.builder().bucket(bucket).build())) {
-            try {
-                s3.makeBucket(MakeBucketArgs.builder().bucket(bucket).build());
-            } catch (Exception e) {
-                // the agent created it meanwhile
-            }
-        }
+        MinioClient s3 = ScriptStore.connect(servers, bucket).client();
         UUID id = Ids.newExecutionId();
         String sdist = "rgridslow-1.0.zip";
         put(s3, StorageKeys.script(id), "print('the script ran')\n".getBytes(StandardCharsets.UTF_8));
@@ -113,14 +112,13 @@ class RequirementsTimeoutTest {
         put(s3, StorageKeys.requirements(id), "rgridslow\n".getBytes(StandardCharsets.UTF_8));
         ExecutionSpec spec = new ExecutionSpec(AgentApiTest.IMAGE, List.of(), Map.of(), 0.5, 256, 120,
                 NetworkMode.NONE, 3, Map.of());
-        Assignment assignment = new PresignedAssignments(servers, bucket).of(id, "p", 1, spec,
+        Assignment assignment = new PresignedAssignments(servers, bucket, identity.workerId()).of(id, "p", 1, spec,
                 Map.of(sdist, StorageKeys.input(id, sdist)), StorageKeys.requirements(id));
 
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap(),
+        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(servers.kafka().admin(Map.of(
                 ConsumerConfig.GROUP_ID_CONFIG, "worker-req-timeout-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(topicPrefix + "rgrid.execution-status.v1"));
             long posted = System.nanoTime();

@@ -114,7 +114,7 @@ public final class AgentOverheadBenchmark {
         env.put("RGRID_WORKER_TOKEN", TOKEN);
         env.put("RGRID_WORKER_RUNTIME", "docker");
         env.put("RGRID_WORKER_EGRESS_POLICY", "off"); // no worker-egress.sh on a bench machine
-        env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", servers.kafkaBootstrap());
+        env.putAll(servers.kafka().agentEnv());
         env.put("RGRID_KAFKA_TOPIC_PREFIX", NAMESPACE + ".");
         builder.redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
         Process agent = builder.start();
@@ -123,11 +123,10 @@ public final class AgentOverheadBenchmark {
                 new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost()).build());
              DockerRuntime runtime = new DockerRuntime("unix:///var/run/docker.sock",
                      new DockerRuntime.Settings(256, 64, Duration.ofMinutes(1)));
-             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers.kafkaBootstrap(),
+             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(servers.kafka().admin(Map.of(
                      ConsumerConfig.GROUP_ID_CONFIG, "bench-" + UUID.randomUUID(),
                      ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "latest",
-                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                      new StringDeserializer(), new ByteArrayDeserializer())) {
             waitForHealth(http, port, agent);
             consumer.subscribe(List.of(NAMESPACE + ".rgrid.execution-status.v1"));
@@ -142,7 +141,7 @@ public final class AgentOverheadBenchmark {
             for (int i = 0; i < warmUp + runs; i++) {
                 long r = raw(docker, workDir(tmp));
                 long t = runtime(runtime, workDir(tmp));
-                AgentRun a = agent(http, port, s3, consumer);
+                AgentRun a = agent(http, port, workerId, s3, consumer);
                 if (i >= warmUp) {
                     raw.add(r);
                     viaRuntime.add(t);
@@ -206,7 +205,7 @@ public final class AgentOverheadBenchmark {
         return dir;
     }
 
-    /** The same container the agent creates (see DockerRuntime#create), through docker-java alone. */
+    /** The same container the agent creates (see ContainerSpecs#createCmd), through docker-java alone. */
     private static long raw(DockerClient docker, Path dir) throws Exception {
         long start = System.nanoTime();
         WorkDirs.openForUnprivilegedUser(dir);
@@ -270,14 +269,15 @@ public final class AgentOverheadBenchmark {
         });
     }
 
-    private static AgentRun agent(HttpClient http, int port, MinioClient s3, KafkaConsumer<String, byte[]> consumer)
+    private static AgentRun agent(HttpClient http, int port, String workerId, MinioClient s3,
+                                  KafkaConsumer<String, byte[]> consumer)
             throws Exception {
         UUID id = Ids.newExecutionId();
         byte[] bytes = SCRIPT.getBytes(StandardCharsets.UTF_8);
         s3.putObject(PutObjectArgs.builder().bucket(NAMESPACE).object(StorageKeys.script(id))
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 1.0, 256, 60, NetworkMode.NONE, 1, Map.of());
-        Assignment assignment = new PresignedAssignments(SharedServers.get(), NAMESPACE).of(id, "bench", 1, spec,
+        Assignment assignment = new PresignedAssignments(SharedServers.get(), NAMESPACE, workerId).of(id, "bench", 1, spec,
                 Map.of(), null);
         long start = System.nanoTime();
         HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(

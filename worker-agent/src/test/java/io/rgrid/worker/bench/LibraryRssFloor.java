@@ -7,6 +7,7 @@ import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import io.minio.BucketExistsArgs;
 import io.minio.MakeBucketArgs;
 import io.minio.MinioClient;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.WorkerHeartbeat;
@@ -106,8 +107,9 @@ public final class LibraryRssFloor {
                     2, 2, 1000, List.of(), "bench", "docker", false)));
         }
         if (libraries.contains("kafka")) {
-            producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka,
-                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 0),
+            // as the workers' principal, like the agent (the shared servers' logins; kafka is their address)
+            producer = new KafkaProducer<>(SharedServers.get().kafka().client(KafkaPrincipals.WORKER, Map.of(
+                    ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.LINGER_MS_CONFIG, 0)),
                     new StringSerializer(), new ByteArraySerializer());
         }
         while (true) {

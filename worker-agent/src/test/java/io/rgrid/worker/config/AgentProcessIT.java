@@ -64,7 +64,7 @@ class AgentProcessIT {
     static void connect() throws Exception {
         DockerRuntimeTest.requireDocker();
         servers = SharedServers.get();
-        agents = new AgentProcesses(servers, servers.kafkaBootstrap(), NAMESPACE);
+        agents = new AgentProcesses(servers, servers.kafka(), NAMESPACE);
         var config = DefaultDockerClientConfig.createDefaultConfigBuilder().withDockerHost("unix:///var/run/docker.sock").build();
         docker = DockerClientImpl.getInstance(config,
                 new ApacheDockerHttpClient.Builder().dockerHost(config.getDockerHost()).build());
@@ -138,9 +138,9 @@ class AgentProcessIT {
 
         first.destroyForcibly(); // SIGKILL: no drain, no cleanup
         assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
-        Thread.sleep(500);
-        assertThat(Processes.running(script)).as("the script outlives a killed agent").isTrue();
-        assertThat(Processes.running(grandchild)).as("so does the process it started").isTrue();
+        // The script, and the process it started, outlive a killed agent.
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2))
+                .until(() -> Processes.running(script) && Processes.running(grandchild));
 
         Path secondLog = logs.resolve(workerId + "-2.log");
         agents.start(workerId, port, secondLog, processRuntime);
@@ -159,7 +159,7 @@ class AgentProcessIT {
     void sigtermDrainsRunningWorkRefusesNewWorkAndSendsAFinalDrainingHeartbeat() throws Exception {
         String workerId = newWorkerId();
         int port = freePort();
-        try (AgentEvents events = new AgentEvents(servers.kafkaBootstrap(), agents.topicPrefix())) {
+        try (AgentEvents events = new AgentEvents(servers.kafka(), agents.topicPrefix())) {
             Process agent = agents.start(workerId, port, Path.of("target", "it-logs", workerId + ".log"),
                     Map.of("RGRID_WORKER_DRAIN_TIMEOUT", "60s"));
             Assignment shortJob = agents.putScript("import time\nprint('working', flush=True)\ntime.sleep(4)\nprint('done')\n");
@@ -202,7 +202,7 @@ class AgentProcessIT {
         int port = freePort();
         Path logs = Path.of("target", "it-logs");
         long since = Instant.now().getEpochSecond() - 1;
-        try (AgentEvents events = new AgentEvents(servers.kafkaBootstrap(), agents.topicPrefix())) {
+        try (AgentEvents events = new AgentEvents(servers.kafka(), agents.topicPrefix())) {
             Process first = agents.start(workerId, port, logs.resolve(workerId + "-1.log"), Map.of());
             Assignment finished = agents.putScript("print('once')\n");
             Assignment fenced = agents.putScript("print('must never run')\n");

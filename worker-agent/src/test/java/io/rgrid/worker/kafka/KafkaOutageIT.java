@@ -55,7 +55,7 @@ class KafkaOutageIT {
         DockerRuntimeTest.requireDocker();
         AgentProcesses.requirePackagedAgent();
         kafka = PausableKafka.start(Path.of("target", "outage-kafka", UUID.randomUUID().toString()));
-        agents = new AgentProcesses(SharedServers.get(), kafka.bootstrap(), NAMESPACE);
+        agents = new AgentProcesses(SharedServers.get(), kafka.logins(), NAMESPACE);
     }
 
     @AfterAll
@@ -73,7 +73,7 @@ class KafkaOutageIT {
         String workerId = newWorkerId();
         int port = freePort();
         Path log = Path.of("target", "it-logs", workerId + ".log");
-        try (AgentEvents events = new AgentEvents(kafka.bootstrap(), agents.topicPrefix())) {
+        try (AgentEvents events = new AgentEvents(kafka.logins(), agents.topicPrefix())) {
             agents.start(workerId, port, log, Map.of("RGRID_WORKER_SLOTS", "2"));
             Assignment job = agents.putScript("import time\nprint('working', flush=True)\ntime.sleep(3)\nprint('done')\n");
             UUID id = job.executionId();

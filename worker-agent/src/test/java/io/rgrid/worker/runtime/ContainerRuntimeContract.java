@@ -139,7 +139,9 @@ public abstract class ContainerRuntimeContract {
         assertThat(result.timedOut()).isTrue();
         assertThat(result.killed()).isFalse();
         assertThat(result.exitCode()).isNotZero();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(20));
+        // Well under the script's own 60 s sleep: the 2 s timeout ended it. How fast is the engine's business.
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("ended by its timeout")
+                .isLessThan(Duration.ofSeconds(20));
     }
 
     @Test

@@ -97,7 +97,7 @@ class PresignedStoreTest {
         assertThat(StorageKeys.isRun(access.run())).isTrue();
         assertThat(access.expiresAt()).isAfter(Instant.now().plusSeconds(240)).isBefore(Instant.now().plusSeconds(310));
 
-        ExecutionStorage agent = new ExecutionStorage();
+        ExecutionStorage agent = new ExecutionStorage(Duration.ofSeconds(60));
         agent.download(access.scriptUrl(), dir.resolve("script.py"), "the script");
         agent.download(access.inputUrls().get("data.csv"), dir.resolve("data.csv"), "input data.csv");
         assertThat(dir.resolve("script.py")).hasContent("print('mine')");
@@ -173,7 +173,7 @@ class PresignedStoreTest {
         Path file = Files.createTempFile("presigned", ".txt");
         try {
             Files.writeString(file, content);
-            new ExecutionStorage().upload(new StorageAccess("run", "unused", Map.of(), null,
+            new ExecutionStorage(Duration.ofSeconds(60)).upload(new StorageAccess("run", "unused", Map.of(), null,
                     servers.s3Endpoint() + "/" + BUCKET, form, Instant.now()), key, file);
             return STORED;
         } catch (ExecutionStorage.StorageException e) {

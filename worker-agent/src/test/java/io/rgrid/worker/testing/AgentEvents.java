@@ -6,6 +6,7 @@ import io.rgrid.model.event.Event;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat;
+import io.rgrid.testinfra.KafkaLogins;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -36,10 +37,9 @@ public final class AgentEvents implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final List<Envelope<Event>> seen = new ArrayList<>();
 
-    public AgentEvents(String bootstrap, String topicPrefix) {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
+    /** Reads as a control-plane user of {@code kafka} (the workers' principal reads nothing). */
+    public AgentEvents(KafkaLogins kafka, String topicPrefix) {
+        consumer = new KafkaConsumer<>(kafka.admin(Map.of(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false)),
                 new StringDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> all = new ArrayList<>(partitions(Topics.named(topicPrefix, Topics.EXECUTION_STATUS)));
         all.addAll(partitions(Topics.named(topicPrefix, Topics.WORKER_HEARTBEATS)));

@@ -12,6 +12,7 @@ import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.api.Auth;
 import io.rgrid.model.storage.StorageKeys;
+import io.rgrid.testinfra.KafkaLogins;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.TestKafka;
 
@@ -56,18 +57,20 @@ public final class AgentProcesses implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Servers servers;
-    private final String kafkaBootstrap;
+    private final KafkaLogins kafka;
     private final String namespace;
     private final MinioClient s3;
     private final List<Process> agents = new ArrayList<>();
+    /** The ids of the agents started, whose attempt keys every assignment of {@link #putScript} carries. */
+    private final List<String> workerIds = new ArrayList<>();
 
-    public AgentProcesses(Servers servers, String kafkaBootstrap, String namespace) throws Exception {
+    public AgentProcesses(Servers servers, KafkaLogins kafka, String namespace) throws Exception {
         requirePackagedAgent();
         this.servers = servers;
-        this.kafkaBootstrap = kafkaBootstrap;
+        this.kafka = kafka;
         this.namespace = namespace;
         // No control plane here, and the broker creates no topic: the agent's topics exist as in a grid.
-        TestKafka.createTopics(kafkaBootstrap, topicPrefix());
+        TestKafka.createTopics(kafka, topicPrefix());
         s3 = MinioClient.builder().endpoint(servers.s3Endpoint())
                 .credentials(servers.s3AccessKey(), servers.s3SecretKey()).region("us-east-1").build();
         if (!s3.bucketExists(BucketExistsArgs.builder().bucket(namespace).build())) {
@@ -85,8 +88,9 @@ public final class AgentProcesses implements AutoCloseable {
         assertThat(JAR).as("the packaged agent (mvn package builds it before this test runs)").exists();
     }
 
-    public String kafkaBootstrap() {
-        return kafkaBootstrap;
+    /** The broker the agents report to, and its logins. */
+    public KafkaLogins kafka() {
+        return kafka;
     }
 
     public String topicPrefix() {
@@ -125,13 +129,14 @@ public final class AgentProcesses implements AutoCloseable {
         env.put("RGRID_WORKER_EGRESS_POLICY", "off"); // no worker-egress.sh on a test machine
         env.put("RGRID_WORKER_WORK_DIR", Path.of("target", "it-work", workerId).toAbsolutePath().toString());
         env.put("RGRID_WORKER_HEARTBEAT_INTERVAL", "1s");
-        env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap);
+        env.putAll(kafka.agentEnv()); // as the workers' principal, like a real worker
         env.put("RGRID_KAFKA_TOPIC_PREFIX", topicPrefix());
         env.putAll(extra);
         Files.createDirectories(logFile.getParent());
         builder.redirectErrorStream(true).redirectOutput(logFile.toFile());
         Process agent = builder.start();
         agents.add(agent);
+        workerIds.add(workerId);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .until(() -> {
                     assertThat(agent.isAlive()).as(Files.readString(logFile)).isTrue();
@@ -169,7 +174,8 @@ public final class AgentProcesses implements AutoCloseable {
         s3.putObject(PutObjectArgs.builder().bucket(namespace).object(StorageKeys.script(id))
                 .stream(new ByteArrayInputStream(bytes), bytes.length, -1).build());
         ExecutionSpec spec = new ExecutionSpec(IMAGE, List.of(), Map.of(), 0.25, 128, 300, NetworkMode.NONE, 3, Map.of());
-        return new PresignedAssignments(servers, namespace).of(id, "p", 1, spec, Map.of(), null);
+        return new PresignedAssignments(servers, namespace, workerIds.toArray(String[]::new))
+                .of(id, "p", 1, spec, Map.of(), null);
     }
 
     /** Kills the agents started since the last call (SIGKILL). */

@@ -2,17 +2,22 @@ package io.rgrid.worker.testing;
 
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.agent.Assignment;
+import io.rgrid.model.signing.RecordSignatures;
 import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.platform.storage.StoragePresigner;
 import io.rgrid.testinfra.Servers;
+import io.rgrid.testinfra.SignedRecords;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /**
  * Assignments as the orchestrator sends them, for the agent's tests: the storage access signed
- * with the test servers' keys, which the test holds and the agent never gets.
+ * with the test servers' keys, which the test holds and the agent never gets, and the attempt keys
+ * of the workers that may run them (derived from this JVM's test key, as the orchestrator derives them).
  */
 public final class PresignedAssignments {
 
@@ -21,8 +26,11 @@ public final class PresignedAssignments {
 
     private final StoragePresigner presigner;
     private final String bucket;
+    private final List<String> workerIds;
 
-    public PresignedAssignments(Servers servers, String bucket) {
+    /** @param workerIds the agents the assignments are for: each gets its attempt key */
+    public PresignedAssignments(Servers servers, String bucket, String... workerIds) {
+        this.workerIds = List.of(workerIds);
         this.presigner = new StoragePresigner(servers.s3Endpoint(), servers.s3AccessKey(), servers.s3SecretKey(),
                 "us-east-1", bucket);
         this.bucket = bucket;
@@ -36,7 +44,13 @@ public final class PresignedAssignments {
      */
     public Assignment of(UUID id, String projectId, int attempt, ExecutionSpec spec, Map<String, String> inputs,
                          String requirementsKey) {
+        Map<String, String> reportKeys = new LinkedHashMap<>();
+        byte[] controlPlaneKey = RecordSignatures.secretKey(SignedRecords.controlPlaneKey());
+        for (String workerId : workerIds) {
+            reportKeys.put(workerId, RecordSignatures.encodeKey(
+                    RecordSignatures.attemptKey(controlPlaneKey, id, attempt, workerId)));
+        }
         return new Assignment(id, projectId, attempt, spec, bucket, StorageKeys.script(id), inputs, requirementsKey,
-                presigner.access(id, attempt, StorageKeys.script(id), inputs, requirementsKey, VALID_FOR));
+                presigner.access(id, attempt, StorageKeys.script(id), inputs, requirementsKey, VALID_FOR), reportKeys);
     }
 }

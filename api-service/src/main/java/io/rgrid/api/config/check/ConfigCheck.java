@@ -3,6 +3,7 @@ package io.rgrid.api.config.check;
 import io.quarkus.runtime.StartupEvent;
 import io.rgrid.api.auth.ClientAddress;
 import io.rgrid.api.config.RgridConfig;
+import io.rgrid.model.api.KnownExecutions;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
@@ -14,7 +15,8 @@ import java.util.List;
 /**
  * Refuses to start with a lifetime or interval that cannot work: a zero or negative session
  * lifetime would end every login at once, a zero retention would make Idempotency-Key useless
- * (service-platform's OutboxSettings checks the rgrid.outbox keys), a zero cleanup interval would spin, a zero failure
+ * (service-platform's OutboxSettings checks the rgrid.outbox keys), a zero cleanup or reconciliation interval would
+ * spin, a reconciliation batch above what the orchestrator answers would fail every round, a zero failure
  * limit would lock every caller out, and a trusted proxy that is not an address would trust nobody.
  */
 @Singleton
@@ -38,6 +40,14 @@ public class ConfigCheck {
         positive(problems, "rgrid.api.idempotency-key-retention", config.api().idempotencyKeyRetention(), "24h");
         positive(problems, "rgrid.cleanup.interval", config.cleanup().interval(), "10m");
         positive(problems, "rgrid.cleanup.batch-size", config.cleanup().batchSize(), "rows (e.g. 1000)");
+        RgridConfig.Reconcile reconcile = config.api().reconcile();
+        positive(problems, "rgrid.api.reconcile.interval", reconcile.interval(), "1m");
+        positive(problems, "rgrid.api.reconcile.grace", reconcile.grace(), "5m");
+        positive(problems, "rgrid.api.reconcile.timeout", reconcile.timeout(), "10s");
+        if (reconcile.batchSize() <= 0 || reconcile.batchSize() > KnownExecutions.MAX_IDS) {
+            problems.add("rgrid.api.reconcile.batch-size must be 1 to " + KnownExecutions.MAX_IDS
+                    + " executions (e.g. 500), not " + reconcile.batchSize());
+        }
         RgridConfig.AuthFailures limits = config.api().authFailures();
         positive(problems, "rgrid.api.auth-failures.address-burst", limits.addressBurst(), "failures (e.g. 20)");
         positive(problems, "rgrid.api.auth-failures.address-per-minute", limits.addressPerMinute(), "failures (e.g. 10)");

@@ -53,8 +53,7 @@ public class ExecutionRetry {
         ExecutionRecord row = new ExecutionRecord(id, source.projectId(), ExecutionState.QUEUED, 1, source.spec(),
                 source.scriptName(), source.inputs(), source.hasRequirements(), null, null, null, null, null, now, now,
                 null, null, source.id(), null, null);
-        ExecutionSubmitted event = new ExecutionSubmitted(id, source.projectId(), 1, source.spec(), keys.script(),
-                keys.inputs(), keys.requirements(), now);
+        ExecutionSubmitted event = SubmittedEvents.of(row);
         queued.commit(row, event, written, connection -> false);
         metrics.submitted("retry");
         return row;

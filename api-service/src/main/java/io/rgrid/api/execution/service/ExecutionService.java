@@ -115,8 +115,7 @@ public class ExecutionService {
         ExecutionRecord row = new ExecutionRecord(id, principal.projectId(), ExecutionState.QUEUED, 1, spec,
                 submission.script().fileName(), List.copyOf(keys.inputs().keySet()), keys.requirements() != null,
                 null, null, null, null, null, now, now, null, null, null, null, null);
-        ExecutionSubmitted event = new ExecutionSubmitted(id, principal.projectId(), 1, spec, keys.script(),
-                keys.inputs(), keys.requirements(), now);
+        ExecutionSubmitted event = SubmittedEvents.of(row);
         String hash = requestHash;
         boolean committed = queued.commit(row, event, written, connection -> {
             if (idempotencyKey == null || idempotency.insert(connection, principal.projectId(), idempotencyKey, hash, id,

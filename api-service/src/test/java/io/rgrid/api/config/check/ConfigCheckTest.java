@@ -48,6 +48,22 @@ class ConfigCheckTest {
     }
 
     @Test
+    void reconciliationIntervalsMustBePositiveAndItsBatchWhatTheOrchestratorAnswers() {
+        RgridConfig config = TestConfigs.with(Map.of(
+                "rgrid.api.reconcile.interval", "0s",
+                "rgrid.api.reconcile.grace", "-PT5M",
+                "rgrid.api.reconcile.timeout", "0s",
+                "rgrid.api.reconcile.batch-size", "1001"));
+        assertThat(ConfigCheck.problems(config)).containsExactly(
+                "rgrid.api.reconcile.interval must be a positive duration (e.g. 1m), not PT0S",
+                "rgrid.api.reconcile.grace must be a positive duration (e.g. 5m), not PT-5M",
+                "rgrid.api.reconcile.timeout must be a positive duration (e.g. 10s), not PT0S",
+                "rgrid.api.reconcile.batch-size must be 1 to 1000 executions (e.g. 500), not 1001");
+        assertThat(ConfigCheck.problems(TestConfigs.with(Map.of("rgrid.api.reconcile.batch-size", "0"))))
+                .containsExactly("rgrid.api.reconcile.batch-size must be 1 to 1000 executions (e.g. 500), not 0");
+    }
+
+    @Test
     void aLogCapTooSmallForItsMarkerAndNoStreamsPerKeyAreRefusedByName() {
         RgridConfig config = TestConfigs.with(Map.of(
                 "rgrid.logs.max-bytes", "4095",

@@ -6,13 +6,16 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * An attempt being stopped before its execution may be dispatched again ({@link RayDispatcher}):
+ * An attempt being stopped before its execution may be dispatched again ({@link RayFences}):
  * the agents that may hold it, each with the step it is at.
  */
 final class Fence {
 
-    /** Where the fence stands with one agent: cancel still to be accepted, or its end awaited. */
-    enum Step { CANCEL, AWAIT_END }
+    /**
+     * Where the fence stands with one agent: cancel still to be accepted, its end awaited, or
+     * released (it no longer holds the attempt back; {@link FenceDecision}).
+     */
+    enum Step { CANCEL, AWAIT_END, RELEASED }
 
     private final UUID executionId;
     private final int attempt;

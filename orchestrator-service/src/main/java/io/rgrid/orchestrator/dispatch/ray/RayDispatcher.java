@@ -1,24 +1,24 @@
 package io.rgrid.orchestrator.dispatch.ray;
 
 import io.rgrid.model.ExecutionState;
-import io.rgrid.model.FailureReason;
 import io.rgrid.model.Json;
 import io.rgrid.model.agent.Assignment;
-import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.agent.AgentAnswers;
 import io.rgrid.orchestrator.agent.AgentClient;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.AssignmentBuilder;
 import io.rgrid.orchestrator.dispatch.DispatchPlanner;
+import io.rgrid.orchestrator.dispatch.RayMode;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
 import io.rgrid.orchestrator.queue.ExecutionRecord;
 import io.rgrid.orchestrator.queue.ExecutionRepository;
+import io.rgrid.orchestrator.queue.HeldExecutions;
 import io.rgrid.orchestrator.queue.ExecutionTransitions;
-import io.rgrid.orchestrator.queue.TakeBackCause;
 import io.rgrid.orchestrator.registry.WorkerRecord;
 import io.rgrid.orchestrator.registry.WorkerRepository;
 import io.rgrid.platform.db.Transactions;
+import io.rgrid.platform.leader.LeaderLease;
 import io.rgrid.platform.signal.RoundLoop;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -27,12 +27,9 @@ import org.jboss.logging.Logger;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,29 +51,30 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *       heartbeat and lost-worker rules of agent mode apply from there.</li>
  *   <li><b>Watch.</b> A task that returned FINISHED needs nothing (the agent reported the outcome).
  *       Any other end (the agent refused or was unreachable, the task's Ray worker or node died,
- *       Ray OOM-killed it) takes the attempt back through {@link ExecutionTransitions#takeBack}
- *       (attempt + 1, or LOST), unless an agent says the attempt already finished.</li>
- *   <li><b>Fence.</b> The new attempt is not submitted before the old one is stopped: once the
- *       requeue event is published, the agent that holds the old attempt (or, when the holder is
- *       not known yet, every live agent) is asked to cancel it, and the new attempt waits until
+ *       Ray OOM-killed it; {@link TaskEndDecision}) takes the attempt back through
+ *       {@link ExecutionTransitions#takeBack} (attempt + 1, or LOST), unless an agent says the
+ *       attempt already finished.</li>
+ *   <li><b>Fence</b> ({@link RayFences}, the answers read by {@link FenceDecision}). The new
+ *       attempt is not submitted before the old one is stopped: once the requeue event is
+ *       published, the agent that holds the old attempt (or, when the holder is not known yet,
+ *       every live agent) is asked to cancel it, and the new attempt waits until
  *       each has answered that it does not hold it or that it finished. So two attempts of one
  *       execution never run at once, and the agent's CANCELLED report of the old attempt follows
  *       the requeue on the topic (stale for every reader).</li>
  * </ol>
- * Ray never retries a Java task; RGrid's requeue is the only retry.
+ * Ray never retries a Java task; RGrid's requeue is the only retry. The pooled capacity a round
+ * fills is {@link PoolPlanner}'s; the agents are reached through {@code agent.AgentClient}.
  */
 @ApplicationScoped
-public class RayDispatcher {
-
-    /** The worker id recorded for an attempt Ray is placing, until its agent reports RUNNING. */
-    public static final String PLACEMENT = "ray";
+public class RayDispatcher implements RayMode {
 
     private static final Logger LOG = Logger.getLogger(RayDispatcher.class);
-    /** A fence gives up on an agent that stays unreachable this long (it is lost by then). */
-    private static final Duration FENCE_GIVE_UP = Duration.ofMinutes(3);
 
     @Inject
     RgridConfig config;
+
+    @Inject
+    LeaderLease leader;
 
     @Inject
     AssignmentBuilder assignments;
@@ -88,7 +86,13 @@ public class RayDispatcher {
     ExecutionRepository executions;
 
     @Inject
+    HeldExecutions heldExecutions;
+
+    @Inject
     ExecutionTransitions transitions;
+
+    @Inject
+    RayFences fences;
 
     @Inject
     WorkerRepository workers;
@@ -103,8 +107,6 @@ public class RayDispatcher {
     AgentClient agents;
 
     private final AtomicBoolean workArrived = new AtomicBoolean(true);
-    /** Attempts being stopped before their execution may be dispatched again, by execution. */
-    private final Map<UUID, Fence> fences = new ConcurrentHashMap<>();
     /** Attempts whose Ray task is in flight, by execution; and those whose user cancel was passed on. */
     private final Map<UUID, Integer> inFlight = new ConcurrentHashMap<>();
     private final Set<UUID> cancelPassedOn = ConcurrentHashMap.newKeySet();
@@ -123,7 +125,7 @@ public class RayDispatcher {
     /** When the next dispatch round is due without new work (loop thread only). */
     private Instant nextDispatch;
 
-    /** True once the driver is connected: dispatch goes through Ray. */
+    @Override
     public boolean active() {
         return gateway != null;
     }
@@ -165,6 +167,7 @@ public class RayDispatcher {
         }
     }
 
+    @Override
     public void wake() {
         workArrived.set(true);
         loop.wake();
@@ -175,14 +178,16 @@ public class RayDispatcher {
      * task with the old driver and no agent has reported them RUNNING here; they are fenced and
      * requeued. RUNNING ones name their agent and stay with the heartbeat rules of agent mode.
      */
+    @Override
     public void recoverAtStart() {
-        List<ExecutionRecord> placing = database.inTransaction(c -> executions.assigned(c)).stream()
+        List<ExecutionRecord> placing = database.inTransaction(c -> heldExecutions.assigned(c)).stream()
                 .filter(e -> PLACEMENT.equals(e.workerId())).toList();
         for (ExecutionRecord execution : placing) {
             takeBack(execution.id(), execution.attempt(), "its Ray task ended with the previous orchestrator");
         }
     }
 
+    @Override
     public synchronized void start() {
         if (loop.running() || gateway == null) {
             return;
@@ -192,6 +197,7 @@ public class RayDispatcher {
         loop.start(RayGateways.loaderOf(gateway));
     }
 
+    @Override
     public synchronized void stop() {
         loop.stop();
         RayGateway g = gateway;
@@ -221,8 +227,8 @@ public class RayDispatcher {
             dispatchRound();
             nextDispatch = Instant.now().plus(config.orchestrator().dispatch().tick());
         }
-        if (!fences.isEmpty()) {
-            fenceRound();
+        if (!fences.isEmpty() && fences.round()) {
+            workArrived.set(true);
         }
         if (gateway.pending() == 0) {
             return false;
@@ -235,30 +241,20 @@ public class RayDispatcher {
 
     /** Records and submits what the live agents' pooled capacity takes. */
     void dispatchRound() {
+        if (!leader.isLeader()) {
+            return; // a standby: the leader dispatches (Leadership)
+        }
         passOnCancels();
         record Snapshot(List<ExecutionRecord> queued, List<WorkerRecord> workers,
-                        Map<String, ExecutionRepository.Held> held) {
+                        Map<String, HeldExecutions.Held> held) {
         }
         Snapshot snapshot = database.inTransaction(c -> new Snapshot(
-                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), executions.heldPerWorker(c)));
-        List<ExecutionRecord> queued = snapshot.queued().stream().filter(e -> !fences.containsKey(e.id())).toList();
+                executions.queued(c, DispatchPlanner.ROUND_LIMIT), workers.live(c), heldExecutions.heldPerWorker(c)));
+        List<ExecutionRecord> queued = snapshot.queued().stream().filter(e -> !fences.holds(e.id())).toList();
         if (queued.isEmpty()) {
             return;
         }
-        int slots = 0;
-        double cpus = 0;
-        int memory = 0;
-        for (WorkerRecord worker : snapshot.workers()) {
-            if (worker.acceptsWork()) {
-                ExecutionRepository.Held mine = snapshot.held().getOrDefault(worker.id(), ExecutionRepository.Held.NONE);
-                slots += worker.slots() - mine.count();
-                cpus += worker.totalCpus() - mine.cpus();
-                memory += worker.totalMemoryMb() - mine.memoryMb();
-            }
-        }
-        ExecutionRepository.Held placing = snapshot.held().getOrDefault(PLACEMENT, ExecutionRepository.Held.NONE);
-        DispatchPlanner.Capacity pool = new DispatchPlanner.Capacity(PLACEMENT, slots - placing.count(),
-                cpus - placing.cpus(), memory - placing.memoryMb());
+        DispatchPlanner.Capacity pool = PoolPlanner.pool(snapshot.workers(), snapshot.held());
         if (pool.freeSlots() <= 0) {
             return;
         }
@@ -292,9 +288,10 @@ public class RayDispatcher {
     }
 
     private void submit(ExecutionRecord execution) {
-        Assignment assignment = assignments.of(execution);
+        Assignment assignment = assignments.forAnyWorker(execution);
         try {
-            gateway.submit(key(execution.id(), execution.attempt()), execution.id().toString(), execution.attempt(),
+            String key = new TaskEndDecision.TaskKey(execution.id(), execution.attempt()).text();
+            gateway.submit(key, execution.id().toString(), execution.attempt(),
                     execution.spec().cpus(), (long) execution.spec().memoryMb() * 1024 * 1024,
                     Json.mapper().writeValueAsString(assignment));
             inFlight.put(execution.id(), execution.attempt());
@@ -306,61 +303,19 @@ public class RayDispatcher {
     }
 
     private void handle(RayGateway.Ended ended) {
-        int hash = ended.key().lastIndexOf('#');
-        UUID id = UUID.fromString(ended.key().substring(0, hash));
-        int attempt = Integer.parseInt(ended.key().substring(hash + 1));
-        inFlight.remove(id, attempt);
-        cancelPassedOn.remove(id);
-        if (ended.failed()) {
-            takeBack(id, attempt, "its Ray task failed: " + ended.failure());
-        } else if (ended.outcome() != null && ended.outcome().startsWith("FINISHED")) {
-            LOG.debugf("Ray task of %s attempt %d: %s", id, attempt, ended.outcome());
-        } else {
-            takeBack(id, attempt, "its Ray task ended " + ended.outcome());
-        }
+        TaskEndDecision.TaskKey key = TaskEndDecision.TaskKey.parse(ended.key());
+        inFlight.remove(key.executionId(), key.attempt());
+        cancelPassedOn.remove(key.executionId());
+        TaskEndDecision.takeBackReason(ended.failed(), ended.failure(), ended.outcome()).ifPresentOrElse(
+                why -> takeBack(key.executionId(), key.attempt(), why),
+                () -> LOG.debugf("Ray task of %s attempt %d: %s", key.executionId(), key.attempt(), ended.outcome()));
     }
 
-    /**
-     * Takes the attempt back (attempt + 1, or LOST/CANCELLED) and fences it, unless it is no
-     * longer current or an agent says it has already finished (its outcome report is on its way).
-     */
+    /** Takes the attempt back and fences it ({@link RayFences#takeBack}); then dispatches again. */
     void takeBack(UUID id, int attempt, String why) {
-        Optional<ExecutionRecord> seen = database.inTransaction(c -> executions.find(c, id));
-        if (seen.isEmpty() || seen.get().attempt() != attempt || !ExecutionState.ON_WORKER.contains(seen.get().state())) {
-            return;
+        if (fences.takeBack(id, attempt, why)) {
+            wake();
         }
-        List<WorkerRecord> holders = possibleHolders(seen.get());
-        for (WorkerRecord worker : holders) {
-            if (agents.attempt(worker, id, attempt) == AgentAnswers.Attempt.FINISHED) {
-                LOG.infof("%s attempt %d: %s, but worker %s has finished it; its report decides", id, attempt, why,
-                        worker.id());
-                return;
-            }
-        }
-        Fence fence = new Fence(id, attempt, new HashMap<>(), Instant.now());
-        holders.forEach(w -> fence.targets().put(w.id(), Fence.Step.CANCEL));
-        fences.put(id, fence);
-        boolean taken = false;
-        try {
-            taken = database.inTransaction(c -> {
-                Optional<ExecutionRecord> current = executions.lock(c, id);
-                if (current.isEmpty() || current.get().attempt() != attempt
-                        || !ExecutionState.ON_WORKER.contains(current.get().state())) {
-                    return false;
-                }
-                transitions.takeBack(c, current.get(), FailureReason.WORKER_LOST, TakeBackCause.RAY_TASK,
-                        "attempt " + attempt + ": " + why);
-                return true;
-            });
-        } finally {
-            if (!taken) {
-                fences.remove(id);
-            }
-        }
-        LOG.warnf("%s attempt %d taken back: %s; stopping it on %s before the next attempt", id, attempt, why,
-                fence.targets().isEmpty() ? "no agent (none is live)" : fence.targets().keySet());
-        outbox.flushSoon();
-        wake();
     }
 
     /**
@@ -385,7 +340,7 @@ public class RayDispatcher {
                         && ExecutionState.ON_WORKER.contains(execution.get().state())
                         && execution.get().workerId() != null && !PLACEMENT.equals(execution.get().workerId())) {
                     Optional<WorkerRecord> worker = workers.find(c, execution.get().workerId());
-                    if (worker.isPresent() && reachable(worker.get())) {
+                    if (worker.isPresent() && RayFences.reachable(worker.get())) {
                         targets.add(worker.get());
                         ids.add(entry.getKey());
                     }
@@ -402,91 +357,8 @@ public class RayDispatcher {
         }
     }
 
-    /** The agent that reported the attempt RUNNING, or, while Ray is still placing it, every live agent. */
-    private List<WorkerRecord> possibleHolders(ExecutionRecord execution) {
-        return database.inTransaction(c -> {
-            if (execution.workerId() != null && !PLACEMENT.equals(execution.workerId())) {
-                return workers.find(c, execution.workerId()).filter(RayDispatcher::reachable).stream().toList();
-            }
-            return workers.live(c).stream().filter(RayDispatcher::reachable).toList();
-        });
-    }
-
-    private static boolean reachable(WorkerRecord worker) {
-        return (worker.state() == WorkerState.READY || worker.state() == WorkerState.DRAINING)
-                && worker.address() != null && worker.token() != null;
-    }
-
-    /** Moves each fence on: wait for the requeue's event, cancel at each target, wait for its end. */
-    private void fenceRound() {
-        for (Fence fence : List.copyOf(fences.values())) {
-            if (!fence.published()) {
-                if (unpublished(fence.executionId())) {
-                    continue;
-                }
-                fence.markPublished();
-            }
-            Map<String, WorkerRecord> current = new HashMap<>();
-            database.inTransaction(c -> {
-                for (String workerId : fence.targets().keySet()) {
-                    workers.find(c, workerId).ifPresent(w -> current.put(workerId, w));
-                }
-                return null;
-            });
-            boolean overdue = fence.since().plus(FENCE_GIVE_UP).isBefore(Instant.now());
-            for (Map.Entry<String, Fence.Step> target : List.copyOf(fence.targets().entrySet())) {
-                WorkerRecord worker = current.get(target.getKey());
-                if (worker == null || !reachable(worker)) {
-                    fence.targets().remove(target.getKey()); // lost or gone: the health monitor's
-                    continue;
-                }
-                if (target.getValue() == Fence.Step.CANCEL) {
-                    AgentAnswers.Cancel answer = agents.cancel(worker, fence.executionId());
-                    if (answer == AgentAnswers.Cancel.NOT_HELD) {
-                        fence.targets().remove(target.getKey());
-                    } else if (answer == AgentAnswers.Cancel.ACCEPTED) {
-                        target.setValue(Fence.Step.AWAIT_END);
-                    }
-                }
-                if (target.getValue() == Fence.Step.AWAIT_END) {
-                    AgentAnswers.Attempt state = agents.attempt(worker, fence.executionId(), fence.attempt());
-                    if (state == AgentAnswers.Attempt.FINISHED || state == AgentAnswers.Attempt.UNKNOWN) {
-                        fence.targets().remove(target.getKey());
-                    }
-                }
-                if (overdue && fence.targets().containsKey(target.getKey())) {
-                    LOG.errorf("%s attempt %d: worker %s has not confirmed its end within %s; releasing the "
-                            + "next attempt anyway", fence.executionId(), fence.attempt(), worker.id(), FENCE_GIVE_UP);
-                    fence.targets().remove(target.getKey());
-                }
-            }
-            if (fence.targets().isEmpty()) {
-                fences.remove(fence.executionId());
-                LOG.infof("%s attempt %d is stopped everywhere; the next attempt may run", fence.executionId(),
-                        fence.attempt());
-                workArrived.set(true);
-            }
-        }
-    }
-
-    private boolean unpublished(UUID executionId) {
-        return database.inTransaction(c -> {
-            try (PreparedStatement select = c.prepareStatement(
-                    "SELECT 1 FROM outbox WHERE published_at IS NULL AND key = ? LIMIT 1")) {
-                select.setString(1, executionId.toString());
-                try (ResultSet rows = select.executeQuery()) {
-                    return rows.next();
-                }
-            }
-        });
-    }
-
-    static String key(UUID executionId, int attempt) {
-        return executionId + "#" + attempt;
-    }
-
     /** Executions waiting for an old attempt to stop (for tests and metrics). */
     public Set<UUID> fenced() {
-        return Set.copyOf(fences.keySet());
+        return fences.fenced();
     }
 }

@@ -2,6 +2,7 @@ package io.rgrid.orchestrator.dispatch.ray;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.InvocationTargetException;
 import java.net.InetSocketAddress;
 import java.net.MalformedURLException;
 import java.net.Socket;
@@ -85,7 +86,7 @@ public final class RayGateways {
                     "ray.job.code-search-path", taskJar.toString()));
             return (RayGateway) gateway;
         } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
-            Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite && ite.getCause() != null
+            Throwable cause = e instanceof InvocationTargetException ite && ite.getCause() != null
                     ? ite.getCause() : e;
             throw new RayUnavailableException("could not connect a Ray driver to " + head + " as node " + nodeIp
                     + " with " + distJar + ": " + cause

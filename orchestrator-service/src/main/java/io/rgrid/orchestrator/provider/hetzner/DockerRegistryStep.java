@@ -40,8 +40,8 @@ record DockerRegistryStep(DockerRegistries registries, String daemonConfig, Stri
             return false;
         }
         String step = SshWorkerBootstrap.REGISTRY;
-        String file = SshWorkerBootstrap.quote(daemonConfig);
-        String current = SshWorkerBootstrap.exec(session, step, "cat " + file + " 2>/dev/null || true", null,
+        String file = RemoteShell.quote(daemonConfig);
+        String current = RemoteShell.exec(session, step, "cat " + file + " 2>/dev/null || true", null,
                 deadline, 0);
         Optional<String> merged;
         try {
@@ -53,10 +53,10 @@ record DockerRegistryStep(DockerRegistries registries, String daemonConfig, Stri
         if (merged.isEmpty()) {
             return false;
         }
-        String tmp = SshWorkerBootstrap.quote(daemonConfig + ".rgrid-tmp");
+        String tmp = RemoteShell.quote(daemonConfig + ".rgrid-tmp");
         int slash = daemonConfig.lastIndexOf('/');
-        String dir = SshWorkerBootstrap.quote(slash <= 0 ? "/" : daemonConfig.substring(0, slash));
-        SshWorkerBootstrap.exec(session, step, "set -e; umask 022; mkdir -p " + dir + "; cat > " + tmp + "; mv -f " + tmp
+        String dir = RemoteShell.quote(slash <= 0 ? "/" : daemonConfig.substring(0, slash));
+        RemoteShell.exec(session, step, "set -e; umask 022; mkdir -p " + dir + "; cat > " + tmp + "; mv -f " + tmp
                 + " " + file + "; " + restartCommand, merged.get().getBytes(StandardCharsets.UTF_8), deadline, 0);
         return true;
     }

@@ -10,8 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -72,7 +74,7 @@ public final class HostKeyPins {
                     : HostKeyRepository.CHANGED;
         }
         String address = "[" + host + "]:" + port + " ";
-        List<String> all = new java.util.ArrayList<>(lines().stream().filter(l -> !l.startsWith(address)).toList());
+        List<String> all = new ArrayList<>(lines().stream().filter(l -> !l.startsWith(address)).toList());
         all.add(address + type + " " + blob + " " + ID_MARK + serverId + " " + serverName);
         write(all);
         return HostKeyRepository.OK;
@@ -97,8 +99,8 @@ public final class HostKeyPins {
                 Files.createFile(tmp);
             }
             Files.write(tmp, lines, StandardCharsets.UTF_8, StandardOpenOption.TRUNCATE_EXISTING);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
-                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the known_hosts file " + file, e);
         }

@@ -1,27 +1,26 @@
 package io.rgrid.orchestrator.provider.hetzner;
 
-import com.jcraft.jsch.ChannelExec;
-import com.jcraft.jsch.ChannelSftp;
-import com.jcraft.jsch.JSch;
-import com.jcraft.jsch.JSchChangedHostKeyException;
-import com.jcraft.jsch.JSchException;
 import com.jcraft.jsch.Session;
-import com.jcraft.jsch.SftpException;
-import com.jcraft.jsch.SftpProgressMonitor;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.dispatch.ray.RayAuth;
+import io.rgrid.orchestrator.kafka.KafkaClients;
 import org.jboss.logging.Logger;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+
+import static io.rgrid.orchestrator.provider.hetzner.RemoteShell.exec;
+import static io.rgrid.orchestrator.provider.hetzner.RemoteShell.expandPath;
+import static io.rgrid.orchestrator.provider.hetzner.RemoteShell.millis;
+import static io.rgrid.orchestrator.provider.hetzner.RemoteShell.parent;
+import static io.rgrid.orchestrator.provider.hetzner.RemoteShell.quote;
+import static io.rgrid.orchestrator.provider.hetzner.RemoteShell.step;
 
 /**
  * The production {@link WorkerBootstrap}: SSH (jsch) with the key at HETZNER_SSH_KEY_PATH, in
@@ -56,15 +55,12 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     public static final String CONFIGURE = "configure";
     public static final String START = "start";
 
-    private static final Duration RETRY_PAUSE = Duration.ofSeconds(2);
-    private static final int OUTPUT_LIMIT = 4096;
-
     /** Everything the bootstrap needs; {@link #from(RgridConfig)} reads it from the orchestrator's config. */
     public record Settings(Path sshKey, String sshUser, Path knownHosts, Path agentDistribution,
                            String remoteAgentDir, String remoteEnvFile, String agentUser, int agentPort,
                            boolean agentOnSshAddress,
-                           String readyCommand, String startCommand, String kafkaBootstrapServers,
-                           String kafkaTopicPrefix, Map<String, String> agentEnv, Duration connectTimeout,
+                           String readyCommand, String startCommand, Map<String, String> kafkaEnv,
+                           Path kafkaCaFile, Map<String, String> agentEnv, Duration connectTimeout,
                            Duration readyTimeout, Duration uploadTimeout, Duration configureTimeout,
                            Duration startTimeout) {
 
@@ -79,8 +75,9 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
             return new Settings(config.orchestrator().hetzner().sshKeyPath(), b.sshUser(), b.knownHosts(),
                     b.agentDistribution(), b.remoteAgentDir(), b.remoteEnvFile(), b.agentUser(), b.agentPort(), onSsh,
                     b.readyCommand(),
-                    b.startCommand(), b.workerKafkaBootstrapServers().orElse(config.kafka().bootstrapServers()),
-                    config.kafka().topicPrefix().orElse(""), agentEnv(b), b.connectTimeout(),
+                    b.startCommand(), KafkaClients.workerEnvironment(config.kafka(),
+                            b.workerKafkaBootstrapServers().orElse(config.kafka().bootstrapServers())),
+                    KafkaClients.workerCaToUpload(config.kafka()).orElse(null), agentEnv(b), b.connectTimeout(),
                     b.readyTimeout(), b.uploadTimeout(), b.configureTimeout(), b.startTimeout());
         }
 
@@ -109,6 +106,9 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     private final HostKeyPins pins;
     private final AgentArchive archive;
     private final DockerRegistryStep docker;
+    private final SshSessions sessions;
+    private final AgentUpload upload;
+    private final WorkerEnvFile envFile;
 
     public SshWorkerBootstrap(RgridConfig config) {
         this(Settings.from(config), DockerRegistryStep.from(config.orchestrator().bootstrap().docker()));
@@ -123,6 +123,9 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
         this.settings = Objects.requireNonNull(settings);
         this.pins = new HostKeyPins(settings.knownHosts());
         this.archive = new AgentArchive(settings.agentDistribution());
+        this.sessions = new SshSessions(settings, pins);
+        this.upload = new AgentUpload(archive, settings.agentDistribution(), settings.remoteAgentDir());
+        this.envFile = new WorkerEnvFile(settings);
     }
 
     public HostKeyPins pins() {
@@ -133,7 +136,7 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     public void bootstrap(Target target, Duration budget) throws BootstrapException {
         long start = System.nanoTime();
         long deadline = start + budget.toNanos();
-        Session session = connect(target, deadline);
+        Session session = sessions.connect(target, deadline);
         try {
             long connected = System.nanoTime();
             LOG.infof("%s: ssh ready after %d ms", target.serverName(), millis(connected - start));
@@ -144,7 +147,7 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
                         docker.daemonConfig());
             }
             long ready = System.nanoTime();
-            upload(session, target, step(settings.uploadTimeout(), deadline));
+            upload.upload(session, target, step(settings.uploadTimeout(), deadline));
             long uploaded = System.nanoTime();
             configure(session, target, step(settings.configureTimeout(), deadline));
             exec(session, START, expand(settings.startCommand(), target), null,
@@ -158,86 +161,6 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
         }
     }
 
-    private static long millis(long nanos) {
-        return nanos / 1_000_000;
-    }
-
-    /** The step's own timeout, cut to what is left of the budget. */
-    private static long step(Duration timeout, long deadline) {
-        return Math.min(System.nanoTime() + timeout.toNanos(), deadline);
-    }
-
-    // --- connect ---------------------------------------------------------------------------------
-
-    private Session connect(Target target, long budgetDeadline) throws BootstrapException {
-        long begin = System.nanoTime();
-        long deadline = step(settings.connectTimeout(), budgetDeadline);
-        JSch jsch = new JSch();
-        try {
-            jsch.addIdentity(settings.sshKey().toString());
-        } catch (JSchException e) {
-            throw new BootstrapException(AUTH, "cannot load the SSH key " + settings.sshKey() + " (HETZNER_SSH_KEY_PATH): "
-                    + e.getMessage(), e);
-        }
-        int attempts = 0;
-        Exception last = null;
-        while (true) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                throw new BootstrapException(CONNECT, "no SSH session with " + target.serverName() + " at "
-                        + target.sshHost() + ":" + target.sshPort() + " within " + millis(deadline - begin) + " ms ("
-                        + attempts + " attempts; last: " + (last == null ? "none" : last.getMessage()) + ")", last);
-            }
-            attempts++;
-            Session session = null;
-            try {
-                session = jsch.getSession(settings.sshUser(), target.sshHost(), target.sshPort());
-                session.setHostKeyRepository(pins.forServer(target.serverId(), target.serverName(), target.sshHost(),
-                        target.sshPort()));
-                session.setConfig("StrictHostKeyChecking", "yes");
-                session.setConfig("PreferredAuthentications", "publickey");
-                session.setServerAliveInterval(15_000);
-                session.connect((int) Math.max(1000, Math.min(left / 1_000_000, 15_000)));
-                return session;
-            } catch (JSchChangedHostKeyException e) {
-                disconnect(session);
-                throw new BootstrapException(HOST_KEY, target.serverName() + " (server " + target.serverId() + ", "
-                        + target.sshHost() + ":" + target.sshPort() + ") presented a host key different from the one "
-                        + "pinned in " + pins.file() + " at first contact: refusing to connect (a man in the middle, "
-                        + "or the server was rebuilt; delete its line there only if you know why)", null);
-            } catch (JSchException e) {
-                disconnect(session);
-                last = e;
-                if (isAuthFailure(e)) {
-                    throw new BootstrapException(AUTH, "login as " + settings.sshUser() + " at " + target.sshHost()
-                            + ":" + target.sshPort() + " refused the key " + settings.sshKey()
-                            + " (is its public key registered with Hetzner and given at server create?)", null);
-                }
-                LOG.debugf("%s: ssh attempt %d: %s", target.serverName(), attempts, e.getMessage());
-            }
-            long pause = Math.min(RETRY_PAUSE.toNanos(), deadline - System.nanoTime());
-            if (pause > 0) {
-                try {
-                    Thread.sleep(Duration.ofNanos(pause));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new BootstrapException(CONNECT, "interrupted", e);
-                }
-            }
-        }
-    }
-
-    private static boolean isAuthFailure(JSchException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("Auth fail") || m.contains("Auth cancel");
-    }
-
-    private static void disconnect(Session session) {
-        if (session != null) {
-            session.disconnect();
-        }
-    }
-
     // --- commands --------------------------------------------------------------------------------
 
     private String expand(String template, Target target) {
@@ -246,135 +169,13 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
                 .replace("{env-file}", expandPath(settings.remoteEnvFile(), target));
     }
 
-    private static String expandPath(String template, Target target) {
-        return template.replace("{worker-id}", target.workerId()).replace("{server-name}", target.serverName());
-    }
-
-    /** Runs a command; its stdin is {@code input} when given. Fails unless it exits with one of {@code okStatus}. */
-    static String exec(Session session, String step, String command, byte[] input, long deadline,
-                               int... okStatus) throws BootstrapException {
-        ChannelExec channel = null;
-        try {
-            channel = (ChannelExec) session.openChannel("exec");
-            channel.setCommand(command);
-            ByteArrayOutputStream err = new ByteArrayOutputStream();
-            channel.setErrStream(err, true);
-            InputStream out = channel.getInputStream();
-            OutputStream stdin = channel.getOutputStream();
-            channel.connect((int) Math.max(1000, Math.min((deadline - System.nanoTime()) / 1_000_000, 30_000)));
-            if (input != null) {
-                stdin.write(input);
-            }
-            stdin.close();
-            ByteArrayOutputStream collected = new ByteArrayOutputStream();
-            byte[] buf = new byte[8192];
-            while (true) {
-                while (out.available() > 0) {
-                    int n = out.read(buf);
-                    if (n < 0) {
-                        break;
-                    }
-                    if (collected.size() < OUTPUT_LIMIT) {
-                        collected.write(buf, 0, Math.min(n, OUTPUT_LIMIT - collected.size()));
-                    }
-                }
-                if (channel.isClosed() && out.available() <= 0) {
-                    break;
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new BootstrapException(step, "'" + command + "' did not finish in time", null);
-                }
-                Thread.sleep(50);
-            }
-            int status = channel.getExitStatus();
-            String output = (collected.toString(StandardCharsets.UTF_8) + err.toString(StandardCharsets.UTF_8)).strip();
-            for (int ok : okStatus) {
-                if (status == ok) {
-                    return output;
-                }
-            }
-            throw new BootstrapException(step, "'" + command + "' exited with " + status
-                    + (output.isEmpty() ? "" : ": " + abbreviate(output)), null);
-        } catch (JSchException | IOException e) {
-            throw new BootstrapException(step, "'" + command + "' failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BootstrapException(step, "interrupted", e);
-        } finally {
-            if (channel != null) {
-                channel.disconnect();
-            }
-        }
-    }
-
-    private static String abbreviate(String text) {
-        return text.length() <= 800 ? text : "..." + text.substring(text.length() - 800);
-    }
-
-    // --- upload ----------------------------------------------------------------------------------
-
-    private void upload(Session session, Target target, long deadline) throws BootstrapException {
-        Path local;
-        try {
-            local = archive.file();
-        } catch (IOException e) {
-            throw new BootstrapException(UPLOAD, "cannot pack the worker-agent distribution " + settings.agentDistribution()
-                    + ": " + e.getMessage(), e);
-        }
-        String dir = expandPath(settings.remoteAgentDir(), target);
-        String remoteArchive = dir + ".upload.tar.gz";
-        exec(session, UPLOAD, "mkdir -p " + quote(parent(dir)), null, deadline, 0);
-        ChannelSftp sftp = null;
-        try {
-            sftp = (ChannelSftp) session.openChannel("sftp");
-            sftp.connect((int) Math.max(1000, Math.min((deadline - System.nanoTime()) / 1_000_000, 30_000)));
-            sftp.put(local.toString(), remoteArchive, new SftpProgressMonitor() {
-                @Override
-                public void init(int op, String src, String dest, long max) {
-                }
-
-                @Override
-                public boolean count(long count) {
-                    return System.nanoTime() < deadline; // false cancels the transfer
-                }
-
-                @Override
-                public void end() {
-                }
-            }, ChannelSftp.OVERWRITE);
-        } catch (JSchException | SftpException e) {
-            throw new BootstrapException(UPLOAD, "SFTP of " + local.getFileName() + " to " + remoteArchive + " failed"
-                    + (System.nanoTime() >= deadline ? " (timed out)" : "") + ": " + e.getMessage(), e);
-        } finally {
-            if (sftp != null) {
-                sftp.disconnect();
-            }
-        }
-        if (System.nanoTime() >= deadline) {
-            throw new BootstrapException(UPLOAD, "SFTP of " + local.getFileName() + " did not finish in time", null);
-        }
-        String d = quote(dir);
-        String a = quote(remoteArchive);
-        // Unpacked beside the old copy and swapped in, so a half-written tree never runs.
-        exec(session, UPLOAD, "set -e; rm -rf " + d + ".new; mkdir -p " + d + ".new; tar -xzf " + a + " -C " + d
-                + ".new; rm -rf " + d + ".old; if [ -e " + d + " ]; then mv " + d + " " + d + ".old; fi; mv " + d + ".new "
-                + d + "; rm -rf " + d + ".old " + a, null, deadline, 0);
-    }
-
-    private static String parent(String path) {
-        int slash = path.lastIndexOf('/');
-        return slash <= 0 ? "/" : path.substring(0, slash);
-    }
-
-    /** Single-quotes a word for sh. */
-    static String quote(String word) {
-        return "'" + word.replace("'", "'\\''") + "'";
-    }
-
     // --- configure -------------------------------------------------------------------------------
 
     private void configure(Session session, Target target, long deadline) throws BootstrapException {
-        byte[] env = envFile(target).getBytes(StandardCharsets.UTF_8);
+        if (settings.kafkaCaFile() != null) {
+            uploadKafkaCa(session, target, deadline);
+        }
+        byte[] env = envFile.envFile(target).getBytes(StandardCharsets.UTF_8);
         String file = quote(expandPath(settings.remoteEnvFile(), target));
         String tmp = quote(expandPath(settings.remoteEnvFile(), target) + ".tmp");
         String user = quote(settings.agentUser());
@@ -384,45 +185,25 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
     }
 
     /**
-     * The agent's environment file (systemd EnvironmentFile and sh both read it): single-quoted
-     * values, so nothing is expanded. Package-private for the test that checks its keys.
+     * The Kafka broker's CA (a certificate, no secret) next to the env file, readable by the agent,
+     * for {@code RGRID_KAFKA_CA_FILE}.
      */
-    String envFile(Target target) throws BootstrapException {
-        boolean hasPrivate = target.privateIp() != null && !target.privateIp().isBlank();
-        if (!settings.agentOnSshAddress() && !hasPrivate) {
-            throw new BootstrapException(CONFIGURE, target.serverName() + " has no private network address for its "
-                    + "agent (rgrid.orchestrator.bootstrap.agent-address=private)", null);
+    private void uploadKafkaCa(Session session, Target target, long deadline) throws BootstrapException {
+        byte[] ca;
+        try {
+            ca = Files.readAllBytes(settings.kafkaCaFile());
+        } catch (IOException e) {
+            throw new BootstrapException(CONFIGURE, "cannot read the Kafka CA " + settings.kafkaCaFile() + ": " + e.getMessage(), e);
         }
-        String host = settings.agentOnSshAddress() ? target.sshHost() : target.privateIp();
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("RGRID_WORKER_ID", target.workerId());
-        env.put("RGRID_WORKER_TOKEN", target.token());
-        env.put("RGRID_WORKER_ADVERTISED_ADDRESS", "http://" + host + ":" + settings.agentPort());
-        env.put("QUARKUS_HTTP_HOST", host);
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(settings.agentPort()));
-        env.put("RGRID_KAFKA_BOOTSTRAP_SERVERS", settings.kafkaBootstrapServers());
-        env.put("RGRID_KAFKA_TOPIC_PREFIX", settings.kafkaTopicPrefix());
-        if (target.size() != null) {
-            // The type's nominal size, not what the kernel reports (a little less memory): the
-            // autoscaler chose the type for an execution of up to exactly this size.
-            env.put("RGRID_WORKER_CPUS", Double.toString(target.size().cpus()));
-            env.put("RGRID_WORKER_MEMORY_MB", Integer.toString(target.size().memoryMb()));
-        }
-        env.putAll(settings.agentEnv());
-        StringBuilder sb = new StringBuilder("# Written by the orchestrator's SSH bootstrap; mode 0600.\n");
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            String value = e.getValue() == null ? "" : e.getValue();
-            if (!e.getKey().matches("[A-Z_][A-Z0-9_]*")) {
-                throw new BootstrapException(CONFIGURE, "not an environment variable name: '" + e.getKey() + "'", null);
-            }
-            if (value.contains("'") || value.contains("\n") || value.contains("\\")) {
-                // Named, never shown: the value may be a credential.
-                throw new BootstrapException(CONFIGURE, "the value of " + e.getKey()
-                        + " contains a quote, backslash or newline, which the env file cannot carry", null);
-            }
-            sb.append(e.getKey()).append("='").append(value).append("'\n");
-        }
-        return sb.toString();
+        String file = envFile.remoteKafkaCaFile(target);
+        exec(session, CONFIGURE, "set -e; umask 022; mkdir -p " + quote(parent(file)) + "; rm -f " + quote(file + ".tmp")
+                + "; cat > " + quote(file + ".tmp") + "; chmod 0644 " + quote(file + ".tmp") + "; mv -f " + quote(file + ".tmp")
+                + " " + quote(file), ca, deadline, 0);
+    }
+
+    @Override
+    public String agentAddress(Target target) {
+        return envFile.agentAddress(target);
     }
 
     /** Kept for tests: the archive the upload step sends (built once per distribution change). */

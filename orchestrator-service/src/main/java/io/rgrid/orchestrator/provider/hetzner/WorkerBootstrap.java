@@ -1,6 +1,7 @@
 package io.rgrid.orchestrator.provider.hetzner;
 
 import io.rgrid.model.event.MachineType;
+import io.rgrid.orchestrator.kafka.WorkerLogin;
 
 import java.time.Duration;
 
@@ -21,16 +22,24 @@ public interface WorkerBootstrap {
     void bootstrap(Target target, Duration budget) throws BootstrapException;
 
     /**
-     * The server to bootstrap and the identity its agent gets (the token is never logged), and its
-     * machine type: the agent offers that type's CPUs and memory, exactly what the autoscaler chose
-     * the type for (null: the agent measures its host).
+     * The base URL the agent on {@code target} will listen at, as its bootstrap configures it:
+     * the worker's address in the registry, from the provider's server object, never from a
+     * heartbeat. Null when the server has no address the agent could listen on.
+     */
+    String agentAddress(Target target);
+
+    /**
+     * The server to bootstrap and the identity its agent gets (the token and the Kafka password are
+     * never logged), its machine type: the agent offers that type's CPUs and memory, exactly what
+     * the autoscaler chose the type for (null: the agent measures its host), and its own Kafka
+     * login (null under PLAINTEXT).
      */
     record Target(String serverName, long serverId, String workerId, String token,
-                  String sshHost, int sshPort, String privateIp, MachineType size) {
+                  String sshHost, int sshPort, String privateIp, MachineType size, WorkerLogin kafkaLogin) {
 
         public Target(String serverName, long serverId, String workerId, String token, String sshHost, int sshPort,
                       String privateIp) {
-            this(serverName, serverId, workerId, token, sshHost, sshPort, privateIp, null);
+            this(serverName, serverId, workerId, token, sshHost, sshPort, privateIp, null, null);
         }
 
         @Override

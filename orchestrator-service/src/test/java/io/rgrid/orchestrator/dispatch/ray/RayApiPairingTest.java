@@ -6,7 +6,9 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.lang.invoke.MethodType;
+import java.lang.reflect.Constructor;
 import java.lang.reflect.Executable;
+import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
@@ -196,8 +198,8 @@ class RayApiPairingTest {
                     List<Executable> members = new ArrayList<>(List.of(type.getDeclaredMethods()));
                     members.addAll(List.of(type.getDeclaredConstructors()));
                     for (Executable member : members) {
-                        String name = member instanceof java.lang.reflect.Constructor<?> ? "<init>" : member.getName();
-                        Class<?> returns = member instanceof java.lang.reflect.Method m ? m.getReturnType() : void.class;
+                        String name = member instanceof Constructor<?> ? "<init>" : member.getName();
+                        Class<?> returns = member instanceof Method m ? m.getReturnType() : void.class;
                         if (name.equals(ref.name()) && MethodType.methodType(returns, member.getParameterTypes())
                                 .toMethodDescriptorString().equals(ref.descriptor())) {
                             return true;

@@ -63,11 +63,11 @@ class DockerRegistryStepTest {
         String user = System.getProperty("user.name");
         SshWorkerBootstrap.Settings settings = new SshWorkerBootstrap.Settings(key, user, tmp.resolve("known_hosts"),
                 agent, remote + "/worker-agent", remote + "/worker.env", user, 8002, true, "true", "true",
-                "10.0.0.2:9092", "", Map.of(),
+                Map.of("RGRID_KAFKA_BOOTSTRAP_SERVERS", "10.0.0.2:9092"), null, Map.of(),
                 Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofSeconds(20),
                 Duration.ofSeconds(20));
         return new SshWorkerBootstrap(settings, new DockerRegistryStep(registries, daemonJson.toString(),
-                "echo restarted >> " + SshWorkerBootstrap.quote(restarts.toString())));
+                "echo restarted >> " + RemoteShell.quote(restarts.toString())));
     }
 
     private Target target() {

@@ -11,8 +11,10 @@ import io.rgrid.hetzner.emulator.ErrorCode;
 import io.rgrid.hetzner.emulator.HetznerEmulator;
 import io.rgrid.hetzner.emulator.ServerInfo;
 import io.rgrid.model.Ids;
+import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.config.RgridConfig;
+import io.rgrid.orchestrator.kafka.WorkerLogin;
 import io.rgrid.orchestrator.provider.CloudProvider;
 import io.rgrid.orchestrator.provider.ProvisionedServer;
 import io.rgrid.orchestrator.provider.ProvisioningException;
@@ -65,7 +67,8 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(HetznerProviderTest.EmulatedHetzner.class)
-@QuarkusTestResource(value = SharedServersResource.class, initArgs = @ResourceArg(name = "namespace", value = "orch"))
+@QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "orch"),
+        @ResourceArg(name = "kafka-user", value = KafkaPrincipals.ORCHESTRATOR)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HetznerProviderTest {
 
@@ -181,7 +184,9 @@ class HetznerProviderTest {
         timeline.mark(workerId, ProvisioningTimeline.Phase.REQUESTED);
         Instant before = Instant.now().minusSeconds(2);
 
-        ProvisionedServer server = provider.provision(new CloudProvider.ProvisionRequest(workerId, workerToken));
+        WorkerLogin login = new WorkerLogin(workerId, "kafka-password-" + workerId);
+        ProvisionedServer server = provider.provision(new CloudProvider.ProvisionRequest(workerId, workerToken)
+                .withKafkaLogin(login));
 
         ServerInfo info = serverNamed(workerId).orElseThrow();
         assertThat(server.handle()).isEqualTo(Long.toString(info.id()));
@@ -197,6 +202,8 @@ class HetznerProviderTest {
         assertThat(server.serverType()).isEqualTo("cx23");
         assertThat(server.hourlyPriceEur()).isPositive().isEqualTo(provider.offer().hourlyPriceEur());
         assertThat(server.createdAt()).isAfter(before).isBefore(Instant.now().plusSeconds(1));
+        assertThat(server.address()).as("the agent's address from the server's private_net, not from a heartbeat")
+                .isEqualTo("http://" + info.privateIps().getFirst() + ":8002");
 
         JsonNode firewall = get("/firewalls?name=rgrid-workers").path("firewalls").get(0);
         assertThat(firewall.path("rules")).isEmpty(); // nothing open publicly (SSH goes over the private network)
@@ -213,7 +220,8 @@ class HetznerProviderTest {
         assertThat(target.token()).isEqualTo(workerToken);
         assertThat(target.sshHost()).isEqualTo(info.privateIps().getFirst());
         assertThat(target.privateIp()).isEqualTo(info.privateIps().getFirst());
-        assertThat(target.toString()).doesNotContain(workerToken);
+        assertThat(target.kafkaLogin()).as("its own Kafka login, for its env file").isEqualTo(login);
+        assertThat(target.toString()).doesNotContain(workerToken).doesNotContain(login.password());
         assertThat(serverNamed(workerId).orElseThrow().status()).isEqualTo("running");
         await().atMost(Duration.ofSeconds(5)).until(() -> timeline.of(workerId).containsKey("ssh_ready"));
         assertThat(timeline.of(workerId).keySet()).containsExactly("requested", "running", "ssh_ready");
@@ -400,11 +408,11 @@ class HetznerProviderTest {
         long unlabelled = createRaw("rgrid-worker-nolabl", Map.of());
         try {
             await().atMost(Duration.ofSeconds(30)).until(() -> serverById(orphanServer).isEmpty());
-            Thread.sleep(2_500); // two more reconciliation rounds
-            assertThat(serverById(knownServer)).isPresent();
-            assertThat(serverById(foreign)).isPresent();
-            assertThat(serverById(otherGrid)).isPresent();
-            assertThat(serverById(unlabelled)).isPresent();
+            // For two more reconciliation rounds (1 s apart) every other server stays.
+            await().during(Duration.ofMillis(2_500)).atMost(Duration.ofSeconds(5))
+                    .pollInterval(Duration.ofMillis(250)).until(() -> serverById(knownServer).isPresent()
+                            && serverById(foreign).isPresent() && serverById(otherGrid).isPresent()
+                            && serverById(unlabelled).isPresent());
         } finally {
             for (long id : List.of(knownServer, foreign, otherGrid, unlabelled)) {
                 send("DELETE", "/servers/" + id, null);

@@ -41,7 +41,7 @@ class HetznerProviderUnitTest {
     @Test
     void fingerprintIsMd5OfTheKeyBlobInHetznersForm() {
         // MD5 of the three bytes "abc" (base64 YWJj).
-        assertThat(HetznerProvider.md5Fingerprint("YWJj")).isEqualTo("90:01:50:98:3c:d2:4f:b0:d6:96:3f:7d:28:e1:7f:72");
+        assertThat(ProjectResources.md5Fingerprint("YWJj")).isEqualTo("90:01:50:98:3c:d2:4f:b0:d6:96:3f:7d:28:e1:7f:72");
     }
 
     @Test

@@ -29,6 +29,12 @@ public class RecordingBootstrap implements WorkerBootstrap {
         }
     }
 
+    /** As the SSH bootstrap's default ({@code agent-address=private}, port 8002). */
+    @Override
+    public String agentAddress(Target target) {
+        return target.privateIp() == null ? null : "http://" + target.privateIp() + ":8002";
+    }
+
     void failWith(String message) {
         failNext = message;
     }

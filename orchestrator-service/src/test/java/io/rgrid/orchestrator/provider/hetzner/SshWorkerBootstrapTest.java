@@ -5,8 +5,11 @@ import io.rgrid.model.Ids;
 import io.rgrid.model.Topics;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.WorkerHeartbeat;
+import io.rgrid.orchestrator.kafka.WorkerLogin;
+import io.rgrid.orchestrator.kafka.WorkerLogins;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.BootstrapException;
 import io.rgrid.orchestrator.provider.hetzner.WorkerBootstrap.Target;
+import io.rgrid.platform.kafkaidentity.KafkaIdentity;
 import io.rgrid.testinfra.Requirements;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.SharedServers;
@@ -29,6 +32,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -109,7 +113,7 @@ class SshWorkerBootstrapTest {
         return new SshWorkerBootstrap.Settings(key, System.getProperty("user.name"), tmp.resolve("state/worker_known_hosts"),
                 SharedServers.repoRoot().resolve("worker-agent/target/quarkus-app"), remote + "/worker-agent",
                 remote + "/etc/worker.env", System.getProperty("user.name"), agentPort, true, readyCommand, startCommand,
-                s.kafkaBootstrap(), topicPrefix, Map.of("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s", "RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true",
+                agentKafkaEnv(s, topicPrefix), Path.of(s.kafka().caFile()), Map.of("RGRID_WORKER_HEARTBEAT_INTERVAL", "2s", "RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true",
                         "RGRID_WORKER_RUNTIME", "process", "RGRID_WORKER_WORK_DIR", remote + "/work"),
                 connectTimeout, Duration.ofSeconds(30), Duration.ofSeconds(120), Duration.ofSeconds(20),
                 Duration.ofSeconds(30));
@@ -155,13 +159,17 @@ class SshWorkerBootstrapTest {
         LocalSshd sshd = sshd("happy", freePort());
         String prefix = "hzboot-" + UUID.randomUUID().toString().substring(0, 8) + ".";
         // The control plane creates the topics (agents create none and the broker auto-creates none).
-        TestKafka.createTopics(SharedServers.get().kafkaBootstrap(), prefix);
+        TestKafka.createTopics(SharedServers.get().kafka(), prefix);
         int agentPort = freePort();
         SshWorkerBootstrap bootstrap = new SshWorkerBootstrap(settings(
                 "test -d " + tmp, plainProcessStart(), Duration.ofSeconds(20), clientKey(), prefix, agentPort));
         String workerId = Ids.newWorkerId();
         String token = "tok-" + UUID.randomUUID();
-        Target target = new Target(workerId, 101, workerId, token, "127.0.0.1", sshd.port(), null);
+        // Its own Kafka login, as the orchestrator makes it (a super user's admin call on the test broker).
+        WorkerLogins logins = new WorkerLogins(KafkaIdentity.SECURITY_PROTOCOL, prefix,
+                SharedServers.get().kafka().admin(), Duration.ofSeconds(20));
+        WorkerLogin login = logins.issue(workerId).orElseThrow();
+        Target target = new Target(workerId, 101, workerId, token, "127.0.0.1", sshd.port(), null, null, login);
         Path server = tmp.resolve("remote/" + workerId);
         agentPidFiles.add(server.resolve("worker-agent.pid"));
 
@@ -174,7 +182,12 @@ class SshWorkerBootstrapTest {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(env))).isEqualTo("rw-------");
             assertThat(Files.readString(env)).contains("RGRID_WORKER_ID='" + workerId + "'")
                     .contains("RGRID_WORKER_TOKEN='" + token + "'")
-                    .contains("QUARKUS_HTTP_PORT='" + agentPort + "'");
+                    .contains("QUARKUS_HTTP_PORT='" + agentPort + "'")
+                    .as("the worker's own Kafka login, with the broker's CA copied beside the env file")
+                    .contains("RGRID_KAFKA_USERNAME='" + workerId + "'")
+                    .contains("RGRID_KAFKA_PASSWORD='" + login.password() + "'")
+                    .contains("RGRID_KAFKA_CA_FILE='" + server.resolve("etc/kafka-ca.pem") + "'");
+            assertThat(server.resolve("etc/kafka-ca.pem")).hasSameTextualContentAs(Path.of(SharedServers.get().kafka().caFile()));
             assertThat(server.resolve("worker-agent/quarkus-run.jar")).isRegularFile();
             assertThat(server.resolve("worker-agent.upload.tar.gz")).doesNotExist();
             assertThat(Files.readString(bootstrap.pins().file()))
@@ -187,6 +200,7 @@ class SshWorkerBootstrapTest {
         }
         // A second bootstrap of the same server (a retry) finds the pinned key and replaces the agent's files.
         bootstrap.bootstrap(target, Duration.ofMinutes(2));
+        logins.revoke(workerId);
     }
 
     @Test
@@ -239,7 +253,10 @@ class SshWorkerBootstrapTest {
                             .contains("within");
                 });
         Duration took = Duration.ofNanos(System.nanoTime() - start);
-        assertThat(took).isBetween(Duration.ofSeconds(3), Duration.ofSeconds(15));
+        // Not a speed bound: it retried until its 4 s connect timeout, and gave up then rather than at the
+        // 1 min budget.
+        assertThat(took).as("given up at the connect timeout").isBetween(Duration.ofSeconds(3),
+                Duration.ofSeconds(30));
     }
 
     @Test
@@ -261,9 +278,19 @@ class SshWorkerBootstrapTest {
                 .isLessThan(Duration.ofSeconds(25));
     }
 
+    /** The agent's Kafka settings as the orchestrator writes them: the workers' login. */
+    /** The connection without a login: each target brings its own. */
+    private static Map<String, String> agentKafkaEnv(Servers s, String topicPrefix) {
+        Map<String, String> env = new HashMap<>(s.kafka().agentEnv());
+        env.remove("RGRID_KAFKA_USERNAME");
+        env.remove("RGRID_KAFKA_PASSWORD");
+        env.put("RGRID_KAFKA_TOPIC_PREFIX", topicPrefix);
+        return env;
+    }
+
     private static KafkaConsumer<String, byte[]> heartbeatConsumer(String prefix) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, SharedServers.get().kafkaBootstrap());
+        props.putAll(SharedServers.get().kafka().admin());
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "hzboot-test-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.METADATA_MAX_AGE_CONFIG, "1000");

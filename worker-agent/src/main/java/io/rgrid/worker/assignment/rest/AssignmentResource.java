@@ -4,6 +4,7 @@ import io.rgrid.model.Ids;
 import io.rgrid.model.agent.AgentApi;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.agent.AssignmentAccepted;
+import io.rgrid.model.agent.AssignmentStatus;
 import io.rgrid.model.api.ErrorCode;
 import io.rgrid.worker.assignment.service.AssignmentService;
 import io.rgrid.worker.http.AgentProblemException;
@@ -51,7 +52,7 @@ public class AssignmentResource {
      */
     @GET
     @Path("{executionId}")
-    public io.rgrid.model.agent.AssignmentStatus status(@PathParam("executionId") String executionId,
+    public AssignmentStatus status(@PathParam("executionId") String executionId,
                                                         @QueryParam("attempt") String attemptParam) {
         UUID id = executionId(executionId);
         Integer asked = attempt(attemptParam);

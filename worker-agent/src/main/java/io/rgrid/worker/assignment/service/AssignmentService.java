@@ -3,11 +3,12 @@ package io.rgrid.worker.assignment.service;
 import io.rgrid.model.ExecutionSpec;
 import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.agent.AssignmentAccepted;
+import io.rgrid.model.agent.AssignmentStatus;
 import io.rgrid.model.api.ErrorCode;
-import io.rgrid.model.api.Problem;
 import io.rgrid.model.event.ExecutionStatusChanged;
 import io.rgrid.model.event.WorkerHeartbeat.FinishedAttempt;
 import io.rgrid.model.event.WorkerHeartbeat.RunningAttempt;
+import io.rgrid.model.signing.SealedReportKeys;
 import io.rgrid.worker.config.AgentIdentity;
 import io.rgrid.worker.config.WorkerConfig;
 import io.rgrid.worker.http.AgentProblemException;
@@ -26,15 +27,14 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 
 /**
  * The attempts this agent holds: admission (slots, CPUs, memory, draining), idempotent
@@ -48,9 +48,6 @@ public class AssignmentService {
     private static final int REMEMBERED_FINISHED = 4096;
     /** The ledger's file name in the work dir, which the agent's start-up clean-up keeps. */
     public static final String LEDGER_FILE = AttemptLedger.FILE_NAME;
-    private static final Duration LOG_FLUSH_INTERVAL = Duration.ofMillis(200);
-    /** An input's file name: one path segment, no hidden-file tricks. */
-    private static final Pattern FILE_NAME = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9._ -]{0,254}");
 
     private final AgentIdentity identity;
     private final ContainerRuntime runtime;
@@ -87,11 +84,8 @@ public class AssignmentService {
 
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(
             Thread.ofPlatform().daemon().name("rgrid-attempt-", 0).factory());
-    private final Set<AttemptLog> liveLogs = ConcurrentHashMap.newKeySet();
-    private final ScheduledExecutorService logFlusher = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("rgrid-log-flusher").factory());
-    private final ScheduledExecutorService logUploader = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("rgrid-log-upload").factory());
+    /** The live logs' flushes and the partial logs' uploads, on their own threads. */
+    private final LogSchedules logs = new LogSchedules(this::runners);
 
     @Inject
     public AssignmentService(AgentIdentity identity, ContainerRuntime runtime, ExecutionStorage storage,
@@ -99,7 +93,8 @@ public class AssignmentService {
         WorkerConfig.Worker worker = config.worker();
         this.settings = new AttemptRunner.Settings(worker.requirementsTimeout(), worker.logUploadInterval(),
                 worker.logUploadKib() * 1024L, worker.maxOutputFiles(), worker.maxOutputBytes(),
-                config.logs().maxBytes());
+                config.logs().maxBytes(), new UploadRetryPolicy(worker.uploadRetry().attempts(),
+                worker.uploadRetry().backoff(), worker.uploadRetry().maxBackoff()));
         this.identity = identity;
         this.runtime = runtime;
         this.storage = storage;
@@ -113,10 +108,7 @@ public class AssignmentService {
                 fenced.put(key, Boolean.TRUE);
             }
         }
-        long every = LOG_FLUSH_INTERVAL.toMillis();
-        logFlusher.scheduleWithFixedDelay(this::flushLogs, every, every, TimeUnit.MILLISECONDS);
-        // Its own thread: an S3 upload may be slow, and must not hold up the live chunks.
-        logUploader.scheduleWithFixedDelay(this::uploadPartialLogs, 1, 1, TimeUnit.SECONDS);
+        logs.start();
     }
 
     public String runtimeName() {
@@ -128,47 +120,40 @@ public class AssignmentService {
      *
      * @throws AgentProblemException 4xx when the assignment is invalid, the agent is draining or has no room
      */
-    public AssignmentAccepted accept(Assignment assignment) {
-        validate(assignment);
+    public AssignmentAccepted accept(Assignment received) {
+        // Its own attempt key, opened with its token when sealed (Ray mode); other workers' entries dropped.
+        Assignment assignment = received.withReportKeys(SealedReportKeys.own(received.reportKeys(), identity.token(),
+                received.executionId(), received.attempt(), identity.workerId()));
+        AssignmentValidator.validate(assignment, identity.workerId());
         AttemptKey key = new AttemptKey(assignment.executionId(), assignment.attempt());
         AssignmentAccepted accepted = new AssignmentAccepted(assignment.executionId(), assignment.attempt(),
                 identity.workerId());
         synchronized (lock) {
-            if (running.containsKey(key) || finished.containsKey(key)) {
-                return accepted; // a retried request: this attempt was taken already
-            }
-            if (fenced.containsKey(key)) {
-                throw new AgentProblemException(ErrorCode.CONFLICT, "attempt " + assignment.attempt()
-                        + " of execution " + assignment.executionId()
-                        + " was fenced: the orchestrator took it back after getting no answer");
-            }
-            if (draining) {
-                throw new AgentProblemException(ErrorCode.INVALID_STATE,
-                        "worker " + identity.workerId() + " is draining and takes no new work");
-            }
             Capacity free = capacityLocked();
             ExecutionSpec spec = assignment.spec();
-            if (free.freeSlots() < 1) {
-                throw new AgentProblemException(ErrorCode.CONFLICT, "no free slot: all " + free.slots()
+            AdmissionDecision.Attempt attempt = new AdmissionDecision.Attempt(
+                    running.containsKey(key) || finished.containsKey(key), fenced.containsKey(key),
+                    spec.cpus(), spec.memoryMb());
+            switch (AdmissionDecision.decide(attempt, free)) {
+                case ALREADY_TAKEN -> {
+                    return accepted; // a retried request: this attempt was taken already
+                }
+                case FENCED -> throw new AgentProblemException(ErrorCode.CONFLICT, "attempt " + assignment.attempt()
+                        + " of execution " + assignment.executionId()
+                        + " was fenced: the orchestrator took it back after getting no answer");
+                case DRAINING -> throw new AgentProblemException(ErrorCode.INVALID_STATE,
+                        "worker " + identity.workerId() + " is draining and takes no new work");
+                case NO_SLOT -> throw new AgentProblemException(ErrorCode.CONFLICT, "no free slot: all " + free.slots()
                         + " slots of worker " + identity.workerId() + " are busy");
-            }
-            if (spec.cpus() > free.freeCpus() + 1e-9 || spec.memoryMb() > free.freeMemoryMb()) {
-                throw new AgentProblemException(ErrorCode.CONFLICT, String.format(java.util.Locale.ROOT,
+                case NO_RESOURCES -> throw new AgentProblemException(ErrorCode.CONFLICT, String.format(Locale.ROOT,
                         "not enough free resources: asked for %.2f CPUs and %d MiB, free are %.2f CPUs and %d MiB",
                         spec.cpus(), spec.memoryMb(), free.freeCpus(), free.freeMemoryMb()));
+                case ADMIT -> {
+                    // taken below
+                }
             }
             AttemptRunner runner = new AttemptRunner(assignment, identity.workerId(), identity.workDir(), runtime,
-                    storage, publisher, new AttemptRunner.AttemptLogs() {
-                        @Override
-                        public void started(AttemptLog log) {
-                            liveLogs.add(log);
-                        }
-
-                        @Override
-                        public void finished(AttemptLog log) {
-                            liveLogs.remove(log);
-                        }
-                    }, settings, terminal -> done(key, terminal), this::cleaned);
+                    storage, publisher, logs, settings, terminal -> done(key, terminal), this::cleaned);
             cleaning++;
             running.put(key, runner);
             workers.execute(runner);
@@ -241,7 +226,7 @@ public class AssignmentService {
      *
      * @return empty when it knows no such attempt
      */
-    public java.util.Optional<io.rgrid.model.agent.AssignmentStatus> status(UUID executionId, Integer attempt) {
+    public Optional<AssignmentStatus> status(UUID executionId, Integer attempt) {
         AttemptKey best = null;
         boolean bestRunning = false;
         synchronized (lock) {
@@ -259,11 +244,11 @@ public class AssignmentService {
             }
         }
         if (best == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
-        return java.util.Optional.of(new io.rgrid.model.agent.AssignmentStatus(executionId, best.attempt(),
-                identity.workerId(), bestRunning ? io.rgrid.model.agent.AssignmentStatus.RUNNING
-                : io.rgrid.model.agent.AssignmentStatus.FINISHED));
+        return Optional.of(new AssignmentStatus(executionId, best.attempt(),
+                identity.workerId(), bestRunning ? AssignmentStatus.RUNNING
+                : AssignmentStatus.FINISHED));
     }
 
     private static boolean matches(AttemptKey key, UUID executionId, Integer attempt) {
@@ -403,75 +388,16 @@ public class AssignmentService {
         }
     }
 
-    private void uploadPartialLogs() {
-        List<AttemptRunner> runners;
+    /** The attempts running now, for the partial logs' uploads. */
+    private List<AttemptRunner> runners() {
         synchronized (lock) {
-            runners = List.copyOf(running.values());
-        }
-        for (AttemptRunner runner : runners) {
-            runner.uploadPartialLog();
-        }
-    }
-
-    private void flushLogs() {
-        for (AttemptLog log : liveLogs) {
-            try {
-                log.flush();
-            } catch (RuntimeException e) {
-                LOG.debugf("Log flush failed: %s", e.getMessage());
-            }
-        }
-    }
-
-    private static void validate(Assignment a) {
-        List<Problem.FieldError> errors = new ArrayList<>();
-        if (a.executionId() == null) {
-            errors.add(new Problem.FieldError("executionId", "required"));
-        }
-        if (a.attempt() < 1) {
-            errors.add(new Problem.FieldError("attempt", "must be 1 or more"));
-        }
-        if (a.scriptKey() == null || a.scriptKey().isBlank()) {
-            errors.add(new Problem.FieldError("scriptKey", "required"));
-        }
-        ExecutionSpec spec = a.spec();
-        if (spec == null) {
-            errors.add(new Problem.FieldError("spec", "required"));
-        } else {
-            if (spec.image() == null || spec.image().isBlank()) {
-                errors.add(new Problem.FieldError("spec.image", "required"));
-            }
-            if (!(spec.cpus() > 0)) {
-                errors.add(new Problem.FieldError("spec.cpus", "must be positive"));
-            }
-            if (spec.memoryMb() < 8) {
-                errors.add(new Problem.FieldError("spec.memoryMb", "must be at least 8 MiB"));
-            }
-            if (spec.timeoutSeconds() < 1) {
-                errors.add(new Problem.FieldError("spec.timeoutSeconds", "must be at least 1"));
-            }
-        }
-        // The agent holds no store key: without the run's presigned access it could fetch nothing.
-        if (a.storage() == null) {
-            errors.add(new Problem.FieldError("storage", "required: the run's presigned URLs and upload policy"));
-        } else {
-            errors.addAll(a.storage().problems(a));
-        }
-        if (!errors.isEmpty()) {
-            throw new AgentProblemException(ErrorCode.INVALID_SPEC, "the assignment is incomplete or invalid", errors);
-        }
-        for (String name : a.inputKeys().keySet()) {
-            if (name == null || !FILE_NAME.matcher(name).matches()) {
-                throw new AgentProblemException(ErrorCode.INVALID_FILE_NAME, "input name '" + name
-                        + "' is not a plain file name (letters, digits, '.', '_', '-', ' '; no path)");
-            }
+            return List.copyOf(running.values());
         }
     }
 
     @PreDestroy
     void stop() {
-        logFlusher.shutdownNow();
-        logUploader.shutdownNow();
+        logs.stop();
         workers.shutdown();
     }
 

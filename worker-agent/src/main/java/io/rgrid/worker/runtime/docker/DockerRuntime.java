@@ -2,16 +2,10 @@ package io.rgrid.worker.runtime.docker;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
-import com.github.dockerjava.api.command.PullImageResultCallback;
 import com.github.dockerjava.api.command.WaitContainerResultCallback;
 import com.github.dockerjava.api.exception.DockerClientException;
 import com.github.dockerjava.api.exception.NotFoundException;
-import com.github.dockerjava.api.model.AccessMode;
-import com.github.dockerjava.api.model.Bind;
-import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.Container;
-import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.Volume;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
@@ -30,17 +24,12 @@ import io.rgrid.worker.runtime.WorkDirs;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -56,8 +45,6 @@ public final class DockerRuntime implements ContainerRuntime {
     public static final String LABEL_ATTEMPT = ContainerLabels.ATTEMPT;
     public static final String LABEL_WORKER_ID = ContainerLabels.WORKER_ID;
     public static final String LABEL_PHASE = ContainerLabels.PHASE;
-    /** nobody:nogroup, present in every Debian-based image; scripts never run as root. */
-    static final String USER = "65534:65534";
 
     private static final Logger LOG = Logger.getLogger(DockerRuntime.class);
     /** Per-step timings of a run at DEBUG (see bench/worker-overhead.sh). */
@@ -71,8 +58,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private final RunRegistry runs = new RunRegistry();
     /** Parent cgroups that keep the kernel's record of a run's memory readable after it. */
     private final RunCgroups cgroups;
-    /** Images found on this host before; see {@link #createEnsuringImage}. */
-    private final Set<String> knownImages = ConcurrentHashMap.newKeySet();
+    /** The images of this host; see {@link #createEnsuringImage}. */
+    private final DockerImages images;
 
     /**
      * @param pidsLimit       processes/threads allowed in one container
@@ -95,6 +82,7 @@ public final class DockerRuntime implements ContainerRuntime {
         this.dockerHost = dockerHost;
         this.settings = settings;
         this.docker = client(dockerHost, null);
+        this.images = new DockerImages(docker, settings.pullTimeout());
         this.cgroups = detectCgroups();
         if (cgroups.enabled()) {
             LOG.infof("OOM kills are read from the kernel's record in each run's parent cgroup (%s/<run>) and from "
@@ -208,7 +196,7 @@ public final class DockerRuntime implements ContainerRuntime {
         boolean keep = false;
         long t0 = System.nanoTime();
         try {
-            ensureImage(request.image());
+            images.ensure(request.image());
             long tImage = System.nanoTime();
             if (run.killRequested()) {
                 return new Finished(RunResult.killedBeforeStart(), () -> { });
@@ -264,7 +252,8 @@ public final class DockerRuntime implements ContainerRuntime {
             InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
             Long exitCode = state.getExitCodeLong();
             boolean killedByAgent = timedOut || run.killRequested();
-            RunCgroups.Reading cgroup = cgroups.read(containerName(request.runId()), memoryBytes(request));
+            RunCgroups.Reading cgroup = cgroups.read(ContainerSpecs.containerName(request.runId()),
+                    ContainerSpecs.memoryBytes(request));
             ExitSignals signals = new ExitSignals(exitCode == null ? -1 : exitCode.intValue(), killedByAgent,
                     state.getOOMKilled(), cgroup.oomKills(), cgroup.limitReached(),
                     RunCgroups.hostOomKillsSince(hostOomKillsBefore), false);
@@ -291,7 +280,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 if (containerId != null) {
                     remove(containerId);
                 }
-                cgroups.remove(containerName(request.runId()));
+                cgroups.remove(ContainerSpecs.containerName(request.runId()));
             }
         }
     }
@@ -317,7 +306,7 @@ public final class DockerRuntime implements ContainerRuntime {
                 done = true;
                 long t = System.nanoTime();
                 remove(containerId);
-                cgroups.remove(containerName(runId));
+                cgroups.remove(ContainerSpecs.containerName(runId));
                 TIMINGS.debugf("docker %s: remove %.1f ms", runId, ms(System.nanoTime() - t));
             }
         }
@@ -332,110 +321,20 @@ public final class DockerRuntime implements ContainerRuntime {
         try {
             return create(request);
         } catch (NotFoundException e) {
-            if (!knownImages.remove(request.image())) {
+            if (!images.forget(request.image())) {
                 throw e;
             }
             LOG.infof("Image %s is gone from this host since its last use; checking it again", request.image());
-            ensureImage(request.image());
+            images.ensure(request.image());
             return create(request);
         }
     }
 
     private String create(RunRequest request) {
-        long memoryBytes = memoryBytes(request);
-        Optional<String> cgroupParent = cgroups.prepare(containerName(request.runId()));
-        HostConfig host = HostConfig.newHostConfig()
-                .withBinds(new Bind(request.workDir().toString(), new Volume(RunRequest.CONTAINER_WORK_DIR), AccessMode.rw),
-                        // Inputs are the user's data: mounted again, read-only, over the writable work dir.
-                        new Bind(request.workDir().resolve(RunRequest.INPUTS).toString(),
-                                new Volume(RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.INPUTS), AccessMode.ro))
-                .withMemory(memoryBytes)
-                .withMemorySwap(memoryBytes) // equal: no swap on top of the limit, so OOM is OOM
-                .withNanoCPUs(Math.max(1L, Math.round(request.cpus() * 1_000_000_000d)))
-                .withPidsLimit((long) settings.pidsLimit())
-                .withNetworkMode(settings.networkFor(request.network()))
-                .withCapDrop(Capability.ALL)
-                .withSecurityOpts(List.of("no-new-privileges"))
-                .withReadonlyRootfs(true)
-                .withTmpFs(Map.of("/tmp", "rw,nosuid,nodev,size=" + settings.tmpSizeMb() + "m"));
-        cgroupParent.ifPresent(host::withCgroupParent);
-        List<String> command = new ArrayList<>();
-        command.add("python3");
-        command.addAll(request.pythonArgs());
-        return docker.createContainerCmd(request.image())
-                .withName(containerName(request.runId()))
-                .withCmd(command)
-                .withWorkingDir(RunRequest.CONTAINER_WORK_DIR)
-                .withEnv(environment(request.env(), Files.isDirectory(
-                        request.workDir().resolve(RunRequest.DEPS))))
-                .withUser(USER)
-                .withLabels(request.labels())
-                .withTty(false)
-                .withHostConfig(host)
+        Optional<String> cgroupParent = cgroups.prepare(ContainerSpecs.containerName(request.runId()));
+        return ContainerSpecs.createCmd(docker, request, settings, cgroupParent)
                 .exec()
                 .getId();
-    }
-
-    private static long memoryBytes(RunRequest request) {
-        return request.memoryMb() * 1024L * 1024L;
-    }
-
-    static List<String> environment(Map<String, String> specEnv, boolean withDeps) {
-        Map<String, String> env = new LinkedHashMap<>();
-        if (withDeps) {
-            // The execution's requirements, installed with pip --target before the script.
-            env.put("PYTHONPATH", RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.DEPS);
-        }
-        // Unbuffered so stdout and stderr interleave in the log as the script wrote them.
-        env.put("PYTHONUNBUFFERED", "1");
-        env.put("PYTHONDONTWRITEBYTECODE", "1");
-        env.put("HOME", "/tmp"); // nobody's home does not exist; the root fs is read-only anyway
-        env.putAll(specEnv);
-        List<String> out = new ArrayList<>(env.size());
-        env.forEach((k, v) -> out.add(k + "=" + v));
-        return out;
-    }
-
-    static String containerName(String runId) {
-        return "rgrid-" + runId.replaceAll("[^a-zA-Z0-9_.-]", "-");
-    }
-
-    private void ensureImage(String image) throws RunFailedException, InterruptedException {
-        if (knownImages.contains(image)) {
-            return; // createEnsuringImage checks again should it have gone
-        }
-        try {
-            docker.inspectImageCmd(image).exec();
-            knownImages.add(image);
-            return;
-        } catch (NotFoundException e) {
-            LOG.infof("Image %s is not on this host; pulling it (deadline %s)", image, settings.pullTimeout());
-        }
-        var pull = docker.pullImageCmd(image);
-        if (!hasTagOrDigest(image)) {
-            pull.withTag("latest"); // without a tag the engine would pull every tag of the repository
-        }
-        PullImageResultCallback callback = pull.exec(new PullImageResultCallback());
-        try {
-            if (!callback.awaitCompletion(settings.pullTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new RunFailedException(FailureReason.IMAGE_PULL_FAILED,
-                        "image " + image + " was not pulled within " + settings.pullTimeout(), null);
-            }
-            docker.inspectImageCmd(image).exec();
-            knownImages.add(image);
-        } catch (RunFailedException e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw new RunFailedException(FailureReason.IMAGE_PULL_FAILED,
-                    "image " + image + " is not on this worker and could not be pulled: " + e.getMessage(), e);
-        } finally {
-            closeQuietly(callback);
-        }
-    }
-
-    static boolean hasTagOrDigest(String image) {
-        String lastSegment = image.substring(image.lastIndexOf('/') + 1);
-        return lastSegment.contains(":") || image.contains("@");
     }
 
     @Override
@@ -467,7 +366,7 @@ public final class DockerRuntime implements ContainerRuntime {
         closeQuietly(docker);
     }
 
-    private static void closeQuietly(AutoCloseable closeable) {
+    static void closeQuietly(AutoCloseable closeable) {
         try {
             closeable.close();
         } catch (Exception e) {

@@ -2,6 +2,7 @@ package io.rgrid.worker.runtime.process;
 
 import io.rgrid.model.FailureReason;
 import io.rgrid.model.NetworkMode;
+import io.rgrid.model.agent.ContainerLabels;
 import io.rgrid.model.agent.RunPidFiles;
 import io.rgrid.model.event.LogStream;
 import io.rgrid.worker.runtime.ContainerRuntime;
@@ -13,7 +14,6 @@ import io.rgrid.worker.runtime.RunRegistry;
 import io.rgrid.worker.runtime.RunRequest;
 import io.rgrid.worker.runtime.RunResult;
 import io.rgrid.worker.runtime.WorkDirs;
-import io.rgrid.worker.runtime.docker.DockerRuntime;
 import org.jboss.logging.Logger;
 
 import java.io.File;
@@ -149,8 +149,8 @@ public final class ProcessRuntime implements ContainerRuntime {
                 LOG.warnf("Orphan process group %d (run %s, %d process(es)) of execution %s attempt %s: left by an "
                                 + "earlier run of worker %s, which this agent does not track; killing it",
                         leftover.pid(), leftover.runId(), processes,
-                        leftover.labels().get(DockerRuntime.LABEL_EXECUTION_ID),
-                        leftover.labels().get(DockerRuntime.LABEL_ATTEMPT), workerId);
+                        leftover.labels().get(ContainerLabels.EXECUTION_ID),
+                        leftover.labels().get(ContainerLabels.ATTEMPT), workerId);
                 RunPidFiles.kill(leftover.pid(), leftover.startTime(), LEFTOVER_GRACE);
                 killed++;
             }

@@ -16,11 +16,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.function.IntFunction;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.Supplier;
 
 /**
@@ -116,7 +117,7 @@ public final class HetznerCloud {
                 ApiModel.ServersResponse::servers, ApiModel.ServersResponse::meta).stream().findFirst();
     }
 
-    public Server updateLabels(long id, java.util.Map<String, String> labels) {
+    public Server updateLabels(long id, Map<String, String> labels) {
         return call("label server " + id, () -> api.updateServer(id, new ApiModel.UpdateServerRequest(null, labels)),
                 true).server();
     }

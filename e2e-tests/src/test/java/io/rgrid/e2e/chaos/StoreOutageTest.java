@@ -1,0 +1,101 @@
+package io.rgrid.e2e.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.rgrid.e2e.grid.Api;
+import io.rgrid.e2e.grid.GridExtension;
+import io.rgrid.e2e.grid.KillableGrid;
+import io.rgrid.e2e.grid.SuiteOrder;
+import io.rgrid.model.api.ApiPaths;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The object store stopped for 30 s at the end of runs (issue 27): four executions end while the
+ * store is down, their agents retry the final log and output uploads (rgrid.worker.upload-retry.*,
+ * the defaults: 8 tries over about 60 s) and, once the store is back, every one SUCCEEDED in its
+ * first attempt with its output and its whole log stored.
+ */
+@ExtendWith(GridExtension.class)
+@Order(SuiteOrder.LIVENESS)
+class StoreOutageTest {
+
+    private static final int EXECUTIONS = 4;
+    private static final Duration OUTAGE = Duration.ofSeconds(30);
+    /** Ends about 15 s into the outage, so every final upload meets a stopped store. */
+    private static final String SCRIPT = """
+            import sys, time
+            time.sleep(15)
+            with open('outputs/result.txt', 'w') as f:
+                f.write('42-' + sys.argv[1])
+            print('stored while the store was away')
+            """;
+
+    @Test
+    void runsThatEndWhileTheStoreIsStoppedSucceedOnceItIsBack(GridExtension.Running running) throws Exception {
+        KillableGrid grid = running.grid();
+        Api api = new Api(grid.apiUrl());
+        long failedTriesBefore = failedUploadTries(grid);
+        String run = "store-outage-" + Long.toHexString(System.nanoTime());
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < EXECUTIONS; i++) {
+            String spec = """
+                    {"network": "none", "memory": "128m", "timeoutSeconds": 600, "maxAttempts": 3,
+                     "args": ["%d"], "labels": {"suite": "%s"}}""".formatted(i, run);
+            ids.add(api.submitPatiently(grid.adminKey(), "main.py", SCRIPT, null, null, spec, Duration.ofMinutes(5))
+                    .path("id").asText());
+        }
+        Map<String, JsonNode> started = ChaosSuiteTest.awaitIn(api, grid.adminKey(), run, Set.copyOf(ids),
+                Set.of("RUNNING"), Duration.ofMinutes(5));
+        assertThat(ids).allSatisfy(id -> assertThat(started.get(id).path("state").asText()).as(id).isEqualTo("RUNNING"));
+
+        grid.stopS3();
+        Api.sleep(OUTAGE.toMillis());
+        grid.startS3Again();
+
+        Map<String, JsonNode> views = ChaosSuiteTest.awaitTerminal(api, grid.adminKey(), run, Set.copyOf(ids));
+        // The outage was met: the agents' WARN for each failed try (a log and an output per execution at least).
+        assertThat(failedUploadTries(grid) - failedTriesBefore).as("failed upload tries the agents logged")
+                .isGreaterThanOrEqualTo(EXECUTIONS);
+        for (int i = 0; i < EXECUTIONS; i++) {
+            String id = ids.get(i);
+            JsonNode view = views.get(id);
+            assertThat(view.path("state").asText()).as(id + ": " + view).isEqualTo("SUCCEEDED");
+            assertThat(view.path("attempt").asInt()).as(id + " in its first attempt: " + view).isEqualTo(1);
+            Api.Reply output = api.call("GET", ApiPaths.execution(id) + "/outputs/result.txt", grid.adminKey());
+            assertThat(output.status()).as(id + ": " + output).isEqualTo(200);
+            assertThat(output.text()).isEqualTo("42-" + i);
+            Api.Reply log = api.call("GET", ApiPaths.logs(id), grid.adminKey());
+            assertThat(log.text()).as(id).contains("stored while the store was away");
+        }
+    }
+
+    /** "Upload of … failed (try N of M)" lines in every agent's log (AttemptUploads). */
+    private static long failedUploadTries(KillableGrid grid) throws IOException {
+        if (!Files.isDirectory(grid.workersDir())) {
+            return 0;
+        }
+        long count = 0;
+        try (Stream<Path> files = Files.walk(grid.workersDir())) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                try (Stream<String> lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
+                    count += lines.filter(line -> line.contains("Upload of ") && line.contains(" failed (try ")).count();
+                }
+            }
+        }
+        return count;
+    }
+}
