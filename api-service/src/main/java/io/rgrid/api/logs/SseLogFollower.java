@@ -226,21 +226,26 @@ final class SseLogFollower implements LogHub.Follower {
         onDone.accept(this);
     }
 
+    /** {@link ExecutionJson#of} with its times as GET shows them: the applied report may hold nanoseconds. */
+    private static ObjectNode finalView(ExecutionRecord row) {
+        ObjectNode view = ExecutionJson.of(row);
+        putMicros(view, "createdAt", row.createdAt());
+        putMicros(view, "updatedAt", row.updatedAt());
+        putMicros(view, "startedAt", row.startedAt());
+        putMicros(view, "finishedAt", row.finishedAt());
+        return view;
+    }
+
+    private static void putMicros(ObjectNode view, String field, Instant instant) {
+        if (instant != null) {
+            view.put(field, micros(instant));
+        }
+    }
+
     /**
      * The instant as the database stores it: the JDBC driver sends microseconds, rounding the
      * nanoseconds half up (pgjdbc's TimestampUtils), so truncating would be 1 µs early half the time.
      */
-    /** {@link ExecutionJson#of} with its times as GET shows them: the applied report may hold nanoseconds. */
-    private static ObjectNode finalView(ExecutionRecord row) {
-        ObjectNode view = ExecutionJson.of(row);
-        for (String field : List.of("createdAt", "updatedAt", "startedAt", "finishedAt")) {
-            if (view.hasNonNull(field)) {
-                view.put(field, micros(Instant.parse(view.get(field).asText())));
-            }
-        }
-        return view;
-    }
-
     private static String micros(Instant instant) {
         return instant == null ? null : instant.plusNanos(500).truncatedTo(ChronoUnit.MICROS).toString();
     }

@@ -43,7 +43,6 @@ public final class ExecutionFollower {
     private static final Object STREAM_OVER = new Object();
     /** How long to keep polling through an unreachable API (a restart) before giving up. */
     private static final Duration OUTAGE_TOLERANCE = Duration.ofSeconds(30);
-    /** How often to ask /queue why a QUEUED execution waits. */
     /** After the execution ended, how long the live stream gets to deliver its last lines and end event. */
     private static final long STREAM_DRAIN_MILLIS = 10_000;
     /** Tries to fetch what the stream did not print, and the pause before the next (times the try). */
@@ -273,7 +272,6 @@ public final class ExecutionFollower {
             return null;
         }
     }
-
 
     /**
      * Prints on stdout what the live stream did not: the rest of the stored log after what the

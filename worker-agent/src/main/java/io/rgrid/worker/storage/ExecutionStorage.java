@@ -126,11 +126,13 @@ public class ExecutionStorage {
                 .append("Content-Type: application/octet-stream\r\n\r\n");
         byte[] before = head.toString().getBytes(StandardCharsets.UTF_8);
         byte[] after = ("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8);
+        long bodyLength = before.length + length + after.length;
+        Duration timeout = requestTimeout(storeTimeout, bodyLength);
         HttpRequest request = HttpRequest.newBuilder(URI.create(access.uploadUrl()))
                 .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-                .timeout(requestTimeout(storeTimeout, before.length + length + after.length))
+                .timeout(timeout)
                 .POST(HttpRequest.BodyPublishers.fromPublisher(HttpRequest.BodyPublishers.ofInputStream(
-                        () -> body(before, source, length, after)), before.length + length + after.length))
+                        () -> body(before, source, length, after)), bodyLength))
                 .build();
         try {
             HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
@@ -144,7 +146,7 @@ public class ExecutionStorage {
         } catch (HttpTimeoutException e) {
             // The store took the request and did not answer in time: worth another try.
             throw new StorageException("cannot store " + key + ": the store did not answer within "
-                    + requestTimeout(storeTimeout, before.length + length + after.length).toSeconds()
+                    + timeout.toSeconds()
                     + " s (rgrid.worker.store-timeout is " + storeTimeout.toSeconds() + " s)", e, true);
         } catch (IOException | UncheckedIOException e) {
             // The store could not be reached, or the connection broke: worth another try.
