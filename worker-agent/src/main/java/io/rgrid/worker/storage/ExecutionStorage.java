@@ -26,6 +26,10 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,6 +48,13 @@ public class ExecutionStorage {
     static final long MIN_BYTES_PER_SECOND = 1024 * 1024;
     /** The S3 error code in an error body ({@code <Code>AccessDenied</Code>}). */
     private static final Pattern ERROR_CODE = Pattern.compile("<Code>([^<]{1,64})</Code>");
+
+    /** Ends body reads that outlast their limit ({@link #copyWithin}). */
+    private static final ScheduledExecutorService WATCHDOG = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "rgrid-store-watchdog");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
     private final Duration storeTimeout;
@@ -85,7 +96,8 @@ public class ExecutionStorage {
                 if (response.statusCode() != 200) {
                     throw new StorageException("cannot fetch " + what + ": " + refusal(response.statusCode(), in), null);
                 }
-                Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+                copyWithin(in, target, requestTimeout(storeTimeout,
+                        response.headers().firstValueAsLong("content-length").orElse(0)), what);
             }
         } catch (HttpTimeoutException e) {
             throw new StorageException("cannot fetch " + what + ": the store did not answer within "
@@ -95,6 +107,48 @@ public class ExecutionStorage {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted while fetching " + what, e);
+        }
+    }
+
+    /**
+     * Copies the body into {@code target} within {@code limit}: the JDK client's request timeout
+     * ends at the headers, so a store that stalls in the middle of a body would hold the attempt
+     * for ever. The reading thread is interrupted at the limit (the response stream's blocking
+     * read ends on an interrupt), and the interrupt is cleared once the copy is over.
+     */
+    private static void copyWithin(InputStream in, Path target, Duration limit, String what)
+            throws IOException, StorageException {
+        Thread reader = Thread.currentThread();
+        // Both sides under the lock: the interrupt lands during the copy or not at all.
+        Object lock = new Object();
+        boolean[] late = {false};
+        boolean[] over = {false};
+        ScheduledFuture<?> watchdog = WATCHDOG.schedule(() -> {
+            synchronized (lock) {
+                if (!over[0]) {
+                    late[0] = true;
+                    reader.interrupt();
+                }
+            }
+        }, limit.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            synchronized (lock) {
+                if (late[0]) {
+                    throw new StorageException("cannot fetch " + what + ": its body did not arrive within "
+                            + limit.toSeconds() + " s (rgrid.worker.store-timeout plus its length at 1 MiB/s)", e);
+                }
+            }
+            throw e;
+        } finally {
+            watchdog.cancel(false);
+            synchronized (lock) {
+                over[0] = true;
+                if (late[0]) {
+                    Thread.interrupted(); // the watchdog's interrupt, not the caller's
+                }
+            }
         }
     }
 

@@ -5,6 +5,7 @@ import io.rgrid.worker.storage.ExecutionStorage.StorageException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,6 +87,49 @@ class StoreTimeoutTest {
                 .isInstanceOf(StorageException.class)
                 .hasMessage("cannot fetch the script: the store did not answer within 1 s (rgrid.worker.store-timeout)");
         assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(20));
+    }
+
+    /**
+     * The store answers, sends 10 bytes of a 1000-byte body and stalls: the JDK client's request
+     * timeout is over (it ends at the headers), the body read is bounded on its own.
+     */
+    @Test
+    @Timeout(60) // without the bound the read never ends
+    void aFetchWhoseBodyStallsAfterTheHeadersFailsWithinTheTimeout() throws Exception {
+        try (ServerSocket stalling = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread.ofPlatform().daemon().name("stalling-store").start(() -> {
+                try {
+                    Socket client = stalling.accept();
+                    taken.add(client);
+                    InputStream in = client.getInputStream();
+                    int matched = 0;
+                    while (matched < 4) { // the request's headers end at CRLF CRLF
+                        int b = in.read();
+                        if (b < 0) {
+                            return;
+                        }
+                        matched = (b == (matched % 2 == 0 ? '\r' : '\n')) ? matched + 1 : (b == '\r' ? 1 : 0);
+                    }
+                    OutputStream out = client.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\nContent-Type: text/plain\r\n\r\n"
+                            + "print('hi'").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                } catch (IOException e) {
+                    // closed by the test
+                }
+            });
+            Path target = dir.resolve("script.py");
+            Instant start = Instant.now();
+
+            assertThatThrownBy(() -> new ExecutionStorage(Duration.ofSeconds(1)).download(
+                    "http://127.0.0.1:" + stalling.getLocalPort() + "/bucket/script.py", target, "the script"))
+                    .isInstanceOf(StorageException.class)
+                    .hasMessage("cannot fetch the script: its body did not arrive within 1 s "
+                            + "(rgrid.worker.store-timeout plus its length at 1 MiB/s)");
+            assertThat(Duration.between(start, Instant.now())).isLessThan(Duration.ofSeconds(20));
+            assertThat(Thread.currentThread().isInterrupted()).as("the watchdog's interrupt is not left behind")
+                    .isFalse();
+        }
     }
 
     /** A large upload gets its bytes' time on top: 10 MiB at 1 MiB/s is 10 s more. */
