@@ -30,6 +30,10 @@ import java.util.stream.Collectors;
  *       confirmed (it has a provider handle) whose server the provider no longer lists is forgotten: LOST, its executions
  *       taken back (requeued with attempt + 1, or LOST), then DELETED. A local agent killed with
  *       -9 is noticed here within one interval instead of after the heartbeat timeout.</li>
+ *   <li>A PROVISIONING worker whose server exists but whose boot this process neither runs nor
+ *       ran (an orchestrator, the leader before this one, died mid-boot) has its boot resumed
+ *       ({@link CloudProvider#resumeBoot}): its server is bootstrapped now instead of waiting,
+ *       paid for, until the boot timeout.</li>
  * </ul>
  * Runs on the autoscaler's thread, so it never sees a worker half-way through a provisioning
  * or a termination the autoscaler is doing. Only the scalable providers are reconciled (a static
@@ -97,6 +101,23 @@ public class Reconciler {
             }
             health.loseAndTerminate(worker.id(), "vanished", "its server is gone from the provider");
             stats.vanished();
+        }
+        for (WorkerRecord worker : known) {
+            if (worker.state() != WorkerState.PROVISIONING || worker.providerHandle() == null
+                    || !servers.containsKey(worker.id()) || provider.bootsHere(worker.id())) {
+                continue;
+            }
+            LOG.warnf("worker %s: its server %s exists but no boot of it runs here (the orchestrator that began it "
+                    + "stopped); resuming the boot", worker.id(), worker.providerHandle());
+            try {
+                if (provider.resumeBoot(new CloudProvider.ProvisionRequest(worker.id(), worker.token()),
+                        worker.address())) {
+                    stats.bootResumed();
+                }
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "could not resume the boot of worker %s; tried again at the next reconciliation",
+                        worker.id());
+            }
         }
     }
 }

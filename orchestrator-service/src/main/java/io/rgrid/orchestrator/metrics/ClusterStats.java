@@ -23,7 +23,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code rgrid_orchestrator_workers{state}}: workers by state (DELETED excluded)</li>
  *   <li>{@code rgrid_orchestrator_dispatch_latency_seconds}: queued (or requeued) → ASSIGNED, histogram</li>
  *   <li>{@code rgrid_orchestrator_provisioning_total{outcome}}: succeeded, failed, boot_timeout,
- *       idle_terminated, vanished, orphan_deleted</li>
+ *       idle_terminated, vanished, orphan_deleted, boot_resumed (a boot an orchestrator that stopped began,
+ *       taken over by the reconciliation)</li>
  *   <li>{@code rgrid_orchestrator_cost_eur}: the grid's spend so far (started billing periods × price)</li>
  *   <li>{@code rgrid_orchestrator_provisioning_phase_seconds{phase}}: time from the provisioning request to
  *       each step (created, running, ssh_ready, first_heartbeat), histogram</li>
@@ -131,6 +132,10 @@ public class ClusterStats {
 
     public void orphanDeleted() {
         outcome("orphan_deleted");
+    }
+
+    public void bootResumed() {
+        outcome("boot_resumed");
     }
 
     /** A worker was declared LOST, for {@code cause} (see {@code LivenessDecision}). */

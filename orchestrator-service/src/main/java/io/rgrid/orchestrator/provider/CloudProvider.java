@@ -52,6 +52,29 @@ public interface CloudProvider {
     /** The servers this provider runs for the grid now. */
     List<ProvisionedServer> list();
 
+    /**
+     * Whether this process runs, or saw to its end, the boot of {@code workerId}. False for a worker
+     * another orchestrator created and did not see through (a leader that died mid-boot): then
+     * {@link #resumeBoot} takes it over. Providers whose workers need no boot of theirs say true.
+     */
+    default boolean bootsHere(String workerId) {
+        return true;
+    }
+
+    /**
+     * Takes over the boot of a worker whose server exists but whose boot runs nowhere (its
+     * orchestrator died mid-boot, {@link #bootsHere} is false): the server is awaited and
+     * bootstrapped from the start, which is safe to repeat, so it ends bootstrapped or, when that
+     * fails, reported like any failed boot (and deleted).
+     *
+     * @param request the worker's id and the token the registry holds for it
+     * @param address the agent address the registry holds for it (from the server's create response)
+     * @return false when this provider cannot (then the boot timeout ends the worker)
+     */
+    default boolean resumeBoot(ProvisionRequest request, String address) {
+        return false;
+    }
+
     /** Agents that exist without being provisioned (the {@code static} list); registered at start. */
     default List<ConfiguredWorker> configuredWorkers() {
         return List.of();

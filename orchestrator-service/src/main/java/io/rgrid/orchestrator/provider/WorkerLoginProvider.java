@@ -49,6 +49,28 @@ public final class WorkerLoginProvider implements CloudProvider {
     }
 
     @Override
+    public boolean bootsHere(String workerId) {
+        return delegate.bootsHere(workerId);
+    }
+
+    /**
+     * Issues the worker's login again (a new password: the one the dead orchestrator gave out is
+     * in no memory) and resumes the boot with it; the bootstrap writes it into the agent's env file.
+     */
+    @Override
+    public boolean resumeBoot(ProvisionRequest request, String address) {
+        Optional<WorkerLogin> login;
+        try {
+            login = logins.issue(request.workerId());
+        } catch (IllegalStateException e) {
+            LOG.errorf("worker %s: cannot issue its Kafka login again to resume its boot (%s); tried again at the "
+                    + "next reconciliation", request.workerId(), e.getMessage());
+            return false;
+        }
+        return delegate.resumeBoot(request.withKafkaLogin(login.orElse(null)), address);
+    }
+
+    @Override
     public void terminate(String workerId) {
         delegate.terminate(workerId);
         revoke(workerId);

@@ -25,7 +25,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -33,13 +32,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,16 +66,13 @@ class DispatchCrashIT {
     private static final String DATABASE = "orchcrash";
     private static final String PREFIX = "orchcrash.";
 
-    private final List<Process> orchestrators = new ArrayList<>();
+    private PackagedOrchestrators orchestrators;
     private FakeAgent agent;
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (Process p : orchestrators) {
-            p.destroy();
-            if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+        if (orchestrators != null) {
+            orchestrators.close();
         }
         if (agent != null) {
             agent.close();
@@ -93,20 +82,19 @@ class DispatchCrashIT {
     @ParameterizedTest(name = "killed {0}")
     @ValueSource(strings = {"after-record", "after-send"})
     void aRestartFinishesTheExecutionExactlyOnce(String faultPoint) throws Exception {
-        Path jar = packagedOrchestrator();
         Servers servers = SharedServers.get();
-        String jdbcUrl = freshGrid(servers);
+        freshGrid(servers);
 
         String workerId = Ids.newWorkerId();
         agent = new FakeAgent(workerId, "token-" + UUID.randomUUID(), servers.kafka());
         UUID id = Ids.newExecutionId();
         agent.submit(id);
 
-        Process first = startOrchestrator(jar, servers, jdbcUrl, faultPoint, faultPoint + "-first");
+        Process first = startOrchestrator(servers, faultPoint, faultPoint + "-first");
         assertThat(first.waitFor(120, TimeUnit.SECONDS)).as("the orchestrator reached %s and halted", faultPoint)
                 .isTrue();
         assertThat(first.exitValue()).isEqualTo(137);
-        assertThat(state(jdbcUrl, servers, id)).as("the assignment was recorded before the crash")
+        assertThat(orchestrators.execution(id, "state")).as("the assignment was recorded before the crash")
                 .isEqualTo("ASSIGNED");
         if (faultPoint.equals("after-record")) {
             assertThat(agent.deliveries).as("never sent").isEmpty();
@@ -114,22 +102,21 @@ class DispatchCrashIT {
             assertThat(agent.deliveries).as("sent and accepted once").hasSize(1);
         }
 
-        startOrchestrator(jar, servers, jdbcUrl, null, faultPoint + "-second");
+        startOrchestrator(servers, null, faultPoint + "-second");
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(250))
-                .until(() -> "SUCCEEDED".equals(state(jdbcUrl, servers, id)));
+                .until(() -> "SUCCEEDED".equals(orchestrators.execution(id, "state")));
 
         assertThat(agent.starts.get(id).get()).as("ran exactly once").isEqualTo(1);
         assertThat(agent.overlaps).as("never two attempts at the same time").isZero();
         assertThat(agent.deliveries).extracting(Assignment::attempt).as("one attempt, delivered again at most")
                 .containsOnly(1);
-        assertThat(countInState(jdbcUrl, servers, "ASSIGNED")).as("nothing stays ASSIGNED").isZero();
+        assertThat(orchestrators.count("executions", "state = 'ASSIGNED'")).as("nothing stays ASSIGNED").isZero();
     }
 
     @Test
     void aStandbyTakesOverFromAKilledLeaderAndEveryExecutionRunsOnce() throws Exception {
-        Path jar = packagedOrchestrator();
         Servers servers = SharedServers.get();
-        String jdbcUrl = freshGrid(servers);
+        freshGrid(servers);
         agent = new FakeAgent(Ids.newWorkerId(), "token-" + UUID.randomUUID(), servers.kafka());
         List<UUID> ids = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
@@ -139,21 +126,21 @@ class DispatchCrashIT {
         }
 
         Map<String, Process> byInstance = Map.of(
-                "standby-a", startOrchestrator(jar, servers, jdbcUrl, null, "standby-a", "standby-a"),
-                "standby-b", startOrchestrator(jar, servers, jdbcUrl, null, "standby-b", "standby-b"));
+                "standby-a", startOrchestrator(servers, null, "standby-a", "standby-a"),
+                "standby-b", startOrchestrator(servers, null, "standby-b", "standby-b"));
         // two Quarkus starts on a loaded machine took 5 minutes
         await().atMost(Duration.ofSeconds(420)).pollInterval(Duration.ofMillis(250))
-                .until(() -> succeeded(jdbcUrl, servers, ids) >= 4);
-        String leader = leaseHolder(jdbcUrl, servers).split("/")[0];
+                .until(() -> succeeded(ids) >= 4);
+        String leader = orchestrators.leaseHolder().split("/")[0];
         String standby = leader.equals("standby-a") ? "standby-b" : "standby-a";
         byInstance.get(leader).destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         long killed = System.nanoTime();
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
-                .until(() -> leaseHolder(jdbcUrl, servers).startsWith(standby + "/"));
+                .until(() -> orchestrators.leaseHolder().startsWith(standby + "/"));
         System.out.printf("standby orchestrator took the lease %d ms after kill -9 of the leader%n",
                 (System.nanoTime() - killed) / 1_000_000);
         await().atMost(Duration.ofSeconds(420)).pollInterval(Duration.ofMillis(250))
-                .until(() -> succeeded(jdbcUrl, servers, ids) == ids.size());
+                .until(() -> succeeded(ids) == ids.size());
 
         assertThat(ids).allSatisfy(id -> assertThat(agent.starts.get(id)).as("%s ran exactly once", id).hasValue(1));
         assertThat(agent.overlaps).as("never two attempts at the same time").isZero();
@@ -162,54 +149,28 @@ class DispatchCrashIT {
         assertThat(agent.deliveries).extracting(Assignment::attempt).as("one attempt each").containsOnly(1);
     }
 
-    private static Path packagedOrchestrator() {
-        Path jar = Path.of(System.getProperty("build.repo.root", "."),
-                "orchestrator-service/target/quarkus-app/quarkus-run.jar");
-        Assumptions.assumeTrue(Files.isRegularFile(jar), "orchestrator not packaged at " + jar);
-        return jar;
-    }
-
-    /** @return the test's database, with nothing left live in it by an earlier run */
-    private static String freshGrid(Servers servers) {
+    /** The test's grid: its topics, and nothing left live in its database by an earlier run. */
+    private void freshGrid(Servers servers) {
         // The fake agent may write before the orchestrator process created the topics.
         TestKafka.createTopics(servers.kafka(), PREFIX);
-        String jdbcUrl = servers.jdbcUrl(DATABASE);
-        endLeftovers(jdbcUrl, servers);
-        return jdbcUrl;
+        orchestrators = new PackagedOrchestrators(servers, DATABASE);
     }
 
-    private static long succeeded(String jdbcUrl, Servers servers, List<UUID> ids) throws Exception {
-        long n = 0;
-        for (UUID id : ids) {
-            n += "SUCCEEDED".equals(state(jdbcUrl, servers, id)) ? 1 : 0;
-        }
-        return n;
+    private long succeeded(List<UUID> ids) {
+        return ids.stream().filter(id -> "SUCCEEDED".equals(orchestrators.execution(id, "state"))).count();
     }
 
-    private static String leaseHolder(String jdbcUrl, Servers servers) throws Exception {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
-             Statement st = c.createStatement();
-             ResultSet rows = st.executeQuery("SELECT holder FROM orchestrator.leader_lease "
-                     + "WHERE name = 'orchestrator' AND expires_at > now()")) {
-            return rows.next() ? rows.getString(1) : "";
-        }
-    }
-
-    private Process startOrchestrator(Path jar, Servers servers, String jdbcUrl, String faultPoint, String name)
-            throws IOException {
+    private Process startOrchestrator(Servers servers, String faultPoint, String name) throws IOException {
         // one instance restarted: the same id, so it takes its consumer partitions back at once
-        return startOrchestrator(jar, servers, jdbcUrl, faultPoint, name, "crash-it");
+        return startOrchestrator(servers, faultPoint, name, "crash-it");
     }
 
     /** @param instance its {@code rgrid.messaging.instance-id}: two running at once need two */
-    private Process startOrchestrator(Path jar, Servers servers, String jdbcUrl, String faultPoint, String name,
-                                      String instance) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        command.addAll(servers.kafka().javaOptions(KafkaPrincipals.ORCHESTRATOR));
-        command.addAll(List.of(
+    private Process startOrchestrator(Servers servers, String faultPoint, String name, String instance)
+            throws IOException {
+        List<String> options = new ArrayList<>(List.of(
                 "-Dquarkus.http.port=0",
-                "-Dquarkus.datasource.jdbc.url=" + jdbcUrl,
+                "-Dquarkus.datasource.jdbc.url=" + orchestrators.jdbcUrl(),
                 "-Dquarkus.datasource.username=" + servers.dbUser(),
                 "-Dquarkus.datasource.password=" + servers.dbPassword(),
                 "-Drgrid.reports.signing-key=" + SignedRecords.controlPlaneKey(),
@@ -227,50 +188,9 @@ class DispatchCrashIT {
                 "-Drgrid.leader.renew-interval=1s",
                 "-Drgrid.orchestrator.health.check-interval=1s"));
         if (faultPoint != null) {
-            command.add("-Drgrid.orchestrator.dispatch.fault-point=" + faultPoint);
+            options.add("-Drgrid.orchestrator.dispatch.fault-point=" + faultPoint);
         }
-        command.addAll(List.of("-jar", jar.toString()));
-        Path log = jar.getParent().getParent().resolve("crash-it-" + name + ".log");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.to(log.toFile())).start();
-        orchestrators.add(process);
-        return process;
-    }
-
-    private static void endLeftovers(String jdbcUrl, Servers servers) {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
-             Statement s = c.createStatement()) {
-            s.executeUpdate("UPDATE orchestrator.executions SET state = 'CANCELLED' "
-                    + "WHERE state IN ('QUEUED', 'ASSIGNED', 'RUNNING')");
-            s.executeUpdate("UPDATE orchestrator.workers SET state = 'DELETED' WHERE state <> 'DELETED'");
-            s.executeUpdate("DELETE FROM orchestrator.leader_lease");
-        } catch (java.sql.SQLException e) {
-            // first run: the schema does not exist yet
-        }
-    }
-
-    private static String state(String jdbcUrl, Servers servers, UUID id) throws Exception {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
-             PreparedStatement select = c.prepareStatement("SELECT state FROM orchestrator.executions WHERE id = ?")) {
-            select.setObject(1, id);
-            try (ResultSet rows = select.executeQuery()) {
-                return rows.next() ? rows.getString(1) : null;
-            }
-        } catch (java.sql.SQLException e) {
-            return null;
-        }
-    }
-
-    private static int countInState(String jdbcUrl, Servers servers, String state) throws Exception {
-        try (Connection c = DriverManager.getConnection(jdbcUrl, servers.dbUser(), servers.dbPassword());
-             PreparedStatement select = c.prepareStatement(
-                     "SELECT count(*) FROM orchestrator.executions WHERE state = ?")) {
-            select.setString(1, state);
-            try (ResultSet rows = select.executeQuery()) {
-                rows.next();
-                return rows.getInt(1);
-            }
-        }
+        return orchestrators.start(options, "crash-it-" + name);
     }
 
     /**

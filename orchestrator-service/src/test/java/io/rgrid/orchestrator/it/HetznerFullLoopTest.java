@@ -103,48 +103,58 @@ class HetznerFullLoopTest extends EmulatedHetznerGridTest {
                         booted.add(server);
                     }
                 });
-                String server = servers + "/{server-name}";
-                String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-                Map<String, String> config = new HashMap<>();
-                config.put("rgrid.orchestrator.provider", "hetzner");
-                config.put("rgrid.orchestrator.hetzner.api-url", emulator.baseUrl());
-                config.put("rgrid.orchestrator.hetzner.api-token", TOKEN);
-                config.put("rgrid.orchestrator.hetzner.pool", "loop");
-                config.put("rgrid.orchestrator.hetzner.ssh-key-path", key.toString());
-                config.put("rgrid.orchestrator.hetzner.ssh-via", "public");
-                config.put("rgrid.orchestrator.hetzner.ssh-port", Integer.toString(sshPort));
-                config.put("rgrid.orchestrator.hetzner.poll-interval", "200ms");
-                config.put("rgrid.orchestrator.hetzner.bootstrap-budget", "4m");
-                config.put("rgrid.orchestrator.bootstrap.ssh-user", System.getProperty("user.name"));
-                config.put("rgrid.orchestrator.bootstrap.known-hosts", dir.resolve("worker_known_hosts").toString());
-                config.put("rgrid.orchestrator.bootstrap.agent-distribution",
-                        SharedServers.repoRoot().resolve("worker-agent/target/quarkus-app").toString());
-                config.put("rgrid.orchestrator.bootstrap.remote-agent-dir", server + "/worker-agent");
-                config.put("rgrid.orchestrator.bootstrap.remote-env-file", server + "/etc/worker.env");
-                config.put("rgrid.orchestrator.bootstrap.agent-user", System.getProperty("user.name"));
-                config.put("rgrid.orchestrator.bootstrap.agent-port", Integer.toString(freePort()));
-                config.put("rgrid.orchestrator.bootstrap.agent-address", "ssh");
-                // The stand-ins of `cloud-init status --wait` and `systemctl restart rgrid-worker`.
-                config.put("rgrid.orchestrator.bootstrap.ready-command",
-                        "test -f " + server + "/" + LocalServerBoot.CLOUD_INIT_DONE);
-                config.put("rgrid.orchestrator.bootstrap.start-command", "cd {agent-dir} && set -a && . {env-file} "
-                        + "&& set +a && { nohup " + java + " -Xmx128m -jar {agent-dir}/quarkus-run.jar > {agent-dir}.log "
-                        + "2>&1 < /dev/null & echo $! > " + server + "/" + LocalServerBoot.AGENT_PID_FILE + "; }");
-                config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_HEARTBEAT_INTERVAL", "2s");
-                config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_DRAIN_TIMEOUT", "5s");
-                config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_SLOTS", "2");
-                config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_RUNTIME", "process");
-                config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true");
-                config.put("rgrid.orchestrator.scaling.billing-period", PERIOD.toSeconds() + "s");
-                config.put("rgrid.orchestrator.scaling.terminate-window", WINDOW.toSeconds() + "s");
-                config.put("rgrid.orchestrator.scaling.max-workers", "1");
-                config.put("rgrid.orchestrator.health.boot-timeout", "5m");
-                // A just-started agent on a loaded 2-core CI machine can take seconds to answer its first assignment.
-                config.put("rgrid.orchestrator.dispatch.ack-timeout", "30s");
-                return config;
+                return settings(emulator.baseUrl(), key, sshPort, servers, dir);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
+        }
+
+        /**
+         * The orchestrator's settings for this grid: the hetzner provider at the emulator ({@code apiUrl}, pool
+         * "loop"), SSH with {@code key} to each server's sshd at {@code sshPort}, the agent bootstrapped into the
+         * server's directory under {@code servers} and started as a plain process, billing periods of 20 s.
+         */
+        static Map<String, String> settings(String apiUrl, Path key, int sshPort, Path servers, Path dir)
+                throws IOException {
+            String server = servers + "/{server-name}";
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            Map<String, String> config = new HashMap<>();
+            config.put("rgrid.orchestrator.provider", "hetzner");
+            config.put("rgrid.orchestrator.hetzner.api-url", apiUrl);
+            config.put("rgrid.orchestrator.hetzner.api-token", TOKEN);
+            config.put("rgrid.orchestrator.hetzner.pool", "loop");
+            config.put("rgrid.orchestrator.hetzner.ssh-key-path", key.toString());
+            config.put("rgrid.orchestrator.hetzner.ssh-via", "public");
+            config.put("rgrid.orchestrator.hetzner.ssh-port", Integer.toString(sshPort));
+            config.put("rgrid.orchestrator.hetzner.poll-interval", "200ms");
+            config.put("rgrid.orchestrator.hetzner.bootstrap-budget", "4m");
+            config.put("rgrid.orchestrator.bootstrap.ssh-user", System.getProperty("user.name"));
+            config.put("rgrid.orchestrator.bootstrap.known-hosts", dir.resolve("worker_known_hosts").toString());
+            config.put("rgrid.orchestrator.bootstrap.agent-distribution",
+                    SharedServers.repoRoot().resolve("worker-agent/target/quarkus-app").toString());
+            config.put("rgrid.orchestrator.bootstrap.remote-agent-dir", server + "/worker-agent");
+            config.put("rgrid.orchestrator.bootstrap.remote-env-file", server + "/etc/worker.env");
+            config.put("rgrid.orchestrator.bootstrap.agent-user", System.getProperty("user.name"));
+            config.put("rgrid.orchestrator.bootstrap.agent-port", Integer.toString(freePort()));
+            config.put("rgrid.orchestrator.bootstrap.agent-address", "ssh");
+            // The stand-ins of `cloud-init status --wait` and `systemctl restart rgrid-worker`.
+            config.put("rgrid.orchestrator.bootstrap.ready-command",
+                    "test -f " + server + "/" + LocalServerBoot.CLOUD_INIT_DONE);
+            config.put("rgrid.orchestrator.bootstrap.start-command", "cd {agent-dir} && set -a && . {env-file} "
+                    + "&& set +a && { nohup " + java + " -Xmx128m -jar {agent-dir}/quarkus-run.jar > {agent-dir}.log "
+                    + "2>&1 < /dev/null & echo $! > " + server + "/" + LocalServerBoot.AGENT_PID_FILE + "; }");
+            config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_HEARTBEAT_INTERVAL", "2s");
+            config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_DRAIN_TIMEOUT", "5s");
+            config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_SLOTS", "2");
+            config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_RUNTIME", "process");
+            config.put("rgrid.orchestrator.bootstrap.agent-env.RGRID_WORKER_ALLOW_PROCESS_RUNTIME", "true");
+            config.put("rgrid.orchestrator.scaling.billing-period", PERIOD.toSeconds() + "s");
+            config.put("rgrid.orchestrator.scaling.terminate-window", WINDOW.toSeconds() + "s");
+            config.put("rgrid.orchestrator.scaling.max-workers", "1");
+            config.put("rgrid.orchestrator.health.boot-timeout", "5m");
+            // A just-started agent on a loaded 2-core CI machine can take seconds to answer its first assignment.
+            config.put("rgrid.orchestrator.dispatch.ack-timeout", "30s");
+            return config;
         }
 
         @Override
@@ -164,7 +174,7 @@ class HetznerFullLoopTest extends EmulatedHetznerGridTest {
             }
         }
 
-        private static int freePort() throws IOException {
+        static int freePort() throws IOException {
             try (ServerSocket s = new ServerSocket(0)) {
                 return s.getLocalPort();
             }

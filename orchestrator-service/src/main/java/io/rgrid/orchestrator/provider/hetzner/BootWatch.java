@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -41,6 +42,8 @@ final class BootWatch {
     private final Consumer<String> terminate;
     private final ExecutorService boots;
     private final Map<String, Future<?>> booting = new ConcurrentHashMap<>();
+    /** Workers whose boot this process saw to its end (until they are terminated): not to be resumed. */
+    private final Set<String> booted = ConcurrentHashMap.newKeySet();
 
     private volatile boolean closed;
 
@@ -63,11 +66,15 @@ final class BootWatch {
         });
     }
 
-    void start(ProvisionRequest request, Server server, ApiModel.ServerResponse created,
-               MachineType size, String address) {
+    /**
+     * Boots {@code server}: {@code actions} (the create response's, none when a boot is resumed)
+     * awaited, then the server, then the bootstrap.
+     */
+    void start(ProvisionRequest request, Server server, List<Action> actions, MachineType size, String address) {
         Runnable boot = () -> {
             try {
-                boot(request, server, created, size, address);
+                boot(request, server, actions, size, address);
+                booted.add(request.workerId());
             } catch (InterruptedException e) {
                 LOG.infof("worker %s: boot interrupted (terminated or orchestrator stopping)", request.workerId());
                 Thread.currentThread().interrupt();
@@ -82,8 +89,14 @@ final class BootWatch {
         booting.put(request.workerId(), boots.submit(boot));
     }
 
+    /** Whether this process boots {@code workerId} now, or booted it (and it was not terminated since). */
+    boolean handles(String workerId) {
+        return booting.containsKey(workerId) || booted.contains(workerId);
+    }
+
     /** Stops {@code workerId}'s boot, if one runs. */
     void cancel(String workerId) {
+        booted.remove(workerId);
         Future<?> boot = booting.remove(workerId);
         if (boot != null) {
             boot.cancel(true);
@@ -95,17 +108,10 @@ final class BootWatch {
         boots.shutdownNow();
     }
 
-    private void boot(ProvisionRequest request, Server server, ApiModel.ServerResponse created, MachineType size,
+    private void boot(ProvisionRequest request, Server server, List<Action> actions, MachineType size,
                       String address) throws InterruptedException, WorkerBootstrap.BootstrapException {
         Instant started = Instant.now();
         Instant deadline = started.plus(settings.runningTimeout());
-        List<Action> actions = new ArrayList<>();
-        if (created.action() != null) {
-            actions.add(created.action());
-        }
-        if (created.nextActions() != null) {
-            actions.addAll(created.nextActions());
-        }
         for (Action action : actions) {
             Duration left = Duration.between(Instant.now(), deadline);
             Action done = cloud.awaitAction(action, left.isNegative() ? Duration.ZERO : left);

@@ -144,13 +144,52 @@ public final class HetznerProvider implements CloudProvider {
                     server.id(), placement, settings.image(), price);
             // The agent's address from the server Hetzner created (its private_net), never from a heartbeat.
             String address = bootstrap.agentAddress(boots.target(request, server, size));
-            boots.start(request, server, created, size, address);
+            boots.start(request, server, actionsOf(created), size, address);
             return new ProvisionedServer(request.workerId(), Long.toString(server.id()), address, createdAt,
                     placement.serverType(), price);
         }
         throw new ProvisioningException("Hetzner has no capacity for any configured server type and location: "
                 + String.join(", ", refused) + ". Add type@location pairs to rgrid.orchestrator.hetzner.fallbacks "
                 + "(e.g. cx33@fsn1) or wait: the autoscaler tries again after its failure back-off");
+    }
+
+    private static List<Action> actionsOf(ApiModel.ServerResponse created) {
+        List<Action> actions = new ArrayList<>();
+        if (created.action() != null) {
+            actions.add(created.action());
+        }
+        if (created.nextActions() != null) {
+            actions.addAll(created.nextActions());
+        }
+        return actions;
+    }
+
+    @Override
+    public boolean bootsHere(String workerId) {
+        return boots.handles(workerId);
+    }
+
+    /**
+     * Boots the worker's server again from the start: awaited to {@code running} (its create
+     * actions are the dead orchestrator's; the status says enough), then bootstrapped over SSH,
+     * which pins the host key the first try recorded, or records it, and (re)starts the agent.
+     */
+    @Override
+    public boolean resumeBoot(ProvisionRequest request, String address) {
+        if (closed || boots.handles(request.workerId())) {
+            return false;
+        }
+        List<Server> servers = cloud.servers(labels.selector(request.workerId()));
+        if (servers.isEmpty()) {
+            return false; // gone: the reconciliation forgets the worker
+        }
+        Server server = servers.getFirst();
+        String type = server.serverType() == null ? null : server.serverType().name();
+        MachineType size = catalog.machineTypes().stream().filter(t -> t.name().equals(type)).findFirst().orElse(null);
+        LOG.infof("worker %s: resuming the boot of Hetzner server %d (%s), begun by an orchestrator that stopped",
+                request.workerId(), server.id(), server.status());
+        boots.start(request, server, List.of(), size, address);
+        return true;
     }
 
     /** The project's SSH key, network and firewall for workers ({@link ProjectResources}), Hetzner's refusal explained. */

@@ -233,6 +233,47 @@ class HetznerProviderTest {
         provider.terminate(workerId); // gone already: a no-op
     }
 
+    /**
+     * Issue 27: another orchestrator (a second provider on the same project and pool) did not boot
+     * the worker, so it does not claim it; it resumes the boot (the bootstrap again, with the login
+     * it is given), and then claims it. Until its termination: then it no longer does.
+     */
+    @Test
+    void aBootBegunByAnotherOrchestratorIsResumedFromTheServer() throws Exception {
+        String workerId = Ids.newWorkerId();
+        ProvisionedServer server = provider.provision(new CloudProvider.ProvisionRequest(workerId, "token-1"));
+        assertThat(provider.bootsHere(workerId)).as("its own boot, running or done").isTrue();
+        await().atMost(Duration.ofSeconds(20)).until(() -> bootstrap.calls.stream()
+                .anyMatch(t -> t.workerId().equals(workerId)));
+
+        // Not direct(Map.of(), …): that one also becomes the test's cloud client, which close() would end.
+        HetznerProvider next = direct(Map.of("pool", DIRECT_POOL), HetznerEmulatorResource.TOKEN);
+        try {
+            assertThat(next.bootsHere(workerId)).as("booted by another orchestrator").isFalse();
+            WorkerLogin reissued = new WorkerLogin(workerId, "kafka-password-2-" + workerId);
+            assertThat(next.resumeBoot(new CloudProvider.ProvisionRequest(workerId, "token-1")
+                    .withKafkaLogin(reissued), server.address())).isTrue();
+            assertThat(next.bootsHere(workerId)).isTrue();
+            assertThat(next.resumeBoot(new CloudProvider.ProvisionRequest(workerId, "token-1"), server.address()))
+                    .as("not twice").isFalse();
+            await().atMost(Duration.ofSeconds(20)).until(() -> bootstrap.calls.stream()
+                    .filter(t -> t.workerId().equals(workerId)).count() == 2);
+            WorkerBootstrap.Target again = bootstrap.calls.stream().filter(t -> t.workerId().equals(workerId))
+                    .reduce((a, b) -> b).orElseThrow();
+            assertThat(again.serverId()).isEqualTo(Long.parseLong(server.handle()));
+            assertThat(again.token()).isEqualTo("token-1");
+            assertThat(again.kafkaLogin()).isEqualTo(reissued);
+            assertThat(bootFailures).noneMatch(f -> f.startsWith(workerId));
+
+            next.terminate(workerId);
+            assertThat(next.bootsHere(workerId)).as("terminated: nothing of it is booted here").isFalse();
+            assertThat(next.resumeBoot(new CloudProvider.ProvisionRequest(workerId, "token-1"), server.address()))
+                    .as("its server is gone").isFalse();
+        } finally {
+            next.close();
+        }
+    }
+
     @Test
     void aFailedBootstrapIsReportedWithItsStep() throws Exception {
         String workerId = Ids.newWorkerId();
