@@ -148,8 +148,13 @@ class HetznerBootCrashIT {
         assertThat(running).as("one server, booted once: none created in its place")
                 .extracting(ServerInfo::name).containsExactly(serverName);
         assertThat(emulator.servers()).extracting(ServerInfo::name).containsExactly(serverName);
+        // Both ran while the server was created: only the leader provisioned; the standby resumed, created nothing.
+        long serverId = emulator.servers().getFirst().id();
+        assertThat(Files.readString(orchestrators.log("boot-resume-it-boot-a")))
+                .contains("Hetzner server " + serverId + " created");
         assertThat(Files.readString(orchestrators.log("boot-resume-it-boot-b")))
-                .contains("resuming the boot of Hetzner server");
+                .contains("resuming the boot of Hetzner server " + serverId)
+                .doesNotContainPattern("Hetzner server [0-9]+ created");
     }
 
     private Process startOrchestrator(Map<String, String> settings, String instance) throws IOException {
