@@ -15,8 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -24,8 +26,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The object store stopped for 30 s at the end of runs (issue 27): four executions end while the
- * store is down, their agents retry the final log and output uploads (rgrid.worker.upload-retry.*,
+ * The object store stopped for 30 s at the end of runs (issue 27): four executions end together,
+ * 5 s into the outage, their agents retry the final log and output uploads (rgrid.worker.upload-retry.*,
  * the defaults: 8 tries over about 60 s) and, once the store is back, every one SUCCEEDED in its
  * first attempt with its output and its whole log stored.
  */
@@ -35,10 +37,18 @@ class StoreOutageTest {
 
     private static final int EXECUTIONS = 4;
     private static final Duration OUTAGE = Duration.ofSeconds(30);
-    /** Ends about 15 s into the outage, so every final upload meets a stopped store. */
+    /** How long the four get to start; they all end at the same instant after it, however spread their starts. */
+    private static final Duration START_WINDOW = Duration.ofSeconds(120);
+    /** The store stops this long before the runs end, so every final upload meets a stopped store. */
+    private static final Duration STOP_BEFORE_END = Duration.ofSeconds(5);
+    /**
+     * Sleeps until the wall-clock instant in argv[2] (the host's clock: containers share it), so the
+     * four end together. A fixed sleep did not: on a loaded CI machine the first had finished before
+     * the fourth started, so they were never all running when the store was to stop.
+     */
     private static final String SCRIPT = """
             import sys, time
-            time.sleep(15)
+            time.sleep(max(0.0, float(sys.argv[2]) - time.time()))
             with open('outputs/result.txt', 'w') as f:
                 f.write('42-' + sys.argv[1])
             print('stored while the store was away')
@@ -51,17 +61,22 @@ class StoreOutageTest {
         long failedTriesBefore = failedUploadTries(grid);
         String run = "store-outage-" + Long.toHexString(System.nanoTime());
         List<String> ids = new ArrayList<>();
+        Instant endAt = Instant.now().plus(START_WINDOW);
+        String endSeconds = String.format(Locale.ROOT, "%.3f", endAt.toEpochMilli() / 1000.0);
         for (int i = 0; i < EXECUTIONS; i++) {
             String spec = """
                     {"network": "none", "memory": "128m", "timeoutSeconds": 600, "maxAttempts": 3,
-                     "args": ["%d"], "labels": {"suite": "%s"}}""".formatted(i, run);
+                     "args": ["%d", "%s"], "labels": {"suite": "%s"}}""".formatted(i, endSeconds, run);
             ids.add(api.submitPatiently(grid.adminKey(), "main.py", SCRIPT, null, null, spec, Duration.ofMinutes(5))
                     .path("id").asText());
         }
         Map<String, JsonNode> started = ChaosSuiteTest.awaitIn(api, grid.adminKey(), run, Set.copyOf(ids),
-                Set.of("RUNNING"), Duration.ofMinutes(5));
+                Set.of("RUNNING"), START_WINDOW.minus(STOP_BEFORE_END));
         assertThat(ids).allSatisfy(id -> assertThat(started.get(id).path("state").asText()).as(id).isEqualTo("RUNNING"));
 
+        Instant stopAt = endAt.minus(STOP_BEFORE_END);
+        assertThat(Instant.now()).as("all four running before the store is to stop (%s)", stopAt).isBefore(stopAt);
+        Api.sleep(Duration.between(Instant.now(), stopAt).toMillis());
         grid.stopS3();
         Api.sleep(OUTAGE.toMillis());
         grid.startS3Again();
