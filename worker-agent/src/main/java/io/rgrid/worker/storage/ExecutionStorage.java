@@ -103,7 +103,7 @@ public class ExecutionStorage {
             throw new StorageException("cannot fetch " + what + ": the store did not answer within "
                     + storeTimeout.toSeconds() + " s (rgrid.worker.store-timeout)", e);
         } catch (IOException e) {
-            throw new StorageException("cannot fetch " + what + ": " + e.getMessage(), e);
+            throw new StorageException("cannot fetch " + what + ": " + reason(e), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted while fetching " + what, e);
@@ -204,7 +204,7 @@ public class ExecutionStorage {
                     + " s (rgrid.worker.store-timeout is " + storeTimeout.toSeconds() + " s)", e, true);
         } catch (IOException | UncheckedIOException e) {
             // The store could not be reached, or the connection broke: worth another try.
-            throw new StorageException("cannot store " + key + ": " + e.getMessage(), e, true);
+            throw new StorageException("cannot store " + key + ": " + reason(e), e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted while storing " + key, e);
@@ -224,6 +224,19 @@ public class ExecutionStorage {
     private static void formField(StringBuilder form, String boundary, String name, String value) {
         form.append("--").append(boundary).append("\r\nContent-Disposition: form-data; name=\"").append(name)
                 .append("\"\r\n\r\n").append(value).append("\r\n");
+    }
+
+    /**
+     * What went wrong, for the message: the JDK client's exceptions often have none (a refused
+     * connection is a bare {@code ConnectException}), and "null" tells an operator nothing.
+     */
+    static String reason(Throwable e) {
+        Throwable cause = e;
+        while (cause.getMessage() == null && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause.getMessage() != null ? cause.getMessage()
+                : cause.getClass().getSimpleName() + " (no detail; is the store up and reachable?)";
     }
 
     /** The store is overloaded or failing (5xx, 429): worth another try; any other refusal is final. */

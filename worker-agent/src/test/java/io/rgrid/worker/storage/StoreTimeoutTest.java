@@ -11,6 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -130,6 +131,27 @@ class StoreTimeoutTest {
             assertThat(Thread.currentThread().isInterrupted()).as("the watchdog's interrupt is not left behind")
                     .isFalse();
         }
+    }
+
+    /** A refused connection has no message of its own: the store error says what it was, never "null". */
+    @Test
+    void anUploadToAClosedPortSaysWhatFailed() throws Exception {
+        int closed;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            closed = probe.getLocalPort();
+        }
+        Path file = Files.writeString(dir.resolve("result.txt"), "42");
+        StorageAccess access = new StorageAccess("run", "unused", Map.of(), null,
+                "http://127.0.0.1:" + closed + "/bucket", Map.of("policy", "p"), Instant.now().plusSeconds(600));
+
+        assertThatThrownBy(() -> new ExecutionStorage(Duration.ofSeconds(5)).upload(access, "a/key", file))
+                .isInstanceOfSatisfying(StorageException.class, e -> assertThat(e.retryable()).isTrue())
+                .hasMessageStartingWith("cannot store a/key: ")
+                .hasMessageNotContaining("null");
+        assertThat(ExecutionStorage.reason(new ConnectException()))
+                .isEqualTo("ConnectException (no detail; is the store up and reachable?)");
+        assertThat(ExecutionStorage.reason(new IOException(new ConnectException("Connection refused"))))
+                .isEqualTo("java.net.ConnectException: Connection refused");
     }
 
     /** A large upload gets its bytes' time on top: 10 MiB at 1 MiB/s is 10 s more. */
