@@ -14,7 +14,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -40,8 +39,8 @@ class OrchestratorExecutions {
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
     }
 
-    /** The current attempt of each of {@code ids} the orchestrator knows. */
-    Map<UUID, Integer> known(Collection<UUID> ids) throws IOException {
+    /** The current attempt of each of {@code ids} the orchestrator knows, and how those that ended there ended. */
+    KnownExecutions.Answer known(Collection<UUID> ids) throws IOException {
         HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(timeout)
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(
@@ -59,8 +58,7 @@ class OrchestratorExecutions {
         if (response.statusCode() != 200) {
             throw new IOException(uri + " answered " + response.statusCode());
         }
-        KnownExecutions.Answer answer = JSON.readValue(response.body(), KnownExecutions.Answer.class);
-        return answer.known() == null ? Map.of() : answer.known();
+        return JSON.readValue(response.body(), KnownExecutions.Answer.class);
     }
 
     URI uri() {

@@ -14,9 +14,11 @@ import io.rgrid.api.reconcile.ReconcileDecision.Repair;
 import io.rgrid.api.support.ApiTestSupport;
 import io.rgrid.api.support.OrchestratorStandIn;
 import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
 import io.rgrid.model.Topics;
 import io.rgrid.model.api.ApiPaths;
 import io.rgrid.model.api.Auth;
+import io.rgrid.model.api.KnownExecutions;
 import io.rgrid.model.event.EventCodec;
 import io.rgrid.model.event.ExecutionSubmitted;
 import io.rgrid.model.storage.StorageKeys;
@@ -153,6 +155,52 @@ class LostSubmissionReconcileTest {
         assertThat(roundsOverEverything()).doesNotContainKeys(lost, lostCancelled, delivered.id());
         assertThat(servers.rows("SELECT count(*) FROM api.outbox WHERE event_key = ? AND event_type = 'ExecutionSubmitted'",
                 lost.toString())).isEqualTo(1);
+    }
+
+    /**
+     * The other direction: executions the orchestrator ended whose reports never reached the API.
+     * One ended 10 minutes ago gets that end applied here, through the state machine, marked as the
+     * reconciliation's; one ended a minute ago is left to its report, which may still come.
+     */
+    @Test
+    void anEndThatNeverReachedTheApiIsAppliedFromTheOrchestratorsCopy() throws Exception {
+        UUID endedLongAgo = submitted("ended-long-ago.py").id();
+        UUID endedJustNow = submitted("ended-just-now.py").id();
+        UUID lostOnAWorker = submitted("lost-on-a-worker.py").id();
+        backdate(endedLongAgo, endedJustNow, lostOnAWorker);
+        Instant longAgo = Instant.now().minus(Duration.ofMinutes(10)).truncatedTo(ChronoUnit.MICROS);
+        orchestrator.ended(endedLongAgo, new KnownExecutions.Ended(ExecutionState.SUCCEEDED, 1, null, "worker-7", longAgo));
+        orchestrator.ended(endedJustNow, new KnownExecutions.Ended(ExecutionState.SUCCEEDED, 1, null, "worker-7",
+                Instant.now().minus(Duration.ofMinutes(1))));
+        orchestrator.ended(lostOnAWorker, new KnownExecutions.Ended(ExecutionState.LOST, 1, FailureReason.WORKER_LOST,
+                "worker-8", longAgo));
+        double applied = repairs("end_applied");
+
+        Map<UUID, Repair> repaired = roundsOverEverything();
+
+        assertThat(repaired).containsEntry(endedLongAgo, Repair.APPLY_END).containsEntry(lostOnAWorker, Repair.APPLY_END)
+                .doesNotContainKey(endedJustNow);
+        assertThat(repairs("end_applied") - applied).isGreaterThanOrEqualTo(2);
+        ExecutionRecord succeeded = tx.read(c -> executions.find(c, endedLongAgo)).orElseThrow();
+        assertThat(succeeded.state()).isEqualTo(ExecutionState.SUCCEEDED);
+        assertThat(succeeded.attempt()).isEqualTo(1);
+        assertThat(succeeded.workerId()).isEqualTo("worker-7");
+        assertThat(succeeded.exitCode()).as("only the worker's report carries it").isNull();
+        assertThat(succeeded.finishedAt()).isEqualTo(longAgo);
+        assertThat(succeeded.message()).startsWith("reconciled: the orchestrator ended attempt 1 as SUCCEEDED on worker-7");
+        List<TransitionRepository.Transition> history = tx.read(c -> transitions.list(c, endedLongAgo));
+        assertThat(history).last().satisfies(t -> {
+            assertThat(t.to()).isEqualTo(ExecutionState.SUCCEEDED);
+            assertThat(t.reportedBy()).isEqualTo("reconciliation");
+        });
+        ExecutionRecord lost = tx.read(c -> executions.find(c, lostOnAWorker)).orElseThrow();
+        assertThat(lost.state()).isEqualTo(ExecutionState.LOST);
+        assertThat(lost.reason()).isEqualTo(FailureReason.WORKER_LOST);
+        assertThat(tx.read(c -> executions.find(c, endedJustNow)).orElseThrow().state())
+                .as("inside the grace: its report may still be on its way").isEqualTo(ExecutionState.QUEUED);
+
+        // Terminal now: never compared again.
+        assertThat(roundsOverEverything()).doesNotContainKeys(endedLongAgo, lostOnAWorker);
     }
 
     @Test

@@ -27,13 +27,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 
 /**
  * Plays the orchestrator's side of {@code POST /v1/executions/known} for api-service's tests: it
  * knows an execution once it has read its {@code ExecutionSubmitted} from the real executions
  * topic, as the orchestrator's intake records it, and reads the topic to its end before each
- * answer. {@link #failing} makes it answer 503.
+ * answer. {@link #failing} makes it answer 503; {@link #ended} gives it an execution's end.
  */
 public final class OrchestratorStandIn implements AutoCloseable {
 
@@ -43,6 +44,7 @@ public final class OrchestratorStandIn implements AutoCloseable {
     private final ExecutorService thread = Executors.newSingleThreadExecutor();
     private final KafkaConsumer<String, byte[]> consumer;
     private final Map<UUID, Integer> known = new HashMap<>();
+    private final Map<UUID, KnownExecutions.Ended> ended = new ConcurrentHashMap<>();
     private volatile boolean failing;
 
     private OrchestratorStandIn(int port, String topic) throws IOException {
@@ -73,6 +75,11 @@ public final class OrchestratorStandIn implements AutoCloseable {
         this.failing = failing;
     }
 
+    /** From now on the orchestrator side has {@code id} ended as {@code end} (as if its worker's report had come). */
+    public void ended(UUID id, KnownExecutions.Ended end) {
+        ended.put(id, end);
+    }
+
     private void answer(HttpExchange exchange, String topic) throws IOException {
         try (exchange) {
             if (failing) {
@@ -82,10 +89,15 @@ public final class OrchestratorStandIn implements AutoCloseable {
             readToEnd(topic);
             KnownExecutions.Request request = JSON.readValue(exchange.getRequestBody(), KnownExecutions.Request.class);
             Map<UUID, Integer> answer = new HashMap<>();
+            Map<UUID, KnownExecutions.Ended> ends = new HashMap<>();
             for (UUID id : request.ids()) {
                 Optional.ofNullable(known.get(id)).ifPresent(attempt -> answer.put(id, attempt));
+                Optional.ofNullable(ended.get(id)).ifPresent(end -> {
+                    answer.put(id, end.attempt());
+                    ends.put(id, end);
+                });
             }
-            byte[] body = JSON.writeValueAsBytes(new KnownExecutions.Answer(answer));
+            byte[] body = JSON.writeValueAsBytes(new KnownExecutions.Answer(answer, ends));
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, body.length);
             exchange.getResponseBody().write(body);

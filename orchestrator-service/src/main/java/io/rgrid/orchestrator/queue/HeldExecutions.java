@@ -1,5 +1,8 @@
 package io.rgrid.orchestrator.queue;
 
+import io.rgrid.model.ExecutionState;
+import io.rgrid.model.FailureReason;
+import io.rgrid.model.api.KnownExecutions;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import java.sql.Connection;
@@ -89,6 +92,47 @@ public class HeldExecutions {
             }
         }
         return out;
+    }
+
+    /**
+     * {@code POST /v1/executions/known}'s answer: the current attempt of each given execution this
+     * orchestrator knows, and how each of those in a terminal state ended.
+     */
+    public KnownExecutions.Answer known(Connection c, Collection<UUID> ids) throws SQLException {
+        Map<UUID, Integer> known = new HashMap<>();
+        Map<UUID, KnownExecutions.Ended> ended = new HashMap<>();
+        if (ids.isEmpty()) {
+            return new KnownExecutions.Answer(known, ended);
+        }
+        try (PreparedStatement select = c.prepareStatement("SELECT id, attempt, state, failure_reason, worker_id, "
+                + "updated_at FROM executions WHERE id = ANY(?::uuid[])")) {
+            select.setArray(1, c.createArrayOf("uuid", ids.toArray()));
+            try (ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    UUID id = rows.getObject(1, UUID.class);
+                    int attempt = rows.getInt(2);
+                    known.put(id, attempt);
+                    ExecutionState state = ExecutionState.valueOf(rows.getString(3));
+                    if (state.isTerminal()) {
+                        ended.put(id, new KnownExecutions.Ended(state, attempt, reason(rows.getString(4)),
+                                rows.getString(5), rows.getTimestamp(6).toInstant()));
+                    }
+                }
+            }
+        }
+        return new KnownExecutions.Answer(known, ended);
+    }
+
+    /** A recorded failure reason; one this version does not know is left out rather than failing the answer. */
+    private static FailureReason reason(String recorded) {
+        if (recorded == null) {
+            return null;
+        }
+        try {
+            return FailureReason.valueOf(recorded);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** Executions recorded as assigned whose worker has not reported RUNNING yet. */

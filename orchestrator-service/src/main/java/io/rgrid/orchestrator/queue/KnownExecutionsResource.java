@@ -21,7 +21,7 @@ import java.util.UUID;
 
 /**
  * {@code POST /v1/executions/known}: which of the given executions this orchestrator has a copy
- * of, and at which attempt (read-only, so a standby answers as well as the leader). api-service's
+ * of, at which attempt, and how those that ended here ended (read-only, so a standby answers as well as the leader). api-service's
  * reconciliation calls it; like every route here it is closed by {@code ApiAccessFilter}.
  */
 @ApplicationScoped
@@ -46,7 +46,7 @@ public class KnownExecutionsResource {
         if (ids == null || ids.isEmpty() || ids.size() > KnownExecutions.MAX_IDS || ids.contains(null)) {
             throw problem("ids must name 1 to " + KnownExecutions.MAX_IDS + " executions");
         }
-        return new KnownExecutions.Answer(database.read(c -> executions.currentAttempts(c, ids)));
+        return database.read(c -> executions.known(c, ids));
     }
 
     /** Read here rather than by the REST layer, so that a body that is not JSON, or ids that are not UUIDs, get a problem too. */
