@@ -35,7 +35,8 @@ import java.util.UUID;
 
 /**
  * Repairs executions whose submission never reached the orchestrator, or whose end never reached
- * the API (an event that outlived Kafka's retention, a topic lost): every {@code rgrid.api.reconcile.interval}, one round compares
+ * the API (an event that outlived Kafka's retention, a topic lost): every
+ * {@code rgrid.api.reconcile.interval}, one round compares
  * at most {@code batch-size} executions that are non-terminal here and older than {@code grace}
  * with the orchestrator's copies ({@code POST /v1/executions/known}) and, as
  * {@link ReconcileDecision} says, writes their {@code ExecutionSubmitted} again into the outbox
@@ -185,9 +186,14 @@ public class Reconciliation {
                 + ", and that report never reached the API; its exit code and log length are not known";
         ExecutionStatusChanged report = new ExecutionStatusChanged(end.row().id(), ended.attempt(), ended.state(),
                 ended.workerId(), null, ended.reason(), message, REPORTED_BY, ended.at());
-        Optional<StatusDecision> decision = status.apply(report);
-        return decision.filter(d -> d instanceof StatusDecision.Apply)
-                .map(d -> new Repaired(end.row().id(), Repair.APPLY_END));
+        try {
+            return status.apply(report).filter(d -> d instanceof StatusDecision.Apply)
+                    .map(d -> new Repaired(end.row().id(), Repair.APPLY_END));
+        } catch (RuntimeException e) {
+            // The database failed this one: the next round finds it again; the others still go.
+            LOG.warnf("reconciliation: could not apply the end of execution %s: %s", end.row().id(), e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**
