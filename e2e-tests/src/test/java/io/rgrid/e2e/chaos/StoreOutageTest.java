@@ -26,7 +26,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The object store stopped for 30 s at the end of runs (issue 27): four executions end together,
+ * The object store stopped for 30 s at the end of runs (issue 27): two executions end together,
  * 5 s into the outage, their agents retry the final log and output uploads (rgrid.worker.upload-retry.*,
  * the defaults: 8 tries over about 60 s) and, once the store is back, every one SUCCEEDED in its
  * first attempt with its output and its whole log stored.
@@ -35,15 +35,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 @Order(SuiteOrder.LIVENESS)
 class StoreOutageTest {
 
-    private static final int EXECUTIONS = 4;
+    /**
+     * Two, to fit what the shared grid surely has free: one 3-slot worker may be all that is left
+     * by the tests before (a lost one is not replaced below the queue threshold of 3) and one of its
+     * slots may still hold a requeued execution of theirs. With four, CI once had two stay QUEUED.
+     */
+    private static final int EXECUTIONS = 2;
     private static final Duration OUTAGE = Duration.ofSeconds(30);
-    /** How long the four get to start; they all end at the same instant after it, however spread their starts. */
-    private static final Duration START_WINDOW = Duration.ofSeconds(120);
+    /** How long they get to start; they all end at the same instant after it, however spread their starts. */
+    private static final Duration START_WINDOW = Duration.ofSeconds(180);
     /** The store stops this long before the runs end, so every final upload meets a stopped store. */
     private static final Duration STOP_BEFORE_END = Duration.ofSeconds(5);
     /**
-     * Sleeps until the wall-clock instant in argv[2] (the host's clock: containers share it), so the
-     * four end together. A fixed sleep did not: on a loaded CI machine the first had finished before
+     * Sleeps until the wall-clock instant in argv[2] (the host's clock: containers share it), so they
+     * end together. A fixed sleep did not: on a loaded CI machine the first had finished before
      * the fourth started, so they were never all running when the store was to stop.
      */
     private static final String SCRIPT = """
@@ -75,7 +80,7 @@ class StoreOutageTest {
         assertThat(ids).allSatisfy(id -> assertThat(started.get(id).path("state").asText()).as(id).isEqualTo("RUNNING"));
 
         Instant stopAt = endAt.minus(STOP_BEFORE_END);
-        assertThat(Instant.now()).as("all four running before the store is to stop (%s)", stopAt).isBefore(stopAt);
+        assertThat(Instant.now()).as("all running before the store is to stop (%s)", stopAt).isBefore(stopAt);
         Api.sleep(Duration.between(Instant.now(), stopAt).toMillis());
         grid.stopS3();
         Api.sleep(OUTAGE.toMillis());
