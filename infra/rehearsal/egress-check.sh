@@ -112,7 +112,7 @@ start_listener() {
         view="$(api "/api/v1/executions/$listener_id" || true)"
         if [[ $(jq -r .state <<<"$view") == RUNNING ]]; then
             listener_worker="$name-$(jq -r .workerId <<<"$view")"
-            container="$(docker exec "$listener_worker" docker ps -q --filter "label=io.rgrid.execution-id=$listener_id")"
+            container="$(docker exec "$listener_worker" docker ps -q --filter "name=^rgrid-$listener_id-[0-9]+\$")"
             [[ -n $container ]] && break
         fi
         ((i < 120)) || die "egress: the listening execution $listener_id is not running after 120 s: $view"

@@ -179,11 +179,16 @@ faults_billing() {
 }
 
 # ---- 3. a lost node ----------------------------------------------------------------------------
-# Start/die events of an execution's containers on a node's Docker since EPOCH: "time action attempt".
+# Start/die events of an execution's runs on a node's Docker since EPOCH: "time action attempt".
+# A run's container is named rgrid-<execution id>-<attempt>; it starts at its start event, or at
+# its rename to that name when a warm container takes the run (worker-agent README, "Warm
+# containers"), and ends at its die.
 faults_events() { # NODE EPOCH EXECUTION_ID
     docker exec "$1" docker events --since "$2" --until "$(date +%s)" --filter type=container \
-        --filter event=start --filter event=die --filter "label=io.rgrid.execution-id=$3" \
-        --format '{{.Time}} {{.Action}} {{index .Actor.Attributes "io.rgrid.attempt"}}'
+        --filter event=start --filter event=die --filter event=rename --filter label=io.rgrid.worker-id \
+        --format '{{.Time}} {{.Action}} {{.Actor.Attributes.name}}' \
+        | awk -v run="rgrid-$3-" 'index($3, run) == 1 && substr($3, length(run) + 1) ~ /^[0-9]+$/ {
+              print $1, ($2 == "rename" ? "start" : $2), substr($3, length(run) + 1) }'
 }
 
 # EVENTS (faults_events' lines) are, times left out, exactly WORDS.

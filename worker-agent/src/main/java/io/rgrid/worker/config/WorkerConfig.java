@@ -77,6 +77,16 @@ public interface WorkerConfig {
         @WithDefault("unix:///var/run/docker.sock")
         String dockerHost();
 
+        /**
+         * Started containers kept waiting per slot by the Docker runtime, so that a run skips the
+         * engine's create and start ({@code RGRID_WORKER_WARM_CONTAINERS_PER_SLOT}; 0 to 4, 0 turns
+         * them off). They have the image, limits and network mode of the script runs the agent sees
+         * (runs of another shape go the usual way; two in a row turn them over); each serves one run
+         * and is removed after it. Idle cost per container in docs/benchmarks.md ("Warm containers").
+         */
+        @WithDefault("1")
+        int warmContainersPerSlot();
+
         /** The python3 interpreter the process runtime starts. */
         @WithDefault("python3")
         String python();

@@ -22,6 +22,8 @@ public class RuntimeProducer {
 
     private static final Logger LOG = Logger.getLogger(RuntimeProducer.class);
     private static final Duration PING_TIMEOUT = Duration.ofSeconds(3);
+    /** More waiting containers than this per slot cost memory and buy nothing. */
+    static final int MAX_WARM_PER_SLOT = 4;
 
     @Produces
     @Singleton
@@ -61,8 +63,15 @@ public class RuntimeProducer {
         } else {
             LOG.info(egress.message());
         }
+        int perSlot = worker.warmContainersPerSlot();
+        if (perSlot < 0 || perSlot > MAX_WARM_PER_SLOT) {
+            throw new IllegalStateException("rgrid.worker.warm-containers-per-slot (RGRID_WORKER_WARM_CONTAINERS_PER_SLOT) "
+                    + "must be 0 to " + MAX_WARM_PER_SLOT + ", got " + perSlot);
+        }
         DockerRuntime docker = new DockerRuntime(worker.dockerHost(), new DockerRuntime.Settings(
-                worker.pidsLimit(), worker.tmpSizeMb(), worker.imagePullTimeout(), egress.bridgeNetwork()));
+                worker.pidsLimit(), worker.tmpSizeMb(), worker.imagePullTimeout(), egress.bridgeNetwork()),
+                new DockerRuntime.Warmth(perSlot, identity.slots(), identity.workDir().resolve(".warm"),
+                        identity.workerId()));
         // Containers of an earlier life of this worker (killed -9, crashed) must not outlive it.
         docker.removeLeftovers(identity.workerId());
         LOG.infof("Running executions in Docker containers (engine at %s)", worker.dockerHost());

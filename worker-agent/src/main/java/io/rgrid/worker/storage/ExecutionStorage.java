@@ -56,7 +56,8 @@ public class ExecutionStorage {
         return thread;
     });
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT).build();
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+            .version(HttpClient.Version.HTTP_1_1).build();
     private final Duration storeTimeout;
 
     @Inject

@@ -233,15 +233,23 @@ class AgentProcessIT {
         }
     }
 
-    /** The engine's start events, from {@code since} (epoch seconds) until now, of containers labelled with the execution. */
+    /**
+     * The engine's record of the execution's runs starting, from {@code since} (epoch seconds)
+     * until now: the {@code start} of a container created for attempt 1, or the {@code rename} of
+     * a warm container to its name (worker-agent README, "Warm containers").
+     */
     private static List<Event> containerStarts(String executionId, long since) throws InterruptedException {
+        String runName = "rgrid-" + executionId + "-1";
         List<Event> starts = new ArrayList<>();
         docker.eventsCmd().withSince(Long.toString(since)).withUntil(Long.toString(Instant.now().getEpochSecond() + 1))
-                .withEventFilter("start").withLabelFilter(Map.of(DockerRuntime.LABEL_EXECUTION_ID, executionId))
+                .withEventFilter("start", "rename").withLabelFilter(DockerRuntime.LABEL_WORKER_ID)
                 .exec(new ResultCallback.Adapter<Event>() {
                     @Override
                     public void onNext(Event event) {
-                        starts.add(event);
+                        if (event.getActor() != null && event.getActor().getAttributes() != null
+                                && runName.equals(event.getActor().getAttributes().get("name"))) {
+                            starts.add(event);
+                        }
                     }
                 }).awaitCompletion(30, TimeUnit.SECONDS);
         return starts;

@@ -178,7 +178,10 @@ public final class AgentProcesses implements AutoCloseable {
                 .of(id, "p", 1, spec, Map.of(), null);
     }
 
-    /** Kills the agents started since the last call (SIGKILL). */
+    /**
+     * Kills the agents started since the last call (SIGKILL) and removes the containers they left
+     * (a killed agent cannot: its runs, its warm containers), so none outlives the test.
+     */
     @Override
     public void close() throws InterruptedException {
         for (Process agent : agents) {
@@ -188,5 +191,26 @@ public final class AgentProcesses implements AutoCloseable {
             }
         }
         agents.clear();
+        for (String workerId : workerIds) {
+            removeContainersOf(workerId);
+        }
+    }
+
+    private static void removeContainersOf(String workerId) throws InterruptedException {
+        try {
+            Process list = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.rgrid.worker-id=" + workerId)
+                    .redirectErrorStream(true).start();
+            List<String> ids = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .map(String::strip).filter(line -> line.matches("[0-9a-f]{12,64}")).toList();
+            list.waitFor(30, TimeUnit.SECONDS);
+            if (!ids.isEmpty()) {
+                List<String> remove = new ArrayList<>(List.of("docker", "rm", "-f"));
+                remove.addAll(ids);
+                new ProcessBuilder(remove).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                        .start().waitFor(60, TimeUnit.SECONDS);
+            }
+        } catch (IOException e) {
+            // No docker CLI: the process-runtime tests leave no containers.
+        }
     }
 }

@@ -10,6 +10,7 @@ import com.github.dockerjava.api.model.Volume;
 import io.rgrid.worker.runtime.RunRequest;
 
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,12 +36,24 @@ final class ContainerSpecs {
      */
     static CreateContainerCmd createCmd(DockerClient docker, RunRequest request, DockerRuntime.Settings settings,
                                         Optional<String> cgroupParent) {
+        return createCmd(docker, request, settings, cgroupParent, Optional.empty());
+    }
+
+    /**
+     * @param control a warm container's control directory, mounted at {@value WarmPool#CONTROL_MOUNT}
+     *                ({@link WarmPool}); empty for a run's own container
+     */
+    static CreateContainerCmd createCmd(DockerClient docker, RunRequest request, DockerRuntime.Settings settings,
+                                        Optional<String> cgroupParent, Optional<Path> control) {
         long memoryBytes = memoryBytes(request);
+        List<Bind> binds = new ArrayList<>(List.of(
+                new Bind(request.workDir().toString(), new Volume(RunRequest.CONTAINER_WORK_DIR), AccessMode.rw),
+                // Inputs are the user's data: mounted again, read-only, over the writable work dir.
+                new Bind(request.workDir().resolve(RunRequest.INPUTS).toString(),
+                        new Volume(RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.INPUTS), AccessMode.ro)));
+        control.ifPresent(dir -> binds.add(new Bind(dir.toString(), new Volume(WarmPool.CONTROL_MOUNT), AccessMode.rw)));
         HostConfig host = HostConfig.newHostConfig()
-                .withBinds(new Bind(request.workDir().toString(), new Volume(RunRequest.CONTAINER_WORK_DIR), AccessMode.rw),
-                        // Inputs are the user's data: mounted again, read-only, over the writable work dir.
-                        new Bind(request.workDir().resolve(RunRequest.INPUTS).toString(),
-                                new Volume(RunRequest.CONTAINER_WORK_DIR + "/" + RunRequest.INPUTS), AccessMode.ro))
+                .withBinds(binds)
                 .withMemory(memoryBytes)
                 .withMemorySwap(memoryBytes) // equal: no swap on top of the limit, so OOM is OOM
                 .withNanoCPUs(Math.max(1L, Math.round(request.cpus() * 1_000_000_000d)))

@@ -24,10 +24,12 @@ import io.rgrid.worker.runtime.WorkDirs;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -60,6 +62,8 @@ public final class DockerRuntime implements ContainerRuntime {
     private final RunCgroups cgroups;
     /** The images of this host; see {@link #createEnsuringImage}. */
     private final DockerImages images;
+    /** Started containers waiting for runs (off unless {@link Warmth} says otherwise). */
+    private final WarmPool pool;
 
     /**
      * @param pidsLimit       processes/threads allowed in one container
@@ -78,12 +82,35 @@ public final class DockerRuntime implements ContainerRuntime {
         }
     }
 
+    /**
+     * The pool of warm containers ({@link WarmPool}).
+     *
+     * @param perSlot  containers kept per slot; 0 turns the pool off
+     * @param slots    the agent's slots: the pool holds {@code perSlot × slots}
+     * @param root     where their directories go: on the file system of the attempts' work
+     *                 directories, whose files are renamed in and out
+     * @param workerId labels them, so {@link #removeLeftovers} finds them after a crash
+     */
+    public record Warmth(int perSlot, int slots, Path root, String workerId) {
+        public static final Warmth OFF = new Warmth(0, 0, null, null);
+
+        int size() {
+            return Math.max(0, perSlot) * Math.max(0, slots);
+        }
+    }
+
+    /** Without warm containers: every run gets a container created for it. */
     public DockerRuntime(String dockerHost, Settings settings) {
+        this(dockerHost, settings, Warmth.OFF);
+    }
+
+    public DockerRuntime(String dockerHost, Settings settings, Warmth warmth) {
         this.dockerHost = dockerHost;
         this.settings = settings;
         this.docker = client(dockerHost, null);
         this.images = new DockerImages(docker, settings.pullTimeout());
         this.cgroups = detectCgroups();
+        this.pool = new WarmPool(docker, settings, cgroups, warmth);
         if (cgroups.enabled()) {
             LOG.infof("OOM kills are read from the kernel's record in each run's parent cgroup (%s/<run>) and from "
                     + "Docker's flag", RunCgroups.BASE);
@@ -192,35 +219,25 @@ public final class DockerRuntime implements ContainerRuntime {
     public Finished runKeeping(RunRequest request, OutputListener output, BeforeStart beforeStart)
             throws RunFailedException {
         RunRegistry.Run run = runs.register(request.runId());
-        String containerId = null;
+        StartedRun launched = null;
         boolean keep = false;
-        long t0 = System.nanoTime();
         try {
-            images.ensure(request.image());
-            long tImage = System.nanoTime();
-            if (run.killRequested()) {
+            launched = WarmHandover.launch(pool, docker, cgroups, request, beforeStart, run, output);
+            if (launched == null) {
+                launched = launchCold(request, beforeStart, run);
+            }
+            if (launched.killedBeforeStart()) {
                 return new Finished(RunResult.killedBeforeStart(), () -> { });
             }
-            containerId = createEnsuringImage(request);
-            String id = containerId;
-            long tCreate = System.nanoTime();
-            beforeStart.await();
-            long tReady = System.nanoTime();
-            Long hostOomKillsBefore = cgroups.enabled() ? RunCgroups.hostOomKills() : null;
-            if (run.killRequested()) {
-                return new Finished(RunResult.killedBeforeStart(), () -> { });
-            }
-            WorkDirs.openForUnprivilegedUser(request.workDir()); // after beforeStart: its files too
-            docker.startContainerCmd(id).exec();
+            String id = launched.containerId();
             Instant startedAt = Instant.now();
             run.onKill(() -> killContainer(id));
-            // After the start: the engine ends a follow of a container that is not running at once
-            // (and a wait for "not-running" too). The log is read from its beginning, nothing is missed.
-            LogCollector logs = docker.logContainerCmd(id)
-                    .withStdOut(true).withStdErr(true).withFollowStream(true)
-                    .exec(new LogCollector(output));
-            WaitContainerResultCallback wait = docker.waitContainerCmd(id).exec(new WaitContainerResultCallback());
-            long tStart = System.nanoTime();
+            // A warm container's log and wait were attached before its go; a created one's now.
+            StartedRun.Attachment attached = launched.attachment != null ? launched.attachment
+                    : StartedRun.attach(docker, id, output);
+            LogCollector logs = attached.logs();
+            WaitContainerResultCallback wait = attached.exit();
+            long tAttached = System.nanoTime();
             boolean timedOut = false;
             try {
                 wait.awaitStatusCode(request.timeout().toMillis(), TimeUnit.MILLISECONDS);
@@ -246,27 +263,26 @@ public final class DockerRuntime implements ContainerRuntime {
             }
             logs.close();
             logs.finish();
+            launched.stopped();
             long tLogs = System.nanoTime();
             // The wait answer has the exit code; whether the OOM killer struck, inspect and the
             // kernel's record tell, each on the machines where it works (OomDecision).
             InspectContainerResponse.ContainerState state = docker.inspectContainerCmd(id).exec().getState();
             Long exitCode = state.getExitCodeLong();
             boolean killedByAgent = timedOut || run.killRequested();
-            RunCgroups.Reading cgroup = cgroups.read(ContainerSpecs.containerName(request.runId()),
-                    ContainerSpecs.memoryBytes(request));
+            RunCgroups.Reading cgroup = cgroups.read(launched.cgroupName(), ContainerSpecs.memoryBytes(request));
             ExitSignals signals = new ExitSignals(exitCode == null ? -1 : exitCode.intValue(), killedByAgent,
                     state.getOOMKilled(), cgroup.oomKills(), cgroup.limitReached(),
-                    RunCgroups.hostOomKillsSince(hostOomKillsBefore), false);
+                    RunCgroups.hostOomKillsSince(launched.hostOomKillsBefore), false);
             long tInspect = System.nanoTime();
             if (TIMINGS.isDebugEnabled()) {
-                TIMINGS.debugf("docker %s: image-check %.1f ms, create %.1f ms, files-wait %.1f ms, start+attach %.1f ms, "
-                                + "script+wait %.1f ms, log-drain %.1f ms, inspect %.1f ms", request.runId(),
-                        ms(tImage - t0), ms(tCreate - tImage), ms(tReady - tCreate), ms(tStart - tReady), ms(tWait - tStart),
-                        ms(tLogs - tWait), ms(tInspect - tLogs));
+                TIMINGS.debugf("docker %s: %s, attach %.1f ms, script+wait %.1f ms, log-drain+files %.1f ms, "
+                                + "inspect %.1f ms", request.runId(), launched.timings, ms(tAttached - launched.startedNanos),
+                        ms(tWait - tAttached), ms(tLogs - tWait), ms(tInspect - tLogs));
             }
             RunResult result = RunResult.ended(signals, timedOut, run.killRequested() && !timedOut, startedAt, finishedAt);
             keep = true;
-            return new Finished(result, new Releaser(request.runId(), id));
+            return new Finished(result, launched::release);
         } catch (RunFailedException e) {
             throw e;
         } catch (InterruptedException e) {
@@ -276,40 +292,58 @@ public final class DockerRuntime implements ContainerRuntime {
             throw new RunFailedException(FailureReason.WORKER_ERROR, "Docker engine error: " + e.getMessage(), e);
         } finally {
             runs.unregister(request.runId());
-            if (!keep) {
-                if (containerId != null) {
-                    remove(containerId);
-                }
-                cgroups.remove(ContainerSpecs.containerName(request.runId()));
+            if (!keep && launched != null) {
+                launched.release();
             }
         }
     }
 
-    private static double ms(long nanos) {
+    /**
+     * The run in a container created for it: the image checked, the container created while the
+     * files arrive, then started.
+     */
+    private StartedRun launchCold(RunRequest request, BeforeStart beforeStart, RunRegistry.Run run)
+            throws RunFailedException, InterruptedException, IOException {
+        long t0 = System.nanoTime();
+        images.ensure(request.image());
+        long tImage = System.nanoTime();
+        if (run.killRequested()) {
+            return StartedRun.KILLED_BEFORE_START;
+        }
+        String name = ContainerSpecs.containerName(request.runId());
+        StartedRun launched = StartedRun.cold(createEnsuringImage(request), name, this::removeRun);
+        try {
+            long tCreate = System.nanoTime();
+            beforeStart.await();
+            long tReady = System.nanoTime();
+            if (run.killRequested()) {
+                launched.release();
+                return StartedRun.KILLED_BEFORE_START;
+            }
+            WorkDirs.openForUnprivilegedUser(request.workDir()); // after beforeStart: its files too
+            launched.hostOomKillsBefore = cgroups.enabled() ? RunCgroups.hostOomKills() : null;
+            docker.startContainerCmd(launched.containerId()).exec();
+            launched.startedNanos = System.nanoTime();
+            launched.timings = String.format(Locale.ROOT, "cold: image-check %.1f ms, create %.1f ms, files-wait %.1f ms, "
+                    + "start %.1f ms", ms(tImage - t0), ms(tCreate - tImage), ms(tReady - tCreate),
+                    ms(launched.startedNanos - tReady));
+            return launched;
+        } catch (RunFailedException | IOException | RuntimeException e) {
+            launched.release();
+            throw e;
+        }
+    }
+
+    static double ms(long nanos) {
         return nanos / 1e6;
     }
 
-    /** Removes a finished run's container once. */
-    private final class Releaser implements Runnable {
-        private final String runId;
-        private final String containerId;
-        private boolean done;
-
-        Releaser(String runId, String containerId) {
-            this.runId = runId;
-            this.containerId = containerId;
-        }
-
-        @Override
-        public synchronized void run() {
-            if (!done) {
-                done = true;
-                long t = System.nanoTime();
-                remove(containerId);
-                cgroups.remove(ContainerSpecs.containerName(runId));
-                TIMINGS.debugf("docker %s: remove %.1f ms", runId, ms(System.nanoTime() - t));
-            }
-        }
+    /** Removes a run's own container and its parent cgroup. */
+    private void removeRun(String containerId, String cgroupName) {
+        long t = System.nanoTime();
+        remove(containerId);
+        cgroups.remove(cgroupName);
+        TIMINGS.debugf("docker %s: remove %.1f ms", cgroupName, ms(System.nanoTime() - t));
     }
 
     /**
@@ -361,8 +395,19 @@ public final class DockerRuntime implements ContainerRuntime {
         }
     }
 
+    /** Warm runs served so far. */
+    public long warmRuns() {
+        return pool.taken();
+    }
+
+    /** Warm containers waiting now. */
+    public int warmWaiting() {
+        return pool.waiting();
+    }
+
     @Override
     public void close() {
+        pool.close();
         closeQuietly(docker);
     }
 
