@@ -34,7 +34,8 @@ public final class LocalGridMain {
 
     static int run(String[] args) throws Exception {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
-            System.out.println("usage: rgrid local up|down|status [--data-dir DIR] [--api-port N] [--orchestrator-port N] [--purge]");
+            System.out.println("usage: rgrid local up|down|status [--data-dir DIR] [--api-port N] [--orchestrator-port N] "
+                    + "[--max-workers N] [--purge]");
             return args.length == 0 ? 2 : 0;
         }
         Options options = Options.parse(List.of(args).subList(1, args.length));
@@ -45,10 +46,10 @@ public final class LocalGridMain {
         Path dataDir = options.dataDir != null ? options.dataDir : LocalGridPaths.dataDir(System.getenv());
         GridCommands commands = new GridCommands(dataDir, System.out);
         return switch (args[0]) {
-            case "up" -> commands.up(options.apiPort, options.orchestratorPort);
+            case "up" -> commands.up(options.apiPort, options.orchestratorPort, options.maxWorkers);
             case "down" -> commands.down(options.purge);
             case "status" -> commands.status();
-            case "supervise" -> GridSupervisor.run(dataDir, options.apiPort, options.orchestratorPort);
+            case "supervise" -> GridSupervisor.run(dataDir, options.apiPort, options.orchestratorPort, options.maxWorkers);
             case "test-servers" -> TestServersDaemon.run(options.dir, Duration.ofSeconds(options.idleTimeoutSeconds));
             case "kafka" -> {
                 if (options.dir == null || options.port == 0 || options.controllerPort == 0) {
@@ -73,6 +74,8 @@ public final class LocalGridMain {
         int controllerPort;
         boolean purge;
         long idleTimeoutSeconds = 300;
+        /** Most workers the grid's orchestrator may run at once; 0: its default. */
+        int maxWorkers;
         String error;
 
         static Options parse(List<String> args) {
@@ -90,6 +93,7 @@ public final class LocalGridMain {
                         case "--port" -> o.port = port(flag, value(flag, rest));
                         case "--controller-port" -> o.controllerPort = port(flag, value(flag, rest));
                         case "--idle-timeout-seconds" -> o.idleTimeoutSeconds = Long.parseLong(value(flag, rest));
+                        case "--max-workers" -> o.maxWorkers = positive(flag, value(flag, rest));
                         default -> throw new IllegalArgumentException("unknown option '" + flag + "'");
                     }
                 }
@@ -104,6 +108,18 @@ public final class LocalGridMain {
                 throw new IllegalArgumentException(flag + " needs a value");
             }
             return rest.remove(0);
+        }
+
+        private static int positive(String flag, String text) {
+            try {
+                int n = Integer.parseInt(text);
+                if (n >= 1) {
+                    return n;
+                }
+            } catch (NumberFormatException e) {
+                // said below
+            }
+            throw new IllegalArgumentException(flag + " must be a whole number of at least 1, got '" + text + "'");
         }
 
         private static int port(String flag, String text) {

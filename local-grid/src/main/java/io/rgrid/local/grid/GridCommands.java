@@ -26,7 +26,11 @@ public final class GridCommands {
         this.out = out;
     }
 
-    public int up(int apiPort, int orchestratorPort) throws IOException, InterruptedException {
+    /**
+     * @param maxWorkers most workers the orchestrator may run at once (a laptop's cap, or one
+     *                   worker for a benchmark); 0 leaves its default
+     */
+    public int up(int apiPort, int orchestratorPort, int maxWorkers) throws IOException, InterruptedException {
         GridState current = GridState.read(dataDir);
         if (current != null && current.supervisorAlive() && "READY".equals(current.phase())
                 && ManagedProcess.httpOk(current.apiUrl() + "/q/health/ready")) {
@@ -49,6 +53,9 @@ public final class GridCommands {
         command.addAll(List.of(ManagedProcess.javaBinary(), "-Xmx128m", "-jar", layout.localGridJar().toString(),
                 "supervise", "--data-dir", dataDir.toString(),
                 "--api-port", Integer.toString(apiPort), "--orchestrator-port", Integer.toString(orchestratorPort)));
+        if (maxWorkers > 0) {
+            command.addAll(List.of("--max-workers", Integer.toString(maxWorkers)));
+        }
         ProcessBuilder builder = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

@@ -38,6 +38,7 @@ public final class GridSupervisor {
     private final Path dataDir;
     private final int apiPort;
     private final int orchestratorPort;
+    private final int maxWorkers;
     private GridState state;
     private InfraServers infra;
     private ManagedProcess api;
@@ -51,14 +52,16 @@ public final class GridSupervisor {
     private String reportSigningKey;
     private volatile boolean stopping;
 
-    GridSupervisor(Layout layout, Path dataDir, int apiPort, int orchestratorPort) {
+    GridSupervisor(Layout layout, Path dataDir, int apiPort, int orchestratorPort, int maxWorkers) {
         this.layout = layout;
         this.dataDir = dataDir;
         this.apiPort = apiPort;
         this.orchestratorPort = orchestratorPort;
+        this.maxWorkers = maxWorkers;
     }
 
-    public static int run(Path dataDir, int apiPort, int orchestratorPort) throws IOException {
+    /** @param maxWorkers most workers the orchestrator may run at once; 0: its default */
+    public static int run(Path dataDir, int apiPort, int orchestratorPort, int maxWorkers) throws IOException {
         Files.createDirectories(dataDir);
         try (FileChannel lockChannel = FileChannel.open(dataDir.resolve("supervisor.lock"),
                 StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -67,7 +70,7 @@ public final class GridSupervisor {
                 System.err.println("another local grid supervisor already runs on " + dataDir);
                 return 1;
             }
-            GridSupervisor supervisor = new GridSupervisor(Layout.detect(), dataDir, apiPort, orchestratorPort);
+            GridSupervisor supervisor = new GridSupervisor(Layout.detect(), dataDir, apiPort, orchestratorPort, maxWorkers);
             Runtime.getRuntime().addShutdownHook(new Thread(supervisor::stopAll, "grid-shutdown"));
             try {
                 supervisor.startAll();
@@ -221,6 +224,9 @@ public final class GridSupervisor {
         env.put("RGRID_ORCHESTRATOR_LOCAL_AGENT_JAR", layout.serviceJar("worker-agent").toString());
         env.put("RGRID_ORCHESTRATOR_LOCAL_WORK_DIR", dataDir.resolve("workers").toString());
         env.put("RGRID_ORCHESTRATOR_LOCAL_FIRST_PORT", Integer.toString(orchestratorPort + 1));
+        if (maxWorkers > 0) {
+            env.put("RGRID_ORCHESTRATOR_SCALING_MAX_WORKERS", Integer.toString(maxWorkers));
+        }
         return env;
     }
 
