@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Makes the CLI's ahead-of-time cache once the jar and lib/ exist (the launcher runs it once per build):
+# the libraries' pre-Java 6 class files rewritten as Java 8 ones (ClassFileUpgrade.java), then
 # one training run (io.rgrid.cli.AotTraining) with the launcher's JVM options, so the classes the
 # commands load are stored loaded and linked, and the launcher's JVMs map them instead.
 #   JDK 25+: an AOT cache (JEP 483/514, -XX:AOTCacheOutput); JDK 21-24: a dynamic CDS archive
@@ -20,6 +21,15 @@ major=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$release" 2>/dev/null || tr
 if [[ -z $major ]] || ((major < 21)); then
   echo "aot-cache: no cache: $java_home is not a JDK 21+ with a release file" >&2
   exit 0
+fi
+# Old (pre-Java 6) class files in lib/ become Java 8 ones first, so the cache can hold them
+# (ClassFileUpgrade.java says why; picocli's). It needs JDK 24's class-file API; without it, or if
+# it fails, the jars stay as they are and the cache holds the rest.
+if ((major >= 24)) && [[ -d $target/lib ]]; then
+  if ! "$java_home/bin/java" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:disable -Xlog:all=error:stderr \
+    "$(dirname "$0")/ClassFileUpgrade.java" "$target/lib"; then
+    echo "aot-cache: the libraries' old class files stay as they are; the cache will not hold them" >&2
+  fi
 fi
 if ((major >= 25)); then
   dump=(-XX:AOTCacheOutput="$cache")

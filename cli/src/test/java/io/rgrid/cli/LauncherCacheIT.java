@@ -2,17 +2,26 @@ package io.rgrid.cli;
 
 import io.rgrid.cli.LauncherHome.Result;
 
+import picocli.CommandLine;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -45,6 +54,11 @@ class LauncherCacheIT {
         assumeTrue(Runtime.version().feature() >= 25, "the AOT cache needs JDK 25+; this JVM is " + Runtime.version());
         launcher = LauncherHome.copy(home, false);
         target = launcher.target();
+        // picocli as Maven Central ships it (Java 5 class files), not the build's upgraded copy:
+        // the script below must upgrade it (ClassFileUpgrade.java).
+        Path published = Path.of(CommandLine.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Files.copy(published, picocliJar(), StandardCopyOption.REPLACE_EXISTING);
+        assertThat(oldestClassFile(picocliJar())).as("Maven's picocli jar holds Java 5 class files").isEqualTo(49);
         Result made = launcher.exec(List.of("bash", LauncherHome.repo().resolve("cli/src/build/aot-cache.sh").toString(),
                 JAVA_HOME, target.toString()), Map.of());
         assertThat(made.code()).as(made.toString()).isZero();
@@ -112,6 +126,58 @@ class LauncherCacheIT {
         assertThat(run.out()).startsWith("rgrid ");
         assertThat(run.err()).isEmpty();
         assertThat(Files.getLastModifiedTime(cache()).compareTo(rebuilt)).as("a new cache").isPositive();
+    }
+
+    /**
+     * The script's first step: picocli's Java 5 class files become Java 8 ones with stack maps, so
+     * the JVM verifies them by type checking, and the cache holds them (it never holds a class
+     * file older than Java 6). Every class of the rewritten jar loads, verifies and initializes.
+     */
+    @Test
+    void picocliIsUpgradedVerifiedAndServedFromTheCache() throws Exception {
+        assertThat(oldestClassFile(picocliJar())).as("the upgraded jar's oldest class file").isEqualTo(52);
+        int classes = 0;
+        try (URLClassLoader isolated = new URLClassLoader(new URL[] {picocliJar().toUri().toURL()},
+                ClassLoader.getPlatformClassLoader());
+             JarFile jar = new JarFile(picocliJar().toFile())) {
+            for (JarEntry entry : Collections.list(jar.entries())) {
+                String name = entry.getName();
+                if (name.endsWith(".class") && !name.startsWith("META-INF/")) {
+                    Class<?> type = Class.forName(name.substring(0, name.length() - 6).replace('/', '.'), true, isolated);
+                    assertThat(type.getClassLoader()).isSameAs(isolated);
+                    classes++;
+                }
+            }
+        }
+        assertThat(classes).isGreaterThan(100);
+
+        Path loaded = home.resolve("class-load.log");
+        Result run = launcher.rgrid(List.of("version"),
+                Map.of("_JAVA_OPTIONS", "-Xlog:class+load=info:file=" + loaded));
+        assertThat(run.code()).as(run.toString()).isZero();
+        List<String> picocli = Files.readAllLines(loaded).stream().filter(l -> l.contains(" picocli.")).toList();
+        assertThat(picocli).as("picocli's classes were loaded").isNotEmpty();
+        assertThat(picocli).as("every one from the cache").allMatch(l -> l.contains("source: shared objects file"));
+    }
+
+    private static Path picocliJar() {
+        return target.resolve("lib").resolve("picocli-" + CommandLine.VERSION + ".jar");
+    }
+
+    /** The lowest class-file major version among the jar's classes (bytes 6-7 of each). */
+    private static int oldestClassFile(Path jarFile) throws IOException {
+        int oldest = Integer.MAX_VALUE;
+        try (JarFile jar = new JarFile(jarFile.toFile())) {
+            for (JarEntry entry : Collections.list(jar.entries())) {
+                if (entry.getName().endsWith(".class") && !entry.getName().startsWith("META-INF/")) {
+                    try (InputStream in = jar.getInputStream(entry)) {
+                        byte[] head = in.readNBytes(8);
+                        oldest = Math.min(oldest, ((head[6] & 0xff) << 8) | (head[7] & 0xff));
+                    }
+                }
+            }
+        }
+        return oldest;
     }
 
     private static Path cache() {

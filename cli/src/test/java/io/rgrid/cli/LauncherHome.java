@@ -37,7 +37,9 @@ final class LauncherHome {
         Path built = repo.resolve("cli/target");
         Files.copy(repo.resolve("rgrid"), home.resolve("rgrid"), StandardCopyOption.COPY_ATTRIBUTES);
         Files.createDirectories(home.resolve("cli/src/build"));
-        Files.copy(repo.resolve("cli/src/build/aot-cache.sh"), home.resolve("cli/src/build/aot-cache.sh"));
+        for (String script : List.of("aot-cache.sh", "ClassFileUpgrade.java")) {
+            Files.copy(repo.resolve("cli/src/build").resolve(script), home.resolve("cli/src/build").resolve(script));
+        }
         for (String artifact : OTHER_ARTIFACTS) {
             Files.createDirectories(home.resolve(artifact).getParent());
             Files.createFile(home.resolve(artifact));
