@@ -39,7 +39,7 @@ fi
 
 # The JVM options must be the launcher's (../../rgrid): a cache records the collector it was made with.
 if ! "$java_home/bin/java" "${dump[@]}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC \
-  -Xlog:disable -Xlog:all=error:stderr -cp "$target/rgrid-cli.jar" io.rgrid.cli.AotTraining; then
+  -Djdk.reflect.useNativeAccessorOnly=true -Xlog:disable -Xlog:all=error:stderr -cp "$target/rgrid-cli.jar" io.rgrid.cli.AotTraining; then
   echo "aot-cache: the training run failed; the CLI starts without a cache" >&2
   rm -f "$cache"
   exit 0
