@@ -1,5 +1,7 @@
 package io.rgrid.e2e.grid;
 
+import io.rgrid.testinfra.WorkerContainers;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -17,13 +19,12 @@ public final class Containers {
 
     /** Removes the containers the grid's workers left (an agent killed with -9 leaves its container behind). */
     public static void removeAll(KillableGrid grid) {
-        for (var agent : grid.knownWorkerIds()) {
-            Result ids = run(List.of("docker", "ps", "-aq", "--filter", "label=io.rgrid.worker-id=" + agent));
-            for (String id : ids.out().split("\\s+")) {
-                if (!id.isBlank()) {
-                    run(List.of("docker", "rm", "-f", id));
-                }
+        try {
+            for (var agent : grid.knownWorkerIds()) {
+                WorkerContainers.remove(agent);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

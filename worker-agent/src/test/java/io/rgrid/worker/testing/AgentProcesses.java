@@ -15,6 +15,7 @@ import io.rgrid.model.storage.StorageKeys;
 import io.rgrid.testinfra.KafkaLogins;
 import io.rgrid.testinfra.Servers;
 import io.rgrid.testinfra.TestKafka;
+import io.rgrid.testinfra.WorkerContainers;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -192,25 +193,7 @@ public final class AgentProcesses implements AutoCloseable {
         }
         agents.clear();
         for (String workerId : workerIds) {
-            removeContainersOf(workerId);
-        }
-    }
-
-    private static void removeContainersOf(String workerId) throws InterruptedException {
-        try {
-            Process list = new ProcessBuilder("docker", "ps", "-aq", "--filter", "label=io.rgrid.worker-id=" + workerId)
-                    .redirectErrorStream(true).start();
-            List<String> ids = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .map(String::strip).filter(line -> line.matches("[0-9a-f]{12,64}")).toList();
-            list.waitFor(30, TimeUnit.SECONDS);
-            if (!ids.isEmpty()) {
-                List<String> remove = new ArrayList<>(List.of("docker", "rm", "-f"));
-                remove.addAll(ids);
-                new ProcessBuilder(remove).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                        .start().waitFor(60, TimeUnit.SECONDS);
-            }
-        } catch (IOException e) {
-            // No docker CLI: the process-runtime tests leave no containers.
+            WorkerContainers.remove(workerId);
         }
     }
 }

@@ -94,8 +94,16 @@ public final class DockerRuntime implements ContainerRuntime {
     public record Warmth(int perSlot, int slots, Path root, String workerId) {
         public static final Warmth OFF = new Warmth(0, 0, null, null);
 
+        /** The configuration's bounds are checked where it is read (RuntimeProducer); this only refuses nonsense. */
+        public Warmth {
+            if (perSlot < 0 || slots < 0) {
+                throw new IllegalArgumentException("warm containers per slot and slots cannot be negative: "
+                        + perSlot + ", " + slots);
+            }
+        }
+
         int size() {
-            return Math.max(0, perSlot) * Math.max(0, slots);
+            return perSlot * slots;
         }
     }
 
@@ -183,8 +191,7 @@ public final class DockerRuntime implements ContainerRuntime {
      */
     public int removeLeftovers(String workerId) {
         int removed = 0;
-        List<Container> leftovers = docker.listContainersCmd().withShowAll(true)
-                .withLabelFilter(Map.of(LABEL_WORKER_ID, workerId)).exec();
+        List<Container> leftovers = EngineContainers.ofWorker(docker, workerId, Map.of());
         for (Container container : leftovers) {
             Map<String, String> labels = container.getLabels() == null ? Map.of() : container.getLabels();
             LOG.warnf("Orphan container %s (%s, state %s) of execution %s attempt %s: left by an earlier run of "
@@ -386,13 +393,7 @@ public final class DockerRuntime implements ContainerRuntime {
     }
 
     private void remove(String containerId) {
-        try {
-            docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
-        } catch (NotFoundException e) {
-            // gone already
-        } catch (RuntimeException e) {
-            LOG.warnf("Could not remove container %s: %s", containerId, e.getMessage());
-        }
+        EngineContainers.remove(docker, containerId, "container " + containerId);
     }
 
     /** Warm runs served so far. */

@@ -1,7 +1,6 @@
 package io.rgrid.worker.runtime.docker;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import io.rgrid.model.NetworkMode;
 import io.rgrid.model.agent.ContainerLabels;
@@ -263,13 +262,7 @@ final class WarmPool implements AutoCloseable {
     /** Removes a container of the pool (taken or not) with its directories and cgroup; never throws. */
     void discard(Warm warm) {
         if (warm.id() != null) {
-            try {
-                docker.removeContainerCmd(warm.id()).withForce(true).withRemoveVolumes(true).exec();
-            } catch (NotFoundException e) {
-                // gone already
-            } catch (RuntimeException e) {
-                LOG.warnf("Could not remove warm container %s: %s", warm.name(), e.getMessage());
-            }
+            EngineContainers.remove(docker, warm.id(), "warm container " + warm.name());
         }
         cgroups.remove(warm.name());
         try {
@@ -320,12 +313,11 @@ final class WarmPool implements AutoCloseable {
      */
     private void sweep() {
         try {
-            for (Container c : docker.listContainersCmd().withShowAll(true)
-                    .withLabelFilter(Map.of(ContainerLabels.WORKER_ID, config.workerId(), LABEL_WARM, "true")).exec()) {
+            for (Container c : EngineContainers.ofWorker(docker, config.workerId(), Map.of(LABEL_WARM, "true"))) {
                 boolean waiting = c.getNames() != null && Arrays.stream(c.getNames())
                         .anyMatch(n -> n.startsWith("/rgrid-warm-") || n.startsWith("rgrid-warm-"));
                 if (waiting) {
-                    docker.removeContainerCmd(c.getId()).withForce(true).withRemoveVolumes(true).exec();
+                    EngineContainers.remove(docker, c.getId(), "waiting container " + c.getId());
                 }
             }
         } catch (RuntimeException e) {
