@@ -75,6 +75,8 @@ public class AssignmentService {
     };
     /** Attempts killed without a report, by {@link #drain} or a stopping {@link #fence}. Guarded by {@link #lock}. */
     private final Set<AttemptKey> abandoned = new HashSet<>();
+    /** Attempts whose runner claimed the terminal report, until {@link #done}. Guarded by {@link #lock}. */
+    private final Set<AttemptKey> reporting = new HashSet<>();
     private boolean draining;
     /**
      * Attempts whose runner has not finished: reported (or abandoned) ones still remove their
@@ -153,7 +155,8 @@ public class AssignmentService {
                 }
             }
             AttemptRunner runner = new AttemptRunner(assignment, identity.workerId(), identity.workDir(), runtime,
-                    storage, publisher, logs, settings, terminal -> done(key, terminal), this::cleaned);
+                    storage, publisher, logs, settings,
+                    new AttemptRunner.Ending(() -> claimReport(key), terminal -> done(key, terminal), this::cleaned));
             cleaning++;
             running.put(key, runner);
             workers.execute(runner);
@@ -176,12 +179,13 @@ public class AssignmentService {
         AttemptKey key = new AttemptKey(executionId, attempt);
         AttemptRunner stopped;
         synchronized (lock) {
-            stopped = running.get(key);
-            if (finished.containsKey(key) || (stopped != null && !stop)) {
+            AttemptEndDecision.FenceOutcome outcome = AttemptEndDecision.fence(phase(key), stop);
+            if (outcome.held()) {
                 return true;
             }
             ledger.record(AttemptLedger.Entry.fenced(executionId, attempt, Instant.now())); // durable before the answer
             fenced.put(key, Boolean.TRUE);
+            stopped = outcome == AttemptEndDecision.FenceOutcome.STOP ? running.get(key) : null;
             if (stopped != null) {
                 abandoned.add(key); // no report, not finished
             }
@@ -325,13 +329,14 @@ public class AssignmentService {
                 }
             }
         }
-        List<AttemptRunner> left;
+        // What is still running is killed; an attempt whose report is already going out is left to it.
+        List<AttemptRunner> left = new ArrayList<>();
         synchronized (lock) {
-            left = List.copyOf(running.values());
-        }
-        synchronized (lock) {
-            for (AttemptRunner runner : left) {
-                abandoned.add(new AttemptKey(runner.assignment().executionId(), runner.assignment().attempt()));
+            for (Map.Entry<AttemptKey, AttemptRunner> entry : running.entrySet()) {
+                if (AttemptEndDecision.drainKills(phase(entry.getKey()))) {
+                    abandoned.add(entry.getKey());
+                    left.add(entry.getValue());
+                }
             }
         }
         for (AttemptRunner runner : left) {
@@ -363,6 +368,31 @@ public class AssignmentService {
         }
     }
 
+    /** Where {@code key} stands on this agent. Caller holds {@link #lock}. */
+    private AttemptEndDecision.Phase phase(AttemptKey key) {
+        if (finished.containsKey(key)) {
+            return AttemptEndDecision.Phase.FINISHED;
+        }
+        if (abandoned.contains(key)) {
+            return AttemptEndDecision.Phase.ABANDONED;
+        }
+        if (reporting.contains(key)) {
+            return AttemptEndDecision.Phase.REPORTING;
+        }
+        return running.containsKey(key) ? AttemptEndDecision.Phase.RUNNING : AttemptEndDecision.Phase.UNKNOWN;
+    }
+
+    /** The runner's claim of {@code key}'s terminal report ({@link AttemptRunner.Ending#claimReport}). */
+    private boolean claimReport(AttemptKey key) {
+        synchronized (lock) {
+            if (!AttemptEndDecision.mayReport(phase(key))) {
+                return false;
+            }
+            reporting.add(key);
+            return true;
+        }
+    }
+
     private void cleaned() {
         synchronized (lock) {
             cleaning--;
@@ -373,6 +403,7 @@ public class AssignmentService {
     private void done(AttemptKey key, ExecutionStatusChanged terminal) {
         synchronized (lock) {
             running.remove(key);
+            reporting.remove(key);
             if (!abandoned.contains(key)) { // killed at shutdown, never reported: not finished
                 AttemptLedger.Entry entry = AttemptLedger.Entry.finished(key.executionId(), key.attempt(),
                         Instant.now(), terminal.state(), terminal.reason());

@@ -29,6 +29,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -64,9 +65,8 @@ final class AttemptRunner implements Runnable {
     private final ExecutionStorage storage;
     private final EventPublisher publisher;
     private final AttemptLogs logs;
-    /** Called with the terminal report once it is out (or, abandoned, not sent), before the clean-up. */
-    private final Consumer<ExecutionStatusChanged> onDone;
-    private final Runnable onCleaned;
+    /** The service's side of this attempt's end: the claim of the report, the outcome, the clean-up. */
+    private final Ending ending;
     /** Removes what the runs left behind (the script's container), after the report. */
     private final List<Runnable> releases = new CopyOnWriteArrayList<>();
     private final Settings settings;
@@ -90,7 +90,7 @@ final class AttemptRunner implements Runnable {
 
     AttemptRunner(Assignment assignment, String workerId, Path workRoot, ContainerRuntime runtime,
                   ExecutionStorage storage, EventPublisher publisher, AttemptLogs logs, Settings settings,
-                  Consumer<ExecutionStatusChanged> onDone, Runnable onCleaned) {
+                  Ending ending) {
         this.settings = settings;
         this.assignment = assignment;
         this.workerId = workerId;
@@ -99,12 +99,24 @@ final class AttemptRunner implements Runnable {
         this.storage = storage;
         this.publisher = publisher;
         this.logs = logs;
-        this.onDone = onDone;
-        this.onCleaned = onCleaned;
+        this.ending = ending;
         this.runId = assignment.executionId() + "-" + assignment.attempt();
         this.run = assignment.storage().run();
         this.uploads = new AttemptUploads(storage, assignment, runId, settings);
         this.signer = ReportSigner.attempt(workerId, assignment.reportKeys().get(workerId));
+    }
+
+    /**
+     * How the end of the attempt meets {@link AssignmentService}'s bookkeeping (under its lock).
+     *
+     * @param claimReport claims the terminal report ({@link AttemptEndDecision#mayReport}): false
+     *                    when a stopping fence or the drain abandoned the attempt first, and then no
+     *                    report goes out; once claimed, a stopping fence answers "finished" and
+     *                    leaves the attempt to its report
+     * @param done        the terminal report is out (or, abandoned, not sent); before the clean-up
+     * @param cleaned     the container and files are gone
+     */
+    record Ending(BooleanSupplier claimReport, Consumer<ExecutionStatusChanged> done, Runnable cleaned) {
     }
 
     /** Hooks the runner into the shared log flusher; see {@link AssignmentService}. */
@@ -163,7 +175,7 @@ final class AttemptRunner implements Runnable {
             uploads.endPartialUploads(); // also when storing failed: no partial upload may start after this
         }
         try {
-            if (abandoned) {
+            if (abandoned || !ending.claimReport().getAsBoolean()) {
                 LOG.warnf("Attempt %s abandoned (shutdown, or stopped by a fence); the orchestrator requeues it", runId);
             } else {
                 runningReport.join(); // publishStatus never throws; it returns once Kafka has the report
@@ -176,7 +188,7 @@ final class AttemptRunner implements Runnable {
         } finally {
             // The outcome is out (and the slot free); the container and files go after, off the
             // path anyone waits on. Draining waits for this too (see AssignmentService).
-            onDone.accept(terminal);
+            ending.done().accept(terminal);
             try {
                 for (Runnable release : releases) {
                     release.run();
@@ -184,7 +196,7 @@ final class AttemptRunner implements Runnable {
                 cleanUp(dir, logFile);
                 times.mark("cleanup");
             } finally {
-                onCleaned.run();
+                ending.cleaned().run();
             }
             if (TIMINGS.isDebugEnabled()) {
                 TIMINGS.debugf("attempt %s: %s", runId, times);
