@@ -86,6 +86,7 @@ final class BootWatch {
                 booting.remove(request.workerId());
             }
         };
+        boots.submit(bootstrap::prepare); // beside the boot: done long before the server is running
         booting.put(request.workerId(), boots.submit(boot));
     }
 

@@ -132,6 +132,18 @@ public final class SshWorkerBootstrap implements WorkerBootstrap {
         return pins;
     }
 
+    /** Packs the agent archive ahead (cached until the distribution changes); the upload reports any failure. */
+    @Override
+    public void prepare() {
+        try {
+            long start = System.nanoTime();
+            archive.file();
+            LOG.debugf("agent archive ready in %d ms", millis(System.nanoTime() - start));
+        } catch (IOException | RuntimeException e) {
+            LOG.debugf("agent archive not packed ahead (the upload step will say why): %s", e.getMessage());
+        }
+    }
+
     @Override
     public void bootstrap(Target target, Duration budget) throws BootstrapException {
         long start = System.nanoTime();

@@ -22,6 +22,16 @@ public interface WorkerBootstrap {
     void bootstrap(Target target, Duration budget) throws BootstrapException;
 
     /**
+     * Readies what every bootstrap sends, while a server just created boots (the Hetzner provider
+     * calls it on its own thread at create, so it overlaps the ~40 s until the server is
+     * {@code running}). The SSH bootstrap packs the agent archive here: ~6 s of gzip for a
+     * ~90 MB distribution, which otherwise fell inside the first worker's bootstrap. A failure is
+     * the bootstrap's to report; this only starts the work early.
+     */
+    default void prepare() {
+    }
+
+    /**
      * The base URL the agent on {@code target} will listen at, as its bootstrap configures it:
      * the worker's address in the registry, from the provider's server object, never from a
      * heartbeat. Null when the server has no address the agent could listen on.

@@ -215,6 +215,8 @@ class HetznerProviderTest {
                 .anyMatch(t -> t.workerId().equals(workerId)));
         WorkerBootstrap.Target target = bootstrap.calls.stream().filter(t -> t.workerId().equals(workerId))
                 .findFirst().orElseThrow();
+        // Prepared at create, beside the boot (the agent archive packed while the server boots).
+        assertThat(bootstrap.prepares).as("prepare() called at create").isNotEmpty();
         assertThat(target.serverId()).isEqualTo(info.id());
         assertThat(target.serverName()).isEqualTo(workerId);
         assertThat(target.token()).isEqualTo(workerToken);

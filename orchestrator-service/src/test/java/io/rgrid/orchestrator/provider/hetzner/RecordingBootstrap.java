@@ -17,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 public class RecordingBootstrap implements WorkerBootstrap {
 
     final List<Target> calls = new CopyOnWriteArrayList<>();
+    /** {@link #prepare} calls, each with the number of {@link #bootstrap} calls made before it. */
+    final List<Integer> prepares = new CopyOnWriteArrayList<>();
     volatile String failNext;
 
     @Override
@@ -27,6 +29,11 @@ public class RecordingBootstrap implements WorkerBootstrap {
             failNext = null;
             throw new BootstrapException("ssh-connect", failure, null);
         }
+    }
+
+    @Override
+    public void prepare() {
+        prepares.add(calls.size());
     }
 
     /** As the SSH bootstrap's default ({@code agent-address=private}, port 8002). */
