@@ -6,6 +6,7 @@ import io.rgrid.e2e.grid.DockerEvents;
 import io.rgrid.e2e.grid.GridExtension;
 import io.rgrid.e2e.grid.KillableGrid;
 import io.rgrid.e2e.grid.SuiteOrder;
+import io.rgrid.model.api.ApiPaths;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -46,6 +47,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  *   <li>no execution ran two attempts at the same time: the Docker Engine's start and die events
  *       of every container carrying the execution's label (orphans of killed agents included)
  *       never overlap;</li>
+ *   <li>every SUCCEEDED execution's stored log holds its script's line exactly once;</li>
+ *   <li>every execution in the database with the run's label is one the submitter got back (no
+ *       duplicate made by a retried submission);</li>
  *   <li>nothing is lost or failed (the script cannot fail by itself).</li>
  * </ul>
  * The seed is printed; {@code -Drgrid.chaos.seed=N} replays a schedule, {@code -Drgrid.chaos.executions=N}
@@ -144,9 +148,14 @@ class ChaosSuiteTest {
                 if (output != null) {
                     problems.add(id + " (n=" + n + "): " + output);
                 }
+                String log = logProblem(api, grid.adminKey(), id, n);
+                if (log != null) {
+                    problems.add(id + " (n=" + n + "): " + log);
+                }
             }
         }
         problems.addAll(databaseProblems(grid, ids.values()));
+        problems.addAll(unsubmittedProblems(grid, run, Set.copyOf(ids.values())));
         List<String> overlaps = new ArrayList<>();
         Map<String, Integer> containersPerExecution = new LinkedHashMap<>();
         problems.addAll(overlapProblems(running.docker(), Set.copyOf(ids.values()), views, overlaps, containersPerExecution));
@@ -187,6 +196,11 @@ class ChaosSuiteTest {
         return steps;
     }
 
+    /** The input of the {@code n}-th execution (the script prints it and derives its output from it). */
+    static long input(int n) {
+        return n * 7L + 3;
+    }
+
     /** Paced over the submission window; each submission waits out an API outage (same Idempotency-Key). */
     private static void submitAll(Api api, KillableGrid grid, String run, int count, Map<Integer, String> ids) {
         long pace = SUBMIT_WINDOW.toMillis() / count;
@@ -195,7 +209,7 @@ class ChaosSuiteTest {
                     {"network": "none", "memory": "128m", "timeoutSeconds": 120, "maxAttempts": 5,
                      "labels": {"suite": "%s", "n": "%d"}}""".formatted(run, i);
             JsonNode created = api.submitPatiently(grid.adminKey(), "derive.py", SCRIPT, "n.txt",
-                    Integer.toString(i * 7 + 3).getBytes(StandardCharsets.UTF_8), spec, Duration.ofMinutes(10));
+                    Long.toString(input(i)).getBytes(StandardCharsets.UTF_8), spec, Duration.ofMinutes(10));
             ids.put(i, created.path("id").asText());
             Api.sleep(pace);
         }
@@ -267,8 +281,8 @@ class ChaosSuiteTest {
             return "output download answered " + reply;
         }
         JsonNode output = reply.json();
-        String input = Integer.toString(n * 7 + 3);
-        long value = n * 7L + 3;
+        long value = input(n);
+        String input = Long.toString(value);
         String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(input.getBytes(StandardCharsets.UTF_8)));
         if (output.path("n").asLong() != value || output.path("square").asLong() != value * value
                 || !sha.equals(output.path("sha256").asText())) {
@@ -303,6 +317,43 @@ class ChaosSuiteTest {
                 Api.sleep(1000); // the orchestrator applies the outcome from Kafka a moment later
             }
         }
+    }
+
+    /**
+     * The stored log of the {@code n}-th SUCCEEDED execution holds its script's one line,
+     * {@code done <its input>}, exactly once: a log chunk delivered twice (a redelivery after a
+     * broker or service restart) or lost would show here, where the output check cannot see it.
+     */
+    static String logProblem(Api api, String key, String id, int n) {
+        Api.Reply log = api.getPatiently(ApiPaths.logs(id), key, Duration.ofMinutes(2));
+        if (log.status() != 200) {
+            return "its log answered " + log;
+        }
+        String line = "done " + input(n);
+        long lines = log.text().lines().filter(line::equals).count();
+        return lines == 1 ? null : "its log holds the line '" + line + "' " + lines + " times: " + log.text().strip();
+    }
+
+    /**
+     * Every execution of the run in the database, not only the ids the submitter got back: one
+     * the API made without handing it out (a retried submission that was not recognised as the
+     * same) is a duplicate that the checks over the submitted ids would never see.
+     */
+    private static List<String> unsubmittedProblems(KillableGrid grid, String run, Set<String> submitted) throws SQLException {
+        List<String> problems = new ArrayList<>();
+        try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "");
+             var s = c.prepareStatement("SELECT id::text, state FROM api.executions WHERE spec->'labels'->>'suite' = ?")) {
+            s.setString(1, run);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    if (!submitted.contains(rs.getString(1))) {
+                        problems.add(rs.getString(1) + " (" + rs.getString(2) + "): in the database with the run's label, "
+                                + "never handed to the submitter");
+                    }
+                }
+            }
+        }
+        return problems;
     }
 
     private static Map<String, String> states(Connection c, String sql) throws SQLException {
