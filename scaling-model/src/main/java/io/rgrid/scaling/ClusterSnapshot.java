@@ -120,9 +120,26 @@ public record ClusterSnapshot(int queued, List<Worker> workers, int queueThresho
         return Duration.ofNanos(age.toNanos() % periodNanos);
     }
 
-    /** True inside the last {@code terminateWindow} of the worker's current billing period (start inclusive). */
+    /**
+     * The end of the terminate window that is too late to start a deletion: the drain, the
+     * provider's list and its delete take a few seconds, and a deletion that lands after the
+     * boundary pays the next period anyway, so the worker is better kept through it (warm, at no
+     * extra cost) and deleted in that period's window. 10 s, or a quarter of a window shorter
+     * than 40 s (tests shorten the window to seconds).
+     */
+    public Duration deleteLead() {
+        Duration quarter = terminateWindow.dividedBy(4);
+        return quarter.compareTo(MAX_DELETE_LEAD) < 0 ? quarter : MAX_DELETE_LEAD;
+    }
+
+    private static final Duration MAX_DELETE_LEAD = Duration.ofSeconds(10);
+
+    /**
+     * True inside the last {@code terminateWindow} of the worker's current billing period (start
+     * inclusive) but before its last {@link #deleteLead()}.
+     */
     public boolean inTerminateWindow(Worker worker) {
         Duration left = billingPeriod.minus(intoBillingPeriod(worker));
-        return left.compareTo(terminateWindow) <= 0;
+        return left.compareTo(terminateWindow) <= 0 && left.compareTo(deleteLead()) > 0;
     }
 }

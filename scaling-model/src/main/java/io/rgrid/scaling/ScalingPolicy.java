@@ -26,7 +26,9 @@ import java.util.stream.Collectors;
  *       no queued execution fits it (its size, or the type one insists on), it is inside the last
  *       {@code terminateWindow} of its current billing period (counted from its creation: the
  *       started hour is paid in full anyway, so deleting earlier saves nothing and loses a warm
- *       worker), and at least min workers stay. A queue of executions that need another type
+ *       worker) but not in its last {@link ClusterSnapshot#deleteLead()} (a deletion landing after
+ *       the boundary pays the next hour anyway: the worker is kept through it), and at least min
+ *       workers stay. A queue of executions that need another type
  *       therefore never keeps an idle worker past its billing window.</li>
  * </ol>
  * Without machine types (a provider that cannot tell) the first two rules count queued

@@ -79,7 +79,9 @@ class ScalingPolicyTest {
             idle, one second before the window            | READY    | 3299    | 0    | 0      | 0   | false
             idle, window starts (55:00, inclusive)        | READY    | 3300    | 0    | 0      | 0   | true
             idle, inside the window                       | READY    | 3420    | 0    | 0      | 0   | true
-            idle, last second of the hour                 | READY    | 3599    | 0    | 0      | 0   | true
+            idle, 11 s left: still in time                | READY    | 3589    | 0    | 0      | 0   | true
+            idle, 10 s left: too late, the next hour is paid | READY | 3590    | 0    | 0      | 0   | false
+            idle, last second of the hour: kept           | READY    | 3599    | 0    | 0      | 0   | false
             idle, exactly one hour: a new hour started    | READY    | 3600    | 0    | 0      | 0   | false
             idle, second hour before its window           | READY    | 6000    | 0    | 0      | 0   | false
             idle, second hour inside its window           | READY    | 6900    | 0    | 0      | 0   | true
@@ -110,8 +112,10 @@ class ScalingPolicyTest {
         }
     }
 
+    /** Period 20 s, window 5 s: its delete lead is 1.25 s, so the window is [15 s, 18.75 s) of each period. */
     @ParameterizedTest(name = "[{index}] short period: age={0} ms -> terminate {1}")
-    @CsvSource({"0, false", "14999, false", "15000, true", "19999, true", "20000, false", "35000, true"})
+    @CsvSource({"0, false", "14999, false", "15000, true", "18749, true", "18750, false", "19999, false",
+            "20000, false", "35000, true"})
     void shortBillingPeriodAsUsedByTheIntegrationTest(long ageMillis, boolean terminate) {
         ClusterSnapshot.Worker worker = new ClusterSnapshot.Worker("rgrid-worker-bbbbbb", WorkerState.READY,
                 NOW.minusMillis(ageMillis), 0);
@@ -121,11 +125,23 @@ class ScalingPolicyTest {
         assertThat(ScalingPolicy.decide(snapshot).terminate().contains(worker.id())).isEqualTo(terminate);
     }
 
+    /**
+     * The delete lead: the end of the window too late to start a deletion (it would land in the next
+     * period, which is then paid anyway). 10 s, a quarter of windows under 40 s.
+     */
+    @ParameterizedTest(name = "[{index}] window {0} -> lead {1}")
+    @CsvSource({"PT5M, PT10S", "PT60S, PT10S", "PT40S, PT10S", "PT20S, PT5S", "PT8S, PT2S", "PT0S, PT0S"})
+    void theDeleteLeadIsTenSecondsOrAQuarterOfAShortWindow(Duration window, Duration lead) {
+        ClusterSnapshot snapshot = new ClusterSnapshot(0, List.of(), 5, 10, 0, Duration.ofHours(1), window, NOW);
+
+        assertThat(snapshot.deleteLead()).isEqualTo(lead);
+    }
+
     @Test
     void keepsMinWorkersAndTerminatesTheOneClosestToItsNextPeriodFirst() {
         List<ClusterSnapshot.Worker> workers = List.of(
                 new ClusterSnapshot.Worker("rgrid-worker-aaaaa1", WorkerState.READY, NOW.minusSeconds(3310), 0),
-                new ClusterSnapshot.Worker("rgrid-worker-aaaaa2", WorkerState.READY, NOW.minusSeconds(3590), 0),
+                new ClusterSnapshot.Worker("rgrid-worker-aaaaa2", WorkerState.READY, NOW.minusSeconds(3580), 0),
                 new ClusterSnapshot.Worker("rgrid-worker-aaaaa3", WorkerState.READY, NOW.minusSeconds(3500), 0),
                 new ClusterSnapshot.Worker("rgrid-worker-aaaaa4", WorkerState.READY, NOW.minusSeconds(3500), 1));
         ClusterSnapshot snapshot = new ClusterSnapshot(0, workers, 5, 10, 2, Duration.ofHours(1),

@@ -40,6 +40,7 @@ import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
@@ -286,8 +287,9 @@ public class Autoscaler {
         if (!drained) {
             return;
         }
+        Optional<Instant> billedUntil;
         try {
-            provider.terminate(workerId);
+            billedUntil = provider.terminate(workerId);
         } catch (RuntimeException e) {
             LOG.errorf(e, "could not delete worker %s; it stays DRAINING and is tried again", workerId);
             return;
@@ -295,7 +297,7 @@ public class Autoscaler {
         database.inTransaction(c -> {
             var current = workers.lock(c, workerId);
             if (current.isPresent() && current.get().state() == WorkerState.DRAINING) {
-                lifecycle.change(c, current.get(), WorkerState.DELETED, "deleted: idle at the end of its billing period");
+                lifecycle.deleted(c, current.get(), billedUntil, "deleted: idle at the end of its billing period");
             }
             return null;
         });

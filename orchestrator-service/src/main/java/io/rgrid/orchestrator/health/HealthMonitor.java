@@ -236,10 +236,10 @@ public class HealthMonitor {
         outbox.flushSoon();
         if (deletable(lost.get())) {
             try {
-                provider.terminate(workerId);
+                Optional<Instant> billedUntil = provider.terminate(workerId);
                 // A frozen agent was alive above, so its containers are removed only now that it is stopped.
                 provider.stopLeftovers(workerId);
-                deleted(workerId, "deleted after it was lost");
+                deleted(workerId, billedUntil, "deleted after it was lost");
             } catch (RuntimeException e) {
                 LOG.errorf(e, "could not delete lost worker %s; it stays LOST, its attempts wait until the "
                         + "reconciliation deletes it", workerId);
@@ -309,12 +309,12 @@ public class HealthMonitor {
      * runs any more) and it is DELETED, in one transaction. Also the reconciliation's, when it
      * deleted the server of a LOST worker.
      */
-    public void deleted(String workerId, String detail) {
+    public void deleted(String workerId, Optional<Instant> billedUntil, String detail) {
         database.inTransaction(c -> {
             Optional<WorkerRecord> current = workers.lock(c, workerId);
             if (current.isPresent() && current.get().state() == WorkerState.LOST) {
                 takeBackAll(c, workerId, "worker " + workerId + " lost, and " + detail);
-                lifecycle.change(c, current.get(), WorkerState.DELETED, detail);
+                lifecycle.deleted(c, current.get(), billedUntil, detail);
             }
             return null;
         });

@@ -12,9 +12,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
@@ -79,11 +81,11 @@ public class Reconciler {
                 LOG.warnf("deleting server of worker %s (%s): the registry %s", server.workerId(), server.handle(),
                         worker == null ? "does not know it" : "has it " + worker.state());
                 try {
-                    provider.terminate(server.workerId());
+                    Optional<Instant> billedUntil = provider.terminate(server.workerId());
                     stats.orphanDeleted();
                     if (worker != null && worker.state() == WorkerState.LOST) {
                         // Its attempts waited for this (a lost worker's work moves only once it is stopped).
-                        health.deleted(worker.id(), "deleted by reconciliation");
+                        health.deleted(worker.id(), billedUntil, "deleted by reconciliation");
                     }
                 } catch (RuntimeException e) {
                     LOG.errorf(e, "could not delete server of worker %s", server.workerId());

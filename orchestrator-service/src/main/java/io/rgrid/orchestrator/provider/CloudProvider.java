@@ -4,7 +4,9 @@ import io.rgrid.model.event.MachineType;
 import io.rgrid.orchestrator.kafka.WorkerLogin;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where workers come from. The orchestrator records a worker (PROVISIONING, with an id and a
@@ -46,8 +48,15 @@ public interface CloudProvider {
      */
     ProvisionedServer provision(ProvisionRequest request) throws ProvisioningException;
 
-    /** Deletes the worker's server (a no-op for one it does not know). Blocks until it is gone or given up. */
-    void terminate(String workerId);
+    /**
+     * Deletes the worker's server (a no-op for one it does not know). Blocks until it is gone or given up.
+     *
+     * @return when the server stopped being billed, on the provider's clock (Hetzner: its delete
+     *         action's {@code started}, the clock its {@code created} is on, so {@code rgrid cost}
+     *         counts the periods Hetzner does); empty when the provider cannot tell or there was
+     *         nothing to delete (the registry then records the deletion at its own now)
+     */
+    Optional<Instant> terminate(String workerId);
 
     /** The servers this provider runs for the grid now. */
     List<ProvisionedServer> list();

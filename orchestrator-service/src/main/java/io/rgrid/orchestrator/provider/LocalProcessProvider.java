@@ -209,13 +209,14 @@ public final class LocalProcessProvider implements CloudProvider {
     }
 
     @Override
-    public void terminate(String workerId) {
+    public Optional<Instant> terminate(String workerId) {
         LocalAgent agent = agents.remove(workerId);
         if (agent == null) {
             pidFiles.delete(workerId);
-            return;
+            return Optional.empty();
         }
         stop(List.of(agent));
+        return Optional.empty(); // a local process costs nothing: the registry's own time will do
     }
 
     private void stop(List<LocalAgent> toStop) {

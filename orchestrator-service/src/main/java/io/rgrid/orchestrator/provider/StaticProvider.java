@@ -103,8 +103,8 @@ public final class StaticProvider implements CloudProvider {
     }
 
     @Override
-    public void terminate(String workerId) {
-        // Not ours to delete: the agent is run by someone else.
+    public Optional<Instant> terminate(String workerId) {
+        return Optional.empty(); // not ours to delete: the agent is run by someone else
     }
 
     @Override

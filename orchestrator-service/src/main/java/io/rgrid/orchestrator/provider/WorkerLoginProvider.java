@@ -5,6 +5,7 @@ import io.rgrid.orchestrator.kafka.WorkerLogin;
 import io.rgrid.orchestrator.kafka.WorkerLogins;
 import org.jboss.logging.Logger;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -71,10 +72,11 @@ public final class WorkerLoginProvider implements CloudProvider {
     }
 
     @Override
-    public void terminate(String workerId) {
-        delegate.terminate(workerId);
+    public Optional<Instant> terminate(String workerId) {
+        Optional<Instant> deleted = delegate.terminate(workerId);
         revoke(workerId);
         retryUnrevoked();
+        return deleted;
     }
 
     @Override

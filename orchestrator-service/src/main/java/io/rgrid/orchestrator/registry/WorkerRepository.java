@@ -181,14 +181,20 @@ public class WorkerRepository {
         }
     }
 
-    public void setState(Connection c, String id, WorkerState state, String detail) throws SQLException {
+    /**
+     * Moves the row to {@code state}. A DELETED row gets its {@code deleted_at}: {@code deletedAt}
+     * (the provider's time of the deletion, on the clock of {@code created_at}) when given, else now.
+     */
+    public void setState(Connection c, String id, WorkerState state, String detail, Instant deletedAt)
+            throws SQLException {
         try (PreparedStatement update = c.prepareStatement(
-                "UPDATE workers SET state = ?, state_detail = ?, updated_at = now(), "
-                        + "deleted_at = CASE WHEN ? THEN coalesce(deleted_at, now()) ELSE NULL END WHERE id = ?")) {
+                "UPDATE workers SET state = ?, state_detail = ?, updated_at = now(), deleted_at = "
+                        + "CASE WHEN ? THEN coalesce(deleted_at, ?, now()) ELSE NULL END WHERE id = ?")) {
             update.setString(1, state.name());
             update.setString(2, detail);
             update.setBoolean(3, state == WorkerState.DELETED);
-            update.setString(4, id);
+            update.setTimestamp(4, deletedAt == null ? null : Timestamp.from(deletedAt));
+            update.setString(5, id);
             update.executeUpdate();
         }
     }

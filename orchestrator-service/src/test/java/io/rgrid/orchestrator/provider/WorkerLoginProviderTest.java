@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
@@ -121,8 +122,9 @@ class WorkerLoginProviderTest {
         }
 
         @Override
-        public void terminate(String workerId) {
+        public Optional<Instant> terminate(String workerId) {
             terminated.add(workerId);
+            return Optional.empty();
         }
 
         @Override

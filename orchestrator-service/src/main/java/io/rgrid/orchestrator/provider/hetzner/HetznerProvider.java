@@ -14,6 +14,7 @@ import io.rgrid.orchestrator.provider.hetzner.api.HetznerCloud;
 import org.jboss.logging.Logger;
 
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -204,12 +205,18 @@ public final class HetznerProvider implements CloudProvider {
     // ---- terminate and list ----
 
     @Override
-    public void terminate(String workerId) {
+    public Optional<Instant> terminate(String workerId) {
         boots.cancel(workerId);
         List<Server> servers = cloud.servers(labels.selector(workerId));
+        Optional<Instant> deleted = Optional.empty();
         for (Server server : servers) {
             Optional<Action> deleting = cloud.deleteServer(server.id());
             LOG.infof("worker %s: Hetzner server %d deleted", workerId, server.id());
+            // Billing ends with the delete: its action's start is on the clock of the server's `created`.
+            Optional<Instant> started = deleting.map(Action::started).map(OffsetDateTime::toInstant);
+            if (started.isPresent() && (deleted.isEmpty() || started.get().isAfter(deleted.get()))) {
+                deleted = started;
+            }
             if (deleting.isPresent()) {
                 try {
                     Action done = cloud.awaitAction(deleting.get(), settings.runningTimeout());
@@ -219,13 +226,14 @@ public final class HetznerProvider implements CloudProvider {
                     }
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    return;
+                    return deleted;
                 } catch (RuntimeException e) {
                     // The server is already gone from the API; its delete action is Hetzner's business.
                     LOG.debugf("worker %s: delete action not followed: %s", workerId, e.getMessage());
                 }
             }
         }
+        return deleted;
     }
 
     /** This grid's servers (both labels); others' servers, however named, are not listed. */

@@ -39,6 +39,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -432,6 +433,31 @@ class HetznerProviderTest {
     }
 
     // ---- reconciliation (the running orchestrator's provider, pool "it") ----
+
+    /**
+     * rgrid cost counts a worker's periods from its server's {@code created} to this instant: the
+     * delete action's {@code started}, on Hetzner's clock, not when the action finished or the
+     * orchestrator recorded it (seconds later: a deletion near a period's end counted one period too many).
+     */
+    @Test
+    void terminateSaysWhenTheServerStoppedBeingBilled() throws Exception {
+        String workerId = Ids.newWorkerId();
+        long server = createRaw(workerId, Map.of("managed-by", "rgrid", "pool", DIRECT_POOL, "worker-id", workerId));
+        hetzner.setDelays(Duration.ZERO, Duration.ZERO, Duration.ofSeconds(2)); // a delete action that takes a while
+        try {
+            Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+            Optional<Instant> billedUntil = provider.terminate(workerId);
+
+            Instant after = Instant.now();
+            assertThat(serverById(server)).isEmpty();
+            assertThat(billedUntil).as("the delete action's start").hasValueSatisfying(at -> assertThat(at)
+                    .isBetween(before, after.minusSeconds(1)));
+            assertThat(provider.terminate(workerId)).as("nothing left to delete").isEmpty();
+        } finally {
+            hetzner.setDelays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(50)); // the resource's
+        }
+    }
 
     @Test
     void reconciliationDeletesOurOrphansAndNeverTouchesOthersServers() throws Exception {
