@@ -37,7 +37,7 @@
 #                                 made by infra/package.sh when older than its sources)
 #   RGRID_REHEARSAL_DIR           files `up` writes (default target/rehearsal in the repository)
 #   RGRID_REHEARSAL_INTERNET_CIDR the workers' stand-in internet, a /24 (default 198.51.100.0/24)
-#   RGRID_REHEARSAL_FAULTS        test --faults: the fault steps to run, in order (default all; CI runs none)
+#   RGRID_REHEARSAL_FAULTS        test --faults: the fault steps to run, in order (default all; CI runs all)
 #   RGRID_REHEARSAL_SOAK_ROUNDS   --soak: how many times the fault steps run (default 3)
 #   RGRID_REHEARSAL_SOAK_EXECUTIONS  --soak: executions of each scale-out step (default 36)
 set -euo pipefail

@@ -183,12 +183,35 @@ faults_billing() {
 # A run's container is named rgrid-<execution id>-<attempt>; it starts at its start event, or at
 # its rename to that name when a warm container takes the run (worker-agent README, "Warm
 # containers"), and ends at its die.
-faults_events() { # NODE EPOCH EXECUTION_ID
-    docker exec "$1" docker events --since "$2" --until "$(date +%s)" --filter type=container \
+faults_node_events() { # NODE EPOCH [docker events options...]: the node's RGrid container events since EPOCH
+    local node=$1 since=$2
+    shift 2
+    docker exec "$node" docker events --since "$since" "$@" --filter type=container \
         --filter event=start --filter event=die --filter event=rename --filter label=io.rgrid.worker-id \
-        --format '{{.Time}} {{.Action}} {{.Actor.Attributes.name}}' \
-        | awk -v run="rgrid-$3-" 'index($3, run) == 1 && substr($3, length(run) + 1) ~ /^[0-9]+$/ {
-              print $1, ($2 == "rename" ? "start" : $2), substr($3, length(run) + 1) }'
+        --format '{{.Time}} {{.Action}} {{.Actor.Attributes.name}}'
+}
+
+faults_runs_of() { # EXECUTION_ID: of event lines on stdin, its runs' as `<time> start|die <attempt>`
+    awk -v run="rgrid-$1-" 'index($3, run) == 1 && substr($3, length(run) + 1) ~ /^[0-9]+$/ {
+        print $1, ($2 == "rename" ? "start" : $2), substr($3, length(run) + 1) }'
+}
+
+faults_events() { # NODE EPOCH EXECUTION_ID
+    faults_node_events "$1" "$2" --until "$(date +%s)" | faults_runs_of "$3"
+}
+
+# The events of NODE from EPOCH on, streamed into FILE in the background until the node is gone
+# (prints the recorder's pid): a worker that goes idle in its billing window is deleted seconds
+# after its run ends, too soon to ask its Docker afterwards.
+faults_record_events() { # NODE EPOCH FILE
+    faults_node_events "$1" "$2" >"$3" 2>/dev/null &
+    echo $!
+}
+
+faults_on_another_worker() { # EXECUTION_ID WORKER_ID: assigned to a worker other than WORKER_ID
+    local view
+    view="$(faults_execution "$1")"
+    [[ $(jq -r '.workerId // ""' <<<"$view") =~ ^.+$ && $(jq -r .workerId <<<"$view") != "$2" ]]
 }
 
 # EVENTS (faults_events' lines) are, times left out, exactly WORDS.
@@ -209,7 +232,7 @@ faults_server_gone() { # WORKER_ID: the emulator no longer lists a server of tha
 }
 
 faults_lost_node() {
-    local from t0=$SECONDS id view worker second node killed t_lost t_gone before after other out
+    local from t0=$SECONDS id view worker second node killed t_lost t_gone before after other out recorder
     from="$(date +%s)"
     id="$(faults_submit lost 30 --max-attempts 3)" || faults_fail lost-node "rgrid run --detach failed"
     log "lost-node: execution $id (30 s); waiting for it to run"
@@ -227,10 +250,17 @@ faults_lost_node() {
     t_lost=$(($(date +%s) - killed))
     faults_until lost-node 120 "server $worker deleted" faults_server_gone "$worker"
     t_gone=$(($(date +%s) - killed))
+    faults_until lost-node 600 "execution $id assigned to a new worker" faults_on_another_worker "$id" "$worker"
+    second="$(faults_execution "$id" | jq -r .workerId)"
+    recorder="$(faults_record_events "$name-$second" "$from" "$faults_dir/lost-node-events")"
     faults_await_terminal lost-node 600 "$id"
     view="$(faults_execution "$id")"
-    second="$(jq -r .workerId <<<"$view")"
-    after="$(faults_events "$name-$second" "$from" "$id")"
+    [[ $(jq -r .workerId <<<"$view") == "$second" ]] \
+        || faults_fail lost-node "execution $id moved on from $second to $(jq -r .workerId <<<"$view")"
+    sleep 2 # the die event reaches the stream
+    pkill -P "$recorder" 2>/dev/null || true # its docker exec, then the subshell
+    kill "$recorder" 2>/dev/null || true
+    after="$(faults_runs_of "$id" <"$faults_dir/lost-node-events")"
     out="$(api "/api/v1/executions/$id/outputs/result.txt?attempt=2" || true)"
     log "figure: lost-node: kill -> LOST $t_lost s, -> server deleted $t_gone s, -> $(jq -r .state <<<"$view") on attempt $(jq -r .attempt <<<"$view") $(($(date +%s) - killed)) s"
     printf '  events on %s (killed): %s\n  events on %s: %s\n' "$worker" "${before//$'\n'/; }" "$second" "${after//$'\n'/; }"
