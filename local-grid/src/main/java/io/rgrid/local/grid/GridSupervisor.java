@@ -4,6 +4,7 @@ import io.rgrid.local.Layout;
 import io.rgrid.local.infra.InfraServers;
 import io.rgrid.local.infra.ManagedProcess;
 import io.rgrid.local.infra.Ports;
+import io.rgrid.local.infra.PostgresServer;
 import io.rgrid.model.KafkaPrincipals;
 import io.rgrid.model.config.ClientConfig;
 
@@ -96,7 +97,8 @@ public final class GridSupervisor {
         hashSecret = secret("hash-secret");
         reportSigningKey = secret("report-signing-key");
         String s3Secret = secret("s3-secret-key");
-        infra = InfraServers.start(layout, dataDir, "rgrid-local", s3Secret, message -> publish("STARTING", message));
+        infra = InfraServers.start(layout, dataDir, "rgrid-local", s3Secret, PostgresServer.Commits.DURABLE,
+                message -> publish("STARTING", message));
         infra.postgres().ensureDatabase(DATABASE);
 
         Path logs = dataDir.resolve("logs");

