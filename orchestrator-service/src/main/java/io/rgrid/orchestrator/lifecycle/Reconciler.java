@@ -32,6 +32,10 @@ import java.util.stream.Collectors;
  *       confirmed (it has a provider handle) whose server the provider no longer lists is forgotten: LOST, its executions
  *       taken back (requeued with attempt + 1, or LOST), then DELETED. A local agent killed with
  *       -9 is noticed here within one interval instead of after the heartbeat timeout.</li>
+ *   <li>A LOST worker whose server the provider no longer lists was deleted without the deletion
+ *       being recorded (the health monitor's transaction failed after the delete: PostgreSQL
+ *       restarting, found by the chaos suite): it is recorded now, DELETED, and its attempts,
+ *       which waited for the deletion, are taken back. Without this they stayed RUNNING for good.</li>
  *   <li>A PROVISIONING worker whose server exists but whose boot this process neither runs nor
  *       ran (an orchestrator, the leader before this one, died mid-boot) has its boot resumed
  *       ({@link CloudProvider#resumeBoot}): its server is bootstrapped now instead of waiting,
@@ -103,6 +107,13 @@ public class Reconciler {
             }
             health.loseAndTerminate(worker.id(), "vanished", "its server is gone from the provider");
             stats.vanished();
+        }
+        for (WorkerRecord worker : known) {
+            if (worker.state() == WorkerState.LOST && !servers.containsKey(worker.id())) {
+                LOG.warnf("worker %s is LOST and its server is gone, but its deletion was not recorded; "
+                        + "recording it and taking back its attempts", worker.id());
+                health.deleted(worker.id(), Optional.empty(), "deleted by reconciliation (its server was gone)");
+            }
         }
         for (WorkerRecord worker : known) {
             if (worker.state() != WorkerState.PROVISIONING || worker.providerHandle() == null

@@ -459,6 +459,23 @@ class HetznerProviderTest {
         }
     }
 
+    /**
+     * A LOST worker whose server is already gone, its deletion never recorded (the health monitor's
+     * transaction failed after the delete: the chaos suite's PostgreSQL restart), is recorded
+     * DELETED by the reconciliation; before, it stayed LOST and its attempts RUNNING for good.
+     */
+    @Test
+    void reconciliationRecordsTheDeletionOfALostWorkerWhoseServerIsGone() {
+        String lost = Ids.newWorkerId();
+        database.inTransaction(c -> lifecycle.recordNew(c, new WorkerRecord(lost, "hetzner", "4242", "cx23", 0.0,
+                null, "t", WorkerState.LOST, "silent", 0, 0, 0, 0, 0, null, null, Instant.now(), null, null)));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> database.inTransaction(c -> workers.lock(c, lost))
+                .map(w -> w.state() == WorkerState.DELETED).orElse(false));
+        assertThat(database.inTransaction(c -> workers.lock(c, lost)).orElseThrow().stateDetail())
+                .startsWith("deleted by reconciliation");
+    }
+
     @Test
     void reconciliationDeletesOurOrphansAndNeverTouchesOthersServers() throws Exception {
         assertThat(appProvider.name()).isEqualTo("hetzner");
