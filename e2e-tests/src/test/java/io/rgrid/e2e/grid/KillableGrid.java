@@ -104,7 +104,8 @@ public final class KillableGrid implements AutoCloseable {
     }
 
     private void startPostgres() {
-        postgres = PostgresServer.start(dir.resolve("postgres"), postgresPort);
+        // Durable as production and `rgrid local` are: KILL_POSTGRES must lose no acknowledged commit.
+        postgres = PostgresServer.start(dir.resolve("postgres"), postgresPort, PostgresServer.Commits.DURABLE);
     }
 
     private void startKafka() {
@@ -281,6 +282,15 @@ public final class KillableGrid implements AutoCloseable {
         startKafka();
     }
 
+    /**
+     * kill -9 of the Kafka broker (no clean shutdown: its logs are recovered at the next start),
+     * then a new one on the same ports and data.
+     */
+    public void killAndRestartKafka() {
+        kill9(kafka.process().pid());
+        startKafka();
+    }
+
     /** Stops the Kafka broker (SIGTERM) and leaves it stopped until {@link #startKafkaAgain()}. */
     public void stopKafka() {
         kafka.stop();
@@ -303,6 +313,36 @@ public final class KillableGrid implements AutoCloseable {
     /** Starts the store {@link #stopS3()} stopped, on the same port and data. */
     public void startS3Again() {
         startS3();
+    }
+
+    /**
+     * kill -9 of PostgreSQL's postmaster (a crash: no checkpoint, the next start replays the WAL),
+     * then a new server on the same port and data directory. Its backends notice the postmaster's
+     * death and exit; the new one cannot start while any is alive (shared memory still attached),
+     * so they are awaited, and killed too after 30 s.
+     */
+    public void killAndRestartPostgres() {
+        long postmaster = postmasterPid();
+        List<ProcessHandle> backends = ProcessHandle.of(postmaster).map(p -> p.children().toList()).orElse(List.of());
+        kill9(postmaster);
+        for (ProcessHandle backend : backends) {
+            try {
+                backend.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (Exception e) {
+                kill9(backend.pid());
+            }
+        }
+        postgres.close(); // its pg_ctl stop finds nothing to stop; this releases the data directory's lock
+        startPostgres();
+    }
+
+    private long postmasterPid() {
+        try {
+            // postmaster.pid: its first line is the postmaster's pid.
+            return Long.parseLong(Files.readAllLines(dir.resolve("postgres").resolve("postmaster.pid")).get(0).strip());
+        } catch (IOException e) {
+            throw new UncheckedIOException("PostgreSQL's postmaster.pid: " + e.getMessage(), e);
+        }
     }
 
     /** Stops PostgreSQL and starts it again on the same port and data directory. */
