@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds lost workers. A READY or DRAINING worker with no heartbeat applied for
@@ -95,6 +96,9 @@ public class HealthMonitor {
     private Instant firstCheck;
     /** Silent workers not declared LOST, with why, so the log says it once per change. */
     private final Map<String, String> suspects = new HashMap<>();
+
+    /** Lost workers this monitor is deleting now (stop, leftovers, record): see {@link #deleting}. */
+    private final Set<String> deleting = ConcurrentHashMap.newKeySet();
 
     /** Silent workers as of the database's clock. */
     private record Silence(Instant now, List<WorkerRecord> workers) {
@@ -235,6 +239,7 @@ public class HealthMonitor {
         LOG.warnf("worker %s is LOST (%s): %s", workerId, cause, why);
         outbox.flushSoon();
         if (deletable(lost.get())) {
+            deleting.add(workerId);
             try {
                 Optional<Instant> billedUntil = provider.terminate(workerId);
                 // A frozen agent was alive above, so its containers are removed only now that it is stopped.
@@ -243,6 +248,8 @@ public class HealthMonitor {
             } catch (RuntimeException e) {
                 LOG.errorf(e, "could not delete lost worker %s; it stays LOST, its attempts wait until the "
                         + "reconciliation deletes it", workerId);
+            } finally {
+                deleting.remove(workerId);
             }
         } else {
             stopThenTakeBack(lost.get(), why);
@@ -329,6 +336,15 @@ public class HealthMonitor {
     }
 
     /** Whether the provider can delete this worker (and so stop whatever it still runs). */
+    /**
+     * True while this monitor deletes the lost worker: its server or process may be gone from the
+     * provider's list while its containers still run (a frozen local agent's are removed after it is
+     * stopped), so the reconciliation must not take its attempts back meanwhile.
+     */
+    public boolean deleting(String workerId) {
+        return deleting.contains(workerId);
+    }
+
     private boolean deletable(WorkerRecord worker) {
         return provider.name().equals(worker.provider()) && provider.scalable();
     }

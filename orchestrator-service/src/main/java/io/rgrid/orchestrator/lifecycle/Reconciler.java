@@ -109,7 +109,10 @@ public class Reconciler {
             stats.vanished();
         }
         for (WorkerRecord worker : known) {
-            if (worker.state() == WorkerState.LOST && !servers.containsKey(worker.id())) {
+            // Not while the health monitor deletes it: then the server is gone from the list before
+            // its leftovers are stopped (AgentPauseTest: attempt 2 started beside a frozen attempt 1).
+            if (worker.state() == WorkerState.LOST && !servers.containsKey(worker.id())
+                    && !health.deleting(worker.id())) {
                 LOG.warnf("worker %s is LOST and its server is gone, but its deletion was not recorded; "
                         + "recording it and taking back its attempts", worker.id());
                 health.deleted(worker.id(), Optional.empty(), "deleted by reconciliation (its server was gone)");
