@@ -23,6 +23,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntUnaryOperator;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -62,7 +66,7 @@ public final class KillableGrid implements AutoCloseable {
     private final int orchestratorPort = Ports.free();
     private final int firstAgentPort = Ports.free();
 
-    private final java.util.concurrent.atomic.AtomicInteger failedStarts = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger failedStarts = new AtomicInteger();
     private PostgresServer postgres;
     private KafkaServer kafka;
     private S3Server s3;
@@ -162,7 +166,7 @@ public final class KillableGrid implements AutoCloseable {
      * machine a restarted service can time out reaching a database that is itself just back), it
      * is started again, as systemd's {@code Restart=on-failure} does in production, up to 5 times.
      */
-    private ManagedProcess startUntilReady(String name, java.util.function.Supplier<ManagedProcess> start, String readyUrl) {
+    private ManagedProcess startUntilReady(String name, Supplier<ManagedProcess> start, String readyUrl) {
         for (int attempt = 1; ; attempt++) {
             ManagedProcess process = start.get();
             try {
@@ -266,7 +270,7 @@ public final class KillableGrid implements AutoCloseable {
      *
      * @return the killed worker's id, or empty when no agent was running
      */
-    public Optional<String> killWorker(java.util.function.IntUnaryOperator pick) {
+    public Optional<String> killWorker(IntUnaryOperator pick) {
         List<Map.Entry<String, Long>> agents = liveAgents();
         if (agents.isEmpty()) {
             return Optional.empty();
@@ -327,7 +331,7 @@ public final class KillableGrid implements AutoCloseable {
         kill9(postmaster);
         for (ProcessHandle backend : backends) {
             try {
-                backend.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                backend.onExit().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 kill9(backend.pid());
             }
@@ -418,7 +422,7 @@ public final class KillableGrid implements AutoCloseable {
         ProcessHandle.of(pid).ifPresent(p -> {
             p.destroyForcibly(); // SIGKILL on Linux
             try {
-                p.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+                p.onExit().get(30, TimeUnit.SECONDS);
             } catch (Exception e) {
                 throw new IllegalStateException("process " + pid + " survived SIGKILL for 30 s", e);
             }
