@@ -21,8 +21,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Issue 26: an agent frozen with SIGSTOP past lost-after (its container keeps running) is declared
  * LOST only after its health probe fails, and its attempt is stopped before the retry starts: the
- * engine's events never show two containers of the execution alive at once. The agent is resumed
- * (SIGCONT) afterwards, if it still exists.
+ * engine's events never show two containers of the execution alive at once. The agent stays frozen
+ * until the orchestrator says LOST (the database's state, not a fixed sleep: how long the liveness
+ * checks take differs between machines) and a while after, then is resumed (SIGCONT) if it still exists.
  */
 @ExtendWith(GridExtension.class)
 @Order(SuiteOrder.LIVENESS)
@@ -50,10 +51,29 @@ class AgentPauseTest {
                 && System.nanoTime() < deadline) {
             Api.sleep(200);
         }
+        assertThat(running.docker().events()).as("the engine started the container of " + id + " within 2 min")
+                .anyMatch(e -> id.equals(e.executionId()) && "start".equals(e.action()));
 
         assertThat(grid.signalAgent(worker, true)).as("SIGSTOP to the agent of " + worker).isTrue();
-        Api.sleep(KillableGrid.LOST_AFTER.multipliedBy(3).toMillis()); // silent, probed, lost, stopped
-        grid.signalAgent(worker, false);
+        long frozenAt = System.nanoTime();
+        // Frozen until the orchestrator gives up on it (silent, probed, LOST, deleted), however long
+        // its liveness checks take on this machine; a bound that says why when it is passed.
+        Duration patience = KillableGrid.LOST_AFTER.multipliedBy(8);
+        String state = null;
+        try {
+            while (!"LOST".equals(state) && !"DELETED".equals(state)
+                    && Duration.ofNanos(System.nanoTime() - frozenAt).compareTo(patience) < 0) {
+                Api.sleep(500);
+                state = KafkaOutageTest.workerStates(grid, Set.of(worker)).get(worker);
+            }
+            System.out.printf("[agent-pause] %s frozen; %s after %d s%n", worker, state,
+                    Duration.ofNanos(System.nanoTime() - frozenAt).toSeconds());
+            assertThat(state).as("the frozen worker %s within %s; what the orchestrator said of it:%n%s", worker,
+                    patience, String.join("\n", grid.orchestratorLogLines(worker))).isIn("LOST", "DELETED");
+            Api.sleep(KillableGrid.LOST_AFTER.toMillis()); // its deletion and the retry run while it is still frozen
+        } finally {
+            grid.signalAgent(worker, false);
+        }
 
         Map<String, JsonNode> views = ChaosSuiteTest.awaitTerminal(api, grid.adminKey(), run, Set.of(id));
         JsonNode view = views.get(id);

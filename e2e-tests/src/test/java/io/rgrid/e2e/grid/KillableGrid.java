@@ -14,6 +14,7 @@ import io.rgrid.testinfra.SharedServers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -510,6 +511,21 @@ public final class KillableGrid implements AutoCloseable {
 
     public Path logs() {
         return dir.resolve("logs");
+    }
+
+    /** The last 40 lines of the orchestrators' logs that mention {@code text}: what a failed assertion shows. */
+    public List<String> orchestratorLogLines(String text) {
+        try (Stream<Path> files = Files.list(logs())) {
+            List<String> lines = new ArrayList<>();
+            for (Path file : files.filter(f -> f.getFileName().toString().startsWith("orchestrator")).sorted().toList()) {
+                try (Stream<String> all = Files.lines(file, StandardCharsets.UTF_8)) {
+                    all.filter(line -> line.contains(text)).forEach(lines::add);
+                }
+            }
+            return lines.subList(Math.max(0, lines.size() - 40), lines.size());
+        } catch (IOException | UncheckedIOException e) {
+            return List.of("(the orchestrator's log could not be read: " + e + ")");
+        }
     }
 
     public Path workersDir() {

@@ -335,7 +335,6 @@ public class HealthMonitor {
         }
     }
 
-    /** Whether the provider can delete this worker (and so stop whatever it still runs). */
     /**
      * True while this monitor deletes the lost worker: its server or process may be gone from the
      * provider's list while its containers still run (a frozen local agent's are removed after it is
@@ -345,6 +344,7 @@ public class HealthMonitor {
         return deleting.contains(workerId);
     }
 
+    /** Whether the provider can delete this worker (and so stop whatever it still runs). */
     private boolean deletable(WorkerRecord worker) {
         return provider.name().equals(worker.provider()) && provider.scalable();
     }
