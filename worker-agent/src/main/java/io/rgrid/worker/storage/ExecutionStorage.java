@@ -85,26 +85,34 @@ public class ExecutionStorage {
      * Fetches one object by its presigned GET into {@code target} (replaced).
      *
      * @param what what is fetched, for the message ({@code the script}, {@code input data.csv})
-     * @throws StorageException when the store refuses (an expired URL: 403) or cannot be reached
+     * @throws StorageException when the store refuses (a missing object: 404, an expired URL: 403;
+     *                          final) or cannot be reached, fails (5xx, 429) or stalls: then
+     *                          {@link StorageException#retryable()}
      */
     public void download(String url, Path target, String what) throws StorageException {
         try {
             Files.createDirectories(target.getParent());
+        } catch (IOException e) {
+            throw new StorageException("cannot fetch " + what + ": " + reason(e), e);
+        }
+        try {
             HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url))
                             .timeout(requestTimeout(storeTimeout, 0)).GET().build(),
                     HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
                 if (response.statusCode() != 200) {
-                    throw new StorageException("cannot fetch " + what + ": " + refusal(response.statusCode(), in), null);
+                    throw new StorageException("cannot fetch " + what + ": " + refusal(response.statusCode(), in), null,
+                            transientStatus(response.statusCode()));
                 }
                 copyWithin(in, target, requestTimeout(storeTimeout,
                         response.headers().firstValueAsLong("content-length").orElse(0)), what);
             }
         } catch (HttpTimeoutException e) {
             throw new StorageException("cannot fetch " + what + ": the store did not answer within "
-                    + storeTimeout.toSeconds() + " s (rgrid.worker.store-timeout)", e);
+                    + storeTimeout.toSeconds() + " s (rgrid.worker.store-timeout)", e, true);
         } catch (IOException e) {
-            throw new StorageException("cannot fetch " + what + ": " + reason(e), e);
+            // The store could not be reached, or the connection broke: worth another try.
+            throw new StorageException("cannot fetch " + what + ": " + reason(e), e, true);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException("interrupted while fetching " + what, e);
@@ -138,7 +146,8 @@ public class ExecutionStorage {
             synchronized (lock) {
                 if (late[0]) {
                     throw new StorageException("cannot fetch " + what + ": its body did not arrive within "
-                            + limit.toSeconds() + " s (rgrid.worker.store-timeout plus its length at 1 MiB/s)", e);
+                            + limit.toSeconds() + " s (rgrid.worker.store-timeout plus its length at 1 MiB/s)", e,
+                            true);
                 }
             }
             throw e;

@@ -42,17 +42,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The object store goes away at the end of a run (issue 27): the agent retries the final log and
- * output uploads while the files are on disk (rgrid.worker.upload-retry.*, here 8 tries from
- * 200 ms up to 1 s apart). The store is the test run's real S3 server, reached through a
- * {@link StoreLink} the test cuts: a success stays a success once the store is back, and a store
- * that never comes back fails the attempt with a reason that says what was tried.
+ * The object store goes away at the end of a run (issue 27) or as it starts (issue 28): the agent
+ * retries the final log and output uploads while the files are on disk, and the fetch of the
+ * script and inputs (rgrid.worker.upload-retry.*, here 8 tries from 200 ms up to 1 s apart). The
+ * store is the test run's real S3 server, reached through a {@link StoreLink} the test cuts: a
+ * success stays a success once the store is back, a store that never comes back fails the attempt
+ * with a reason that says what was tried, and a cancel ends a fetch that is waiting to retry.
  */
 @QuarkusTest
 @QuarkusTestResource(value = SharedServersResource.class, initArgs = {@ResourceArg(name = "namespace", value = "worker"),
         @ResourceArg(name = "kafka-user", value = KafkaPrincipals.WORKER)})
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class UploadRetryTest {
+class StoreRetryTest {
 
     private static final String SCRIPT = """
             print('hello before the store went away')
@@ -157,16 +158,87 @@ class UploadRetryTest {
         }
     }
 
+    @Test
+    void aFetchWaitsForTheStoreToComeBackAndTheRunSucceeds() throws Exception {
+        UUID id = store.putScript(SCRIPT);
+        try (StoreLink link = StoreLink.to(servers.s3Endpoint())) {
+            link.cut();
+            post(fetchingThrough(link, id));
+
+            // The fetch of the script hit the cut link twice: the agent retries, the attempt has not failed.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> link.refusedFetches(bucket, StorageKeys.script(id)) >= 2);
+            events.poll();
+            assertThat(events.statuses(id)).extracting(ExecutionStatusChanged::state).doesNotContain(ExecutionState.FAILED);
+            link.restore();
+
+            ExecutionStatusChanged terminal = awaitTerminal(id);
+            assertThat(terminal.state()).as(terminal.message()).isEqualTo(ExecutionState.SUCCEEDED);
+            assertThat(store.read(StorageKeys.output(id, 1, terminal.run(), "result.txt"))).isEqualTo("42");
+            assertThat(store.read(StorageKeys.log(id, 1, terminal.run()))).contains("hello before the store went away");
+        }
+    }
+
+    @Test
+    void aStoreAwayForTheWholeFetchFailsTheAttemptAsInputUnavailableSayingWhatWasTried() throws Exception {
+        UUID id = store.putScript(SCRIPT);
+        try (StoreLink link = StoreLink.to(servers.s3Endpoint())) {
+            link.cut();
+            post(fetchingThrough(link, id));
+
+            ExecutionStatusChanged terminal = awaitTerminal(id);
+            assertThat(terminal.state()).isEqualTo(ExecutionState.FAILED);
+            assertThat(terminal.reason()).isEqualTo(FailureReason.INPUT_UNAVAILABLE);
+            assertThat(terminal.message())
+                    .contains("cannot fetch the script " + StorageKeys.script(id))
+                    .contains("tried 8 times over")
+                    .contains("rgrid.worker.upload-retry.attempts is 8");
+            // The JDK's client itself tries a GET once more when its connection closes unanswered.
+            assertThat(link.refusedFetches(bucket, StorageKeys.script(id))).isBetween(8L, 16L);
+        }
+    }
+
+    @Test
+    void aCancelEndsAFetchThatWaitsToRetry() throws Exception {
+        UUID id = store.putScript(SCRIPT);
+        try (StoreLink link = StoreLink.to(servers.s3Endpoint())) {
+            link.cut();
+            post(fetchingThrough(link, id));
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> link.refusedFetches(bucket, StorageKeys.script(id)) >= 2);
+
+            given().header(Auth.HEADER, Auth.header(token)).post(AgentApi.cancel(id.toString())).then().statusCode(202);
+            long refusedAtCancel = link.refusedFetches(bucket, StorageKeys.script(id));
+            ExecutionStatusChanged terminal = awaitTerminal(id);
+            assertThat(terminal.state()).as(terminal.message()).isEqualTo(ExecutionState.CANCELLED);
+            assertThat(terminal.reason()).isEqualTo(FailureReason.CANCELLED);
+            // At most the try under way when the cancel came (two connections: the JDK client's own retry).
+            assertThat(link.refusedFetches(bucket, StorageKeys.script(id))).as("fetches after the cancel")
+                    .isLessThanOrEqualTo(refusedAtCancel + 2);
+        }
+    }
+
     /** Attempt 1 of {@code id}, whose log and outputs go to the store through {@code link}. */
     private Assignment through(StoreLink link, UUID id) {
-        ExecutionSpec spec = new ExecutionSpec(AgentApiTest.IMAGE, List.of(), Map.of(), 0.5, 128, 60,
-                NetworkMode.NONE, 3, Map.of());
-        Assignment direct = presigned.of(id, "project-1", 1, spec, Map.of(), null);
+        Assignment direct = presigned.of(id, "project-1", 1, spec(), Map.of(), null);
         StorageAccess access = direct.storage();
         StorageAccess linked = new StorageAccess(access.run(), access.scriptUrl(), access.inputUrls(),
                 access.requirementsUrl(), link.via(access.uploadUrl()), access.uploadFields(), access.expiresAt());
         return new Assignment(direct.executionId(), direct.projectId(), direct.attempt(), direct.spec(), direct.bucket(),
                 direct.scriptKey(), direct.inputKeys(), direct.requirementsKey(), linked, direct.reportKeys());
+    }
+
+    /**
+     * Attempt 1 of {@code id} with every URL through {@code link}: the script's fetch too, signed
+     * for the link's host (a presigned GET signs it).
+     */
+    private Assignment fetchingThrough(StoreLink link, UUID id) {
+        return new PresignedAssignments(link.endpoint(), servers, bucket, identity.workerId())
+                .of(id, "project-1", 1, spec(), Map.of(), null);
+    }
+
+    private static ExecutionSpec spec() {
+        return new ExecutionSpec(AgentApiTest.IMAGE, List.of(), Map.of(), 0.5, 128, 60, NetworkMode.NONE, 3, Map.of());
     }
 
     private void post(Assignment assignment) throws Exception {

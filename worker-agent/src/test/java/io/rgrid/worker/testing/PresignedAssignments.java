@@ -30,8 +30,16 @@ public final class PresignedAssignments {
 
     /** @param workerIds the agents the assignments are for: each gets its attempt key */
     public PresignedAssignments(Servers servers, String bucket, String... workerIds) {
+        this(servers.s3Endpoint(), servers, bucket, workerIds);
+    }
+
+    /**
+     * Assignments whose URLs name {@code endpoint} (a relay in front of the store, such as a
+     * {@link StoreLink}): a presigned GET signs its host, so it must be signed for the relay's.
+     */
+    public PresignedAssignments(String endpoint, Servers servers, String bucket, String... workerIds) {
         this.workerIds = List.of(workerIds);
-        this.presigner = new StoragePresigner(servers.s3Endpoint(), servers.s3AccessKey(), servers.s3SecretKey(),
+        this.presigner = new StoragePresigner(endpoint, servers.s3AccessKey(), servers.s3SecretKey(),
                 "us-east-1", bucket);
         this.bucket = bucket;
     }

@@ -58,6 +58,11 @@ public final class StoreLink implements AutoCloseable {
         }
     }
 
+    /** This link's endpoint ({@code http://127.0.0.1:port}): what URLs signed for the link name. */
+    public String endpoint() {
+        return "http://127.0.0.1:" + server.getLocalPort();
+    }
+
     /** {@code url} (on the store's endpoint) through this link. */
     public String via(String url) {
         URI uri = URI.create(url);
@@ -91,6 +96,12 @@ public final class StoreLink implements AutoCloseable {
     /** Uploads (form POSTs) of the object {@code key} refused while the link was cut. */
     public long refusedUploads(String key) {
         return uploads(refused, key);
+    }
+
+    /** Fetches (GETs) of the object {@code key} in {@code bucket} refused while the link was cut. */
+    public long refusedFetches(String bucket, String key) {
+        String line = "GET /" + bucket + "/" + key + "?";
+        return refused.stream().filter(request -> request.startsWith(line)).count();
     }
 
     /** Uploads of the object {@code key} the hung link took and the agent gave up on (closed its end). */

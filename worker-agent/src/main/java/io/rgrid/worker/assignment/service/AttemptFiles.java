@@ -42,13 +42,21 @@ final class AttemptFiles {
     private AttemptFiles() {
     }
 
-    /** Fetches the script, inputs and requirements.txt into the (existing, empty) attempt directory. */
-    static void fetch(ExecutionStorage storage, Assignment assignment, Path dir) throws StorageException, IOException {
+    /**
+     * Fetches the script, inputs and requirements.txt into the (existing, empty) attempt directory,
+     * each file tried again while the store does not answer ({@code retries}): an outage of the
+     * store as the attempt starts delays it rather than failing it. A refusal (an object that is
+     * not there, an expired URL) fails it at once.
+     */
+    static void fetch(ExecutionStorage storage, Assignment assignment, Path dir, StoreRetries retries)
+            throws StorageException, IOException {
         StorageAccess access = assignment.storage();
-        storage.download(access.scriptUrl(), dir.resolve(RunRequest.SCRIPT), "the script " + assignment.scriptKey());
+        Path script = dir.resolve(RunRequest.SCRIPT);
+        retries.run(() -> storage.download(access.scriptUrl(), script, "the script " + assignment.scriptKey()));
         for (Map.Entry<String, String> input : access.inputUrls().entrySet()) {
             Path file = dir.resolve(RunRequest.INPUTS).resolve(input.getKey());
-            storage.download(input.getValue(), file, "input " + assignment.inputKeys().get(input.getKey()));
+            String what = "input " + assignment.inputKeys().get(input.getKey());
+            retries.run(() -> storage.download(input.getValue(), file, what));
             // Scripts commonly open their inputs by bare name, so /work (the working dir) has them too.
             if (!RESERVED.contains(input.getKey())) {
                 Path alias = dir.resolve(input.getKey());
@@ -60,7 +68,8 @@ final class AttemptFiles {
             }
         }
         if (access.requirementsUrl() != null) {
-            storage.download(access.requirementsUrl(), dir.resolve("requirements.txt"), assignment.requirementsKey());
+            Path requirements = dir.resolve("requirements.txt");
+            retries.run(() -> storage.download(access.requirementsUrl(), requirements, assignment.requirementsKey()));
         }
     }
 

@@ -79,6 +79,8 @@ final class AttemptRunner implements Runnable {
     private final String run;
     /** Stores the log (while running and at the end) and the outputs. */
     private final AttemptUploads uploads;
+    /** The fetch's retries while the store does not answer: given up on a cancel or when abandoned. */
+    private final StoreRetries fetchRetries;
     private volatile AttemptLog liveLog;
     private volatile boolean cancelled;
     private volatile boolean abandoned;
@@ -103,6 +105,7 @@ final class AttemptRunner implements Runnable {
         this.runId = assignment.executionId() + "-" + assignment.attempt();
         this.run = assignment.storage().run();
         this.uploads = new AttemptUploads(storage, assignment, runId, settings);
+        this.fetchRetries = new StoreRetries(settings.uploadRetry(), runId, StoreRetries.Phase.FETCH);
         this.signer = ReportSigner.attempt(workerId, assignment.reportKeys().get(workerId));
     }
 
@@ -133,6 +136,7 @@ final class AttemptRunner implements Runnable {
     /** A user cancelled: stop the script; the attempt ends CANCELLED. */
     void cancel() {
         cancelled = true;
+        fetchRetries.stop();
         runtime.kill(runId);
     }
 
@@ -142,6 +146,7 @@ final class AttemptRunner implements Runnable {
      */
     void abandon() {
         abandoned = true;
+        fetchRetries.stop();
         uploads.stop();
         runtime.kill(runId);
     }
@@ -231,7 +236,7 @@ final class AttemptRunner implements Runnable {
         // container (which needs the directories only); the container starts once they are here.
         long fetchStart = System.nanoTime();
         fetch = new FutureTask<>(() -> {
-            AttemptFiles.fetch(storage, assignment, dir);
+            AttemptFiles.fetch(storage, assignment, dir, fetchRetries);
             times.parallel("fetch", fetchStart);
             return null;
         });
@@ -309,11 +314,12 @@ final class AttemptRunner implements Runnable {
         }
     }
 
+    /** A cancel wins: it also ends a fetch that was retrying. */
     private Ran fetchFailedOrCancelled(AttemptLog log) {
-        if (fetchFailure != null) {
-            return fetchFailed(log, fetchFailure);
+        if (cancelled || fetchFailure == null) {
+            return new Ran(Verdict.cancelled(null), false);
         }
-        return new Ran(Verdict.cancelled(null), false);
+        return fetchFailed(log, fetchFailure);
     }
 
     private Ran fetchFailed(AttemptLog log, Throwable e) {

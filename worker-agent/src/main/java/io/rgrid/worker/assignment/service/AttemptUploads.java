@@ -15,16 +15,14 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Stores one run's log and outputs with the run's upload policy: the log so far while the attempt
  * runs (rewritten under its final key), then the complete log and the outputs, the two at the
  * same time. A partial upload never overwrites the final one. The final uploads are retried
- * while the store does not answer ({@link UploadRetryPolicy}): the files are still on disk.
+ * while the store does not answer ({@link StoreRetries}): the files are still on disk.
  */
 final class AttemptUploads {
 
@@ -37,8 +35,8 @@ final class AttemptUploads {
     private final StorageAccess access;
     private final String runId;
     private final AttemptRunner.Settings settings;
-    /** Counted down when the attempt is abandoned: no more retries, no more waiting. */
-    private final CountDownLatch stopped = new CountDownLatch(1);
+    /** The final uploads' retries: given up when the attempt is abandoned. */
+    private final StoreRetries retries;
     /** Guards the stored log: partial uploads never overwrite the final one. */
     private final Object logUpload = new Object();
     private boolean finalLogStarted;
@@ -52,6 +50,7 @@ final class AttemptUploads {
         this.access = assignment.storage();
         this.runId = runId;
         this.settings = settings;
+        this.retries = new StoreRetries(settings.uploadRetry(), runId, StoreRetries.Phase.UPLOAD);
     }
 
     /** What the stored log holds: the terminal report says so, so whoever shows the log can tell it is whole. */
@@ -64,7 +63,7 @@ final class AttemptUploads {
 
     /** The attempt is abandoned (shutdown, stopping fence): an upload waiting to retry gives up now. */
     void stop() {
-        stopped.countDown();
+        retries.stop();
     }
 
     /**
@@ -182,7 +181,7 @@ final class AttemptUploads {
                     return new Stored(outcome, new StoredLog(length, lastSeq));
                 }
             }
-            withRetries(() -> storage.upload(access, logKey(), log.file(), length));
+            retries.run(() -> storage.upload(access, logKey(), log.file(), length));
             synchronized (logUpload) {
                 uploadedLength = length;
             }
@@ -202,56 +201,7 @@ final class AttemptUploads {
     private void uploadOutputs(List<OutputFile> files) throws StorageException {
         for (OutputFile file : files) {
             String key = StorageKeys.output(assignment.executionId(), assignment.attempt(), access.run(), file.name());
-            withRetries(() -> storage.upload(access, key, file.path()));
-        }
-    }
-
-    private interface Upload {
-        void run() throws StorageException;
-    }
-
-    /**
-     * Runs the upload, and again after a wait while it fails for a reason worth retrying
-     * ({@link StorageException#retryable()}) and the policy has tries left. The last failure
-     * says how often and how long it was tried.
-     */
-    private void withRetries(Upload upload) throws StorageException {
-        UploadRetryPolicy policy = settings.uploadRetry();
-        long started = System.nanoTime();
-        for (int failed = 0; ; ) {
-            try {
-                upload.run();
-                if (failed > 0) {
-                    LOG.infof("Upload of %s stored after %d failed tries", runId, failed);
-                }
-                return;
-            } catch (StorageException e) {
-                failed++;
-                if (!e.retryable()) {
-                    throw e;
-                }
-                Duration delay = policy.delayAfter(failed).orElse(null);
-                if (delay == null || stopped.getCount() == 0) {
-                    throw new StorageException(e.getMessage() + " (tried " + failed + " times over "
-                            + Duration.ofNanos(System.nanoTime() - started).toSeconds()
-                            + " s; rgrid.worker.upload-retry.attempts is " + policy.attempts() + ")", e, false);
-                }
-                LOG.warnf("Upload of %s failed (try %d of %d), again in %d ms: %s", runId, failed, policy.attempts(),
-                        delay.toMillis(), e.getMessage());
-                if (awaitStop(delay)) {
-                    throw new StorageException(e.getMessage() + " (the attempt was abandoned while retrying)", e, false);
-                }
-            }
-        }
-    }
-
-    /** Waits {@code delay}, or less when the attempt is abandoned meanwhile: then true. */
-    private boolean awaitStop(Duration delay) {
-        try {
-            return stopped.await(delay.toNanos(), TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
+            retries.run(() -> storage.upload(access, key, file.path()));
         }
     }
 
