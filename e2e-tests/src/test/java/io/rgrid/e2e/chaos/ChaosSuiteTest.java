@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -86,13 +87,16 @@ class ChaosSuiteTest {
             """;
 
     /**
-     * The faults. STORE_DOWN overlaps the ones after it: the object store is stopped for
-     * {@link #STORE_OUTAGE} on a thread of its own while the schedule goes on.
+     * The faults. STORE_DOWN and PAUSE_AGENT overlap the ones after them: the object store is
+     * stopped for {@link #STORE_OUTAGE}, an agent frozen (SIGSTOP) for {@link #AGENT_PAUSE}, each on a
+     * thread of its own while the schedule goes on.
      */
     enum Action { KILL_WORKER, KILL_ORCHESTRATOR, KILL_API, RESTART_KAFKA, RESTART_POSTGRES, KILL_KAFKA, KILL_POSTGRES,
-        STORE_DOWN }
+        STORE_DOWN, PAUSE_AGENT }
 
     static final Duration STORE_OUTAGE = Duration.ofSeconds(30);
+    /** Twice lost-after: long enough to be declared LOST, then resumed (SIGCONT) if it still exists. */
+    static final Duration AGENT_PAUSE = KillableGrid.LOST_AFTER.multipliedBy(2);
 
     /**
      * The kinds of fault a run draws from: all of them; {@code -Drgrid.chaos.store-down=false}
@@ -189,13 +193,19 @@ class ChaosSuiteTest {
         long failed = byState.entrySet().stream().filter(e -> Set.of("FAILED", "TIMED_OUT", "CANCELLED").contains(e.getKey()))
                 .mapToLong(Map.Entry::getValue).sum();
         long extraContainers = containersPerExecution.values().stream().filter(c -> c > 1).count();
-        Set<String> falseLost = falseLost(grid, faults.killedWorkers());
+        Set<String> lostWorkers = lostWorkers(grid);
+        Set<String> falseLost = new TreeSet<>(lostWorkers);
+        falseLost.removeAll(faults.killedWorkers());
+        falseLost.removeAll(faults.pausedWorkers());
+        long pausedLost = faults.pausedWorkers().stream().filter(lostWorkers::contains).count();
 
         String result = String.format("[chaos] RESULT seed=%d submitted=%d succeeded=%d retried=%d lost=%d failed=%d "
                         + "states=%s executions-with-more-than-one-container=%d overlapping=%d chaos-actions=%d "
-                        + "workers-killed=%d false-lost=%d%s service-starts-retried=%d chaos-phase=%.0fs settle=%.0fs total=%.0fs",
+                        + "workers-killed=%d workers-paused=%d paused-then-lost=%d false-lost=%d%s service-starts-retried=%d "
+                        + "chaos-phase=%.0fs settle=%.0fs total=%.0fs",
                 seed, ids.size(), succeeded, retried, lost, failed, byState, extraContainers, overlaps.size(), done.size(),
-                faults.killedWorkers().size(), falseLost.size(), falseLost.isEmpty() ? "" : " " + falseLost, grid.failedStarts(),
+                faults.killedWorkers().size(), faults.pausedWorkers().size(), pausedLost, falseLost.size(),
+                falseLost.isEmpty() ? "" : " " + falseLost, grid.failedStarts(),
                 (chaosEnd - t0) / 1e9, (settled - chaosEnd) / 1e9, (System.nanoTime() - t0) / 1e9);
         System.out.println(result);
         problems.forEach(p -> System.out.println("[chaos] PROBLEM " + p));
@@ -244,13 +254,15 @@ class ChaosSuiteTest {
         }
     }
 
-    /** Runs the schedule's faults in order; remembers the workers it killed and ends the store's outage. */
+    /** Runs the schedule's faults in order; remembers the workers it killed or paused, and ends the overlapping faults. */
     static final class Faults {
         private final KillableGrid grid;
         private final Random random;
         private final long t0;
         private final Set<String> killedWorkers = ConcurrentHashMap.newKeySet();
+        private final Set<String> pausedWorkers = ConcurrentHashMap.newKeySet();
         private Thread storeOutage;
+        private final List<Thread> pauses = new ArrayList<>();
 
         Faults(KillableGrid grid, Random random, long t0) {
             this.grid = grid;
@@ -272,11 +284,19 @@ class ChaosSuiteTest {
             if (storeOutage != null) {
                 storeOutage.join(); // the checks start with every part up
             }
+            for (Thread pause : pauses) {
+                pause.join();
+            }
         }
 
         /** The workers a KILL_WORKER step killed: their LOST is true; any other worker's is false. */
         Set<String> killedWorkers() {
             return killedWorkers;
+        }
+
+        /** The workers a PAUSE_AGENT step froze past lost-after: their LOST is true too (they were silent). */
+        Set<String> pausedWorkers() {
+            return pausedWorkers;
         }
 
         private String act(Action action) {
@@ -303,6 +323,24 @@ class ChaosSuiteTest {
                         System.out.printf("[chaos] the store up again at %.1f s%n", (System.nanoTime() - t0) / 1e9);
                     });
                     return ": down for " + STORE_OUTAGE.toSeconds() + " s, overlapping what follows";
+                }
+                case PAUSE_AGENT -> {
+                    List<Map.Entry<String, Long>> agents = grid.liveAgents();
+                    if (agents.isEmpty()) {
+                        return ": no worker was running";
+                    }
+                    String worker = agents.get(random.nextInt(agents.size())).getKey();
+                    if (!grid.signalAgent(worker, true)) {
+                        return ": " + worker + " was gone before its SIGSTOP";
+                    }
+                    pausedWorkers.add(worker);
+                    pauses.add(Thread.ofPlatform().name("chaos-agent-pause").start(() -> {
+                        Api.sleep(AGENT_PAUSE.toMillis());
+                        boolean resumed = grid.signalAgent(worker, false);
+                        System.out.printf("[chaos] %s %s at %.1f s%n", worker,
+                                resumed ? "resumed (SIGCONT)" : "gone when its pause ended", (System.nanoTime() - t0) / 1e9);
+                    }));
+                    return ": froze " + worker + " for " + AGENT_PAUSE.toSeconds() + " s, overlapping what follows";
                 }
             }
             return "";
@@ -359,14 +397,13 @@ class ChaosSuiteTest {
         return null;
     }
 
-    /** The API's transition log has exactly one entry into a terminal state, and the orchestrator agrees on it. */
     /**
-     * Workers the orchestrator declared LOST that no step killed: false LOSTs (goal 0; counted,
-     * not failed on: a worker wrongly lost costs a retry, which the checks above already judge).
-     * A LOST worker is still LOST, or DELETED with the health monitor's or the reconciliation's
-     * detail ({@code HealthMonitor.deleted}).
+     * Workers the orchestrator declared LOST: those no step killed or paused are false LOSTs (goal
+     * 0; counted, not failed on: a worker wrongly lost costs a retry, which the checks already
+     * judge). A LOST worker is still LOST, or DELETED with the health monitor's or the
+     * reconciliation's detail ({@code HealthMonitor.deleted}).
      */
-    static Set<String> falseLost(KillableGrid grid, Set<String> killed) throws SQLException {
+    static Set<String> lostWorkers(KillableGrid grid) throws SQLException {
         Set<String> lost = new TreeSet<>();
         try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "");
              Statement select = c.createStatement();
@@ -377,11 +414,11 @@ class ChaosSuiteTest {
                 lost.add(rows.getString(1));
             }
         }
-        lost.removeAll(killed);
         return lost;
     }
 
-    private static List<String> databaseProblems(KillableGrid grid, java.util.Collection<String> ids) throws SQLException {
+    /** The API's transition log has exactly one entry into a terminal state, and the orchestrator agrees on it. */
+    private static List<String> databaseProblems(KillableGrid grid, Collection<String> ids) throws SQLException {
         List<String> problems = new ArrayList<>();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         try (Connection c = DriverManager.getConnection(grid.jdbcUrl(), "postgres", "")) {
