@@ -15,6 +15,9 @@
 #                     the execution submitted before completes on attempt 1, no execution lost
 #   faults_backup     infra/backup.sh, a wipe (schemas and bucket), infra/restore.sh: every execution,
 #                     log and output is there again
+#   faults_agent_restart (by name, and in --soak) a worker's agent killed mid-run (SIGKILL) and started
+#                     again by systemd under the same worker id: the worker never LOST, the execution
+#                     SUCCEEDED (attempt 2, after the missing-grace), one run at a time on the node
 #   faults_soak       (test --soak, by hand) all of them RGRID_REHEARSAL_SOAK_ROUNDS times (default 3),
 #                     each scale-out with RGRID_REHEARSAL_SOAK_EXECUTIONS executions (default 36)
 
@@ -285,6 +288,55 @@ faults_lost_node() {
     log "PASS lost-node: LOST, server deleted, a new worker, SUCCEEDED on attempt 2 with its output, one run at a time"
 }
 
+# ---- an agent killed and restarted by systemd under the same worker id (by hand, and in --soak) ---
+faults_worker_ready() { [[ "$(faults_worker_state "$1")" == READY ]]; }
+
+faults_agent_restarts() { docker exec "$1" systemctl show -P NRestarts rgrid-worker.service; }
+
+faults_agent_restarted() { (($(faults_agent_restarts "$1") > $2)); } # NODE RESTARTS_BEFORE
+
+faults_agent_restart() {
+    local from id view worker node restarts killed t_back t_end events order
+    from="$(date +%s)"
+    id="$(faults_submit agent-restart 40 --max-attempts 3)" || faults_fail agent-restart "rgrid run --detach failed"
+    log "agent-restart: execution $id (40 s); waiting for it to run"
+    faults_until agent-restart 420 "execution $id RUNNING" faults_running "$id"
+    worker="$(faults_execution "$id" | jq -r .workerId)"
+    node="$name-$worker"
+    faults_until agent-restart 300 "a container of $id started on $node" faults_started "$node" "$from" "$id"
+    restarts="$(faults_agent_restarts "$node")"
+    killed="$(date +%s)"
+    # SIGKILL to the agent alone (its container keeps running, orphaned); systemd's Restart=always
+    # starts it again under the same worker id, with the same work dir, 5 s later.
+    log "agent-restart: RUNNING on $worker; systemctl kill -s SIGKILL rgrid-worker.service on $node"
+    docker exec "$node" systemctl kill -s SIGKILL rgrid-worker.service
+    faults_until agent-restart 120 "systemd restarted the agent on $node" faults_agent_restarted "$node" "$restarts"
+    faults_until agent-restart 180 "worker $worker READY again" faults_worker_ready "$worker"
+    t_back=$(($(date +%s) - killed))
+    faults_await_terminal agent-restart 600 "$id"
+    t_end=$(($(date +%s) - killed))
+    view="$(faults_execution "$id")"
+    sleep 2 # the last die event reaches the node's Docker
+    events="$(faults_events "$node" "$from" "$id")"
+    log "figure: agent-restart: kill -> READY again $t_back s, -> $(jq -r .state <<<"$view") on attempt $(jq -r .attempt <<<"$view") $t_end s"
+    printf '  events on %s: %s\n' "$worker" "${events//$'\n'/; }"
+    [[ $(jq -r .state <<<"$view") == SUCCEEDED ]] \
+        || faults_fail agent-restart "execution $id ended $(jq -r '"\(.state) on attempt \(.attempt)"' <<<"$view")"
+    [[ $(faults_worker_state "$worker") == READY ]] \
+        || faults_fail agent-restart "worker $worker is $(faults_worker_state "$worker"), not READY: a restart is not a loss"
+    # One run at a time on the node: every start is followed by its own die before the next start.
+    order="$(awk '{ if ($2 == "start") { if (open != "") bad = 1; open = $3 } else if ($2 == "die") { if (open != $3) bad = 1; open = "" } }
+        END { print (bad || open != "") ? "overlap" : "ok" }' <<<"$events")"
+    [[ $order == ok ]] || faults_fail agent-restart "runs of $id overlap or did not end on $node: ${events//$'\n'/; }"
+    (($(grep -c ' start ' <<<"$events") == $(jq -r .attempt <<<"$view"))) \
+        || faults_fail agent-restart "not one run per attempt on $node: ${events//$'\n'/; }"
+    for other in $(docker ps --filter "label=rgrid.rehearsal=$name" --format '{{.Names}}'); do
+        [[ $other == "$control" || $other == "$node" ]] && continue
+        [[ -z $(faults_events "$other" "$from" "$id") ]] || faults_fail agent-restart "$other ran execution $id too"
+    done
+    log "PASS agent-restart: the agent back under the same worker id, the worker never LOST, $id SUCCEEDED, one run at a time"
+}
+
 # ---- every worker's create -> first heartbeat so far (before the restart empties the timelines) -
 faults_timelines() {
     log "timelines: created -> first heartbeat of every worker this orchestrator provisioned (goal <= 60 s)"
@@ -384,12 +436,16 @@ faults_backup() {
 # The steps given (default: all, in order), each in a subshell so one failing does not hide the
 # next; the test fails when any did.
 faults_steps=(scale-out billing lost-node timelines restart backup)
+# Steps only by name or in --soak: agent-restart waits out the orchestrator's 60 s missing-grace,
+# about 3 minutes that CI's 60 cannot spare.
+faults_by_hand=(agent-restart)
 faults_run() { # [STEP...]
     local t0=$SECONDS step rc
     local -a steps=("$@") passed=() failed=()
     ((${#steps[@]})) || steps=("${faults_steps[@]}")
     for step in "${steps[@]}"; do
-        [[ " ${faults_steps[*]} " == *" $step "* ]] || die "unknown fault step '$step' (${faults_steps[*]})"
+        [[ " ${faults_steps[*]} ${faults_by_hand[*]} " == *" $step "* ]] \
+            || die "unknown fault step '$step' (${faults_steps[*]} ${faults_by_hand[*]})"
     done
     [[ -n ${faults_dir:-} ]] || faults_begin
     for step in "${steps[@]}"; do
@@ -417,7 +473,7 @@ faults_soak() {
         || die "RGRID_REHEARSAL_SOAK_ROUNDS and RGRID_REHEARSAL_SOAK_EXECUTIONS must be positive whole numbers"
     for round in $(seq 1 "$rounds"); do
         log "soak: round $round of $rounds ($faults_batch executions in the scale-out)"
-        (faults_run) || failed+=("$round")
+        (faults_run "${faults_steps[@]}" "${faults_by_hand[@]}") || failed+=("$round")
     done
     faults_end
     log "figure: soak: $rounds round(s) in $((SECONDS - t0)) s; failed rounds: ${failed[*]:-none}"
