@@ -94,6 +94,12 @@ class KafkaOutageTest {
         return out;
     }
 
+    /** The execution's state in the orchestrator's database (null when it has no row). */
+    static String executionState(KillableGrid grid, String id) throws SQLException {
+        return pairs(grid, "SELECT id::text, state FROM orchestrator.executions WHERE id::text = ANY(?)", List.of(id))
+                .get(id);
+    }
+
     static Map<String, String> workerStates(KillableGrid grid, Set<String> workers) throws SQLException {
         return pairs(grid, "SELECT id, state FROM orchestrator.workers WHERE id = ANY(?)", workers);
     }

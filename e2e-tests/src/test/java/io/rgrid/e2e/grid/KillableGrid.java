@@ -14,6 +14,12 @@ import io.rgrid.testinfra.SharedServers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -190,6 +196,15 @@ public final class KillableGrid implements AutoCloseable {
     }
 
     public void startOrchestrator() {
+        startOrchestrator(List.of());
+    }
+
+    /**
+     * Starts orchestrator-service with these system properties added to the grid's own, e.g. the
+     * test-only {@code -Drgrid.orchestrator.dispatch.fault-point=after-send} that halts it (as
+     * SIGKILL would) once an agent has accepted an assignment; {@link #orchestratorExited} sees it.
+     */
+    public void startOrchestrator(List<String> extraSettings) {
         Map<String, String> env = commonEnv();
         env.put("QUARKUS_HTTP_PORT", Integer.toString(orchestratorPort));
         env.put("RGRID_ORCHESTRATOR_PROVIDER", "local");
@@ -216,8 +231,10 @@ public final class KillableGrid implements AutoCloseable {
                 "-Drgrid.leader.lease=4s",
                 "-Drgrid.leader.renew-interval=1s",
                 "-Drgrid.orchestrator.lifecycle.reconcile-interval=2s");
+        List<String> all = new ArrayList<>(settings);
+        all.addAll(extraSettings);
         orchestrator = startUntilReady("orchestrator-service", () -> ManagedProcess.start("orchestrator-service",
-                javaCommand("orchestrator-service", settings), env, logs().resolve("orchestrator.log")),
+                javaCommand("orchestrator-service", all), env, logs().resolve("orchestrator.log")),
                 "http://127.0.0.1:" + orchestratorPort + "/q/health/ready");
     }
 
@@ -254,6 +271,15 @@ public final class KillableGrid implements AutoCloseable {
         startApi();
     }
 
+    /** @return whether orchestrator-service exited (a fault point halted it) within {@code timeout} */
+    public boolean orchestratorExited(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (orchestrator.isAlive() && System.nanoTime() < deadline) {
+            ManagedProcess.sleep(100);
+        }
+        return !orchestrator.isAlive();
+    }
+
     /** kill -9 of orchestrator-service, left down until {@link #startOrchestrator()} (its agents keep running). */
     public void killOrchestrator() {
         kill9(orchestrator.pid());
@@ -279,6 +305,109 @@ public final class KillableGrid implements AutoCloseable {
         Map.Entry<String, Long> victim = agents.get(pick.applyAsInt(agents.size()));
         kill9(victim.getValue());
         return Optional.of(victim.getKey());
+    }
+
+    /**
+     * kill -9 of one worker's agent, then the same agent again: its command line, environment and
+     * working directory read from {@code /proc}, so it comes back under the same worker id, token,
+     * port and work dir (with its attempt ledger), as systemd's {@code Restart=always} brings a
+     * server's agent back. Its pid file is rewritten for the new process, so a restarted
+     * orchestrator adopts it; its output is appended to the worker's log. Returns once it listens on
+     * its port again.
+     */
+    public void restartAgent(String workerId) {
+        AgentLaunch launch = agentLaunch(workerId);
+        kill9(launch.pid());
+        Path log = workersDir().resolve(workerId + ".log");
+        try {
+            ProcessBuilder builder = new ProcessBuilder(launch.command()).directory(launch.cwd().toFile())
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+            builder.environment().clear();
+            builder.environment().putAll(launch.env());
+            Process agent = builder.start();
+            Path pidFile = workersDir().resolve(workerId + ".pid");
+            List<String> lines = new ArrayList<>();
+            for (String line : Files.readAllLines(pidFile, StandardCharsets.UTF_8)) {
+                lines.add(line.startsWith("pid=") ? "pid=" + agent.pid() : line);
+            }
+            Files.write(pidFile, lines, StandardCharsets.UTF_8);
+            long deadline = System.nanoTime() + READY.toNanos();
+            while (!listening(launch.port())) {
+                if (!agent.isAlive() || System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the restarted agent of " + workerId + " does not listen on port "
+                            + launch.port() + "; its log:\n" + ManagedProcess.tail(log, 40));
+                }
+                ManagedProcess.sleep(200);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start agent " + workerId + " again", e);
+        }
+    }
+
+    /**
+     * What the worker's agent itself says of an attempt ({@code GET /v1/assignments/<id>?attempt=N}
+     * with its token): {@code RUNNING} or {@code FINISHED}, or empty when it knows none (404).
+     */
+    public Optional<String> agentAttemptState(String workerId, String executionId, int attempt) {
+        AgentLaunch launch = agentLaunch(workerId);
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + Ports.LOOPBACK + ":" + launch.port()
+                        + "/v1/assignments/" + executionId + "?attempt=" + attempt))
+                .header("Authorization", "Bearer " + launch.env().get("RGRID_WORKER_TOKEN"))
+                .timeout(Duration.ofSeconds(10)).GET().build();
+        try (HttpClient client = HttpClient.newHttpClient()) {
+            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 404) {
+                return Optional.empty();
+            }
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("agent " + workerId + " answered " + response.statusCode() + ": "
+                        + response.body());
+            }
+            return Optional.of(Api.JSON.readTree(response.body()).path("state").asText());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** How a live agent was started: read from {@code /proc}, and its port from its pid file. */
+    private record AgentLaunch(long pid, List<String> command, Map<String, String> env, Path cwd, int port) {
+    }
+
+    private AgentLaunch agentLaunch(String workerId) {
+        long pid = liveAgents().stream().filter(a -> a.getKey().equals(workerId)).map(Map.Entry::getValue).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no live agent of " + workerId));
+        Path proc = Path.of("/proc", Long.toString(pid));
+        try {
+            List<String> command = List.of(Files.readString(proc.resolve("cmdline"), StandardCharsets.UTF_8)
+                    .split("\0"));
+            Map<String, String> env = new HashMap<>();
+            for (String variable : Files.readString(proc.resolve("environ"), StandardCharsets.UTF_8).split("\0")) {
+                int equals = variable.indexOf('=');
+                if (equals > 0) {
+                    env.put(variable.substring(0, equals), variable.substring(equals + 1));
+                }
+            }
+            Properties pidFile = new Properties();
+            try (var in = Files.newInputStream(workersDir().resolve(workerId + ".pid"))) {
+                pidFile.load(in);
+            }
+            return new AgentLaunch(pid, command, env, Files.readSymbolicLink(proc.resolve("cwd")),
+                    Integer.parseInt(pidFile.getProperty("port")));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read how agent " + workerId + " (pid " + pid + ") was started", e);
+        }
+    }
+
+    private static boolean listening(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(Ports.LOOPBACK, port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Stops the Kafka broker (SIGTERM, as a restart does) and starts it again on the same ports and data. */

@@ -512,8 +512,9 @@ public interface RgridConfig {
         /**
          * TEST ONLY: halts the JVM ({@code Runtime.halt}, like kill -9) at a point of the dispatch
          * path, so the crash-safety test can prove a restart loses and duplicates nothing:
-         * {@code after-record} (ASSIGNED committed, not sent) or {@code after-send} (sent, before
-         * the agent's answer is handled). Never set in production.
+         * {@code after-record} (ASSIGNED committed, not sent), {@code after-send} (sent, before
+         * the agent's answer is handled) or {@code before-report} (workers' reports consumed, not
+         * applied); see {@link FaultPoints}. Never set in production.
          */
         Optional<String> faultPoint();
     }

@@ -6,6 +6,7 @@ import io.rgrid.model.agent.Assignment;
 import io.rgrid.model.event.WorkerState;
 import io.rgrid.orchestrator.agent.AgentAnswers;
 import io.rgrid.orchestrator.agent.AgentClient;
+import io.rgrid.orchestrator.config.FaultPoints;
 import io.rgrid.orchestrator.config.RgridConfig;
 import io.rgrid.orchestrator.metrics.ClusterStats;
 import io.rgrid.orchestrator.outbox.OutboxWriter;
@@ -61,6 +62,9 @@ public class Dispatcher {
 
     @Inject
     RgridConfig config;
+
+    @Inject
+    FaultPoints faultPoints;
 
     @Inject
     LeaderLease leader;
@@ -224,7 +228,7 @@ public class Dispatcher {
                 stats.dispatched(Duration.between(execution.queuedAt(), execution.assignedAt()));
             }
             LOG.debugf("assigned %s attempt %d to %s", execution.id(), execution.attempt(), r.workerId());
-            faultPoint("after-record");
+            faultPoints.reached(FaultPoints.AFTER_RECORD);
             send(execution, workersById.get(r.workerId()));
         }
         if (TIMINGS.isDebugEnabled()) {
@@ -232,17 +236,6 @@ public class Dispatcher {
                     (committed - batchStarted) / 1e6, (System.nanoTime() - committed) / 1e6);
         }
         return recorded.size();
-    }
-
-    /**
-     * The crash-safety test's hook ({@code rgrid.orchestrator.dispatch.fault-point}, never set in
-     * production): halts the JVM at once, as kill -9 would, at the named point.
-     */
-    private void faultPoint(String point) {
-        if (config.orchestrator().dispatch().faultPoint().map(point::equals).orElse(false)) {
-            LOG.errorf("fault point %s reached: halting (test-only rgrid.orchestrator.dispatch.fault-point)", point);
-            Runtime.getRuntime().halt(137);
-        }
     }
 
     /**
@@ -288,7 +281,7 @@ public class Dispatcher {
         Assignment assignment = assignments.of(execution, worker.id());
         inFlight.acquireUninterruptibly();
         agents.assign(worker, assignment).whenComplete((outcome, error) -> inFlight.release()).thenAccept(outcome -> {
-            faultPoint("after-send");
+            faultPoints.reached(FaultPoints.AFTER_SEND);
             switch (outcome) {
                 case AgentClient.Outcome.Accepted accepted -> {
                     LOG.debugf("%s accepted %s attempt %d", worker.id(), execution.id(), execution.attempt());

@@ -1,8 +1,10 @@
 package io.rgrid.orchestrator.queue;
 
+import io.rgrid.model.ExecutionState;
 import io.rgrid.model.event.Envelope;
 import io.rgrid.model.event.Event;
 import io.rgrid.model.event.ExecutionStatusChanged;
+import io.rgrid.orchestrator.config.FaultPoints;
 import io.rgrid.platform.db.Transactions;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -11,6 +13,7 @@ import org.jboss.logging.Logger;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 
@@ -32,6 +35,9 @@ public class ExecutionStatusHandler {
 
     @Inject
     ExecutionTransitions transitions;
+
+    @Inject
+    FaultPoints faultPoints;
 
     public void handle(Envelope<Event> envelope) {
         handleAll(List.of(envelope));
@@ -60,7 +66,12 @@ public class ExecutionStatusHandler {
         }
         Set<UUID> ids = new HashSet<>();
         reports.forEach(r -> ids.add(r.executionId()));
-        int applied = database.inTransaction(c -> transitions.applyWorkerReports(c, executions.lockAll(c, ids), reports));
+        int applied = database.inTransaction(c -> {
+            Map<UUID, ExecutionRecord> locked = executions.lockAll(c, ids);
+            faultPoints.reachedIf(FaultPoints.BEFORE_REPORT,
+                    () -> locked.values().stream().anyMatch(e -> e.state() == ExecutionState.ASSIGNED));
+            return transitions.applyWorkerReports(c, locked, reports);
+        });
         LOG.debugf("%d of %d worker reports applied", applied, reports.size());
     }
 }
