@@ -16,7 +16,7 @@ start_test_servers() {
 }
 
 # json FIELD [KEY]: a field of the servers' servers.json (KEY: an entry of an object field).
-json() { python3 -c "import json,sys; v=json.load(open('$work/servers/servers.json'))['$1']; print(v['$2'] if '${2:-}' else v)"; }
+json() { python3 -c "import json,sys; v=json.load(open('$work/servers/servers.json'))['$1']; print(v['${2:-}'] if '${2:-}' else v)"; }
 
 # start_api JAR [JAVA_OPTION...]: api-service against those servers (bucket "bench") with a new
 # admin key, its log in $work/api.log; sets key, api_port, api_pid and url, and returns once it
