@@ -14,8 +14,6 @@ import io.rgrid.testinfra.SharedServers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -332,7 +330,7 @@ public final class KillableGrid implements AutoCloseable {
             }
             Files.write(pidFile, lines, StandardCharsets.UTF_8);
             long deadline = System.nanoTime() + READY.toNanos();
-            while (!listening(launch.port())) {
+            while (!Ports.answers(launch.port())) {
                 if (!agent.isAlive() || System.nanoTime() > deadline) {
                     throw new IllegalStateException("the restarted agent of " + workerId + " does not listen on port "
                             + launch.port() + "; its log:\n" + ManagedProcess.tail(log, 40));
@@ -398,15 +396,6 @@ public final class KillableGrid implements AutoCloseable {
                     Integer.parseInt(pidFile.getProperty("port")));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read how agent " + workerId + " (pid " + pid + ") was started", e);
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress(Ports.LOOPBACK, port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 
