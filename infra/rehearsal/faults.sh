@@ -18,6 +18,9 @@
 #   faults_agent_restart (by name, and in --soak) a worker's agent killed mid-run (SIGKILL) and started
 #                     again by systemd under the same worker id: the worker never LOST, the execution
 #                     SUCCEEDED (attempt 2, after the missing-grace), one run at a time on the node
+#   faults_partition  (by name, and in --soak) lost-node with the node cut off the private network
+#                     (`docker network disconnect`), running on, unreachable: LOST, its server deleted,
+#                     attempt 2 on a new worker only after the host's Docker saw the cut-off node die
 #   faults_soak       (test --soak, by hand) all of them RGRID_REHEARSAL_SOAK_ROUNDS times (default 3),
 #                     each scale-out with RGRID_REHEARSAL_SOAK_EXECUTIONS executions (default 36)
 
@@ -234,59 +237,93 @@ faults_server_gone() { # WORKER_ID: the emulator no longer lists a server of tha
     [[ "$(emulator_api GET "/servers?name=$1" | jq '.servers | length')" == 0 ]]
 }
 
-faults_lost_node() {
-    local from t0=$SECONDS id view worker second node killed t_lost t_gone before after other out recorder
-    from="$(date +%s)"
-    id="$(faults_submit lost 30 --max-attempts 3)" || faults_fail lost-node "rgrid run --detach failed"
-    log "lost-node: execution $id (30 s); waiting for it to run"
-    faults_until lost-node 420 "execution $id RUNNING" faults_running "$id"
+# Submits one work.py execution (TAG, SECONDS, --max-attempts 3) and waits until its run started on
+# its worker's node; sets the caller's id, worker and node (bash's dynamic scope: the caller
+# declares them local).
+faults_start_run() { # STEP TAG SECONDS EPOCH
+    local step=$1 tag=$2 secs=$3 from=$4
+    id="$(faults_submit "$tag" "$secs" --max-attempts 3)" || faults_fail "$step" "rgrid run --detach failed"
+    log "$step: execution $id ($secs s); waiting for it to run"
+    faults_until "$step" 420 "execution $id RUNNING" faults_running "$id"
     worker="$(faults_execution "$id" | jq -r .workerId)"
     node="$name-$worker"
     # RUNNING comes before the container starts when the node still pulls the image (a new worker,
-    # a loaded machine): the kill waits for the start event on the node's own Docker.
-    faults_until lost-node 300 "a container of $id started on $node" faults_started "$node" "$from" "$id"
+    # a loaded machine): the fault waits for the start event on the node's own Docker.
+    faults_until "$step" 300 "a container of $id started on $node" faults_started "$node" "$from" "$id"
+}
+
+# The host Docker's die of node container NODE since EPOCH (epoch seconds; empty while it runs).
+faults_node_died() { # NODE EPOCH
+    docker events --since "$2" --until "$(date +%s)" --filter type=container --filter event=die \
+        --format '{{.Time}} {{.Actor.Attributes.name}}' | awk -v n="$1" '$2 == n { print $1; exit }'
+}
+
+faults_node_gone() { [[ -n "$(faults_node_died "$1" "$2")" ]]; } # NODE EPOCH
+
+# The node running an execution cut off (HOW: kill = `docker kill` of its container; partition =
+# its container disconnected from the private network, still running, its agent and its run alive
+# but unreachable): the worker LOST, its server deleted, attempt 2 on a new worker, started only
+# after the host's Docker saw the cut-off node die (the orchestrator deletes a lost worker before it
+# takes its attempts back), the right output, one run at a time.
+faults_node_cut() { # STEP TAG HOW
+    local step=$1 tag=$2 how=$3 from t0=$SECONDS id view worker second node cut t_lost t_gone died before after other out recorder
+    from="$(date +%s)"
+    faults_start_run "$step" "$tag" 30 "$from"
     before="$(faults_events "$node" "$from" "$id")"
-    killed="$(date +%s)"
-    log "lost-node: RUNNING on $worker after $((SECONDS - t0)) s; docker kill $node"
-    docker kill "$node" >/dev/null
-    faults_until lost-node 240 "worker $worker LOST" faults_worker_lost "$worker"
-    t_lost=$(($(date +%s) - killed))
-    faults_until lost-node 120 "server $worker deleted" faults_server_gone "$worker"
-    t_gone=$(($(date +%s) - killed))
-    faults_until lost-node 600 "execution $id assigned to a new worker" faults_on_another_worker "$id" "$worker"
+    cut="$(date +%s)"
+    case $how in
+        kill)
+            log "$step: running on $worker after $((SECONDS - t0)) s; docker kill $node"
+            docker kill "$node" >/dev/null ;;
+        partition)
+            log "$step: running on $worker after $((SECONDS - t0)) s; docker network disconnect $name-private $node (it runs on, unreachable)"
+            docker network disconnect "$name-private" "$node" ;;
+    esac
+    faults_until "$step" 240 "worker $worker LOST" faults_worker_lost "$worker"
+    t_lost=$(($(date +%s) - cut))
+    faults_until "$step" 120 "server $worker deleted" faults_server_gone "$worker"
+    t_gone=$(($(date +%s) - cut))
+    faults_until "$step" 60 "the host's Docker saw $node die" faults_node_gone "$node" "$cut"
+    died="$(faults_node_died "$node" "$cut")"
+    faults_until "$step" 600 "execution $id assigned to a new worker" faults_on_another_worker "$id" "$worker"
     second="$(faults_execution "$id" | jq -r .workerId)"
-    recorder="$(faults_record_events "$name-$second" "$from" "$faults_dir/lost-node-events")"
-    faults_await_terminal lost-node 600 "$id"
+    recorder="$(faults_record_events "$name-$second" "$from" "$faults_dir/$step-events")"
+    faults_await_terminal "$step" 600 "$id"
     view="$(faults_execution "$id")"
     [[ $(jq -r .workerId <<<"$view") == "$second" ]] \
-        || faults_fail lost-node "execution $id moved on from $second to $(jq -r .workerId <<<"$view")"
+        || faults_fail "$step" "execution $id moved on from $second to $(jq -r .workerId <<<"$view")"
     sleep 2 # the die event reaches the stream
     pkill -P "$recorder" 2>/dev/null || true # its docker exec, then the subshell
     kill "$recorder" 2>/dev/null || true
-    after="$(faults_runs_of "$id" <"$faults_dir/lost-node-events")"
+    after="$(faults_runs_of "$id" <"$faults_dir/$step-events")"
     out="$(api "/api/v1/executions/$id/outputs/result.txt?attempt=2" || true)"
-    log "figure: lost-node: kill -> LOST $t_lost s, -> server deleted $t_gone s, -> $(jq -r .state <<<"$view") on attempt $(jq -r .attempt <<<"$view") $(($(date +%s) - killed)) s"
-    printf '  events on %s (killed): %s\n  events on %s: %s\n' "$worker" "${before//$'\n'/; }" "$second" "${after//$'\n'/; }"
+    log "figure: $step: $how -> LOST $t_lost s, -> server deleted $t_gone s, -> node died $((died - cut)) s, -> $(jq -r .state <<<"$view") on attempt $(jq -r .attempt <<<"$view") $(($(date +%s) - cut)) s"
+    printf '  events on %s (cut off): %s\n  events on %s: %s\n' "$worker" "${before//$'\n'/; }" "$second" "${after//$'\n'/; }"
     [[ $(jq -r '"\(.state) \(.attempt)"' <<<"$view") == "SUCCEEDED 2" ]] \
-        || faults_fail lost-node "execution $id ended $(jq -r '"\(.state) on attempt \(.attempt)"' <<<"$view"), not SUCCEEDED on attempt 2"
-    [[ $second != "$worker" ]] || faults_fail lost-node "attempt 2 ran on the killed worker $worker"
-    faults_servers lives | jq -e --arg n "$second" --argjson k "$killed" 'select(.name == $n) | .created_at >= $k' >/dev/null \
-        || faults_fail lost-node "attempt 2's worker $second is not a server created after the kill"
-    [[ $out == "lost - done" ]] || faults_fail lost-node "attempt 2's result.txt is '$out', not 'lost - done'"
-    # No two runs at once: one start of attempt 1 on the killed node before the kill, no die there
-    # (the node died with it); one start and one die of attempt 2 on the new node, started after the kill.
+        || faults_fail "$step" "execution $id ended $(jq -r '"\(.state) on attempt \(.attempt)"' <<<"$view"), not SUCCEEDED on attempt 2"
+    [[ $second != "$worker" ]] || faults_fail "$step" "attempt 2 ran on the cut-off worker $worker"
+    faults_servers lives | jq -e --arg n "$second" --argjson k "$cut" 'select(.name == $n) | .created_at >= $k' >/dev/null \
+        || faults_fail "$step" "attempt 2's worker $second is not a server created after the cut"
+    [[ $out == "$tag - done" ]] || faults_fail "$step" "attempt 2's result.txt is '$out', not '$tag - done'"
+    # No two runs at once: one start of attempt 1 on the cut-off node before the cut (its die, if
+    # any, went with the node); one start and one die of attempt 2 on the new node, started no
+    # sooner than the host's Docker saw the cut-off node (and attempt 1 with it) die.
     faults_events_are "$before" "start 1" \
-        || faults_fail lost-node "the killed node's events are not one start of attempt 1: ${before//$'\n'/; }"
+        || faults_fail "$step" "the cut-off node's events are not one start of attempt 1: ${before//$'\n'/; }"
     faults_events_are "$after" "start 2 die 2" \
-        || faults_fail lost-node "the new node's events are not one start and one die of attempt 2: ${after//$'\n'/; }"
-    (($(awk '$2 == "start" {print $1}' <<<"$after") >= killed)) \
-        || faults_fail lost-node "attempt 2 started before the kill"
+        || faults_fail "$step" "the new node's events are not one start and one die of attempt 2: ${after//$'\n'/; }"
+    (($(awk '$2 == "start" {print $1}' <<<"$after") >= died)) \
+        || faults_fail "$step" "attempt 2 started before the cut-off node died (at $died)"
     for other in $(docker ps --filter "label=rgrid.rehearsal=$name" --format '{{.Names}}'); do
         [[ $other == "$control" || $other == "$name-$second" ]] && continue
-        [[ -z $(faults_events "$other" "$from" "$id") ]] || faults_fail lost-node "$other ran execution $id too"
+        [[ -z $(faults_events "$other" "$from" "$id") ]] || faults_fail "$step" "$other ran execution $id too"
     done
-    log "PASS lost-node: LOST, server deleted, a new worker, SUCCEEDED on attempt 2 with its output, one run at a time"
+    log "PASS $step: LOST, server deleted, a new worker, SUCCEEDED on attempt 2 with its output after the cut-off node died, one run at a time"
 }
+
+faults_lost_node() { faults_node_cut lost-node lost kill; }
+
+faults_partition() { faults_node_cut partition partition partition; }
 
 # ---- an agent killed and restarted by systemd under the same worker id (by hand, and in --soak) ---
 faults_worker_ready() { [[ "$(faults_worker_state "$1")" == READY ]]; }
@@ -298,12 +335,7 @@ faults_agent_restarted() { (($(faults_agent_restarts "$1") > $2)); } # NODE REST
 faults_agent_restart() {
     local from id view worker node restarts killed t_back t_end events order
     from="$(date +%s)"
-    id="$(faults_submit agent-restart 40 --max-attempts 3)" || faults_fail agent-restart "rgrid run --detach failed"
-    log "agent-restart: execution $id (40 s); waiting for it to run"
-    faults_until agent-restart 420 "execution $id RUNNING" faults_running "$id"
-    worker="$(faults_execution "$id" | jq -r .workerId)"
-    node="$name-$worker"
-    faults_until agent-restart 300 "a container of $id started on $node" faults_started "$node" "$from" "$id"
+    faults_start_run agent-restart agent-restart 40 "$from"
     restarts="$(faults_agent_restarts "$node")"
     killed="$(date +%s)"
     # SIGKILL to the agent alone (its container keeps running, orphaned); systemd's Restart=always
@@ -437,8 +469,8 @@ faults_backup() {
 # next; the test fails when any did.
 faults_steps=(scale-out billing lost-node timelines restart backup)
 # Steps only by name or in --soak: agent-restart waits out the orchestrator's 60 s missing-grace,
-# about 3 minutes that CI's 60 cannot spare.
-faults_by_hand=(agent-restart)
+# partition its lost-after and a new server's boot, about 3 minutes each that CI's 60 cannot spare.
+faults_by_hand=(agent-restart partition)
 faults_run() { # [STEP...]
     local t0=$SECONDS step rc
     local -a steps=("$@") passed=() failed=()
