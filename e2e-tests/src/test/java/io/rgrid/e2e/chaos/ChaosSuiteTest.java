@@ -62,7 +62,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </ul>
  * Workers declared LOST that no step killed (false LOSTs, goal 0) are counted in the RESULT line.
  * The seed is printed; {@code -Drgrid.chaos.seed=N} replays a schedule, {@code -Drgrid.chaos.executions=N}
- * changes the size. Counts are printed as a {@code [chaos] RESULT} line (recorded in docs/chaos.md).
+ * changes the size, {@code -Drgrid.chaos.rounds=N} runs N schedules back to back ({@link #rounds()}). Counts are printed as a {@code [chaos] RESULT} line (recorded in docs/chaos.md).
  */
 @ExtendWith(GridExtension.class)
 @Order(SuiteOrder.CHAOS)
@@ -113,11 +113,13 @@ class ChaosSuiteTest {
     @Test
     void everyExecutionEndsOnceWithTheRightOutputAndNoOverlappingAttempts(GridExtension.Running running) throws Exception {
         KillableGrid grid = running.grid();
-        int count = Integer.getInteger("rgrid.chaos.executions", DEFAULT_EXECUTIONS);
+        int rounds = rounds();
+        int count = Integer.getInteger("rgrid.chaos.executions", DEFAULT_EXECUTIONS * rounds);
         long seed = Long.getLong("rgrid.chaos.seed", new Random().nextLong());
-        System.out.println("[chaos] seed " + seed + " (replay: -Drgrid.chaos.seed=" + seed + "), " + count + " executions");
+        System.out.println("[chaos] seed " + seed + " (replay: -Drgrid.chaos.seed=" + seed + " -Drgrid.chaos.rounds="
+                + rounds + "), " + count + " executions, " + rounds + " round(s) of faults");
         Random random = new Random(seed);
-        List<Step> schedule = schedule(random);
+        List<Step> schedule = schedule(random, rounds);
         System.out.println("[chaos] schedule " + schedule);
         String run = "chaos-" + Long.toHexString(seed);
         Api api = new Api(grid.apiUrl());
@@ -132,7 +134,7 @@ class ChaosSuiteTest {
         List<Throwable> submitterFailure = new CopyOnWriteArrayList<>();
         Thread submitter = Thread.ofPlatform().name("chaos-submitter").daemon(true).start(() -> {
             try {
-                submitAll(api, grid, run, count, ids);
+                submitAll(api, grid, run, count, SUBMIT_WINDOW.multipliedBy(rounds), ids);
             } catch (Throwable e) {
                 submitterFailure.add(e);
             }
@@ -145,7 +147,7 @@ class ChaosSuiteTest {
             submitter.interrupt();
             throw e;
         }
-        submitter.join(Duration.ofMinutes(12).toMillis());
+        submitter.join(Duration.ofMinutes(12L * rounds).toMillis());
         assertThat(submitterFailure).as("submissions").isEmpty();
         assertThat(ids).as("every submission was taken").hasSize(count);
         long chaosEnd = System.nanoTime();
@@ -216,21 +218,37 @@ class ChaosSuiteTest {
     }
 
     /**
-     * Every kind of fault once, plus a second worker kill and two more at random, in random
-     * order; each comes a random 3-12 s after the grid recovered from the previous one (a fault
-     * whose restart is still in progress is not a new fault), the first 3-8 s into the run.
+     * How many schedules run back to back: 1 in CI; {@code -Drgrid.chaos.rounds=N} (bench/chaos.sh
+     * --soak) runs N, with N × {@value #DEFAULT_EXECUTIONS} executions submitted over N × the
+     * submission window, so the grid stays as loaded for N times as long.
      */
-    static List<Step> schedule(Random random) {
+    static int rounds() {
+        int rounds = Integer.getInteger("rgrid.chaos.rounds", 1);
+        if (rounds < 1) {
+            throw new IllegalArgumentException("rgrid.chaos.rounds must be 1 or more, not " + rounds);
+        }
+        return rounds;
+    }
+
+    /**
+     * {@code rounds} schedules, each: every kind of fault once, plus a second worker kill and two
+     * more at random, in random order; each comes a random 3-12 s after the grid recovered from the
+     * previous one (a fault whose restart is still in progress is not a new fault), the first 3-8 s
+     * into the run.
+     */
+    static List<Step> schedule(Random random, int rounds) {
         List<Action> kinds = faultKinds();
-        List<Action> actions = new ArrayList<>(kinds);
-        actions.add(Action.KILL_WORKER);
-        actions.add(kinds.get(random.nextInt(kinds.size())));
-        actions.add(kinds.get(random.nextInt(kinds.size())));
-        Collections.shuffle(actions, random);
         List<Step> steps = new ArrayList<>();
-        for (int i = 0; i < actions.size(); i++) {
-            long delay = i == 0 ? 3_000 + random.nextLong(5_000) : 3_000 + random.nextLong(9_000);
-            steps.add(new Step(delay, actions.get(i)));
+        for (int round = 0; round < rounds; round++) {
+            List<Action> actions = new ArrayList<>(kinds);
+            actions.add(Action.KILL_WORKER);
+            actions.add(kinds.get(random.nextInt(kinds.size())));
+            actions.add(kinds.get(random.nextInt(kinds.size())));
+            Collections.shuffle(actions, random);
+            for (Action action : actions) {
+                long delay = steps.isEmpty() ? 3_000 + random.nextLong(5_000) : 3_000 + random.nextLong(9_000);
+                steps.add(new Step(delay, action));
+            }
         }
         return steps;
     }
@@ -241,8 +259,9 @@ class ChaosSuiteTest {
     }
 
     /** Paced over the submission window; each submission waits out an API outage (same Idempotency-Key). */
-    private static void submitAll(Api api, KillableGrid grid, String run, int count, Map<Integer, String> ids) {
-        long pace = SUBMIT_WINDOW.toMillis() / count;
+    private static void submitAll(Api api, KillableGrid grid, String run, int count, Duration window,
+                                  Map<Integer, String> ids) {
+        long pace = window.toMillis() / count;
         for (int i = 0; i < count; i++) {
             String spec = """
                     {"network": "none", "memory": "128m", "timeoutSeconds": 120,
