@@ -14,8 +14,8 @@
 #                            figure; then the egress check (rehearsal/egress-check.sh): what a tenant's
 #                            script reaches on a worker, with positive controls; with --faults then the
 #                            fault steps (infra/rehearsal/faults.sh: scale-out, billing, lost-node, restart,
-#                            backup; agent-restart and partition by name or in --soak); --ray: a grid with Ray dispatch (rehearsal/ray.sh; kept until down),
-#                            hello must run as a Ray task; --soak: the fault steps repeated with more
+#                            backup; agent-restart and partition by name or in --soak); --ray: a grid with
+#                            Ray dispatch (rehearsal/ray.sh; kept until down), hello must run as a Ray task; --soak: the fault steps repeated with more
 #                            executions (by hand, longer); exits non-zero (with the journals) on a failure
 #   infra/rehearse.sh up [--ray]  up alone (--ray: with Ray dispatch, as test --ray)
 #   infra/rehearse.sh egress up, then the egress check alone (on a grid `test` left up: its worker is reused)

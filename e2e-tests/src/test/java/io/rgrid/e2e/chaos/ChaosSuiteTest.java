@@ -62,7 +62,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * </ul>
  * Workers declared LOST that no step killed (false LOSTs, goal 0) are counted in the RESULT line.
  * The seed is printed; {@code -Drgrid.chaos.seed=N} replays a schedule, {@code -Drgrid.chaos.executions=N}
- * changes the size, {@code -Drgrid.chaos.rounds=N} runs N schedules back to back ({@link #rounds()}). Counts are printed as a {@code [chaos] RESULT} line (recorded in docs/chaos.md).
+ * changes the size, {@code -Drgrid.chaos.rounds=N} runs N schedules back to back ({@link #rounds()}).
+ * Counts are printed as a {@code [chaos] RESULT} line (recorded in docs/chaos.md).
  */
 @ExtendWith(GridExtension.class)
 @Order(SuiteOrder.CHAOS)
