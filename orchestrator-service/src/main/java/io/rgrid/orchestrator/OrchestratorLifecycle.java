@@ -158,11 +158,12 @@ public class OrchestratorLifecycle {
     }
 
     /**
-     * What a new leader does first: agents a killed orchestrator left (adopted by the provider)
-     * are kept or deleted, and workers whose server is gone are forgotten, before any assignment
-     * is re-sent.
+     * What a new leader does first: the provider learns the servers the previous leader left
+     * (for {@code local}: the agents it started while this instance stood by), those are kept or
+     * deleted, and workers whose server is gone are forgotten, before any assignment is re-sent.
      */
     private void takeOver() {
+        guarded("provider take-over", provider::takeOver).run();
         guarded("reconciliation", reconciler::reconcile).run();
         dispatcher.resendAssigned();
         dispatcher.wake();
@@ -184,10 +185,25 @@ public class OrchestratorLifecycle {
         }
         dispatcher.stop();
         consumers.close();
-        stopOwnWorkers();
-        provider.close();
+        if (anotherInstanceLeads()) {
+            // A standby's local provider knows the leader's agents: they run on, the leader's to stop.
+            provider.closeKeepingWorkers();
+        } else {
+            stopOwnWorkers();
+            provider.close();
+        }
         relay.stop();
         lease.stop();
+    }
+
+    /**
+     * Whether the last lease round saw another instance holding the lease. Not merely "this one
+     * does not lead": a lone orchestrator whose lease lapsed (the database was away) still owns
+     * its workers when it stops.
+     */
+    private boolean anotherInstanceLeads() {
+        String seen = lease.leader();
+        return seen != null && !seen.isEmpty() && !seen.equals(lease.holderId());
     }
 
     /**

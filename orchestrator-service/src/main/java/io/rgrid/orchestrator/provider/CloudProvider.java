@@ -103,6 +103,24 @@ public interface CloudProvider {
     default void stopLeftovers(String workerId) {
     }
 
+    /**
+     * Called when this instance becomes the leader, before its first reconciliation. A provider
+     * that keeps its servers in memory learns here the ones the previous leader started since this
+     * process began: a standby's {@code local} provider knew only the agents running at its own
+     * start. Providers whose {@link #list()} asks the cloud need nothing.
+     */
+    default void takeOver() {
+    }
+
+    /**
+     * How a standby stops: releases what this process holds but ends no worker, since the workers
+     * it knows are the leader's ({@code local} adopted them at its start). Only {@code local}
+     * differs from {@link #close()}.
+     */
+    default void closeKeepingWorkers() {
+        close();
+    }
+
     /** Releases what this process holds; for {@code local}, stops every agent it started. */
     default void close() {
     }

@@ -270,6 +270,26 @@ public final class LocalProcessProvider implements CloudProvider {
         return true;
     }
 
+    /**
+     * Adopts every agent of this grid that runs now (from the pid files): a standby that takes
+     * over knew only those of its own start, and the leader it follows may have started and
+     * stopped agents since. An agent already known is replaced by what its file says (the same
+     * process, or the one a restart of the agent wrote there).
+     */
+    @Override
+    public synchronized void takeOver() {
+        List<LocalAgent> running = pidFiles.adoptLeftovers();
+        running.forEach(agent -> agents.put(agent.workerId(), agent));
+        LOG.infof("taking over as leader: %d local agents run for this grid", running.size());
+    }
+
+    /** A standby's stop: the agents it knows are the leader's, so they are forgotten, never stopped. */
+    @Override
+    public synchronized void closeKeepingWorkers() {
+        closed = true;
+        agents.clear();
+    }
+
     @Override
     public void close() {
         List<LocalAgent> all;

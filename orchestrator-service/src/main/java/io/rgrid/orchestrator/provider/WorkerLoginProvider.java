@@ -142,6 +142,16 @@ public final class WorkerLoginProvider implements CloudProvider {
     }
 
     @Override
+    public void takeOver() {
+        delegate.takeOver();
+    }
+
+    @Override
+    public void closeKeepingWorkers() {
+        delegate.closeKeepingWorkers();
+    }
+
+    @Override
     public void close() {
         delegate.close();
     }

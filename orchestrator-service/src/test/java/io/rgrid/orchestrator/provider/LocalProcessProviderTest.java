@@ -108,13 +108,8 @@ class LocalProcessProviderTest {
 
     @Test
     void agentsLeftByAKilledOrchestratorAreAdoptedOthersForgotten() throws Exception {
-        Path jar = dir.resolve("agent.jar");
-        Files.writeString(jar, "not really a jar");
-        Map<String, String> settings = Map.of(
-                "rgrid.orchestrator.local.agent-jar", jar.toString(),
-                "rgrid.orchestrator.local.work-dir", dir.toString(),
-                "rgrid.orchestrator.local.stop-grace-period", "2s",
-                "rgrid.kafka.bootstrap-servers", "k:9092");
+        Path jar = fakeAgentJar();
+        Map<String, String> settings = fakeAgentGrid(jar);
         // A process whose command line names the agent jar stands in for a left agent.
         Process left = new ProcessBuilder("sh", "-c", "sleep 60", jar.toString()).start();
         try {
@@ -135,6 +130,46 @@ class LocalProcessProviderTest {
         } finally {
             left.destroyForcibly();
         }
+    }
+
+    @Test
+    void aStandbyLearnsTheAgentsItsLeaderStartedWhenItTakesOverAndLeavesThemRunningWhenItStopsFirst() throws Exception {
+        Path jar = fakeAgentJar();
+        Map<String, String> settings = fakeAgentGrid(jar);
+        LocalProcessProvider standby = new LocalProcessProvider(RgridConfigTest.load(settings));
+        // The leader starts an agent after the standby's start: its pid file is all the standby can see.
+        Process started = new ProcessBuilder("sh", "-c", "sleep 60", jar.toString()).start();
+        try {
+            pidFile("rgrid-worker-late01", started.pid(), "k\\:9092|");
+            assertThat(standby.list()).as("a standby adopts only at its start").isEmpty();
+
+            standby.takeOver();
+            assertThat(standby.list()).extracting(ProvisionedServer::workerId).containsExactly("rgrid-worker-late01");
+
+            LocalProcessProvider secondStandby = new LocalProcessProvider(RgridConfigTest.load(settings));
+            secondStandby.closeKeepingWorkers();
+            assertThat(started.waitFor(2, TimeUnit.SECONDS)).as("a standby's stop ends none of the leader's agents")
+                    .isFalse();
+            assertThat(dir.resolve("rgrid-worker-late01.pid")).exists();
+        } finally {
+            started.destroyForcibly();
+        }
+    }
+
+    /** A file named like the agent jar: a process naming it on its command line passes for an agent. */
+    private Path fakeAgentJar() throws Exception {
+        Path jar = dir.resolve("agent.jar");
+        Files.writeString(jar, "not really a jar");
+        return jar;
+    }
+
+    /** A local grid with that jar, the test's work dir and Kafka {@code k:9092} (grid tag {@code k\:9092|}). */
+    private Map<String, String> fakeAgentGrid(Path jar) {
+        return Map.of(
+                "rgrid.orchestrator.local.agent-jar", jar.toString(),
+                "rgrid.orchestrator.local.work-dir", dir.toString(),
+                "rgrid.orchestrator.local.stop-grace-period", "2s",
+                "rgrid.kafka.bootstrap-servers", "k:9092");
     }
 
     private void pidFile(String workerId, long pid, String grid) throws Exception {
