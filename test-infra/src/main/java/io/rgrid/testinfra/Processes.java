@@ -4,8 +4,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
-/** What tests check about processes, read straight from Linux's /proc (independent of the code under test). */
+/**
+ * What tests check about processes, read straight from Linux's /proc (independent of the code under
+ * test), and the SIGKILL they send.
+ */
 public final class Processes {
 
     private Processes() {
@@ -20,6 +24,18 @@ public final class Processes {
     /** Whether the process is stopped by a signal (SIGSTOP: state {@code T}) and waits for SIGCONT. */
     public static boolean stopped(long pid) {
         return state(pid) == 'T';
+    }
+
+    /** SIGKILL to the process, if it exists, and its end awaited (30 s, then an IllegalStateException). */
+    public static void kill9(long pid) {
+        ProcessHandle.of(pid).ifPresent(p -> {
+            p.destroyForcibly(); // SIGKILL on Linux
+            try {
+                p.onExit().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IllegalStateException("process " + pid + " survived SIGKILL for 30 s", e);
+            }
+        });
     }
 
     /** The state letter of /proc/PID/stat ({@code R}, {@code S}, {@code T}, {@code Z}, …), {@code ?} for no such process. */

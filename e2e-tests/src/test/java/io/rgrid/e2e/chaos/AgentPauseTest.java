@@ -54,7 +54,7 @@ class AgentPauseTest {
         assertThat(running.docker().events()).as("the engine started the container of " + id + " within 2 min")
                 .anyMatch(e -> id.equals(e.executionId()) && "start".equals(e.action()));
 
-        assertThat(grid.signalAgent(worker, true)).as("SIGSTOP to the agent of " + worker).isTrue();
+        assertThat(grid.agents().signal(worker, true)).as("SIGSTOP to the agent of " + worker).isTrue();
         long frozenAt = System.nanoTime();
         // Frozen until the orchestrator gives up on it (silent, probed, LOST, deleted), however long
         // its liveness checks take on this machine; a bound that says why when it is passed.
@@ -72,7 +72,7 @@ class AgentPauseTest {
                     patience, String.join("\n", grid.orchestratorLogLines(worker))).isIn("LOST", "DELETED");
             Api.sleep(KillableGrid.LOST_AFTER.toMillis()); // its deletion and the retry run while it is still frozen
         } finally {
-            grid.signalAgent(worker, false);
+            grid.agents().signal(worker, false);
         }
 
         Map<String, JsonNode> views = ChaosSuiteTest.awaitTerminal(api, grid.adminKey(), run, Set.of(id));

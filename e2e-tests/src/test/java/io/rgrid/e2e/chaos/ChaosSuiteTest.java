@@ -44,6 +44,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * from its input (every 50th runs 20 s, longer than the grid's lost-after; the others 1 s), with
  * the default attempts (3), submitted over about a minute while, at seeded random moments, a
  * worker-agent, the orchestrator and the api-service are killed with SIGKILL (and restarted), the
+ * leading orchestrator is killed with a standby running (which takes over), the
  * Kafka broker and PostgreSQL are restarted and killed with SIGKILL (and started again), and (by
  * hand, {@link #faultKinds()}) the object store goes down for 30 s while the next faults happen. Then:
  * <ul>
@@ -92,8 +93,8 @@ class ChaosSuiteTest {
      * stopped for {@link #STORE_OUTAGE}, an agent frozen (SIGSTOP) for {@link #AGENT_PAUSE}, each on a
      * thread of its own while the schedule goes on.
      */
-    enum Action { KILL_WORKER, KILL_ORCHESTRATOR, KILL_API, RESTART_KAFKA, RESTART_POSTGRES, KILL_KAFKA, KILL_POSTGRES,
-        STORE_DOWN, PAUSE_AGENT }
+    enum Action { KILL_WORKER, KILL_ORCHESTRATOR, KILL_LEADER_WITH_STANDBY, KILL_API, RESTART_KAFKA, RESTART_POSTGRES,
+        KILL_KAFKA, KILL_POSTGRES, STORE_DOWN, PAUSE_AGENT }
 
     static final Duration STORE_OUTAGE = Duration.ofSeconds(30);
     /** Twice lost-after: long enough to be declared LOST, then resumed (SIGCONT) if it still exists. */
@@ -322,11 +323,16 @@ class ChaosSuiteTest {
         private String act(Action action) {
             switch (action) {
                 case KILL_WORKER -> {
-                    Optional<String> killed = grid.killWorker(random::nextInt);
+                    Optional<String> killed = grid.agents().kill(random::nextInt);
                     killed.ifPresent(killedWorkers::add);
                     return killed.map(id -> ": killed " + id).orElse(": no worker was running");
                 }
                 case KILL_ORCHESTRATOR -> grid.killAndRestartOrchestrator();
+                case KILL_LEADER_WITH_STANDBY -> {
+                    Duration takeOver = grid.killLeaderWithStandbyRunning();
+                    return String.format(": the standby held the lease %.1f s after the leader's kill",
+                            takeOver.toMillis() / 1e3);
+                }
                 case KILL_API -> grid.killAndRestartApi();
                 case RESTART_KAFKA -> grid.restartKafka();
                 case RESTART_POSTGRES -> grid.restartPostgres();
@@ -345,18 +351,18 @@ class ChaosSuiteTest {
                     return ": down for " + STORE_OUTAGE.toSeconds() + " s, overlapping what follows";
                 }
                 case PAUSE_AGENT -> {
-                    List<Map.Entry<String, Long>> agents = grid.liveAgents();
+                    List<Map.Entry<String, Long>> agents = grid.agents().live();
                     if (agents.isEmpty()) {
                         return ": no worker was running";
                     }
                     String worker = agents.get(random.nextInt(agents.size())).getKey();
-                    if (!grid.signalAgent(worker, true)) {
+                    if (!grid.agents().signal(worker, true)) {
                         return ": " + worker + " was gone before its SIGSTOP";
                     }
                     pausedWorkers.add(worker);
                     pauses.add(Thread.ofPlatform().name("chaos-agent-pause").start(() -> {
                         Api.sleep(AGENT_PAUSE.toMillis());
-                        boolean resumed = grid.signalAgent(worker, false);
+                        boolean resumed = grid.agents().signal(worker, false);
                         System.out.printf("[chaos] %s %s at %.1f s%n", worker,
                                 resumed ? "resumed (SIGCONT)" : "gone when its pause ended", (System.nanoTime() - t0) / 1e9);
                     }));

@@ -72,9 +72,9 @@ class OrchestratorDowntimeTest {
         // While it is down: the agent runs the attempt to its end (its SUCCEEDED acknowledged by
         // Kafka and written to its ledger), then is killed and started again under the same id.
         String finished = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
-                .until(() -> grid.agentAttemptState(worker, id, 1).orElse(""), "FINISHED"::equals);
-        grid.restartAgent(worker);
-        assertThat(grid.agentAttemptState(worker, id, 1)).as("the restarted agent of %s remembers attempt 1", worker)
+                .until(() -> grid.agents().attemptState(worker, id, 1).orElse(""), "FINISHED"::equals);
+        grid.agents().restart(worker);
+        assertThat(grid.agents().attemptState(worker, id, 1)).as("the restarted agent of %s remembers attempt 1", worker)
                 .hasValue(finished);
 
         Duration down = KillableGrid.LOST_AFTER.multipliedBy(2); // down for twice lost-after

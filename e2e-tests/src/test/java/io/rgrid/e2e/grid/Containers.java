@@ -20,7 +20,7 @@ public final class Containers {
     /** Removes the containers the grid's workers left (an agent killed with -9 leaves its container behind). */
     public static void removeAll(KillableGrid grid) {
         try {
-            for (var agent : grid.knownWorkerIds()) {
+            for (var agent : grid.agents().knownWorkerIds()) {
                 WorkerContainers.remove(agent);
             }
         } catch (InterruptedException e) {

@@ -14,25 +14,25 @@ import io.rgrid.testinfra.SharedServers;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntUnaryOperator;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
+
+import static io.rgrid.testinfra.Processes.kill9;
 
 /**
  * A whole grid (PostgreSQL, Kafka, S3, api-service, orchestrator-service with the local provider,
@@ -43,7 +43,7 @@ import java.util.stream.Stream;
  *
  * <p>Timings are short so a lost worker is noticed within seconds: agents heartbeat every 2 s,
  * a worker silent for 15 s is lost. Everything lives in one directory; {@link #logFiles()} lists
- * every log the run produced.
+ * every log the run produced. What is done to single agents is {@link LocalAgents} ({@link #agents()}).
  */
 public final class KillableGrid implements AutoCloseable {
 
@@ -68,7 +68,8 @@ public final class KillableGrid implements AutoCloseable {
     private final int kafkaControllerPort = Ports.free();
     private final int s3Port = Ports.free();
     private final int apiPort = Ports.free();
-    private final int orchestratorPort = Ports.free();
+    /** The leading orchestrator's port: a new one after {@link #killLeaderWithStandbyRunning()}. */
+    private volatile int orchestratorPort = Ports.free();
     private final int firstAgentPort = Ports.free();
 
     private final AtomicInteger failedStarts = new AtomicInteger();
@@ -78,11 +79,13 @@ public final class KillableGrid implements AutoCloseable {
     private ManagedProcess api;
     private final List<ManagedProcess> otherApis = new ArrayList<>();
     private ManagedProcess orchestrator;
+    private final LocalAgents agents;
 
     private KillableGrid(Path dir) {
         this.dir = dir;
         Path repo = SharedServers.repoRoot();
         this.layout = new Layout(repo, repo.resolve("local-grid").resolve("target"));
+        this.agents = new LocalAgents(workersDir());
     }
 
     /** Starts every component in {@code dir} (created if missing). */
@@ -203,8 +206,63 @@ public final class KillableGrid implements AutoCloseable {
      * SIGKILL would) once an agent has accepted an assignment; {@link #orchestratorExited} sees it.
      */
     public void startOrchestrator(List<String> extraSettings) {
+        orchestrator = startOrchestratorOn(orchestratorPort, "orchestrator-service", "orchestrator.log", extraSettings);
+    }
+
+    /**
+     * kill -9 of the leading orchestrator with a standby running, as production runs two: a second
+     * orchestrator starts on a port of its own (sharing the agents' work dir, as a standby shares
+     * the cloud project) and waits as standby; once it is ready, the leader is killed, and the
+     * standby takes the lease when it expires (4 s here), adopts the leader's agents and is this
+     * grid's orchestrator from then on ({@link #orchestratorUrl()}).
+     *
+     * @return how long after the kill the standby held the lease
+     */
+    public Duration killLeaderWithStandbyRunning() {
+        int standbyPort = Ports.free();
+        ManagedProcess standby = startOrchestratorOn(standbyPort, "orchestrator-service-" + standbyPort,
+                "orchestrator-" + standbyPort + ".log", List.of());
+        String leader = leaseHolder();
+        if (!leader.startsWith(instanceId(orchestratorPort) + "/")) {
+            standby.stop(Duration.ofSeconds(40));
+            throw new IllegalStateException("the orchestrator on port " + orchestratorPort
+                    + " should lead while its standby waits, but the lease is held by '" + leader + "'");
+        }
+        kill9(orchestrator.pid());
+        long killed = System.nanoTime();
+        orchestrator = standby;
+        orchestratorPort = standbyPort;
+        long deadline = killed + Duration.ofSeconds(60).toNanos();
+        while (!leaseHolder().startsWith(instanceId(standbyPort) + "/")) {
+            if (System.nanoTime() > deadline || !standby.isAlive()) {
+                throw new IllegalStateException("the standby on port " + standbyPort + " did not take the lease within "
+                        + "60 s of the leader's kill; it is held by '" + leaseHolder() + "'");
+            }
+            ManagedProcess.sleep(100);
+        }
+        return Duration.ofNanos(System.nanoTime() - killed);
+    }
+
+    /** The orchestrator leader lease's holder ({@code <instance id>/<start>}), or empty when nobody holds it. */
+    private String leaseHolder() {
+        try (Connection c = DriverManager.getConnection(jdbcUrl(), PostgresServer.USER, "");
+             Statement select = c.createStatement();
+             ResultSet row = select.executeQuery("SELECT holder FROM orchestrator.leader_lease "
+                     + "WHERE name = 'orchestrator' AND expires_at > now()")) {
+            return row.next() ? row.getString(1) : "";
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the orchestrator's leader lease: " + e.getMessage(), e);
+        }
+    }
+
+    /** Each orchestrator's {@code rgrid.messaging.instance-id}: named after its port, as the default is. */
+    private static String instanceId(int port) {
+        return "chaos-orchestrator-" + port;
+    }
+
+    private ManagedProcess startOrchestratorOn(int port, String name, String logFile, List<String> extraSettings) {
         Map<String, String> env = commonEnv();
-        env.put("QUARKUS_HTTP_PORT", Integer.toString(orchestratorPort));
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
         env.put("RGRID_ORCHESTRATOR_PROVIDER", "local");
         kafkaLogin(env, KafkaPrincipals.ORCHESTRATOR);
         env.put("RGRID_ORCHESTRATOR_LOCAL_AGENT_JAR", layout.serviceJar("worker-agent").toString());
@@ -228,12 +286,12 @@ public final class KillableGrid implements AutoCloseable {
                 // a restart after KILL_ORCHESTRATOR waits for its killed self's leader lease (issue 27)
                 "-Drgrid.leader.lease=4s",
                 "-Drgrid.leader.renew-interval=1s",
-                "-Drgrid.orchestrator.lifecycle.reconcile-interval=2s");
+                "-Drgrid.orchestrator.lifecycle.reconcile-interval=2s",
+                "-Drgrid.messaging.instance-id=" + instanceId(port));
         List<String> all = new ArrayList<>(settings);
         all.addAll(extraSettings);
-        orchestrator = startUntilReady("orchestrator-service", () -> ManagedProcess.start("orchestrator-service",
-                javaCommand("orchestrator-service", all), env, logs().resolve("orchestrator.log")),
-                "http://127.0.0.1:" + orchestratorPort + "/q/health/ready");
+        return startUntilReady(name, () -> ManagedProcess.start(name, javaCommand("orchestrator-service", all), env,
+                logs().resolve(logFile)), "http://127.0.0.1:" + port + "/q/health/ready");
     }
 
     private List<String> javaCommand(String module, List<String> properties) {
@@ -287,116 +345,6 @@ public final class KillableGrid implements AutoCloseable {
     public void killAndRestartOrchestrator() {
         kill9(orchestrator.pid());
         startOrchestrator();
-    }
-
-    /**
-     * kill -9 of one running worker-agent, chosen by {@code pick} among the live ones; the
-     * orchestrator notices it is silent, requeues its executions and starts a replacement.
-     *
-     * @return the killed worker's id, or empty when no agent was running
-     */
-    public Optional<String> killWorker(IntUnaryOperator pick) {
-        List<Map.Entry<String, Long>> agents = liveAgents();
-        if (agents.isEmpty()) {
-            return Optional.empty();
-        }
-        Map.Entry<String, Long> victim = agents.get(pick.applyAsInt(agents.size()));
-        kill9(victim.getValue());
-        return Optional.of(victim.getKey());
-    }
-
-    /**
-     * kill -9 of one worker's agent, then the same agent again: its command line, environment and
-     * working directory read from {@code /proc}, so it comes back under the same worker id, token,
-     * port and work dir (with its attempt ledger), as systemd's {@code Restart=always} brings a
-     * server's agent back. Its pid file is rewritten for the new process, so a restarted
-     * orchestrator adopts it; its output is appended to the worker's log. Returns once it listens on
-     * its port again.
-     */
-    public void restartAgent(String workerId) {
-        AgentLaunch launch = agentLaunch(workerId);
-        kill9(launch.pid());
-        Path log = workersDir().resolve(workerId + ".log");
-        try {
-            ProcessBuilder builder = new ProcessBuilder(launch.command()).directory(launch.cwd().toFile())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-            builder.environment().clear();
-            builder.environment().putAll(launch.env());
-            Process agent = builder.start();
-            Path pidFile = workersDir().resolve(workerId + ".pid");
-            List<String> lines = new ArrayList<>();
-            for (String line : Files.readAllLines(pidFile, StandardCharsets.UTF_8)) {
-                lines.add(line.startsWith("pid=") ? "pid=" + agent.pid() : line);
-            }
-            Files.write(pidFile, lines, StandardCharsets.UTF_8);
-            long deadline = System.nanoTime() + READY.toNanos();
-            while (!Ports.answers(launch.port())) {
-                if (!agent.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the restarted agent of " + workerId + " does not listen on port "
-                            + launch.port() + "; its log:\n" + ManagedProcess.tail(log, 40));
-                }
-                ManagedProcess.sleep(200);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start agent " + workerId + " again", e);
-        }
-    }
-
-    /**
-     * What the worker's agent itself says of an attempt ({@code GET /v1/assignments/<id>?attempt=N}
-     * with its token): {@code RUNNING} or {@code FINISHED}, or empty when it knows none (404).
-     */
-    public Optional<String> agentAttemptState(String workerId, String executionId, int attempt) {
-        AgentLaunch launch = agentLaunch(workerId);
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + Ports.LOOPBACK + ":" + launch.port()
-                        + "/v1/assignments/" + executionId + "?attempt=" + attempt))
-                .header("Authorization", "Bearer " + launch.env().get("RGRID_WORKER_TOKEN"))
-                .timeout(Duration.ofSeconds(10)).GET().build();
-        try (HttpClient client = HttpClient.newHttpClient()) {
-            HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 404) {
-                return Optional.empty();
-            }
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("agent " + workerId + " answered " + response.statusCode() + ": "
-                        + response.body());
-            }
-            return Optional.of(Api.JSON.readTree(response.body()).path("state").asText());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** How a live agent was started: read from {@code /proc}, and its port from its pid file. */
-    private record AgentLaunch(long pid, List<String> command, Map<String, String> env, Path cwd, int port) {
-    }
-
-    private AgentLaunch agentLaunch(String workerId) {
-        long pid = liveAgents().stream().filter(a -> a.getKey().equals(workerId)).map(Map.Entry::getValue).findFirst()
-                .orElseThrow(() -> new IllegalStateException("no live agent of " + workerId));
-        Path proc = Path.of("/proc", Long.toString(pid));
-        try {
-            List<String> command = List.of(Files.readString(proc.resolve("cmdline"), StandardCharsets.UTF_8)
-                    .split("\0"));
-            Map<String, String> env = new HashMap<>();
-            for (String variable : Files.readString(proc.resolve("environ"), StandardCharsets.UTF_8).split("\0")) {
-                int equals = variable.indexOf('=');
-                if (equals > 0) {
-                    env.put(variable.substring(0, equals), variable.substring(equals + 1));
-                }
-            }
-            Properties pidFile = new Properties();
-            try (var in = Files.newInputStream(workersDir().resolve(workerId + ".pid"))) {
-                pidFile.load(in);
-            }
-            return new AgentLaunch(pid, command, env, Files.readSymbolicLink(proc.resolve("cwd")),
-                    Integer.parseInt(pidFile.getProperty("port")));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read how agent " + workerId + " (pid " + pid + ") was started", e);
-        }
     }
 
     /** Stops the Kafka broker (SIGTERM, as a restart does) and starts it again on the same ports and data. */
@@ -474,80 +422,6 @@ public final class KillableGrid implements AutoCloseable {
         startPostgres();
     }
 
-    /** Worker id → pid of every agent process alive, from the pid files the local provider keeps. */
-    public List<Map.Entry<String, Long>> liveAgents() {
-        List<Map.Entry<String, Long>> out = new ArrayList<>();
-        if (!Files.isDirectory(workersDir())) {
-            return out;
-        }
-        try (Stream<Path> files = Files.list(workersDir())) {
-            for (Path file : files.filter(f -> f.toString().endsWith(".pid")).sorted().toList()) {
-                Properties props = new Properties();
-                try (var in = Files.newInputStream(file)) {
-                    props.load(in);
-                } catch (IOException e) {
-                    continue; // being written or deleted
-                }
-                String name = file.getFileName().toString();
-                long pid = Long.parseLong(props.getProperty("pid", "-1"));
-                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
-                    out.add(Map.entry(name.substring(0, name.length() - ".pid".length()), pid));
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    /** Every worker id this grid ever started (each agent's log file is named after it). */
-    public List<String> knownWorkerIds() {
-        if (!Files.isDirectory(workersDir())) {
-            return List.of();
-        }
-        try (Stream<Path> files = Files.list(workersDir())) {
-            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".log"))
-                    .map(n -> n.substring(0, n.length() - ".log".length())).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /**
-     * Sends {@code SIGSTOP} ({@code stop}) or {@code SIGCONT} to the worker's agent process, if it
-     * is alive: a frozen agent answers nothing, while the containers it started keep running.
-     *
-     * @return whether the agent process was alive to receive it
-     */
-    public boolean signalAgent(String workerId, boolean stop) {
-        Optional<Long> pid = liveAgents().stream().filter(a -> a.getKey().equals(workerId)).map(Map.Entry::getValue)
-                .findFirst();
-        if (pid.isEmpty()) {
-            return false;
-        }
-        try {
-            Process kill = new ProcessBuilder("kill", stop ? "-STOP" : "-CONT", Long.toString(pid.get()))
-                    .redirectErrorStream(true).start();
-            return kill.waitFor() == 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static void kill9(long pid) {
-        ProcessHandle.of(pid).ifPresent(p -> {
-            p.destroyForcibly(); // SIGKILL on Linux
-            try {
-                p.onExit().get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IllegalStateException("process " + pid + " survived SIGKILL for 30 s", e);
-            }
-        });
-    }
-
     // ---- what tests need to know ------------------------------------------------------------
 
     /**
@@ -557,18 +431,9 @@ public final class KillableGrid implements AutoCloseable {
     public List<Integer> listeningPorts() {
         List<Integer> ports = new ArrayList<>(List.of(postgresPort, kafkaPort, kafkaControllerPort, s3Port, apiPort,
                 orchestratorPort));
-        for (Map.Entry<String, Long> agent : liveAgents()) {
-            Properties props = new Properties();
-            try (var in = Files.newInputStream(workersDir().resolve(agent.getKey() + ".pid"))) {
-                props.load(in);
-                ports.add(Integer.parseInt(props.getProperty("port")));
-            } catch (IOException | RuntimeException e) {
-                // gone since: nothing listens for it any more
-            }
-        }
+        ports.addAll(agents.ports());
         return ports;
     }
-
 
     public String apiUrl() {
         return "http://" + Ports.LOOPBACK + ":" + apiPort;
@@ -650,6 +515,11 @@ public final class KillableGrid implements AutoCloseable {
         return dir.resolve("workers");
     }
 
+    /** The worker-agents this grid's orchestrator started: to kill, freeze, restart or ask one. */
+    public LocalAgents agents() {
+        return agents;
+    }
+
     /** Every log file the run produced: the services', Kafka's, S3's, PostgreSQL's and each agent's. */
     public List<Path> logFiles() {
         try (Stream<Path> files = Files.walk(dir)) {
@@ -672,7 +542,7 @@ public final class KillableGrid implements AutoCloseable {
         if (orchestrator != null) {
             orchestrator.stop(Duration.ofSeconds(40));
         }
-        for (Map.Entry<String, Long> agent : liveAgents()) {
+        for (Map.Entry<String, Long> agent : agents.live()) {
             kill9(agent.getValue());
         }
         if (api != null) {

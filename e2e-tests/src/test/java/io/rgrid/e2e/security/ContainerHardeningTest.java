@@ -52,7 +52,7 @@ class ContainerHardeningTest {
         JsonNode hostile = runHostile(grid, key, "none", 17);
         // The worker survived: it is still registered and its process is alive, and it runs the next execution.
         String worker = hostile.path("workerId").asText();
-        assertThat(grid.liveAgents()).as("the agent that ran the hostile script is still running")
+        assertThat(grid.agents().live()).as("the agent that ran the hostile script is still running")
                 .anyMatch(agent -> agent.getKey().equals(worker));
         JsonNode next = ProjectKeys.runToEnd(grid, key.secret(), "print('still standing')\n", "{\"network\": \"none\"}", Duration.ofMinutes(3));
         assertThat(next.path("state").asText()).as(next.toString()).isEqualTo("SUCCEEDED");
@@ -69,7 +69,7 @@ class ContainerHardeningTest {
     /** Runs the hostile script; every check must be reported and blocked. */
     private static JsonNode runHostile(KillableGrid grid, ProjectKeys.Key key, String network, int checkCount) throws IOException {
         Api api = new Api(grid.apiUrl());
-        List<String> agentLogs = grid.knownWorkerIds();
+        List<String> agentLogs = grid.agents().knownWorkerIds();
         String hostFile = grid.workersDir().resolve(agentLogs.isEmpty() ? "none.log" : agentLogs.getFirst() + ".log").toString();
         List<Integer> ports = grid.listeningPorts();
         // Positive control: each port answers here on loopback, so "unreachable" from the container means something.
