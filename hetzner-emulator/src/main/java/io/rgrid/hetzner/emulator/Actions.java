@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 
 import static io.rgrid.hetzner.emulator.StateJson.F;
 import static io.rgrid.hetzner.emulator.StateJson.sort;
@@ -106,6 +107,18 @@ final class Actions {
 
     /** A server's actions; the caller has checked that the server exists. */
     List<ObjectNode> ofServer(long serverId, Request req) {
+        return ofServers(req, a -> a.touches("server", serverId));
+    }
+
+    /**
+     * {@code GET /servers/actions}: the actions of every server, deleted ones included (a delete
+     * action outlives its server), filtered by {@code ?id=} and {@code ?status=}.
+     */
+    List<ObjectNode> ofAllServers(List<Long> ids, Request req) {
+        return ofServers(req, a -> a.resourceTypes.contains("server") && (ids.isEmpty() || ids.contains(a.id)));
+    }
+
+    private List<ObjectNode> ofServers(Request req, Predicate<Action> which) {
         List<String> statuses = req.params("status");
         for (String st : statuses) {
             if (!Set.of("running", "success", "error").contains(st)) {
@@ -120,7 +133,7 @@ final class Actions {
                 "finished", Comparator.comparing((Action a) -> a.finished,
                         Comparator.nullsLast(Comparator.naturalOrder()))));
         return actions.values().stream()
-                .filter(a -> a.touches("server", serverId))
+                .filter(which)
                 .filter(a -> statuses.isEmpty() || statuses.contains(a.status))
                 .sorted(order)
                 .map(Actions::json).toList();

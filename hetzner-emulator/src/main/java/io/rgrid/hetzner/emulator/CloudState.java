@@ -432,6 +432,10 @@ final class CloudState {
         return actions.ofServer(serverId, req);
     }
 
+    synchronized List<ObjectNode> allServerActions(List<Long> ids, Request req) {
+        return actions.ofAllServers(ids, req);
+    }
+
     synchronized ObjectNode serverAction(long serverId, long actionId) {
         server(serverId);
         return actions.ofServer(serverId, actionId);

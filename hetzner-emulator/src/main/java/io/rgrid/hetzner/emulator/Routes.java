@@ -63,6 +63,9 @@ final class Routes {
     Routes(CloudState state) {
         add("GET", "servers", (r, id) -> page(r, "servers", state.listServers(r)));
         add("POST", "servers", (r, id) -> new Response(201, state.createServer(r.requireBody())));
+        // Before servers/{id}, which would take "actions" for an id.
+        add("GET", "servers/actions", (r, id) -> page(r, "actions",
+                state.allServerActions(r.params("id").stream().map(Routes::id).toList(), r)));
         add("GET", "servers/{id}", (r, id) -> ok(state.getServer(id[0])));
         add("PUT", "servers/{id}", (r, id) -> ok(state.updateServer(id[0], r.requireBody())));
         add("DELETE", "servers/{id}", (r, id) -> ok(state.deleteServer(id[0])));

@@ -143,6 +143,18 @@ class ServerLifecycleTest {
         assertThat(gone.status()).isEqualTo(404);
         assertThat(gone.errorCode()).isEqualTo("not_found");
         assertThat(api.get("/servers").body().path("servers")).isEmpty();
+        // Every server's actions: the deleted server's running delete is there (how a new leader
+        // finds a deletion its killed predecessor began), and only running ones with ?status=running.
+        JsonNode running = api.get("/servers/actions?status=running").body().path("actions");
+        assertThat(running).hasSize(1);
+        assertThat(running.get(0).path("id").asLong()).isEqualTo(deleteAction.path("id").asLong());
+        assertThat(running.get(0).path("resources").get(0).path("id").asLong()).isEqualTo(id);
+        assertThat(api.get("/servers/actions?id=" + createActionId).body().path("actions").get(0).path("command")
+                .asText()).isEqualTo("create_server");
+        assertThat(api.get("/servers/actions").body().path("meta").path("pagination").path("total_entries").asInt())
+                .isGreaterThanOrEqualTo(3);
+        assertThat(api.get("/servers/actions?status=done").errorCode()).isEqualTo("invalid_input");
+        assertThat(api.get("/servers/actions?id=x").errorCode()).isEqualTo("invalid_input");
         Api.Reply done = api.await("/actions/" + deleteAction.path("id").asLong(),
                 r -> r.body().path("action").path("status").asText().equals("success"), Duration.ofSeconds(3));
         assertThat(done.body().path("action").path("progress").asInt()).isEqualTo(100);

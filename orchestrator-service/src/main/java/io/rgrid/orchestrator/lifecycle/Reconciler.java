@@ -35,7 +35,9 @@ import java.util.stream.Collectors;
  *   <li>A LOST worker whose server the provider no longer lists was deleted without the deletion
  *       being recorded (the health monitor's transaction failed after the delete: PostgreSQL
  *       restarting, found by the chaos suite): it is recorded now, DELETED, and its attempts,
- *       which waited for the deletion, are taken back. Without this they stayed RUNNING for good.</li>
+ *       which waited for the deletion, are taken back. Without this they stayed RUNNING for good.
+ *       Not while the provider says the deletion still runs ({@link CloudProvider#deletionRunning}:
+ *       a leader killed while it awaited a Hetzner delete action): the machine may still run them.</li>
  *   <li>A PROVISIONING worker whose server exists but whose boot this process neither runs nor
  *       ran (an orchestrator, the leader before this one, died mid-boot) has its boot resumed
  *       ({@link CloudProvider#resumeBoot}): its server is bootstrapped now instead of waiting,
@@ -112,7 +114,7 @@ public class Reconciler {
             // Not while the health monitor deletes it: then the server is gone from the list before
             // its leftovers are stopped (AgentPauseTest: attempt 2 started beside a frozen attempt 1).
             if (worker.state() == WorkerState.LOST && !servers.containsKey(worker.id())
-                    && !health.deleting(worker.id())) {
+                    && !health.deleting(worker.id()) && !deletionRunning(worker)) {
                 LOG.warnf("worker %s is LOST and its server is gone, but its deletion was not recorded; "
                         + "recording it and taking back its attempts", worker.id());
                 health.deleted(worker.id(), Optional.empty(), "deleted by reconciliation (its server was gone)");
@@ -135,5 +137,25 @@ public class Reconciler {
                         worker.id());
             }
         }
+    }
+
+    /**
+     * Whether the LOST worker's server is still being deleted though no longer listed (a leader
+     * killed while it awaited the delete): its attempts wait for the deletion's end, at a later
+     * round. When the provider cannot tell (its API failing), it is treated as still running: the
+     * next round asks again, and an attempt moved too early could run beside the old one.
+     */
+    private boolean deletionRunning(WorkerRecord worker) {
+        try {
+            if (!provider.deletionRunning(worker.id(), worker.providerHandle())) {
+                return false;
+            }
+            LOG.infof("worker %s is LOST and the deletion of its server %s still runs (begun by an orchestrator that "
+                    + "stopped); its attempts move once it ends", worker.id(), worker.providerHandle());
+        } catch (RuntimeException e) {
+            LOG.warnf("worker %s: cannot tell whether its server's deletion still runs (%s); asking again at the next "
+                    + "reconciliation", worker.id(), e.getMessage());
+        }
+        return true;
     }
 }

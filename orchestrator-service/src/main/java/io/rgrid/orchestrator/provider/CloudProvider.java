@@ -104,6 +104,19 @@ public interface CloudProvider {
     }
 
     /**
+     * Whether a deletion of the worker's server is still under way although the provider no
+     * longer lists the server. Hetzner stops listing a server the moment it accepts its delete,
+     * while the machine (and what it runs) goes only when the delete action ends; an orchestrator
+     * killed between the two leaves that to the next leader, which must not move the worker's
+     * attempts before then. Providers whose deletion ends with the call say false.
+     *
+     * @param providerHandle the registry's handle of the server (Hetzner: its id)
+     */
+    default boolean deletionRunning(String workerId, String providerHandle) {
+        return false;
+    }
+
+    /**
      * Called when this instance becomes the leader, before its first reconciliation. A provider
      * that keeps its servers in memory learns here the ones the previous leader started since this
      * process began: a standby's {@code local} provider knew only the agents running at its own

@@ -142,6 +142,11 @@ public final class WorkerLoginProvider implements CloudProvider {
     }
 
     @Override
+    public boolean deletionRunning(String workerId, String providerHandle) {
+        return delegate.deletionRunning(workerId, providerHandle);
+    }
+
+    @Override
     public void takeOver() {
         delegate.takeOver();
     }

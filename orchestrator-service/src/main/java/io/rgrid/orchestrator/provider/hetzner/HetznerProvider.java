@@ -236,6 +236,25 @@ public final class HetznerProvider implements CloudProvider {
         return deleted;
     }
 
+    /**
+     * Whether a {@code delete_server} action on the worker's server still runs: the API stops
+     * listing a server once its delete is accepted, but the machine stops only when the action
+     * ends. Found among the running server actions ({@code GET /servers/actions?status=running}),
+     * which keep a deleted server's actions, so a leader can see a deletion its killed predecessor
+     * began.
+     */
+    @Override
+    public boolean deletionRunning(String workerId, String providerHandle) {
+        long serverId;
+        try {
+            serverId = Long.parseLong(providerHandle);
+        } catch (NumberFormatException | NullPointerException e) {
+            return false; // no server id: nothing Hetzner could be deleting
+        }
+        return cloud.runningServerActions().stream()
+                .anyMatch(action -> "delete_server".equals(action.command()) && action.touches("server", serverId));
+    }
+
     /** This grid's servers (both labels); others' servers, however named, are not listed. */
     @Override
     public List<ProvisionedServer> list() {

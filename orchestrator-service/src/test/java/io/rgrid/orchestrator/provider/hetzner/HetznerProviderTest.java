@@ -476,6 +476,43 @@ class HetznerProviderTest {
                 .startsWith("deleted by reconciliation");
     }
 
+    /**
+     * A LOST worker whose server a previous leader began to delete (the delete accepted, so the
+     * server is no longer listed, but its action still running when that leader was killed) keeps
+     * its attempts until the action ends: the machine may still run them. Before, the first
+     * reconciliation recorded it DELETED at once and its attempts moved while it was going.
+     */
+    @Test
+    void aLostWorkerWhoseDeletionAPreviousLeaderBeganIsRecordedDeletedOnlyOnceTheDeleteActionEnds() throws Exception {
+        String lost = Ids.newWorkerId();
+        // Another pool's labels: the orchestrator under test must not delete it itself when it sees it listed.
+        long server = createRaw(lost, Map.of("managed-by", "rgrid", "pool", DIRECT_POOL, "worker-id", lost));
+        hetzner.setDelays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(4));
+        try {
+            send("DELETE", "/servers/" + server, null); // the previous leader's delete, never followed to its end
+            long deleteBegun = System.nanoTime();
+            assertThat(provider.deletionRunning(lost, Long.toString(server))).isTrue();
+            assertThat(provider.deletionRunning(lost, "4242")).as("another server").isFalse();
+            database.inTransaction(c -> lifecycle.recordNew(c, new WorkerRecord(lost, "hetzner", Long.toString(server),
+                    "cx23", 0.0, null, "t", WorkerState.LOST, "silent", 0, 0, 0, 0, 0, null, null, Instant.now(), null,
+                    null)));
+
+            // Reconciliations run every second: while the action runs, every one leaves the worker LOST.
+            await().during(Duration.ofMillis(2_000)).atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(200))
+                    .until(() -> database.inTransaction(c -> workers.lock(c, lost)).orElseThrow().state()
+                            == WorkerState.LOST);
+            await().atMost(Duration.ofSeconds(15)).until(() -> database.inTransaction(c -> workers.lock(c, lost))
+                    .map(w -> w.state() == WorkerState.DELETED).orElse(false));
+            assertThat((System.nanoTime() - deleteBegun) / 1_000_000).as("ms from the delete to DELETED")
+                    .isGreaterThanOrEqualTo(3_500);
+            assertThat(provider.deletionRunning(lost, Long.toString(server))).isFalse();
+            assertThat(database.inTransaction(c -> workers.lock(c, lost)).orElseThrow().stateDetail())
+                    .startsWith("deleted by reconciliation");
+        } finally {
+            hetzner.setDelays(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofMillis(50));
+        }
+    }
+
     @Test
     void reconciliationDeletesOurOrphansAndNeverTouchesOthersServers() throws Exception {
         assertThat(appProvider.name()).isEqualTo("hetzner");

@@ -105,10 +105,24 @@ public final class ApiModel {
 
     @JsonIgnoreProperties(ignoreUnknown = true)
     public record Action(long id, String command, String status, int progress, OffsetDateTime started,
-                         OffsetDateTime finished, ActionError error) {
+                         OffsetDateTime finished, ActionError error, List<ActionResource> resources) {
+        public Action(long id, String command, String status, int progress, OffsetDateTime started,
+                      OffsetDateTime finished, ActionError error) {
+            this(id, command, status, progress, started, finished, error, List.of());
+        }
+
         public boolean done() {
             return "success".equals(status) || "error".equals(status);
         }
+
+        /** Whether the action is about that resource ({@code server} and its id). */
+        public boolean touches(String type, long resourceId) {
+            return resources != null && resources.stream().anyMatch(r -> r.id() == resourceId && type.equals(r.type()));
+        }
+    }
+
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ActionResource(long id, String type) {
     }
 
     @JsonIgnoreProperties(ignoreUnknown = true)

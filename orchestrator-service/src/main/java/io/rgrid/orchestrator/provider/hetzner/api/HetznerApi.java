@@ -51,6 +51,11 @@ public interface HetznerApi {
     RestResponse<ServerResponse> getServer(@PathParam("id") long id);
 
     @GET
+    @Path("/servers/actions")
+    RestResponse<ActionsResponse> listServerActions(@QueryParam("status") String status,
+                                                    @QueryParam("page") int page, @QueryParam("per_page") int perPage);
+
+    @GET
     @Path("/servers")
     RestResponse<ServersResponse> listServers(@QueryParam("label_selector") String labelSelector,
                                               @QueryParam("name") String name,

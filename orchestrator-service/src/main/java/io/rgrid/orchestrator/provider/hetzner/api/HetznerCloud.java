@@ -140,6 +140,15 @@ public final class HetznerCloud {
         return call("get action " + id, () -> api.getAction(id), true).action();
     }
 
+    /**
+     * The actions on servers still running, deleted servers' included: a delete action outlives
+     * its server, which the API stops listing at once.
+     */
+    public List<Action> runningServerActions() {
+        return pages("list running server actions", page -> api.listServerActions("running", page, PER_PAGE),
+                ApiModel.ActionsResponse::actions, ApiModel.ActionsResponse::meta);
+    }
+
     public List<Action> actions(List<Long> ids) {
         return call("get actions " + ids, () -> api.getActions(ids), true).actions();
     }
