@@ -329,9 +329,11 @@ class ChaosSuiteTest {
                 }
                 case KILL_ORCHESTRATOR -> grid.killAndRestartOrchestrator();
                 case KILL_LEADER_WITH_STANDBY -> {
-                    Duration takeOver = grid.killLeaderWithStandbyRunning();
-                    return String.format(": the standby held the lease %.1f s after the leader's kill",
-                            takeOver.toMillis() / 1e3);
+                    KillableGrid.LeaderKill kill = grid.killLeaderWithStandbyRunning();
+                    String what = kill.standbyLedFirst()
+                            ? ": the new standby had the lease first, so it was killed; the old one led %.1f s later"
+                            : ": the standby held the lease %.1f s after the leader's kill";
+                    return String.format(what, kill.takeOver().toMillis() / 1e3);
                 }
                 case KILL_API -> grid.killAndRestartApi();
                 case RESTART_KAFKA -> grid.restartKafka();

@@ -213,34 +213,58 @@ public final class KillableGrid implements AutoCloseable {
      * kill -9 of the leading orchestrator with a standby running, as production runs two: a second
      * orchestrator starts on a port of its own (sharing the agents' work dir, as a standby shares
      * the cloud project) and waits as standby; once it is ready, the leader is killed, and the
-     * standby takes the lease when it expires (4 s here), adopts the leader's agents and is this
-     * grid's orchestrator from then on ({@link #orchestratorUrl()}).
+     * other takes the lease when it expires (4 s here), adopts the leader's agents and is this
+     * grid's orchestrator from then on ({@link #orchestratorUrl()}). The leader is whichever holds
+     * the lease then: normally the old one, but a leader that missed its renewals for 4 s on a
+     * loaded machine has rightly lost the lease to the new standby, and then that one is killed.
      *
-     * @return how long after the kill the standby held the lease
+     * @return which one was killed and how long after the kill the other held the lease
      */
-    public Duration killLeaderWithStandbyRunning() {
+    public LeaderKill killLeaderWithStandbyRunning() {
         int standbyPort = Ports.free();
         ManagedProcess standby = startOrchestratorOn(standbyPort, "orchestrator-service-" + standbyPort,
                 "orchestrator-" + standbyPort + ".log", List.of());
-        String leader = leaseHolder();
-        if (!leader.startsWith(instanceId(orchestratorPort) + "/")) {
+        String holder = awaitLeaseHolder(Duration.ofSeconds(30));
+        boolean standbyLeads = holder.startsWith(instanceId(standbyPort) + "/");
+        if (!standbyLeads && !holder.startsWith(instanceId(orchestratorPort) + "/")) {
             standby.stop(Duration.ofSeconds(40));
-            throw new IllegalStateException("the orchestrator on port " + orchestratorPort
-                    + " should lead while its standby waits, but the lease is held by '" + leader + "'");
+            throw new IllegalStateException("neither the orchestrator on port " + orchestratorPort
+                    + " nor its standby on " + standbyPort + " holds the lease; '" + holder + "' does");
         }
-        kill9(orchestrator.pid());
+        ManagedProcess leader = standbyLeads ? standby : orchestrator;
+        ManagedProcess survivor = standbyLeads ? orchestrator : standby;
+        int survivorPort = standbyLeads ? orchestratorPort : standbyPort;
+        kill9(leader.pid());
         long killed = System.nanoTime();
-        orchestrator = standby;
-        orchestratorPort = standbyPort;
+        orchestrator = survivor;
+        orchestratorPort = survivorPort;
         long deadline = killed + Duration.ofSeconds(60).toNanos();
-        while (!leaseHolder().startsWith(instanceId(standbyPort) + "/")) {
-            if (System.nanoTime() > deadline || !standby.isAlive()) {
-                throw new IllegalStateException("the standby on port " + standbyPort + " did not take the lease within "
-                        + "60 s of the leader's kill; it is held by '" + leaseHolder() + "'");
+        while (!leaseHolder().startsWith(instanceId(survivorPort) + "/")) {
+            if (System.nanoTime() > deadline || !survivor.isAlive()) {
+                throw new IllegalStateException("the orchestrator on port " + survivorPort + " did not take the lease "
+                        + "within 60 s of the leader's kill; it is held by '" + leaseHolder() + "'");
             }
             ManagedProcess.sleep(100);
         }
-        return Duration.ofNanos(System.nanoTime() - killed);
+        return new LeaderKill(standbyLeads, Duration.ofNanos(System.nanoTime() - killed));
+    }
+
+    /**
+     * What {@link #killLeaderWithStandbyRunning()} did: whether the new standby had taken the lease
+     * before the kill (so it was the one killed), and how long after the kill the other one led.
+     */
+    public record LeaderKill(boolean standbyLedFirst, Duration takeOver) {
+    }
+
+    /** The lease's holder once there is one (a lease lapsing between two holders is empty for a moment). */
+    private String awaitLeaseHolder(Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        String holder = leaseHolder();
+        while (holder.isEmpty() && System.nanoTime() < deadline) {
+            ManagedProcess.sleep(100);
+            holder = leaseHolder();
+        }
+        return holder;
     }
 
     /** The orchestrator leader lease's holder ({@code <instance id>/<start>}), or empty when nobody holds it. */
