@@ -283,6 +283,8 @@ class ChaosSuiteTest {
         private final Set<String> killedWorkers = ConcurrentHashMap.newKeySet();
         private final Set<String> pausedWorkers = ConcurrentHashMap.newKeySet();
         private Thread storeOutage;
+        /** When the store last came back ({@link System#nanoTime()}); 0 before any outage. */
+        private volatile long storeUpAt;
         private final List<Thread> pauses = new ArrayList<>();
 
         Faults(KillableGrid grid, Random random, long t0) {
@@ -344,13 +346,22 @@ class ChaosSuiteTest {
                     if (storeOutage != null && storeOutage.isAlive()) {
                         return ": the store is down already";
                     }
+                    // Two outages with no time between are one of twice the length, past the uploads'
+                    // retries (about a minute): the grid gets an outage's length to catch up first.
+                    long catchUp = storeUpAt == 0 ? 0
+                            : STORE_OUTAGE.toMillis() - (System.nanoTime() - storeUpAt) / 1_000_000;
+                    if (catchUp > 0) {
+                        Api.sleep(catchUp);
+                    }
                     grid.stopS3();
                     storeOutage = Thread.ofPlatform().name("chaos-store-outage").start(() -> {
                         Api.sleep(STORE_OUTAGE.toMillis());
                         grid.startS3Again();
+                        storeUpAt = System.nanoTime();
                         System.out.printf("[chaos] the store up again at %.1f s%n", (System.nanoTime() - t0) / 1e9);
                     });
-                    return ": down for " + STORE_OUTAGE.toSeconds() + " s, overlapping what follows";
+                    return (catchUp > 0 ? String.format(": after %.1f s for the last outage's catch-up,", catchUp / 1e3)
+                            : ":") + " down for " + STORE_OUTAGE.toSeconds() + " s, overlapping what follows";
                 }
                 case PAUSE_AGENT -> {
                     List<Map.Entry<String, Long>> agents = grid.agents().live();
