@@ -78,9 +78,20 @@ public class HeartbeatHandler {
 
     /**
      * Per worker: attempts the orchestrator believes it holds that its heartbeats no longer list,
-     * with when that was first seen. Replaced at each heartbeat, so it only holds what is missing now.
+     * with the first heartbeat that left them out. Replaced at each heartbeat, so it only holds what
+     * is missing now.
      */
-    private final Map<String, Map<String, Instant>> missingSince = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, FirstOmission>> missingSince = new ConcurrentHashMap<>();
+
+    /**
+     * The first heartbeat that left an attempt out: when it was applied (database clock) and when the
+     * agent composed it (its envelope's {@code occurredAt}, the agent's clock). Missing time counts on
+     * both ({@link HeldAttemptDecision}): a burst of late heartbeats spans no applied time, a
+     * heartbeat replayed after a Kafka outage (its offset's commit lost with the broker) spans no
+     * composed time.
+     */
+    private record FirstOmission(Instant applied, Instant composed) {
+    }
 
     /** Attempts with a stopping fence in flight ({@link #key}), so a slow agent gets one at a time per attempt. */
     private final Set<String> stopping = ConcurrentHashMap.newKeySet();
@@ -113,29 +124,30 @@ public class HeartbeatHandler {
      * {@code health.missing-grace} and acknowledged longer ago than that (an agent that restarted
      * within the heartbeat timeout, or dropped the attempt without a report), stopped on the agent
      * and then taken back (requeued with attempt + 1, or LOST; see {@link #stop}). {@code now} is
-     * the database's clock (the heartbeat's applied time), like {@code acknowledged_at}.
+     * the database's clock (the heartbeat's applied time), like {@code acknowledged_at};
+     * {@code composedAt} the agent's (when it composed the heartbeat): the grace must pass on both.
      *
      * @return the attempts to stop on the agent: missing ones, and the ones it lists running that the
      *         orchestrator has taken back since (stale)
      */
-    private List<Stop> reconcile(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat, Instant now)
-            throws SQLException {
+    private List<Stop> reconcile(Connection c, WorkerRecord worker, WorkerHeartbeat heartbeat, Instant now,
+                                 Instant composedAt) throws SQLException {
         Set<String> running = heartbeat.running().stream().filter(a -> a.executionId() != null)
                 .map(a -> key(a.executionId(), a.attempt())).collect(Collectors.toSet());
         Map<String, WorkerHeartbeat.FinishedAttempt> finished = new HashMap<>();
         heartbeat.finished().stream().filter(a -> a.executionId() != null)
                 .forEach(a -> finished.put(key(a.executionId(), a.attempt()), a));
         Duration grace = config.orchestrator().health().missingGrace();
-        Map<String, Instant> before = missingSince.getOrDefault(worker.id(), Map.of());
-        Map<String, Instant> stillMissing = new HashMap<>();
+        Map<String, FirstOmission> before = missingSince.getOrDefault(worker.id(), Map.of());
+        Map<String, FirstOmission> stillMissing = new HashMap<>();
         List<Stop> stops = new ArrayList<>();
         for (HeldExecutions.HeldAttempt held : heldExecutions.attemptsOnWorker(c, worker.id())) {
             String key = key(held.id(), held.attempt());
             WorkerHeartbeat.FinishedAttempt listed = finished.get(key);
-            Instant since = before.getOrDefault(key, now);
+            FirstOmission since = before.getOrDefault(key, new FirstOmission(now, composedAt));
             HeldAttemptDecision.Verdict verdict = HeldAttemptDecision.decide(new HeldAttemptDecision.Facts(
                     running.contains(key), listed != null, listed == null ? null : listed.outcome(),
-                    Duration.between(since, now),
+                    Duration.between(since.applied(), now), Duration.between(since.composed(), composedAt),
                     held.acknowledgedAt() == null ? null : Duration.between(held.acknowledgedAt(), now), grace));
             switch (verdict) {
                 case HELD, FINISHED, UNACKNOWLEDGED -> {
@@ -150,7 +162,7 @@ public class HeartbeatHandler {
                 }
                 case STOP_THEN_TAKE_BACK -> {
                     stillMissing.put(key, since); // until the stop is answered
-                    stops.add(new Stop(held.id(), held.attempt(), since));
+                    stops.add(new Stop(held.id(), held.attempt(), since.applied()));
                 }
             }
         }
@@ -201,7 +213,9 @@ public class HeartbeatHandler {
                     .map(WorkerHeartbeat.RunningAttempt::executionId).filter(Objects::nonNull).collect(Collectors.toSet()));
             Instant at = workers.recordHeartbeat(c, heartbeat, heartbeat.freeCpus() + reserved.cpus(),
                     heartbeat.freeMemoryMb() + reserved.memoryMb());
-            List<Stop> stops = reconcile(c, worker, heartbeat, at);
+            // An envelope without its time (none of ours) counts as composed when applied.
+            Instant composedAt = envelope.occurredAt() == null ? at : envelope.occurredAt();
+            List<Stop> stops = reconcile(c, worker, heartbeat, at, composedAt);
             if (heartbeat.draining()) {
                 lifecycle.change(c, worker, WorkerState.DRAINING, "agent is draining");
             } else if (worker.state() == WorkerState.PROVISIONING || worker.state() == WorkerState.LOST) {

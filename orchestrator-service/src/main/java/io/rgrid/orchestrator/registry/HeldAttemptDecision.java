@@ -13,7 +13,12 @@ import java.time.Duration;
  * it is held; listed finished, it is never taken back, and its outcome (when the agent sends one)
  * is applied at once, since its report is already in Kafka and only lags; listed in neither, it is
  * missing once the agent has acknowledged it, and stopped on the agent then taken back once missing
- * for the whole grace and acknowledged longer ago than that. An attempt the agent has not
+ * for the whole grace and acknowledged longer ago than that. Missing time counts on two clocks, and
+ * the grace must pass on both: between the applications of the first heartbeat that left it out and
+ * this one (the database's: a burst of heartbeats delayed together is no evidence), and between their
+ * compositions (the agent's, from the envelopes: a delivery gap is no evidence, so a heartbeat the
+ * orchestrator's consumer reads again after a Kafka outage, composed before the agent accepted the
+ * attempt, does not take back what the agent runs). An attempt the agent has not
  * acknowledged (its assignment POST may still be in flight: a heartbeat the agent sent before it
  * accepted lacks it) is never judged missing here: the dispatch fence and the re-send at start
  * settle it.
@@ -64,12 +69,14 @@ public final class HeldAttemptDecision {
      * @param listedFinished the heartbeat lists it in {@code finished}
      * @param outcome        the outcome it lists with it (null: none, an older agent)
      * @param missingFor        since the heartbeats first left it out once it was acknowledged (zero for
-     *                          the first such heartbeat)
+     *                          the first such heartbeat), by when they were applied (database clock)
+     * @param missingComposedFor the same span by when the agent composed them (its clock; zero or less
+     *                          for a heartbeat replayed or delivered out of order)
      * @param sinceAcknowledged since the agent acknowledged it (null: not acknowledged yet)
      * @param grace             {@code rgrid.orchestrator.health.missing-grace}
      */
     public record Facts(boolean listedRunning, boolean listedFinished, ExecutionState outcome, Duration missingFor,
-                        Duration sinceAcknowledged, Duration grace) {
+                        Duration missingComposedFor, Duration sinceAcknowledged, Duration grace) {
     }
 
     public static Verdict decide(Facts facts) {
@@ -83,8 +90,9 @@ public final class HeldAttemptDecision {
             return Verdict.UNACKNOWLEDGED;
         }
         boolean acknowledgedLongAgo = facts.sinceAcknowledged().compareTo(facts.grace()) > 0;
-        return acknowledgedLongAgo && facts.missingFor().compareTo(facts.grace()) > 0
-                ? Verdict.STOP_THEN_TAKE_BACK : Verdict.MISSING;
+        boolean missingLong = facts.missingFor().compareTo(facts.grace()) > 0
+                && facts.missingComposedFor().compareTo(facts.grace()) > 0;
+        return acknowledgedLongAgo && missingLong ? Verdict.STOP_THEN_TAKE_BACK : Verdict.MISSING;
     }
 
     /**

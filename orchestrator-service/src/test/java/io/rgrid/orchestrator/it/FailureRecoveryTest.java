@@ -330,6 +330,54 @@ class FailureRecoveryTest {
     }
 
     /**
+     * A heartbeat the orchestrator's consumer reads again says nothing new. One composed just before
+     * the agent accepted an attempt is applied before a Kafka outage and, its offset's commit lost
+     * with the broker, once more after it, more than the grace later: the attempt the agent runs must
+     * not be taken back (CI once re-ran a run of the Kafka outage test so). Missing time counts by
+     * when the agent composed its heartbeats too; a fresh heartbeat still without it, composed past
+     * the grace, does stop it and take it back.
+     */
+    @Test
+    void aHeartbeatReadAgainAfterAKafkaOutageTakesNothingBack() throws Exception {
+        String workerId = Ids.newWorkerId();
+        UUID id = Ids.newExecutionId();
+        try (FakeAgent agent = FakeAgent.start(workerId, 409)) {
+            insertWorker(workerId, 0, 0, Instant.now().minus(Duration.ofSeconds(5)), agent.address());
+            insertHeld(id, workerId, "RUNNING", 1, 3, Instant.now().minus(Duration.ofMinutes(2)));
+            WorkerHeartbeat without = new WorkerHeartbeat(workerId, agent.address(), 0, 0, 0, List.of(), "test",
+                    "process", false);
+            ProducerRecord<String, byte[]> beforeTheAcceptance = SignedRecords.heartbeat(
+                    grid.topic(Topics.WORKER_HEARTBEATS), without, "token");
+
+            grid.send(beforeTheAcceptance);
+            awaitHeartbeatApplied(workerId);
+            Thread.sleep(config.orchestrator().health().missingGrace().plusSeconds(1).toMillis());
+            grid.send(beforeTheAcceptance); // the same record, read again
+            awaitHeartbeatApplied(workerId);
+            Thread.sleep(2_000); // a stop would have been sent at once
+            assertThat(agent.fences()).as("a replayed heartbeat stops nothing").isEmpty();
+            assertThat(grid.statuses(id)).as("nor takes anything back").isEmpty();
+            assertThat(executionState(id)).isEqualTo("RUNNING");
+
+            // A heartbeat composed now, past the grace since that one, still without it: it is missing.
+            grid.sendHeartbeat(without, "token");
+            ExecutionStatusChanged requeued = grid.awaitStatus(id, ExecutionState.QUEUED);
+            assertThat(requeued.attempt()).isEqualTo(2);
+            assertThat(requeued.message()).contains("stopped on it first");
+            assertThat(agent.fences()).containsExactly(id + ":1:stop");
+        } finally {
+            retire(workerId);
+        }
+        cancelAndAwaitEnd(id);
+    }
+
+    /** Waits until a heartbeat of the worker was applied within the last 3 s (its row was older). */
+    private void awaitHeartbeatApplied(String workerId) {
+        await().atMost(GridEvents.PATIENCE).pollInterval(Duration.ofMillis(100)).until(() -> "true".equals(value(
+                "SELECT (last_heartbeat_at > now() - interval '3 seconds')::text FROM workers WHERE id = ?", workerId)));
+    }
+
+    /**
      * The dispatcher records the agent's 202 as its acknowledgement ({@code acknowledged_at}); from
      * then on the attempt is the heartbeats' to judge: missing from them for the grace, it is stopped
      * on the agent and requeued.
